@@ -1,0 +1,159 @@
+// `npm test`: installs dependencies if needed, starts the servers the suite needs (Redis,
+// FerretDB) unless REDIS_URL / MONGODB_URL point at running ones, runs node's test runner on
+// test/**/*.test.ts (or the files / directories given), and stops what it started.
+// Plain Node with built-ins only, because it must run before anything is installed.
+//
+//   npm test                                     all tests
+//   npm test -- test/unit test/foo.test.ts       only these files / directories
+//   npm test -- --test-concurrency=1 --test-name-pattern="replay"
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { constants, tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { run, running, say } from './test-servers/proc.mjs';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+// npm runs scripts from the package root; INIT_CWD is where the user typed the command.
+const userCwd = process.env.INIT_CWD ?? process.cwd();
+let tmp;
+let testRun;
+
+async function ensureDependencies() {
+  if (existsSync(join(root, 'node_modules'))) return;
+  const command = existsSync(join(root, 'package-lock.json')) ? 'ci' : 'install';
+  say(`node_modules is missing; running npm ${command}`);
+  await run('npm', [command], { cwd: root });
+}
+
+/** Splits CLI args into runner flags and test paths; a flag's separate value is the next non-path arg. */
+function parseArgs(args) {
+  const flags = [];
+  const paths = [];
+  for (const arg of args) {
+    const path = resolve(userCwd, arg);
+    const previous = flags.at(-1);
+    if (arg.startsWith('-')) flags.push(arg);
+    else if (existsSync(path)) paths.push(path);
+    else if (previous !== undefined && !previous.includes('=')) flags.push(arg);
+    else throw new Error(`No such test file or directory: ${arg}`);
+  }
+  return { flags, paths };
+}
+
+/** Node 20's --test does not expand globs, so the tree is walked here. */
+function findTests(paths) {
+  const found = [];
+  const walk = (path) => {
+    if (!statSync(path).isDirectory()) return void found.push(path);
+    for (const entry of readdirSync(path, { withFileTypes: true })) {
+      if (entry.name === 'node_modules' || entry.name.startsWith('.')) continue;
+      const child = join(path, entry.name);
+      if (entry.isDirectory()) walk(child);
+      else if (entry.name.endsWith('.test.ts')) found.push(child);
+    }
+  };
+  for (const path of paths.length ? paths : [join(root, 'test')]) walk(path);
+  return [...new Set(found)].sort().map((file) => relative(root, file));
+}
+
+async function startServers(env) {
+  const starts = [];
+  if (env.REDIS_URL) say(`Redis: using REDIS_URL ${env.REDIS_URL}`);
+  else {
+    const { startRedis } = await import('./test-servers/redis.mjs');
+    starts.push(startRedis(join(tmp, 'redis')).then((redis) => (env.REDIS_URL = redis.url)));
+  }
+  if (env.MONGODB_URL) say(`MongoDB: using MONGODB_URL ${env.MONGODB_URL}`);
+  else {
+    const { startFerretdb } = await import('./test-servers/ferretdb.mjs');
+    starts.push(startFerretdb(join(tmp, 'ferretdb')).then((mongo) => (env.MONGODB_URL = mongo.url)));
+  }
+  const failures = (await Promise.allSettled(starts)).filter((result) => result.status === 'rejected');
+  if (failures.length) {
+    throw new Error(`could not start the test servers:\n${failures.map((failure) => failure.reason.message).join('\n\n')}`);
+  }
+  say(`servers ready: REDIS_URL=${env.REDIS_URL} MONGODB_URL=${env.MONGODB_URL}`);
+}
+
+const SUMMARY = /^ℹ (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) [\d.]+$/;
+
+/**
+ * The spec reporter prints "✖ failing tests:" after its summary; CI reads the closing lines,
+ * so the summary block is held back and printed last. Everything else passes through as is.
+ */
+function passOutputThrough(stream) {
+  const held = [];
+  let partial = '';
+  const emit = (line) => {
+    if (SUMMARY.test(line.replace(/\x1b\[[0-9;]*m/g, ''))) held.push(line);
+    else process.stdout.write(`${line}\n`);
+  };
+  stream.on('data', (chunk) => {
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    lines.forEach(emit);
+  });
+  return () => {
+    if (partial) emit(partial);
+    for (const line of held) process.stdout.write(`${line}\n`);
+  };
+}
+
+function runTests(flags, files, env) {
+  const ownReporter = !flags.some((flag) => flag.startsWith('--test-reporter'));
+  const args = ['--import', 'tsx', '--test'];
+  if (ownReporter) args.push('--test-reporter=spec');
+  // Each file runs in its own process; two at a time suits a 2-core CI machine.
+  if (!flags.some((flag) => flag.startsWith('--test-concurrency'))) args.push('--test-concurrency=2');
+  if (process.stdout.isTTY && env.FORCE_COLOR === undefined && env.NO_COLOR === undefined) env.FORCE_COLOR = '1';
+  say(`running ${files.length} test file(s)`);
+  return new Promise((resolvePromise, reject) => {
+    testRun = spawn(process.execPath, [...args, ...flags, ...files], { cwd: root, env, stdio: ['inherit', 'pipe', 'inherit'] });
+    const flush = passOutputThrough(testRun.stdout);
+    testRun.once('error', reject);
+    testRun.once('close', (code, signal) => {
+      flush();
+      resolvePromise(code ?? 128 + (constants.signals[signal] ?? 0));
+    });
+  });
+}
+
+async function stopServers() {
+  await Promise.all([...running].map((server) => server.stop()));
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+  tmp = undefined;
+}
+
+// Last resort when the process dies some other way: servers must not outlive the run.
+process.on('exit', () => {
+  for (const server of running) server.child.kill('SIGKILL');
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.once(signal, async () => {
+    say(`${signal} received; stopping tests and servers`);
+    testRun?.kill(signal);
+    await stopServers();
+    process.exit(128 + constants.signals[signal]);
+  });
+}
+
+try {
+  const { flags, paths } = parseArgs(process.argv.slice(2));
+  const files = findTests(paths);
+  if (!files.length) throw new Error(`No *.test.ts files found in ${paths.length ? paths.join(', ') : 'test/'}`);
+  await ensureDependencies();
+  tmp = mkdtempSync(join(tmpdir(), 'event-hub-test-'));
+  const env = { ...process.env };
+  for (const name of ['REDIS_URL', 'MONGODB_URL']) if (!env[name]) delete env[name];
+  await startServers(env);
+  const code = await runTests(flags, files, env);
+  await stopServers();
+  process.exitCode = code;
+} catch (error) {
+  say(`FAILED: ${error.message}`);
+  await stopServers();
+  process.exitCode = 1;
+}

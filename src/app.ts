@@ -1,0 +1,90 @@
+import type { AddressInfo } from 'node:net';
+import { schema } from '../schema/index.ts';
+import type { EventBus } from './bus/event-bus.ts';
+import type { Config } from './config.ts';
+import { createIngest } from './ingest/ingest.ts';
+import { createSubscriptionHub } from './live/subscription-hub.ts';
+import type { Logger } from './logger.ts';
+import { createAuthenticator } from './server/auth.ts';
+import type { HubServices } from './server/context.ts';
+import { createHttpServer } from './server/http-server.ts';
+import { attachWebSocket } from './server/websocket.ts';
+import { createHubYoga } from './server/yoga.ts';
+import type { EventStore } from './store/event-store.ts';
+
+/** WebSocket close code for a server going away (RFC 6455). */
+const GOING_AWAY = 1001;
+
+export interface HubAppOptions {
+  config: Config;
+  store: EventStore;
+  bus: EventBus;
+  log: Logger;
+}
+
+export interface HubApp {
+  /** Base URL, e.g. http://127.0.0.1:4000 (GraphQL at /graphql). */
+  url: string;
+  services: HubServices;
+  /** Stops serving: sockets get 1001 so clients resume with `after`. Does not close the store or bus. */
+  close(): Promise<void>;
+}
+
+/** Builds the core around the given adapters and serves it. `main` picks the adapters. */
+export async function startHub({ config, store, bus, log }: HubAppOptions): Promise<HubApp> {
+  const auth = createAuthenticator(config.HUB_API_KEYS);
+  if (auth.open) log.warn('no API keys configured (HUB_API_KEYS): every caller is tenant "default" with every scope');
+
+  const ingest = createIngest({
+    store,
+    bus,
+    log: log.child({ component: 'ingest' }),
+    maxEventBytes: config.HUB_MAX_EVENT_BYTES,
+    maxBatch: config.HUB_MAX_BATCH,
+  });
+  const live = createSubscriptionHub({ store, bus, log: log.child({ component: 'live' }), bufferSize: config.HUB_SUBSCRIPTION_BUFFER });
+  await live.start();
+  const services: HubServices = { ingest, store, live, limits: { maxPageSize: config.HUB_MAX_PAGE_SIZE } };
+
+  const yoga = createHubYoga({ schema, services, auth, config, log });
+  const server = createHttpServer({
+    yoga,
+    maxBodyBytes: config.HUB_MAX_BODY_BYTES,
+    readiness: () => readiness(store, bus),
+    log: log.child({ component: 'http' }),
+  });
+  const sockets = attachWebSocket({ server, yoga, auth, allowedOrigins: config.HUB_ALLOWED_ORIGINS, log: log.child({ component: 'ws' }) });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.PORT, config.HOST, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
+
+  return {
+    url: `http://${host}:${port}`,
+    services,
+    async close() {
+      await sockets.close(GOING_AWAY, 'server shutting down; resume with after');
+      await live.close();
+      server.closeIdleConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Names the dependencies that do not answer within a second. */
+async function readiness(store: EventStore, bus: EventBus): Promise<string[]> {
+  const check = async (name: string, ping: () => Promise<void>) => {
+    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 1000).unref());
+    try {
+      await Promise.race([ping(), timeout]);
+      return null;
+    } catch {
+      return name;
+    }
+  };
+  const down = await Promise.all([check('store', () => store.ping()), check('bus', () => bus.ping())]);
+  return down.filter((name): name is string => name !== null);
+}

@@ -1,0 +1,100 @@
+import { z } from 'zod';
+
+/**
+ * Everything the hub reads from its environment, parsed once in `main`.
+ * Nothing else reads `process.env`.
+ */
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const commaList = z
+  .string()
+  .optional()
+  .transform((value) => (value ?? '').split(',').map((item) => item.trim()).filter(Boolean));
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .optional()
+    .transform((value) => (value === undefined ? fallback : value === 'true' || value === '1'));
+
+export const Scope = { PUBLISH: 'publish', SUBSCRIBE: 'subscribe', QUERY: 'query', REPLAY: 'replay', ADMIN: 'admin' } as const;
+export type Scope = (typeof Scope)[keyof typeof Scope];
+
+const apiKeySchema = z
+  .object({
+    /** The key itself; hashed at load and never kept in clear. */
+    key: z.string().min(16, 'an API key must be at least 16 characters').optional(),
+    /** Or its SHA-256 as 64 hex characters, so the clear key never reaches the hub's environment. */
+    sha256: z.string().regex(/^[0-9a-f]{64}$/i, 'must be 64 hex characters').optional(),
+    tenant: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "_" or "-"'),
+    scopes: z.array(z.enum(Object.values(Scope) as [Scope, ...Scope[]])).min(1),
+    /** An optional display name for logs; never the key. */
+    name: z.string().max(64).optional(),
+  })
+  .refine((k) => (k.key === undefined) !== (k.sha256 === undefined), 'give exactly one of "key" or "sha256"');
+export type ApiKeyConfig = z.infer<typeof apiKeySchema>;
+
+const apiKeys = z
+  .string()
+  .optional()
+  .transform((raw, ctx) => {
+    if (raw === undefined || raw.trim() === '') return [];
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON array such as [{"key":"…","tenant":"acme","scopes":["publish"]}]' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.array(apiKeySchema));
+
+const configSchema = z.object({
+  /** HTTP and websocket port. */
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  /** Interface to listen on; the default keeps a development hub off the network. */
+  HOST: z.string().min(1).default('127.0.0.1'),
+  /** MongoDB connection string; unset runs the embedded memory store. */
+  MONGODB_URL: z.string().url().optional(),
+  /** Database name used on MONGODB_URL. */
+  MONGODB_DB: z.string().regex(/^[A-Za-z0-9_-]{1,60}$/).default('event_hub'),
+  /** Redis connection string; unset runs the in-process bus (one hub process only). */
+  REDIS_URL: z.string().url().optional(),
+  /** API keys as a JSON array; empty serves tenant "default" with every scope (logged as a warning). */
+  HUB_API_KEYS: apiKeys,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Largest event (JSON-serialized) accepted, in bytes. */
+  HUB_MAX_EVENT_BYTES: positiveInt(1_048_576),
+  /** Most items one publishEvents call may carry. */
+  HUB_MAX_BATCH: positiveInt(1000),
+  /** Largest HTTP request body, in bytes. */
+  HUB_MAX_BODY_BYTES: positiveInt(16 * 1_048_576),
+  /** How long an idempotency key is remembered per tenant. */
+  HUB_IDEMPOTENCY_WINDOW_MS: positiveInt(86_400_000),
+  /** Origins allowed to open a websocket (comma-separated); empty allows any. */
+  HUB_ALLOWED_ORIGINS: commaList,
+  /** Whether schema introspection (and so GraphiQL's docs) is served. */
+  HUB_INTROSPECTION: bool(true),
+  /** GraphQL limits: selection depth, aliases per operation, tokens per document. */
+  HUB_MAX_QUERY_DEPTH: positiveInt(12),
+  HUB_MAX_ALIASES: positiveInt(30),
+  HUB_MAX_TOKENS: positiveInt(5000),
+  /** Events buffered per subscription before a slow consumer is disconnected. */
+  HUB_SUBSCRIPTION_BUFFER: positiveInt(1000),
+  /** Largest page `events(first:)` may ask for. */
+  HUB_MAX_PAGE_SIZE: positiveInt(1000),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Parses the environment, or throws a ConfigError listing every bad variable. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const result = configSchema.safeParse(env);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(environment)'}: ${issue.message}`);
+  throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+}
+
+/** The variable names the hub reads, for checks such as docker-compose's environment. */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(configSchema.shape);

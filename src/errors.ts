@@ -1,0 +1,56 @@
+/**
+ * The hub's one error class. Every failure a caller can see carries a `code`
+ * that becomes `extensions.code` in GraphQL; anything that is not a HubError
+ * is masked before it leaves the server.
+ */
+export const ErrorCode = {
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  RATE_LIMITED: 'RATE_LIMITED',
+  CURSOR_EXPIRED: 'CURSOR_EXPIRED',
+  UNAVAILABLE: 'UNAVAILABLE',
+  NOT_FOUND: 'NOT_FOUND',
+  INTERNAL: 'INTERNAL_SERVER_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export interface HubErrorOptions {
+  /** Where in the input the problem is, e.g. `['payload', 'amount']`. */
+  path?: readonly string[];
+  /** Extra fields for `extensions`, e.g. `{ retryAfterMs: 250 }`. */
+  extensions?: Record<string, unknown>;
+  cause?: unknown;
+}
+
+export class HubError extends Error {
+  override readonly name = 'HubError';
+  readonly code: ErrorCode;
+  readonly path: readonly string[] | undefined;
+  readonly extensions: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, options: HubErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.path = options.path;
+    this.extensions = options.extensions ?? {};
+  }
+}
+
+export const badInput = (message: string, path?: readonly string[]) =>
+  new HubError(ErrorCode.BAD_USER_INPUT, message, path ? { path } : {});
+export const unauthenticated = (message = 'a valid API key is required') =>
+  new HubError(ErrorCode.UNAUTHENTICATED, message);
+export const forbidden = (scope: string) =>
+  new HubError(ErrorCode.FORBIDDEN, `this API key lacks the "${scope}" scope`, { extensions: { scope } });
+export const payloadTooLarge = (bytes: number, limit: number) =>
+  new HubError(ErrorCode.PAYLOAD_TOO_LARGE, `event is ${bytes} bytes; the limit is ${limit}`, {
+    extensions: { bytes, limit },
+  });
+export const cursorExpired = (position: string) =>
+  new HubError(ErrorCode.CURSOR_EXPIRED, `position ${position} is older than the store can serve`);
+export const unavailable = (what: string, cause?: unknown) =>
+  new HubError(ErrorCode.UNAVAILABLE, `${what} is unavailable; retry later`, { cause });
+
+export const isHubError = (error: unknown): error is HubError => error instanceof HubError;

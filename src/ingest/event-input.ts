@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { ContextType, SourceType } from '../events/event.ts';
+
+/**
+ * The publish input as GraphQL hands it over (absent fields may be `null`),
+ * validated with zod at the edge. Inside the core, events are trusted.
+ */
+export const TYPE_NAME = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*){1,5}$/;
+
+const text = (max: number) => z.string().min(1).max(max);
+const optionalText = (max: number) => text(max).nullish();
+
+const typeName = z
+  .string()
+  .max(255)
+  .regex(TYPE_NAME, 'must be domain.entity.action: 2-6 lowercase segments [a-z][a-z0-9_]*, dot-separated');
+
+const jsonObject = z.record(z.string(), z.unknown());
+
+export const eventInputSchema = z.object({
+  type: typeName,
+  version: text(32).nullish(),
+  source: z.object({
+    type: z.enum(Object.values(SourceType) as [SourceType, ...SourceType[]]),
+    id: text(256),
+  }),
+  timestamp: z
+    .date()
+    .refine((d) => !Number.isNaN(d.getTime()) && d.getUTCFullYear() >= 1970 && d.getUTCFullYear() <= 9999, {
+      message: 'must be a valid date between 1970 and 9999',
+    })
+    .nullish(),
+  subject: optionalText(512),
+  payload: jsonObject,
+  metadata: z
+    .object({
+      correlationId: optionalText(256),
+      causationId: optionalText(256),
+      idempotencyKey: optionalText(256),
+      actor: z.object({ id: text(256), type: text(64) }).nullish(),
+      context: z
+        .object({
+          type: z.enum(Object.values(ContextType) as [ContextType, ...ContextType[]]),
+          id: optionalText(256),
+        })
+        .nullish(),
+      attributes: z.unknown().nullish(),
+    })
+    .nullish(),
+});
+
+export type EventInput = z.input<typeof eventInputSchema>;
+export type ParsedEventInput = z.output<typeof eventInputSchema>;

@@ -1,0 +1,55 @@
+import { badInput, payloadTooLarge } from '../errors.ts';
+import type { EventMetadata, PendingEvent } from '../events/event.ts';
+import { newEventId } from '../events/ids.ts';
+import { eventInputSchema, type ParsedEventInput } from './event-input.ts';
+import { assertStorableJson } from './json-keys.ts';
+
+export interface EventContext {
+  /** From the caller's credentials, never from the input. */
+  tenantId: string;
+  now: Date;
+  /** The whole event, serialized as JSON, may not be larger (DESIGN §3: 1 MB). */
+  maxEventBytes: number;
+}
+
+/** Validates one publish input and turns it into an event ready to store, or throws a HubError. */
+export function toPendingEvent(input: unknown, context: EventContext): PendingEvent {
+  const parsed = eventInputSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const path = issue.path.map(String);
+    throw badInput(`${path.join('.') || 'input'}: ${issue.message}`, path);
+  }
+  const data = parsed.data;
+  assertStorableJson(data.payload, ['payload']);
+  assertStorableJson(data.metadata?.attributes, ['metadata', 'attributes']);
+
+  const event: PendingEvent = {
+    id: newEventId(context.now.getTime()),
+    type: data.type,
+    version: data.version ?? '1.0',
+    tenantId: context.tenantId,
+    source: { type: data.source.type, id: data.source.id },
+    timestamp: data.timestamp ?? context.now,
+    receivedAt: context.now,
+    ...(data.subject != null && { subject: data.subject }),
+    payload: data.payload,
+    metadata: toMetadata(data.metadata),
+  };
+  const bytes = Buffer.byteLength(JSON.stringify(event));
+  if (bytes > context.maxEventBytes) throw payloadTooLarge(bytes, context.maxEventBytes);
+  return event;
+}
+
+function toMetadata(input: ParsedEventInput['metadata']): EventMetadata {
+  if (!input) return {};
+  const { correlationId, causationId, idempotencyKey, actor, context, attributes } = input;
+  return {
+    ...(correlationId != null && { correlationId }),
+    ...(causationId != null && { causationId }),
+    ...(idempotencyKey != null && { idempotencyKey }),
+    ...(actor != null && { actor: { id: actor.id, type: actor.type } }),
+    ...(context != null && { context: { type: context.type, ...(context.id != null && { id: context.id }) } }),
+    ...(attributes != null && { attributes }),
+  };
+}

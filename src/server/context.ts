@@ -1,0 +1,22 @@
+import type { Ingest } from '../ingest/ingest.ts';
+import type { SubscriptionHub } from '../live/subscription-hub.ts';
+import type { Logger } from '../logger.ts';
+import type { EventStore } from '../store/event-store.ts';
+import type { Principal } from './auth.ts';
+
+/** The core the resolvers call into; built once in `main`. */
+export interface HubServices {
+  ingest: Ingest;
+  store: EventStore;
+  live: SubscriptionHub;
+  limits: { maxPageSize: number };
+}
+
+/** What every resolver receives. */
+export interface HubContext {
+  services: HubServices;
+  /** Null when the request carried no valid API key; resolvers decide via `requireScope`. */
+  principal: Principal | null;
+  requestId: string;
+  log: Logger;
+}

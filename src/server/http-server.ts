@@ -1,0 +1,67 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Logger } from '../logger.ts';
+import type { HubYoga } from './yoga.ts';
+
+export interface HttpServerOptions {
+  yoga: HubYoga;
+  /** Requests with a larger body are answered 413 before GraphQL sees them. */
+  maxBodyBytes: number;
+  /** Answers /readyz: resolves with the names of the dependencies that are down. */
+  readiness: () => Promise<string[]>;
+  log: Logger;
+}
+
+/** The HTTP front: health endpoints, a bounded body, then Yoga for /graphql. */
+export function createHttpServer({ yoga, maxBodyBytes, readiness, log }: HttpServerOptions): Server {
+  return createServer((req, res) => {
+    route(req, res).catch((error: unknown) => {
+      log.error({ err: error }, 'request failed');
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+      else res.destroy();
+    });
+  });
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { pathname } = new URL(req.url ?? '/', 'http://hub');
+    if (pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
+    if (pathname === '/readyz') {
+      const down = await readiness();
+      return sendJson(res, down.length === 0 ? 200 : 503, { status: down.length === 0 ? 'ready' : 'unavailable', down });
+    }
+    if (pathname !== yoga.graphqlEndpoint) return sendJson(res, 404, { error: 'not found' });
+    if (req.method === 'POST') {
+      const body = await readBody(req, maxBodyBytes);
+      if (body === null) return sendPayloadTooLarge(res, maxBodyBytes);
+      // @whatwg-node/server uses a pre-read `body` instead of the consumed stream
+      (req as IncomingMessage & { body?: Buffer }).body = body;
+    }
+    await yoga.handleNodeRequestAndResponse(req, res);
+  }
+}
+
+/** The whole body, or null as soon as it exceeds `limit` (the rest is not read). */
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) return null;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) return null;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function sendPayloadTooLarge(res: ServerResponse, limit: number): void {
+  res.setHeader('connection', 'close');
+  sendJson(res, 413, {
+    errors: [{ message: `request body exceeds ${limit} bytes`, extensions: { code: 'PAYLOAD_TOO_LARGE', limit } }],
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}

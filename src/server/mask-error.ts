@@ -1,0 +1,40 @@
+import { randomUUID } from 'node:crypto';
+import { GraphQLError } from 'graphql';
+import { ErrorCode, isHubError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+
+/**
+ * The one place errors become what clients see. HubErrors and GraphQL's own
+ * coded errors pass with their `extensions.code`; anything else is masked and
+ * logged under a correlation id the client can quote.
+ */
+export function createErrorMasker(log: Logger) {
+  return (error: unknown): Error => {
+    const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+    if (isHubError(original)) {
+      return new GraphQLError(original.message, {
+        ...location(error),
+        extensions: { ...original.extensions, code: original.code, ...(original.path && { inputPath: original.path }) },
+      });
+    }
+    if (original instanceof GraphQLError && typeof original.extensions.code === 'string') return original;
+    if (error instanceof GraphQLError && !error.originalError) {
+      // parse and validation errors: the message is about the client's own document
+      return new GraphQLError(error.message, {
+        ...location(error),
+        extensions: { ...error.extensions, code: error.extensions.code ?? 'GRAPHQL_VALIDATION_FAILED' },
+      });
+    }
+    const correlationId = randomUUID();
+    log.error({ err: original, correlationId }, 'unexpected error');
+    return new GraphQLError('Unexpected error; quote the correlationId when you report it', {
+      ...location(error),
+      extensions: { code: ErrorCode.INTERNAL, correlationId },
+    });
+  };
+}
+
+/** Where in the document and response an error happened, when it is a GraphQL error. */
+function location(error: unknown) {
+  return error instanceof GraphQLError ? { nodes: error.nodes ?? null, path: error.path ?? null } : {};
+}

@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import { NoSchemaIntrospectionCustomRule, type GraphQLSchema } from 'graphql';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import type { Config } from '../config.ts';
+import type { Logger } from '../logger.ts';
+import type { Authenticator } from './auth.ts';
+import type { HubContext, HubServices } from './context.ts';
+import { createErrorMasker } from './mask-error.ts';
+
+export interface YogaOptions {
+  schema: GraphQLSchema;
+  services: HubServices;
+  auth: Authenticator;
+  config: Pick<Config, 'HUB_INTROSPECTION' | 'HUB_MAX_QUERY_DEPTH' | 'HUB_MAX_ALIASES' | 'HUB_MAX_TOKENS'>;
+  log: Logger;
+}
+
+/** Context the websocket adapter passes in: graphql-ws's `connectionParams`. */
+interface ServerContext {
+  connectionParams?: Record<string, unknown>;
+}
+
+export type HubYoga = YogaServerInstance<ServerContext, HubContext>;
+
+export function createHubYoga({ schema, services, auth, config, log }: YogaOptions): HubYoga {
+  const maskError = createErrorMasker(log);
+  return createYoga<ServerContext, HubContext>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    graphiql: { title: 'Event hub' },
+    logging: log.child({ component: 'yoga' }),
+    maskedErrors: { maskError },
+    plugins: [
+      EnvelopArmorPlugin({
+        maxDepth: { n: config.HUB_MAX_QUERY_DEPTH },
+        maxAliases: { n: config.HUB_MAX_ALIASES },
+        maxTokens: { n: config.HUB_MAX_TOKENS },
+        maxDirectives: { n: 50 },
+        costLimit: { maxCost: 20_000 },
+        blockFieldSuggestion: { enabled: !config.HUB_INTROSPECTION },
+      }),
+      ...(config.HUB_INTROSPECTION ? [] : [disableIntrospection()]),
+    ],
+    context: ({ request, connectionParams }) => {
+      const fromSocket = connectionParams?.['authorization'];
+      const authorization = typeof fromSocket === 'string' ? fromSocket : request?.headers.get('authorization');
+      const requestId = request?.headers.get('x-request-id') ?? randomUUID();
+      const principal = auth.authenticate(authorization);
+      return { services, principal, requestId, log: log.child({ requestId, tenantId: principal?.tenantId }) };
+    },
+  });
+}
+
+function disableIntrospection(): Plugin {
+  return { onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule) };
+}

@@ -1,0 +1,88 @@
+import type { HubError } from '../errors.ts';
+import type { HubEvent, PendingEvent } from '../events/event.ts';
+import type { CompiledFilter } from '../filter/index.ts';
+
+export const SortOrder = { ASC: 'ASC', DESC: 'DESC' } as const;
+export type SortOrder = (typeof SortOrder)[keyof typeof SortOrder];
+
+export const StatsGroup = { TYPE: 'TYPE', SOURCE: 'SOURCE', HOUR: 'HOUR', DAY: 'DAY' } as const;
+export type StatsGroup = (typeof StatsGroup)[keyof typeof StatsGroup];
+
+export type AppendOutcome =
+  | { status: 'ACCEPTED'; event: HubEvent }
+  /** The idempotency key was seen within the window: nothing was stored. */
+  | { status: 'DUPLICATE'; originalEventId: string }
+  /** This item could not be stored (the others may have been); safe to retry. */
+  | { status: 'FAILED'; error: HubError };
+
+export interface EventQuery {
+  filter: CompiledFilter;
+  /** Page size, at least 1. */
+  first: number;
+  /** A position from an earlier page: results continue strictly after it in `order`. */
+  after?: number;
+  order: SortOrder;
+}
+
+export interface EventPage {
+  events: HubEvent[];
+  hasNextPage: boolean;
+}
+
+export interface EventStat {
+  key: string;
+  count: number;
+}
+
+/**
+ * The hub's source of truth (DESIGN §1). Every method is scoped to one
+ * tenant: no call returns or counts another tenant's events.
+ */
+export interface EventStore {
+  /**
+   * Stores events, returning one outcome per input in input order.
+   *
+   * - ACCEPTED means durable: the event survives a crash of this process
+   *   right after the promise resolves, and it has its position.
+   * - Positions are assigned per tenant, strictly increasing; see
+   *   `readAfter` for when a position is safe to hand out.
+   * - Idempotency: an event whose `metadata.idempotencyKey` was accepted for
+   *   the same tenant within the idempotency window is not stored again; its
+   *   outcome is DUPLICATE with the original event's id. This holds for
+   *   concurrent appends from several hub processes and for a retry after a
+   *   crash between any two writes.
+   * - Rejects (throws) only when the store as a whole is unreachable; then
+   *   nothing in this call was acknowledged.
+   */
+  append(events: readonly PendingEvent[]): Promise<AppendOutcome[]>;
+
+  /** One event by id, or null when it does not exist in this tenant. */
+  get(tenantId: string, id: string): Promise<HubEvent | null>;
+
+  /** A page of matching events ordered by position. */
+  query(tenantId: string, query: EventQuery): Promise<EventPage>;
+
+  /** Counts of matching events grouped by type, `source.type:source.id`, hour or day of `timestamp` (UTC). */
+  stats(tenantId: string, filter: CompiledFilter, groupBy: StatsGroup): Promise<EventStat[]>;
+
+  /**
+   * Up to `limit` matching events with a position greater than `after`, in
+   * ascending position order, for catch-up before live delivery.
+   *
+   * Only safe positions are returned: once an event at position p has been
+   * returned, no event with a position below p can appear later. A reader
+   * that resumes from the last position it saw therefore misses nothing.
+   *
+   * Throws CURSOR_EXPIRED when `after` is older than the oldest position the
+   * store still serves, or newer than any position it handed out.
+   */
+  readAfter(tenantId: string, after: number, filter: CompiledFilter, limit: number): Promise<HubEvent[]>;
+
+  /** The highest safe position of the tenant (0 when it has no events yet). */
+  headPosition(tenantId: string): Promise<number>;
+
+  /** Resolves when the store answers; rejects otherwise. Cheap enough to poll every second. */
+  ping(): Promise<void>;
+
+  close(): Promise<void>;
+}

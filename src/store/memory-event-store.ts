@@ -1,0 +1,126 @@
+import { cursorExpired } from '../errors.ts';
+import type { HubEvent, PendingEvent } from '../events/event.ts';
+import { encodePosition } from '../events/position.ts';
+import { createMatcher, type CompiledFilter } from '../filter/index.ts';
+import type { AppendOutcome, EventPage, EventQuery, EventStore, StatsGroup } from './event-store.ts';
+import { groupKey, sortStats } from './stats-keys.ts';
+
+export interface MemoryEventStoreOptions {
+  /** How long an idempotency key is remembered (DESIGN §3: 24 h). */
+  idempotencyWindowMs: number;
+  /** Oldest events are dropped past this many per tenant; reading before them is CURSOR_EXPIRED. */
+  maxEventsPerTenant?: number;
+  now?: () => number;
+}
+
+interface TenantLog {
+  /** events[i] has position firstPosition + i. */
+  events: HubEvent[];
+  firstPosition: number;
+  byId: Map<string, HubEvent>;
+  /** idempotency key → original event; Map order is acceptance order, so expiry sweeps from the front. */
+  claims: Map<string, { eventId: string; at: number }>;
+}
+
+/**
+ * The embedded store: everything in this process's memory, lost on exit.
+ * Appends commit synchronously, so every position is safe at once.
+ */
+export function createMemoryEventStore(options: MemoryEventStoreOptions): EventStore {
+  const now = options.now ?? Date.now;
+  const maxEvents = options.maxEventsPerTenant ?? 100_000;
+  const tenants = new Map<string, TenantLog>();
+
+  const log = (tenantId: string): TenantLog => {
+    let tenant = tenants.get(tenantId);
+    if (!tenant) {
+      tenant = { events: [], firstPosition: 1, byId: new Map(), claims: new Map() };
+      tenants.set(tenantId, tenant);
+    }
+    return tenant;
+  };
+  const head = (tenant: TenantLog) => tenant.firstPosition + tenant.events.length - 1;
+
+  function appendOne(pending: PendingEvent): AppendOutcome {
+    const tenant = log(pending.tenantId);
+    const key = pending.metadata.idempotencyKey;
+    if (key !== undefined) {
+      sweepClaims(tenant, now() - options.idempotencyWindowMs);
+      const claim = tenant.claims.get(key);
+      if (claim) return { status: 'DUPLICATE', originalEventId: claim.eventId };
+      tenant.claims.set(key, { eventId: pending.id, at: now() });
+    }
+    const event: HubEvent = { ...pending, position: head(tenant) + 1 };
+    tenant.events.push(event);
+    tenant.byId.set(event.id, event);
+    if (tenant.events.length > maxEvents) {
+      const dropped = tenant.events.shift()!;
+      tenant.byId.delete(dropped.id);
+      tenant.firstPosition += 1;
+    }
+    return { status: 'ACCEPTED', event };
+  }
+
+  function matching(tenantId: string, filter: CompiledFilter): HubEvent[] {
+    const matches = createMatcher(filter);
+    return (tenants.get(tenantId)?.events ?? []).filter((event) => matches(event));
+  }
+
+  return {
+    async append(events: readonly PendingEvent[]) {
+      return events.map(appendOne);
+    },
+
+    async get(tenantId: string, id: string) {
+      return tenants.get(tenantId)?.byId.get(id) ?? null;
+    },
+
+    async query(tenantId: string, query: EventQuery): Promise<EventPage> {
+      const { after, first, order } = query;
+      let events = matching(tenantId, query.filter);
+      if (order === 'DESC') events.reverse();
+      if (after !== undefined) {
+        events = events.filter((e) => (order === 'ASC' ? e.position > after : e.position < after));
+      }
+      return { events: events.slice(0, first), hasNextPage: events.length > first };
+    },
+
+    async stats(tenantId: string, filter: CompiledFilter, groupBy: StatsGroup) {
+      const counts = new Map<string, number>();
+      for (const event of matching(tenantId, filter)) {
+        const key = groupKey(event, groupBy);
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+      return sortStats([...counts].map(([key, count]) => ({ key, count })), groupBy);
+    },
+
+    async readAfter(tenantId: string, after: number, filter: CompiledFilter, limit: number) {
+      const tenant = log(tenantId);
+      if (after < tenant.firstPosition - 1 || after > head(tenant)) throw cursorExpired(encodePosition(after));
+      const matches = createMatcher(filter);
+      const result: HubEvent[] = [];
+      for (let i = after - tenant.firstPosition + 1; i < tenant.events.length && result.length < limit; i++) {
+        const event = tenant.events[i]!;
+        if (matches(event)) result.push(event);
+      }
+      return result;
+    },
+
+    async headPosition(tenantId: string) {
+      const tenant = tenants.get(tenantId);
+      return tenant ? head(tenant) : 0;
+    },
+
+    async ping() {},
+    async close() {
+      tenants.clear();
+    },
+  };
+}
+
+function sweepClaims(tenant: TenantLog, cutoff: number): void {
+  for (const [key, claim] of tenant.claims) {
+    if (claim.at > cutoff) return;
+    tenant.claims.delete(key);
+  }
+}
