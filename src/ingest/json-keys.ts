@@ -6,12 +6,16 @@ export const MAX_JSON_DEPTH = 32;
 /**
  * Free JSON (payload, attributes) must be storable and queryable the same way
  * on every store: keys may not start with `$` (operators) or contain `.`
- * (path separators), and nesting is bounded.
+ * (path separators), arrays may not directly hold arrays, and nesting is bounded.
  */
 export function assertStorableJson(value: unknown, path: string[], depth = 0): void {
   if (depth > MAX_JSON_DEPTH) throw badInput(`nested deeper than ${MAX_JSON_DEPTH} levels`, path);
   if (Array.isArray(value)) {
-    value.forEach((item, i) => assertStorableJson(item, [...path, String(i)], depth + 1));
+    value.forEach((item, i) => {
+      // FerretDB v1 cannot store an array directly inside an array; MongoDB can, but events must fit every store
+      if (Array.isArray(item)) throw badInput('arrays of arrays are not supported; wrap the inner array in an object', [...path, String(i)]);
+      assertStorableJson(item, [...path, String(i)], depth + 1);
+    });
     return;
   }
   if (value === null || typeof value !== 'object') return;

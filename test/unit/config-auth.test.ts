@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from '../../src/config.ts';
+import { isHubError } from '../../src/errors.ts';
+import { createAuthenticator, requireScope, sha256Hex } from '../../src/server/auth.ts';
+
+const KEY = 'acme-publisher-key-0001';
+
+describe('configuration', () => {
+  it('has defaults that run the embedded hub on 127.0.0.1:4000', () => {
+    const config = loadConfig({});
+    assert.equal(config.PORT, 4000);
+    assert.equal(config.HOST, '127.0.0.1');
+    assert.equal(config.MONGODB_URL, undefined);
+    assert.equal(config.REDIS_URL, undefined);
+    assert.deepEqual(config.HUB_API_KEYS, []);
+    assert.equal(config.HUB_MAX_EVENT_BYTES, 1_048_576);
+    assert.equal(config.HUB_MAX_BATCH, 1000);
+    assert.equal(config.HUB_IDEMPOTENCY_WINDOW_MS, 86_400_000);
+  });
+
+  it('names every bad variable in one clear message', () => {
+    assert.throws(
+      () => loadConfig({ PORT: 'eighty', LOG_LEVEL: 'loud', HUB_API_KEYS: '{not json' }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        /PORT/.test(error.message) &&
+        /LOG_LEVEL/.test(error.message) &&
+        /HUB_API_KEYS: must be a JSON array/.test(error.message),
+    );
+  });
+
+  it('rejects API keys without a tenant, with unknown scopes or with both key and sha256', () => {
+    const bad = [
+      [{ key: KEY, scopes: ['publish'] }],
+      [{ key: KEY, tenant: 'acme', scopes: ['fly'] }],
+      [{ key: KEY, sha256: sha256Hex(KEY), tenant: 'acme', scopes: ['query'] }],
+      [{ key: 'short', tenant: 'acme', scopes: ['query'] }],
+    ];
+    for (const keys of bad) assert.throws(() => loadConfig({ HUB_API_KEYS: JSON.stringify(keys) }), ConfigError);
+  });
+
+  it('parses comma lists and booleans', () => {
+    const config = loadConfig({ HUB_ALLOWED_ORIGINS: 'https://a.example, https://b.example', HUB_INTROSPECTION: 'false' });
+    assert.deepEqual(config.HUB_ALLOWED_ORIGINS, ['https://a.example', 'https://b.example']);
+    assert.equal(config.HUB_INTROSPECTION, false);
+  });
+});
+
+describe('authentication', () => {
+  const keys = loadConfig({
+    HUB_API_KEYS: JSON.stringify([
+      { key: KEY, tenant: 'acme', scopes: ['publish', 'query'] },
+      { sha256: sha256Hex('globex-admin-key-0001'), tenant: 'globex', scopes: ['admin'] },
+    ]),
+  }).HUB_API_KEYS;
+  const auth = createAuthenticator(keys);
+
+  it('maps a bearer key to its tenant and scopes', () => {
+    const principal = auth.authenticate(`Bearer ${KEY}`);
+    assert.equal(principal?.tenantId, 'acme');
+    assert.deepEqual([...principal!.scopes].sort(), ['publish', 'query']);
+  });
+
+  it('accepts keys configured only by their SHA-256', () => {
+    assert.equal(auth.authenticate('Bearer globex-admin-key-0001')?.tenantId, 'globex');
+  });
+
+  it('knows nobody without a key, with an unknown key or another scheme', () => {
+    for (const header of [undefined, '', 'Bearer nope-nope-nope-nope', `Basic ${KEY}`, KEY]) {
+      assert.equal(auth.authenticate(header), null, String(header));
+    }
+  });
+
+  it('answers UNAUTHENTICATED without a principal and FORBIDDEN without the scope; admin has every scope', () => {
+    const code = (fn: () => unknown) => {
+      try {
+        fn();
+        return 'ok';
+      } catch (error) {
+        return isHubError(error) ? error.code : 'other';
+      }
+    };
+    assert.equal(code(() => requireScope(null, 'query')), 'UNAUTHENTICATED');
+    assert.equal(code(() => requireScope(auth.authenticate(`Bearer ${KEY}`), 'subscribe')), 'FORBIDDEN');
+    assert.equal(code(() => requireScope(auth.authenticate(`Bearer ${KEY}`), 'publish')), 'ok');
+    assert.equal(code(() => requireScope(auth.authenticate('Bearer globex-admin-key-0001'), 'replay')), 'ok');
+  });
+
+  it('serves tenant "default" with every scope when no keys are configured', () => {
+    const open = createAuthenticator([]);
+    assert.equal(open.open, true);
+    const principal = open.authenticate(undefined);
+    assert.equal(principal?.tenantId, 'default');
+    assert.ok(['publish', 'subscribe', 'query', 'replay', 'admin'].every((s) => principal!.scopes.has(s as never)));
+  });
+});
