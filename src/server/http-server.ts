@@ -35,7 +35,7 @@ export function createHttpServer({ yoga, maxBodyBytes, readiness, log }: HttpSer
       // @whatwg-node/server uses a pre-read `body` instead of the consumed stream
       (req as IncomingMessage & { body?: Buffer }).body = body;
     }
-    await yoga.handleNodeRequestAndResponse(req, res);
+    await yoga.requestListener(req, res);
   }
 }
 

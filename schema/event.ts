@@ -1,0 +1,60 @@
+import type { EventMetadata, HubEvent } from '../src/events/event.ts';
+import { encodePosition } from '../src/events/position.ts';
+import { builder } from './builder.ts';
+import { ContextTypeEnum, SourceTypeEnum } from './enums.ts';
+
+const EventSourceRef = builder.objectRef<HubEvent['source']>('EventSource').implement({
+  fields: (t) => ({
+    type: t.expose('type', { type: SourceTypeEnum }),
+    id: t.exposeString('id'),
+  }),
+});
+
+const ActorRef = builder.objectRef<NonNullable<EventMetadata['actor']>>('Actor').implement({
+  fields: (t) => ({ id: t.exposeString('id'), type: t.exposeString('type') }),
+});
+
+const EventContextRef = builder.objectRef<NonNullable<EventMetadata['context']>>('EventContext').implement({
+  fields: (t) => ({
+    type: t.expose('type', { type: ContextTypeEnum }),
+    id: t.string({ nullable: true, resolve: (context) => context.id ?? null }),
+  }),
+});
+
+const ReplayMarkerRef = builder.objectRef<NonNullable<EventMetadata['replay']>>('ReplayMarker').implement({
+  fields: (t) => ({ jobId: t.exposeID('jobId'), originalEventId: t.exposeID('originalEventId') }),
+});
+
+const optionalString = (pick: (m: EventMetadata) => string | undefined) => (m: EventMetadata) => pick(m) ?? null;
+
+const EventMetadataRef = builder.objectRef<EventMetadata>('EventMetadata').implement({
+  fields: (t) => ({
+    correlationId: t.string({ nullable: true, resolve: optionalString((m) => m.correlationId) }),
+    causationId: t.string({ nullable: true, resolve: optionalString((m) => m.causationId) }),
+    idempotencyKey: t.string({ nullable: true, resolve: optionalString((m) => m.idempotencyKey) }),
+    actor: t.field({ type: ActorRef, nullable: true, resolve: (m) => m.actor ?? null }),
+    context: t.field({ type: EventContextRef, nullable: true, resolve: (m) => m.context ?? null }),
+    attributes: t.field({ type: 'JSON', nullable: true, resolve: (m) => m.attributes ?? null }),
+    replay: t.field({ type: ReplayMarkerRef, nullable: true, resolve: (m) => m.replay ?? null }),
+  }),
+});
+
+export const EventRef = builder.objectRef<HubEvent>('Event').implement({
+  description: 'A stored event (DESIGN §3).',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    type: t.exposeString('type'),
+    version: t.exposeString('version'),
+    tenantId: t.exposeString('tenantId'),
+    source: t.field({ type: EventSourceRef, resolve: (e) => e.source }),
+    timestamp: t.field({ type: 'DateTime', resolve: (e) => e.timestamp }),
+    receivedAt: t.field({ type: 'DateTime', resolve: (e) => e.receivedAt }),
+    subject: t.string({ nullable: true, resolve: (e) => e.subject ?? null }),
+    payload: t.field({ type: 'JSON', resolve: (e) => e.payload }),
+    metadata: t.field({ type: EventMetadataRef, resolve: (e) => e.metadata }),
+    position: t.string({
+      description: 'Opaque and increasing per tenant: a cursor for `events(after:)` and `Subscription.events(after:)`.',
+      resolve: (e) => encodePosition(e.position),
+    }),
+  }),
+});

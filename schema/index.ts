@@ -1,0 +1,14 @@
+import { lexicographicSortSchema, type GraphQLSchema } from 'graphql';
+import { builder } from './builder.ts';
+import './scalars.ts';
+import './enums.ts';
+import './event.ts';
+import './event-filter.ts';
+import './events-query.ts';
+import './event-stats.ts';
+import './publish.ts';
+import './event-subscription.ts';
+
+/** The hub's GraphQL schema; `npm run schema:print` writes it to schema.graphql. */
+export const schema: GraphQLSchema = builder.toSchema();
+export const printableSchema = (): GraphQLSchema => lexicographicSortSchema(schema);
