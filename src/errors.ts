@@ -12,6 +12,7 @@ export const ErrorCode = {
   CURSOR_EXPIRED: 'CURSOR_EXPIRED',
   UNAVAILABLE: 'UNAVAILABLE',
   NOT_FOUND: 'NOT_FOUND',
+  SLOW_CONSUMER: 'SLOW_CONSUMER',
   INTERNAL: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -1,0 +1,188 @@
+import { ErrorCode, HubError } from '../errors.ts';
+import type { HubEvent } from '../events/event.ts';
+import { encodePosition } from '../events/position.ts';
+import { createMatcher, type CompiledFilter, type EventMatcher } from '../filter/index.ts';
+import type { EventStore } from '../store/event-store.ts';
+
+export interface SubscribeRequest {
+  tenantId: string;
+  filter: CompiledFilter;
+  /** A position: deliver every stored matching event after it, then go live. Absent: live from now. */
+  after?: number;
+  /** Aborting ends the stream (the iterator finishes, it does not throw). */
+  signal?: AbortSignal;
+}
+
+export interface LiveSubscriptionOptions {
+  request: SubscribeRequest;
+  store: EventStore;
+  bufferSize: number;
+  catchUpBatch: number;
+  /** The tenant's sequencer knows its start: catch-up must not read the store before. */
+  ready: Promise<void>;
+  /** Called once when the stream ends for any reason, to unregister it. */
+  onEnd: () => void;
+}
+
+/** One subscriber: the hub pushes into it, the consumer pulls from `iterator`. */
+export interface LiveSubscription {
+  readonly matches: EventMatcher;
+  /** Synchronous and never blocks: an event that does not fit ends this subscription instead. */
+  push(event: HubEvent): void;
+  fail(error: Error): void;
+  end(): void;
+  readonly iterator: AsyncIterableIterator<HubEvent>;
+}
+
+const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+
+/**
+ * Catch-up, then live, with no gap and no duplicate. Registration (by the
+ * hub) happens before the first store read; from then on every event the hub
+ * dispatches for this subscription lands in `pending`. The hub dispatches
+ * each tenant's positions contiguously from a safe start, so an event
+ * dispatched before registration is already readable from the store, and
+ * every later one is in `pending`: once a page comes back short, the pages
+ * plus `pending` hold every matching event after `after`. Positions at or
+ * below the last one queued are dropped at the switch and afterwards.
+ *
+ * Catch-up is pulled: the next page is read only when the consumer has taken
+ * the previous one. If `pending` overflows meanwhile it is emptied and the
+ * catch-up simply reads on (those events are in the store), switching only
+ * after a short page whose read started after the overflow.
+ */
+export function createLiveSubscription(options: LiveSubscriptionOptions): LiveSubscription {
+  const { request, store, bufferSize, catchUpBatch } = options;
+  let catchingUp = request.after !== undefined;
+  let lastQueued = request.after ?? 0;
+  let lastDelivered: number | null = request.after ?? null;
+  let queue: HubEvent[] = [];
+  let pending: HubEvent[] = [];
+  let pendingOverflowed = false;
+  let ended = false;
+  let failure: Error | null = null;
+  let waiter: { resolve: (result: IteratorResult<HubEvent>) => void; reject: (error: unknown) => void } | null = null;
+  let chain: Promise<unknown> = Promise.resolve();
+
+  const deliver = (event: HubEvent): IteratorResult<HubEvent> => {
+    lastDelivered = event.position;
+    return { done: false, value: event };
+  };
+
+  function finish(error: Error | null): void {
+    if (ended) return;
+    ended = true;
+    failure = error;
+    queue = [];
+    pending = [];
+    request.signal?.removeEventListener('abort', onAbort);
+    const waiting = waiter;
+    waiter = null;
+    if (waiting && error) {
+      failure = null;
+      waiting.reject(error);
+    } else waiting?.resolve(DONE);
+    options.onEnd();
+  }
+  const onAbort = () => finish(null);
+  request.signal?.addEventListener('abort', onAbort, { once: true });
+
+  function goLive(): void {
+    catchingUp = false;
+    for (const event of pending) {
+      if (event.position <= lastQueued) continue;
+      queue.push(event);
+      lastQueued = event.position;
+    }
+    pending = [];
+  }
+
+  async function catchUp(): Promise<void> {
+    try {
+      await options.ready;
+      pendingOverflowed = false;
+      const page = await store.readAfter(request.tenantId, lastQueued, request.filter, catchUpBatch);
+      if (ended) return;
+      for (const event of page) {
+        if (event.position <= lastQueued) continue;
+        queue.push(event);
+        lastQueued = event.position;
+      }
+      if (page.length < catchUpBatch && !pendingOverflowed) goLive();
+      else pending = pending.filter((event) => event.position > lastQueued);
+    } catch (error) {
+      finish(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  async function step(): Promise<IteratorResult<HubEvent>> {
+    for (;;) {
+      if (failure) {
+        const error = failure;
+        failure = null;
+        throw error;
+      }
+      const event = queue.shift();
+      if (event) return deliver(event);
+      if (ended) return DONE;
+      if (!catchingUp) return new Promise((resolve, reject) => (waiter = { resolve, reject }));
+      await catchUp();
+    }
+  }
+
+  function push(event: HubEvent): void {
+    if (ended) return;
+    if (catchingUp) {
+      pending.push(event);
+      if (pending.length > bufferSize) {
+        pending = [];
+        pendingOverflowed = true;
+      }
+      return;
+    }
+    if (event.position <= lastQueued) return;
+    lastQueued = event.position;
+    if (waiter) {
+      const waiting = waiter;
+      waiter = null;
+      waiting.resolve(deliver(event));
+    } else if (queue.length >= bufferSize) {
+      finish(slowConsumer(lastDelivered ?? (queue[0] ?? event).position - 1, lastDelivered !== null, bufferSize));
+    } else queue.push(event);
+  }
+
+  const iterator: AsyncIterableIterator<HubEvent> = {
+    next() {
+      // graphql-js pulls one at a time; chaining keeps overlapping calls in order anyway.
+      const result = chain.then(step);
+      chain = result.catch(() => {});
+      return result;
+    },
+    async return() {
+      finish(null);
+      return DONE;
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+
+  return {
+    matches: createMatcher(request.filter),
+    push,
+    fail: (error) => finish(error),
+    end: () => finish(null),
+    iterator,
+  };
+}
+
+/** The consumer did not keep up; the position tells it where to resume without losing anything. */
+export function slowConsumer(after: number, received: boolean, bufferSize: number): HubError {
+  const cursor = encodePosition(after);
+  const which = received ? 'the last position it received' : 'just before the first event it missed';
+  return new HubError(
+    ErrorCode.SLOW_CONSUMER,
+    `the subscriber fell more than ${bufferSize} events behind and was disconnected; resume with after: "${cursor}" (${which})`,
+    { extensions: { after: cursor, bufferSize } },
+  );
+}
