@@ -67,9 +67,14 @@ export function createIngest(options: IngestOptions): Ingest {
       const outcomes = await store.append(valid.map((item) => item.event));
       outcomes.forEach((outcome, i) => {
         const { index } = valid[i]!;
-        results[index] = outcome.status === 'FAILED' ? { status: 'REJECTED', error: outcome.error } : outcome;
+        if (outcome.status === 'FAILED') results[index] = { status: 'REJECTED', error: outcome.error };
+        else if (outcome.status === 'DUPLICATE') results[index] = { status: 'DUPLICATE', originalEventId: outcome.originalEventId };
+        else results[index] = outcome;
       });
+      // Events this call completed for an interrupted publish were never on the bus; readers drop repeats by position.
+      const completed = outcomes.flatMap((o) => (o.status === 'DUPLICATE' && o.completed ? [o.completed] : []));
       for (const result of results) if (result.status === 'ACCEPTED') await publishStored(result.event);
+      for (const event of completed) await publishStored(event);
       return results;
     },
   };

@@ -10,8 +10,13 @@ export type StatsGroup = (typeof StatsGroup)[keyof typeof StatsGroup];
 
 export type AppendOutcome =
   | { status: 'ACCEPTED'; event: HubEvent }
-  /** The idempotency key was seen within the window: nothing was stored. */
-  | { status: 'DUPLICATE'; originalEventId: string }
+  /**
+   * The idempotency key was seen within the window: nothing new was stored.
+   * `completed` is set when this call finished storing the original event on
+   * behalf of a publish that was interrupted (a crash between two writes):
+   * the caller publishes it, because the interrupted publisher never did.
+   */
+  | { status: 'DUPLICATE'; originalEventId: string; completed?: HubEvent }
   /** This item could not be stored (the others may have been); safe to retry. */
   | { status: 'FAILED'; error: HubError };
 

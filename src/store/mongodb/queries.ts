@@ -1,0 +1,90 @@
+import type { Filter } from 'mongodb';
+import { cursorExpired } from '../../errors.ts';
+import { encodePosition } from '../../events/position.ts';
+import type { CompiledFilter } from '../../filter/index.ts';
+import type { EventPage, EventQuery, EventStat, StatsGroup } from '../event-store.ts';
+import { sortStats, sourceKey } from '../stats-keys.ts';
+import type { StoreCollections } from './collections.ts';
+import { NOT_GAP, toHubEvent, type ArchiveDocument, type StoredEvent } from './documents.ts';
+import type { Positions } from './positions.ts';
+
+export interface QueriesOptions {
+  collections: StoreCollections;
+  positions: Positions;
+  maxTimeMS: number;
+}
+
+/**
+ * Reads, all from the archive (the live collection evicts on its own schedule,
+ * and on FerretDB it would not be faster for anything but a full scan).
+ * Every read is scoped by tenant, skips tombstones and carries `maxTimeMS`.
+ */
+export function createQueries(options: QueriesOptions) {
+  const { archive } = options.collections;
+  const { positions, maxTimeMS } = options;
+
+  const scoped = (tenantId: string, filter: CompiledFilter, ...more: object[]) =>
+    ({ $and: [{ tenantId }, NOT_GAP, ...more, filter.query] }) as Filter<ArchiveDocument>;
+
+  const events = (filter: Filter<ArchiveDocument>, direction: 1 | -1, limit: number) =>
+    archive.find<StoredEvent>(filter, { sort: { position: direction }, limit, maxTimeMS }).toArray();
+
+  async function get(tenantId: string, id: string) {
+    // `_id` equality first: the event id is the primary key.
+    const doc = await archive.findOne<StoredEvent>({ _id: id, tenantId, ...NOT_GAP }, { maxTimeMS });
+    return doc ? toHubEvent(doc) : null;
+  }
+
+  async function query(tenantId: string, { filter, first, after, order }: EventQuery): Promise<EventPage> {
+    const bound = after === undefined ? [] : [{ position: order === 'ASC' ? { $gt: after } : { $lt: after } }];
+    const docs = await events(scoped(tenantId, filter, ...bound), order === 'ASC' ? 1 : -1, first + 1);
+    return { events: docs.slice(0, first).map(toHubEvent), hasNextPage: docs.length > first };
+  }
+
+  async function stats(tenantId: string, filter: CompiledFilter, groupBy: StatsGroup): Promise<EventStat[]> {
+    const stats = await archive
+      .aggregate<{ _id: unknown; count: number }>(
+        [{ $match: scoped(tenantId, filter) }, { $group: { _id: GROUP_FIELDS[groupBy], count: { $sum: 1 } } }],
+        { maxTimeMS },
+      )
+      .toArray();
+    return sortStats(stats.map((s) => ({ key: statKey(s._id, groupBy), count: s.count })), groupBy);
+  }
+
+  async function readAfter(tenantId: string, after: number, filter: CompiledFilter, limit: number) {
+    if (after < 0) throw cursorExpired(encodePosition(after));
+    let safe = await positions.safeHead(tenantId);
+    if (after >= safe.head) {
+      // Ask the archive itself when the scan cannot tell (it stopped at its limit, or, shared with
+      // concurrent readers, it began before the insert that handed out `after`).
+      const highest = safe.truncated || after > safe.highest ? await positions.highestPosition(tenantId) : safe.highest;
+      if (after > highest) throw cursorExpired(encodePosition(after));
+      if (after === highest) return [];
+      // Events lie beyond a hole: wait it out rather than answer "nothing new".
+      safe = await positions.safeHead(tenantId, after);
+      if (safe.head <= after) return [];
+    }
+    const docs = await events(scoped(tenantId, filter, { position: { $gt: after, $lte: safe.head } }), 1, limit);
+    return docs.map(toHubEvent);
+  }
+
+  async function headPosition(tenantId: string) {
+    return (await positions.safeHead(tenantId)).head;
+  }
+
+  return { get, query, stats, readAfter, headPosition };
+}
+
+/** Stored fields only: the portable subset has no date operators, so time buckets are written at ingest. */
+const GROUP_FIELDS: Record<StatsGroup, unknown> = {
+  TYPE: '$type',
+  SOURCE: { type: '$source.type', id: '$source.id' },
+  HOUR: '$bucket.hour',
+  DAY: '$bucket.day',
+};
+
+/** The same keys as `groupKey` in stats-keys.ts, built in JS from the grouped fields. */
+function statKey(id: unknown, groupBy: StatsGroup): string {
+  if (groupBy === 'SOURCE') return sourceKey(id as StoredEvent['source']);
+  return String(id);
+}

@@ -1,0 +1,337 @@
+// The EventStore contract (DESIGN §6.8): one suite of behaviours, run on every adapter.
+import assert from 'node:assert/strict';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { isHubError } from '../../src/errors.ts';
+import type { HubEvent, PendingEvent } from '../../src/events/event.ts';
+import { compileFilter, type EventFilter } from '../../src/filter/index.ts';
+import type { AppendOutcome, EventStore, StatsGroup } from '../../src/store/event-store.ts';
+import { pendingEvent } from '../support/fixtures.ts';
+import { FILTER_CASES, FILTER_FIXTURES, LABELS, type Label } from './filter-cases.ts';
+
+export interface StoreConfig {
+  idempotencyWindowMs: number;
+  /** The store's clock; the suite moves it to test the idempotency window. */
+  now: () => number;
+}
+
+export interface StoreUnderTest {
+  store: EventStore;
+  /** Closes the store and drops whatever it created. */
+  close(): Promise<void>;
+}
+
+/** Makes a fresh, empty store each time it is called. */
+export type MakeStore = (config: StoreConfig) => Promise<StoreUnderTest>;
+
+const WINDOW_MS = 24 * 60 * 60 * 1000;
+const START = Date.parse('2024-03-05T12:00:00.000Z');
+const ALL = compileFilter(null);
+const filter = (f: EventFilter | null) => compileFilter(f);
+
+const accepted = (outcome: AppendOutcome | undefined): HubEvent => {
+  assert.equal(outcome?.status, 'ACCEPTED', `expected ACCEPTED, got ${JSON.stringify(outcome)}`);
+  return (outcome as { event: HubEvent }).event;
+};
+const keyed = (key: string, overrides: Partial<PendingEvent> = {}) =>
+  pendingEvent({ ...overrides, metadata: { ...overrides.metadata, idempotencyKey: key } });
+const isCode = (code: string) => (error: unknown) => isHubError(error) && error.code === code;
+
+export function runEventStoreContract(name: string, makeStore: MakeStore): void {
+  describe(`EventStore contract on ${name}`, () => {
+    describe('behaviour', () => {
+      let clock = START;
+      let subject: StoreUnderTest;
+      let store: EventStore;
+      beforeEach(async () => {
+        clock = START;
+        subject = await makeStore({ idempotencyWindowMs: WINDOW_MS, now: () => clock });
+        store = subject.store;
+      });
+      afterEach(() => subject.close());
+
+      /** Appends and returns the ACCEPTED events, failing on any other outcome. */
+      const appendAll = async (events: PendingEvent[]) => (await store.append(events)).map(accepted);
+      const ids = (events: readonly HubEvent[]) => events.map((e) => e.id);
+
+      describe('append and get', () => {
+        it('returns the stored event, field for field, from append and from get', async () => {
+          const pending = pendingEvent({
+            subject: 'contact/7',
+            timestamp: new Date('2024-01-02T03:04:05.678Z'),
+            payload: { n: 1, x: 2.5, s: 'é', ok: false, none: null, list: [1, 'two', { three: 3 }], deep: { a: { b: [] } } },
+            metadata: {
+              correlationId: 'corr',
+              causationId: 'cause',
+              idempotencyKey: 'key-1',
+              actor: { id: 'u1', type: 'user' },
+              context: { type: 'CLIENT', id: 'client-9' },
+              attributes: { tags: ['a'], nested: { ok: true } },
+              replay: { jobId: 'job-1', originalEventId: 'original' },
+            },
+          });
+          const [event] = await appendAll([pending]);
+          assert.deepEqual(event, { ...pending, position: event!.position });
+          assert.deepEqual(await store.get('acme', pending.id), event);
+        });
+
+        it('leaves out optional fields the event did not have', async () => {
+          const [event] = await appendAll([pendingEvent()]);
+          const stored = await store.get('acme', event!.id);
+          assert.ok(stored);
+          assert.equal('subject' in stored, false);
+          assert.deepEqual(stored.metadata, {});
+        });
+
+        it('returns null for an unknown id and for another tenant’s event', async () => {
+          const [event] = await appendAll([pendingEvent({ tenantId: 'acme' })]);
+          assert.equal(await store.get('acme', '01900000-0000-7000-8000-000000000000'), null);
+          assert.equal(await store.get('globex', event!.id), null);
+        });
+
+        it('answers one outcome per input, in input order', async () => {
+          const inputs = [pendingEvent({ type: 'a.one' }), keyed('k'), keyed('k'), pendingEvent({ type: 'a.two' })];
+          const outcomes = await store.append(inputs);
+          assert.deepEqual(outcomes.map((o) => o.status), ['ACCEPTED', 'ACCEPTED', 'DUPLICATE', 'ACCEPTED']);
+          assert.deepEqual(outcomes.map((o) => (o.status === 'ACCEPTED' ? o.event.id : null)), [inputs[0]!.id, inputs[1]!.id, null, inputs[3]!.id]);
+          assert.deepEqual(await store.append([]), []);
+        });
+
+        it('gives ACCEPTED events strictly increasing positions per tenant, across calls', async () => {
+          const acme: number[] = [];
+          const globex: number[] = [];
+          for (let round = 0; round < 3; round++) {
+            const events = await appendAll([
+              pendingEvent({ tenantId: 'acme' }),
+              pendingEvent({ tenantId: 'globex' }),
+              pendingEvent({ tenantId: 'acme' }),
+            ]);
+            for (const e of events) (e.tenantId === 'acme' ? acme : globex).push(e.position);
+          }
+          const increasing = (list: number[]) => list.every((p, i) => i === 0 || p > list[i - 1]!);
+          assert.ok(increasing(acme), `acme positions ${acme}`);
+          assert.ok(increasing(globex), `globex positions ${globex}`);
+          assert.ok(acme[0]! >= 1 && globex[0]! >= 1);
+          assert.equal(await store.headPosition('acme'), acme.at(-1));
+          assert.equal(await store.headPosition('globex'), globex.at(-1));
+        });
+      });
+
+      describe('idempotency', () => {
+        it('answers DUPLICATE with the original id for a key seen in an earlier call, and stores nothing', async () => {
+          const [original] = await appendAll([keyed('order-1')]);
+          const outcomes = await store.append([keyed('order-1', { payload: { other: true } })]);
+          assert.deepEqual(outcomes, [{ status: 'DUPLICATE', originalEventId: original!.id }]);
+          const page = await store.query('acme', { filter: ALL, first: 10, order: 'ASC' });
+          assert.deepEqual(ids(page.events), [original!.id]);
+        });
+
+        it('answers DUPLICATE for a key repeated inside one call', async () => {
+          const first = keyed('same');
+          const outcomes = await store.append([first, keyed('same'), keyed('same')]);
+          assert.equal(accepted(outcomes[0]).id, first.id);
+          assert.deepEqual(outcomes.slice(1), [
+            { status: 'DUPLICATE', originalEventId: first.id },
+            { status: 'DUPLICATE', originalEventId: first.id },
+          ]);
+        });
+
+        it('keeps keys per tenant: the same key in two tenants is accepted in both', async () => {
+          const outcomes = await store.append([keyed('shared', { tenantId: 'acme' }), keyed('shared', { tenantId: 'globex' })]);
+          assert.deepEqual(outcomes.map((o) => o.status), ['ACCEPTED', 'ACCEPTED']);
+        });
+
+        it('never deduplicates events without a key', async () => {
+          const payload = { same: true };
+          const events = await appendAll([pendingEvent({ payload }), pendingEvent({ payload })]);
+          assert.equal(new Set(ids(events)).size, 2);
+        });
+
+        it('remembers a key for the window and accepts it again once the window has passed', async () => {
+          const [original] = await appendAll([keyed('daily')]);
+          clock = START + WINDOW_MS - 1;
+          assert.deepEqual(await store.append([keyed('daily')]), [{ status: 'DUPLICATE', originalEventId: original!.id }]);
+          clock = START + WINDOW_MS + 1;
+          const again = keyed('daily');
+          assert.equal(accepted((await store.append([again]))[0]).id, again.id);
+          clock += 1000;
+          assert.deepEqual(await store.append([keyed('daily')]), [{ status: 'DUPLICATE', originalEventId: again.id }]);
+        });
+      });
+
+      describe('ordering and pagination', () => {
+        it('pages DESC (newest first) and ASC with `after` as a position bound', async () => {
+          const events = await appendAll([1, 2, 3, 4, 5].map((n) => pendingEvent({ payload: { n } })));
+          const p = events.map((e) => e.position);
+          const desc1 = await store.query('acme', { filter: ALL, first: 2, order: 'DESC' });
+          assert.deepEqual(ids(desc1.events), ids([events[4]!, events[3]!]));
+          assert.equal(desc1.hasNextPage, true);
+          const desc2 = await store.query('acme', { filter: ALL, first: 2, order: 'DESC', after: p[3]! });
+          assert.deepEqual(ids(desc2.events), ids([events[2]!, events[1]!]));
+          const desc3 = await store.query('acme', { filter: ALL, first: 2, order: 'DESC', after: p[1]! });
+          assert.deepEqual(ids(desc3.events), ids([events[0]!]));
+          assert.equal(desc3.hasNextPage, false);
+
+          const asc1 = await store.query('acme', { filter: ALL, first: 3, order: 'ASC' });
+          assert.deepEqual(ids(asc1.events), ids(events.slice(0, 3)));
+          assert.equal(asc1.hasNextPage, true);
+          const asc2 = await store.query('acme', { filter: ALL, first: 3, order: 'ASC', after: p[2]! });
+          assert.deepEqual(ids(asc2.events), ids(events.slice(3)));
+          assert.equal(asc2.hasNextPage, false);
+        });
+
+        it('says there is no next page when the page holds exactly what is left', async () => {
+          await appendAll([pendingEvent(), pendingEvent()]);
+          const page = await store.query('acme', { filter: ALL, first: 2, order: 'ASC' });
+          assert.equal(page.events.length, 2);
+          assert.equal(page.hasNextPage, false);
+        });
+
+        it('applies the filter before the page size', async () => {
+          const events = await appendAll([
+            pendingEvent({ type: 'x.keep' }),
+            pendingEvent({ type: 'x.drop' }),
+            pendingEvent({ type: 'x.keep' }),
+            pendingEvent({ type: 'x.keep' }),
+          ]);
+          const keep = filter({ types: ['x.keep'] });
+          const page = await store.query('acme', { filter: keep, first: 2, order: 'ASC' });
+          assert.deepEqual(ids(page.events), ids([events[0]!, events[2]!]));
+          assert.equal(page.hasNextPage, true);
+        });
+      });
+
+      describe('readAfter', () => {
+        it('returns later events in ascending position order, up to the limit, filtered', async () => {
+          const events = await appendAll(['x.a', 'x.b', 'x.a', 'x.b', 'x.a'].map((type) => pendingEvent({ type })));
+          const p = events.map((e) => e.position);
+          assert.deepEqual(ids(await store.readAfter('acme', p[1]!, ALL, 10)), ids(events.slice(2)));
+          assert.deepEqual(ids(await store.readAfter('acme', p[1]!, ALL, 2)), ids(events.slice(2, 4)));
+          assert.deepEqual(ids(await store.readAfter('acme', 0, filter({ types: ['x.a'] }), 10)), ids([events[0]!, events[2]!, events[4]!]));
+          assert.deepEqual(await store.readAfter('acme', p[4]!, ALL, 10), []);
+        });
+
+        it('lets a reader resume from the last position it saw and miss nothing', async () => {
+          const first = await appendAll([pendingEvent(), pendingEvent()]);
+          const seen = await store.readAfter('acme', 0, ALL, 10);
+          const later = await appendAll([pendingEvent()]);
+          const resumed = await store.readAfter('acme', seen.at(-1)!.position, ALL, 10);
+          assert.deepEqual(ids([...seen, ...resumed]), ids([...first, ...later]));
+        });
+
+        it('throws CURSOR_EXPIRED beyond the head and below zero', async () => {
+          const [event] = await appendAll([pendingEvent()]);
+          await assert.rejects(store.readAfter('acme', event!.position + 1, ALL, 10), isCode('CURSOR_EXPIRED'));
+          await assert.rejects(store.readAfter('acme', -1, ALL, 10), isCode('CURSOR_EXPIRED'));
+        });
+
+        it('serves an empty tenant from position 0 and nothing beyond', async () => {
+          assert.equal(await store.headPosition('nobody'), 0);
+          assert.deepEqual(await store.readAfter('nobody', 0, ALL, 10), []);
+          await assert.rejects(store.readAfter('nobody', 1, ALL, 10), isCode('CURSOR_EXPIRED'));
+        });
+      });
+
+      describe('tenant isolation', () => {
+        it('never shows or counts another tenant’s events', async () => {
+          const [mine] = await appendAll([pendingEvent({ tenantId: 'acme', type: 'x.shared' })]);
+          const [theirs] = await appendAll([
+            pendingEvent({ tenantId: 'globex', type: 'x.shared' }),
+            pendingEvent({ tenantId: 'globex', type: 'x.shared' }),
+          ]);
+          const shared = filter({ types: ['x.shared'] });
+          assert.equal(await store.get('acme', theirs!.id), null);
+          assert.deepEqual(ids((await store.query('acme', { filter: shared, first: 10, order: 'DESC' })).events), [mine!.id]);
+          assert.deepEqual(await store.stats('acme', shared, 'TYPE'), [{ key: 'x.shared', count: 1 }]);
+          assert.deepEqual(ids(await store.readAfter('acme', 0, shared, 10)), [mine!.id]);
+          assert.equal(await store.headPosition('acme'), mine!.position);
+          assert.deepEqual(await store.stats('initech', ALL, 'TYPE'), []);
+        });
+      });
+    });
+
+    describe('filters and stats over fixed events', () => {
+      let subject: StoreUnderTest;
+      let store: EventStore;
+      const idOf = new Map<Label, string>();
+      before(async () => {
+        subject = await makeStore({ idempotencyWindowMs: WINDOW_MS, now: () => START });
+        store = subject.store;
+        const received = new Date('2024-03-04T00:00:00.000Z');
+        const events = LABELS.map((label) =>
+          pendingEvent({ tenantId: 'acme', receivedAt: received, ...FILTER_FIXTURES[label] } as Partial<PendingEvent>),
+        );
+        // Another tenant with copies of the same events: no filter may reach them.
+        const others = events.map((e) => pendingEvent({ ...e, tenantId: 'globex' }));
+        const outcomes = await store.append([...events, ...others]);
+        LABELS.forEach((label, i) => idOf.set(label, accepted(outcomes[i]).id));
+      });
+      after(() => subject.close());
+
+      for (const { name: caseName, filter: input, expected } of FILTER_CASES) {
+        it(`selects the same events as MongoDB semantics: ${caseName}`, async () => {
+          const compiled = compileFilter(input);
+          const want = expected.map((label) => idOf.get(label));
+          const asc = await store.query('acme', { filter: compiled, first: 50, order: 'ASC' });
+          assert.deepEqual(asc.events.map((e) => e.id), want, 'query ASC');
+          const desc = await store.query('acme', { filter: compiled, first: 50, order: 'DESC' });
+          assert.deepEqual(desc.events.map((e) => e.id), [...want].reverse(), 'query DESC');
+          assert.deepEqual((await store.readAfter('acme', 0, compiled, 50)).map((e) => e.id), want, 'readAfter');
+          const total = (await store.stats('acme', compiled, 'TYPE')).reduce((sum, s) => sum + s.count, 0);
+          assert.equal(total, want.length, 'stats');
+        });
+      }
+
+      const STATS: { groupBy: StatsGroup; filter: EventFilter | null; expected: [string, number][] }[] = [
+        {
+          groupBy: 'TYPE',
+          filter: null,
+          expected: [
+            ['order.created', 2],
+            ['lead.contact.ingested', 1],
+            ['lead.created', 1],
+            ['order.shipped', 1],
+            ['order.updated', 1],
+            ['order_v2.created', 1],
+            ['system.replay.started', 1],
+          ],
+        },
+        {
+          groupBy: 'SOURCE',
+          filter: null,
+          expected: [
+            ['WORKFLOW:wf-1', 2],
+            ['CRON:nightly', 1],
+            ['EXTERNAL:form-1', 1],
+            ['INTEGRATION:hubspot', 1],
+            ['INTEGRATION:shopify', 1],
+            ['MANUAL:console', 1],
+            ['SYSTEM:hub', 1],
+          ],
+        },
+        {
+          groupBy: 'HOUR',
+          filter: null,
+          expected: [
+            ['2024-03-01T10:00:00Z', 2],
+            ['2024-03-01T11:00:00Z', 1],
+            ['2024-03-01T23:00:00Z', 1],
+            ['2024-03-02T00:00:00Z', 1],
+            ['2024-03-02T08:00:00Z', 1],
+            ['2024-03-03T01:00:00Z', 1],
+            ['2024-03-03T02:00:00Z', 1],
+          ],
+        },
+        { groupBy: 'DAY', filter: null, expected: [['2024-03-01', 4], ['2024-03-02', 2], ['2024-03-03', 2]] },
+        { groupBy: 'TYPE', filter: { types: ['order.>'] }, expected: [['order.created', 2], ['order.shipped', 1], ['order.updated', 1]] },
+        { groupBy: 'DAY', filter: { sourceTypes: ['INTEGRATION'] }, expected: [['2024-03-01', 2]] },
+        { groupBy: 'SOURCE', filter: { correlationId: 'nope' }, expected: [] },
+      ];
+      for (const { groupBy, filter: input, expected } of STATS) {
+        it(`counts by ${groupBy}${input ? ` with filter ${JSON.stringify(input)}` : ''}, in the agreed order`, async () => {
+          const stats = await store.stats('acme', compileFilter(input), groupBy);
+          assert.deepEqual(stats, expected.map(([key, count]) => ({ key, count })));
+        });
+      }
+    });
+  });
+}
