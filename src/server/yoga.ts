@@ -6,6 +6,7 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import type { Authenticator } from './auth.ts';
 import type { HubContext, HubServices } from './context.ts';
+import { useCompiledExecution } from './compiled-execution.ts';
 import { createErrorMasker } from './mask-error.ts';
 
 export interface YogaOptions {
@@ -32,6 +33,8 @@ export function createHubYoga({ schema, services, auth, config, log }: YogaOptio
     graphiql: { title: 'Event hub' },
     logging: log.child({ component: 'yoga' }),
     maskedErrors: { maskError },
+    // http-server.ts bounds every body (413) before Yoga; Yoga's own limit re-streams each body through a TransformStream
+    maxRequestBodySize: false,
     plugins: [
       EnvelopArmorPlugin({
         maxDepth: { n: config.HUB_MAX_QUERY_DEPTH },
@@ -42,6 +45,7 @@ export function createHubYoga({ schema, services, auth, config, log }: YogaOptio
         blockFieldSuggestion: { enabled: !config.HUB_INTROSPECTION },
       }),
       ...(config.HUB_INTROSPECTION ? [] : [disableIntrospection()]),
+      useCompiledExecution(),
     ],
     context: ({ request, connectionParams }) => {
       const fromSocket = connectionParams?.['authorization'];

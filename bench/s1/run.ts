@@ -1,0 +1,159 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { SERVER_KINDS, type FromServer, type ServerKind, type ToServer } from './bench-server.ts';
+import { report, type Sample } from './report.ts';
+import { REQUEST_BODY, REQUEST_HEADERS } from './workload.ts';
+
+/**
+ * S1: publishEvent throughput of the hub, a bare node:http handler and stock
+ * Yoga. Each server runs in its own child process; this process is the load
+ * generator and runs rounds (hub, bare, yoga, hub, bare, yoga, …) of a fixed
+ * number of requests at a fixed concurrency over keep-alive connections, so
+ * that noise on a shared machine hits all three alike. See BENCHMARKS.md.
+ */
+const { values: args } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '7' },
+    requests: { type: 'string', default: '12000' },
+    connections: { type: 'string', default: '32' },
+    warmup: { type: 'string', default: '6000' },
+    servers: { type: 'string', default: SERVER_KINDS.join(',') },
+    /** Server kinds to run under `node --cpu-prof` (profiles land in bench/profiles/). */
+    profile: { type: 'string', default: '' },
+    /** Writes every sample and the summary as JSON to this file. */
+    json: { type: 'string' },
+  },
+});
+const rounds = Number(args.rounds);
+const requests = Number(args.requests);
+const connections = Number(args.connections);
+const warmup = Number(args.warmup);
+const kinds = args.servers.split(',').filter(Boolean) as ServerKind[];
+const profiled = new Set(args.profile.split(',').filter(Boolean));
+for (const kind of kinds) if (!SERVER_KINDS.includes(kind)) throw new Error(`unknown server ${kind}`);
+
+/**
+ * The memory store keeps 100,000 events per tenant and drops the oldest one
+ * per append beyond that, at a cost that then dwarfs the rest of a publish
+ * (BENCHMARKS.md): the default run stays below it, so S1 measures publishing.
+ */
+const STORE_CAP = 100_000;
+if (warmup + rounds * requests > STORE_CAP) {
+  process.stderr.write(`warning: ${warmup + rounds * requests} events per server exceed the memory store's ${STORE_CAP}; later rounds measure its eviction\n`);
+}
+
+const ENTRY = fileURLToPath(new URL('./server-process.ts', import.meta.url));
+const PROFILE_DIR = fileURLToPath(new URL('../profiles/', import.meta.url));
+
+interface RunningServer {
+  kind: ServerKind;
+  url: string;
+  child: ChildProcess;
+  head(): Promise<number>;
+}
+
+async function spawnServer(kind: ServerKind): Promise<RunningServer> {
+  const profile = profiled.has(kind) ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+  if (profile.length > 0) mkdirSync(PROFILE_DIR, { recursive: true });
+  const child = fork(ENTRY, [kind], { execArgv: ['--import', 'tsx', ...profile], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const first = await nextMessage(child, kind);
+  if (!('ready' in first)) throw new Error(`${kind} did not report ready`);
+  let nextId = 0;
+  const head = async () => {
+    const id = ++nextId;
+    child.send({ cmd: 'head', id } satisfies ToServer);
+    for (;;) {
+      const message = await nextMessage(child, kind);
+      if ('id' in message && message.id === id) return message.head;
+    }
+  };
+  return { kind, url: first.ready, child, head };
+}
+
+/** The child's next message; a child that dies instead fails the run rather than hanging it. */
+function nextMessage(child: ChildProcess, kind: ServerKind): Promise<FromServer> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: FromServer) => {
+      child.off('exit', onExit);
+      resolve(message);
+    };
+    const onExit = (code: number | null, signal: string | null) => {
+      child.off('message', onMessage);
+      reject(new Error(`${kind} server exited (${code ?? signal})`));
+    };
+    child.once('message', onMessage);
+    child.once('exit', onExit);
+  });
+}
+
+/** One request by hand first: the answer must be an accepted event, or the numbers would mean nothing. */
+async function checkAnswer(server: RunningServer): Promise<void> {
+  const response = await fetch(server.url, { method: 'POST', headers: REQUEST_HEADERS, body: REQUEST_BODY });
+  const body = (await response.json()) as { data?: { publishEvent?: { status?: string; event?: { id?: string } } } };
+  if (response.status !== 200 || body.data?.publishEvent?.status !== 'ACCEPTED' || !body.data.publishEvent.event?.id) {
+    throw new Error(`${server.kind} answered ${response.status} ${JSON.stringify(body)}`);
+  }
+}
+
+/** Fires `amount` requests at `connections` concurrency; every one must be a 2xx that stored exactly one event. */
+async function load(server: RunningServer, amount: number): Promise<number> {
+  const before = await server.head();
+  const { result, seconds } = await fire(server.url, amount);
+  const stored = (await server.head()) - before;
+  if (result.errors + result.timeouts + result.non2xx > 0 || stored !== amount) {
+    throw new Error(`${server.kind}: ${result.non2xx} non-2xx, ${result.errors} errors, ${stored}/${amount} events stored`);
+  }
+  return amount / seconds;
+}
+
+/** autocannon ends an `amount` run on its 1 s tick, so the time to the last response is measured here. */
+function fire(url: string, amount: number): Promise<{ result: autocannon.Result; seconds: number }> {
+  const started = performance.now();
+  let finished = 0;
+  let answered = 0;
+  return new Promise((resolve, reject) => {
+    const options = { url, method: 'POST', headers: REQUEST_HEADERS, body: REQUEST_BODY, connections, pipelining: 1, amount, timeout: 30 } as const;
+    const instance = autocannon(options, (error: unknown, result) => {
+      if (error) return reject(error as Error);
+      resolve({ result, seconds: ((finished || performance.now()) - started) / 1000 });
+    });
+    instance.on('response', () => {
+      if (++answered === amount) finished = performance.now();
+    });
+  });
+}
+
+async function stop(server: RunningServer): Promise<void> {
+  if (server.child.exitCode !== null) return;
+  const exited = once(server.child, 'exit');
+  server.child.send({ cmd: 'stop' } satisfies ToServer);
+  await exited;
+}
+
+const servers: RunningServer[] = [];
+try {
+  for (const kind of kinds) servers.push(await spawnServer(kind));
+  for (const server of servers) await checkAnswer(server);
+  process.stdout.write(`S1 publishEvent: ${rounds} rounds × ${requests} requests, ${connections} connections, warm-up ${warmup}\n`);
+  for (const server of servers) await load(server, warmup);
+
+  const samples: Sample[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    const line: string[] = [];
+    for (const server of servers) {
+      const rps = await load(server, requests);
+      samples.push({ round, kind: server.kind, rps });
+      line.push(`${server.kind} ${rps.toFixed(0)}`);
+    }
+    process.stdout.write(`round ${round}: ${line.join(', ')} req/s\n`);
+  }
+  const summary = report(samples);
+  process.stdout.write(`\n${summary.text}\n`);
+  if (args.json) writeFileSync(args.json, JSON.stringify({ rounds, requests, connections, warmup, samples, ...summary.data }, null, 2));
+} finally {
+  await Promise.all(servers.map(stop));
+}

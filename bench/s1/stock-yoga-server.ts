@@ -1,0 +1,54 @@
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import { createYoga } from 'graphql-yoga';
+import { schema } from '../../schema/index.ts';
+import { createInProcessEventBus } from '../../src/bus/in-process-event-bus.ts';
+import { createIngest } from '../../src/ingest/ingest.ts';
+import { createSubscriptionHub } from '../../src/live/subscription-hub.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createAuthenticator } from '../../src/server/auth.ts';
+import type { HubContext, HubServices } from '../../src/server/context.ts';
+import { createMemoryEventStore } from '../../src/store/memory-event-store.ts';
+import type { BenchServer } from './bench-server.ts';
+import { BENCH_TENANT, BENCH_KEY, MAX_EVENT_BYTES } from './workload.ts';
+
+/**
+ * The baseline to beat: graphql-yoga with its default options (no armor, no
+ * custom masking, no body limit) around the same Pothos schema and the same
+ * services, served by `http.createServer(yoga)`. Its context is what a plain
+ * Yoga user would write: the services, the caller's principal from the same
+ * authenticator, a request id and the logger.
+ */
+export async function startStockYogaServer(): Promise<BenchServer> {
+  const log = createLogger('silent');
+  const store = createMemoryEventStore({ idempotencyWindowMs: 86_400_000 });
+  const bus = createInProcessEventBus();
+  const ingest = createIngest({ store, bus, log, maxEventBytes: MAX_EVENT_BYTES, maxBatch: 1000 });
+  const live = createSubscriptionHub({ store, bus, log });
+  await live.start();
+  const services: HubServices = { ingest, store, live, limits: { maxPageSize: 1000 } };
+  const auth = createAuthenticator([{ key: BENCH_KEY, tenant: BENCH_TENANT, scopes: ['publish'] }]);
+
+  const yoga = createYoga<object, HubContext>({
+    schema,
+    context: ({ request }) => ({
+      services,
+      principal: auth.authenticate(request.headers.get('authorization')),
+      requestId: request.headers.get('x-request-id') ?? randomUUID(),
+      log,
+    }),
+  });
+  const server = createServer(yoga);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}/graphql`,
+    head: () => store.headPosition(BENCH_TENANT),
+    async close() {
+      await live.close();
+      server.closeIdleConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.all([bus.close(), store.close()]);
+    },
+  };
+}
