@@ -57,7 +57,7 @@ const PublishResultRef = builder.objectRef<PublishResult>('PublishResult').imple
       type: PublishErrorRef,
       nullable: true,
       // a plain object: graphql-js treats an Error returned by a resolver as a failure of the field
-      resolve: (r) => (r.status === 'REJECTED' ? { code: r.error.code, message: r.error.message, path: r.error.path } : null),
+      resolve: (r) => (r.status === 'REJECTED' ? { code: r.error.code, message: r.error.message, path: r.error.inputPath } : null),
     }),
   }),
 });

@@ -18,8 +18,12 @@ export const ErrorCode = {
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 export interface HubErrorOptions {
-  /** Where in the input the problem is, e.g. `['payload', 'amount']`. */
-  path?: readonly string[];
+  /**
+   * Where in the input the problem is, e.g. `['payload', 'amount']`. Not
+   * `path`: graphql-js takes an error with an array `path` for one it has
+   * already located in the response, and would pass it on unlocated.
+   */
+  inputPath?: readonly string[];
   /** Extra fields for `extensions`, e.g. `{ retryAfterMs: 250 }`. */
   extensions?: Record<string, unknown>;
   cause?: unknown;
@@ -28,19 +32,19 @@ export interface HubErrorOptions {
 export class HubError extends Error {
   override readonly name = 'HubError';
   readonly code: ErrorCode;
-  readonly path: readonly string[] | undefined;
+  readonly inputPath: readonly string[] | undefined;
   readonly extensions: Record<string, unknown>;
 
   constructor(code: ErrorCode, message: string, options: HubErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    this.path = options.path;
+    this.inputPath = options.inputPath;
     this.extensions = options.extensions ?? {};
   }
 }
 
-export const badInput = (message: string, path?: readonly string[]) =>
-  new HubError(ErrorCode.BAD_USER_INPUT, message, path ? { path } : {});
+export const badInput = (message: string, inputPath?: readonly string[]) =>
+  new HubError(ErrorCode.BAD_USER_INPUT, message, inputPath ? { inputPath } : {});
 export const unauthenticated = (message = 'a valid API key is required') =>
   new HubError(ErrorCode.UNAUTHENTICATED, message);
 export const forbidden = (scope: string) =>

@@ -14,10 +14,14 @@ export function createErrorMasker(log: Logger) {
     if (isHubError(original)) {
       return new GraphQLError(original.message, {
         ...location(error),
-        extensions: { ...original.extensions, code: original.code, ...(original.path && { inputPath: original.path }) },
+        extensions: { ...original.extensions, code: original.code, ...(original.inputPath && { inputPath: original.inputPath }) },
       });
     }
     if (original instanceof GraphQLError && typeof original.extensions.code === 'string') return original;
+    if (isVariableError(error)) {
+      // variables that do not fit their declared types: the message names the variable and the reason
+      return new GraphQLError(error.message, { ...location(error), extensions: { code: ErrorCode.BAD_USER_INPUT } });
+    }
     if (error instanceof GraphQLError && !error.originalError) {
       // parse and validation errors: the message is about the client's own document
       return new GraphQLError(error.message, {
@@ -32,6 +36,15 @@ export function createErrorMasker(log: Logger) {
       extensions: { code: ErrorCode.INTERNAL, correlationId },
     });
   };
+}
+
+/**
+ * graphql-js coerces variables before anything runs and reports each value
+ * that does not fit as a located error without a response path, worded
+ * `Variable "$name" ...`; its originalError is the scalar's or enum's reason.
+ */
+function isVariableError(error: unknown): error is GraphQLError {
+  return error instanceof GraphQLError && error.path === undefined && error.message.startsWith('Variable "$');
 }
 
 /** Where in the document and response an error happened, when it is a GraphQL error. */

@@ -70,24 +70,24 @@ describe('publish input validation', () => {
     for (const type of ['single', 'Upper.case', 'a..b', '1a.b', 'a.b.c.d.e.f.g', 'a.b.', 'a-b.c', 'a.b c']) {
       const error = rejection(publishInput({ type }));
       assert.equal(error.code, 'BAD_USER_INPUT', type);
-      assert.deepEqual(error.path, ['type'], type);
+      assert.deepEqual(error.inputPath, ['type'], type);
     }
   });
 
   it('rejects unknown source and context types', () => {
-    assert.deepEqual(rejection(publishInput({ source: { type: 'ROBOT', id: 'x' } })).path, ['source', 'type']);
-    assert.deepEqual(rejection(publishInput({ metadata: { context: { type: 'TEAM' } } })).path, ['metadata', 'context', 'type']);
+    assert.deepEqual(rejection(publishInput({ source: { type: 'ROBOT', id: 'x' } })).inputPath, ['source', 'type']);
+    assert.deepEqual(rejection(publishInput({ metadata: { context: { type: 'TEAM' } } })).inputPath, ['metadata', 'context', 'type']);
   });
 
   it('rejects a payload that is not a JSON object', () => {
-    for (const payload of [[1, 2], 'text', 3, null]) assert.deepEqual(rejection(publishInput({ payload })).path, ['payload']);
+    for (const payload of [[1, 2], 'text', 3, null]) assert.deepEqual(rejection(publishInput({ payload })).inputPath, ['payload']);
   });
 
   it('rejects payload keys that would act as operators or paths', () => {
-    assert.deepEqual(rejection(publishInput({ payload: { nested: { $gt: 1 } } })).path, ['payload', 'nested', '$gt']);
-    assert.deepEqual(rejection(publishInput({ payload: { 'a.b': 1 } })).path, ['payload', 'a.b']);
-    assert.deepEqual(rejection(publishInput({ metadata: { attributes: { $where: 'x' } } })).path, ['metadata', 'attributes', '$where']);
-    assert.deepEqual(rejection(publishInput({ payload: { matrix: [[1, 2]] } })).path, ['payload', 'matrix', '0']);
+    assert.deepEqual(rejection(publishInput({ payload: { nested: { $gt: 1 } } })).inputPath, ['payload', 'nested', '$gt']);
+    assert.deepEqual(rejection(publishInput({ payload: { 'a.b': 1 } })).inputPath, ['payload', 'a.b']);
+    assert.deepEqual(rejection(publishInput({ metadata: { attributes: { $where: 'x' } } })).inputPath, ['metadata', 'attributes', '$where']);
+    assert.deepEqual(rejection(publishInput({ payload: { matrix: [[1, 2]] } })).inputPath, ['payload', 'matrix', '0']);
   });
 
   it('rejects an event larger than the limit with PAYLOAD_TOO_LARGE', () => {
@@ -97,6 +97,6 @@ describe('publish input validation', () => {
   });
 
   it('rejects timestamps outside 1970-9999', () => {
-    assert.deepEqual(rejection(publishInput({ timestamp: new Date('1969-12-31T00:00:00Z') })).path, ['timestamp']);
+    assert.deepEqual(rejection(publishInput({ timestamp: new Date('1969-12-31T00:00:00Z') })).inputPath, ['timestamp']);
   });
 });

@@ -9,7 +9,7 @@ const regexRejection = (value: string) => rejection({ patterns: [{ kind: 'REGEX'
 describe('filter paths', () => {
   it('are rejected outside the payload, metadata, source and subject roots', () => {
     for (const path of ['tenantId', 'position', 'type', 'id', '_id', '$.tenantId', 'subject.x']) {
-      assert.deepEqual(whereRejection({ path, op: 'EQ', value: 1 }).path, ['filter', 'where', '1', 'path'], path);
+      assert.deepEqual(whereRejection({ path, op: 'EQ', value: 1 }).inputPath, ['filter', 'where', '1', 'path'], path);
     }
   });
 
@@ -29,7 +29,7 @@ describe('filter paths', () => {
 describe('filter values', () => {
   it('are rejected when they hold an operator object, however deep', () => {
     const error = whereRejection({ path: 'payload.a', op: 'EQ', value: { $gt: 1 } });
-    assert.deepEqual(error.path, ['filter', 'where', '1', 'value']);
+    assert.deepEqual(error.inputPath, ['filter', 'where', '1', 'value']);
     assert.match(error.message, /never operators/);
     whereRejection({ path: 'payload.a', op: 'IN', value: [1, { nested: [{ $ne: null }] }] });
   });
@@ -60,7 +60,7 @@ describe('REGEX patterns', () => {
   it('are rejected when RE2 cannot compile them, including backreferences and lookarounds', () => {
     for (const value of ['(unclosed', 'a{2,1}', '(a)\\1', '(?=a)b', '(?<=a)b', 'a++']) {
       const error = regexRejection(value);
-      assert.deepEqual(error.path, ['filter', 'patterns', '0', 'value']);
+      assert.deepEqual(error.inputPath, ['filter', 'patterns', '0', 'value']);
       assert.match(error.message, /RE2/, value);
     }
   });
@@ -86,13 +86,13 @@ describe('REGEX patterns', () => {
 describe('other filter fields', () => {
   it('are rejected when from is not before to', () => {
     const at = new Date('2026-01-01T00:00:00Z');
-    assert.deepEqual(rejection({ from: at, to: at }).path, ['filter', 'from']);
+    assert.deepEqual(rejection({ from: at, to: at }).inputPath, ['filter', 'from']);
     rejection({ from: new Date('2026-01-02T00:00:00Z'), to: at });
     rejection({ from: new Date('not a date') });
   });
 
   it('are rejected with an unknown source type or pattern kind', () => {
-    assert.deepEqual(rejection({ sourceTypes: ['CRON', 'NOPE' as 'CRON'] }).path, ['filter', 'sourceTypes', '1']);
+    assert.deepEqual(rejection({ sourceTypes: ['CRON', 'NOPE' as 'CRON'] }).inputPath, ['filter', 'sourceTypes', '1']);
     rejection({ patterns: [{ kind: 'GLOB' as 'EXACT', value: 'crm.a' }] });
   });
 
@@ -109,7 +109,7 @@ describe('other filter fields', () => {
       compileFilter({ types: ['BAD'] }, { path: ['input', 'filter'] });
       assert.fail('expected a rejection');
     } catch (error) {
-      assert.deepEqual((error as { path?: unknown }).path, ['input', 'filter', 'types', '0']);
+      assert.deepEqual((error as { inputPath?: unknown }).inputPath, ['input', 'filter', 'types', '0']);
     }
   });
 });

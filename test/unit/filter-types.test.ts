@@ -37,13 +37,13 @@ describe('type wildcards', () => {
 
   it('reject > anywhere but last', () => {
     const error = rejection({ types: ['crm.>.created'] });
-    assert.deepEqual(error.path, ['filter', 'types', '0']);
+    assert.deepEqual(error.inputPath, ['filter', 'types', '0']);
     assert.match(error.message, /last segment/);
   });
 
   it('reject patterns that are not type names or can match no type', () => {
     for (const bad of ['Crm.contact', 'crm..a', 'crm.a-b', 'crm', '*', 'a.b.c.d.e.f.g', 'a.b.c.d.e.f.>', 'crm.a*']) {
-      assert.equal(rejection({ types: ['crm.a', bad] }).path?.join('/'), 'filter/types/1', bad);
+      assert.equal(rejection({ types: ['crm.a', bad] }).inputPath?.join('/'), 'filter/types/1', bad);
     }
   });
 
@@ -59,7 +59,7 @@ describe('type wildcards', () => {
 describe('pattern kinds', () => {
   it('EXACT matches one type name and nothing else', () => {
     assert.deepEqual(selectedTypes({ patterns: [{ kind: 'EXACT', value: 'crm.a' }] }, types), ['crm.a']);
-    assert.deepEqual(rejection({ patterns: [{ kind: 'EXACT', value: 'crm.*' }] }).path, ['filter', 'patterns', '0', 'value']);
+    assert.deepEqual(rejection({ patterns: [{ kind: 'EXACT', value: 'crm.*' }] }).inputPath, ['filter', 'patterns', '0', 'value']);
   });
 
   it('PREFIX matches types starting with the text, dots taken literally', () => {
