@@ -57,7 +57,19 @@ function findTests(paths) {
   return [...new Set(found)].sort().map((file) => relative(root, file));
 }
 
+/**
+ * One apt-get for every Debian package the run needs: redis-server when no REDIS_URL is given,
+ * and docker-compose, whose `config` command validates docker-compose.yml (no Docker engine needed).
+ */
+async function installDebianTools(env) {
+  const { ensureDebianTools } = await import('./test-servers/debian.mjs');
+  const tools = [{ executable: 'docker-compose', pkg: 'docker-compose' }];
+  if (!env.REDIS_URL) tools.push({ executable: 'redis-server', pkg: 'redis-server' });
+  await ensureDebianTools(tools);
+}
+
 async function startServers(env) {
+  await installDebianTools(env);
   const starts = [];
   if (env.REDIS_URL) say(`Redis: using REDIS_URL ${env.REDIS_URL}`);
   else {

@@ -1,29 +1,14 @@
 // Redis for the test run: found or installed from Debian, started on a free loopback port.
 import { mkdirSync } from 'node:fs';
 import { connect } from 'node:net';
-import { findExecutable, freePort, run, say, startServer, waitUntilReady } from './proc.mjs';
+import { ensureDebianTools, SEARCH_DIRS } from './debian.mjs';
+import { findExecutable, freePort, startServer, waitUntilReady } from './proc.mjs';
 
-// apt puts redis-server in /usr/bin, but a PATH without /usr/sbin (non-login root shells) must not hide it.
-const SEARCH_DIRS = ['/usr/bin', '/usr/sbin', '/usr/local/bin'];
 const FIX = 'Install it (apt-get install -y redis-server) or set REDIS_URL to a running Redis.';
 
 async function ensureRedisServer() {
-  const found = findExecutable('redis-server', SEARCH_DIRS);
-  if (found) return found;
-  if (process.getuid?.() !== 0) {
-    throw new Error(`redis-server is not installed and this user cannot apt-get install it. ${FIX}`);
-  }
-  say('redis-server not found; installing it with apt-get');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  try {
-    await run('apt-get', ['update'], { env });
-    await run('apt-get', ['install', '-y', 'redis-server'], { env });
-  } catch (error) {
-    throw new Error(`Installing redis-server failed: ${error.message}. ${FIX}`);
-  }
-  const installed = findExecutable('redis-server', SEARCH_DIRS);
-  if (!installed) throw new Error(`apt-get installed redis-server but no executable was found. ${FIX}`);
-  return installed;
+  await ensureDebianTools([{ executable: 'redis-server', pkg: 'redis-server' }]);
+  return findExecutable('redis-server', SEARCH_DIRS);
 }
 
 /** Sends PING over raw RESP, so the harness needs no npm package before tests run. */

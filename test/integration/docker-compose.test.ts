@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { parse } from 'yaml';
+import { CONFIG_VARIABLES } from '../../src/config.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const run = promisify(execFile);
+
+/** No Docker engine runs here; `docker-compose config` (Debian's package, installed by npm test) still validates the file. */
+it('docker-compose.yml is a valid compose file', async () => {
+  const { stdout } = await run('docker-compose', ['-f', 'docker-compose.yml', 'config'], {
+    cwd: ROOT,
+    env: { ...process.env, HUB_API_KEYS: '', HUB_ALLOWED_ORIGINS: '' },
+  });
+  const resolved = parse(stdout);
+  assert.deepEqual(Object.keys(resolved.services).sort(), ['hub', 'mongo', 'redis']);
+  for (const name of ['mongo', 'redis']) assert.ok(resolved.services[name].healthcheck, `${name} has a health check`);
+  assert.equal(resolved.services.hub.depends_on.mongo.condition, 'service_healthy');
+  assert.equal(resolved.services.hub.depends_on.redis.condition, 'service_healthy');
+});
+
+it("the hub's environment in docker-compose.yml uses only variables the hub reads, and the ones it needs", () => {
+  const compose = parse(readFileSync(`${ROOT}/docker-compose.yml`, 'utf8'));
+  const names = Object.keys(compose.services.hub.environment);
+  const unknown = names.filter((name) => !CONFIG_VARIABLES.includes(name));
+  assert.deepEqual(unknown, [], 'every variable is one the config schema parses');
+  for (const required of ['HOST', 'PORT', 'MONGODB_URL', 'REDIS_URL']) assert.ok(names.includes(required), required);
+  assert.match(compose.services.mongo.command.join(' '), /--replSet/);
+});
+
+it('the Dockerfile starts the hub the way npm start does and copies every source folder', () => {
+  const dockerfile = readFileSync(`${ROOT}/Dockerfile`, 'utf8');
+  assert.match(dockerfile, /CMD \["node", "--import", "tsx", "src\/main.ts"\]/);
+  for (const folder of ['src', 'schema', 'resolvers', 'handlers']) assert.match(dockerfile, new RegExp(`COPY ${folder} `));
+});
