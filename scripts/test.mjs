@@ -11,6 +11,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { constants, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { serverEnv, startServers, stopServers } from './test-servers/index.mjs';
 import { run, running, say } from './test-servers/proc.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -57,37 +58,6 @@ function findTests(paths) {
   return [...new Set(found)].sort().map((file) => relative(root, file));
 }
 
-/**
- * One apt-get for every Debian package the run needs: redis-server when no REDIS_URL is given,
- * and docker-compose, whose `config` command validates docker-compose.yml (no Docker engine needed).
- */
-async function installDebianTools(env) {
-  const { ensureDebianTools } = await import('./test-servers/debian.mjs');
-  const tools = [{ executable: 'docker-compose', pkg: 'docker-compose' }];
-  if (!env.REDIS_URL) tools.push({ executable: 'redis-server', pkg: 'redis-server' });
-  await ensureDebianTools(tools);
-}
-
-async function startServers(env) {
-  await installDebianTools(env);
-  const starts = [];
-  if (env.REDIS_URL) say(`Redis: using REDIS_URL ${env.REDIS_URL}`);
-  else {
-    const { startRedis } = await import('./test-servers/redis.mjs');
-    starts.push(startRedis(join(tmp, 'redis')).then((redis) => (env.REDIS_URL = redis.url)));
-  }
-  if (env.MONGODB_URL) say(`MongoDB: using MONGODB_URL ${env.MONGODB_URL}`);
-  else {
-    const { startFerretdb } = await import('./test-servers/ferretdb.mjs');
-    starts.push(startFerretdb(join(tmp, 'ferretdb')).then((mongo) => (env.MONGODB_URL = mongo.url)));
-  }
-  const failures = (await Promise.allSettled(starts)).filter((result) => result.status === 'rejected');
-  if (failures.length) {
-    throw new Error(`could not start the test servers:\n${failures.map((failure) => failure.reason.message).join('\n\n')}`);
-  }
-  say(`servers ready: REDIS_URL=${env.REDIS_URL} MONGODB_URL=${env.MONGODB_URL}`);
-}
-
 const SUMMARY = /^ℹ (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) [\d.]+$/;
 
 /**
@@ -131,8 +101,8 @@ function runTests(flags, files, env) {
   });
 }
 
-async function stopServers() {
-  await Promise.all([...running].map((server) => server.stop()));
+async function stopAll() {
+  await stopServers();
   if (tmp) rmSync(tmp, { recursive: true, force: true });
   tmp = undefined;
 }
@@ -147,7 +117,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.once(signal, async () => {
     say(`${signal} received; stopping tests and servers`);
     testRun?.kill(signal);
-    await stopServers();
+    await stopAll();
     process.exit(128 + constants.signals[signal]);
   });
 }
@@ -158,14 +128,13 @@ try {
   if (!files.length) throw new Error(`No *.test.ts files found in ${paths.length ? paths.join(', ') : 'test/'}`);
   await ensureDependencies();
   tmp = mkdtempSync(join(tmpdir(), 'event-hub-test-'));
-  const env = { ...process.env };
-  for (const name of ['REDIS_URL', 'MONGODB_URL']) if (!env[name]) delete env[name];
-  await startServers(env);
+  const env = serverEnv();
+  await startServers(env, tmp);
   const code = await runTests(flags, files, env);
-  await stopServers();
+  await stopAll();
   process.exitCode = code;
 } catch (error) {
   say(`FAILED: ${error.message}`);
-  await stopServers();
+  await stopAll();
   process.exitCode = 1;
 }

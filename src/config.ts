@@ -55,6 +55,26 @@ const configSchema = z.object({
   MONGODB_URL: z.string().url().optional(),
   /** Database name used on MONGODB_URL. */
   MONGODB_DB: z.string().regex(/^[A-Za-z0-9_-]{1,60}$/).default('event_hub'),
+  /**
+   * Write concern `w` of every store write that decides an outcome: `majority` or a node count.
+   * An event is ACCEPTED only once its archive write is acknowledged with it.
+   */
+  MONGODB_WRITE_CONCERN: z
+    .string()
+    .default('majority')
+    .transform((value, ctx): 'majority' | number => {
+      if (value === 'majority') return value;
+      const nodes = Number(value);
+      if (Number.isInteger(nodes) && nodes >= 1) return nodes;
+      ctx.addIssue({ code: 'custom', message: 'must be "majority" or a node count of at least 1 (0 would accept events before they are stored)' });
+      return z.NEVER;
+    }),
+  /** Whether those writes also wait for the journal (`j`). */
+  MONGODB_JOURNAL: bool(true),
+  /** Size of the capped live collection (the recent window) in bytes; 0 keeps no live copy. Existing collections keep their size. */
+  MONGODB_LIVE_BYTES: z.coerce.number().int().min(0).default(64 * 1_048_576),
+  /** Server selection timeout and per-query `maxTimeMS`, in milliseconds. */
+  MONGODB_TIMEOUT_MS: positiveInt(10_000),
   /** Redis connection string; unset runs the in-process bus (one hub process only). */
   REDIS_URL: z.string().url().optional(),
   /** API keys as a JSON array; empty serves tenant "default" with every scope (logged as a warning). */

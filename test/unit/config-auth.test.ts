@@ -40,6 +40,16 @@ describe('configuration', () => {
     for (const keys of bad) assert.throws(() => loadConfig({ HUB_API_KEYS: JSON.stringify(keys) }), ConfigError);
   });
 
+  it('defaults MongoDB writes to majority with journal, and refuses an unacknowledged write concern', () => {
+    const config = loadConfig({});
+    assert.equal(config.MONGODB_WRITE_CONCERN, 'majority');
+    assert.equal(config.MONGODB_JOURNAL, true);
+    assert.equal(loadConfig({ MONGODB_WRITE_CONCERN: '1', MONGODB_JOURNAL: 'false' }).MONGODB_WRITE_CONCERN, 1);
+    for (const bad of ['0', 'all', '-1']) {
+      assert.throws(() => loadConfig({ MONGODB_WRITE_CONCERN: bad }), /MONGODB_WRITE_CONCERN: must be "majority" or a node count of at least 1/, bad);
+    }
+  });
+
   it('parses comma lists and booleans', () => {
     const config = loadConfig({ HUB_ALLOWED_ORIGINS: 'https://a.example, https://b.example', HUB_INTROSPECTION: 'false' });
     assert.deepEqual(config.HUB_ALLOWED_ORIGINS, ['https://a.example', 'https://b.example']);
