@@ -75,7 +75,7 @@ async function createStore(config: Config, log: Logger): Promise<OwnedStore> {
 async function createBus(config: Config, log: Logger): Promise<EventBus> {
   if (!config.REDIS_URL) {
     log.info({ bus: 'in-process' }, 'embedded bus: subscribers see events of this process only');
-    return createInProcessEventBus();
+    return createInProcessEventBus({ log: log.child({ component: 'in-process-bus' }) });
   }
   const bus = await createRedisEventBus({ url: config.REDIS_URL, log });
   log.info({ bus: 'redis' }, 'Redis bus ready');

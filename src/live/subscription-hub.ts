@@ -56,6 +56,7 @@ export function createSubscriptionHub(options: SubscriptionHubOptions): Subscrip
   const index = createSubscriptionIndex<LiveSubscription>();
   const tenants = new Map<string, Tenant>();
   let busSubscription: BusSubscription | null = null;
+  let stopReconnects: (() => void) | null = null;
   let closed = false;
   let matchChecks = 0;
 
@@ -114,6 +115,10 @@ export function createSubscriptionHub(options: SubscriptionHubOptions): Subscrip
     async start() {
       if (busSubscription || closed) return;
       busSubscription = await bus.subscribe(onBusEvent);
+      stopReconnects = bus.onReconnect(() => {
+        log.info({ tenants: tenants.size }, 'bus live again; catching up live subscriptions from the store');
+        for (const tenant of tenants.values()) tenant.sequencer.catchUp();
+      });
       log.debug('subscription hub live');
     },
 
@@ -147,6 +152,7 @@ export function createSubscriptionHub(options: SubscriptionHubOptions): Subscrip
       closed = true;
       const leaving = busSubscription;
       busSubscription = null;
+      stopReconnects?.();
       for (const tenant of [...tenants.values()]) {
         for (const subscription of [...tenant.subscriptions]) subscription.end();
       }

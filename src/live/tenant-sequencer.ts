@@ -21,6 +21,12 @@ export interface TenantSequencerOptions {
 export interface TenantSequencer {
   /** Takes one bus event of this tenant, in whatever order and as often as the bus delivers it. */
   offer(event: HubEvent): void;
+  /**
+   * Reads the store past the last dispatched position until it has nothing
+   * newer, for events the bus never brought (it was down). Safe to call at
+   * any time and as often as wanted; calls during a read fold into it.
+   */
+  catchUp(): void;
   /** Resolves once the starting position is known; only then is anything dispatched. */
   readonly ready: Promise<void>;
   /** Stops dispatching and any gap filling; idempotent. */
@@ -58,6 +64,8 @@ export function createTenantSequencer(options: TenantSequencerOptions): TenantSe
   const held = new Map<number, HubEvent>();
   let closed = false;
   let filling = false;
+  /** A read past `dispatched` is wanted even with nothing held (catch-up after a bus outage). */
+  let readWanted = false;
   const timers = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
 
   const emit = (event: HubEvent) => {
@@ -88,19 +96,22 @@ export function createTenantSequencer(options: TenantSequencerOptions): TenantSe
     filling = true;
     let attempt = 0;
     try {
-      while (!closed && held.size > 0) {
+      while (!closed && (held.size > 0 || readWanted)) {
+        readWanted = false;
         let page: HubEvent[];
         try {
           page = await store.readAfter(tenantId, dispatched!, MATCH_ALL, options.fillBatch);
         } catch (error) {
           if (isHubError(error) && error.code === ErrorCode.CURSOR_EXPIRED) return fail(error);
-          log.warn({ err: error, tenantId, after: dispatched }, 'gap fill failed; retrying');
+          log.warn({ err: error, tenantId, after: dispatched }, 'reading the store failed; retrying');
+          readWanted = true;
           await sleep(RETRY_DELAYS_MS[Math.min(attempt++, RETRY_DELAYS_MS.length - 1)]!);
           continue;
         }
         if (closed) return;
         for (const event of page) if (event.position > dispatched! && !closed) emit(event);
         release();
+        if (page.length === options.fillBatch) readWanted = true; // a full page: there may be more
         // An empty page: the missing positions are not safe yet (a commit in flight elsewhere).
         if (page.length === 0 && held.size > 0) await sleep(RETRY_DELAYS_MS[Math.min(attempt++, RETRY_DELAYS_MS.length - 1)]!);
         else attempt = 0;
@@ -124,7 +135,7 @@ export function createTenantSequencer(options: TenantSequencerOptions): TenantSe
       const firstHeld = Math.min(...held.keys());
       dispatched = Math.min(head, firstHeld - 1);
       release();
-      if (held.size > 0) void fill();
+      if (held.size > 0 || readWanted) void fill();
     },
     (error: unknown) => {
       const failure = isHubError(error) ? error : unavailable('the event store', error);
@@ -155,6 +166,11 @@ export function createTenantSequencer(options: TenantSequencerOptions): TenantSe
       }
       hold(event);
       void fill();
+    },
+    catchUp() {
+      if (closed) return;
+      readWanted = true;
+      if (dispatched !== null) void fill();
     },
     ready,
     close,

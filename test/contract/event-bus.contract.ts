@@ -138,6 +138,17 @@ export function runEventBusContract(name: string, makeBus: MakeBus): void {
       assert.deepEqual(calls, [event.id, event.id, next.id]);
     });
 
+    it('goes on delivering to the other listeners, and later events, when a listener throws', async () => {
+      await bus.subscribe(() => {
+        throw new Error('listener bug');
+      });
+      const inbox = await listen(bus);
+      const events = [storedEvent(), storedEvent()];
+      for (const event of events) await peer.publish(event);
+      await until(() => inbox.events.length === 2, 'both events past the throwing listener');
+      assert.deepEqual(ids(inbox.events), ids(events));
+    });
+
     it('stops delivery to a closed subscription, and closing twice is harmless', async () => {
       const closed = await listen(bus);
       const open = await listen(bus);

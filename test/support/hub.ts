@@ -59,7 +59,10 @@ export async function spawnHub(env: Record<string, string> = {}): Promise<HubPro
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
 
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`hub did not start within 20 s:\n${stdout}\n${stderr}`)), 20_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // the caller never gets a handle to stop it
+      reject(new Error(`hub did not start within 20 s:\n${stdout}\n${stderr}`));
+    }, 20_000);
     const onData = () => {
       const match = /"url":"(http:\/\/[^"]+)\/graphql"/.exec(stdout);
       if (match) {

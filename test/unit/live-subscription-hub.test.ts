@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { pino } from 'pino';
+import type { EventBus } from '../../src/bus/event-bus.ts';
 import { createInProcessEventBus } from '../../src/bus/in-process-event-bus.ts';
 import { ErrorCode, isHubError } from '../../src/errors.ts';
 import type { HubEvent, PendingEvent } from '../../src/events/event.ts';
@@ -25,7 +26,14 @@ interface SetupOptions {
 async function setup(options: SetupOptions = {}) {
   const memory = createMemoryEventStore({ idempotencyWindowMs: 86_400_000 });
   const store = options.wrapStore?.(memory) ?? memory;
-  const bus = createInProcessEventBus();
+  const inProcess = createInProcessEventBus();
+  // The in-process bus never reconnects; this one can be told it did, as the Redis bus says after an outage.
+  const reconnectListeners = new Set<() => void>();
+  const bus: EventBus = {
+    ...inProcess,
+    onReconnect: (listener) => (reconnectListeners.add(listener), () => void reconnectListeners.delete(listener)),
+  };
+  const reconnected = () => reconnectListeners.forEach((listener) => listener());
   const hub = createSubscriptionHub({
     store,
     bus,
@@ -51,7 +59,7 @@ async function setup(options: SetupOptions = {}) {
   };
   const subscribe = (filter: EventFilter | null, extra: { tenantId?: string; after?: number; signal?: AbortSignal } = {}) =>
     hub.subscribe({ tenantId: extra.tenantId ?? 'acme', filter: compileFilter(filter), ...extra });
-  return { hub, bus, publish, storeOnly, subscribe };
+  return { hub, bus, publish, storeOnly, subscribe, reconnected };
 }
 
 /** Consumes a stream in the background. */
@@ -159,6 +167,26 @@ describe('subscription hub: live delivery', () => {
     await bus.publish(events[3]!); // 2 and 3 never come over the bus
     await until(() => seen.events.length === 3);
     assert.deepEqual(seen.positions(), [1, 3, 4]);
+  });
+
+  it('reads what the bus missed while down from the store once the bus is live again, with no new event needed', async () => {
+    const { publish, storeOnly, subscribe, reconnected } = await setup({ catchUpBatch: 2 });
+    const acme = collect(subscribe(null));
+    const globex = collect(subscribe(null, { tenantId: 'globex' }));
+    await publish();
+    await until(() => acme.events.length === 1);
+    // The bus is down: these are stored, and their publishes fail.
+    for (let i = 0; i < 5; i++) await storeOnly();
+    await storeOnly({ tenantId: 'globex' });
+    reconnected();
+    await until(() => acme.events.length === 6 && globex.events.length === 1, 'the missed events of both tenants');
+    await publish();
+    await until(() => acme.events.length === 7);
+    assert.deepEqual(acme.positions(), [1, 2, 3, 4, 5, 6, 7]);
+    assert.deepEqual(globex.positions(), [1]);
+    reconnected(); // nothing new: nothing delivered twice
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(acme.events.length, 7);
   });
 
   it('holds events behind a gap until the store says the missing position is safe', async () => {

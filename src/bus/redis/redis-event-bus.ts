@@ -25,17 +25,11 @@ export interface RedisEventBusOptions {
   maxReconnectDelayMs?: number;
 }
 
-/** The Redis adapter's extras beyond the port. */
-export interface RedisEventBus extends EventBus {
-  /**
-   * Calls `listener` each time the bus is live again after its subscribe
-   * connection dropped: Redis has confirmed the channel subscription on the new
-   * connection (when anyone listens), so events published from now on arrive.
-   * Events published during the outage were not delivered and never will be:
-   * read them from the store. Returns a function that removes the listener.
-   */
-  onReconnect(listener: () => void): () => void;
-}
+/**
+ * The Redis adapter. `onReconnect` fires once Redis has confirmed the channel
+ * subscription on a new subscribe connection (when anyone listens).
+ */
+export type RedisEventBus = EventBus;
 
 const WHAT = 'the Redis event bus';
 
