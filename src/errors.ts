@@ -53,8 +53,14 @@ export const payloadTooLarge = (bytes: number, limit: number) =>
   new HubError(ErrorCode.PAYLOAD_TOO_LARGE, `event is ${bytes} bytes; the limit is ${limit}`, {
     extensions: { bytes, limit },
   });
-export const cursorExpired = (position: string) =>
-  new HubError(ErrorCode.CURSOR_EXPIRED, `position ${position} is older than the store can serve`);
+/** A resume position the store cannot continue from: evicted (too old), or never handed out (beyond the head). */
+export const cursorExpired = (position: string, why: 'evicted' | 'beyond-head') =>
+  new HubError(
+    ErrorCode.CURSOR_EXPIRED,
+    why === 'evicted'
+      ? `position ${position} is older than the store can serve; start again without after`
+      : `position ${position} is beyond the newest stored event, so it did not come from this hub's store`,
+  );
 export const unavailable = (what: string, cause?: unknown) =>
   new HubError(ErrorCode.UNAVAILABLE, `${what} is unavailable; retry later`, { cause });
 

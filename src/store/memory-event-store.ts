@@ -14,8 +14,14 @@ export interface MemoryEventStoreOptions {
 }
 
 interface TenantLog {
-  /** events[i] has position firstPosition + i. */
+  /**
+   * events[start + i] has position firstPosition + i; the `start` entries
+   * before it are dropped ones not yet compacted away. Dropping moves `start`
+   * and compacting happens once half the array is dropped, because
+   * `Array.shift` copies the whole array (0.18 ms per publish at 100k events).
+   */
   events: HubEvent[];
+  start: number;
   firstPosition: number;
   byId: Map<string, HubEvent>;
   /** idempotency key → original event; Map order is acceptance order, so expiry sweeps from the front. */
@@ -34,12 +40,25 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions): EventS
   const log = (tenantId: string): TenantLog => {
     let tenant = tenants.get(tenantId);
     if (!tenant) {
-      tenant = { events: [], firstPosition: 1, byId: new Map(), claims: new Map() };
+      tenant = { events: [], start: 0, firstPosition: 1, byId: new Map(), claims: new Map() };
       tenants.set(tenantId, tenant);
     }
     return tenant;
   };
-  const head = (tenant: TenantLog) => tenant.firstPosition + tenant.events.length - 1;
+  const size = (tenant: TenantLog) => tenant.events.length - tenant.start;
+  const head = (tenant: TenantLog) => tenant.firstPosition + size(tenant) - 1;
+  const stored = (tenant: TenantLog | undefined) => (tenant ? tenant.events.slice(tenant.start) : []);
+
+  function dropOldest(tenant: TenantLog): void {
+    const dropped = tenant.events[tenant.start]!;
+    tenant.byId.delete(dropped.id);
+    tenant.start += 1;
+    tenant.firstPosition += 1;
+    if (tenant.start * 2 >= tenant.events.length) {
+      tenant.events = tenant.events.slice(tenant.start);
+      tenant.start = 0;
+    }
+  }
 
   function appendOne(pending: PendingEvent): AppendOutcome {
     const tenant = log(pending.tenantId);
@@ -53,17 +72,13 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions): EventS
     const event: HubEvent = { ...pending, position: head(tenant) + 1 };
     tenant.events.push(event);
     tenant.byId.set(event.id, event);
-    if (tenant.events.length > maxEvents) {
-      const dropped = tenant.events.shift()!;
-      tenant.byId.delete(dropped.id);
-      tenant.firstPosition += 1;
-    }
+    if (size(tenant) > maxEvents) dropOldest(tenant);
     return { status: 'ACCEPTED', event };
   }
 
   function matching(tenantId: string, filter: CompiledFilter): HubEvent[] {
     const matches = createMatcher(filter);
-    return (tenants.get(tenantId)?.events ?? []).filter((event) => matches(event));
+    return stored(tenants.get(tenantId)).filter((event) => matches(event));
   }
 
   return {
@@ -96,10 +111,11 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions): EventS
 
     async readAfter(tenantId: string, after: number, filter: CompiledFilter, limit: number) {
       const tenant = log(tenantId);
-      if (after < tenant.firstPosition - 1 || after > head(tenant)) throw cursorExpired(encodePosition(after));
+      if (after < tenant.firstPosition - 1) throw cursorExpired(encodePosition(after), 'evicted');
+      if (after > head(tenant)) throw cursorExpired(encodePosition(after), 'beyond-head');
       const matches = createMatcher(filter);
       const result: HubEvent[] = [];
-      for (let i = after - tenant.firstPosition + 1; i < tenant.events.length && result.length < limit; i++) {
+      for (let i = tenant.start + after - tenant.firstPosition + 1; i < tenant.events.length && result.length < limit; i++) {
         const event = tenant.events[i]!;
         if (matches(event)) result.push(event);
       }

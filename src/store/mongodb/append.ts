@@ -39,7 +39,7 @@ interface Item {
   finishesClaim: boolean;
 }
 
-/** The append protocol; docs/store-mongodb.md walks through it step by step. */
+/** The append protocol; docs/ARCHITECTURE.md §4 walks through it step by step. */
 export function createAppend(options: AppendOptions) {
   const { collections, claims, log, faults } = options;
   const writer = createArchiveWriter(options);

@@ -36,7 +36,7 @@ export interface ClaimsOptions {
 const MAX_GENERATIONS = 64;
 
 /**
- * Idempotency claims (docs/store-mongodb.md, "Append protocol"). Insert-only:
+ * Idempotency claims (docs/ARCHITECTURE.md §4). Insert-only:
  * the unique `_id` is the one atomic decision both MongoDB and FerretDB v1
  * make (FerretDB v1 can lose concurrent updates, so no compare-and-set).
  *

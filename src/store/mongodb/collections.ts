@@ -57,7 +57,7 @@ export interface StoreCollections {
 
 /**
  * Archive indexes, each named for the query shape it serves on MongoDB
- * (FerretDB's SQLite backend accepts them but scans; docs/store-mongodb.md).
+ * (FerretDB's SQLite backend accepts them but scans; docs/ARCHITECTURE.md §8).
  * There is no separate unique (tenantId, id): `_id` is the event id, so the
  * `_id` index already makes ids unique (across tenants, even) and serves `get`.
  */

@@ -43,7 +43,7 @@ export interface MongoEventStoreOptions {
    * retry less. Default 2 s.
    */
   gapGraceMs?: number;
-  /** How often expired idempotency claims are deleted (space only). Default 10 min; 0 disables. */
+  /** How often expired idempotency claims are stripped of their event copy (space only; the small claim stays). Default 10 min; 0 disables. */
   claimSweepIntervalMs?: number;
   log?: Logger;
   /** The clock of idempotency windows (tests inject one). Default `Date.now`. */
@@ -78,7 +78,7 @@ export async function createMongoEventStore(options: MongoEventStoreOptions): Pr
     sweepEvery > 0
       ? setInterval(() => {
           claims.sweep().then(
-            (deleted) => deleted && log.debug({ deleted }, 'expired idempotency claims deleted'),
+            (stripped) => stripped && log.debug({ stripped }, 'event copies stripped from expired idempotency claims'),
             (error: unknown) => log.warn({ err: error }, 'idempotency claim sweep failed'),
           );
         }, sweepEvery).unref()

@@ -27,7 +27,7 @@ export interface SafeHead {
 }
 
 /**
- * Positions and the safe watermark (docs/store-mongodb.md, "Safe positions").
+ * Positions and the safe watermark (docs/ARCHITECTURE.md §5).
  *
  * The archive's unique (tenantId, position) index is the only arbiter: a
  * position holds one event or one tombstone. The per-tenant counter merely

@@ -52,13 +52,13 @@ export function createQueries(options: QueriesOptions) {
   }
 
   async function readAfter(tenantId: string, after: number, filter: CompiledFilter, limit: number) {
-    if (after < 0) throw cursorExpired(encodePosition(after));
+    if (after < 0) throw cursorExpired(encodePosition(after), 'evicted');
     let safe = await positions.safeHead(tenantId);
     if (after >= safe.head) {
       // Ask the archive itself when the scan cannot tell (it stopped at its limit, or, shared with
       // concurrent readers, it began before the insert that handed out `after`).
       const highest = safe.truncated || after > safe.highest ? await positions.highestPosition(tenantId) : safe.highest;
-      if (after > highest) throw cursorExpired(encodePosition(after));
+      if (after > highest) throw cursorExpired(encodePosition(after), 'beyond-head');
       if (after === highest) return [];
       // Events lie beyond a hole: wait it out rather than answer "nothing new".
       safe = await positions.safeHead(tenantId, after);
