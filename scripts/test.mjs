@@ -129,7 +129,8 @@ try {
   await ensureDependencies();
   tmp = mkdtempSync(join(tmpdir(), 'event-hub-test-'));
   const env = serverEnv();
-  await startServers(env, tmp);
+  // docker-compose validates docker-compose.yml in a test (`config` needs no Docker engine).
+  await startServers(env, tmp, { extraTools: [{ executable: 'docker-compose', pkg: 'docker-compose' }] });
   const code = await runTests(flags, files, env);
   await stopAll();
   process.exitCode = code;

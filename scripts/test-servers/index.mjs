@@ -5,18 +5,12 @@ import { ensureDebianTools } from './debian.mjs';
 import { running, say } from './proc.mjs';
 
 /**
- * One apt-get for every Debian package the run needs: redis-server when no REDIS_URL is given,
- * and docker-compose, whose `config` command validates docker-compose.yml (no Docker engine needed).
+ * Starts what `env` lacks, under `dir`, and sets env.REDIS_URL and env.MONGODB_URL.
+ * `extraTools` ({ executable, pkg }) are Debian packages the caller needs too: they go into the
+ * same apt-get call as redis-server, since parallel apt-get runs fight over the dpkg lock.
  */
-async function installDebianTools(env) {
-  const tools = [{ executable: 'docker-compose', pkg: 'docker-compose' }];
-  if (!env.REDIS_URL) tools.push({ executable: 'redis-server', pkg: 'redis-server' });
-  await ensureDebianTools(tools);
-}
-
-/** Starts what `env` lacks, under `dir`, and sets env.REDIS_URL and env.MONGODB_URL. */
-export async function startServers(env, dir) {
-  await installDebianTools(env);
+export async function startServers(env, dir, { extraTools = [] } = {}) {
+  await ensureDebianTools([...extraTools, ...(env.REDIS_URL ? [] : [{ executable: 'redis-server', pkg: 'redis-server' }])]);
   const starts = [];
   if (env.REDIS_URL) say(`Redis: using REDIS_URL ${env.REDIS_URL}`);
   else {
