@@ -1,4 +1,4 @@
-// Safe positions (docs/store-mongodb.md): a reader never returns an event at p while a lower
+// Safe positions (docs/ARCHITECTURE.md §5): a reader never returns an event at p while a lower
 // position can still appear. Positions reserved but never written are filled with tombstones
 // after a grace period; a writer that comes back later gets a fresh position.
 import assert from 'node:assert/strict';
