@@ -1,7 +1,9 @@
+import type { HubHandler } from '../src/handlers/handler.ts';
+import { customerOrderTotals } from './customer-order-totals.ts';
+import { requestShipment } from './request-shipment.ts';
+
 /**
- * The typed handlers the hub registers at start: one reaction per file in
- * this folder, listed here. The handler runtime (retries, dead letters,
- * checkpoints) and the first handlers arrive with the handlers issue; until
- * then the list is empty and nothing reads it.
+ * The handlers every hub runs: one reaction per file in this folder, listed
+ * here. Deployments add their own with HUB_HANDLER_MODULES (README).
  */
-export const handlers: readonly unknown[] = [];
+export const handlers: readonly HubHandler[] = [requestShipment, customerOrderTotals];

@@ -1,5 +1,7 @@
 import type { AddressInfo } from 'node:net';
+import { catalog } from '../handlers/catalog.ts';
 import { schema } from '../schema/index.ts';
+import { createEventCatalog } from './catalog/event-catalog.ts';
 import type { EventBus } from './bus/event-bus.ts';
 import type { Config } from './config.ts';
 import { createIngest } from './ingest/ingest.ts';
@@ -41,6 +43,8 @@ export async function startHub({ config, store, bus, log }: HubAppOptions): Prom
     log: log.child({ component: 'ingest' }),
     maxEventBytes: config.HUB_MAX_EVENT_BYTES,
     maxBatch: config.HUB_MAX_BATCH,
+    catalog: createEventCatalog(catalog, { strict: config.HUB_STRICT_TYPES }),
+    maxCausationDepth: config.HUB_MAX_CAUSATION_DEPTH,
   });
   const live = createSubscriptionHub({ store, bus, log: log.child({ component: 'live' }), bufferSize: config.HUB_SUBSCRIPTION_BUFFER });
   await live.start();

@@ -100,6 +100,30 @@ const configSchema = z.object({
   HUB_SUBSCRIPTION_BUFFER: positiveInt(1000),
   /** Largest page `events(first:)` may ask for. */
   HUB_MAX_PAGE_SIZE: positiveInt(1000),
+  /** Refuse event types that are not in the event catalog (handlers/catalog.ts). */
+  HUB_STRICT_TYPES: bool(false),
+  /** Most ancestors an event may have through causationId; deeper chains are refused (event storms stop). */
+  HUB_MAX_CAUSATION_DEPTH: positiveInt(16),
+  /** Extra handler modules: absolute paths, comma-separated; each default-exports a handler or an array of them. */
+  HUB_HANDLER_MODULES: commaList,
+  /** Waits before the 2nd, 3rd, ... attempt of a failing handler, in ms, comma-separated; the last repeats. */
+  HUB_HANDLER_BACKOFF_MS: z
+    .string()
+    .default('1000,5000,30000')
+    .transform((value, ctx) => {
+      const delays = value.split(',').map((item) => Number(item.trim()));
+      if (delays.length > 0 && delays.every((ms) => Number.isInteger(ms) && ms >= 0)) return delays;
+      ctx.addIssue({ code: 'custom', message: 'must be whole milliseconds, comma-separated, such as 1000,5000,30000' });
+      return z.NEVER;
+    }),
+  /** Attempts per event and handler before it becomes a dead letter. */
+  HUB_HANDLER_MAX_ATTEMPTS: positiveInt(3),
+  /** Time limit of one handler attempt, unless the handler sets its own. */
+  HUB_HANDLER_TIMEOUT_MS: positiveInt(30_000),
+  /** How long a process holds a handler line or replay job without renewing before another may take it. */
+  HUB_LEASE_MS: positiveInt(15_000),
+  /** Events per second a replay job processes at most, so live traffic keeps its latency. */
+  HUB_REPLAY_RATE: positiveInt(500),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -3,6 +3,8 @@ import { badInput, isHubError, type HubError } from '../errors.ts';
 import type { HubEvent, PendingEvent } from '../events/event.ts';
 import type { Logger } from '../logger.ts';
 import type { EventStore } from '../store/event-store.ts';
+import { createEventCatalog, type EventCatalog } from '../catalog/event-catalog.ts';
+import { createCausationGuard } from './causation-guard.ts';
 import { toPendingEvent } from './to-pending-event.ts';
 
 export type PublishResult =
@@ -25,6 +27,10 @@ export interface IngestOptions {
   log: Logger;
   maxEventBytes: number;
   maxBatch: number;
+  /** Payload schemas of registered types. Default: none, every type is free JSON. */
+  catalog?: EventCatalog;
+  /** Most ancestors an event may have through causationId. Default 16. */
+  maxCausationDepth?: number;
   now?: () => Date;
 }
 
@@ -36,6 +42,8 @@ export interface IngestOptions {
 export function createIngest(options: IngestOptions): Ingest {
   const { store, bus, log } = options;
   const now = options.now ?? (() => new Date());
+  const catalog = options.catalog ?? createEventCatalog({}, { strict: false });
+  const causation = createCausationGuard({ store, maxDepth: options.maxCausationDepth ?? 16 });
 
   async function publishStored(event: HubEvent): Promise<void> {
     try {
@@ -52,16 +60,17 @@ export function createIngest(options: IngestOptions): Ingest {
       }
       const receivedAt = now();
       const results: PublishResult[] = new Array(inputs.length);
-      const valid: { index: number; event: PendingEvent }[] = [];
-      inputs.forEach((input, index) => {
+      const valid: { index: number; event: PendingEvent; depth: number }[] = [];
+      for (const [index, input] of inputs.entries()) {
         try {
           const event = toPendingEvent(input, { tenantId, now: receivedAt, maxEventBytes: options.maxEventBytes });
-          valid.push({ index, event });
+          catalog.checkPayload(event.type, event.version, event.payload);
+          valid.push({ index, event, depth: await causation.check(event) });
         } catch (error) {
           if (!isHubError(error)) throw error;
           results[index] = { status: 'REJECTED', error };
         }
-      });
+      }
       if (valid.length === 0) return results;
 
       const outcomes = await store.append(valid.map((item) => item.event));
@@ -69,7 +78,10 @@ export function createIngest(options: IngestOptions): Ingest {
         const { index } = valid[i]!;
         if (outcome.status === 'FAILED') results[index] = { status: 'REJECTED', error: outcome.error };
         else if (outcome.status === 'DUPLICATE') results[index] = { status: 'DUPLICATE', originalEventId: outcome.originalEventId };
-        else results[index] = outcome;
+        else {
+          results[index] = outcome;
+          causation.remember(tenantId, outcome.event.id, valid[i]!.depth);
+        }
       });
       // Events this call completed for an interrupted publish were never on the bus; readers drop repeats by position.
       const completed = outcomes.flatMap((o) => (o.status === 'DUPLICATE' && o.completed ? [o.completed] : []));
