@@ -121,11 +121,11 @@ const NAMESPACE_EXISTS = 48;
  * (a server-side panic) when one command lists several indexes that already
  * exist. Creating an existing index with the same spec is a no-op on both.
  */
-async function ensureIndexes<T extends Document>(collection: Collection<T>, indexes: IndexDescription[]) {
+export async function ensureIndexes<T extends Document>(collection: Collection<T>, indexes: IndexDescription[]) {
   for (const index of indexes) await collection.createIndexes([index]);
 }
 
-async function ensureCollection(db: Db, name: string): Promise<void> {
+export async function ensureCollection(db: Db, name: string): Promise<void> {
   try {
     await db.createCollection(name);
   } catch (error) {
