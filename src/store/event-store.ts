@@ -83,6 +83,13 @@ export interface EventStore {
    */
   readAfter(tenantId: string, after: number, filter: CompiledFilter, limit: number): Promise<HubEvent[]>;
 
+  /**
+   * Every tenant that has stored events (in no particular order), for work
+   * that runs per tenant, such as handler lines. The only call that spans
+   * tenants: it names them and shows nothing of their events.
+   */
+  tenants(): Promise<string[]>;
+
   /** The highest safe position of the tenant (0 when it has no events yet). */
   headPosition(tenantId: string): Promise<number>;
 

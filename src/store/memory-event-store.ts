@@ -122,6 +122,10 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions): EventS
       return result;
     },
 
+    async tenants() {
+      return [...tenants.keys()].filter((tenantId) => size(tenants.get(tenantId)!) > 0 || tenants.get(tenantId)!.firstPosition > 1);
+    },
+
     async headPosition(tenantId: string) {
       const tenant = tenants.get(tenantId);
       return tenant ? head(tenant) : 0;

@@ -246,6 +246,14 @@ export function runEventStoreContract(name: string, makeStore: MakeStore): void 
           assert.equal(await store.headPosition('acme'), mine!.position);
           assert.deepEqual(await store.stats('initech', ALL, 'TYPE'), []);
         });
+
+        it('names every tenant with events, and no other', async () => {
+          assert.deepEqual(await store.tenants(), []);
+          await appendAll([pendingEvent({ tenantId: 'acme' }), pendingEvent({ tenantId: 'globex' }), pendingEvent({ tenantId: 'acme' })]);
+          await store.headPosition('initech'); // asking about a tenant does not create it
+          await store.readAfter('initech', 0, ALL, 1);
+          assert.deepEqual((await store.tenants()).sort(), ['acme', 'globex']);
+        });
       });
     });
 

@@ -91,6 +91,7 @@ export async function createMongoEventStore(options: MongoEventStoreOptions): Pr
     stats: (tenantId, filter, groupBy) => guard(() => queries.stats(tenantId, filter, groupBy)),
     readAfter: (tenantId, after, filter, limit) => guard(() => queries.readAfter(tenantId, after, filter, limit)),
     headPosition: (tenantId) => guard(() => queries.headPosition(tenantId)),
+    tenants: () => guard(() => queries.tenants()),
     async ping() {
       try {
         await db.command({ ping: 1 }, { timeoutMS: maxTimeMS });

@@ -17,10 +17,10 @@ export interface QueriesOptions {
 /**
  * Reads, all from the archive (the live collection evicts on its own schedule,
  * and on FerretDB it would not be faster for anything but a full scan).
- * Every read is scoped by tenant, skips tombstones and carries `maxTimeMS`.
+ * Every read of events is scoped by tenant, skips tombstones and carries `maxTimeMS`.
  */
 export function createQueries(options: QueriesOptions) {
-  const { archive } = options.collections;
+  const { archive, counters } = options.collections;
   const { positions, maxTimeMS } = options;
 
   const scoped = (tenantId: string, filter: CompiledFilter, ...more: object[]) =>
@@ -72,7 +72,13 @@ export function createQueries(options: QueriesOptions) {
     return (await positions.safeHead(tenantId)).head;
   }
 
-  return { get, query, stats, readAfter, headPosition };
+  /** A tenant's counter document exists from its first append on (positions.ts). */
+  async function tenants(): Promise<string[]> {
+    const docs = await counters.find({}, { projection: { _id: 1 }, maxTimeMS }).toArray();
+    return docs.map((doc) => doc._id);
+  }
+
+  return { get, query, stats, readAfter, headPosition, tenants };
 }
 
 /** Stored fields only: the portable subset has no date operators, so time buckets are written at ingest. */
