@@ -8,6 +8,7 @@ import './events-query.ts';
 import './event-stats.ts';
 import './publish.ts';
 import './event-subscription.ts';
+import './handlers.ts';
 
 /** The hub's GraphQL schema; `npm run schema:print` writes it to schema.graphql. */
 export const schema: GraphQLSchema = builder.toSchema();

@@ -13,6 +13,10 @@ import { createHttpServer } from './server/http-server.ts';
 import { attachWebSocket } from './server/websocket.ts';
 import { createHubYoga } from './server/yoga.ts';
 import type { EventStore } from './store/event-store.ts';
+import type { LeaseStore } from './coordination/lease-store.ts';
+import type { HubHandler } from './handlers/handler.ts';
+import { createHandlerRuntime } from './handlers/handler-runtime.ts';
+import type { HandlerStore } from './handlers/handler-store.ts';
 
 /** WebSocket close code for a server going away (RFC 6455). */
 const GOING_AWAY = 1001;
@@ -21,6 +25,10 @@ export interface HubAppOptions {
   config: Config;
   store: EventStore;
   bus: EventBus;
+  handlerStore: HandlerStore;
+  leases: LeaseStore;
+  /** Built-in handlers plus those of HUB_HANDLER_MODULES, already checked. */
+  handlers: readonly HubHandler[];
   log: Logger;
 }
 
@@ -33,7 +41,7 @@ export interface HubApp {
 }
 
 /** Builds the core around the given adapters and serves it. `main` picks the adapters. */
-export async function startHub({ config, store, bus, log }: HubAppOptions): Promise<HubApp> {
+export async function startHub({ config, store, bus, handlerStore, leases, handlers, log }: HubAppOptions): Promise<HubApp> {
   const auth = createAuthenticator(config.HUB_API_KEYS);
   if (auth.open) log.warn('no API keys configured (HUB_API_KEYS): every caller is tenant "default" with every scope');
 
@@ -48,7 +56,20 @@ export async function startHub({ config, store, bus, log }: HubAppOptions): Prom
   });
   const live = createSubscriptionHub({ store, bus, log: log.child({ component: 'live' }), bufferSize: config.HUB_SUBSCRIPTION_BUFFER });
   await live.start();
-  const services: HubServices = { ingest, store, live, limits: { maxPageSize: config.HUB_MAX_PAGE_SIZE } };
+  const runtime = createHandlerRuntime({
+    handlers,
+    store,
+    handlerStore,
+    leases,
+    bus,
+    ingest,
+    policy: { backoffMs: config.HUB_HANDLER_BACKOFF_MS, maxAttempts: config.HUB_HANDLER_MAX_ATTEMPTS, timeoutMs: config.HUB_HANDLER_TIMEOUT_MS },
+    leaseMs: config.HUB_LEASE_MS,
+    pollMs: config.HUB_HANDLER_POLL_MS,
+    log: log.child({ component: 'handlers' }),
+  });
+  await runtime.start();
+  const services: HubServices = { ingest, store, live, handlers: runtime, handlerStore, limits: { maxPageSize: config.HUB_MAX_PAGE_SIZE } };
 
   const yoga = createHubYoga({ schema, services, auth, config, log });
   const server = createHttpServer({
@@ -72,6 +93,7 @@ export async function startHub({ config, store, bus, log }: HubAppOptions): Prom
     async close() {
       await sockets.close(GOING_AWAY, 'server shutting down; resume with after');
       await live.close();
+      await runtime.close();
       server.closeIdleConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -120,6 +120,8 @@ const configSchema = z.object({
   HUB_HANDLER_MAX_ATTEMPTS: positiveInt(3),
   /** Time limit of one handler attempt, unless the handler sets its own. */
   HUB_HANDLER_TIMEOUT_MS: positiveInt(30_000),
+  /** How often each process looks in the store for handler work the bus did not announce. */
+  HUB_HANDLER_POLL_MS: positiveInt(1000),
   /** How long a process holds a handler line or replay job without renewing before another may take it. */
   HUB_LEASE_MS: positiveInt(15_000),
   /** Events per second a replay job processes at most, so live traffic keeps its latency. */

@@ -1,19 +1,12 @@
-import { MongoClient } from 'mongodb';
 import type { EventBus } from './bus/event-bus.ts';
 import { createInProcessEventBus } from './bus/in-process-event-bus.ts';
 import { createRedisEventBus } from './bus/redis/index.ts';
+import { handlers as builtInHandlers } from '../handlers/index.ts';
 import { startHub } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
+import { HandlerModuleError, loadHandlerModules } from './handlers/load-handler-modules.ts';
 import { createLogger, type Logger } from './logger.ts';
-import type { EventStore } from './store/event-store.ts';
-import { createMemoryEventStore } from './store/memory-event-store.ts';
-import { createMongoEventStore } from './store/mongodb/index.ts';
-
-/** A store and whatever main opened for it (the MongoDB client), closed together. */
-interface OwnedStore {
-  store: EventStore;
-  close(): Promise<void>;
-}
+import { createStorage } from './storage.ts';
 
 /**
  * The only wiring point: reads the configuration, picks the adapters
@@ -29,9 +22,10 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const log = createLogger(config.LOG_LEVEL);
-  const { store, close: closeStore } = await createStore(config, log);
+  const handlers = await loadHandlerModules(config.HUB_HANDLER_MODULES, builtInHandlers);
+  const { close: closeStorage, ...storage } = await createStorage(config, log);
   const bus = await createBus(config, log);
-  const app = await startHub({ config, store, bus, log });
+  const app = await startHub({ config, ...storage, bus, handlers, log });
   log.info({ url: `${app.url}/graphql` }, 'event hub listening');
 
   let stopping = false;
@@ -40,36 +34,11 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal }, 'shutting down');
     await app.close();
-    await Promise.allSettled([bus.close(), closeStore()]);
+    await Promise.allSettled([bus.close(), closeStorage()]);
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
-}
-
-async function createStore(config: Config, log: Logger): Promise<OwnedStore> {
-  if (!config.MONGODB_URL) {
-    log.info({ store: 'memory' }, 'embedded store: events live in this process and are lost when it exits');
-    const store = createMemoryEventStore({ idempotencyWindowMs: config.HUB_IDEMPOTENCY_WINDOW_MS });
-    return { store, close: () => store.close() };
-  }
-  const client = new MongoClient(config.MONGODB_URL, { serverSelectionTimeoutMS: config.MONGODB_TIMEOUT_MS });
-  try {
-    const store = await createMongoEventStore({
-      client,
-      dbName: config.MONGODB_DB,
-      idempotencyWindowMs: config.HUB_IDEMPOTENCY_WINDOW_MS,
-      writeConcern: { w: config.MONGODB_WRITE_CONCERN, j: config.MONGODB_JOURNAL },
-      liveCollectionBytes: config.MONGODB_LIVE_BYTES,
-      maxTimeMS: config.MONGODB_TIMEOUT_MS,
-      log,
-    });
-    log.info({ store: 'mongodb', db: config.MONGODB_DB }, 'MongoDB store ready');
-    return { store, close: async () => (await store.close(), await client.close()) };
-  } catch (error) {
-    await client.close();
-    throw error;
-  }
 }
 
 async function createBus(config: Config, log: Logger): Promise<EventBus> {
@@ -83,6 +52,10 @@ async function createBus(config: Config, log: Logger): Promise<EventBus> {
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof HandlerModuleError) {
+    process.stderr.write(`event hub failed to start: ${error.message}\n`);
+    process.exit(1);
+  }
   process.stderr.write(`event hub failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
   process.exit(1);
 });

@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { createYoga } from 'graphql-yoga';
+import { handlers } from '../../handlers/index.ts';
 import { schema } from '../../schema/index.ts';
 import { createInProcessEventBus } from '../../src/bus/in-process-event-bus.ts';
+import { createHandlerRuntime } from '../../src/handlers/handler-runtime.ts';
 import { createIngest } from '../../src/ingest/ingest.ts';
 import { createSubscriptionHub } from '../../src/live/subscription-hub.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createAuthenticator } from '../../src/server/auth.ts';
 import type { HubContext, HubServices } from '../../src/server/context.ts';
-import { createMemoryEventStore } from '../../src/store/memory-event-store.ts';
+import { createMemoryStorage } from '../../src/storage.ts';
 import type { BenchServer } from './bench-server.ts';
 import { BENCH_TENANT, BENCH_KEY, MAX_EVENT_BYTES } from './workload.ts';
 
@@ -21,12 +23,24 @@ import { BENCH_TENANT, BENCH_KEY, MAX_EVENT_BYTES } from './workload.ts';
  */
 export async function startStockYogaServer(): Promise<BenchServer> {
   const log = createLogger('silent');
-  const store = createMemoryEventStore({ idempotencyWindowMs: 86_400_000 });
+  const { store, handlerStore, leases } = createMemoryStorage({ HUB_IDEMPOTENCY_WINDOW_MS: 86_400_000 });
   const bus = createInProcessEventBus();
   const ingest = createIngest({ store, bus, log, maxEventBytes: MAX_EVENT_BYTES, maxBatch: 1000 });
   const live = createSubscriptionHub({ store, bus, log });
   await live.start();
-  const services: HubServices = { ingest, store, live, limits: { maxPageSize: 1000 } };
+  const runtime = createHandlerRuntime({
+    handlers,
+    store,
+    handlerStore,
+    leases,
+    bus,
+    ingest,
+    policy: { backoffMs: [1000], maxAttempts: 3, timeoutMs: 30_000 },
+    leaseMs: 15_000,
+    log,
+  });
+  await runtime.start();
+  const services: HubServices = { ingest, store, live, handlers: runtime, handlerStore, limits: { maxPageSize: 1000 } };
   const auth = createAuthenticator([{ key: BENCH_KEY, tenant: BENCH_TENANT, scopes: ['publish'] }]);
 
   const yoga = createYoga<object, HubContext>({

@@ -1,3 +1,5 @@
+import type { HandlerRuntime } from '../handlers/handler-runtime.ts';
+import type { HandlerStore } from '../handlers/handler-store.ts';
 import type { Ingest } from '../ingest/ingest.ts';
 import type { SubscriptionHub } from '../live/subscription-hub.ts';
 import type { Logger } from '../logger.ts';
@@ -9,6 +11,8 @@ export interface HubServices {
   ingest: Ingest;
   store: EventStore;
   live: SubscriptionHub;
+  handlers: HandlerRuntime;
+  handlerStore: HandlerStore;
   limits: { maxPageSize: number };
 }
 

@@ -5,7 +5,9 @@ import { createInProcessEventBus } from '../../src/bus/in-process-event-bus.ts';
 import { startHub, type HubApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
-import { createMemoryEventStore } from '../../src/store/memory-event-store.ts';
+import { createMemoryStorage } from '../../src/storage.ts';
+import { handlers as builtInHandlers } from '../../handlers/index.ts';
+import type { HubHandler } from '../../src/handlers/handler.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -22,17 +24,23 @@ export const TEST_API_KEYS = JSON.stringify([
   { key: TEST_KEYS.acmeReadOnly, tenant: 'acme', scopes: ['query'] },
 ]);
 
-/** An embedded hub in this process on a free port; `close` stops it and its adapters. */
-export async function startTestHub(env: Record<string, string> = {}): Promise<HubApp & { stop(): Promise<void> }> {
+/**
+ * An embedded hub in this process on a free port; `stop` stops it and its adapters.
+ * It runs the built-in handlers, or `handlers` when given.
+ */
+export async function startTestHub(
+  env: Record<string, string> = {},
+  { handlers = builtInHandlers }: { handlers?: readonly HubHandler[] } = {},
+): Promise<HubApp & { stop(): Promise<void> }> {
   const config = loadConfig({ PORT: '0', LOG_LEVEL: 'silent', HUB_API_KEYS: TEST_API_KEYS, ...env });
-  const store = createMemoryEventStore({ idempotencyWindowMs: config.HUB_IDEMPOTENCY_WINDOW_MS });
+  const { close: closeStorage, ...storage } = createMemoryStorage(config);
   const bus = createInProcessEventBus();
-  const app = await startHub({ config, store, bus, log: createLogger(config.LOG_LEVEL) });
+  const app = await startHub({ config, ...storage, bus, handlers, log: createLogger(config.LOG_LEVEL) });
   return {
     ...app,
     async stop() {
       await app.close();
-      await Promise.all([bus.close(), store.close()]);
+      await Promise.all([bus.close(), closeStorage()]);
     },
   };
 }

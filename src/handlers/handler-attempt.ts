@@ -1,0 +1,87 @@
+import { isHubError } from '../errors.ts';
+import type { HubEvent } from '../events/event.ts';
+import type { Ingest } from '../ingest/ingest.ts';
+import type { Logger } from '../logger.ts';
+import type { FollowUpEvent, HandlerContext, HubHandler } from './handler.ts';
+import type { DeliveryErrorInfo, HandlerStore } from './handler-store.ts';
+
+export interface AttemptServices {
+  ingest: Ingest;
+  handlerStore: HandlerStore;
+  log: Logger;
+}
+
+/** Raised when an attempt outlives its time limit. */
+export const HANDLER_TIMEOUT = 'HANDLER_TIMEOUT';
+/** Anything a handler throws that is not a HubError. */
+export const HANDLER_ERROR = 'HANDLER_ERROR';
+
+/**
+ * Runs one attempt of `handler` on `event`: resolves when it succeeded,
+ * rejects with the reason otherwise. Past `timeoutMs` the context's signal
+ * aborts and the attempt fails with HANDLER_TIMEOUT, whatever the handler
+ * still does; `stop` (shutdown) aborts the signal too.
+ */
+export async function runAttempt(
+  handler: HubHandler,
+  event: HubEvent,
+  attempt: number,
+  options: AttemptServices & { timeoutMs: number; stop: AbortSignal },
+): Promise<void> {
+  const controller = new AbortController();
+  const onStop = () => controller.abort(options.stop.reason);
+  options.stop.addEventListener('abort', onStop, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = Object.assign(new Error(`handler "${handler.name}" did not finish within ${options.timeoutMs} ms`), { code: HANDLER_TIMEOUT });
+      reject(error); // first, so the race settles on the timeout rather than on how the handler reacts to the abort
+      controller.abort(error);
+    }, options.timeoutMs);
+  });
+  try {
+    await Promise.race([handler.handle(event, contextFor(handler, event, attempt, controller.signal, options)), timedOut]);
+  } finally {
+    clearTimeout(timer);
+    options.stop.removeEventListener('abort', onStop);
+  }
+}
+
+/** How a failure is recorded: a HubError keeps its code; a timeout is HANDLER_TIMEOUT; the rest HANDLER_ERROR. */
+export function describeFailure(error: unknown): DeliveryErrorInfo {
+  if (isHubError(error)) return { message: error.message, code: error.code };
+  const code = (error as { code?: unknown } | null)?.code === HANDLER_TIMEOUT ? HANDLER_TIMEOUT : HANDLER_ERROR;
+  const message = error instanceof Error ? error.message : String(error);
+  return { message: message.slice(0, 2000) || 'handler failed without a message', code };
+}
+
+function contextFor(
+  handler: HubHandler,
+  event: HubEvent,
+  attempt: number,
+  signal: AbortSignal,
+  { ingest, handlerStore, log }: AttemptServices,
+): HandlerContext {
+  const { tenantId } = event;
+  return {
+    attempt,
+    tenantId,
+    signal,
+    log: log.child({ handler: handler.name, tenantId, eventId: event.id, attempt }),
+    async publish(followUp: FollowUpEvent) {
+      const { metadata, ...rest } = followUp;
+      const input = {
+        ...rest,
+        source: { type: 'SYSTEM', id: `handler:${handler.name}` },
+        metadata: { ...metadata, causationId: event.id, correlationId: event.metadata.correlationId ?? event.id },
+      };
+      const [result] = await ingest.publish(tenantId, [input]);
+      return result!;
+    },
+    projections: {
+      get: async <T extends Record<string, unknown>>(projection: string, key: string) =>
+        (await handlerStore.getProjection(tenantId, projection, key)) as T | null,
+      put: (projection, key, value) => handlerStore.putProjection(tenantId, projection, key, value),
+    },
+  };
+}

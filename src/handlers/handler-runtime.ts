@@ -1,0 +1,254 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { EventBus, BusSubscription } from '../bus/event-bus.ts';
+import type { Lease, LeaseStore } from '../coordination/lease-store.ts';
+import type { HubEvent } from '../events/event.ts';
+import { compileFilter, createMatcher, type CompiledFilter, type EventMatcher } from '../filter/index.ts';
+import type { Ingest } from '../ingest/ingest.ts';
+import type { Logger } from '../logger.ts';
+import type { EventStore } from '../store/event-store.ts';
+import type { HubHandler } from './handler.ts';
+import type { HandlerStore } from './handler-store.ts';
+import { drainLine, type RetryPolicy } from './line-worker.ts';
+
+export interface HandlerStatus {
+  name: string;
+  eventTypes: readonly string[];
+  priority: number;
+  processed: number;
+  failed: number;
+  /** Positions of the tenant the handler has not looked at yet. */
+  lag: number;
+}
+
+export interface HandlerRuntime {
+  /** Listens on the bus and starts the lines that have work; resolves once listening. */
+  start(): Promise<void>;
+  /** Every handler's progress in one tenant. */
+  status(tenantId: string): Promise<HandlerStatus[]>;
+  /** Looks for work in these tenants now (e.g. after a redrive) instead of at the next poll. */
+  poke(tenantId: string): void;
+  /** Stops every line after the event in hand, saves where it stands and releases its lease. */
+  close(): Promise<void>;
+}
+
+export interface HandlerRuntimeOptions {
+  handlers: readonly HubHandler[];
+  store: EventStore;
+  handlerStore: HandlerStore;
+  leases: LeaseStore;
+  bus: EventBus;
+  ingest: Ingest;
+  policy: RetryPolicy;
+  /** How long a line's lease lasts without renewal; renewed every third of it. */
+  leaseMs: number;
+  /** How often every tenant is checked for work the bus did not announce (lost messages, other processes' lines). Default 1000. */
+  pollMs?: number;
+  /** Events read at a time per line. Default 100. */
+  batch?: number;
+  log: Logger;
+  now?: () => number;
+}
+
+interface CompiledHandler {
+  handler: HubHandler;
+  filter: CompiledFilter;
+  matches: EventMatcher;
+}
+
+interface RunningLine {
+  lease: Lease;
+  /** False once a renewal found the lease taken: the line stops and writes nothing more. */
+  holds: boolean;
+  controller: AbortController;
+  wake(): void;
+  done: Promise<void>;
+}
+
+/**
+ * Runs typed handlers (DESIGN §6.5): per handler and tenant a "line" that
+ * one process at a time works through, holding a lease. The store decides
+ * everything: checkpoints and dead letters live there, and every process
+ * polls it, so a lost Redis message or a dead process delays work but never
+ * loses it. The bus only wakes lines up early.
+ */
+export function createHandlerRuntime(options: HandlerRuntimeOptions): HandlerRuntime {
+  const { store, handlerStore, leases, bus, log } = options;
+  const now = options.now ?? Date.now;
+  const pollMs = options.pollMs ?? 1000;
+  const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const compiled: CompiledHandler[] = [...options.handlers]
+    .sort((a, b) => b.priority - a.priority)
+    .map((handler) => {
+      const filter = compileFilter({ types: [...handler.eventTypes] });
+      return { handler, filter, matches: createMatcher(filter) };
+    });
+  const lines = new Map<string, RunningLine>();
+  const lineKey = (handler: string, tenantId: string) => JSON.stringify([handler, tenantId]);
+  let busSubscription: BusSubscription | null = null;
+  let timers: NodeJS.Timeout[] = [];
+  let closed = false;
+  let scanning: Promise<void> | null = null;
+  let rescan: Set<string> | 'all' | null = null;
+
+  async function hasWork({ handler }: CompiledHandler, tenantId: string): Promise<boolean> {
+    const [state, head] = await Promise.all([handlerStore.line(handler.name, tenantId), store.headPosition(tenantId)]);
+    if (head > (state?.position ?? 0)) return true;
+    return (await handlerStore.redriven(handler.name, tenantId, 1)).length > 0;
+  }
+
+  /** Starts the lines of `tenants` (all when omitted) that have work and whose lease is free. */
+  function scan(tenants?: readonly string[]): Promise<void> {
+    if (closed) return Promise.resolve();
+    if (scanning) {
+      rescan = tenants === undefined || rescan === 'all' ? 'all' : new Set([...(rescan ?? []), ...tenants]);
+      return scanning;
+    }
+    // `.finally` runs after this assignment even when the scan finishes without waiting on anything.
+    scanning = scanTenants(tenants).finally(() => {
+      scanning = null;
+      const again = rescan;
+      rescan = null;
+      if (again) void scan(again === 'all' ? undefined : [...again]);
+    });
+    return scanning;
+  }
+
+  async function scanTenants(tenants: readonly string[] | undefined): Promise<void> {
+    try {
+      for (const tenantId of tenants ?? (await store.tenants())) {
+        for (const entry of compiled) {
+          if (closed) return;
+          const running = lines.get(lineKey(entry.handler.name, tenantId));
+          if (running) running.wake();
+          else if (await hasWork(entry, tenantId)) {
+            const lease = await leases.acquire(`handler:${entry.handler.name}:${tenantId}`, owner, options.leaseMs);
+            if (lease) startLine(entry, tenantId, lease);
+          }
+        }
+      }
+    } catch (error) {
+      log.warn({ err: error }, 'looking for handler work failed; trying again at the next poll');
+    }
+  }
+
+  function startLine(entry: CompiledHandler, tenantId: string, lease: Lease): void {
+    const key = lineKey(entry.handler.name, tenantId);
+    const controller = new AbortController();
+    let pending = true;
+    let wakeUp: (() => void) | null = null;
+    const line: RunningLine = {
+      lease,
+      holds: true,
+      controller,
+      wake() {
+        pending = true;
+        wakeUp?.();
+      },
+      done: Promise.resolve(),
+    };
+    lines.set(key, line);
+    log.debug({ handler: entry.handler.name, tenantId, epoch: lease.epoch }, 'handler line taken');
+    line.done = (async () => {
+      while (!controller.signal.aborted) {
+        pending = false;
+        try {
+          await drainLine({
+            handler: entry.handler,
+            filter: entry.filter,
+            tenantId,
+            store,
+            handlerStore,
+            ingest: options.ingest,
+            policy: options.policy,
+            batch: options.batch ?? 100,
+            stop: controller.signal,
+            holds: () => line.holds,
+            now,
+            log,
+          });
+        } catch (error) {
+          log.warn({ err: error, handler: entry.handler.name, tenantId }, 'handler line failed; retrying at the next poll');
+          pending = false;
+        }
+        if (pending || controller.signal.aborted) continue;
+        await new Promise<void>((resolve) => {
+          const stop = () => resolve();
+          wakeUp = () => {
+            controller.signal.removeEventListener('abort', stop);
+            resolve();
+          };
+          controller.signal.addEventListener('abort', stop, { once: true });
+        });
+        wakeUp = null;
+      }
+      lines.delete(key);
+      if (line.holds) await leases.release(line.lease).catch((error: unknown) => log.warn({ err: error }, 'releasing a handler lease failed'));
+    })();
+  }
+
+  async function renewLeases(): Promise<void> {
+    for (const [key, line] of lines) {
+      if (!line.holds) continue;
+      try {
+        const renewed = await leases.renew(line.lease, options.leaseMs);
+        if (renewed) {
+          line.lease = renewed;
+          continue;
+        }
+        line.holds = false;
+        log.warn({ line: key }, 'handler lease lost to another process; stopping the line here');
+        line.controller.abort(new Error('lease lost'));
+      } catch (error) {
+        log.warn({ err: error, line: key }, 'renewing a handler lease failed; trying again');
+      }
+    }
+  }
+
+  function onBusEvent(event: HubEvent): void {
+    if (compiled.some((entry) => entry.matches(event))) void scan([event.tenantId]);
+  }
+
+  return {
+    async start() {
+      if (compiled.length === 0) return;
+      busSubscription = await bus.subscribe(onBusEvent);
+      timers = [
+        setInterval(() => void scan(), pollMs),
+        setInterval(() => void renewLeases(), Math.max(50, Math.floor(options.leaseMs / 3))),
+      ];
+      for (const timer of timers) timer.unref();
+      void scan();
+    },
+
+    async status(tenantId) {
+      const [states, head] = await Promise.all([handlerStore.lines(tenantId), store.headPosition(tenantId)]);
+      return compiled.map(({ handler }) => {
+        const state = states.find((s) => s.handler === handler.name);
+        return {
+          name: handler.name,
+          eventTypes: handler.eventTypes,
+          priority: handler.priority,
+          processed: state?.processed ?? 0,
+          failed: state?.failed ?? 0,
+          lag: Math.max(0, head - (state?.position ?? 0)),
+        };
+      });
+    },
+
+    poke(tenantId) {
+      void scan([tenantId]);
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      for (const timer of timers) clearInterval(timer);
+      await busSubscription?.close();
+      await scanning;
+      const running = [...lines.values()];
+      for (const line of running) line.controller.abort(new Error('hub shutting down'));
+      await Promise.all(running.map((line) => line.done));
+    },
+  };
+}

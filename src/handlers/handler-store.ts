@@ -1,0 +1,90 @@
+import type { HubEvent } from '../events/event.ts';
+import type { CompiledFilter } from '../filter/index.ts';
+
+/**
+ * Where one handler stands in one tenant's events (a "line"). Written only by
+ * the process holding the line's lease, after every event, so a restart or a
+ * takeover resumes right after the last event handled.
+ */
+export interface LineState {
+  handler: string;
+  tenantId: string;
+  /** The last position handled or given up on (dead letter); the line goes on after it. */
+  position: number;
+  /** Failed attempts so far at the event after `position` (0: none failed yet). */
+  attempts: number;
+  /** When that event may be tried again (ms since the epoch); absent when not waiting. */
+  retryAt?: number;
+  lastError?: DeliveryErrorInfo;
+  /** Events handled successfully so far, redriven ones included. */
+  processed: number;
+  /** Events given up on (dead letters) so far. */
+  failed: number;
+}
+
+export interface DeliveryErrorInfo {
+  message: string;
+  /** A HubError's code, `HANDLER_TIMEOUT`, or `HANDLER_ERROR` for anything a handler threw. */
+  code: string;
+}
+
+export interface DeadLetter {
+  id: string;
+  tenantId: string;
+  handler: string;
+  event: HubEvent;
+  error: DeliveryErrorInfo & { attempts: number; lastAttempt: Date };
+  deadAt: Date;
+  /** DEAD: given up on; REDRIVEN: queued to be handled again by its line. */
+  status: 'DEAD' | 'REDRIVEN';
+}
+
+export interface DeadLetterQuery {
+  /** Applied to the dead letter's event, as `events` applies it. */
+  filter: CompiledFilter;
+  first: number;
+  /** A cursor from an earlier page (DeadLetterPage.endCursor). */
+  after?: string;
+}
+
+export interface DeadLetterPage {
+  /** Newest first (by deadAt, then id). */
+  deadLetters: DeadLetter[];
+  hasNextPage: boolean;
+  endCursor: string | null;
+}
+
+/**
+ * The handler runtime's state (DESIGN §1: checkpoints and dead letters in the
+ * store), plus the projections handlers maintain. Every call is scoped to one
+ * tenant, except that a line names its own.
+ */
+export interface HandlerStore {
+  /** The line's state, or null before its first event. */
+  line(handler: string, tenantId: string): Promise<LineState | null>;
+  /** Replaces the line's state. Only the holder of the line's lease calls it. */
+  saveLine(state: LineState): Promise<void>;
+  /** Every line of a tenant, for `handlers` (processed, failed, lag). */
+  lines(tenantId: string): Promise<LineState[]>;
+
+  /**
+   * Records that `handler` gave up on `event`. Idempotent per (tenant,
+   * handler, event): a second call (a crash before the line moved on, or a
+   * redrive that failed again) updates the error and deadAt of the one dead
+   * letter and sets it DEAD again.
+   */
+  addDeadLetter(letter: Omit<DeadLetter, 'id' | 'status'>): Promise<DeadLetter>;
+  deadLetters(tenantId: string, query: DeadLetterQuery): Promise<DeadLetterPage>;
+  /** Queues DEAD letters of the tenant to be handled again; returns how many it queued (other tenants' ids and unknown ids count 0). */
+  redrive(tenantId: string, ids: readonly string[]): Promise<number>;
+  /** REDRIVEN letters of one line, oldest first. */
+  redriven(handler: string, tenantId: string, limit: number): Promise<DeadLetter[]>;
+  /** Removes a dead letter whose redrive succeeded. */
+  resolve(tenantId: string, id: string): Promise<void>;
+
+  /** Handlers' read models (HandlerContext.projections). */
+  getProjection(tenantId: string, projection: string, key: string): Promise<Record<string, unknown> | null>;
+  putProjection(tenantId: string, projection: string, key: string, value: Record<string, unknown>): Promise<void>;
+
+  close(): Promise<void>;
+}

@@ -1,0 +1,143 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { HubEvent } from '../events/event.ts';
+import type { CompiledFilter } from '../filter/index.ts';
+import type { Logger } from '../logger.ts';
+import type { EventStore } from '../store/event-store.ts';
+import { describeFailure, runAttempt, type AttemptServices } from './handler-attempt.ts';
+import type { HubHandler } from './handler.ts';
+import type { DeadLetter, LineState } from './handler-store.ts';
+
+export interface RetryPolicy {
+  /** Waits before the 2nd, 3rd, ... attempt; the last one repeats. */
+  backoffMs: readonly number[];
+  maxAttempts: number;
+  /** Per attempt, unless the handler sets its own. */
+  timeoutMs: number;
+}
+
+export interface LineWorkerOptions extends AttemptServices {
+  handler: HubHandler;
+  /** The handler's `eventTypes` compiled: the events of its line. */
+  filter: CompiledFilter;
+  tenantId: string;
+  store: EventStore;
+  policy: RetryPolicy;
+  /** Events read from the store at a time. */
+  batch: number;
+  /** Aborts on shutdown or when the line's lease is lost: the worker stops after the event in hand. */
+  stop: AbortSignal;
+  /** False once the line's lease is known to be lost: then nothing more is written for the line. */
+  holds: () => boolean;
+  now: () => number;
+  log: Logger;
+}
+
+/**
+ * Works one line (one handler, one tenant) while the caller holds its lease:
+ * first the dead letters redriven for it, then the events after its
+ * checkpoint, in position order, each until it succeeds or runs out of
+ * attempts. The checkpoint is saved after every event, so whoever takes the
+ * line over next repeats at most the event in flight (at-least-once).
+ * Resolves when nothing is left to do, or when `stop` aborts.
+ */
+export async function drainLine(options: LineWorkerOptions): Promise<void> {
+  const { handler, tenantId, handlerStore, store, stop } = options;
+  let state: LineState = (await handlerStore.line(handler.name, tenantId)) ?? {
+    handler: handler.name,
+    tenantId,
+    position: 0,
+    attempts: 0,
+    processed: 0,
+    failed: 0,
+  };
+
+  const save = async (next: LineState) => {
+    if (!options.holds()) return; // someone else works the line now: leave it to them
+    await handlerStore.saveLine(next);
+    state = next;
+  };
+
+  for (const letter of await handlerStore.redriven(handler.name, tenantId, options.batch)) {
+    if (stop.aborted) return;
+    await redrive(letter);
+  }
+
+  for (;;) {
+    if (stop.aborted) return;
+    const head = await store.headPosition(tenantId);
+    const events = await store.readAfter(tenantId, state.position, options.filter, options.batch);
+    for (const event of events) {
+      if (stop.aborted) return;
+      await handleInLine(event);
+    }
+    if (stop.aborted) return; // the last event may be unfinished
+    if (events.length === options.batch) continue;
+    // Every matching event up to `head` is handled: the rest of the way there matches nothing.
+    if (head > state.position) await save({ ...state, position: head });
+    return;
+  }
+
+  /** One event of the line: retried with backoff, then given up on as a dead letter. */
+  async function handleInLine(event: HubEvent): Promise<void> {
+    for (;;) {
+      if (state.retryAt !== undefined && !(await waitUntil(state.retryAt))) return;
+      if (stop.aborted) return;
+      const attempt = state.attempts + 1;
+      const failure = await tryOnce(event, attempt);
+      const base = { handler: state.handler, tenantId, processed: state.processed, failed: state.failed, position: state.position };
+      if (failure === null) {
+        await save({ ...base, position: event.position, attempts: 0, processed: state.processed + 1 });
+        return;
+      }
+      if (stop.aborted) return; // a failure caused by stopping is no failure of the handler
+      if (attempt >= options.policy.maxAttempts) {
+        await handlerStore.addDeadLetter({ tenantId, handler: handler.name, event, error: { ...failure, attempts: attempt, lastAttempt: new Date(options.now()) }, deadAt: new Date(options.now()) });
+        options.log.warn({ handler: handler.name, tenantId, eventId: event.id, attempts: attempt, error: failure }, 'handler gave up on an event: dead letter');
+        await save({ ...base, position: event.position, attempts: 0, failed: state.failed + 1 });
+        return;
+      }
+      await save({ ...base, attempts: attempt, retryAt: options.now() + backoff(attempt), lastError: failure });
+    }
+  }
+
+  /** A redriven dead letter: the same attempts and backoff, kept in memory; it dies again if they run out. */
+  async function redrive(letter: DeadLetter): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const failure = await tryOnce(letter.event, attempt);
+      if (failure === null) {
+        if (!options.holds()) return;
+        await handlerStore.resolve(tenantId, letter.id);
+        await save({ ...state, processed: state.processed + 1 });
+        return;
+      }
+      if (stop.aborted) return;
+      if (attempt >= options.policy.maxAttempts) {
+        const now = new Date(options.now());
+        await handlerStore.addDeadLetter({ tenantId, handler: handler.name, event: letter.event, error: { ...failure, attempts: attempt, lastAttempt: now }, deadAt: now });
+        return;
+      }
+      if (!(await waitUntil(options.now() + backoff(attempt)))) return;
+    }
+  }
+
+  async function tryOnce(event: HubEvent, attempt: number) {
+    try {
+      await runAttempt(handler, event, attempt, { ...options, timeoutMs: handler.timeoutMs ?? options.policy.timeoutMs, stop });
+      return null;
+    } catch (error) {
+      return describeFailure(error);
+    }
+  }
+
+  function backoff(failedAttempts: number): number {
+    const delays = options.policy.backoffMs;
+    return delays[Math.min(failedAttempts - 1, delays.length - 1)] ?? 0;
+  }
+
+  /** False when stopped first. */
+  async function waitUntil(at: number): Promise<boolean> {
+    const ms = at - options.now();
+    if (ms > 0) await sleep(ms, undefined, { signal: stop }).catch(() => {});
+    return !stop.aborted;
+  }
+}

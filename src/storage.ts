@@ -1,0 +1,61 @@
+import { MongoClient } from 'mongodb';
+import type { Config } from './config.ts';
+import type { LeaseStore } from './coordination/lease-store.ts';
+import { createMemoryLeaseStore } from './coordination/memory-lease-store.ts';
+import type { HandlerStore } from './handlers/handler-store.ts';
+import { createMemoryHandlerStore } from './handlers/memory-handler-store.ts';
+import type { Logger } from './logger.ts';
+import type { EventStore } from './store/event-store.ts';
+import { createMemoryEventStore } from './store/memory-event-store.ts';
+import { createMongoHandlerStore } from './store/mongodb/handler-store.ts';
+import { createMongoEventStore } from './store/mongodb/index.ts';
+import { createMongoLeaseStore } from './store/mongodb/lease-store.ts';
+
+/** The stores of one backend, and whatever was opened for them (the MongoDB client), closed together. */
+export interface Storage {
+  store: EventStore;
+  handlerStore: HandlerStore;
+  leases: LeaseStore;
+  close(): Promise<void>;
+}
+
+/** The embedded default: everything in this process's memory, lost when it exits. */
+export function createMemoryStorage(config: Pick<Config, 'HUB_IDEMPOTENCY_WINDOW_MS'>): Storage {
+  const store = createMemoryEventStore({ idempotencyWindowMs: config.HUB_IDEMPOTENCY_WINDOW_MS });
+  const handlerStore = createMemoryHandlerStore();
+  const leases = createMemoryLeaseStore();
+  return { store, handlerStore, leases, close: async () => void (await Promise.all([store.close(), handlerStore.close(), leases.close()])) };
+}
+
+/** MongoDB when `MONGODB_URL` is set, else memory; used by `main`, the one wiring point. */
+export async function createStorage(config: Config, log: Logger): Promise<Storage> {
+  if (!config.MONGODB_URL) {
+    log.info({ store: 'memory' }, 'embedded store: events live in this process and are lost when it exits');
+    return createMemoryStorage(config);
+  }
+  const client = new MongoClient(config.MONGODB_URL, { serverSelectionTimeoutMS: config.MONGODB_TIMEOUT_MS });
+  try {
+    const common = { client, dbName: config.MONGODB_DB, writeConcern: { w: config.MONGODB_WRITE_CONCERN, j: config.MONGODB_JOURNAL }, maxTimeMS: config.MONGODB_TIMEOUT_MS };
+    const store = await createMongoEventStore({
+      ...common,
+      idempotencyWindowMs: config.HUB_IDEMPOTENCY_WINDOW_MS,
+      liveCollectionBytes: config.MONGODB_LIVE_BYTES,
+      log,
+    });
+    const handlerStore = await createMongoHandlerStore({ ...common, log });
+    const leases = await createMongoLeaseStore(common);
+    log.info({ store: 'mongodb', db: config.MONGODB_DB }, 'MongoDB store ready');
+    return {
+      store,
+      handlerStore,
+      leases,
+      close: async () => {
+        await Promise.all([store.close(), handlerStore.close(), leases.close()]);
+        await client.close();
+      },
+    };
+  } catch (error) {
+    await client.close();
+    throw error;
+  }
+}
