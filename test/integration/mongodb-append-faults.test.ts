@@ -10,6 +10,7 @@ import type { EventStore } from '../../src/store/event-store.ts';
 import { createMongoEventStore, type AppendFaults } from '../../src/store/mongodb/index.ts';
 import { pendingEvent } from '../support/fixtures.ts';
 import { testMongo, type TestMongo } from '../support/servers.ts';
+import { gate } from '../support/gate.ts';
 
 const ALL = compileFilter(null);
 const GRACE_MS = 100;
@@ -83,28 +84,20 @@ describe('MongoDB store: a crash between two writes of an append', () => {
 
   it('an ingest still in flight is finished by whoever meets its claim, and stored once', { timeout: 20_000 }, async (t) => {
     const mongo = await testMongo(t);
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    let claimed!: () => void;
-    const hasClaimed = new Promise<void>((resolve) => (claimed = resolve));
-    const slow = await openStore(mongo, {
-      afterClaim: async () => {
-        claimed();
-        await gate;
-      },
-    });
+    const afterClaim = gate();
+    const slow = await openStore(mongo, { afterClaim: afterClaim.hold });
     const other = await openStore(mongo);
 
     const first = keyed('in-flight');
     const slowAppend = slow.append([first]);
-    await hasClaimed;
+    await afterClaim.reached;
     // The other process meets the claim, finds no archived event and stores the claimed one.
     const [duplicate] = await other.append([keyed('in-flight')]);
     assert.equal(duplicate?.status, 'DUPLICATE');
     assert.equal(duplicate.status === 'DUPLICATE' && duplicate.originalEventId, first.id);
     // It stored the claimed event itself, so it hands it back for the bus.
     assert.equal(duplicate.status === 'DUPLICATE' && duplicate.completed?.id, first.id);
-    release();
+    afterClaim.release();
     const [outcome] = await slowAppend;
     assert.equal(outcome?.status, 'ACCEPTED');
     assert.equal(outcome.status === 'ACCEPTED' && outcome.event.id, first.id);

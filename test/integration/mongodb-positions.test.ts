@@ -11,6 +11,7 @@ import type { AppendOutcome, EventStore } from '../../src/store/event-store.ts';
 import { COLLECTIONS, createMongoEventStore, type AppendFaults } from '../../src/store/mongodb/index.ts';
 import { pendingEvent } from '../support/fixtures.ts';
 import { testMongo, type TestMongo } from '../support/servers.ts';
+import { gate } from '../support/gate.ts';
 
 const ALL = compileFilter(null);
 const GRACE_MS = 150;
@@ -64,22 +65,14 @@ describe('MongoDB store: safe positions', () => {
 
   it('re-positions a writer that comes back after its position was tombstoned; readers get the event once', { timeout: 20_000 }, async (t) => {
     const mongo = await testMongo(t);
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    let reserved!: () => void;
-    const hasReserved = new Promise<void>((resolve) => (reserved = resolve));
-    const late = await openStore(mongo, {
-      afterPosition: async () => {
-        reserved();
-        await gate;
-      },
-    });
+    const afterPosition = gate();
+    const late = await openStore(mongo, { afterPosition: afterPosition.hold });
     const store = await openStore(mongo);
 
     const [e1] = (await store.append([pendingEvent()])).map(accepted);
     const lateEvent = pendingEvent({ payload: { late: true } });
     const lateAppend = late.append([lateEvent]);
-    await hasReserved; // position 2 is reserved and empty
+    await afterPosition.reached; // position 2 is reserved and empty
     const [e3] = (await store.append([pendingEvent()])).map(accepted);
 
     const delivered: HubEvent[] = [];
@@ -92,7 +85,7 @@ describe('MongoDB store: safe positions', () => {
     await read(); // waits for position 2, tombstones it, then e3
     assert.deepEqual(ids(delivered), [e1!.id, e3!.id]);
 
-    release();
+    afterPosition.release();
     const lateStored = accepted((await lateAppend)[0]);
     assert.equal(lateStored.id, lateEvent.id);
     assert.ok(lateStored.position > e3!.position, `late event got position ${lateStored.position}`);
