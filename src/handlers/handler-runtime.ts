@@ -58,12 +58,22 @@ interface CompiledHandler {
 
 interface RunningLine {
   lease: Lease;
+  /** Where the line stood after its last pass: a wake with a lower mark finds nothing new. */
+  position: number;
   /** False once a renewal found the lease taken: the line stops and writes nothing more. */
   holds: boolean;
   controller: AbortController;
-  wake(): void;
+  /** Another pass when `mark` (a position hint or the safe head) is past the line, or always when `force`. */
+  wake(mark: number, force: boolean): void;
   done: Promise<void>;
 }
+
+/**
+ * Most polls compare each tenant's cheap position hint with the lines; every
+ * FULL_CHECK_EVERY-th one reads the safe head (which on FerretDB scans) and
+ * looks for redriven dead letters of lines held elsewhere.
+ */
+const FULL_CHECK_EVERY = 10;
 
 /**
  * Runs typed handlers (DESIGN §6.5): per handler and tenant a "line" that
@@ -89,39 +99,46 @@ export function createHandlerRuntime(options: HandlerRuntimeOptions): HandlerRun
   let timers: NodeJS.Timeout[] = [];
   let closed = false;
   let scanning: Promise<void> | null = null;
-  let rescan: Set<string> | 'all' | null = null;
+  let rescan: { tenants: Set<string> | 'all'; full: boolean } | null = null;
+  let polls = 0;
 
-  async function hasWork({ handler }: CompiledHandler, tenantId: string): Promise<boolean> {
-    const [state, head] = await Promise.all([handlerStore.line(handler.name, tenantId), store.headPosition(tenantId)]);
-    if (head > (state?.position ?? 0)) return true;
-    return (await handlerStore.redriven(handler.name, tenantId, 1)).length > 0;
+  async function hasWork({ handler }: CompiledHandler, tenantId: string, mark: number, full: boolean): Promise<boolean> {
+    const state = await handlerStore.line(handler.name, tenantId);
+    if (mark > (state?.position ?? 0)) return true;
+    return full && (await handlerStore.redriven(handler.name, tenantId, 1)).length > 0;
   }
 
-  /** Starts the lines of `tenants` (all when omitted) that have work and whose lease is free. */
-  function scan(tenants?: readonly string[]): Promise<void> {
+  /**
+   * Wakes the running lines of `tenants` (all when omitted) that may have
+   * work, and starts those not running whose lease is free. `full` reads the
+   * safe head and redriven dead letters instead of trusting the hint.
+   */
+  function scan(tenants?: readonly string[], full = false): Promise<void> {
     if (closed) return Promise.resolve();
     if (scanning) {
-      rescan = tenants === undefined || rescan === 'all' ? 'all' : new Set([...(rescan ?? []), ...tenants]);
+      const queued = tenants === undefined || rescan?.tenants === 'all' ? 'all' : new Set([...(rescan?.tenants ?? []), ...tenants]);
+      rescan = { tenants: queued, full: full || (rescan?.full ?? false) };
       return scanning;
     }
     // `.finally` runs after this assignment even when the scan finishes without waiting on anything.
-    scanning = scanTenants(tenants).finally(() => {
+    scanning = scanTenants(tenants, full).finally(() => {
       scanning = null;
       const again = rescan;
       rescan = null;
-      if (again) void scan(again === 'all' ? undefined : [...again]);
+      if (again) void scan(again.tenants === 'all' ? undefined : [...again.tenants], again.full);
     });
     return scanning;
   }
 
-  async function scanTenants(tenants: readonly string[] | undefined): Promise<void> {
+  async function scanTenants(tenants: readonly string[] | undefined, full: boolean): Promise<void> {
     try {
       for (const tenantId of tenants ?? (await store.tenants())) {
+        const mark = full ? await store.headPosition(tenantId) : await store.positionHint(tenantId);
         for (const entry of compiled) {
           if (closed) return;
           const running = lines.get(lineKey(entry.handler.name, tenantId));
-          if (running) running.wake();
-          else if (await hasWork(entry, tenantId)) {
+          if (running) running.wake(mark, full);
+          else if (await hasWork(entry, tenantId, mark, full)) {
             const lease = await leases.acquire(`handler:${entry.handler.name}:${tenantId}`, owner, options.leaseMs);
             if (lease) startLine(entry, tenantId, lease);
           }
@@ -139,9 +156,11 @@ export function createHandlerRuntime(options: HandlerRuntimeOptions): HandlerRun
     let wakeUp: (() => void) | null = null;
     const line: RunningLine = {
       lease,
+      position: 0,
       holds: true,
       controller,
-      wake() {
+      wake(mark, force) {
+        if (!force && mark <= line.position) return;
         pending = true;
         wakeUp?.();
       },
@@ -153,7 +172,7 @@ export function createHandlerRuntime(options: HandlerRuntimeOptions): HandlerRun
       while (!controller.signal.aborted) {
         pending = false;
         try {
-          await drainLine({
+          line.position = await drainLine({
             handler: entry.handler,
             filter: entry.filter,
             tenantId,
@@ -214,11 +233,11 @@ export function createHandlerRuntime(options: HandlerRuntimeOptions): HandlerRun
       if (compiled.length === 0) return;
       busSubscription = await bus.subscribe(onBusEvent);
       timers = [
-        setInterval(() => void scan(), pollMs),
+        setInterval(() => void scan(undefined, ++polls % FULL_CHECK_EVERY === 0), pollMs),
         setInterval(() => void renewLeases(), Math.max(50, Math.floor(options.leaseMs / 3))),
       ];
       for (const timer of timers) timer.unref();
-      void scan();
+      void scan(undefined, true);
     },
 
     async status(tenantId) {
@@ -237,7 +256,7 @@ export function createHandlerRuntime(options: HandlerRuntimeOptions): HandlerRun
     },
 
     poke(tenantId) {
-      void scan([tenantId]);
+      void scan([tenantId], true);
     },
 
     async close() {

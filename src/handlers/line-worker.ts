@@ -38,9 +38,9 @@ export interface LineWorkerOptions extends AttemptServices {
  * checkpoint, in position order, each until it succeeds or runs out of
  * attempts. The checkpoint is saved after every event, so whoever takes the
  * line over next repeats at most the event in flight (at-least-once).
- * Resolves when nothing is left to do, or when `stop` aborts.
+ * Resolves with the line's position when nothing is left to do, or when `stop` aborts.
  */
-export async function drainLine(options: LineWorkerOptions): Promise<void> {
+export async function drainLine(options: LineWorkerOptions): Promise<number> {
   const { handler, tenantId, handlerStore, store, stop } = options;
   let state: LineState = (await handlerStore.line(handler.name, tenantId)) ?? {
     handler: handler.name,
@@ -58,23 +58,23 @@ export async function drainLine(options: LineWorkerOptions): Promise<void> {
   };
 
   for (const letter of await handlerStore.redriven(handler.name, tenantId, options.batch)) {
-    if (stop.aborted) return;
+    if (stop.aborted) return state.position;
     await redrive(letter);
   }
 
   for (;;) {
-    if (stop.aborted) return;
+    if (stop.aborted) return state.position;
     const head = await store.headPosition(tenantId);
     const events = await store.readAfter(tenantId, state.position, options.filter, options.batch);
     for (const event of events) {
-      if (stop.aborted) return;
+      if (stop.aborted) return state.position;
       await handleInLine(event);
     }
-    if (stop.aborted) return; // the last event may be unfinished
+    if (stop.aborted) return state.position; // the last event may be unfinished
     if (events.length === options.batch) continue;
     // Every matching event up to `head` is handled: the rest of the way there matches nothing.
     if (head > state.position) await save({ ...state, position: head });
-    return;
+    return state.position;
   }
 
   /** One event of the line: retried with backoff, then given up on as a dead letter. */

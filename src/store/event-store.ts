@@ -90,6 +90,15 @@ export interface EventStore {
    */
   tenants(): Promise<string[]>;
 
+  /**
+   * A cheap hint for pollers (0 for a tenant without events): at least every
+   * position handed out by appends that have returned, and so at least the
+   * safe head, except that on FerretDB a lost concurrent update can leave it
+   * behind until the next append. So a poller still reads the safe head now
+   * and then. It only says whether anything may be new; never hand it out.
+   */
+  positionHint(tenantId: string): Promise<number>;
+
   /** The highest safe position of the tenant (0 when it has no events yet). */
   headPosition(tenantId: string): Promise<number>;
 

@@ -126,6 +126,11 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions): EventS
       return [...tenants.keys()].filter((tenantId) => size(tenants.get(tenantId)!) > 0 || tenants.get(tenantId)!.firstPosition > 1);
     },
 
+    async positionHint(tenantId: string) {
+      const tenant = tenants.get(tenantId);
+      return tenant ? head(tenant) : 0;
+    },
+
     async headPosition(tenantId: string) {
       const tenant = tenants.get(tenantId);
       return tenant ? head(tenant) : 0;

@@ -247,6 +247,15 @@ export function runEventStoreContract(name: string, makeStore: MakeStore): void 
           assert.deepEqual(await store.stats('initech', ALL, 'TYPE'), []);
         });
 
+        it('hints at least the safe head, and at least every position handed out', async () => {
+          assert.equal(await store.positionHint('acme'), 0);
+          const events = await appendAll([pendingEvent(), pendingEvent(), pendingEvent({ tenantId: 'globex' })]);
+          const head = await store.headPosition('acme');
+          assert.ok((await store.positionHint('acme')) >= head);
+          assert.ok((await store.positionHint('acme')) >= events[1]!.position);
+          assert.equal(await store.positionHint('initech'), 0);
+        });
+
         it('names every tenant with events, and no other', async () => {
           assert.deepEqual(await store.tenants(), []);
           await appendAll([pendingEvent({ tenantId: 'acme' }), pendingEvent({ tenantId: 'globex' }), pendingEvent({ tenantId: 'acme' })]);

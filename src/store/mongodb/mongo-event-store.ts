@@ -92,6 +92,7 @@ export async function createMongoEventStore(options: MongoEventStoreOptions): Pr
     readAfter: (tenantId, after, filter, limit) => guard(() => queries.readAfter(tenantId, after, filter, limit)),
     headPosition: (tenantId) => guard(() => queries.headPosition(tenantId)),
     tenants: () => guard(() => queries.tenants()),
+    positionHint: (tenantId) => guard(() => queries.positionHint(tenantId)),
     async ping() {
       try {
         await db.command({ ping: 1 }, { timeoutMS: maxTimeMS });

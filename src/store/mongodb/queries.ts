@@ -72,13 +72,19 @@ export function createQueries(options: QueriesOptions) {
     return (await positions.safeHead(tenantId)).head;
   }
 
+  /** The counter proposes every position before it is used, so it is never below the safe head; one `_id` read. */
+  async function positionHint(tenantId: string): Promise<number> {
+    const counter = await counters.findOne({ _id: tenantId }, { projection: { seq: 1 }, maxTimeMS });
+    return counter?.seq ?? 0;
+  }
+
   /** A tenant's counter document exists from its first append on (positions.ts). */
   async function tenants(): Promise<string[]> {
     const docs = await counters.find({}, { projection: { _id: 1 }, maxTimeMS }).toArray();
     return docs.map((doc) => doc._id);
   }
 
-  return { get, query, stats, readAfter, headPosition, tenants };
+  return { get, query, stats, readAfter, headPosition, positionHint, tenants };
 }
 
 /** Stored fields only: the portable subset has no date operators, so time buckets are written at ingest. */
