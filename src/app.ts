@@ -17,6 +17,8 @@ import type { LeaseStore } from './coordination/lease-store.ts';
 import type { HubHandler } from './handlers/handler.ts';
 import { createHandlerRuntime } from './handlers/handler-runtime.ts';
 import type { HandlerStore } from './handlers/handler-store.ts';
+import { createReplayService } from './replay/replay-service.ts';
+import type { ReplayStore } from './replay/replay-store.ts';
 
 /** WebSocket close code for a server going away (RFC 6455). */
 const GOING_AWAY = 1001;
@@ -27,6 +29,7 @@ export interface HubAppOptions {
   bus: EventBus;
   handlerStore: HandlerStore;
   leases: LeaseStore;
+  replayStore: ReplayStore;
   /** Built-in handlers plus those of HUB_HANDLER_MODULES, already checked. */
   handlers: readonly HubHandler[];
   log: Logger;
@@ -41,7 +44,7 @@ export interface HubApp {
 }
 
 /** Builds the core around the given adapters and serves it. `main` picks the adapters. */
-export async function startHub({ config, store, bus, handlerStore, leases, handlers, log }: HubAppOptions): Promise<HubApp> {
+export async function startHub({ config, store, bus, handlerStore, leases, replayStore, handlers, log }: HubAppOptions): Promise<HubApp> {
   const auth = createAuthenticator(config.HUB_API_KEYS);
   if (auth.open) log.warn('no API keys configured (HUB_API_KEYS): every caller is tenant "default" with every scope');
 
@@ -69,7 +72,21 @@ export async function startHub({ config, store, bus, handlerStore, leases, handl
     log: log.child({ component: 'handlers' }),
   });
   await runtime.start();
-  const services: HubServices = { ingest, store, live, handlers: runtime, handlerStore, limits: { maxPageSize: config.HUB_MAX_PAGE_SIZE } };
+  const replays = createReplayService({
+    store,
+    replayStore,
+    leases,
+    ingest,
+    handlerStore,
+    handlers,
+    handlerTimeoutMs: config.HUB_HANDLER_TIMEOUT_MS,
+    ratePerSecond: config.HUB_REPLAY_RATE,
+    leaseMs: config.HUB_LEASE_MS,
+    pollMs: config.HUB_REPLAY_POLL_MS,
+    log: log.child({ component: 'replay' }),
+  });
+  replays.start();
+  const services: HubServices = { ingest, store, live, handlers: runtime, handlerStore, replays, limits: { maxPageSize: config.HUB_MAX_PAGE_SIZE } };
 
   const yoga = createHubYoga({ schema, services, auth, config, log });
   const server = createHttpServer({
@@ -93,6 +110,7 @@ export async function startHub({ config, store, bus, handlerStore, leases, handl
     async close() {
       await sockets.close(GOING_AWAY, 'server shutting down; resume with after');
       await live.close();
+      await replays.close();
       await runtime.close();
       server.closeIdleConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -124,8 +124,10 @@ const configSchema = z.object({
   HUB_HANDLER_POLL_MS: positiveInt(1000),
   /** How long a process holds a handler line or replay job without renewing before another may take it. */
   HUB_LEASE_MS: positiveInt(15_000),
-  /** Events per second a replay job processes at most, so live traffic keeps its latency. */
+  /** Events per second the replay jobs of one process handle together at most, so live traffic keeps its latency. */
   HUB_REPLAY_RATE: positiveInt(500),
+  /** How often each process looks in the store for replay jobs to run (new ones, and those of a process that died). */
+  HUB_REPLAY_POLL_MS: positiveInt(1000),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -10,12 +10,16 @@ import { createMemoryEventStore } from './store/memory-event-store.ts';
 import { createMongoHandlerStore } from './store/mongodb/handler-store.ts';
 import { createMongoEventStore } from './store/mongodb/index.ts';
 import { createMongoLeaseStore } from './store/mongodb/lease-store.ts';
+import { createMongoReplayStore } from './store/mongodb/replay-store.ts';
+import { createMemoryReplayStore } from './replay/memory-replay-store.ts';
+import type { ReplayStore } from './replay/replay-store.ts';
 
 /** The stores of one backend, and whatever was opened for them (the MongoDB client), closed together. */
 export interface Storage {
   store: EventStore;
   handlerStore: HandlerStore;
   leases: LeaseStore;
+  replayStore: ReplayStore;
   close(): Promise<void>;
 }
 
@@ -24,7 +28,14 @@ export function createMemoryStorage(config: Pick<Config, 'HUB_IDEMPOTENCY_WINDOW
   const store = createMemoryEventStore({ idempotencyWindowMs: config.HUB_IDEMPOTENCY_WINDOW_MS });
   const handlerStore = createMemoryHandlerStore();
   const leases = createMemoryLeaseStore();
-  return { store, handlerStore, leases, close: async () => void (await Promise.all([store.close(), handlerStore.close(), leases.close()])) };
+  const replayStore = createMemoryReplayStore();
+  return {
+    store,
+    handlerStore,
+    leases,
+    replayStore,
+    close: async () => void (await Promise.all([store.close(), handlerStore.close(), leases.close(), replayStore.close()])),
+  };
 }
 
 /** MongoDB when `MONGODB_URL` is set, else memory; used by `main`, the one wiring point. */
@@ -44,13 +55,15 @@ export async function createStorage(config: Config, log: Logger): Promise<Storag
     });
     const handlerStore = await createMongoHandlerStore({ ...common, log });
     const leases = await createMongoLeaseStore(common);
+    const replayStore = await createMongoReplayStore(common);
     log.info({ store: 'mongodb', db: config.MONGODB_DB }, 'MongoDB store ready');
     return {
       store,
       handlerStore,
       leases,
+      replayStore,
       close: async () => {
-        await Promise.all([store.close(), handlerStore.close(), leases.close()]);
+        await Promise.all([store.close(), handlerStore.close(), leases.close(), replayStore.close()]);
         await client.close();
       },
     };

@@ -8,6 +8,7 @@ import { createHandlerRuntime } from '../../src/handlers/handler-runtime.ts';
 import { createIngest } from '../../src/ingest/ingest.ts';
 import { createSubscriptionHub } from '../../src/live/subscription-hub.ts';
 import { createLogger } from '../../src/logger.ts';
+import { createReplayService } from '../../src/replay/replay-service.ts';
 import { createAuthenticator } from '../../src/server/auth.ts';
 import type { HubContext, HubServices } from '../../src/server/context.ts';
 import { createMemoryStorage } from '../../src/storage.ts';
@@ -23,7 +24,7 @@ import { BENCH_TENANT, BENCH_KEY, MAX_EVENT_BYTES } from './workload.ts';
  */
 export async function startStockYogaServer(): Promise<BenchServer> {
   const log = createLogger('silent');
-  const { store, handlerStore, leases } = createMemoryStorage({ HUB_IDEMPOTENCY_WINDOW_MS: 86_400_000 });
+  const { store, handlerStore, leases, replayStore } = createMemoryStorage({ HUB_IDEMPOTENCY_WINDOW_MS: 86_400_000 });
   const bus = createInProcessEventBus();
   const ingest = createIngest({ store, bus, log, maxEventBytes: MAX_EVENT_BYTES, maxBatch: 1000 });
   const live = createSubscriptionHub({ store, bus, log });
@@ -40,7 +41,9 @@ export async function startStockYogaServer(): Promise<BenchServer> {
     log,
   });
   await runtime.start();
-  const services: HubServices = { ingest, store, live, handlers: runtime, handlerStore, limits: { maxPageSize: 1000 } };
+  // Never started: the bench runs no replays, and an idle runner would only poll.
+  const replays = createReplayService({ store, replayStore, leases, ingest, handlerStore, handlers, handlerTimeoutMs: 30_000, ratePerSecond: 500, leaseMs: 15_000, log });
+  const services: HubServices = { ingest, store, live, handlers: runtime, handlerStore, replays, limits: { maxPageSize: 1000 } };
   const auth = createAuthenticator([{ key: BENCH_KEY, tenant: BENCH_TENANT, scopes: ['publish'] }]);
 
   const yoga = createYoga<object, HubContext>({

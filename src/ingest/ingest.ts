@@ -19,6 +19,15 @@ export interface Ingest {
    * others. Throws only for a batch that is too large or a store that is down.
    */
   publish(tenantId: string, inputs: readonly unknown[]): Promise<PublishResult[]>;
+  /**
+   * Stores, then publishes, events the hub built itself: replayed events
+   * (the only way an event with `metadata.replay` is stored; the public
+   * input has no `replay`) and the hub's system events. They are copies of
+   * stored events or made by the hub's code, so input validation, the
+   * catalog and the causation limit are skipped; idempotency applies. One
+   * result per event, in order; throws only when the store is down.
+   */
+  publishInternal(events: readonly PendingEvent[]): Promise<PublishResult[]>;
 }
 
 export interface IngestOptions {
@@ -53,6 +62,20 @@ export function createIngest(options: IngestOptions): Ingest {
     }
   }
 
+  /** Appends, then puts what was stored on the bus: one result per event, in order. */
+  async function storeAndPublish(events: readonly PendingEvent[]): Promise<PublishResult[]> {
+    const outcomes = await store.append(events);
+    const results = outcomes.map((outcome): PublishResult => {
+      if (outcome.status === 'FAILED') return { status: 'REJECTED', error: outcome.error };
+      if (outcome.status === 'DUPLICATE') return { status: 'DUPLICATE', originalEventId: outcome.originalEventId };
+      return outcome;
+    });
+    for (const result of results) if (result.status === 'ACCEPTED') await publishStored(result.event);
+    // Events this call completed for an interrupted publish were never on the bus; readers drop repeats by position.
+    for (const outcome of outcomes) if (outcome.status === 'DUPLICATE' && outcome.completed) await publishStored(outcome.completed);
+    return results;
+  }
+
   return {
     async publish(tenantId, inputs) {
       if (inputs.length > options.maxBatch) {
@@ -73,22 +96,16 @@ export function createIngest(options: IngestOptions): Ingest {
       }
       if (valid.length === 0) return results;
 
-      const outcomes = await store.append(valid.map((item) => item.event));
-      outcomes.forEach((outcome, i) => {
-        const { index } = valid[i]!;
-        if (outcome.status === 'FAILED') results[index] = { status: 'REJECTED', error: outcome.error };
-        else if (outcome.status === 'DUPLICATE') results[index] = { status: 'DUPLICATE', originalEventId: outcome.originalEventId };
-        else {
-          results[index] = outcome;
-          causation.remember(tenantId, outcome.event.id, valid[i]!.depth);
-        }
+      const stored = await storeAndPublish(valid.map((item) => item.event));
+      stored.forEach((result, i) => {
+        const { index, depth } = valid[i]!;
+        results[index] = result;
+        if (result.status === 'ACCEPTED') causation.remember(tenantId, result.event.id, depth);
       });
-      // Events this call completed for an interrupted publish were never on the bus; readers drop repeats by position.
-      const completed = outcomes.flatMap((o) => (o.status === 'DUPLICATE' && o.completed ? [o.completed] : []));
-      for (const result of results) if (result.status === 'ACCEPTED') await publishStored(result.event);
-      for (const event of completed) await publishStored(event);
       return results;
     },
+
+    publishInternal: (events) => storeAndPublish(events),
   };
 }
 

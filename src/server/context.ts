@@ -3,6 +3,7 @@ import type { HandlerStore } from '../handlers/handler-store.ts';
 import type { Ingest } from '../ingest/ingest.ts';
 import type { SubscriptionHub } from '../live/subscription-hub.ts';
 import type { Logger } from '../logger.ts';
+import type { ReplayService } from '../replay/replay-service.ts';
 import type { EventStore } from '../store/event-store.ts';
 import type { Principal } from './auth.ts';
 
@@ -13,6 +14,7 @@ export interface HubServices {
   live: SubscriptionHub;
   handlers: HandlerRuntime;
   handlerStore: HandlerStore;
+  replays: ReplayService;
   limits: { maxPageSize: number };
 }
 

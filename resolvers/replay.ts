@@ -1,0 +1,76 @@
+import { Scope } from '../src/config.ts';
+import { badInput, isHubError, type HubError } from '../src/errors.ts';
+import type { HubEvent } from '../src/events/event.ts';
+import type { StartReplayInput } from '../src/replay/replay-input.ts';
+import type { ReplayJob } from '../src/replay/replay-job.ts';
+import { requireScope } from '../src/server/auth.ts';
+import type { HubContext } from '../src/server/context.ts';
+
+/** Every replay operation needs the `replay` scope (or `admin`) and sees only the caller's tenant. */
+const tenantOf = (ctx: HubContext) => requireScope(ctx.principal, Scope.REPLAY).tenantId;
+
+export function startReplay(input: StartReplayInput, ctx: HubContext): Promise<ReplayJob> {
+  return ctx.services.replays.create(tenantOf(ctx), input);
+}
+
+export function cancelReplay(id: string, ctx: HubContext): Promise<ReplayJob> {
+  return ctx.services.replays.cancel(tenantOf(ctx), id);
+}
+
+export function replayJob(id: string, ctx: HubContext): Promise<ReplayJob | null> {
+  return ctx.services.replays.get(tenantOf(ctx), id);
+}
+
+export async function replayJobs(args: { first?: number | null | undefined; after?: string | null | undefined }, ctx: HubContext) {
+  const tenantId = tenantOf(ctx);
+  const first = args.first ?? 20;
+  const { maxPageSize } = ctx.services.limits;
+  if (!Number.isInteger(first) || first < 1 || first > maxPageSize) throw badInput(`"first" must be between 1 and ${maxPageSize}`, ['first']);
+  const page = await ctx.services.replays.list(tenantId, { first, ...(args.after != null && { after: args.after }) });
+  const edges = page.jobs.map((node) => ({ cursor: node.id, node }));
+  return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
+}
+
+/** The sample's events that still exist in the job's tenant. */
+export async function sampleEvents(job: ReplayJob, ctx: HubContext): Promise<HubEvent[]> {
+  const events = await Promise.all(job.sample.map((id) => ctx.services.store.get(job.tenantId, id)));
+  return events.filter((event): event is HubEvent => event !== null);
+}
+
+export type ReplayStreamItem = ReplayJob | { streamError: HubError };
+
+/**
+ * Subscription.replayJob: the job whenever it changes until it is final. A
+ * coded error (NOT_FOUND, UNAVAILABLE) becomes one last result with
+ * `extensions.code`, as Subscription.events does, then the stream completes.
+ */
+export function replayJobStream(id: string, ctx: HubContext): AsyncIterableIterator<ReplayStreamItem> {
+  const jobs = ctx.services.replays.watch(tenantOf(ctx), id);
+  let ended = false;
+  const done = (): IteratorResult<ReplayStreamItem> => ({ done: true, value: undefined });
+  return {
+    async next() {
+      if (ended) return done();
+      try {
+        return await jobs.next();
+      } catch (error) {
+        if (!isHubError(error)) throw error;
+        ended = true;
+        return { done: false, value: { streamError: error } };
+      }
+    },
+    async return() {
+      ended = true;
+      await jobs.return?.();
+      return done();
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
+
+export function resolveReplayItem(item: ReplayStreamItem): ReplayJob {
+  if ('streamError' in item) throw item.streamError;
+  return item;
+}

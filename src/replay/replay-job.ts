@@ -1,0 +1,61 @@
+/**
+ * A replay job (DESIGN §1, §6.6): reads the archive of one tenant by filter,
+ * up to the tenant's head at the job's start, and re-runs handlers on what it
+ * reads or republishes it as new events.
+ */
+export const ReplayTarget = { HANDLERS: 'HANDLERS', REPUBLISH: 'REPUBLISH' } as const;
+export type ReplayTarget = (typeof ReplayTarget)[keyof typeof ReplayTarget];
+
+export const ReplayStatus = {
+  PENDING: 'PENDING',
+  RUNNING: 'RUNNING',
+  COMPLETED: 'COMPLETED',
+  FAILED: 'FAILED',
+  CANCELLED: 'CANCELLED',
+} as const;
+export type ReplayStatus = (typeof ReplayStatus)[keyof typeof ReplayStatus];
+
+/** The statuses a job never leaves. */
+export const isFinal = (status: ReplayStatus): boolean =>
+  status === ReplayStatus.COMPLETED || status === ReplayStatus.FAILED || status === ReplayStatus.CANCELLED;
+
+/**
+ * The job's filter as the client gave it, in plain JSON (absent fields left
+ * out, `from` / `to` as ISO strings): shown as `ReplayJob.filter` and
+ * compiled again by whichever process runs the job.
+ */
+export type ReplayFilterJson = Record<string, unknown>;
+
+export interface ReplayJob {
+  /** A UUIDv7: ids sort by creation time, which `replayJobs` (newest first) relies on. */
+  id: string;
+  tenantId: string;
+  status: ReplayStatus;
+  filter: ReplayFilterJson;
+  target: ReplayTarget;
+  /** HANDLERS: the handlers it re-runs, resolved at creation (all handlers when none were named). Empty for REPUBLISH. */
+  handlers: string[];
+  /** Only counts (`total`) and keeps `sample`: no side effects. */
+  dryRun: boolean;
+  /** Matching events up to `until`; null until the job has counted them. */
+  total: number | null;
+  /** Events done without a failure (HANDLERS: every selected handler succeeded; REPUBLISH: the new event is stored). */
+  processed: number;
+  /** Events given up on: a handler failed, or an event was interrupted by a crash (never run twice), or the store refused it. */
+  failed: number;
+  /** Ids of the first few matching events. */
+  sample: string[];
+  createdAt: Date;
+  startedAt?: Date;
+  finishedAt?: Date;
+  error?: string;
+  /** The tenant's head position when the job began: it reads no event above it, so REPUBLISH never chases its own output. */
+  until?: number;
+  /** The last position the job has dealt with; a takeover resumes after it. */
+  checkpoint: number;
+  /** True once the tenant asked to cancel; the runner stops within a second. Derived by the store, never saved. */
+  cancelRequested: boolean;
+}
+
+/** How many event ids a job keeps as its sample. */
+export const SAMPLE_SIZE = 10;

@@ -1,0 +1,104 @@
+import type { ReplayJob } from './replay-job.ts';
+
+/** What was decided first about a job that had not begun: it runs, or it was cancelled. */
+export type ReplayFate = 'RUN' | 'CANCELLED';
+
+/** One run of one handler on one event within a job. */
+export interface RunKey {
+  jobId: string;
+  eventId: string;
+  handler: string;
+}
+
+/**
+ * The state of a run: STARTED when claimed and not settled (its process may
+ * have died in the middle of it), DONE or FAILED once settled.
+ */
+export type RunState = 'STARTED' | 'DONE' | 'FAILED';
+
+export interface ReplayJobPage {
+  /** Newest first. */
+  jobs: ReplayJob[];
+  hasNextPage: boolean;
+}
+
+/**
+ * Replay jobs and what keeps them exactly-once across processes (DESIGN §1:
+ * replay jobs in the store). Everything that decides between processes is an
+ * insert into a unique key (FerretDB applies concurrent updates to one
+ * document non-atomically; docs/ARCHITECTURE.md §6): a job's state is
+ * written only by the holder of its lease, a cancellation is a marker of its
+ * own, and a handler run is claimed before it starts.
+ *
+ * Every call that reads a job is scoped to one tenant: another tenant's job
+ * reads as absent, never as its data.
+ */
+export interface ReplayStore {
+  /** Stores a new job. Its id is fresh (a UUIDv7), so the insert cannot collide. */
+  create(job: ReplayJob): Promise<void>;
+
+  /**
+   * The tenant's job by id, or null (absent, or another tenant's). A job
+   * cancelled before it began reads CANCELLED (finishedAt = when the cancel
+   * was asked) even before a runner has written that. `cancelRequested`:
+   * for a job not final yet, whether a cancel was asked; for a final one,
+   * whether it ended CANCELLED.
+   */
+  get(tenantId: string, id: string): Promise<ReplayJob | null>;
+
+  /**
+   * The job's saved state as its runner left it (no cancel view applied,
+   * `cancelRequested` false), for the process that holds its lease; null
+   * when there is no such job.
+   */
+  load(jobId: string): Promise<ReplayJob | null>;
+
+  /** The tenant's jobs newest first (by id, which is time-ordered); `after` is the id the previous page ended with. */
+  list(tenantId: string, page: { first: number; after?: string }): Promise<ReplayJobPage>;
+
+  /**
+   * Up to `limit` jobs of any tenant whose saved status is PENDING or
+   * RUNNING, oldest first: what every process polls for work. Such a job may
+   * already be held by another process, or cancelled before it began. The
+   * saved state as is: `cancelRequested` is false here (see `cancelRequested`).
+   */
+  runnable(limit: number): Promise<ReplayJob[]>;
+
+  /**
+   * Replaces the job's saved state (status, counts, checkpoint, ...). Only
+   * the holder of the job's lease calls it, so writes never race.
+   * `cancelRequested` is not saved.
+   */
+  save(job: ReplayJob): Promise<void>;
+
+  /**
+   * Decides, once for all processes, whether a job that had not begun runs:
+   * the first of `begin` and `requestCancel` wins, and every later call of
+   * either returns that first decision. A runner calls it before its first
+   * side effect, also when it takes a job over.
+   */
+  begin(jobId: string): Promise<ReplayFate>;
+
+  /**
+   * Asks to cancel the tenant's job: writes a cancel marker (an insert;
+   * asking twice is harmless) and, when the job has not begun, decides that
+   * it never will (see `begin`). False when the tenant has no such job.
+   */
+  requestCancel(tenantId: string, id: string): Promise<boolean>;
+
+  /** Whether a cancel was asked for the job; its runner checks it several times a second. */
+  cancelRequested(jobId: string): Promise<boolean>;
+
+  /**
+   * Claims one handler run before it starts: 'CLAIMED' for the one call that
+   * created the claim, ever (across processes and restarts); otherwise the
+   * state the run is in, so a run interrupted by a crash (STARTED) is never
+   * started again.
+   */
+  claimRun(key: RunKey): Promise<'CLAIMED' | RunState>;
+
+  /** Records how a claimed run ended. Only the claimer calls it. */
+  settleRun(key: RunKey, state: 'DONE' | 'FAILED'): Promise<void>;
+
+  close(): Promise<void>;
+}

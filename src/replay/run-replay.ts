@@ -1,0 +1,155 @@
+import type { HubEvent } from '../events/event.ts';
+import { compileFilter, type CompiledFilter } from '../filter/index.ts';
+import type { EventStore } from '../store/event-store.ts';
+import { replaySystemEvent } from './replay-events.ts';
+import { compileJobFilter } from './replay-input.ts';
+import { ReplayStatus, ReplayTarget, SAMPLE_SIZE, type ReplayJob } from './replay-job.ts';
+import { republishChunk, runHandlersOn, type ReplayHandler, type TargetServices } from './replay-targets.ts';
+import type { TokenBucket } from './token-bucket.ts';
+
+export interface RunReplayOptions extends TargetServices {
+  store: EventStore;
+  handlers: ReadonlyMap<string, ReplayHandler>;
+  /** Shared by the process's jobs: HUB_REPLAY_RATE events/s. */
+  bucket: TokenBucket;
+  /** Aborts on shutdown, when the lease is lost, or when a cancel is asked: the run stops after the event in hand. */
+  signal: AbortSignal;
+  /** True once a cancel was asked (the signal aborted for that reason). */
+  cancelled(): boolean;
+  /** False once the job's lease is known to be lost: then nothing more is saved. */
+  holds(): boolean;
+  /** Events read from the store at a time. Default 200. */
+  batch?: number;
+}
+
+/** A job that cannot run, whoever tries: it ends FAILED with this message. */
+export class ReplayFailure extends Error {
+  override readonly name = 'ReplayFailure';
+}
+
+/** The run lost its lease: another process holds the job now. */
+export class LeaseLost extends Error {
+  override readonly name = 'LeaseLost';
+}
+
+/**
+ * Runs one job from its saved state while the caller holds the job's lease,
+ * until it is final or the run is stopped. Restartable from any saved state:
+ * the counts saved go with the checkpoint saved, and events after the
+ * checkpoint are recounted from what the store remembers (REPUBLISH: the
+ * replay key makes the event a DUPLICATE; HANDLERS: the run claims).
+ */
+export async function runReplay(saved: ReplayJob, options: RunReplayOptions): Promise<void> {
+  const { store, replayStore, log } = options;
+  let job = saved;
+  const save = async (next: ReplayJob) => {
+    if (!options.holds()) throw new LeaseLost();
+    await replayStore.save(next);
+    job = next;
+  };
+  const at = () => new Date(options.now());
+
+  if ((await replayStore.begin(job.id)) === 'CANCELLED') {
+    // Cancelled before it began: readers have seen it CANCELLED since the cancel, with that time.
+    const seen = await replayStore.get(job.tenantId, job.id);
+    return await save({ ...job, status: ReplayStatus.CANCELLED, finishedAt: seen?.finishedAt ?? at() });
+  }
+  for (const name of job.handlers) {
+    if (!options.handlers.has(name)) throw new ReplayFailure(`handler "${name}" is not loaded in the hub process that ran the job`);
+  }
+  if (job.status === ReplayStatus.PENDING) {
+    await save({ ...job, status: ReplayStatus.RUNNING, startedAt: at(), until: await store.headPosition(job.tenantId) });
+  }
+  const filter = selection(job, options.handlers);
+  if (job.total === null) {
+    const counted = await count(job, filter, options);
+    if (counted === null) return await stopped();
+    await save({ ...job, ...counted });
+  }
+  if (job.dryRun) return await finish(ReplayStatus.COMPLETED);
+  await options.ingest.publishInternal([replaySystemEvent(job, 'started', at())]);
+
+  const batch = options.batch ?? 200;
+  for (;;) {
+    const events = upTo(await store.readAfter(job.tenantId, job.checkpoint, filter, batch), job.until!);
+    for (let i = 0; i < events.length; i += options.bucket.capacity) {
+      const chunk = events.slice(i, i + options.bucket.capacity);
+      if (options.signal.aborted || !(await options.bucket.take(chunk.length, options.signal))) return await stopped();
+      await save(await processChunk(job, chunk, options));
+      if (options.signal.aborted) return await stopped();
+    }
+    if (events.length < batch) break;
+  }
+  await finish(ReplayStatus.COMPLETED);
+
+  /** A cancel ends the job; a shutdown or a lost lease leaves it to the next holder. */
+  async function stopped(): Promise<void> {
+    if (options.cancelled()) await finish(ReplayStatus.CANCELLED);
+  }
+
+  async function finish(status: ReplayStatus): Promise<void> {
+    if (!options.holds()) throw new LeaseLost();
+    await endReplay(job, status, options);
+  }
+}
+
+/**
+ * Saves a job as final. Unless it is a dry run or never got to its count
+ * (when `system.replay.started` is emitted), `system.replay.completed` goes
+ * out first: a crash between the two writes repeats it, and its key keeps it
+ * once.
+ */
+export async function endReplay(job: ReplayJob, status: ReplayStatus, options: Pick<RunReplayOptions, 'replayStore' | 'ingest' | 'log' | 'now'>, error?: string): Promise<void> {
+  const final: ReplayJob = { ...job, status, finishedAt: new Date(options.now()), ...(error !== undefined && { error }) };
+  if (!final.dryRun && final.total !== null) await options.ingest.publishInternal([replaySystemEvent(final, 'completed', new Date(options.now()))]);
+  await options.replayStore.save(final);
+  options.log.info({ jobId: job.id, tenantId: job.tenantId, status, processed: job.processed, failed: job.failed }, 'replay job finished');
+}
+
+/** Events the job reads: its filter, and for HANDLERS only those some selected handler takes. */
+function selection(job: ReplayJob, handlers: ReadonlyMap<string, ReplayHandler>): CompiledFilter {
+  const filter = compileJobFilter(job.filter);
+  if (job.target !== ReplayTarget.HANDLERS) return filter;
+  const types = compileFilter({ types: [...new Set(job.handlers.flatMap((name) => handlers.get(name)!.handler.eventTypes))] });
+  const parts = [filter.query, types.query].filter((query) => Object.keys(query).length > 0);
+  return { query: parts.length === 2 ? { $and: parts } : (parts[0] ?? {}), typePatterns: filter.typePatterns };
+}
+
+/** Events at or below the job's head: what it reads, in position order. */
+const upTo = (events: HubEvent[], until: number) => {
+  const beyond = events.findIndex((event) => event.position > until);
+  return beyond === -1 ? events : events.slice(0, beyond);
+};
+
+/** Counts the matching events up to `until` and keeps the first few ids; null when stopped first. */
+async function count(job: ReplayJob, filter: CompiledFilter, options: RunReplayOptions) {
+  const page = 500;
+  let total = 0;
+  let after = 0;
+  const sample: string[] = [];
+  for (;;) {
+    if (options.signal.aborted) return null;
+    const events = upTo(await options.store.readAfter(job.tenantId, after, filter, page), job.until!);
+    total += events.length;
+    for (const event of events) if (sample.length < SAMPLE_SIZE) sample.push(event.id);
+    if (events.length < page) return { total, sample };
+    after = events.at(-1)!.position;
+  }
+}
+
+/** Processes a chunk in order; the job state after it, to be saved. */
+async function processChunk(job: ReplayJob, chunk: readonly HubEvent[], options: RunReplayOptions): Promise<ReplayJob> {
+  if (job.target === ReplayTarget.REPUBLISH) {
+    const outcome = await republishChunk(job, chunk, options);
+    const ok = outcome.filter(Boolean).length;
+    return { ...job, processed: job.processed + ok, failed: job.failed + outcome.length - ok, checkpoint: chunk.at(-1)!.position };
+  }
+  let next = job;
+  for (const event of chunk) {
+    const ok = await runHandlersOn(job, event, options.handlers, options);
+    next = { ...next, processed: next.processed + (ok ? 1 : 0), failed: next.failed + (ok ? 0 : 1), checkpoint: event.position };
+    // Stop after the event in hand; what is done is saved with its checkpoint.
+    if (options.signal.aborted) break;
+  }
+  return next;
+}

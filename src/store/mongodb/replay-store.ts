@@ -1,0 +1,197 @@
+import type { Collection, Db, Document, MongoClient, OptionalUnlessRequiredId, WriteConcernSettings } from 'mongodb';
+import { isFinal, ReplayStatus, type ReplayJob } from '../../replay/replay-job.ts';
+import type { ReplayFate, ReplayStore, RunKey, RunState } from '../../replay/replay-store.ts';
+import { ensureCollection, ensureIndexes } from './collections.ts';
+import { guard, isDuplicateKey } from './errors.ts';
+
+/** The replay collections, next to the event store's in the same database. */
+export const REPLAY_COLLECTIONS = {
+  jobs: 'replay_jobs',
+  marks: 'replay_marks',
+  runs: 'replay_runs',
+} as const;
+
+/**
+ * A job, `_id` = its id. The filter is kept as a JSON string: its values are
+ * client data and may hold keys (`$…`, dotted) a stored document may not.
+ */
+interface JobDocument extends Omit<ReplayJob, 'id' | 'filter' | 'cancelRequested'> {
+  _id: string;
+  filter: string;
+}
+
+/** `fate:<jobId>` (RUN or CANCELLED, the first insert wins) or `cancel:<jobId>` (a cancel was asked). */
+interface MarkDocument {
+  _id: string;
+  jobId: string;
+  fate?: ReplayFate;
+  at: Date;
+}
+
+/** One handler run, `_id` = `[jobId, eventId, handler]` as JSON: the insert is the claim. */
+interface RunDocument {
+  _id: string;
+  jobId: string;
+  state: RunState;
+  at: Date;
+}
+
+export interface MongoReplayStoreOptions {
+  /** The caller owns the client: `close()` never closes it. */
+  client: MongoClient;
+  dbName: string;
+  /** Every write. Default `{ w: 'majority', j: true }`. */
+  writeConcern?: WriteConcernSettings;
+  /** Server-side time limit of every read; exceeding it is UNAVAILABLE. Default 10 s. */
+  maxTimeMS?: number;
+  now?: () => number;
+}
+
+const fateId = (jobId: string) => `fate:${jobId}`;
+const cancelId = (jobId: string) => `cancel:${jobId}`;
+const runId = ({ jobId, eventId, handler }: RunKey) => JSON.stringify([jobId, eventId, handler]);
+
+/**
+ * The ReplayStore on MongoDB 6/7 and FerretDB v1 (DESIGN §7). Indexes, each
+ * named for the query it serves on MongoDB (FerretDB's SQLite backend scans):
+ *
+ * - jobs: `tenant_id` `{ tenantId, _id: -1 }` serves `list` (tenant, newest
+ *   first, the `_id` cursor bound); `status_id` `{ status, _id }` serves
+ *   `runnable`; `get` and `save` go by `_id` (with the tenant as a check).
+ * - marks and runs: `_id` only; their unique `_id` decides every race.
+ */
+export async function createMongoReplayStore(options: MongoReplayStoreOptions): Promise<ReplayStore> {
+  const now = options.now ?? Date.now;
+  const maxTimeMS = options.maxTimeMS ?? 10_000;
+  const writeConcern = options.writeConcern ?? { w: 'majority', j: true };
+  const db: Db = options.client.db(options.dbName);
+  // ignoreUndefined: an optional field left undefined is absent when read back, never null.
+  const collection = <T extends Document>(name: string) => db.collection<T>(name, { writeConcern, ignoreUndefined: true });
+
+  const { jobs, marks, runs } = await guard(async () => {
+    for (const name of Object.values(REPLAY_COLLECTIONS)) await ensureCollection(db, name);
+    const jobs = collection<JobDocument>(REPLAY_COLLECTIONS.jobs);
+    await ensureIndexes(jobs, [
+      { key: { tenantId: 1, _id: -1 }, name: 'tenant_id' },
+      { key: { status: 1, _id: 1 }, name: 'status_id' },
+    ]);
+    return { jobs, marks: collection<MarkDocument>(REPLAY_COLLECTIONS.marks), runs: collection<RunDocument>(REPLAY_COLLECTIONS.runs) };
+  });
+
+  /** Inserts a document whose `_id` decides a race; false when it was there already. */
+  async function insertFirst<T extends Document>(target: Collection<T>, doc: OptionalUnlessRequiredId<T>): Promise<boolean> {
+    try {
+      await target.insertOne(doc);
+      return true;
+    } catch (error) {
+      if (isDuplicateKey(error)) return false;
+      throw error;
+    }
+  }
+
+  async function fateOf(jobId: string): Promise<MarkDocument | null> {
+    return marks.findOne({ _id: fateId(jobId) }, { maxTimeMS });
+  }
+
+  /** The job as readers see it (see `ReplayStore.get`). */
+  async function view(doc: JobDocument): Promise<ReplayJob> {
+    const job = toJob(doc);
+    if (isFinal(job.status)) return { ...job, cancelRequested: job.status === ReplayStatus.CANCELLED };
+    const fate = await fateOf(job.id);
+    if (fate?.fate === 'CANCELLED') return { ...job, status: ReplayStatus.CANCELLED, finishedAt: fate.at, cancelRequested: true };
+    const cancel = await marks.findOne({ _id: cancelId(job.id) }, { maxTimeMS });
+    return { ...job, cancelRequested: cancel !== null };
+  }
+
+  return {
+    create: (job) =>
+      guard(async () => {
+        await jobs.insertOne(toDocument(job));
+      }),
+    get: (tenantId, id) =>
+      guard(async () => {
+        const doc = await jobs.findOne({ _id: id, tenantId }, { maxTimeMS });
+        return doc ? view(doc) : null;
+      }),
+    load: (jobId) =>
+      guard(async () => {
+        const doc = await jobs.findOne({ _id: jobId }, { maxTimeMS });
+        return doc ? toJob(doc) : null;
+      }),
+    list: (tenantId, { first, after }) =>
+      guard(async () => {
+        const size = Math.max(0, first);
+        const query = after === undefined ? { tenantId } : { tenantId, _id: { $lt: after } };
+        const docs = await jobs.find(query, { sort: { _id: -1 }, limit: size + 1, maxTimeMS }).toArray();
+        const page = [];
+        for (const doc of docs.slice(0, size)) page.push(await view(doc));
+        return { jobs: page, hasNextPage: docs.length > size };
+      }),
+    runnable: (limit) =>
+      guard(async () => {
+        if (limit <= 0) return [];
+        const docs = await jobs
+          .find({ status: { $in: [ReplayStatus.PENDING, ReplayStatus.RUNNING] } }, { sort: { _id: 1 }, limit, maxTimeMS })
+          .toArray();
+        return docs.map(toJob);
+      }),
+    save: (job) =>
+      guard(async () => {
+        await jobs.replaceOne({ _id: job.id }, toDocument(job));
+      }),
+    begin: (jobId) =>
+      guard(async () => {
+        const mark: MarkDocument = { _id: fateId(jobId), jobId, fate: 'RUN', at: new Date(now()) };
+        if (await insertFirst(marks, mark)) return 'RUN';
+        const fate = await fateOf(jobId);
+        if (!fate?.fate) throw new Error(`the fate of replay job ${jobId} vanished`);
+        return fate.fate;
+      }),
+    requestCancel: (tenantId, id) =>
+      guard(async () => {
+        const job = await jobs.findOne({ _id: id, tenantId }, { projection: { _id: 1 }, maxTimeMS });
+        if (!job) return false;
+        const at = new Date(now());
+        const cancel: MarkDocument = { _id: cancelId(id), jobId: id, at };
+        const fate: MarkDocument = { _id: fateId(id), jobId: id, fate: 'CANCELLED', at };
+        await insertFirst(marks, cancel);
+        await insertFirst(marks, fate);
+        return true;
+      }),
+    cancelRequested: (jobId) => guard(async () => (await marks.findOne({ _id: cancelId(jobId) }, { maxTimeMS })) !== null),
+    claimRun: (key) =>
+      guard(async () => {
+        const id = runId(key);
+        const claim: RunDocument = { _id: id, jobId: key.jobId, state: 'STARTED', at: new Date(now()) };
+        if (await insertFirst(runs, claim)) return 'CLAIMED';
+        const run = await runs.findOne({ _id: id }, { maxTimeMS });
+        if (!run) throw new Error(`the claim ${id} vanished`);
+        return run.state;
+      }),
+    settleRun: (key, state) =>
+      guard(async () => {
+        await runs.updateOne({ _id: runId(key) }, { $set: { state } });
+      }),
+    async close() {},
+  };
+}
+
+function toDocument(job: ReplayJob): JobDocument {
+  const { id, filter, cancelRequested: _derived, ...rest } = structuredClone(job);
+  return { _id: id, ...rest, filter: JSON.stringify(filter) };
+}
+
+function toJob(doc: JobDocument): ReplayJob {
+  const { _id, filter, startedAt, finishedAt, error, until, ...rest } = doc;
+  return {
+    ...rest,
+    id: _id,
+    filter: JSON.parse(filter) as ReplayJob['filter'],
+    // A field written as undefined is absent; FerretDB or an older writer may still hand back null.
+    ...(startedAt != null && { startedAt }),
+    ...(finishedAt != null && { finishedAt }),
+    ...(error != null && { error }),
+    ...(until != null && { until }),
+    cancelRequested: false,
+  };
+}
