@@ -15,7 +15,8 @@ import { createHubYoga } from './server/yoga.ts';
 import type { EventStore } from './store/event-store.ts';
 import type { LeaseStore } from './coordination/lease-store.ts';
 import type { HubHandler } from './handlers/handler.ts';
-import { createHandlerRuntime } from './handlers/handler-runtime.ts';
+import { createHandlerRuntime, type HandlerRuntime } from './handlers/handler-runtime.ts';
+import { createMetrics } from './metrics/metrics.ts';
 import type { HandlerStore } from './handlers/handler-store.ts';
 import { createReplayService } from './replay/replay-service.ts';
 import type { ReplayStore } from './replay/replay-store.ts';
@@ -48,6 +49,7 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
   const auth = createAuthenticator(config.HUB_API_KEYS);
   if (auth.open) log.warn('no API keys configured (HUB_API_KEYS): every caller is tenant "default" with every scope');
 
+  const metrics = createMetrics();
   const ingest = createIngest({
     store,
     bus,
@@ -56,8 +58,15 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
     maxBatch: config.HUB_MAX_BATCH,
     catalog: createEventCatalog(catalog, { strict: config.HUB_STRICT_TYPES }),
     maxCausationDepth: config.HUB_MAX_CAUSATION_DEPTH,
+    onPublished: metrics.published,
   });
-  const live = createSubscriptionHub({ store, bus, log: log.child({ component: 'live' }), bufferSize: config.HUB_SUBSCRIPTION_BUFFER });
+  const live = createSubscriptionHub({
+    store,
+    bus,
+    log: log.child({ component: 'live' }),
+    bufferSize: config.HUB_SUBSCRIPTION_BUFFER,
+    onSlowConsumer: metrics.slowConsumer,
+  });
   await live.start();
   const runtime = createHandlerRuntime({
     handlers,
@@ -69,6 +78,7 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
     policy: { backoffMs: config.HUB_HANDLER_BACKOFF_MS, maxAttempts: config.HUB_HANDLER_MAX_ATTEMPTS, timeoutMs: config.HUB_HANDLER_TIMEOUT_MS },
     leaseMs: config.HUB_LEASE_MS,
     pollMs: config.HUB_HANDLER_POLL_MS,
+    observer: metrics,
     log: log.child({ component: 'handlers' }),
   });
   await runtime.start();
@@ -88,14 +98,21 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
   replays.start();
   const services: HubServices = { ingest, store, live, handlers: runtime, handlerStore, replays, limits: { maxPageSize: config.HUB_MAX_PAGE_SIZE } };
 
-  const yoga = createHubYoga({ schema, services, auth, config, log });
+  const yoga = createHubYoga({ schema, services, auth, config, log, onOperation: metrics.graphqlRequest });
   const server = createHttpServer({
     yoga,
     maxBodyBytes: config.HUB_MAX_BODY_BYTES,
     readiness: () => readiness(store, bus),
+    metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
     log: log.child({ component: 'http' }),
   });
   const sockets = attachWebSocket({ server, yoga, auth, allowedOrigins: config.HUB_ALLOWED_ORIGINS, log: log.child({ component: 'ws' }) });
+  metrics.attach({
+    openSubscriptions: () => live.size,
+    websocketConnections: () => sockets.connections,
+    handlerLag: () => handlerLag(runtime, store),
+    replayJobs: async () => countBy(await replayStore.runnable(1000), (job) => job.status),
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -117,6 +134,21 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
     },
   };
 }
+
+/** Each handler's lag summed over the tenants with events. */
+async function handlerLag(runtime: HandlerRuntime, store: EventStore): Promise<Map<string, number>> {
+  const lag = new Map<string, number>();
+  for (const tenantId of await store.tenants()) {
+    for (const status of await runtime.status(tenantId)) lag.set(status.name, (lag.get(status.name) ?? 0) + status.lag);
+  }
+  return lag;
+}
+
+const countBy = <T>(items: readonly T[], key: (item: T) => string): Map<string, number> => {
+  const counts = new Map<string, number>();
+  for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
+  return counts;
+};
 
 /** Names the dependencies that do not answer within a second. */
 async function readiness(store: EventStore, bus: EventBus): Promise<string[]> {

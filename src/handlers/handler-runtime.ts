@@ -9,7 +9,7 @@ import type { Logger } from '../logger.ts';
 import type { EventStore } from '../store/event-store.ts';
 import type { HubHandler } from './handler.ts';
 import type { HandlerStore } from './handler-store.ts';
-import { drainLine, type RetryPolicy } from './line-worker.ts';
+import { drainLine, type HandlerObserver, type RetryPolicy } from './line-worker.ts';
 
 export interface HandlerStatus {
   name: string;
@@ -46,6 +46,8 @@ export interface HandlerRuntimeOptions {
   pollMs?: number;
   /** Events read at a time per line. Default 100. */
   batch?: number;
+  /** Told about every attempt and dead letter (metrics). */
+  observer?: HandlerObserver;
   log: Logger;
   now?: () => number;
 }
@@ -183,6 +185,7 @@ export function createHandlerRuntime(options: HandlerRuntimeOptions): HandlerRun
             batch: options.batch ?? 100,
             stop: controller.signal,
             holds: () => line.holds,
+            ...(options.observer && { observer: options.observer }),
             now,
             log,
           });

@@ -15,6 +15,12 @@ export interface RetryPolicy {
   timeoutMs: number;
 }
 
+export interface HandlerObserver {
+  attemptStarted(handler: string): void;
+  attemptFinished(handler: string, ok: boolean, seconds: number): void;
+  deadLettered(handler: string): void;
+}
+
 export interface LineWorkerOptions extends AttemptServices {
   handler: HubHandler;
   /** The handler's `eventTypes` compiled: the events of its line. */
@@ -28,6 +34,8 @@ export interface LineWorkerOptions extends AttemptServices {
   stop: AbortSignal;
   /** False once the line's lease is known to be lost: then nothing more is written for the line. */
   holds: () => boolean;
+  /** Told about every attempt and dead letter (metrics). */
+  observer?: HandlerObserver;
   now: () => number;
   log: Logger;
 }
@@ -92,6 +100,7 @@ export async function drainLine(options: LineWorkerOptions): Promise<number> {
       if (stop.aborted) return; // a failure caused by stopping is no failure of the handler
       if (attempt >= options.policy.maxAttempts) {
         await handlerStore.addDeadLetter({ tenantId, handler: handler.name, event, error: { ...failure, attempts: attempt, lastAttempt: new Date(options.now()) }, deadAt: new Date(options.now()) });
+        options.observer?.deadLettered(handler.name);
         options.log.warn({ handler: handler.name, tenantId, eventId: event.id, attempts: attempt, error: failure }, 'handler gave up on an event: dead letter');
         await save({ ...base, position: event.position, attempts: 0, failed: state.failed + 1 });
         return;
@@ -114,6 +123,7 @@ export async function drainLine(options: LineWorkerOptions): Promise<number> {
       if (attempt >= options.policy.maxAttempts) {
         const now = new Date(options.now());
         await handlerStore.addDeadLetter({ tenantId, handler: handler.name, event: letter.event, error: { ...failure, attempts: attempt, lastAttempt: now }, deadAt: now });
+        options.observer?.deadLettered(handler.name);
         return;
       }
       if (!(await waitUntil(options.now() + backoff(attempt)))) return;
@@ -121,10 +131,15 @@ export async function drainLine(options: LineWorkerOptions): Promise<number> {
   }
 
   async function tryOnce(event: HubEvent, attempt: number) {
+    const started = performance.now();
+    options.observer?.attemptStarted(handler.name);
+    const finished = (ok: boolean) => options.observer?.attemptFinished(handler.name, ok, (performance.now() - started) / 1000);
     try {
       await runAttempt(handler, event, attempt, { ...options, timeoutMs: handler.timeoutMs ?? options.policy.timeoutMs, stop });
+      finished(true);
       return null;
     } catch (error) {
+      finished(false);
       return describeFailure(error);
     }
   }

@@ -40,6 +40,8 @@ export interface IngestOptions {
   catalog?: EventCatalog;
   /** Most ancestors an event may have through causationId. Default 16. */
   maxCausationDepth?: number;
+  /** Told the outcome of every published item (metrics). */
+  onPublished?: (tenantId: string, type: string, status: PublishResult['status']) => void;
   now?: () => Date;
 }
 
@@ -60,6 +62,15 @@ export function createIngest(options: IngestOptions): Ingest {
     } catch (error) {
       log.warn({ err: error, eventId: event.id }, 'bus publish failed; readers will catch up from the store');
     }
+  }
+
+  function report(tenantId: string, inputs: readonly unknown[], results: PublishResult[]): PublishResult[] {
+    if (!options.onPublished) return results;
+    results.forEach((result, i) => {
+      const type = result.status === 'ACCEPTED' ? result.event.type : (inputs[i] as { type?: unknown } | null)?.type;
+      options.onPublished!(tenantId, typeof type === 'string' ? type : 'invalid', result.status);
+    });
+    return results;
   }
 
   /** Appends, then puts what was stored on the bus: one result per event, in order. */
@@ -94,7 +105,7 @@ export function createIngest(options: IngestOptions): Ingest {
           results[index] = { status: 'REJECTED', error };
         }
       }
-      if (valid.length === 0) return results;
+      if (valid.length === 0) return report(tenantId, inputs, results);
 
       const stored = await storeAndPublish(valid.map((item) => item.event));
       stored.forEach((result, i) => {
@@ -102,7 +113,7 @@ export function createIngest(options: IngestOptions): Ingest {
         results[index] = result;
         if (result.status === 'ACCEPTED') causation.remember(tenantId, result.event.id, depth);
       });
-      return results;
+      return report(tenantId, inputs, results);
     },
 
     publishInternal: (events) => storeAndPublish(events),

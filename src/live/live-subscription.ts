@@ -18,6 +18,8 @@ export interface LiveSubscriptionOptions {
   store: EventStore;
   bufferSize: number;
   catchUpBatch: number;
+  /** Told when this subscription is ended for falling behind (metrics). */
+  onSlowConsumer?: () => void;
   /** The tenant's sequencer knows its start: catch-up must not read the store before. */
   ready: Promise<void>;
   /** Called once when the stream ends for any reason, to unregister it. */
@@ -147,6 +149,7 @@ export function createLiveSubscription(options: LiveSubscriptionOptions): LiveSu
       waiter = null;
       waiting.resolve(deliver(event));
     } else if (queue.length >= bufferSize) {
+      options.onSlowConsumer?.();
       finish(slowConsumer(lastDelivered ?? (queue[0] ?? event).position - 1, lastDelivered !== null, bufferSize));
     } else queue.push(event);
   }

@@ -35,6 +35,8 @@ export interface SubscriptionHubOptions {
   bufferSize?: number;
   /** Page size of catch-up and gap reads from the store. Default 500. */
   catchUpBatch?: number;
+  /** Told each time a subscription is ended with SLOW_CONSUMER (metrics). */
+  onSlowConsumer?: () => void;
 }
 
 interface Tenant {
@@ -130,6 +132,7 @@ export function createSubscriptionHub(options: SubscriptionHubOptions): Subscrip
         store,
         bufferSize,
         catchUpBatch,
+        ...(options.onSlowConsumer && { onSlowConsumer: options.onSlowConsumer }),
         ready: tenant.sequencer.ready,
         onEnd: () => unregister(request.tenantId, subscription),
       });

@@ -8,11 +8,13 @@ export interface HttpServerOptions {
   maxBodyBytes: number;
   /** Answers /readyz: resolves with the names of the dependencies that are down. */
   readiness: () => Promise<string[]>;
+  /** Answers /metrics in the Prometheus text format. */
+  metrics: () => Promise<{ contentType: string; body: string }>;
   log: Logger;
 }
 
 /** The HTTP front: health endpoints, a bounded body, then Yoga for /graphql. */
-export function createHttpServer({ yoga, maxBodyBytes, readiness, log }: HttpServerOptions): Server {
+export function createHttpServer({ yoga, maxBodyBytes, readiness, metrics, log }: HttpServerOptions): Server {
   return createServer((req, res) => {
     route(req, res).catch((error: unknown) => {
       log.error({ err: error }, 'request failed');
@@ -27,6 +29,11 @@ export function createHttpServer({ yoga, maxBodyBytes, readiness, log }: HttpSer
     if (pathname === '/readyz') {
       const down = await readiness();
       return sendJson(res, down.length === 0 ? 200 : 503, { status: down.length === 0 ? 'ready' : 'unavailable', down });
+    }
+    if (pathname === '/metrics') {
+      const { contentType, body } = await metrics();
+      res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) }).end(body);
+      return;
     }
     if (pathname !== yoga.graphqlEndpoint) return sendJson(res, 404, { error: 'not found' });
     if (req.method !== 'GET' && req.method !== 'HEAD') {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { NoSchemaIntrospectionCustomRule, type GraphQLSchema } from 'graphql';
+import { getOperationAST, NoSchemaIntrospectionCustomRule, type GraphQLSchema } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
@@ -15,6 +15,8 @@ export interface YogaOptions {
   auth: Authenticator;
   config: Pick<Config, 'HUB_INTROSPECTION' | 'HUB_MAX_QUERY_DEPTH' | 'HUB_MAX_ALIASES' | 'HUB_MAX_TOKENS'>;
   log: Logger;
+  /** Told how long each operation executed (metrics). */
+  onOperation?: (operation: string, seconds: number) => void;
 }
 
 /** Context the websocket adapter passes in: graphql-ws's `connectionParams`. */
@@ -24,7 +26,7 @@ interface ServerContext {
 
 export type HubYoga = YogaServerInstance<ServerContext, HubContext>;
 
-export function createHubYoga({ schema, services, auth, config, log }: YogaOptions): HubYoga {
+export function createHubYoga({ schema, services, auth, config, log, onOperation }: YogaOptions): HubYoga {
   const maskError = createErrorMasker(log);
   return createYoga<ServerContext, HubContext>({
     schema,
@@ -46,6 +48,7 @@ export function createHubYoga({ schema, services, auth, config, log }: YogaOptio
       }),
       ...(config.HUB_INTROSPECTION ? [] : [disableIntrospection()]),
       useCompiledExecution(),
+      ...(onOperation ? [timeOperations(onOperation)] : []),
     ],
     context: ({ request, connectionParams }) => {
       const fromSocket = connectionParams?.['authorization'];
@@ -55,6 +58,21 @@ export function createHubYoga({ schema, services, auth, config, log }: YogaOptio
       return { services, principal, requestId, log: log.child({ requestId, tenantId: principal?.tenantId }) };
     },
   });
+}
+
+/** Execution time by operation type; for subscriptions, the time to set the stream up. */
+function timeOperations(onOperation: (operation: string, seconds: number) => void): Plugin {
+  const timed = (operation: string) => {
+    const started = performance.now();
+    return { onExecuteDone: () => onOperation(operation, (performance.now() - started) / 1000) };
+  };
+  return {
+    onExecute: ({ args }) => timed(getOperationAST(args.document, args.operationName)?.operation ?? 'unknown'),
+    onSubscribe: () => {
+      const started = performance.now();
+      return { onSubscribeResult: () => onOperation('subscription', (performance.now() - started) / 1000) };
+    },
+  };
 }
 
 function disableIntrospection(): Plugin {
