@@ -1,0 +1,34 @@
+import { readFileSync } from 'node:fs';
+
+/** What a server process under test reports about itself over IPC. */
+export interface ProcessStats {
+  rss: number;
+  heapUsed: number;
+  external: number;
+  /** process.cpuUsage(): user and system microseconds since the process started. */
+  cpu: { user: number; system: number };
+  /**
+   * From /proc/self/schedstat: nanoseconds on a CPU and waiting for one
+   * (runnable but not running: other work on the machine). Zero where missing.
+   */
+  sched: { runNs: number; waitNs: number };
+  /** Live subscriptions (hub, Apollo) or open sockets (raw server). */
+  subscriptions: number;
+}
+
+export function processStats({ subscriptions }: { subscriptions: number }): ProcessStats {
+  const memory = process.memoryUsage();
+  return { rss: memory.rss, heapUsed: memory.heapUsed, external: memory.external, cpu: process.cpuUsage(), sched: schedstat(), subscriptions };
+}
+
+export function schedstat(): ProcessStats['sched'] {
+  try {
+    const [runNs = 0, waitNs = 0] = readFileSync('/proc/self/schedstat', 'utf8').trim().split(/\s+/).map(Number);
+    return { runNs, waitNs };
+  } catch {
+    return { runNs: 0, waitNs: 0 };
+  }
+}
+
+/** CPU microseconds between two readings. */
+export const cpuMicros = (from: ProcessStats['cpu'], to: ProcessStats['cpu']): number => to.user - from.user + (to.system - from.system);

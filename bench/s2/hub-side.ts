@@ -1,0 +1,76 @@
+import type { MongoClient } from 'mongodb';
+import { COLLECTIONS } from '../../src/store/mongodb/index.ts';
+import { cpuDuring } from '../mongo-support/cpu.ts';
+import { postGraphql, spawnHubProcess } from '../mongo-support/hub-process.ts';
+import { drive } from './drive.ts';
+import type { SideOptions, SideResult } from './side.ts';
+import { BENCH_API_KEYS, BENCH_KEY, BENCH_TENANT, batchInputs, publishBody } from './workload.ts';
+
+interface PublishAnswer {
+  data?: { publishEvents?: { status: string; event: { id: string; position: string } | null; error: { code: string } | null }[] };
+  errors?: unknown[];
+}
+
+/**
+ * One round of the hub side: a hub process (`src/main.ts`) on a database of
+ * its own, warmed up, then `batches` publishEvents requests; every event must
+ * come back ACCEPTED, and the archive must then hold exactly the events that
+ * were acknowledged, each at its own position.
+ */
+export async function runHubSide(client: MongoClient, options: SideOptions): Promise<SideResult> {
+  const { dbName, batches, batchSize, concurrency, warmupBatches, writeConcern, journal, keyed, runId } = options;
+  const hub = await spawnHubProcess({
+    env: {
+      MONGODB_DB: dbName,
+      HUB_API_KEYS: BENCH_API_KEYS,
+      MONGODB_WRITE_CONCERN: String(writeConcern),
+      MONGODB_JOURNAL: String(journal),
+      HUB_MAX_BATCH: String(Math.max(1000, batchSize)),
+      ...(options.liveBytes !== undefined && { MONGODB_LIVE_BYTES: String(options.liveBytes) }),
+      ...(options.bus === 'in-process' && { REDIS_URL: undefined }),
+      ...options.hubEnv,
+    },
+    profile: options.profile ? 's2' : undefined,
+  });
+  try {
+    const acknowledged = new Set<string>();
+    const publish = async (body: string, expected: number) => {
+      const answer = await postGraphql<PublishAnswer>(hub.url, BENCH_KEY, body);
+      const results = answer.data?.publishEvents;
+      if (answer.errors || results?.length !== expected) throw new Error(`hub: unexpected answer ${JSON.stringify(answer).slice(0, 500)}`);
+      for (const result of results) {
+        if (result.status !== 'ACCEPTED' || !result.event) throw new Error(`hub: an event was ${result.status} ${JSON.stringify(result.error)}`);
+        acknowledged.add(result.event.id);
+      }
+    };
+    const warm = Array.from({ length: warmupBatches }, (_, b) => publishBody(batchInputs(b, batchSize, { runId: `${runId}-warm`, keyed })));
+    for (const body of warm) await publish(body, batchSize);
+    const bodies = Array.from({ length: batches }, (_, b) => publishBody(batchInputs(b, batchSize, { runId, keyed })));
+
+    const { result: seconds, cpuMs } = await cpuDuring({ ...options.pids, hub: hub.child.pid }, () =>
+      drive(batches, concurrency, (b) => publish(bodies[b]!, batchSize)),
+    );
+
+    const total = (warmupBatches + batches) * batchSize;
+    if (acknowledged.size !== total) throw new Error(`hub: ${acknowledged.size} distinct ids acknowledged for ${total} events`);
+    const stored = await storedCounts(client, dbName);
+    if (stored.events !== total || stored.positions !== total) {
+      throw new Error(`hub: ${total} events acknowledged, the archive holds ${stored.events} on ${stored.positions} distinct positions`);
+    }
+    return { eventsPerSecond: (batches * batchSize) / seconds, seconds, cpuMs, stored };
+  } finally {
+    await hub.stop();
+  }
+}
+
+/** What the hub's database holds afterwards (read by the runner, with the driver, not through the hub). */
+async function storedCounts(client: MongoClient, dbName: string) {
+  const db = client.db(dbName);
+  const archive = db.collection(COLLECTIONS.archive);
+  const events = await archive.countDocuments({ tenantId: BENCH_TENANT, gap: { $ne: true } });
+  const tombstones = await archive.countDocuments({ gap: true });
+  const positions = (await archive.distinct('position', { tenantId: BENCH_TENANT, gap: { $ne: true } })).length;
+  const live = await db.collection(COLLECTIONS.live).countDocuments({});
+  const claims = await db.collection(COLLECTIONS.claims).countDocuments({});
+  return { events, positions, tombstones, live, claims };
+}
