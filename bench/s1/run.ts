@@ -37,13 +37,13 @@ const profiled = new Set(args.profile.split(',').filter(Boolean));
 for (const kind of kinds) if (!SERVER_KINDS.includes(kind)) throw new Error(`unknown server ${kind}`);
 
 /**
- * The memory store keeps 100,000 events per tenant and drops the oldest one
- * per append beyond that, at a cost that then dwarfs the rest of a publish
- * (BENCHMARKS.md): the default run stays below it, so S1 measures publishing.
+ * The memory store keeps 100,000 events per tenant and drops the oldest
+ * beyond that: the default run stays below it, so S1 measures publishing
+ * alone (BENCHMARKS.md).
  */
 const STORE_CAP = 100_000;
 if (warmup + rounds * requests > STORE_CAP) {
-  process.stderr.write(`warning: ${warmup + rounds * requests} events per server exceed the memory store's ${STORE_CAP}; later rounds measure its eviction\n`);
+  process.stderr.write(`warning: ${warmup + rounds * requests} events per server exceed the memory store's ${STORE_CAP}; later rounds also measure its eviction\n`);
 }
 
 const ENTRY = fileURLToPath(new URL('./server-process.ts', import.meta.url));
