@@ -102,6 +102,7 @@ export async function createMongoEventStore(options: MongoEventStoreOptions): Pr
     },
     async close() {
       if (sweeper) clearInterval(sweeper);
+      positions.close();
     },
   };
 }

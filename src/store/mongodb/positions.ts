@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import type { StoreCollections } from './collections.ts';
 import { gapTombstone } from './documents.ts';
 import { DUPLICATE_KEY, isDuplicateKey, writeErrorsOf } from './errors.ts';
+import { createPositionAllocator } from './position-allocator.ts';
+import { createWatermarkRaiser } from './watermark-raiser.ts';
 
 /** How many archive positions one gap scan reads (positions only). */
 const SCAN_LIMIT = 1000;
@@ -18,7 +20,7 @@ export interface PositionsOptions {
 export interface SafeHead {
   /** Every position up to `head` holds an event or a tombstone. */
   head: number;
-  /** The highest position this scan saw in the archive (≥ head); exact unless `truncated`. */
+  /** The highest position this read saw in the archive (≥ head); exact unless `truncated`. */
   highest: number;
   /** The scan stopped at its limit: positions above `highest` may exist. */
   truncated: boolean;
@@ -33,15 +35,23 @@ export interface SafeHead {
  * position holds one event or one tombstone. The per-tenant counter merely
  * proposes positions (atomic `$inc` on MongoDB; on FerretDB v1 concurrent
  * updates can be lost, so a proposal may be taken already, and the writer
- * just asks again). Readers look only at the archive: a missing position
- * below a present one is a hole; once it has been missing for the grace
- * period it gets a tombstone, so a writer that slow (or dead) can no longer
- * commit below a position a reader has passed.
+ * just asks again). The watermark says up to where every position is
+ * filled; writers raise it over their own blocks (watermark-raiser.ts), and
+ * while it keeps up with the counter readers need nothing else. When it does
+ * not, readers scan the archive above it: a missing position below a present
+ * one is a hole; once it has been missing for the grace period it gets a
+ * tombstone, so a writer that slow (or dead) can no longer commit below a
+ * position a reader has passed.
  */
 export function createPositions(options: PositionsOptions) {
   const { archive, counters, watermarks } = options.collections;
   const { maxTimeMS, gapGraceMs, log } = options;
-  const allocator = createAllocator(options);
+  const allocator = createPositionAllocator(options.collections);
+  const raiser = createWatermarkRaiser({ collections: options.collections, retryForMs: 4 * gapGraceMs, log });
+  /** How long a reader waits for writers to raise the watermark before it scans for itself. */
+  const watermarkWaitMs = Math.min(1000, Math.max(10, gapGraceMs / 2));
+  /** tenant → a watermark value seen below the counter, and since when: a reader does not wait for it twice. */
+  const stalled = new Map<string, { safe: number; since: number }>();
   /** tenant → position → when this process first saw it missing. */
   const missingSince = new Map<string, Map<number, number>>();
   const scans = new Map<string, Promise<SafeHead>>();
@@ -59,21 +69,28 @@ export function createPositions(options: PositionsOptions) {
   }
 
   /**
-   * Raises the watermark to `head`. Every value ever written is true (filled
-   * positions stay filled), so a lost update on FerretDB can only lower it,
-   * which costs a rescan, never a wrong answer.
+   * Raises the watermark to `head`, which a scan found filled all the way
+   * down. Every value ever written is true (filled positions stay filled), so
+   * a lost update on FerretDB can only lower it, which costs a rescan, never
+   * a wrong answer.
    */
-  async function raiseWatermark(tenantId: string, head: number, expected?: number): Promise<void> {
-    const filter = expected === undefined ? { _id: tenantId } : { _id: tenantId, safe: expected };
+  async function raiseWatermark(tenantId: string, head: number): Promise<void> {
     try {
-      await watermarks.updateOne(filter, { $max: { safe: head } }, { upsert: expected === undefined || expected === 0 });
+      await watermarks.updateOne({ _id: tenantId }, { $max: { safe: head } }, { upsert: true });
     } catch (error) {
-      if (!isDuplicateKey(error)) throw error; // a racing upsert, or `expected` no longer holds
+      if (!isDuplicateKey(error)) throw error; // a racing upsert: the other one wrote a true value too
     }
   }
 
-  /** Moves the watermark over a block its writer filled, when the watermark stands right below it. */
-  const markFilled = (tenantId: string, first: number, last: number) => raiseWatermark(tenantId, last, first - 1);
+  /** The watermark and the counter: two `_id` reads. */
+  async function marks(tenantId: string): Promise<{ safe: number; seq: number }> {
+    const [watermark, counter] = await Promise.all([
+      watermarks.findOne({ _id: tenantId }, { maxTimeMS }),
+      counters.findOne({ _id: tenantId }, { projection: { seq: 1 }, maxTimeMS }),
+    ]);
+    return { safe: watermark?.safe ?? 0, seq: counter?.seq ?? 0 };
+  }
+
 
   async function scan(tenantId: string, depth = 0): Promise<SafeHead> {
     const safe = (await watermarks.findOne({ _id: tenantId }, { maxTimeMS }))?.safe ?? 0;
@@ -127,7 +144,33 @@ export function createPositions(options: PositionsOptions) {
   }
 
   /**
-   * The highest safe position. Without `waitPast` it never waits. With it, a
+   * A safe head at least as high as every position filled, with everything
+   * below it, before the call: the counter has proposed every position in use
+   * (docs/ARCHITECTURE.md §5), so once the watermark reaches the counter's
+   * value at the start, nothing that was safe then lies above it. Writers
+   * raise the watermark themselves, so this is usually two `_id` reads, or a
+   * short wait for the writes in flight; a watermark that does not move (a
+   * writer died holding a position, or no writer could cover its block) is
+   * left to a scan, which also tombstones holes past their grace period.
+   */
+  async function currentHead(tenantId: string): Promise<SafeHead> {
+    let { safe, seq: target } = await marks(tenantId);
+    const started = Date.now();
+    for (let delay = 2; safe < target; delay = Math.min(2 * delay, 25)) {
+      const seen = stalled.get(tenantId);
+      if (seen?.safe !== safe) stalled.set(tenantId, { safe, since: Date.now() });
+      else if (Date.now() - seen.since >= watermarkWaitMs) break;
+      if (Date.now() - started >= watermarkWaitMs) break;
+      await sleep(delay);
+      safe = (await watermarks.findOne({ _id: tenantId }, { maxTimeMS }))?.safe ?? 0;
+    }
+    if (safe < target) return sharedScan(tenantId);
+    stalled.delete(tenantId);
+    return { head: safe, highest: safe, truncated: false, blocked: false };
+  }
+
+  /**
+   * The highest safe position a scan finds. Without `waitPast` it never waits. With it, a
    * caller that has nothing to read below a hole (`head <= waitPast`) waits
    * until the hole is filled by its writer or, after the grace period, by a
    * tombstone.
@@ -151,68 +194,16 @@ export function createPositions(options: PositionsOptions) {
     return top?.position ?? 0;
   }
 
-  return { allocate: allocator.allocate, tombstone, markFilled, safeHead, highestPosition };
+  return {
+    allocate: allocator.allocate,
+    tombstone,
+    /** A writer filled [first, last]: raise the watermark over it as soon as everything below is filled. */
+    markFilled: (tenantId: string, first: number, last: number) => raiser.filled(tenantId, first, last),
+    currentHead,
+    safeHead,
+    highestPosition,
+    close: () => raiser.close(),
+  };
 }
 
 export type Positions = ReturnType<typeof createPositions>;
-
-interface Request {
-  count: number;
-  atLeast: number;
-  resolve: (first: number) => void;
-  reject: (error: unknown) => void;
-}
-
-/**
- * Proposes position blocks from the per-tenant counter. Requests of one
- * tenant from this process go out one `$inc` at a time, coalesced: fewer
- * round trips under load, and no lost updates between this process's own
- * requests on servers whose updates are not atomic (FerretDB v1).
- */
-function createAllocator(options: PositionsOptions) {
-  const { counters } = options.collections;
-  const queues = new Map<string, Request[]>();
-
-  async function drain(tenantId: string, queue: Request[]): Promise<void> {
-    while (queue.length) {
-      const batch = queue.splice(0, queue.length);
-      try {
-        let next = await reserve(tenantId, batch.reduce((sum, r) => sum + r.count, 0), Math.max(...batch.map((r) => r.atLeast)));
-        for (const r of batch) {
-          r.resolve(next);
-          next += r.count;
-        }
-      } catch (error) {
-        for (const r of batch) r.reject(error);
-      }
-    }
-    queues.delete(tenantId);
-  }
-
-  async function reserve(tenantId: string, total: number, atLeast: number): Promise<number> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        if (atLeast > 0) await counters.updateOne({ _id: tenantId }, { $max: { seq: atLeast } }, { upsert: true });
-        const doc = await counters.findOneAndUpdate({ _id: tenantId }, { $inc: { seq: total } }, { upsert: true, returnDocument: 'after' });
-        if (!doc) throw new Error('position counter upsert returned no document');
-        return doc.seq - total + 1;
-      } catch (error) {
-        // Two processes' first-ever upserts of one tenant can race on `_id`; the loser asks again.
-        if (!isDuplicateKey(error) || attempt >= 3) throw error;
-      }
-    }
-  }
-
-  /** Proposes `count` consecutive positions above `atLeast`; resolves with the first. */
-  function allocate(tenantId: string, count: number, atLeast = 0): Promise<number> {
-    return new Promise((resolve, reject) => {
-      let queue = queues.get(tenantId);
-      const idle = !queue;
-      if (!queue) queues.set(tenantId, (queue = []));
-      queue.push({ count, atLeast, resolve, reject });
-      if (idle) void drain(tenantId, queue);
-    });
-  }
-
-  return { allocate };
-}

@@ -53,10 +53,10 @@ export function createQueries(options: QueriesOptions) {
 
   async function readAfter(tenantId: string, after: number, filter: CompiledFilter, limit: number) {
     if (after < 0) throw cursorExpired(encodePosition(after), 'evicted');
-    let safe = await positions.safeHead(tenantId);
+    let safe = await positions.currentHead(tenantId);
     if (after >= safe.head) {
-      // Ask the archive itself when the scan cannot tell (it stopped at its limit, or, shared with
-      // concurrent readers, it began before the insert that handed out `after`).
+      // Ask the archive itself when the read cannot tell (a scan stopped at its limit, or began,
+      // shared with concurrent readers, before the insert that handed out `after`; or no scan ran).
       const highest = safe.truncated || after > safe.highest ? await positions.highestPosition(tenantId) : safe.highest;
       if (after > highest) throw cursorExpired(encodePosition(after), 'beyond-head');
       if (after === highest) return [];
@@ -69,7 +69,7 @@ export function createQueries(options: QueriesOptions) {
   }
 
   async function headPosition(tenantId: string) {
-    return (await positions.safeHead(tenantId)).head;
+    return (await positions.currentHead(tenantId)).head;
   }
 
   /** The counter proposes every position before it is used, so it is never below the safe head; one `_id` read. */
