@@ -70,20 +70,19 @@ export async function drainLine(options: LineWorkerOptions): Promise<number> {
     await redrive(letter);
   }
 
-  for (;;) {
-    if (stop.aborted) return state.position;
-    const head = await store.headPosition(tenantId);
-    const events = await store.readAfter(tenantId, state.position, options.filter, options.batch);
+  if (stop.aborted) return state.position;
+  // One cursor over everything there is now; what is appended meanwhile wakes the line again.
+  const range = await store.readRange(tenantId, { after: state.position, filter: options.filter, batch: options.batch });
+  for await (const events of range.pages) {
     for (const event of events) {
-      if (stop.aborted) return state.position;
+      if (stop.aborted) return state.position; // leaving the loop closes the cursor
       await handleInLine(event);
     }
-    if (stop.aborted) return state.position; // the last event may be unfinished
-    if (events.length === options.batch) continue;
-    // Every matching event up to `head` is handled: the rest of the way there matches nothing.
-    if (head > state.position) await save({ ...state, position: head });
-    return state.position;
   }
+  if (stop.aborted) return state.position; // the last event may be unfinished
+  // Every matching event up to the head is handled: the rest of the way there matches nothing.
+  if (range.head > state.position) await save({ ...state, position: range.head });
+  return state.position;
 
   /** One event of the line: retried with backoff, then given up on as a dead letter. */
   async function handleInLine(event: HubEvent): Promise<void> {

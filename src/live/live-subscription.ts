@@ -2,7 +2,7 @@ import { ErrorCode, HubError } from '../errors.ts';
 import type { HubEvent } from '../events/event.ts';
 import { encodePosition } from '../events/position.ts';
 import { createMatcher, type CompiledFilter, type EventMatcher } from '../filter/index.ts';
-import type { EventStore } from '../store/event-store.ts';
+import type { EventRange, EventStore } from '../store/event-store.ts';
 
 export interface SubscribeRequest {
   tenantId: string;
@@ -22,6 +22,8 @@ export interface LiveSubscriptionOptions {
   onSlowConsumer?: () => void;
   /** The tenant's sequencer knows its start: catch-up must not read the store before. */
   ready: Promise<void>;
+  /** The last position the tenant's sequencer dispatched (safe; read only once `ready`). */
+  dispatched: () => number;
   /** Called once when the stream ends for any reason, to unregister it. */
   onEnd: () => void;
 }
@@ -48,15 +50,21 @@ const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
  * plus `pending` hold every matching event after `after`. Positions at or
  * below the last one queued are dropped at the switch and afterwards.
  *
- * Catch-up is pulled: the next page is read only when the consumer has taken
- * the previous one. If `pending` overflows meanwhile it is emptied and the
- * catch-up simply reads on (those events are in the store), switching only
- * after a short page whose read started after the overflow.
+ * Catch-up reads a range of the store (`readRange`: one cursor) whose head
+ * is at least the last position the sequencer dispatched, so the range plus
+ * `pending` hold every matching event after `after` once the range is read
+ * to its end. It is pulled: the next page is read only when the consumer has
+ * taken the previous one. If `pending` overflows meanwhile it is emptied and
+ * catch-up reads on with a new range from the old one's head (those events
+ * are in the store), switching only after a range opened after the overflow.
  */
 export function createLiveSubscription(options: LiveSubscriptionOptions): LiveSubscription {
   const { request, store, bufferSize, catchUpBatch } = options;
   let catchingUp = request.after !== undefined;
   let lastQueued = request.after ?? 0;
+  /** Every matching event up to here is queued (catch-up's read position). */
+  let horizon = request.after ?? 0;
+  let range: EventRange | null = null;
   let lastDelivered: number | null = request.after ?? null;
   let queue: HubEvent[] = [];
   let pending: HubEvent[] = [];
@@ -77,6 +85,8 @@ export function createLiveSubscription(options: LiveSubscriptionOptions): LiveSu
     failure = error;
     queue = [];
     pending = [];
+    void range?.pages.return?.().catch(() => {});
+    range = null;
     request.signal?.removeEventListener('abort', onAbort);
     const waiting = waiter;
     waiter = null;
@@ -91,6 +101,7 @@ export function createLiveSubscription(options: LiveSubscriptionOptions): LiveSu
 
   function goLive(): void {
     catchingUp = false;
+    lastQueued = Math.max(lastQueued, horizon);
     for (const event of pending) {
       if (event.position <= lastQueued) continue;
       queue.push(event);
@@ -99,19 +110,31 @@ export function createLiveSubscription(options: LiveSubscriptionOptions): LiveSu
     pending = [];
   }
 
+  /** Queues the next page of the catch-up range, opening one when needed; at the range's end, goes live. */
   async function catchUp(): Promise<void> {
     try {
       await options.ready;
-      pendingOverflowed = false;
-      const page = await store.readAfter(request.tenantId, lastQueued, request.filter, catchUpBatch);
-      if (ended) return;
-      for (const event of page) {
-        if (event.position <= lastQueued) continue;
-        queue.push(event);
-        lastQueued = event.position;
+      if (!range) {
+        pendingOverflowed = false;
+        const through = options.dispatched();
+        range = await store.readRange(request.tenantId, { after: horizon, filter: request.filter, batch: catchUpBatch, through });
       }
-      if (page.length < catchUpBatch && !pendingOverflowed) goLive();
-      else pending = pending.filter((event) => event.position > lastQueued);
+      const current = range;
+      const page = await current.pages.next();
+      if (ended) return;
+      if (!page.done) {
+        for (const event of page.value) {
+          if (event.position <= lastQueued) continue;
+          queue.push(event);
+          lastQueued = event.position;
+        }
+        pending = pending.filter((event) => event.position > lastQueued);
+        return;
+      }
+      range = null;
+      horizon = Math.max(horizon, current.head);
+      if (!pendingOverflowed) goLive();
+      else pending = pending.filter((event) => event.position > horizon);
     } catch (error) {
       finish(error instanceof Error ? error : new Error(String(error)));
     }

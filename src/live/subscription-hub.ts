@@ -134,6 +134,7 @@ export function createSubscriptionHub(options: SubscriptionHubOptions): Subscrip
         catchUpBatch,
         ...(options.onSlowConsumer && { onSlowConsumer: options.onSlowConsumer }),
         ready: tenant.sequencer.ready,
+        dispatched: () => tenant.sequencer.position,
         onEnd: () => unregister(request.tenantId, subscription),
       });
       tenant.subscriptions.add(subscription);

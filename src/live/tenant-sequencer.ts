@@ -29,6 +29,12 @@ export interface TenantSequencer {
   catchUp(): void;
   /** Resolves once the starting position is known; only then is anything dispatched. */
   readonly ready: Promise<void>;
+  /**
+   * The highest position dispatched with nothing missing below it (the start
+   * before the first dispatch): safe, since everything up to it is in the
+   * store. 0 until `ready`.
+   */
+  readonly position: number;
   /** Stops dispatching and any gap filling; idempotent. */
   close(): void;
 }
@@ -173,6 +179,9 @@ export function createTenantSequencer(options: TenantSequencerOptions): TenantSe
       if (dispatched !== null) void fill();
     },
     ready,
+    get position() {
+      return dispatched ?? 0;
+    },
     close,
   };
 }

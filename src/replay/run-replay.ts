@@ -69,16 +69,14 @@ export async function runReplay(saved: ReplayJob, options: RunReplayOptions): Pr
   if (job.dryRun) return await finish(ReplayStatus.COMPLETED);
   await options.ingest.publishInternal([replaySystemEvent(job, 'started', at())]);
 
-  const batch = options.batch ?? 200;
-  for (;;) {
-    const events = upTo(await store.readAfter(job.tenantId, job.checkpoint, filter, batch), job.until!);
+  const range = await store.readRange(job.tenantId, { ...jobRange(job, job.checkpoint), filter, batch: options.batch ?? 200 });
+  for await (const events of range.pages) {
     for (let i = 0; i < events.length; i += options.bucket.capacity) {
       const chunk = events.slice(i, i + options.bucket.capacity);
       if (options.signal.aborted || !(await options.bucket.take(chunk.length, options.signal))) return await stopped();
       await save(await processChunk(job, chunk, options));
       if (options.signal.aborted) return await stopped();
     }
-    if (events.length < batch) break;
   }
   await finish(ReplayStatus.COMPLETED);
 
@@ -115,26 +113,24 @@ function selection(job: ReplayJob, handlers: ReadonlyMap<string, ReplayHandler>)
   return { query: parts.length === 2 ? { $and: parts } : (parts[0] ?? {}), typePatterns: filter.typePatterns };
 }
 
-/** Events at or below the job's head: what it reads, in position order. */
-const upTo = (events: HubEvent[], until: number) => {
-  const beyond = events.findIndex((event) => event.position > until);
-  return beyond === -1 ? events : events.slice(0, beyond);
-};
+/**
+ * What the job reads after `after`: its events up to the head it fixed when it
+ * began. That head was safe then, so it is safe now: the range reaches it
+ * even if the store's own look at its head lags.
+ */
+const jobRange = (job: ReplayJob, after: number) => ({ after, through: job.until!, upTo: job.until! });
 
 /** Counts the matching events up to `until` and keeps the first few ids; null when stopped first. */
 async function count(job: ReplayJob, filter: CompiledFilter, options: RunReplayOptions) {
-  const page = 500;
   let total = 0;
-  let after = 0;
   const sample: string[] = [];
-  for (;;) {
+  const range = await options.store.readRange(job.tenantId, { ...jobRange(job, 0), filter, batch: 500 });
+  for await (const events of range.pages) {
     if (options.signal.aborted) return null;
-    const events = upTo(await options.store.readAfter(job.tenantId, after, filter, page), job.until!);
     total += events.length;
     for (const event of events) if (sample.length < SAMPLE_SIZE) sample.push(event.id);
-    if (events.length < page) return { total, sample };
-    after = events.at(-1)!.position;
   }
+  return { total, sample };
 }
 
 /** Processes a chunk in order; the job state after it, to be saved. */

@@ -34,6 +34,40 @@ export interface EventPage {
   hasNextPage: boolean;
 }
 
+export interface RangeRequest {
+  /** A position: the range starts right after it. */
+  after: number;
+  filter: CompiledFilter;
+  /** Most events per page, at least 1. */
+  batch: number;
+  /**
+   * A position the caller already knows is safe (it came from this store's
+   * reads, e.g. the last one the live hub dispatched): the range reaches at
+   * least this far even if the store's own look at the head is behind.
+   */
+  through?: number;
+  /** The range ends here at the latest, however far the safe head is. */
+  upTo?: number;
+}
+
+export interface EventRange {
+  /**
+   * Where the range ends: a safe position, at least every position that was
+   * safe when the call began (and `through`), at most `upTo`. Every matching
+   * event in (after, head] comes out of `pages`; at or below `after` when
+   * nothing is safe past it yet.
+   */
+  head: number;
+  /**
+   * The matching events of the range in ascending position order, at most
+   * `batch` per page, read as they are pulled: on MongoDB one cursor for the
+   * whole range rather than a query per page. `return()` releases it early;
+   * an error ends it (UNAVAILABLE, or CURSOR_EXPIRED when the events were
+   * dropped meanwhile from a store that keeps a window).
+   */
+  pages: AsyncIterableIterator<HubEvent[]>;
+}
+
 export interface EventStat {
   key: string;
   count: number;
@@ -82,6 +116,16 @@ export interface EventStore {
    * store still serves, or newer than any position it handed out.
    */
   readAfter(tenantId: string, after: number, filter: CompiledFilter, limit: number): Promise<HubEvent[]>;
+
+  /**
+   * Every matching event after `request.after` up to a safe head fixed when
+   * the call resolves, page by page as the caller pulls them: for catch-up,
+   * handler lines and replays, which may read far. The same safety rule as
+   * `readAfter`; nothing appended after the call is included. Throws
+   * CURSOR_EXPIRED like `readAfter` when `after` is too old, or newer than
+   * any position handed out.
+   */
+  readRange(tenantId: string, request: RangeRequest): Promise<EventRange>;
 
   /**
    * Every tenant that has stored events (in no particular order), for work

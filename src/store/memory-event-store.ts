@@ -1,8 +1,8 @@
 import { cursorExpired } from '../errors.ts';
 import type { HubEvent, PendingEvent } from '../events/event.ts';
 import { encodePosition } from '../events/position.ts';
-import { createMatcher, type CompiledFilter } from '../filter/index.ts';
-import type { AppendOutcome, EventPage, EventQuery, EventStore, StatsGroup } from './event-store.ts';
+import { createMatcher, type CompiledFilter, type EventMatcher } from '../filter/index.ts';
+import type { AppendOutcome, EventPage, EventQuery, EventStore, RangeRequest, StatsGroup } from './event-store.ts';
 import { groupKey, sortStats } from './stats-keys.ts';
 
 export interface MemoryEventStoreOptions {
@@ -48,6 +48,26 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions): EventS
   const size = (tenant: TenantLog) => tenant.events.length - tenant.start;
   const head = (tenant: TenantLog) => tenant.firstPosition + size(tenant) - 1;
   const stored = (tenant: TenantLog | undefined) => (tenant ? tenant.events.slice(tenant.start) : []);
+
+  /** The tenant's log, once `after` is known to be a position it can serve from. */
+  function checkReadable(tenantId: string, after: number): TenantLog {
+    const tenant = log(tenantId);
+    if (after < tenant.firstPosition - 1) throw cursorExpired(encodePosition(after), 'evicted');
+    if (after > head(tenant)) throw cursorExpired(encodePosition(after), 'beyond-head');
+    return tenant;
+  }
+
+  /** Up to `limit` matching events in (after, upTo]. */
+  function readAfter(tenantId: string, after: number, matches: EventMatcher, limit: number, upTo: number): HubEvent[] {
+    const tenant = checkReadable(tenantId, after);
+    const result: HubEvent[] = [];
+    for (let i = tenant.start + after - tenant.firstPosition + 1; i < tenant.events.length && result.length < limit; i++) {
+      const event = tenant.events[i]!;
+      if (event.position > upTo) break;
+      if (matches(event)) result.push(event);
+    }
+    return result;
+  }
 
   function dropOldest(tenant: TenantLog): void {
     const dropped = tenant.events[tenant.start]!;
@@ -110,16 +130,21 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions): EventS
     },
 
     async readAfter(tenantId: string, after: number, filter: CompiledFilter, limit: number) {
-      const tenant = log(tenantId);
-      if (after < tenant.firstPosition - 1) throw cursorExpired(encodePosition(after), 'evicted');
-      if (after > head(tenant)) throw cursorExpired(encodePosition(after), 'beyond-head');
+      return readAfter(tenantId, after, createMatcher(filter), limit, Infinity);
+    },
+
+    async readRange(tenantId: string, { after, filter, batch, upTo }: RangeRequest) {
+      const rangeHead = Math.min(upTo ?? Infinity, head(checkReadable(tenantId, after)));
       const matches = createMatcher(filter);
-      const result: HubEvent[] = [];
-      for (let i = tenant.start + after - tenant.firstPosition + 1; i < tenant.events.length && result.length < limit; i++) {
-        const event = tenant.events[i]!;
-        if (matches(event)) result.push(event);
+      async function* pages(): AsyncGenerator<HubEvent[]> {
+        for (let from = after; from < rangeHead; ) {
+          const page = readAfter(tenantId, from, matches, batch, rangeHead);
+          if (!page.length) return;
+          yield page;
+          from = page.at(-1)!.position;
+        }
       }
-      return result;
+      return { head: rangeHead, pages: pages() };
     },
 
     async tenants() {

@@ -231,6 +231,66 @@ export function runEventStoreContract(name: string, makeStore: MakeStore): void 
         });
       });
 
+      describe('readRange', () => {
+        const readAll = async (pages: AsyncIterable<HubEvent[]>) => {
+          const read: HubEvent[][] = [];
+          for await (const page of pages) read.push(page);
+          return read;
+        };
+
+        it('reads every matching event after `after` up to its head, ascending, in pages of at most `batch`', async () => {
+          const events = await appendAll(['x.a', 'x.b', 'x.a', 'x.a', 'x.b', 'x.a', 'x.a', 'x.b'].map((type) => pendingEvent({ type })));
+          const range = await store.readRange('acme', { after: events[0]!.position, filter: filter({ types: ['x.a'] }), batch: 2 });
+          assert.equal(range.head, events.at(-1)!.position);
+          const pages = await readAll(range.pages);
+          assert.deepEqual(pages.map((page) => page.length), [2, 2]);
+          assert.deepEqual(ids(pages.flat()), ids([events[2]!, events[3]!, events[5]!, events[6]!]));
+        });
+
+        it('fixes its head when it is opened: events appended while reading are not in it', async () => {
+          const before = await appendAll([pendingEvent(), pendingEvent(), pendingEvent()]);
+          const range = await store.readRange('acme', { after: 0, filter: ALL, batch: 1 });
+          const first = await range.pages.next();
+          await appendAll([pendingEvent(), pendingEvent()]);
+          const rest = await readAll(range.pages);
+          assert.equal(range.head, before.at(-1)!.position);
+          assert.deepEqual(ids([...(first.value as HubEvent[]), ...rest.flat()]), ids(before));
+        });
+
+        it('ends at `upTo`, and `through` never takes the head below the safe head', async () => {
+          const events = await appendAll([pendingEvent(), pendingEvent(), pendingEvent(), pendingEvent()]);
+          const capped = await store.readRange('acme', { after: 0, filter: ALL, batch: 10, upTo: events[1]!.position });
+          assert.equal(capped.head, events[1]!.position);
+          assert.deepEqual(ids((await readAll(capped.pages)).flat()), ids(events.slice(0, 2)));
+          const through = await store.readRange('acme', { after: 0, filter: ALL, batch: 10, through: events[0]!.position });
+          assert.equal(through.head, events[3]!.position);
+        });
+
+        it('lets the reader stop early', async () => {
+          await appendAll([pendingEvent(), pendingEvent(), pendingEvent()]);
+          const range = await store.readRange('acme', { after: 0, filter: ALL, batch: 1 });
+          assert.equal((await range.pages.next()).done, false);
+          assert.deepEqual(await range.pages.return?.(), { done: true, value: undefined });
+          assert.equal((await range.pages.next()).done, true);
+        });
+
+        it('throws CURSOR_EXPIRED beyond the head and below zero, and serves an empty tenant from 0', async () => {
+          const [event] = await appendAll([pendingEvent()]);
+          await assert.rejects(store.readRange('acme', { after: event!.position + 1, filter: ALL, batch: 10 }), isCode('CURSOR_EXPIRED'));
+          await assert.rejects(store.readRange('acme', { after: -1, filter: ALL, batch: 10 }), isCode('CURSOR_EXPIRED'));
+          const empty = await store.readRange('nobody', { after: 0, filter: ALL, batch: 10 });
+          assert.equal(empty.head, 0);
+          assert.deepEqual(await readAll(empty.pages), []);
+        });
+
+        it('reads only its own tenant', async () => {
+          const [mine] = await appendAll([pendingEvent({ tenantId: 'acme' })]);
+          await appendAll([pendingEvent({ tenantId: 'globex' }), pendingEvent({ tenantId: 'globex' })]);
+          const range = await store.readRange('acme', { after: 0, filter: ALL, batch: 10 });
+          assert.deepEqual(ids((await readAll(range.pages)).flat()), [mine!.id]);
+        });
+      });
+
       describe('tenant isolation', () => {
         it('never shows or counts another tenant’s events', async () => {
           const [mine] = await appendAll([pendingEvent({ tenantId: 'acme', type: 'x.shared' })]);

@@ -231,6 +231,26 @@ describe('subscription hub: live delivery', () => {
     assert.deepEqual(seen.positions(), [1, 2]);
   });
 
+  it('catches a new subscriber up through what the hub already dispatched, even when the store sees an older head', async () => {
+    let storeHead = Infinity; // the store's own look at its head, which may lag (MongoDB: a watermark behind)
+    const { publish, subscribe } = await setup({
+      wrapStore: (store) => ({
+        ...store,
+        readRange: (tenantId, request) => store.readRange(tenantId, { ...request, upTo: Math.min(request.upTo ?? Infinity, Math.max(storeHead, request.through ?? 0)) }),
+      }),
+    });
+    const live = collect(subscribe(null));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    for (let i = 0; i < 3; i++) await publish();
+    await until(() => live.events.length === 3, 'live delivery');
+    storeHead = 1;
+    const resumed = collect(subscribe(null, { after: 0 }));
+    await until(() => resumed.events.length === 3, 'the catch-up through position 3');
+    await publish();
+    await until(() => resumed.events.length === 4);
+    assert.deepEqual(resumed.positions(), [1, 2, 3, 4]);
+  });
+
   it('does not evaluate more filters for one event when unrelated subscribers grow from 10 to 10,000', async () => {
     const checks: number[] = [];
     for (const subscribers of [10, 10_000]) {

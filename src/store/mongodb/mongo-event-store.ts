@@ -8,6 +8,7 @@ import { setUpCollections } from './collections.ts';
 import { guard } from './errors.ts';
 import { createPositions } from './positions.ts';
 import { createQueries } from './queries.ts';
+import { createRangeReader } from './range-reader.ts';
 
 export interface MongoEventStoreOptions {
   /**
@@ -72,6 +73,7 @@ export async function createMongoEventStore(options: MongoEventStoreOptions): Pr
   const claims = createClaims({ collections, idempotencyWindowMs: options.idempotencyWindowMs, maxTimeMS, now });
   const append = createAppend({ collections, claims, positions, maxTimeMS, log, faults: options.faults ?? {} });
   const queries = createQueries({ collections, positions, maxTimeMS });
+  const readRange = createRangeReader({ collections, positions, maxTimeMS });
 
   const sweepEvery = options.claimSweepIntervalMs ?? 10 * 60_000;
   const sweeper =
@@ -90,6 +92,7 @@ export async function createMongoEventStore(options: MongoEventStoreOptions): Pr
     query: (tenantId, query) => guard(() => queries.query(tenantId, query)),
     stats: (tenantId, filter, groupBy) => guard(() => queries.stats(tenantId, filter, groupBy)),
     readAfter: (tenantId, after, filter, limit) => guard(() => queries.readAfter(tenantId, after, filter, limit)),
+    readRange: (tenantId, request) => guard(() => readRange(tenantId, request)),
     headPosition: (tenantId) => guard(() => queries.headPosition(tenantId)),
     tenants: () => guard(() => queries.tenants()),
     positionHint: (tenantId) => guard(() => queries.positionHint(tenantId)),

@@ -14,6 +14,10 @@ export interface QueriesOptions {
   maxTimeMS: number;
 }
 
+/** The archive query of a compiled filter: always scoped to the tenant and blind to tombstones. */
+export const scoped = (tenantId: string, filter: CompiledFilter, ...more: object[]) =>
+  ({ $and: [{ tenantId }, NOT_GAP, ...more, filter.query] }) as Filter<ArchiveDocument>;
+
 /**
  * Reads, all from the archive (the live collection evicts on its own schedule,
  * and on FerretDB it would not be faster for anything but a full scan).
@@ -23,8 +27,6 @@ export function createQueries(options: QueriesOptions) {
   const { archive, counters } = options.collections;
   const { positions, maxTimeMS } = options;
 
-  const scoped = (tenantId: string, filter: CompiledFilter, ...more: object[]) =>
-    ({ $and: [{ tenantId }, NOT_GAP, ...more, filter.query] }) as Filter<ArchiveDocument>;
 
   const events = (filter: Filter<ArchiveDocument>, direction: 1 | -1, limit: number) =>
     archive.find<StoredEvent>(filter, { sort: { position: direction }, limit, maxTimeMS }).toArray();
