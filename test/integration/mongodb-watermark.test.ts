@@ -82,4 +82,25 @@ describe('MongoDB store: the watermark follows the writers', () => {
     assert.ok(current.safe >= current.seq, `the watermark stayed at ${current.safe}, below the counter at ${current.seq}`);
     for (const { archiveReads } of writers) assert.deepEqual(archiveReads, [], 'a writer scanned the archive');
   });
+
+  it('puts the watermark back where this writer proved it when a racing write took it lower (FerretDB updates are read-modify-write)', { timeout: 20_000 }, async (t) => {
+    const mongo = await testMongo(t);
+    const { store, archiveReads } = await monitoredStore(t, mongo);
+    await append(store, 2);
+    assert.deepEqual(await marks(mongo), { safe: 2, seq: 2 });
+    // Another writer holds position 3 and has not written it, so this writer's event at 4 waits, retrying.
+    await mongo.db.collection<{ _id: string; seq: number }>(COLLECTIONS.counters).updateOne({ _id: 'acme' }, { $inc: { seq: 1 } });
+    await append(store, 1);
+    // What a lower `$max` landing after a higher one leaves: a true value, but lower.
+    await mongo.db.collection<{ _id: string; safe: number }>(COLLECTIONS.watermarks).updateOne({ _id: 'acme' }, { $set: { safe: 0 } });
+
+    const deadline = Date.now() + 5_000;
+    let current = await marks(mongo);
+    while (current.safe < 2 && Date.now() < deadline) {
+      await sleep(20);
+      current = await marks(mongo);
+    }
+    assert.deepEqual(current, { safe: 2, seq: 4 }, 'the watermark is back at 2 and stays below the hole at 3');
+    assert.deepEqual(archiveReads, [], 'the writer scanned the archive');
+  });
 });
