@@ -81,9 +81,11 @@ export function createIngest(options: IngestOptions): Ingest {
       if (outcome.status === 'DUPLICATE') return { status: 'DUPLICATE', originalEventId: outcome.originalEventId };
       return outcome;
     });
-    for (const result of results) if (result.status === 'ACCEPTED') await publishStored(result.event);
+    const stored = results.flatMap((result) => (result.status === 'ACCEPTED' ? [result.event] : []));
     // Events this call completed for an interrupted publish were never on the bus; readers drop repeats by position.
-    for (const outcome of outcomes) if (outcome.status === 'DUPLICATE' && outcome.completed) await publishStored(outcome.completed);
+    for (const outcome of outcomes) if (outcome.status === 'DUPLICATE' && outcome.completed) stored.push(outcome.completed);
+    // All sent before any reply is awaited: one round trip for the batch, still in order on the connection.
+    await Promise.all(stored.map(publishStored));
     return results;
   }
 

@@ -35,6 +35,8 @@ export interface SubscriptionHubOptions {
   bufferSize?: number;
   /** Page size of catch-up and gap reads from the store. Default 500. */
   catchUpBatch?: number;
+  /** How long a gap in a tenant's bus traffic may stay open before the store is read (see tenant-sequencer.ts). Default 200. */
+  reorderGraceMs?: number;
   /** Told each time a subscription is ended with SLOW_CONSUMER (metrics). */
   onSlowConsumer?: () => void;
 }
@@ -87,6 +89,7 @@ export function createSubscriptionHub(options: SubscriptionHubOptions): Subscrip
         log,
         fillBatch: catchUpBatch,
         maxHeld: bufferSize * 10,
+        reorderGraceMs: options.reorderGraceMs ?? 200,
       });
       tenant = { sequencer, subscriptions: new Set() };
       tenants.set(tenantId, tenant);

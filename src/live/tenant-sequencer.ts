@@ -16,6 +16,14 @@ export interface TenantSequencerOptions {
   fillBatch: number;
   /** Events held behind a gap before the tenant is failed (the store is not catching up). */
   maxHeld: number;
+  /**
+   * How long a gap may stay open before the store is read to fill it. The
+   * bus reorders events of concurrent publishes (they are acknowledged, and
+   * so published, in whatever order their writes finish), and the missing
+   * position nearly always arrives a few milliseconds later: reading the
+   * store at once would be wasted, and on FerretDB every such read scans.
+   */
+  reorderGraceMs: number;
 }
 
 export interface TenantSequencer {
@@ -73,6 +81,7 @@ export function createTenantSequencer(options: TenantSequencerOptions): TenantSe
   /** A read past `dispatched` is wanted even with nothing held (catch-up after a bus outage). */
   let readWanted = false;
   const timers = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
+  let graceTimer: NodeJS.Timeout | null = null;
 
   const emit = (event: HubEvent) => {
     dispatched = event.position;
@@ -127,6 +136,15 @@ export function createTenantSequencer(options: TenantSequencerOptions): TenantSe
     }
   }
 
+  /** Fills the gap unless the bus closes it within the grace period. */
+  const fillLater = () => {
+    if (graceTimer || filling || closed) return;
+    graceTimer = setTimeout(() => {
+      graceTimer = null;
+      if (held.size > 0) void fill();
+    }, options.reorderGraceMs);
+  };
+
   const hold = (event: HubEvent) => {
     held.set(event.position, event);
     if (held.size > options.maxHeld) {
@@ -141,7 +159,8 @@ export function createTenantSequencer(options: TenantSequencerOptions): TenantSe
       const firstHeld = Math.min(...held.keys());
       dispatched = Math.min(head, firstHeld - 1);
       release();
-      if (held.size > 0 || readWanted) void fill();
+      if (readWanted) void fill();
+      else if (held.size > 0) fillLater();
     },
     (error: unknown) => {
       const failure = isHubError(error) ? error : unavailable('the event store', error);
@@ -154,6 +173,7 @@ export function createTenantSequencer(options: TenantSequencerOptions): TenantSe
   function close() {
     closed = true;
     held.clear();
+    if (graceTimer) clearTimeout(graceTimer);
     for (const { timer, wake } of timers) {
       clearTimeout(timer);
       wake();
@@ -171,7 +191,7 @@ export function createTenantSequencer(options: TenantSequencerOptions): TenantSe
         return release();
       }
       hold(event);
-      void fill();
+      fillLater();
     },
     catchUp() {
       if (closed) return;

@@ -38,6 +38,16 @@ describe('MongoDB store lifecycle', () => {
     await mongo.db.command({ ping: 1 });
   });
 
+  it('copies the accepted events into the live collection once they are acknowledged, each once', { timeout: 20_000 }, async (t) => {
+    const mongo = await testMongo(t);
+    const store = await createMongoEventStore({ client: mongo.client, dbName: mongo.dbName, ...options, liveCollectionBytes: 1 << 20 });
+    const appends = await Promise.all(Array.from({ length: 5 }, () => store.append([pendingEvent(), pendingEvent()])));
+    const ids = appends.flat().map(idOf);
+    await store.close(); // waits for the copies still queued
+    const live = await mongo.db.collection(COLLECTIONS.live).find({}, { projection: { _id: 1 } }).toArray();
+    assert.deepEqual(live.map((doc) => doc._id).sort(), [...ids].sort());
+  });
+
   it('keeps a capped live copy that evicts on its own without changing what reads return', { timeout: 30_000 }, async (t) => {
     const mongo = await testMongo(t);
     const store = await createMongoEventStore({ client: mongo.client, dbName: mongo.dbName, ...options, liveCollectionBytes: 4096 });

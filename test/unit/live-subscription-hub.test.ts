@@ -189,6 +189,24 @@ describe('subscription hub: live delivery', () => {
     assert.equal(acme.events.length, 7);
   });
 
+  it('leaves a gap the bus closes within the grace period to the bus: no store read', async () => {
+    let reads = 0;
+    const { bus, storeOnly, subscribe } = await setup({
+      wrapStore: (store) => ({ ...store, readAfter: (...args) => (reads++, store.readAfter(...args)) }),
+    });
+    const seen = collect(subscribe(null));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const [e1, e2, e3] = [await storeOnly(), await storeOnly(), await storeOnly()];
+    await bus.publish(e1!);
+    await bus.publish(e3!); // concurrent publishes are acknowledged, and so published, out of order
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await bus.publish(e2!);
+    await until(() => seen.events.length === 3);
+    assert.deepEqual(seen.positions(), [1, 2, 3]);
+    await new Promise((resolve) => setTimeout(resolve, 300)); // past the grace period
+    assert.equal(reads, 0, 'the store was read for a gap the bus closed');
+  });
+
   it('holds events behind a gap until the store says the missing position is safe', async () => {
     let safeHead = Infinity;
     const { bus, storeOnly, subscribe } = await setup({

@@ -6,7 +6,7 @@ import { createArchiveWriter, type ArchiveResult } from './archive-writer.ts';
 import { claimId, type Claims } from './claims.ts';
 import type { StoreCollections } from './collections.ts';
 import { toHubEvent, toUnpositioned, type StoredEvent, type UnpositionedEvent } from './documents.ts';
-import { DUPLICATE_KEY, writeErrorsOf } from './errors.ts';
+import { createLiveCopier } from './live-copier.ts';
 import type { Positions } from './positions.ts';
 
 /**
@@ -19,7 +19,7 @@ export interface AppendFaults {
   afterClaim?(events: readonly PendingEvent[]): void | Promise<void>;
   /** After positions are reserved, before the archive insert. */
   afterPosition?(events: readonly PendingEvent[]): void | Promise<void>;
-  /** After the archive insert is acknowledged, before the live copy. */
+  /** After the archive insert is acknowledged, before the live copy is queued. */
   afterArchive?(events: readonly PendingEvent[]): void | Promise<void>;
 }
 
@@ -41,10 +41,11 @@ interface Item {
 
 /** The append protocol; docs/ARCHITECTURE.md §4 walks through it step by step. */
 export function createAppend(options: AppendOptions) {
-  const { collections, claims, log, faults } = options;
+  const { collections, claims, faults } = options;
   const writer = createArchiveWriter(options);
+  const liveCopier = collections.live ? createLiveCopier({ live: collections.live, log: options.log }) : null;
 
-  return async function append(events: readonly PendingEvent[]): Promise<AppendOutcome[]> {
+  async function append(events: readonly PendingEvent[]): Promise<AppendOutcome[]> {
     const outcomes: (AppendOutcome | undefined)[] = events.map(() => undefined);
     const docs = events.map(toUnpositioned);
     const items: Item[] = [];
@@ -93,20 +94,12 @@ export function createAppend(options: AppendOptions) {
     });
     for (const [follower, leader] of followers) outcomes[follower] = followerOutcome(outcomes[leader]!);
 
-    // 5. The live copy, best effort: readers never depend on it.
-    if (collections.live && copies.length) {
-      try {
-        await collections.live.insertMany(copies, { ordered: false });
-      } catch (error) {
-        // E11000 only: another process finishing the same claim copied it first.
-        const errors = writeErrorsOf(error);
-        if (!errors || errors.some((e) => e.code !== DUPLICATE_KEY)) {
-          log.warn({ err: error, events: copies.length }, 'live copy failed; the archive has the events');
-        }
-      }
-    }
+    // 5. The live copy, best effort and after the acknowledgement: readers never depend on it.
+    liveCopier?.copy(copies);
     return outcomes.map((o) => o ?? { status: 'FAILED', error: unavailable('the event store') });
-  };
+  }
+
+  return { append, flush: async () => liveCopier?.flush() };
 }
 
 function outcomeOf(item: Item, result: ArchiveResult): AppendOutcome {

@@ -28,7 +28,7 @@ export interface MongoEventStoreOptions {
   writeConcern?: WriteConcernSettings;
   /**
    * Size in bytes of the capped live collection (the recent-window copy,
-   * written after the archive, best effort). Default 64 MiB. 0 means no live
+   * written in the background once the archive has acknowledged, best effort). Default 64 MiB. 0 means no live
    * collection and no copy. An existing collection is never resized; a
    * different size is logged.
    */
@@ -87,7 +87,7 @@ export async function createMongoEventStore(options: MongoEventStoreOptions): Pr
       : undefined;
 
   return {
-    append: (events) => (events.length ? guard(() => append(events)) : Promise.resolve([])),
+    append: (events) => (events.length ? guard(() => append.append(events)) : Promise.resolve([])),
     get: (tenantId, id) => guard(() => queries.get(tenantId, id)),
     query: (tenantId, query) => guard(() => queries.query(tenantId, query)),
     stats: (tenantId, filter, groupBy) => guard(() => queries.stats(tenantId, filter, groupBy)),
@@ -106,6 +106,7 @@ export async function createMongoEventStore(options: MongoEventStoreOptions): Pr
     async close() {
       if (sweeper) clearInterval(sweeper);
       positions.close();
+      await append.flush();
     },
   };
 }
