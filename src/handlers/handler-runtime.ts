@@ -65,15 +65,16 @@ interface RunningLine {
   /** False once a renewal found the lease taken: the line stops and writes nothing more. */
   holds: boolean;
   controller: AbortController;
-  /** Another pass when `mark` (a position hint or the safe head) is past the line, or always when `force`. */
-  wake(mark: number, force: boolean): void;
+  /** Another pass once the current one ends (the caller found work past `position` or redriven letters). */
+  wake(): void;
   done: Promise<void>;
 }
 
 /**
  * Most polls compare each tenant's cheap position hint with the lines; every
- * FULL_CHECK_EVERY-th one reads the safe head (which on FerretDB scans) and
- * looks for redriven dead letters of lines held elsewhere.
+ * FULL_CHECK_EVERY-th one reads the safe head (usually two `_id` reads, see
+ * positions.ts) and looks for redriven dead letters. Either way a line is
+ * woken only when it has work, so an idle hub does not read the archive.
  */
 const FULL_CHECK_EVERY = 10;
 
@@ -105,8 +106,8 @@ export function createHandlerRuntime(options: HandlerRuntimeOptions): HandlerRun
   let polls = 0;
 
   async function hasWork({ handler }: CompiledHandler, tenantId: string, mark: number, full: boolean): Promise<boolean> {
-    const state = await handlerStore.line(handler.name, tenantId);
-    if (mark > (state?.position ?? 0)) return true;
+    const position = lines.get(lineKey(handler.name, tenantId))?.position ?? (await handlerStore.line(handler.name, tenantId))?.position ?? 0;
+    if (mark > position) return true;
     return full && (await handlerStore.redriven(handler.name, tenantId, 1)).length > 0;
   }
 
@@ -139,8 +140,10 @@ export function createHandlerRuntime(options: HandlerRuntimeOptions): HandlerRun
         for (const entry of compiled) {
           if (closed) return;
           const running = lines.get(lineKey(entry.handler.name, tenantId));
-          if (running) running.wake(mark, full);
-          else if (await hasWork(entry, tenantId, mark, full)) {
+          // A line with nothing past its position and no redriven letters is left asleep: a pass would read for nothing.
+          if (running) {
+            if (await hasWork(entry, tenantId, mark, full)) running.wake();
+          } else if (await hasWork(entry, tenantId, mark, full)) {
             const lease = await leases.acquire(`handler:${entry.handler.name}:${tenantId}`, owner, options.leaseMs);
             if (lease) startLine(entry, tenantId, lease);
           }
@@ -161,8 +164,7 @@ export function createHandlerRuntime(options: HandlerRuntimeOptions): HandlerRun
       position: 0,
       holds: true,
       controller,
-      wake(mark, force) {
-        if (!force && mark <= line.position) return;
+      wake() {
         pending = true;
         wakeUp?.();
       },
