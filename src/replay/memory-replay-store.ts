@@ -61,14 +61,19 @@ export function createMemoryReplayStore({ now = Date.now }: { now?: () => number
     async cancelRequested(jobId) {
       return cancels.has(jobId);
     },
-    async claimRun(key) {
-      const existing = runs.get(runKey(key));
-      if (existing) return existing;
-      runs.set(runKey(key), 'STARTED');
-      return 'CLAIMED';
+    async claimRuns(keys) {
+      return keys.map((key) => {
+        const existing = runs.get(runKey(key));
+        if (existing) return existing;
+        runs.set(runKey(key), 'STARTED');
+        return 'CLAIMED';
+      });
     },
-    async settleRun(key, state) {
-      runs.set(runKey(key), state);
+    async settleRuns(outcomes) {
+      for (const { key, state } of outcomes) runs.set(runKey(key), state);
+    },
+    async releaseRuns(keys) {
+      for (const key of keys) if (runs.get(runKey(key)) === 'STARTED') runs.delete(runKey(key));
     },
     async close() {},
   };

@@ -16,6 +16,12 @@ export interface RunKey {
  */
 export type RunState = 'STARTED' | 'DONE' | 'FAILED';
 
+/** How a claimed run ended. */
+export interface RunOutcome {
+  key: RunKey;
+  state: 'DONE' | 'FAILED';
+}
+
 export interface ReplayJobPage {
   /** Newest first. */
   jobs: ReplayJob[];
@@ -90,15 +96,21 @@ export interface ReplayStore {
   cancelRequested(jobId: string): Promise<boolean>;
 
   /**
-   * Claims one handler run before it starts: 'CLAIMED' for the one call that
-   * created the claim, ever (across processes and restarts); otherwise the
-   * state the run is in, so a run interrupted by a crash (STARTED) is never
-   * started again.
+   * Claims handler runs before they start, in one write: per key, in order,
+   * 'CLAIMED' for the one call that created the claim, ever (across processes
+   * and restarts); otherwise the state the run is in, so a run that may have
+   * been interrupted by a crash (STARTED) is never started again.
    */
-  claimRun(key: RunKey): Promise<'CLAIMED' | RunState>;
+  claimRuns(keys: readonly RunKey[]): Promise<('CLAIMED' | RunState)[]>;
 
-  /** Records how a claimed run ended. Only the claimer calls it. */
-  settleRun(key: RunKey, state: 'DONE' | 'FAILED'): Promise<void>;
+  /** Records how claimed runs ended, in one write. Only their claimer calls it. */
+  settleRuns(outcomes: readonly RunOutcome[]): Promise<void>;
+
+  /**
+   * Takes back claims of runs that never started (their runner stopped
+   * first), so whoever runs the job next runs them. Only their claimer calls it.
+   */
+  releaseRuns(keys: readonly RunKey[]): Promise<void>;
 
   close(): Promise<void>;
 }

@@ -7,7 +7,7 @@ import type { Ingest } from '../ingest/ingest.ts';
 import type { Logger } from '../logger.ts';
 import { replayedEvent } from './replay-events.ts';
 import type { ReplayJob } from './replay-job.ts';
-import type { ReplayStore } from './replay-store.ts';
+import type { ReplayStore, RunKey, RunOutcome } from './replay-store.ts';
 
 export interface ReplayHandler {
   handler: HubHandler;
@@ -46,38 +46,63 @@ export async function republishChunk(job: ReplayJob, events: readonly HubEvent[]
 const NEVER = new AbortController().signal;
 
 /**
- * HANDLERS: runs the job's handlers whose types match the event, one attempt
- * each, in the job's order. Each run is claimed in the store first, so no
- * run happens twice: a run already claimed counts as it ended, and one
- * whose process died in the middle of it (STARTED) counts as failed without
- * running again. The event is processed when every run succeeded.
+ * HANDLERS: runs, for each event of the chunk in order, the job's handlers
+ * whose types match it, one attempt each, in the job's order. The chunk's
+ * runs are claimed in the store before any starts and settled after, one
+ * write each way, so no run ever happens twice: a run claimed before counts
+ * as it ended, and one left STARTED (its process died during the chunk)
+ * counts as failed without running again. When `stop` aborts, the runner
+ * stops after the event in hand and gives back the claims it did not start,
+ * so the job's next holder runs them. Resolves with an outcome per event it
+ * got to: true when every run of the event succeeded.
  */
-export async function runHandlersOn(
+export async function runHandlersOnChunk(
   job: ReplayJob,
-  event: HubEvent,
+  events: readonly HubEvent[],
   handlers: ReadonlyMap<string, ReplayHandler>,
   services: TargetServices,
-): Promise<boolean> {
-  let ok = true;
-  for (const name of job.handlers) {
-    const entry = handlers.get(name)!;
-    if (!entry.matches(event)) continue;
-    const key = { jobId: job.id, eventId: event.id, handler: name };
-    const claim = await services.replayStore.claimRun(key);
-    if (claim !== 'CLAIMED') {
-      if (claim !== 'DONE') ok = false;
-      continue;
+  stop: AbortSignal,
+): Promise<ChunkOutcome> {
+  const plan: RunKey[][] = events.map((event) =>
+    job.handlers.filter((name) => handlers.get(name)!.matches(event)).map((handler) => ({ jobId: job.id, eventId: event.id, handler })),
+  );
+  const keys = plan.flat();
+  const claims = await services.replayStore.claimRuns(keys);
+  const claimOf = new Map(keys.map((key, i) => [key, claims[i]!]));
+  const outcomes: RunOutcome[] = [];
+  const result: ChunkOutcome = [];
+  try {
+    for (const [i, runs] of plan.entries()) {
+      if (stop.aborted) break;
+      let ok = true;
+      for (const key of runs) {
+        const claim = claimOf.get(key)!;
+        if (claim !== 'CLAIMED') {
+          if (claim !== 'DONE') ok = false;
+          continue;
+        }
+        const failed = await runOnce(handlers.get(key.handler)!.handler, events[i]!, job, services);
+        if (failed) ok = false;
+        outcomes.push({ key, state: failed ? 'FAILED' : 'DONE' });
+      }
+      result.push(ok);
     }
-    let failure = null;
-    try {
-      const timeoutMs = entry.handler.timeoutMs ?? services.handlerTimeoutMs;
-      await runAttempt(entry.handler, event, 1, { ...services, timeoutMs, stop: NEVER });
-    } catch (error) {
-      failure = describeFailure(error);
-      ok = false;
-      services.log.warn({ jobId: job.id, eventId: event.id, handler: name, error: failure }, 'replayed handler run failed; counted as failed');
-    }
-    await services.replayStore.settleRun(key, failure ? 'FAILED' : 'DONE');
+  } finally {
+    await services.replayStore.settleRuns(outcomes);
+    const unstarted = plan.slice(result.length).flat().filter((key) => claimOf.get(key) === 'CLAIMED');
+    await services.replayStore.releaseRuns(unstarted);
   }
-  return ok;
+  return result;
+}
+
+/** One attempt of a replayed handler run; true when it failed (logged). */
+async function runOnce(handler: HubHandler, event: HubEvent, job: ReplayJob, services: TargetServices): Promise<boolean> {
+  try {
+    await runAttempt(handler, event, 1, { ...services, timeoutMs: handler.timeoutMs ?? services.handlerTimeoutMs, stop: NEVER });
+    return false;
+  } catch (error) {
+    const failure = describeFailure(error);
+    services.log.warn({ jobId: job.id, eventId: event.id, handler: handler.name, error: failure }, 'replayed handler run failed; counted as failed');
+    return true;
+  }
 }

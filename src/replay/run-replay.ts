@@ -4,7 +4,7 @@ import type { EventStore } from '../store/event-store.ts';
 import { replaySystemEvent } from './replay-events.ts';
 import { compileJobFilter } from './replay-input.ts';
 import { ReplayStatus, ReplayTarget, SAMPLE_SIZE, type ReplayJob } from './replay-job.ts';
-import { republishChunk, runHandlersOn, type ReplayHandler, type TargetServices } from './replay-targets.ts';
+import { republishChunk, runHandlersOnChunk, type ReplayHandler, type TargetServices } from './replay-targets.ts';
 import type { TokenBucket } from './token-bucket.ts';
 
 export interface RunReplayOptions extends TargetServices {
@@ -135,17 +135,12 @@ async function count(job: ReplayJob, filter: CompiledFilter, options: RunReplayO
 
 /** Processes a chunk in order; the job state after it, to be saved. */
 async function processChunk(job: ReplayJob, chunk: readonly HubEvent[], options: RunReplayOptions): Promise<ReplayJob> {
-  if (job.target === ReplayTarget.REPUBLISH) {
-    const outcome = await republishChunk(job, chunk, options);
-    const ok = outcome.filter(Boolean).length;
-    return { ...job, processed: job.processed + ok, failed: job.failed + outcome.length - ok, checkpoint: chunk.at(-1)!.position };
-  }
-  let next = job;
-  for (const event of chunk) {
-    const ok = await runHandlersOn(job, event, options.handlers, options);
-    next = { ...next, processed: next.processed + (ok ? 1 : 0), failed: next.failed + (ok ? 0 : 1), checkpoint: event.position };
-    // Stop after the event in hand; what is done is saved with its checkpoint.
-    if (options.signal.aborted) break;
-  }
-  return next;
+  const outcome =
+    job.target === ReplayTarget.REPUBLISH
+      ? await republishChunk(job, chunk, options)
+      : await runHandlersOnChunk(job, chunk, options.handlers, options, options.signal);
+  const ok = outcome.filter(Boolean).length;
+  // A stopped HANDLERS run ends after the event in hand: the checkpoint is the last event it got to.
+  const checkpoint = outcome.length ? chunk[outcome.length - 1]!.position : job.checkpoint;
+  return { ...job, processed: job.processed + ok, failed: job.failed + outcome.length - ok, checkpoint };
 }

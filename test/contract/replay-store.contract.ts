@@ -136,16 +136,44 @@ export function runReplayStoreContract(name: string, make: MakeReplayStore): voi
       const { store, peer } = await make(t);
       const other = await peer();
       const key = { jobId: newEventId(), eventId: newEventId(), handler: 'notify' };
-      const claims = await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? other : store).claimRun(key)));
+      const claims = (await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? other : store).claimRuns([key])))).flat();
       assert.equal(claims.filter((claim) => claim === 'CLAIMED').length, 1, JSON.stringify(claims));
       assert.ok(claims.filter((claim) => claim !== 'CLAIMED').every((claim) => claim === 'STARTED'));
-      await store.settleRun(key, 'DONE');
-      assert.equal(await other.claimRun(key), 'DONE');
+      await store.settleRuns([{ key, state: 'DONE' }]);
+      assert.deepEqual(await other.claimRuns([key]), ['DONE']);
       const failing = { ...key, handler: 'audit' };
-      assert.equal(await store.claimRun(failing), 'CLAIMED');
-      await store.settleRun(failing, 'FAILED');
-      assert.equal(await store.claimRun(failing), 'FAILED');
-      assert.equal(await store.claimRun({ ...key, eventId: newEventId() }), 'CLAIMED', 'runs are per (job, event, handler)');
+      assert.deepEqual(await store.claimRuns([failing]), ['CLAIMED']);
+      await store.settleRuns([{ key: failing, state: 'FAILED' }]);
+      assert.deepEqual(await store.claimRuns([failing]), ['FAILED']);
+      assert.deepEqual(await store.claimRuns([{ ...key, eventId: newEventId() }]), ['CLAIMED'], 'runs are per (job, event, handler)');
+    });
+
+    it('claims and settles a chunk of runs in one call each, answering per key in order', async (t) => {
+      const { store, peer } = await make(t);
+      const other = await peer();
+      const jobId = newEventId();
+      const keys = Array.from({ length: 5 }, () => ({ jobId, eventId: newEventId(), handler: 'notify' }));
+      await other.claimRuns([keys[1]!, keys[3]!]);
+      await other.settleRuns([{ key: keys[1]!, state: 'DONE' }]);
+      assert.deepEqual(await store.claimRuns(keys), ['CLAIMED', 'DONE', 'CLAIMED', 'STARTED', 'CLAIMED']);
+      await store.settleRuns([
+        { key: keys[0]!, state: 'DONE' },
+        { key: keys[2]!, state: 'FAILED' },
+      ]);
+      assert.deepEqual(await other.claimRuns(keys), ['DONE', 'DONE', 'FAILED', 'STARTED', 'STARTED']);
+      assert.deepEqual(await store.claimRuns([]), []);
+    });
+
+    it('gives back claims of runs that never started, and only those', async (t) => {
+      const { store, peer } = await make(t);
+      const other = await peer();
+      const jobId = newEventId();
+      const [ran, unstarted] = [0, 1].map(() => ({ jobId, eventId: newEventId(), handler: 'notify' }));
+      await store.claimRuns([ran!, unstarted!]);
+      await store.settleRuns([{ key: ran!, state: 'DONE' }]);
+      await store.releaseRuns([ran!, unstarted!]);
+      assert.deepEqual(await other.claimRuns([ran!, unstarted!]), ['DONE', 'CLAIMED'], 'the next holder runs what was given back');
+      await store.releaseRuns([]);
     });
   });
 }

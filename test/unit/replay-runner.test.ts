@@ -62,14 +62,47 @@ describe('replay runner', () => {
     await hub.replayStore.begin(job.id);
     await hub.replayStore.save({ ...job, status: 'RUNNING', startedAt: new Date(), until: 5, total: 5, processed: 1, checkpoint: events[0]!.position });
     const run = (i: number) => ({ jobId: job.id, eventId: events[i]!.id, handler: 'rec' });
-    await hub.replayStore.claimRun(run(1));
-    await hub.replayStore.settleRun(run(1), 'DONE');
-    await hub.replayStore.claimRun(run(2));
+    await hub.replayStore.claimRuns([run(1), run(2)]);
+    await hub.replayStore.settleRuns([{ key: run(1), state: 'DONE' }]);
 
     hub.replays.start();
     const done = await hub.final(job.id);
     assert.deepEqual([done.status, done.total, done.processed, done.failed], ['COMPLETED', 5, 4, 1]);
     assert.deepEqual(calls, [events[3]!.id, events[4]!.id]);
+  });
+
+  it('stops a HANDLERS job mid-chunk on shutdown and gives back the runs it did not start: the next runner does them, none twice, none failed', async (t) => {
+    const calls: string[] = [];
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let holding = false;
+    const handler: HubHandler = {
+      ...recorder(calls),
+      async handle(event: HubEvent) {
+        calls.push(event.id);
+        if (event.payload['n'] === 1 && !holding) {
+          holding = true;
+          await held;
+        }
+      },
+    };
+    const first = setup(t, { handlers: [handler] });
+    const events = await first.append(5); // one chunk: the bucket's capacity is 100
+    first.replays.start();
+    const job = await first.replays.create('acme', { target: 'HANDLERS', filter: {} });
+    while (!holding) await sleep(5);
+    const closing = first.replays.close(); // shutdown while event 1 is in hand
+    release();
+    await closing;
+    const stopped = (await first.replayStore.load(job.id))!;
+    assert.deepEqual([stopped.status, stopped.processed, stopped.failed, stopped.checkpoint], ['RUNNING', 2, 0, events[1]!.position]);
+
+    const next = createReplayService({ ...first, handlers: [handler], handlerTimeoutMs: 1000, ratePerSecond: 1000, leaseMs: 1000, pollMs: 50, log, cancelWaitMs: 300 });
+    t.after(() => next.close());
+    next.start();
+    const done = await first.final(job.id);
+    assert.deepEqual([done.status, done.processed, done.failed], ['COMPLETED', 5, 0]);
+    assert.deepEqual(calls, events.map((e) => e.id), 'every event once, in order');
   });
 
   it('resumes a REPUBLISH job after a crash with one new event per original', async (t) => {

@@ -2,7 +2,7 @@ import type { Collection, Db, Document, MongoClient, OptionalUnlessRequiredId, W
 import { isFinal, ReplayStatus, type ReplayJob } from '../../replay/replay-job.ts';
 import type { ReplayFate, ReplayStore, RunKey, RunState } from '../../replay/replay-store.ts';
 import { ensureCollection, ensureIndexes } from './collections.ts';
-import { guard, isDuplicateKey } from './errors.ts';
+import { DUPLICATE_KEY, guard, isDuplicateKey, writeErrorsOf } from './errors.ts';
 
 /** The replay collections, next to the event store's in the same database. */
 export const REPLAY_COLLECTIONS = {
@@ -28,7 +28,14 @@ interface MarkDocument {
   at: Date;
 }
 
-/** One handler run, `_id` = `[jobId, eventId, handler]` as JSON: the insert is the claim. */
+/**
+ * One handler run, in two insert-only documents: the claim (`_id` =
+ * `[jobId, eventId, handler]` as JSON, state STARTED) and, once it ended, its
+ * outcome (`_id` = `[jobId, eventId, handler, "end"]`, DONE or FAILED).
+ * Inserts, because a chunk's worth of them is one cheap `insertMany` on every
+ * server, where FerretDB v1 takes milliseconds per updated document and
+ * stalls on a bulk of a hundred updates.
+ */
 interface RunDocument {
   _id: string;
   jobId: string;
@@ -50,6 +57,7 @@ export interface MongoReplayStoreOptions {
 const fateId = (jobId: string) => `fate:${jobId}`;
 const cancelId = (jobId: string) => `cancel:${jobId}`;
 const runId = ({ jobId, eventId, handler }: RunKey) => JSON.stringify([jobId, eventId, handler]);
+const outcomeId = ({ jobId, eventId, handler }: RunKey) => JSON.stringify([jobId, eventId, handler, 'end']);
 
 /**
  * The ReplayStore on MongoDB 6/7 and FerretDB v1 (DESIGN §7). Indexes, each
@@ -87,6 +95,20 @@ export async function createMongoReplayStore(options: MongoReplayStoreOptions): 
       if (isDuplicateKey(error)) return false;
       throw error;
     }
+  }
+
+  /** Inserts every document that is not there yet (unordered); the indexes of those that were. */
+  async function insertAll(docs: RunDocument[]): Promise<Set<number>> {
+    const present = new Set<number>();
+    if (!docs.length) return present;
+    try {
+      await runs.insertMany(docs, { ordered: false });
+    } catch (error) {
+      const errors = writeErrorsOf(error);
+      if (!errors || errors.some((e) => e.code !== DUPLICATE_KEY)) throw error;
+      for (const e of errors) present.add(e.index);
+    }
+    return present;
   }
 
   async function fateOf(jobId: string): Promise<MarkDocument | null> {
@@ -159,18 +181,34 @@ export async function createMongoReplayStore(options: MongoReplayStoreOptions): 
         return true;
       }),
     cancelRequested: (jobId) => guard(async () => (await marks.findOne({ _id: cancelId(jobId) }, { maxTimeMS })) !== null),
-    claimRun: (key) =>
+    claimRuns: (keys) =>
       guard(async () => {
-        const id = runId(key);
-        const claim: RunDocument = { _id: id, jobId: key.jobId, state: 'STARTED', at: new Date(now()) };
-        if (await insertFirst(runs, claim)) return 'CLAIMED';
-        const run = await runs.findOne({ _id: id }, { maxTimeMS });
-        if (!run) throw new Error(`the claim ${id} vanished`);
-        return run.state;
+        if (!keys.length) return [];
+        const at = new Date(now());
+        const taken = await insertAll(keys.map((key) => ({ _id: runId(key), jobId: key.jobId, state: 'STARTED', at })));
+        // Claimed before (a takeover, or a rival): ended, or STARTED for good. One `_id` read each.
+        return Promise.all(
+          keys.map(async (key, i): Promise<'CLAIMED' | RunState> => {
+            if (!taken.has(i)) return 'CLAIMED';
+            return (await runs.findOne({ _id: outcomeId(key) }, { maxTimeMS }))?.state ?? 'STARTED';
+          }),
+        );
       }),
-    settleRun: (key, state) =>
+    settleRuns: (outcomes) =>
       guard(async () => {
-        await runs.updateOne({ _id: runId(key) }, { $set: { state } });
+        const at = new Date(now());
+        await insertAll(outcomes.map(({ key, state }) => ({ _id: outcomeId(key), jobId: key.jobId, state, at })));
+      }),
+    releaseRuns: (keys) =>
+      guard(async () => {
+        // Only the claimer settles or releases: a claim with no outcome yet is one whose run never started.
+        const ended = await Promise.all(keys.map(async (key) => (await runs.findOne({ _id: outcomeId(key) }, { projection: { _id: 1 }, maxTimeMS })) !== null));
+        const unstarted = keys.filter((_, i) => !ended[i]);
+        if (!unstarted.length) return;
+        await runs.bulkWrite(
+          unstarted.map((key) => ({ deleteOne: { filter: { _id: runId(key) } } })),
+          { ordered: false },
+        );
       }),
     async close() {},
   };
