@@ -35,8 +35,15 @@ export interface MongoEventStoreOptions {
   liveCollectionBytes?: number;
   /** How long an idempotency key is remembered (DESIGN §3: 24 h). */
   idempotencyWindowMs: number;
-  /** Server-side time limit of every read; exceeding it is UNAVAILABLE. Default 10 s. */
+  /** Server-side time limit of every read but a range's cursor; exceeding it is UNAVAILABLE. Default 10 s. */
   maxTimeMS?: number;
+  /**
+   * Server time a `readRange` cursor may use over its whole life (catch-up,
+   * handler lines, replays). Default 10 minutes: such a cursor streams a range
+   * of any size while its reader keeps pulling, and on a server that sorts
+   * in memory before the first batch (FerretDB) that alone can pass `maxTimeMS`.
+   */
+  rangeMaxTimeMS?: number;
   /**
    * How long a reserved position may stay empty before a reader fills it with
    * a gap tombstone (the writer then retries with a fresh position). Shorter
@@ -73,7 +80,7 @@ export async function createMongoEventStore(options: MongoEventStoreOptions): Pr
   const claims = createClaims({ collections, idempotencyWindowMs: options.idempotencyWindowMs, maxTimeMS, now });
   const append = createAppend({ collections, claims, positions, maxTimeMS, log, faults: options.faults ?? {} });
   const queries = createQueries({ collections, positions, maxTimeMS });
-  const readRange = createRangeReader({ collections, positions, maxTimeMS });
+  const readRange = createRangeReader({ collections, positions, cursorMaxTimeMS: options.rangeMaxTimeMS ?? 600_000 });
 
   const sweepEvery = options.claimSweepIntervalMs ?? 10 * 60_000;
   const sweeper =

@@ -13,7 +13,8 @@ import { scoped } from './queries.ts';
 export interface RangeReaderOptions {
   collections: StoreCollections;
   positions: Positions;
-  maxTimeMS: number;
+  /** Of the range's cursor, over its whole life (MongoEventStoreOptions.rangeMaxTimeMS). */
+  cursorMaxTimeMS: number;
 }
 
 /** The server dropped the cursor (idle too long, or killed): the range goes on with a new one. */
@@ -28,7 +29,7 @@ const CURSOR_LOST = new Set([43 /* CursorNotFound */, 175 /* QueryPlanKilled */,
  * enough for the server to drop the cursor gets a new one from the last
  * page it was given.
  */
-export function createRangeReader({ collections, positions, maxTimeMS }: RangeReaderOptions) {
+export function createRangeReader({ collections, positions, cursorMaxTimeMS }: RangeReaderOptions) {
   const { archive } = collections;
 
   async function* pages(tenantId: string, filter: CompiledFilter, after: number, head: number, batch: number): AsyncGenerator<HubEvent[]> {
@@ -36,7 +37,7 @@ export function createRangeReader({ collections, positions, maxTimeMS }: RangeRe
     for (let reopened = 0; from < head; reopened++) {
       const start = from;
       const query = scoped(tenantId, filter, { position: { $gt: from, $lte: head } });
-      const cursor = archive.find<StoredEvent>(query, { sort: { position: 1 }, batchSize: batch, maxTimeMS });
+      const cursor = archive.find<StoredEvent>(query, { sort: { position: 1 }, batchSize: batch, maxTimeMS: cursorMaxTimeMS });
       try {
         let page: HubEvent[] = [];
         for await (const doc of cursor) {
