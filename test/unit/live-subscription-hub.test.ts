@@ -6,7 +6,7 @@ import { createInProcessEventBus } from '../../src/bus/in-process-event-bus.ts';
 import { ErrorCode, isHubError } from '../../src/errors.ts';
 import type { HubEvent, PendingEvent } from '../../src/events/event.ts';
 import { compileFilter, type EventFilter } from '../../src/filter/index.ts';
-import { createSubscriptionHub, type SubscriptionHub } from '../../src/live/index.ts';
+import { createSubscriptionHub, type DirectDelivery, type SubscriptionHub } from '../../src/live/index.ts';
 import type { EventStore } from '../../src/store/event-store.ts';
 import { createMemoryEventStore } from '../../src/store/memory-event-store.ts';
 import { pendingEvent } from '../support/fixtures.ts';
@@ -57,7 +57,7 @@ async function setup(options: SetupOptions = {}) {
     if (outcome?.status !== 'ACCEPTED') throw new Error('not accepted');
     return outcome.event;
   };
-  const subscribe = (filter: EventFilter | null, extra: { tenantId?: string; after?: number; signal?: AbortSignal; deliver?: (event: HubEvent) => boolean } = {}) =>
+  const subscribe = (filter: EventFilter | null, extra: { tenantId?: string; after?: number; signal?: AbortSignal; deliver?: DirectDelivery } = {}) =>
     hub.subscribe({ tenantId: extra.tenantId ?? 'acme', filter: compileFilter(filter), ...extra });
   return { hub, bus, publish, storeOnly, subscribe, reconnected };
 }
@@ -435,7 +435,7 @@ describe('subscription hub: delivery by the consumer itself (deliver)', () => {
   it('offers a live event to deliver while the consumer waits; the iterator yields only what it declines', async () => {
     const { publish, subscribe } = await setup();
     const delivered: number[] = [];
-    const seen = collect(subscribe(null, { deliver: (event) => event.position % 2 === 1 && delivered.push(event.position) > 0 }));
+    const seen = collect(subscribe(null, { deliver: { offer: (event) => event.position % 2 === 1 && delivered.push(event.position) > 0 } }));
     for (let i = 1; i <= 4; i++) {
       await publish();
       await until(() => delivered.length + seen.events.length === i, `event ${i}`);
@@ -449,7 +449,7 @@ describe('subscription hub: delivery by the consumer itself (deliver)', () => {
     await publish();
     await publish();
     const offered: number[] = [];
-    const stream = subscribe(null, { after: 0, deliver: (event) => offered.push(event.position) > 0 });
+    const stream = subscribe(null, { after: 0, deliver: { offer: (event) => offered.push(event.position) > 0 } });
     await publish(); // while catching up: pending
     assert.deepEqual([(await stream.next()).value?.position, (await stream.next()).value?.position, (await stream.next()).value?.position], [1, 2, 3]);
     await publish(); // nobody waits in next(): queued
@@ -470,7 +470,7 @@ describe('subscription hub: delivery by the consumer itself (deliver)', () => {
   it('counts delivered events in the SLOW_CONSUMER resume position', async () => {
     const { publish, subscribe } = await setup({ bufferSize: 2 });
     let keepingUp = true;
-    const stream = subscribe(null, { deliver: () => keepingUp });
+    const stream = subscribe(null, { deliver: { offer: () => keepingUp } });
     const first = stream.next();
     await publish();
     await publish();
