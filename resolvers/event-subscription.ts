@@ -26,7 +26,7 @@ export function eventStream(
   const { tenantId } = requireScope(ctx.principal, Scope.SUBSCRIBE);
   const filter = compileFilter(args.filter);
   const after = args.after == null ? undefined : decodePosition(args.after);
-  const events = ctx.services.live.subscribe({ tenantId, filter, ...(after !== undefined && { after }) });
+  const events = ctx.services.live.subscribe({ tenantId, filter, ...(after !== undefined && { after }), deliver: ctx.deliverLive });
   let ended = false;
   const done = (): IteratorResult<StreamItem> => ({ done: true, value: undefined });
   return {

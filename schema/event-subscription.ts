@@ -1,4 +1,5 @@
 import { eventStream, resolveStreamItem } from '../resolvers/event-subscription.ts';
+import { SHARED_RESULT, type SharedResult } from '../src/server/shared-selection.ts';
 import { builder } from './builder.ts';
 import { EventRef } from './event.ts';
 import { EventFilterInput } from './event-filter.ts';
@@ -12,5 +13,7 @@ builder.subscriptionField('events', (t) =>
     args: { filter: t.arg({ type: EventFilterInput }), after: t.arg.string() },
     subscribe: (_root, args, ctx) => eventStream(args, ctx),
     resolve: resolveStreamItem,
+    // The event is the result; filter and after only choose which events arrive.
+    extensions: { [SHARED_RESULT]: 'fromParent' satisfies SharedResult },
   }),
 );

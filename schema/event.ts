@@ -1,9 +1,19 @@
 import type { EventMetadata, HubEvent } from '../src/events/event.ts';
 import { encodePosition } from '../src/events/position.ts';
+import { SHARED_RESULT, type SharedResult } from '../src/server/shared-selection.ts';
 import { builder } from './builder.ts';
 import { ContextTypeEnum, SourceTypeEnum } from './enums.ts';
 
+/**
+ * Every field of the types below resolves from the event alone, so one
+ * execution serves every subscriber of a subscription (shared-selection.ts).
+ * A field that reads the context (masking per user, a scope check) must not
+ * live on these types unless it is marked otherwise itself.
+ */
+const fromEvent = { [SHARED_RESULT]: 'fromParentAndArguments' satisfies SharedResult };
+
 const EventSourceRef = builder.objectRef<HubEvent['source']>('EventSource').implement({
+  extensions: fromEvent,
   fields: (t) => ({
     type: t.expose('type', { type: SourceTypeEnum }),
     id: t.exposeString('id'),
@@ -11,10 +21,12 @@ const EventSourceRef = builder.objectRef<HubEvent['source']>('EventSource').impl
 });
 
 const ActorRef = builder.objectRef<NonNullable<EventMetadata['actor']>>('Actor').implement({
+  extensions: fromEvent,
   fields: (t) => ({ id: t.exposeString('id'), type: t.exposeString('type') }),
 });
 
 const EventContextRef = builder.objectRef<NonNullable<EventMetadata['context']>>('EventContext').implement({
+  extensions: fromEvent,
   fields: (t) => ({
     type: t.expose('type', { type: ContextTypeEnum }),
     id: t.string({ nullable: true, resolve: (context) => context.id ?? null }),
@@ -22,12 +34,14 @@ const EventContextRef = builder.objectRef<NonNullable<EventMetadata['context']>>
 });
 
 const ReplayMarkerRef = builder.objectRef<NonNullable<EventMetadata['replay']>>('ReplayMarker').implement({
+  extensions: fromEvent,
   fields: (t) => ({ jobId: t.exposeID('jobId'), originalEventId: t.exposeID('originalEventId') }),
 });
 
 const optionalString = (pick: (m: EventMetadata) => string | undefined) => (m: EventMetadata) => pick(m) ?? null;
 
 const EventMetadataRef = builder.objectRef<EventMetadata>('EventMetadata').implement({
+  extensions: fromEvent,
   fields: (t) => ({
     correlationId: t.string({ nullable: true, resolve: optionalString((m) => m.correlationId) }),
     causationId: t.string({ nullable: true, resolve: optionalString((m) => m.causationId) }),
@@ -41,6 +55,7 @@ const EventMetadataRef = builder.objectRef<EventMetadata>('EventMetadata').imple
 
 export const EventRef = builder.objectRef<HubEvent>('Event').implement({
   description: 'A stored event (DESIGN §3).',
+  extensions: fromEvent,
   fields: (t) => ({
     id: t.exposeID('id'),
     type: t.exposeString('type'),

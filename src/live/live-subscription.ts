@@ -11,6 +11,21 @@ export interface SubscribeRequest {
   after?: number;
   /** Aborting ends the stream (the iterator finishes, it does not throw). */
   signal?: AbortSignal;
+  /** Takes live events past the iterator while the consumer keeps up. */
+  deliver?: DirectDelivery | undefined;
+}
+
+/**
+ * Offered a live event instead of the iterator, but only while the consumer
+ * waits in `next()` with nothing queued: it has taken every earlier event, so
+ * delivering this one itself keeps the order. `offer` returns true when it
+ * did (the iterator then never yields that event); false leaves the event to
+ * the iterator. Synchronous, and must not throw. It is never offered catch-up
+ * events, nor anything while events are queued, so a consumer that falls
+ * behind is served and ended (SLOW_CONSUMER) exactly as without it.
+ */
+export interface DirectDelivery {
+  offer(event: HubEvent): boolean;
 }
 
 export interface LiveSubscriptionOptions {
@@ -168,6 +183,10 @@ export function createLiveSubscription(options: LiveSubscriptionOptions): LiveSu
     if (event.position <= lastQueued) return;
     lastQueued = event.position;
     if (waiter) {
+      if (request.deliver?.offer(event)) {
+        lastDelivered = event.position;
+        return;
+      }
       const waiting = waiter;
       waiter = null;
       waiting.resolve(deliver(event));

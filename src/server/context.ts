@@ -1,6 +1,7 @@
 import type { HandlerRuntime } from '../handlers/handler-runtime.ts';
 import type { HandlerStore } from '../handlers/handler-store.ts';
 import type { Ingest } from '../ingest/ingest.ts';
+import type { DirectDelivery } from '../live/live-subscription.ts';
 import type { SubscriptionHub } from '../live/subscription-hub.ts';
 import type { Logger } from '../logger.ts';
 import type { ReplayService } from '../replay/replay-service.ts';
@@ -25,4 +26,11 @@ export interface HubContext {
   principal: Principal | null;
   requestId: string;
   log: Logger;
+  /**
+   * Set by the websocket server on a subscription whose results every
+   * subscriber of its operation shares: writes an event's `next` frame to the
+   * socket itself while the socket keeps up. The events subscription hands it
+   * to the live hub as `deliver`.
+   */
+  deliverLive?: DirectDelivery | undefined;
 }

@@ -1,11 +1,14 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { GraphQLError, type DocumentNode, type ExecutionArgs } from 'graphql';
-import { CloseCode } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { CloseCode, type Context } from 'graphql-ws';
+import { useServer, type Extra } from 'graphql-ws/use/ws';
+import WebSocket, { WebSocketServer } from 'ws';
+import type { HubEvent } from '../events/event.ts';
+import type { DirectDelivery } from '../live/live-subscription.ts';
 import type { Logger } from '../logger.ts';
 import type { Authenticator } from './auth.ts';
+import { createNextFrames, type NextFrames, type SharedOperation } from './shared-next.ts';
 import type { HubYoga } from './yoga.ts';
 
 export interface WebSocketOptions {
@@ -23,13 +26,29 @@ interface EnvelopedRoot {
 }
 
 /**
+ * Bytes a socket may hold unsent before shared frames stop being written to
+ * it directly: from there on its events queue in its live subscription and
+ * graphql-ws writes them one at a time as the socket drains, and a consumer
+ * that stays behind ends with SLOW_CONSUMER as before.
+ */
+const DIRECT_HIGH_WATER_BYTES = 64 * 1024;
+
+/**
  * graphql-ws on the same port and path as HTTP. The socket is authenticated
  * once, at `connection_init`: without a valid key it is closed (4403) before
  * any subscription starts. Operations then run through Yoga's envelop, so
  * they get the same limits, masking and context as HTTP requests.
+ *
+ * Fan-out: for an `events` subscription whose selection every subscriber of
+ * the operation shares (shared-selection.ts), a live event's `next` frame is
+ * executed and serialized once per event and operation (shared-next.ts) and
+ * written straight to each socket that keeps up, instead of one execution,
+ * promise chain and JSON.stringify per subscriber. Everything else, and any
+ * event that cannot take that path, goes through graphql-ws as before.
  */
 export function attachWebSocket({ server, yoga, auth, allowedOrigins, log }: WebSocketOptions) {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1_048_576 });
+  const frames = createNextFrames();
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const { pathname } = new URL(request.url ?? '/', 'http://hub');
@@ -48,9 +67,11 @@ export function attachWebSocket({ server, yoga, auth, allowedOrigins, log }: Web
       onConnect: (ctx) => auth.authenticate(stringParam(ctx.connectionParams?.['authorization'])) !== null,
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
-      onSubscribe: async (ctx, _id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         const connectionParams = ctx.connectionParams ?? {};
-        const enveloped = yoga.getEnveloped({ ...ctx, req: ctx.extra.request, socket: ctx.extra.socket, params: payload, connectionParams });
+        // deliverLive is set below, once the context exists; declared here so that every context has one shape.
+        const initial = { ...ctx, req: ctx.extra.request, socket: ctx.extra.socket, params: payload, connectionParams, deliverLive: undefined };
+        const enveloped = yoga.getEnveloped(initial);
         let document: DocumentNode;
         try {
           document = enveloped.parse(payload.query);
@@ -60,7 +81,7 @@ export function attachWebSocket({ server, yoga, auth, allowedOrigins, log }: Web
         }
         const errors = enveloped.validate(enveloped.schema, document);
         if (errors.length > 0) return errors;
-        return {
+        const args = {
           schema: enveloped.schema,
           document,
           operationName: payload.operationName ?? null,
@@ -68,6 +89,10 @@ export function attachWebSocket({ server, yoga, auth, allowedOrigins, log }: Web
           contextValue: await enveloped.contextFactory(),
           rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
         };
+        const tenantId = args.contextValue.principal?.tenantId;
+        const shared = tenantId === undefined ? null : frames.operation(args, tenantId, id);
+        if (shared) args.contextValue.deliverLive = new SocketDelivery(frames, ctx, shared);
+        return args;
       },
     },
     wss,
@@ -85,6 +110,31 @@ export function attachWebSocket({ server, yoga, auth, allowedOrigins, log }: Web
       return wss.clients.size;
     },
   };
+}
+
+/**
+ * Writes `operation`'s shared frame for an event to its socket, if graphql-ws
+ * still runs that subscription and the socket keeps up. Only offered events
+ * while the subscription's consumer (graphql-ws) waits with everything
+ * earlier written. A class rather than a closure: one small object per
+ * subscription (S3 counts bytes per connection).
+ */
+class SocketDelivery implements DirectDelivery {
+  constructor(
+    private readonly frames: NextFrames,
+    private readonly ctx: Context<Record<string, unknown> | undefined, Extra>,
+    private readonly operation: SharedOperation,
+  ) {}
+
+  offer(event: HubEvent): boolean {
+    const socket = this.ctx.extra.socket;
+    if (!(this.operation.id in this.ctx.subscriptions)) return false; // the client completed it; graphql-ws is ending the stream
+    if (socket.readyState !== WebSocket.OPEN || socket.bufferedAmount > DIRECT_HIGH_WATER_BYTES) return false;
+    const frame = this.frames.frame(event, this.operation);
+    if (!frame) return false;
+    socket.send(frame, { binary: false });
+    return true;
+  }
 }
 
 const stringParam = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);

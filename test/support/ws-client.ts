@@ -82,3 +82,48 @@ export function connected(client: Client, timeoutMs = 5000): Promise<void> {
     });
   });
 }
+
+/** graphql-transport-ws spoken by hand: every text message exactly as the server wrote it. */
+export interface RawGraphqlWs {
+  /** Every message received, in order, as text. */
+  messages: string[];
+  /** The `next` messages of subscription `id`, as text. */
+  nexts(id: string): string[];
+  subscribe(id: string, query: string, variables?: Record<string, unknown>): void;
+  send(message: Record<string, unknown>): void;
+  /** Resolves once subscription `id` has `count` `next` messages (rejects after `timeoutMs`). */
+  waitForNexts(id: string, count: number, timeoutMs?: number): Promise<string[]>;
+  /** The TCP socket under it, to stop and start reading. */
+  tcp: import('node:net').Socket;
+  close(): void;
+}
+
+/** Opens a socket, sends `connection_init` with `apiKey` and resolves once acknowledged. */
+export async function rawGraphqlWs(url: string, apiKey: string): Promise<RawGraphqlWs> {
+  const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
+  const messages: string[] = [];
+  socket.on('message', (data) => messages.push(String(data)));
+  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+  socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${apiKey}` } }));
+  const until = async (condition: () => boolean, what: string, timeoutMs = 5000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!condition()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(messages)}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  };
+  await until(() => messages.some((m) => JSON.parse(m).type === 'connection_ack'), 'connection_ack');
+  const nexts = (id: string) => messages.filter((m) => JSON.parse(m).id === id && JSON.parse(m).type === 'next');
+  return {
+    messages,
+    nexts,
+    subscribe: (id, query, variables = {}) => socket.send(JSON.stringify({ id, type: 'subscribe', payload: { query, variables } })),
+    send: (message) => socket.send(JSON.stringify(message)),
+    async waitForNexts(id, count, timeoutMs) {
+      await until(() => nexts(id).length >= count, `${count} next messages for ${id}`, timeoutMs);
+      return nexts(id);
+    },
+    tcp: (socket as unknown as { _socket: import('node:net').Socket })._socket,
+    close: () => socket.terminate(),
+  };
+}

@@ -94,3 +94,21 @@ describe('the compiled document', () => {
     assert.equal(JSON.stringify(compiled), before);
   });
 });
+
+describe('matchers', () => {
+  it('are shared by equal filters and not by different ones', () => {
+    assert.equal(createMatcher(compileFilter(complex)), createMatcher(compileFilter({ ...complex })));
+    assert.notEqual(createMatcher(compileFilter(complex)), createMatcher(compileFilter({ ...complex, subject: 'contact/2' })));
+  });
+
+  it('do not take a date for the text it prints as, nor for data shaped like a tagged value', () => {
+    const at = new Date('2026-01-01T00:00:00Z');
+    const byDate = createMatcher({ query: { 'payload.at': { $eq: at } }, typePatterns: null });
+    const byText = createMatcher({ query: { 'payload.at': { $eq: at.toISOString() } }, typePatterns: null });
+    const byData = createMatcher({ query: { 'payload.at': { $eq: { D: at.getTime() } } }, typePatterns: null });
+    assert.notEqual(byDate, byText);
+    assert.notEqual(byDate, byData);
+    const event = storedEvent({ payload: { at: at.toISOString() } });
+    assert.deepEqual([byDate(event), byText(event), byData(event)], [false, true, false]);
+  });
+});

@@ -6,7 +6,7 @@ import { createInProcessEventBus } from '../../src/bus/in-process-event-bus.ts';
 import { ErrorCode, isHubError } from '../../src/errors.ts';
 import type { HubEvent, PendingEvent } from '../../src/events/event.ts';
 import { compileFilter, type EventFilter } from '../../src/filter/index.ts';
-import { createSubscriptionHub, type SubscriptionHub } from '../../src/live/index.ts';
+import { createSubscriptionHub, type DirectDelivery, type SubscriptionHub } from '../../src/live/index.ts';
 import type { EventStore } from '../../src/store/event-store.ts';
 import { createMemoryEventStore } from '../../src/store/memory-event-store.ts';
 import { pendingEvent } from '../support/fixtures.ts';
@@ -57,7 +57,7 @@ async function setup(options: SetupOptions = {}) {
     if (outcome?.status !== 'ACCEPTED') throw new Error('not accepted');
     return outcome.event;
   };
-  const subscribe = (filter: EventFilter | null, extra: { tenantId?: string; after?: number; signal?: AbortSignal } = {}) =>
+  const subscribe = (filter: EventFilter | null, extra: { tenantId?: string; after?: number; signal?: AbortSignal; deliver?: DirectDelivery } = {}) =>
     hub.subscribe({ tenantId: extra.tenantId ?? 'acme', filter: compileFilter(filter), ...extra });
   return { hub, bus, publish, storeOnly, subscribe, reconnected };
 }
@@ -426,6 +426,61 @@ describe('subscription hub: slow consumers and ending', () => {
     assert.ok(streams.every((s) => s.error === undefined));
     await assert.rejects(subscribe(null).next(), (error) => {
       assertHubError(error, ErrorCode.UNAVAILABLE);
+      return true;
+    });
+  });
+});
+
+describe('subscription hub: delivery by the consumer itself (deliver)', () => {
+  it('offers a live event to deliver while the consumer waits; the iterator yields only what it declines', async () => {
+    const { publish, subscribe } = await setup();
+    const delivered: number[] = [];
+    const seen = collect(subscribe(null, { deliver: { offer: (event) => event.position % 2 === 1 && delivered.push(event.position) > 0 } }));
+    for (let i = 1; i <= 4; i++) {
+      await publish();
+      await until(() => delivered.length + seen.events.length === i, `event ${i}`);
+    }
+    assert.deepEqual(delivered, [1, 3]);
+    assert.deepEqual(seen.positions(), [2, 4]);
+  });
+
+  it('never offers a catch-up event, nor one that arrives while others are queued, so the order holds', async () => {
+    const { publish, subscribe } = await setup();
+    await publish();
+    await publish();
+    const offered: number[] = [];
+    const stream = subscribe(null, { after: 0, deliver: { offer: (event) => offered.push(event.position) > 0 } });
+    await publish(); // while catching up: pending
+    assert.deepEqual([(await stream.next()).value?.position, (await stream.next()).value?.position, (await stream.next()).value?.position], [1, 2, 3]);
+    await publish(); // nobody waits in next(): queued
+    await publish();
+    assert.deepEqual([(await stream.next()).value?.position, (await stream.next()).value?.position], [4, 5]);
+    assert.deepEqual(offered, []);
+    let answered = false;
+    const waiting = stream.next().then((result) => ((answered = true), result));
+    await publish();
+    await publish();
+    await until(() => offered.length === 2, 'two offers');
+    assert.deepEqual(offered, [6, 7]);
+    assert.equal(answered, false, 'a delivered event is not yielded too');
+    await stream.return?.();
+    assert.deepEqual(await waiting, { done: true, value: undefined });
+  });
+
+  it('counts delivered events in the SLOW_CONSUMER resume position', async () => {
+    const { publish, subscribe } = await setup({ bufferSize: 2 });
+    let keepingUp = true;
+    const stream = subscribe(null, { deliver: { offer: () => keepingUp } });
+    const first = stream.next();
+    await publish();
+    await publish();
+    keepingUp = false; // the socket stops keeping up: the iterator takes over
+    await publish();
+    assert.equal((await first).value?.position, 3);
+    for (let i = 0; i < 3; i++) await publish(); // nobody reads: 4 and 5 queue, 6 overflows
+    await assert.rejects(stream.next(), (error) => {
+      assertHubError(error, 'SLOW_CONSUMER');
+      assert.match(error.message, /after: "3"/);
       return true;
     });
   });

@@ -1,0 +1,94 @@
+import { execute, type DocumentNode, type GraphQLSchema } from 'graphql';
+import type { HubEvent } from '../events/event.ts';
+import { sharedSelection } from './shared-selection.ts';
+
+/** One subscription (a graphql-ws `subscribe`) whose `next` frames may be shared with others. */
+export interface SharedOperation {
+  /** Whom it shares results with: same tenant, document, operation name and values of the variables the result depends on. */
+  readonly key: string;
+  readonly tenantId: string;
+  /** The graphql-ws subscription id its frames carry. */
+  readonly id: string;
+  readonly args: SharedOperationArgs;
+}
+
+/** The subscriber's own execution arguments (graphql-ws's, so no copy); the event becomes the root value. */
+export interface SharedOperationArgs {
+  schema: GraphQLSchema;
+  document: DocumentNode;
+  operationName: string | null;
+  variableValues: Record<string, unknown> | null;
+  contextValue: unknown;
+}
+
+export interface NextFrames {
+  /** The operation's sharing identity, or null when its results may differ per subscriber (shared-selection.ts). */
+  operation(args: SharedOperationArgs, tenantId: string, id: string): SharedOperation | null;
+  /**
+   * The whole graphql-ws `next` message of `operation` for `event`, executed
+   * and serialized once per event and key, as graphql-ws would write it.
+   * Null when the event must take the normal path: it is another tenant's,
+   * its result has errors (masking logs each one with its own correlation id)
+   * or the execution did not finish synchronously.
+   */
+  frame(event: HubEvent, operation: SharedOperation): Buffer | null;
+}
+
+/**
+ * The memo holds one event: the live hub dispatches an event to all its
+ * subscriptions synchronously, one after the other, so the first subscriber
+ * of each key executes and serializes and the others find the bytes. Keeping
+ * only the event being dispatched bounds the memory (the embedded store keeps
+ * the same event objects for long), and a miss only costs an execution.
+ */
+export function createNextFrames(): NextFrames {
+  const documents = new WeakMap<DocumentNode, number>();
+  let documentCount = 0;
+  let current: HubEvent | null = null;
+  /** Per key: the serialized result (null: not shareable for this event) and the frames built from it, by id. */
+  let built = new Map<string, { json: string | null; frames: Map<string, Buffer> }>();
+
+  function execution(event: HubEvent, { key, args }: SharedOperation) {
+    let entry = built.get(key);
+    if (entry) return entry;
+    entry = { json: null, frames: new Map() };
+    try {
+      const result = execute({ ...args, rootValue: event });
+      if (isPromiseLike(result)) result.then(undefined, () => {}); // not shareable; the normal path executes again
+      else if (!result.errors) entry.json = JSON.stringify(result);
+    } catch {
+      // the normal path runs it and reports what is wrong
+    }
+    built.set(key, entry);
+    return entry;
+  }
+
+  return {
+    operation(args, tenantId, id) {
+      const selection = sharedSelection(args.schema, args.document, args.operationName);
+      if (!selection) return null;
+      let documentId = documents.get(args.document);
+      if (documentId === undefined) documents.set(args.document, (documentId = ++documentCount));
+      const variables = args.variableValues ?? {};
+      const used = selection.variables.map((name) => (Object.hasOwn(variables, name) ? [variables[name]] : []));
+      const key = JSON.stringify([tenantId, documentId, args.operationName, used]);
+      return { key, tenantId, id, args };
+    },
+
+    frame(event, operation) {
+      if (event.tenantId !== operation.tenantId) return null;
+      if (event !== current) {
+        current = event;
+        built = new Map();
+      }
+      const { json, frames } = execution(event, operation);
+      if (json === null) return null;
+      let frame = frames.get(operation.id);
+      if (!frame) frames.set(operation.id, (frame = Buffer.from(`{"id":${JSON.stringify(operation.id)},"type":"next","payload":${json}}`)));
+      return frame;
+    },
+  };
+}
+
+const isPromiseLike = (value: unknown): value is PromiseLike<unknown> =>
+  typeof (value as PromiseLike<unknown> | null)?.then === 'function';
