@@ -64,6 +64,8 @@ interface RunningLine {
   position: number;
   /** False once a renewal found the lease taken: the line stops and writes nothing more. */
   holds: boolean;
+  /** The renewal in flight, shared by the timer and a line waiting to start an event. */
+  renewing: Promise<void> | null;
   controller: AbortController;
   /** Another pass once the current one ends (the caller found work past `position` or redriven letters). */
   wake(): void;
@@ -163,6 +165,7 @@ export function createHandlerRuntime(options: HandlerRuntimeOptions): HandlerRun
       lease,
       position: 0,
       holds: true,
+      renewing: null,
       controller,
       wake() {
         pending = true;
@@ -187,6 +190,7 @@ export function createHandlerRuntime(options: HandlerRuntimeOptions): HandlerRun
             batch: options.batch ?? 100,
             stop: controller.signal,
             holds: () => line.holds,
+            mayStart: () => leaseLasts(key, line),
             ...(options.observer && { observer: options.observer }),
             now,
             log,
@@ -211,22 +215,43 @@ export function createHandlerRuntime(options: HandlerRuntimeOptions): HandlerRun
     })();
   }
 
-  async function renewLeases(): Promise<void> {
-    for (const [key, line] of lines) {
-      if (!line.holds) continue;
+  /** Renews one line's lease; a caller arriving while a renewal is in flight shares it. */
+  function renew(key: string, line: RunningLine): Promise<void> {
+    line.renewing ??= (async () => {
       try {
         const renewed = await leases.renew(line.lease, options.leaseMs);
         if (renewed) {
           line.lease = renewed;
-          continue;
+          return;
         }
         line.holds = false;
         log.warn({ line: key }, 'handler lease lost to another process; stopping the line here');
         line.controller.abort(new Error('lease lost'));
       } catch (error) {
         log.warn({ err: error, line: key }, 'renewing a handler lease failed; trying again');
+      } finally {
+        line.renewing = null;
       }
-    }
+    })();
+    return line.renewing;
+  }
+
+  /** All at once: one slow renewal must not hold the others back until their leases run out. */
+  async function renewLeases(): Promise<void> {
+    await Promise.all([...lines].filter(([, line]) => line.holds).map(([key, line]) => renew(key, line)));
+  }
+
+  /**
+   * Whether the line may start an event: its lease is held and lasts at
+   * least a third of its time more. When the renewals have fallen behind
+   * (a busy process, a slow store), it renews first: a lease that ran out
+   * may have been taken by another process, which handles the same events.
+   */
+  async function leaseLasts(key: string, line: RunningLine): Promise<boolean> {
+    const lasts = () => line.holds && line.lease.expiresAt - now() > options.leaseMs / 3;
+    if (lasts()) return true;
+    await renew(key, line);
+    return lasts();
   }
 
   function onBusEvent(event: HubEvent): void {

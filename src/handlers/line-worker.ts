@@ -34,6 +34,12 @@ export interface LineWorkerOptions extends AttemptServices {
   stop: AbortSignal;
   /** False once the line's lease is known to be lost: then nothing more is written for the line. */
   holds: () => boolean;
+  /**
+   * Asked before every attempt: false when the lease may not outlast it (lost,
+   * or a renewal failed). The worker then stops before the attempt, as on `stop`,
+   * and the caller runs it again later.
+   */
+  mayStart: () => Promise<boolean>;
   /** Told about every attempt and dead letter (metrics). */
   observer?: HandlerObserver;
   now: () => number;
@@ -59,6 +65,9 @@ export async function drainLine(options: LineWorkerOptions): Promise<number> {
     failed: 0,
   };
 
+  // Set when `mayStart` refused an attempt: the pass ends as when `stop` aborts.
+  let halted = false;
+  const ended = () => stop.aborted || halted;
   const save = async (next: LineState) => {
     if (!options.holds()) return; // someone else works the line now: leave it to them
     await handlerStore.saveLine(next);
@@ -66,20 +75,20 @@ export async function drainLine(options: LineWorkerOptions): Promise<number> {
   };
 
   for (const letter of await handlerStore.redriven(handler.name, tenantId, options.batch)) {
-    if (stop.aborted) return state.position;
+    if (ended()) return state.position;
     await redrive(letter);
   }
 
-  if (stop.aborted) return state.position;
+  if (ended()) return state.position;
   // One cursor over everything there is now; what is appended meanwhile wakes the line again.
   const range = await store.readRange(tenantId, { after: state.position, filter: options.filter, batch: options.batch });
   for await (const events of range.pages) {
     for (const event of events) {
-      if (stop.aborted) return state.position; // leaving the loop closes the cursor
+      if (ended()) return state.position; // leaving the loop closes the cursor
       await handleInLine(event);
     }
   }
-  if (stop.aborted) return state.position; // the last event may be unfinished
+  if (ended()) return state.position; // the last event may be unfinished
   // Every matching event up to the head is handled: the rest of the way there matches nothing.
   if (range.head > state.position) await save({ ...state, position: range.head });
   return state.position;
@@ -91,6 +100,7 @@ export async function drainLine(options: LineWorkerOptions): Promise<number> {
       if (stop.aborted) return;
       const attempt = state.attempts + 1;
       const failure = await tryOnce(event, attempt);
+      if (failure === undefined) return; // not tried: the lease may not outlast it
       const base = { handler: state.handler, tenantId, processed: state.processed, failed: state.failed, position: state.position };
       if (failure === null) {
         await save({ ...base, position: event.position, attempts: 0, processed: state.processed + 1 });
@@ -112,6 +122,7 @@ export async function drainLine(options: LineWorkerOptions): Promise<number> {
   async function redrive(letter: DeadLetter): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       const failure = await tryOnce(letter.event, attempt);
+      if (failure === undefined) return; // not tried: the lease may not outlast it
       if (failure === null) {
         if (!options.holds()) return;
         await handlerStore.resolve(tenantId, letter.id);
@@ -129,7 +140,12 @@ export async function drainLine(options: LineWorkerOptions): Promise<number> {
     }
   }
 
+  /** Null on success, the failure otherwise, undefined when not tried (the pass halts). */
   async function tryOnce(event: HubEvent, attempt: number) {
+    if (!(await options.mayStart())) {
+      halted = true;
+      return undefined;
+    }
     const started = performance.now();
     options.observer?.attemptStarted(handler.name);
     const finished = (ok: boolean) => options.observer?.attemptFinished(handler.name, ok, (performance.now() - started) / 1000);
