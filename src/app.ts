@@ -40,7 +40,14 @@ export interface HubApp {
   /** Base URL, e.g. http://127.0.0.1:4000 (GraphQL at /graphql). */
   url: string;
   services: HubServices;
-  /** Stops serving: sockets get 1001 so clients resume with `after`. Does not close the store or bus. */
+  /**
+   * The graceful shutdown (docs/OPERATIONS.md): stops taking requests and
+   * sockets, closes websockets with 1001 and ends SSE streams so clients
+   * resume with `after`, lets requests under way finish, stops handlers and
+   * replays after the event in hand (checkpoints saved, leases released) and
+   * waits for every publish under way. Does not close the store or bus; a
+   * second call returns the first one's promise.
+   */
   close(): Promise<void>;
 }
 
@@ -98,11 +105,13 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
   replays.start();
   const services: HubServices = { ingest, store, live, handlers: runtime, handlerStore, replays, limits: { maxPageSize: config.HUB_MAX_PAGE_SIZE } };
 
+  let closing: Promise<void> | null = null;
   const yoga = createHubYoga({ schema, services, auth, config, log, onOperation: metrics.graphqlRequest });
   const server = createHttpServer({
     yoga,
     maxBodyBytes: config.HUB_MAX_BODY_BYTES,
     readiness: () => readiness(store, bus),
+    draining: () => closing !== null,
     metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
     log: log.child({ component: 'http' }),
   });
@@ -121,16 +130,27 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
   const { port } = server.address() as AddressInfo;
   const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
 
+  /** In this order; each step is logged, so a shutdown cut short by HUB_SHUTDOWN_MS shows where it stood. */
+  async function shutDown(): Promise<void> {
+    const step = (name: string) => log.info({ step: name }, 'shutdown step');
+    step('intake: no new connections, requests or sockets');
+    const requestsDone = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    step('live: websockets closed with 1001, SSE streams ended');
+    await sockets.close(GOING_AWAY, 'server shutting down; resume with after');
+    await live.close();
+    step('requests under way, handlers and replays: finishing the work in hand');
+    await Promise.all([requestsDone, runtime.close(), replays.close()]);
+    step('publishes under way');
+    await ingest.drain();
+  }
+
   return {
     url: `http://${host}:${port}`,
     services,
-    async close() {
-      await sockets.close(GOING_AWAY, 'server shutting down; resume with after');
-      await live.close();
-      await replays.close();
-      await runtime.close();
-      server.closeIdleConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+    close() {
+      closing ??= shutDown();
+      return closing;
     },
   };
 }

@@ -128,6 +128,8 @@ const configSchema = z.object({
   HUB_REPLAY_RATE: positiveInt(500),
   /** How often each process looks in the store for replay jobs to run (new ones, and those of a process that died). */
   HUB_REPLAY_POLL_MS: positiveInt(1000),
+  /** How long a graceful shutdown (SIGTERM, SIGINT) may take before the process exits anyway, with code 1. */
+  HUB_SHUTDOWN_MS: positiveInt(10_000),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -30,11 +30,19 @@ async function main(): Promise<void> {
 
   let stopping = false;
   const stop = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      log.warn({ signal }, 'second signal during the shutdown: exiting now');
+      process.exit(1);
+    }
     stopping = true;
-    log.info({ signal }, 'shutting down');
+    log.info({ signal, limitMs: config.HUB_SHUTDOWN_MS }, 'shutting down');
+    setTimeout(() => {
+      log.error({ limitMs: config.HUB_SHUTDOWN_MS }, 'shutdown did not finish within HUB_SHUTDOWN_MS; exiting (the last shutdown step logged is where it stood)');
+      process.exit(1);
+    }, config.HUB_SHUTDOWN_MS).unref();
     await app.close();
     await Promise.allSettled([bus.close(), closeStorage()]);
+    log.info('shut down');
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));

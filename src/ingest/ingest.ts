@@ -28,6 +28,8 @@ export interface Ingest {
    * result per event, in order; throws only when the store is down.
    */
   publishInternal(events: readonly PendingEvent[]): Promise<PublishResult[]>;
+  /** Resolves once every publish under way has returned (shutdown: before the store closes). */
+  drain(): Promise<void>;
 }
 
 export interface IngestOptions {
@@ -73,8 +75,17 @@ export function createIngest(options: IngestOptions): Ingest {
     return results;
   }
 
+  const inFlight = new Set<Promise<unknown>>();
+
   /** Appends, then puts what was stored on the bus: one result per event, in order. */
-  async function storeAndPublish(events: readonly PendingEvent[]): Promise<PublishResult[]> {
+  function storeAndPublish(events: readonly PendingEvent[]): Promise<PublishResult[]> {
+    const done = appendAndPublish(events);
+    const tracked = done.catch(() => {}).finally(() => inFlight.delete(tracked));
+    inFlight.add(tracked);
+    return done;
+  }
+
+  async function appendAndPublish(events: readonly PendingEvent[]): Promise<PublishResult[]> {
     const outcomes = await store.append(events);
     const results = outcomes.map((outcome): PublishResult => {
       if (outcome.status === 'FAILED') return { status: 'REJECTED', error: outcome.error };
@@ -119,6 +130,10 @@ export function createIngest(options: IngestOptions): Ingest {
     },
 
     publishInternal: (events) => storeAndPublish(events),
+
+    async drain() {
+      while (inFlight.size > 0) await Promise.all(inFlight);
+    },
   };
 }
 

@@ -10,23 +10,36 @@ export interface HttpServerOptions {
   readiness: () => Promise<string[]>;
   /** Answers /metrics in the Prometheus text format. */
   metrics: () => Promise<{ contentType: string; body: string }>;
+  /**
+   * True once the hub is shutting down: /readyz answers 503, new GraphQL
+   * requests on connections still open answer 503 UNAVAILABLE, and every
+   * connection closes after its response (requests under way finish).
+   */
+  draining: () => boolean;
   log: Logger;
 }
 
 /** The HTTP front: health endpoints, a bounded body, then Yoga for /graphql. */
-export function createHttpServer({ yoga, maxBodyBytes, readiness, metrics, log }: HttpServerOptions): Server {
-  return createServer((req, res) => {
+export function createHttpServer({ yoga, maxBodyBytes, readiness, metrics, draining, log }: HttpServerOptions): Server {
+  const server = createServer((req, res) => {
+    // A request that arrived before the shutdown began finishes; its connection then closes.
+    res.once('finish', () => {
+      if (draining()) setImmediate(() => server.closeIdleConnections());
+    });
+    if (draining()) res.shouldKeepAlive = false;
     route(req, res).catch((error: unknown) => {
       log.error({ err: error }, 'request failed');
       if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
       else res.destroy();
     });
   });
+  return server;
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { pathname } = new URL(req.url ?? '/', 'http://hub');
     if (pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (pathname === '/readyz') {
+      if (draining()) return sendJson(res, 503, { status: 'shutting down', down: [] });
       const down = await readiness();
       return sendJson(res, down.length === 0 ? 200 : 503, { status: down.length === 0 ? 'ready' : 'unavailable', down });
     }
@@ -36,6 +49,7 @@ export function createHttpServer({ yoga, maxBodyBytes, readiness, metrics, log }
       return;
     }
     if (pathname !== yoga.graphqlEndpoint) return sendJson(res, 404, { error: 'not found' });
+    if (draining()) return sendShuttingDown(res);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       const body = await readBody(req, maxBodyBytes);
       if (body === null) return sendPayloadTooLarge(res, maxBodyBytes);
@@ -103,6 +117,13 @@ function sendPayloadTooLarge(res: ServerResponse, limit: number): void {
   res.setHeader('connection', 'close');
   sendJson(res, 413, {
     errors: [{ message: `request body exceeds ${limit} bytes`, extensions: { code: 'PAYLOAD_TOO_LARGE', limit } }],
+  });
+}
+
+function sendShuttingDown(res: ServerResponse): void {
+  res.setHeader('retry-after', '1');
+  sendJson(res, 503, {
+    errors: [{ message: 'the hub is shutting down; send the request again (another instance will take it)', extensions: { code: 'UNAVAILABLE' } }],
   });
 }
 
