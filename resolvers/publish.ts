@@ -9,12 +9,12 @@ import type { HubContext } from '../src/server/context.ts';
  */
 export async function publishEvent(input: unknown, ctx: HubContext): Promise<PublishResult> {
   const { tenantId } = requireScope(ctx.principal, Scope.PUBLISH);
-  const [result] = await ctx.services.ingest.publish(tenantId, [input]);
+  const [result] = await ctx.services.ingest.publish(tenantId, [input], { trace: ctx.trace });
   if (result!.status === 'REJECTED') throw result!.error;
   return result!;
 }
 
 export async function publishEvents(inputs: readonly unknown[], ctx: HubContext): Promise<PublishResult[]> {
   const { tenantId } = requireScope(ctx.principal, Scope.PUBLISH);
-  return ctx.services.ingest.publish(tenantId, inputs);
+  return ctx.services.ingest.publish(tenantId, inputs, { trace: ctx.trace });
 }

@@ -38,6 +38,16 @@ const ReplayMarkerRef = builder.objectRef<NonNullable<EventMetadata['replay']>>(
   fields: (t) => ({ jobId: t.exposeID('jobId'), originalEventId: t.exposeID('originalEventId') }),
 });
 
+const TraceContextRef = builder.objectRef<NonNullable<EventMetadata['trace']>>('TraceContext').implement({
+  description: 'The W3C trace context of the request that published the event (or of the event whose handler did).',
+  extensions: fromEvent,
+  fields: (t) => ({
+    traceparent: t.exposeString('traceparent'),
+    traceId: t.exposeString('traceId'),
+    tracestate: t.string({ nullable: true, resolve: (trace) => trace.tracestate ?? null }),
+  }),
+});
+
 const optionalString = (pick: (m: EventMetadata) => string | undefined) => (m: EventMetadata) => pick(m) ?? null;
 
 const EventMetadataRef = builder.objectRef<EventMetadata>('EventMetadata').implement({
@@ -50,6 +60,7 @@ const EventMetadataRef = builder.objectRef<EventMetadata>('EventMetadata').imple
     context: t.field({ type: EventContextRef, nullable: true, resolve: (m) => m.context ?? null }),
     attributes: t.field({ type: 'JSON', nullable: true, resolve: (m) => m.attributes ?? null }),
     replay: t.field({ type: ReplayMarkerRef, nullable: true, resolve: (m) => m.replay ?? null }),
+    trace: t.field({ type: TraceContextRef, nullable: true, resolve: (m) => m.trace ?? null }),
   }),
 });
 

@@ -1,3 +1,5 @@
+import type { TraceContext } from './trace-context.ts';
+
 /**
  * The event envelope (DESIGN §3): what integrations publish, what the hub
  * stores and what subscribers receive.
@@ -28,6 +30,8 @@ export interface EventMetadata {
   attributes?: unknown;
   /** Set only by replay jobs. */
   replay?: { jobId: string; originalEventId: string };
+  /** The W3C trace context of the request that published it (or of the event whose handler did); set by the hub only. */
+  trace?: TraceContext;
 }
 
 /** An event as the hub stores and delivers it. */

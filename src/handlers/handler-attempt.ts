@@ -67,7 +67,7 @@ function contextFor(
     attempt,
     tenantId,
     signal,
-    log: log.child({ handler: handler.name, tenantId, eventId: event.id, attempt }),
+    log: log.child({ handler: handler.name, tenantId, eventId: event.id, attempt, ...(event.metadata.trace && { traceId: event.metadata.trace.traceId }) }),
     async publish(followUp: FollowUpEvent) {
       const { metadata, ...rest } = followUp;
       const input = {
@@ -75,7 +75,8 @@ function contextFor(
         source: { type: 'SYSTEM', id: `handler:${handler.name}` },
         metadata: { ...metadata, causationId: event.id, correlationId: event.metadata.correlationId ?? event.id },
       };
-      const [result] = await ingest.publish(tenantId, [input]);
+      // A follow-up belongs to the trace of the event it answers.
+      const [result] = await ingest.publish(tenantId, [input], { trace: event.metadata.trace });
       return result!;
     },
     projections: {

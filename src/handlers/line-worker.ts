@@ -110,7 +110,8 @@ export async function drainLine(options: LineWorkerOptions): Promise<number> {
       if (attempt >= options.policy.maxAttempts) {
         await handlerStore.addDeadLetter({ tenantId, handler: handler.name, event, error: { ...failure, attempts: attempt, lastAttempt: new Date(options.now()) }, deadAt: new Date(options.now()) });
         options.observer?.deadLettered(handler.name);
-        options.log.warn({ handler: handler.name, tenantId, eventId: event.id, attempts: attempt, error: failure }, 'handler gave up on an event: dead letter');
+        const traceId = event.metadata.trace?.traceId;
+        options.log.warn({ handler: handler.name, tenantId, eventId: event.id, attempts: attempt, error: failure, ...(traceId && { traceId }) }, 'handler gave up on an event: dead letter');
         await save({ ...base, position: event.position, attempts: 0, failed: state.failed + 1 });
         return;
       }

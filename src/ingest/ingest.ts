@@ -1,6 +1,7 @@
 import type { EventBus } from '../bus/event-bus.ts';
 import { badInput, isHubError, type HubError } from '../errors.ts';
 import type { HubEvent, PendingEvent } from '../events/event.ts';
+import type { TraceContext } from '../events/trace-context.ts';
 import type { Logger } from '../logger.ts';
 import type { EventStore } from '../store/event-store.ts';
 import { createEventCatalog, type EventCatalog } from '../catalog/event-catalog.ts';
@@ -18,7 +19,7 @@ export interface Ingest {
    * input, in input order; an invalid item is REJECTED without stopping the
    * others. Throws only for a batch that is too large or a store that is down.
    */
-  publish(tenantId: string, inputs: readonly unknown[]): Promise<PublishResult[]>;
+  publish(tenantId: string, inputs: readonly unknown[], request?: PublishRequest): Promise<PublishResult[]>;
   /**
    * Stores, then publishes, events the hub built itself: replayed events
    * (the only way an event with `metadata.replay` is stored; the public
@@ -30,6 +31,12 @@ export interface Ingest {
   publishInternal(events: readonly PendingEvent[]): Promise<PublishResult[]>;
   /** Resolves once every publish under way has returned (shutdown: before the store closes). */
   drain(): Promise<void>;
+}
+
+/** What the hub knows about the request behind a publish. */
+export interface PublishRequest {
+  /** The caller's W3C trace context (or the handled event's, for a handler's follow-up): stored as `metadata.trace`. */
+  trace?: TraceContext | undefined;
 }
 
 export interface IngestOptions {
@@ -101,7 +108,7 @@ export function createIngest(options: IngestOptions): Ingest {
   }
 
   return {
-    async publish(tenantId, inputs) {
+    async publish(tenantId, inputs, request = {}) {
       if (inputs.length > options.maxBatch) {
         throw badInput(`a batch may hold at most ${options.maxBatch} events; got ${inputs.length}`, ['input']);
       }
@@ -110,7 +117,7 @@ export function createIngest(options: IngestOptions): Ingest {
       const valid: { index: number; event: PendingEvent; depth: number }[] = [];
       for (const [index, input] of inputs.entries()) {
         try {
-          const event = toPendingEvent(input, { tenantId, now: receivedAt, maxEventBytes: options.maxEventBytes });
+          const event = toPendingEvent(input, { tenantId, now: receivedAt, maxEventBytes: options.maxEventBytes, trace: request.trace });
           catalog.checkPayload(event.type, event.version, event.payload);
           valid.push({ index, event, depth: await causation.check(event) });
         } catch (error) {

@@ -1,6 +1,7 @@
 import { badInput, payloadTooLarge } from '../errors.ts';
 import type { EventMetadata, PendingEvent } from '../events/event.ts';
 import { newEventId } from '../events/ids.ts';
+import type { TraceContext } from '../events/trace-context.ts';
 import { eventInputSchema, type ParsedEventInput } from './event-input.ts';
 import { assertStorableJson } from './json-keys.ts';
 
@@ -10,6 +11,8 @@ export interface EventContext {
   now: Date;
   /** The whole event, serialized as JSON, may not be larger (DESIGN §3: 1 MB). */
   maxEventBytes: number;
+  /** The publishing request's trace context, kept as `metadata.trace`. */
+  trace?: TraceContext | undefined;
 }
 
 /** Validates one publish input and turns it into an event ready to store, or throws a HubError. */
@@ -34,7 +37,7 @@ export function toPendingEvent(input: unknown, context: EventContext): PendingEv
     receivedAt: context.now,
     ...(data.subject != null && { subject: data.subject }),
     payload: data.payload,
-    metadata: toMetadata(data.metadata),
+    metadata: { ...toMetadata(data.metadata), ...(context.trace && { trace: context.trace }) },
   };
   const bytes = Buffer.byteLength(JSON.stringify(event));
   if (bytes > context.maxEventBytes) throw payloadTooLarge(bytes, context.maxEventBytes);

@@ -7,6 +7,7 @@ import type { Logger } from '../logger.ts';
 import type { ReplayService } from '../replay/replay-service.ts';
 import type { EventStore } from '../store/event-store.ts';
 import type { Principal } from './auth.ts';
+import type { TraceContext } from '../events/trace-context.ts';
 
 /** The core the resolvers call into; built once in `main`. */
 export interface HubServices {
@@ -24,7 +25,10 @@ export interface HubContext {
   services: HubServices;
   /** Null when the request carried no valid API key; resolvers decide via `requireScope`. */
   principal: Principal | null;
+  /** `x-request-id` when the caller sent one, otherwise a new UUID; on every log line of the request. */
   requestId: string;
+  /** The caller's W3C trace context (`traceparent` header, or `connectionParams.traceparent` on a websocket). */
+  trace?: TraceContext | undefined;
   log: Logger;
   /**
    * Set by the websocket server on a subscription whose results every

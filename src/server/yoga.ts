@@ -3,11 +3,13 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { getOperationAST, NoSchemaIntrospectionCustomRule, type GraphQLSchema } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Config } from '../config.ts';
+import { parseTraceContext } from '../events/trace-context.ts';
 import type { Logger } from '../logger.ts';
 import type { Authenticator } from './auth.ts';
 import type { HubContext, HubServices } from './context.ts';
 import { useCompiledExecution } from './compiled-execution.ts';
 import { createErrorMasker } from './mask-error.ts';
+import { logOperations } from './operation-log.ts';
 
 export interface YogaOptions {
   schema: GraphQLSchema;
@@ -48,14 +50,21 @@ export function createHubYoga({ schema, services, auth, config, log, onOperation
       }),
       ...(config.HUB_INTROSPECTION ? [] : [disableIntrospection()]),
       useCompiledExecution(),
+      logOperations(),
       ...(onOperation ? [timeOperations(onOperation)] : []),
     ],
     context: ({ request, connectionParams }) => {
       const fromSocket = connectionParams?.['authorization'];
       const authorization = typeof fromSocket === 'string' ? fromSocket : request?.headers.get('authorization');
-      const requestId = request?.headers.get('x-request-id') ?? randomUUID();
+      const requestId = request?.headers.get('x-request-id')?.slice(0, 200) || randomUUID();
+      const fromSocketTrace = connectionParams?.['traceparent'];
+      const trace = parseTraceContext(
+        typeof fromSocketTrace === 'string' ? fromSocketTrace : request?.headers.get('traceparent'),
+        request?.headers.get('tracestate'),
+      );
       const principal = auth.authenticate(authorization);
-      return { services, principal, requestId, log: log.child({ requestId, tenantId: principal?.tenantId }) };
+      const fields = { requestId, tenantId: principal?.tenantId, ...(trace && { traceId: trace.traceId }) };
+      return { services, principal, requestId, trace, log: log.child(fields) };
     },
   });
 }

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { createInProcessEventBus } from '../../src/bus/in-process-event-bus.ts';
 import { startHub, type HubApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
-import { createLogger } from '../../src/logger.ts';
+import { createLogger, type Logger } from '../../src/logger.ts';
 import { createMemoryStorage } from '../../src/storage.ts';
 import { handlers as builtInHandlers } from '../../handlers/index.ts';
 import type { HubHandler } from '../../src/handlers/handler.ts';
@@ -26,16 +26,16 @@ export const TEST_API_KEYS = JSON.stringify([
 
 /**
  * An embedded hub in this process on a free port; `stop` stops it and its adapters.
- * It runs the built-in handlers, or `handlers` when given.
+ * It runs the built-in handlers, or `handlers` when given, and logs to `log` when given.
  */
 export async function startTestHub(
   env: Record<string, string> = {},
-  { handlers = builtInHandlers }: { handlers?: readonly HubHandler[] } = {},
+  { handlers = builtInHandlers, log }: { handlers?: readonly HubHandler[]; log?: Logger } = {},
 ): Promise<HubApp & { stop(): Promise<void> }> {
   const config = loadConfig({ PORT: '0', LOG_LEVEL: 'silent', HUB_API_KEYS: TEST_API_KEYS, ...env });
   const { close: closeStorage, ...storage } = createMemoryStorage(config);
   const bus = createInProcessEventBus();
-  const app = await startHub({ config, ...storage, bus, handlers, log: createLogger(config.LOG_LEVEL) });
+  const app = await startHub({ config, ...storage, bus, handlers, log: log ?? createLogger(config.LOG_LEVEL) });
   return {
     ...app,
     async stop() {

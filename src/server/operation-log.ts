@@ -1,0 +1,37 @@
+import { getOperationAST } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { isHubError } from '../errors.ts';
+import type { HubContext } from './context.ts';
+
+/**
+ * One log line per GraphQL operation, on the request's logger (requestId,
+ * tenantId and, when the caller sent a `traceparent`, traceId): at `info`
+ * when the result carries errors, with their codes, otherwise at `debug`,
+ * so a busy hub at the default level logs only what went wrong. Variables
+ * and results are never logged (they hold payloads and keys).
+ */
+export function logOperations(): Plugin<HubContext> {
+  return {
+    onExecute: ({ args }) => {
+      const started = performance.now();
+      const ast = getOperationAST(args.document, args.operationName);
+      return {
+        onExecuteDone: ({ result }) => {
+          if (Symbol.asyncIterator in result) return; // a subscription's stream: it is logged when set up, not per event
+          const { log } = args.contextValue as HubContext;
+          const fields = { operation: ast?.operation ?? 'unknown', operationName: ast?.name?.value, ms: Math.round(performance.now() - started) };
+          const codes = (result.errors ?? []).map((error) => {
+            const code = error.extensions?.['code'] ?? (isHubError(error.originalError) ? error.originalError.code : undefined);
+            return typeof code === 'string' ? code : 'INTERNAL';
+          });
+          if (codes.length > 0) log.info({ ...fields, errors: codes }, 'graphql operation answered with errors');
+          else log.debug(fields, 'graphql operation');
+        },
+      };
+    },
+    onSubscribe: ({ args }) => {
+      const ast = getOperationAST(args.document, args.operationName);
+      (args.contextValue as HubContext).log.debug({ operation: 'subscription', operationName: ast?.name?.value }, 'graphql subscription');
+    },
+  };
+}
