@@ -4,17 +4,21 @@ import type { HubEvent } from '../src/events/event.ts';
 import type { StartReplayInput } from '../src/replay/replay-input.ts';
 import type { ReplayJob } from '../src/replay/replay-job.ts';
 import { requireScope } from '../src/server/auth.ts';
-import type { HubContext } from '../src/server/context.ts';
+import { actorOf, type HubContext } from '../src/server/context.ts';
 
 /** Every replay operation needs the `replay` scope (or `admin`) and sees only the caller's tenant. */
 const tenantOf = (ctx: HubContext) => requireScope(ctx.principal, Scope.REPLAY).tenantId;
 
-export function startReplay(input: StartReplayInput, ctx: HubContext): Promise<ReplayJob> {
-  return ctx.services.replays.create(tenantOf(ctx), input);
+export async function startReplay(input: StartReplayInput, ctx: HubContext): Promise<ReplayJob> {
+  const job = await ctx.services.replays.create(tenantOf(ctx), input);
+  ctx.services.audit.replayRequested(job, actorOf(ctx));
+  return job;
 }
 
-export function cancelReplay(id: string, ctx: HubContext): Promise<ReplayJob> {
-  return ctx.services.replays.cancel(tenantOf(ctx), id);
+export async function cancelReplay(id: string, ctx: HubContext): Promise<ReplayJob> {
+  const job = await ctx.services.replays.cancel(tenantOf(ctx), id);
+  ctx.services.audit.replayCancelled(job, actorOf(ctx));
+  return job;
 }
 
 export function replayJob(id: string, ctx: HubContext): Promise<ReplayJob | null> {

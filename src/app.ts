@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { createAuditTrail } from './audit/audit-trail.ts';
 import { catalog } from '../handlers/catalog.ts';
 import { schema } from '../schema/index.ts';
 import { createEventCatalog } from './catalog/event-catalog.ts';
@@ -103,7 +104,8 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
     log: log.child({ component: 'replay' }),
   });
   replays.start();
-  const services: HubServices = { ingest, store, live, handlers: runtime, handlerStore, replays, limits: { maxPageSize: config.HUB_MAX_PAGE_SIZE } };
+  const audit = createAuditTrail({ ingest, log: log.child({ component: 'audit' }), sampleMs: config.HUB_AUDIT_SAMPLE_MS, auditTenant: config.HUB_AUDIT_TENANT });
+  const services: HubServices = { ingest, store, live, handlers: runtime, handlerStore, replays, audit, limits: { maxPageSize: config.HUB_MAX_PAGE_SIZE } };
 
   let closing: Promise<void> | null = null;
   const yoga = createHubYoga({ schema, services, auth, config, log, onOperation: metrics.graphqlRequest });
@@ -115,7 +117,7 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
     metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
     log: log.child({ component: 'http' }),
   });
-  const sockets = attachWebSocket({ server, yoga, auth, allowedOrigins: config.HUB_ALLOWED_ORIGINS, log: log.child({ component: 'ws' }) });
+  const sockets = attachWebSocket({ server, yoga, auth, allowedOrigins: config.HUB_ALLOWED_ORIGINS, audit, log: log.child({ component: 'ws' }) });
   metrics.attach({
     openSubscriptions: () => live.size,
     websocketConnections: () => sockets.connections,

@@ -128,6 +128,10 @@ const configSchema = z.object({
   HUB_REPLAY_RATE: positiveInt(500),
   /** How often each process looks in the store for replay jobs to run (new ones, and those of a process that died). */
   HUB_REPLAY_POLL_MS: positiveInt(1000),
+  /** Window of the sampled audit events (access denied, rate limit exceeded): at most one per kind, tenant and key per window and process. */
+  HUB_AUDIT_SAMPLE_MS: positiveInt(60_000),
+  /** Tenant that records denials without a tenant (no valid API key); unset: those are only logged. */
+  HUB_AUDIT_TENANT: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a tenant id: 1-64 letters, digits, "_" or "-"').optional(),
   /** How long a graceful shutdown (SIGTERM, SIGINT) may take before the process exits anyway, with code 1. */
   HUB_SHUTDOWN_MS: positiveInt(10_000),
 });

@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import { createYoga } from 'graphql-yoga';
 import { handlers } from '../../handlers/index.ts';
 import { schema } from '../../schema/index.ts';
+import { createAuditTrail } from '../../src/audit/audit-trail.ts';
 import { createInProcessEventBus } from '../../src/bus/in-process-event-bus.ts';
 import { createHandlerRuntime } from '../../src/handlers/handler-runtime.ts';
 import { createIngest } from '../../src/ingest/ingest.ts';
@@ -43,7 +44,8 @@ export async function startStockYogaServer(): Promise<BenchServer> {
   await runtime.start();
   // Never started: the bench runs no replays, and an idle runner would only poll.
   const replays = createReplayService({ store, replayStore, leases, ingest, handlerStore, handlers, handlerTimeoutMs: 30_000, ratePerSecond: 500, leaseMs: 15_000, log });
-  const services: HubServices = { ingest, store, live, handlers: runtime, handlerStore, replays, limits: { maxPageSize: 1000 } };
+  const audit = createAuditTrail({ ingest, log, sampleMs: 60_000 });
+  const services: HubServices = { ingest, store, live, handlers: runtime, handlerStore, replays, audit, limits: { maxPageSize: 1000 } };
   const auth = createAuthenticator([{ key: BENCH_KEY, tenant: BENCH_TENANT, scopes: ['publish'] }]);
 
   const yoga = createYoga<object, HubContext>({

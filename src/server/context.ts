@@ -1,3 +1,4 @@
+import type { AuditActor, AuditTrail } from '../audit/audit-trail.ts';
 import type { HandlerRuntime } from '../handlers/handler-runtime.ts';
 import type { HandlerStore } from '../handlers/handler-store.ts';
 import type { Ingest } from '../ingest/ingest.ts';
@@ -17,8 +18,12 @@ export interface HubServices {
   handlers: HandlerRuntime;
   handlerStore: HandlerStore;
   replays: ReplayService;
+  audit: AuditTrail;
   limits: { maxPageSize: number };
 }
+
+/** The audit trail's view of who made a request. */
+export const actorOf = (ctx: HubContext): AuditActor => ({ keyName: ctx.principal?.keyName ?? null, requestId: ctx.requestId, trace: ctx.trace });
 
 /** What every resolver receives. */
 export interface HubContext {

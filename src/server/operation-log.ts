@@ -1,7 +1,13 @@
-import { getOperationAST } from 'graphql';
+import { getOperationAST, type GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { isHubError } from '../errors.ts';
 import type { HubContext } from './context.ts';
+
+/** An error's `extensions.code`, before or after masking; INTERNAL for anything uncoded. */
+export function errorCodeOf(error: GraphQLError): string {
+  const code = error.extensions?.['code'] ?? (isHubError(error.originalError) ? error.originalError.code : undefined);
+  return typeof code === 'string' ? code : 'INTERNAL';
+}
 
 /**
  * One log line per GraphQL operation, on the request's logger (requestId,
@@ -20,10 +26,7 @@ export function logOperations(): Plugin<HubContext> {
           if (Symbol.asyncIterator in result) return; // a subscription's stream: it is logged when set up, not per event
           const { log } = args.contextValue as HubContext;
           const fields = { operation: ast?.operation ?? 'unknown', operationName: ast?.name?.value, ms: Math.round(performance.now() - started) };
-          const codes = (result.errors ?? []).map((error) => {
-            const code = error.extensions?.['code'] ?? (isHubError(error.originalError) ? error.originalError.code : undefined);
-            return typeof code === 'string' ? code : 'INTERNAL';
-          });
+          const codes = (result.errors ?? []).map(errorCodeOf);
           if (codes.length > 0) log.info({ ...fields, errors: codes }, 'graphql operation answered with errors');
           else log.debug(fields, 'graphql operation');
         },

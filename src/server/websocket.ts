@@ -1,10 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { GraphQLError, type DocumentNode, type ExecutionArgs } from 'graphql';
 import { CloseCode, type Context } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import WebSocket, { WebSocketServer } from 'ws';
+import type { AuditTrail } from '../audit/audit-trail.ts';
 import type { HubEvent } from '../events/event.ts';
+import { parseTraceContext } from '../events/trace-context.ts';
 import type { DirectDelivery } from '../live/live-subscription.ts';
 import type { Logger } from '../logger.ts';
 import type { Authenticator } from './auth.ts';
@@ -17,6 +20,8 @@ export interface WebSocketOptions {
   auth: Authenticator;
   /** When non-empty, upgrades from any other `Origin` are refused with 403. */
   allowedOrigins: readonly string[];
+  /** Told about sockets refused at `connection_init` for want of a valid key. */
+  audit: AuditTrail;
   log: Logger;
 }
 
@@ -46,7 +51,7 @@ const DIRECT_HIGH_WATER_BYTES = 64 * 1024;
  * promise chain and JSON.stringify per subscriber. Everything else, and any
  * event that cannot take that path, goes through graphql-ws as before.
  */
-export function attachWebSocket({ server, yoga, auth, allowedOrigins, log }: WebSocketOptions) {
+export function attachWebSocket({ server, yoga, auth, allowedOrigins, audit, log }: WebSocketOptions) {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1_048_576 });
   const frames = createNextFrames();
 
@@ -64,7 +69,12 @@ export function attachWebSocket({ server, yoga, auth, allowedOrigins, log }: Web
 
   const disposable = useServer(
     {
-      onConnect: (ctx) => auth.authenticate(stringParam(ctx.connectionParams?.['authorization'])) !== null,
+      onConnect: (ctx) => {
+        if (auth.authenticate(stringParam(ctx.connectionParams?.['authorization'])) !== null) return true;
+        const trace = parseTraceContext(stringParam(ctx.connectionParams?.['traceparent']));
+        audit.accessDenied({ tenantId: null, code: 'UNAUTHENTICATED', operation: 'connection_init', fields: [], keyName: null, requestId: randomUUID(), trace });
+        return false;
+      },
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
       onSubscribe: async (ctx, id, payload) => {
