@@ -97,5 +97,5 @@ export async function startFerretdb(dir) {
   const url = `mongodb://127.0.0.1:${port}/`;
   const hint = `If the cached build is broken, delete ${bin} and it is rebuilt. ${FIX}`;
   await waitUntilReady(server, () => pingMongo(url), { timeoutMs: 30_000, hint });
-  return Object.assign(server, { url });
+  return Object.assign(server, { url, bin });
 }

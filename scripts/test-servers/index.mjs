@@ -5,7 +5,8 @@ import { ensureDebianTools } from './debian.mjs';
 import { running, say } from './proc.mjs';
 
 /**
- * Starts what `env` lacks, under `dir`, and sets env.REDIS_URL and env.MONGODB_URL.
+ * Starts what `env` lacks, under `dir`, and sets env.REDIS_URL and env.MONGODB_URL; when it starts
+ * FerretDB it also sets env.FERRETDB_BIN, so tests can start a server of their own to kill.
  * `extraTools` ({ executable, pkg }) are Debian packages the caller needs too: they go into the
  * same apt-get call as redis-server, since parallel apt-get runs fight over the dpkg lock.
  */
@@ -20,7 +21,12 @@ export async function startServers(env, dir, { extraTools = [] } = {}) {
   if (env.MONGODB_URL) say(`MongoDB: using MONGODB_URL ${env.MONGODB_URL}`);
   else {
     const { startFerretdb } = await import('./ferretdb.mjs');
-    starts.push(startFerretdb(join(dir, 'ferretdb')).then((mongo) => (env.MONGODB_URL = mongo.url)));
+    starts.push(
+      startFerretdb(join(dir, 'ferretdb')).then((mongo) => {
+        env.MONGODB_URL = mongo.url;
+        env.FERRETDB_BIN = mongo.bin;
+      }),
+    );
   }
   const failures = (await Promise.allSettled(starts)).filter((result) => result.status === 'rejected');
   if (failures.length) {

@@ -46,6 +46,11 @@ export function isTransient(error: unknown): boolean {
   ) {
     return true;
   }
+  // insertMany / bulkWrite wrap a failure of the whole call (a refused connection) in a
+  // MongoBulkWriteError that keeps the original as `errorResponse`.
+  if (error instanceof MongoBulkWriteError && error.errorResponse instanceof Error && error.errorResponse !== error) {
+    return isTransient(error.errorResponse);
+  }
   if (!(error instanceof MongoError)) return false;
   return (typeof error.code === 'number' && TRANSIENT_CODES.has(error.code)) || error.hasErrorLabel('RetryableWriteError');
 }
