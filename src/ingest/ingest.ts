@@ -1,6 +1,7 @@
 import type { EventBus } from '../bus/event-bus.ts';
 import { badInput, isHubError, type HubError } from '../errors.ts';
 import type { HubEvent, PendingEvent } from '../events/event.ts';
+import type { PublishRateLimiter, Publisher } from '../limits/publish-rate-limiter.ts';
 import type { Logger } from '../logger.ts';
 import type { EventStore } from '../store/event-store.ts';
 import { createEventCatalog, type EventCatalog } from '../catalog/event-catalog.ts';
@@ -16,9 +17,12 @@ export interface Ingest {
   /**
    * Validates, stores, then publishes a batch for one tenant. One result per
    * input, in input order; an invalid item is REJECTED without stopping the
-   * others. Throws only for a batch that is too large or a store that is down.
+   * others. Throws only for a batch that is too large, one over `by`'s rate
+   * limit (RATE_LIMITED, nothing stored) or a store that is down. Without
+   * `by` — the hub's own publishes, such as handlers' follow-up events — no
+   * limit applies.
    */
-  publish(tenantId: string, inputs: readonly unknown[]): Promise<PublishResult[]>;
+  publish(tenantId: string, inputs: readonly unknown[], by?: Publisher): Promise<PublishResult[]>;
   /**
    * Stores, then publishes, events the hub built itself: replayed events
    * (the only way an event with `metadata.replay` is stored; the public
@@ -38,6 +42,8 @@ export interface IngestOptions {
   maxBatch: number;
   /** Payload schemas of registered types. Default: none, every type is free JSON. */
   catalog?: EventCatalog;
+  /** Admits publishes made `by` an API key: one point per input, valid or not. Default: no limit. */
+  rateLimiter?: PublishRateLimiter;
   /** Most ancestors an event may have through causationId. Default 16. */
   maxCausationDepth?: number;
   /** Told the outcome of every published item (metrics). */
@@ -90,10 +96,11 @@ export function createIngest(options: IngestOptions): Ingest {
   }
 
   return {
-    async publish(tenantId, inputs) {
+    async publish(tenantId, inputs, by) {
       if (inputs.length > options.maxBatch) {
         throw badInput(`a batch may hold at most ${options.maxBatch} events; got ${inputs.length}`, ['input']);
       }
+      if (by && options.rateLimiter) await options.rateLimiter.admit(tenantId, by, inputs.length);
       const receivedAt = now();
       const results: PublishResult[] = new Array(inputs.length);
       const valid: { index: number; event: PendingEvent; depth: number }[] = [];
