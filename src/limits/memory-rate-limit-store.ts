@@ -9,9 +9,12 @@ import type { RateLimitStore } from './rate-limit-store.ts';
  * RateLimiterMemory counts a refused consume; the points are given back at
  * once, so a refused batch takes nothing. (A consume in between, within the
  * same turn of the event loop, could see them; Redis does it atomically.)
+ *
+ * `windowSeconds` (default 1, as limits are per second) is for tests that must
+ * not see a window end between two steps on a slow machine.
  */
-export function createMemoryRateLimitStore(): RateLimitStore {
-  const limiter = limiterPerLimit((limit) => new RateLimiterMemory({ points: limit, duration: WINDOW_SECONDS }));
+export function createMemoryRateLimitStore({ windowSeconds = WINDOW_SECONDS }: { windowSeconds?: number } = {}): RateLimitStore {
+  const limiter = limiterPerLimit((limit) => new RateLimiterMemory({ points: limit, duration: windowSeconds }));
   return {
     async take(bucket, limit, points) {
       const result = await consume(limiter(limit), bucket, points);
