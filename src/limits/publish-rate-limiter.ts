@@ -82,14 +82,8 @@ export function createPublishRateLimiter(options: PublishRateLimiterOptions): Pu
       const limit = ownLimit ?? options.defaultLimit;
       if (limit === 0 || events === 0) return;
       const bucket = ownLimit === undefined ? `tenant:${tenantId}` : `key:${tenantId}:${publisher.keyId}`;
-      let take;
-      try {
-        take = await store.take(bucket, limit, events);
-      } catch (error) {
-        failedOpen(error);
-        return;
-      }
-      if (take.taken) return;
+      const take = await store.take(bucket, limit, events).catch((error: unknown) => failedOpen(error));
+      if (!take || take.taken) return;
       const { retryAfterMs } = take;
       tell({ tenantId, keyId: publisher.keyId, events, limit, retryAfterMs });
       throw rateLimited(retryAfterMs, limit, events);
