@@ -65,13 +65,15 @@ const PublishResultRef = builder.objectRef<PublishResult>('PublishResult').imple
 builder.mutationFields((t) => ({
   publishEvent: t.field({
     type: PublishResultRef,
-    description: 'Stores and fans out one event. Invalid input is a GraphQL error with extensions.code.',
+    description:
+      'Stores and fans out one event. Invalid input is a GraphQL error with extensions.code; over the publish rate limit, RATE_LIMITED with extensions.retryAfterMs, and nothing is stored.',
     args: { input: t.arg({ type: PublishEventInput, required: true }) },
     resolve: (_root, args, ctx) => publishEvent(args.input, ctx),
   }),
   publishEvents: t.field({
     type: [PublishResultRef],
-    description: 'Stores a batch (at most 1,000 by default): one result per input, in input order.',
+    description:
+      'Stores a batch (at most 1,000 by default): one result per input, in input order. Counts one per event against the publish rate limit; a batch that does not fit is refused whole with RATE_LIMITED.',
     args: { input: t.arg({ type: [PublishEventInput], required: true }) },
     resolve: (_root, args, ctx) => publishEvents(args.input, ctx),
   }),

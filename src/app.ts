@@ -20,6 +20,9 @@ import { createHandlerRuntime, type HandlerRuntime } from './handlers/handler-ru
 import { createMetrics } from './metrics/metrics.ts';
 import type { HandlerStore } from './handlers/handler-store.ts';
 import { createReplayService } from './replay/replay-service.ts';
+import { createPublishRateLimiter } from './limits/publish-rate-limiter.ts';
+import { createMemoryRateLimitStore } from './limits/memory-rate-limit-store.ts';
+import type { RateLimitStore } from './limits/rate-limit-store.ts';
 import type { ReplayStore } from './replay/replay-store.ts';
 
 /** WebSocket close code for a server going away (RFC 6455). */
@@ -32,6 +35,11 @@ export interface HubAppOptions {
   handlerStore: HandlerStore;
   leases: LeaseStore;
   replayStore: ReplayStore;
+  /**
+   * Where publish budgets (HUB_RATE_LIMIT, keys' `rateLimit`) are counted: Redis to share them
+   * between processes. Default: this process's memory. The caller closes it.
+   */
+  rateLimits?: RateLimitStore;
   /** Built-in handlers plus those of HUB_HANDLER_MODULES, already checked. */
   handlers: readonly HubHandler[];
   log: Logger;
@@ -53,11 +61,18 @@ export interface HubApp {
 }
 
 /** Builds the core around the given adapters and serves it. `main` picks the adapters. */
-export async function startHub({ config, store, bus, handlerStore, leases, replayStore, handlers, log }: HubAppOptions): Promise<HubApp> {
+export async function startHub({ config, store, bus, handlerStore, leases, replayStore, rateLimits, handlers, log }: HubAppOptions): Promise<HubApp> {
   const auth = createAuthenticator(config.HUB_API_KEYS);
   if (auth.open) log.warn('no API keys configured (HUB_API_KEYS): every caller is tenant "default" with every scope');
 
   const metrics = createMetrics();
+  const rateLimiter = createPublishRateLimiter({
+    store: rateLimits ?? createMemoryRateLimitStore(),
+    defaultLimit: config.HUB_RATE_LIMIT,
+    log: log.child({ component: 'rate-limits' }),
+    // The audit event (system.rate_limit.exceeded) is recorded by the GraphQL layer, which knows the whole request.
+    onRateLimited: ({ tenantId }) => metrics.rateLimited(tenantId),
+  });
   const ingest = createIngest({
     store,
     bus,
@@ -66,6 +81,7 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
     maxBatch: config.HUB_MAX_BATCH,
     catalog: createEventCatalog(catalog, { strict: config.HUB_STRICT_TYPES }),
     maxCausationDepth: config.HUB_MAX_CAUSATION_DEPTH,
+    rateLimiter,
     onPublished: metrics.published,
   });
   const live = createSubscriptionHub({

@@ -9,6 +9,9 @@ const commaList = z
   .string()
   .optional()
   .transform((value) => (value ?? '').split(',').map((item) => item.trim()).filter(Boolean));
+/** Events per second, 0 meaning no limit; `coerce` for environment strings, plain for JSON numbers. */
+const eventsPerSecond = (number: z.ZodNumber) =>
+  number.int('must be a whole number of events per second').min(0, 'must be 0 (no limit) or more events per second');
 const bool = (fallback: boolean) =>
   z
     .enum(['true', 'false', '1', '0'])
@@ -28,6 +31,12 @@ const apiKeySchema = z
     scopes: z.array(z.enum(Object.values(Scope) as [Scope, ...Scope[]])).min(1),
     /** An optional display name for logs; never the key. */
     name: z.string().max(64).optional(),
+    /**
+     * Publishes (events) per second for requests made with this key, instead of
+     * HUB_RATE_LIMIT. A budget of this key alone, not shared with the tenant's other
+     * keys; 0 = no limit for this key.
+     */
+    rateLimit: eventsPerSecond(z.number({ error: 'must be a number of events per second' })).optional(),
   })
   .refine((k) => (k.key === undefined) !== (k.sha256 === undefined), 'give exactly one of "key" or "sha256"');
 export type ApiKeyConfig = z.infer<typeof apiKeySchema>;
@@ -102,6 +111,11 @@ const configSchema = z.object({
   HUB_MAX_PAGE_SIZE: positiveInt(1000),
   /** Refuse event types that are not in the event catalog (handlers/catalog.ts). */
   HUB_STRICT_TYPES: bool(false),
+  /**
+   * Publishes (events) per second per tenant, shared by every hub process on REDIS_URL (else per
+   * process); a batch counts one per event. 0 = no limit. A key's own `rateLimit` overrides it.
+   */
+  HUB_RATE_LIMIT: eventsPerSecond(z.coerce.number({ error: 'must be a number of events per second' })).default(0),
   /** Most ancestors an event may have through causationId; deeper chains are refused (event storms stop). */
   HUB_MAX_CAUSATION_DEPTH: positiveInt(16),
   /** Extra handler modules: absolute paths, comma-separated; each default-exports a handler or an array of them. */

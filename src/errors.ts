@@ -61,6 +61,15 @@ export const cursorExpired = (position: string, why: 'evicted' | 'beyond-head') 
       ? `position ${position} is older than the store can serve; start again without after`
       : `position ${position} is beyond the newest stored event, so it did not come from this hub's store`,
   );
+/** A publish over its rate limit; nothing of it was stored. `events` more than `limit` never fits: the batch must be split. */
+export const rateLimited = (retryAfterMs: number, limit: number, events: number) =>
+  new HubError(
+    ErrorCode.RATE_LIMITED,
+    events > limit
+      ? `a batch of ${events} events is more than the rate limit of ${limit} events per second allows; send at most ${limit} at a time`
+      : `rate limit of ${limit} events per second reached; retry in ${retryAfterMs} ms`,
+    { extensions: { retryAfterMs, limit } },
+  );
 export const unavailable = (what: string, cause?: unknown) =>
   new HubError(ErrorCode.UNAVAILABLE, `${what} is unavailable; retry later`, { cause });
 

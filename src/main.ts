@@ -5,12 +5,16 @@ import { handlers as builtInHandlers } from '../handlers/index.ts';
 import { startHub } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { HandlerModuleError, loadHandlerModules } from './handlers/load-handler-modules.ts';
+import { createMemoryRateLimitStore } from './limits/memory-rate-limit-store.ts';
+import type { RateLimitStore } from './limits/rate-limit-store.ts';
+import { createRedisRateLimitStore } from './limits/redis-rate-limit-store.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createStorage } from './storage.ts';
 
 /**
  * The only wiring point: reads the configuration, picks the adapters
- * (MongoDB or memory, Redis or in-process) and starts the hub.
+ * (MongoDB or memory, Redis or in-process, rate budgets in Redis or memory)
+ * and starts the hub.
  */
 async function main(): Promise<void> {
   let config: Config;
@@ -25,7 +29,8 @@ async function main(): Promise<void> {
   const handlers = await loadHandlerModules(config.HUB_HANDLER_MODULES, builtInHandlers);
   const { close: closeStorage, ...storage } = await createStorage(config, log);
   const bus = await createBus(config, log);
-  const app = await startHub({ config, ...storage, bus, handlers, log });
+  const rateLimits = await createRateLimits(config, log);
+  const app = await startHub({ config, ...storage, bus, rateLimits, handlers, log });
   log.info({ url: `${app.url}/graphql` }, 'event hub listening');
 
   let stopping = false;
@@ -41,7 +46,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.HUB_SHUTDOWN_MS).unref();
     await app.close();
-    await Promise.allSettled([bus.close(), closeStorage()]);
+    await Promise.allSettled([bus.close(), rateLimits.close(), closeStorage()]);
     log.info('shut down');
     process.exit(0);
   };
@@ -57,6 +62,22 @@ async function createBus(config: Config, log: Logger): Promise<EventBus> {
   const bus = await createRedisEventBus({ url: config.REDIS_URL, log });
   log.info({ bus: 'redis' }, 'Redis bus ready');
   return bus;
+}
+
+/**
+ * Redis with REDIS_URL, so every process takes from one budget per tenant or key; else each
+ * process its own. Without any limit configured nothing asks, so no connection is opened.
+ */
+async function createRateLimits(config: Config, log: Logger): Promise<RateLimitStore> {
+  const limited = config.HUB_RATE_LIMIT > 0 || config.HUB_API_KEYS.some((key) => (key.rateLimit ?? 0) > 0);
+  if (!limited) return createMemoryRateLimitStore();
+  if (!config.REDIS_URL) {
+    log.info({ rateLimits: 'memory', defaultLimit: config.HUB_RATE_LIMIT }, 'publish rate limits count per process');
+    return createMemoryRateLimitStore();
+  }
+  const limits = await createRedisRateLimitStore({ url: config.REDIS_URL, log });
+  log.info({ rateLimits: 'redis', defaultLimit: config.HUB_RATE_LIMIT }, 'publish rate limits shared through Redis');
+  return limits;
 }
 
 main().catch((error: unknown) => {

@@ -40,7 +40,7 @@ async function measure(mode: Mode): Promise<{ cpu: number; heapMB: number }> {
   const log = createLogger('silent');
   const contextValue: HubContext = {
     services,
-    principal: { tenantId: LIVE_TENANT, scopes: new Set([Scope.SUBSCRIBE]), keyName: 'layers' },
+    principal: { tenantId: LIVE_TENANT, scopes: new Set([Scope.SUBSCRIBE]), keyName: 'layers', keyId: 'layers' },
     requestId: 'layers',
     log,
   };

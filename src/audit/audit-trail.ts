@@ -34,8 +34,10 @@ export interface AccessDenial extends AuditActor {
 
 export interface RateLimitHit extends AuditActor {
   tenantId: string;
-  /** Events refused in this request. */
-  events: number;
+  /** The root fields of the refused operation (publishEvent, publishEvents). */
+  fields: readonly string[];
+  /** The limit that refused it, events per second. */
+  limit: number;
   retryAfterMs: number;
 }
 
@@ -122,7 +124,7 @@ export function createAuditTrail({ ingest, log, sampleMs, auditTenant, now = Dat
     rateLimited(hit) {
       const occurrences = sample(JSON.stringify(['limited', hit.tenantId, hit.keyName]));
       if (occurrences === null) return;
-      record(hit.tenantId, AUDIT_TYPES.rateLimitExceeded, hit, { events: hit.events, retryAfterMs: hit.retryAfterMs, occurrences });
+      record(hit.tenantId, AUDIT_TYPES.rateLimitExceeded, hit, { fields: hit.fields, limit: hit.limit, retryAfterMs: hit.retryAfterMs, occurrences });
     },
 
     replayRequested(job, actor) {

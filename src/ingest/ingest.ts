@@ -2,6 +2,7 @@ import type { EventBus } from '../bus/event-bus.ts';
 import { badInput, isHubError, type HubError } from '../errors.ts';
 import type { HubEvent, PendingEvent } from '../events/event.ts';
 import type { TraceContext } from '../events/trace-context.ts';
+import type { PublishRateLimiter, Publisher } from '../limits/publish-rate-limiter.ts';
 import type { Logger } from '../logger.ts';
 import type { EventStore } from '../store/event-store.ts';
 import { createEventCatalog, type EventCatalog } from '../catalog/event-catalog.ts';
@@ -17,7 +18,10 @@ export interface Ingest {
   /**
    * Validates, stores, then publishes a batch for one tenant. One result per
    * input, in input order; an invalid item is REJECTED without stopping the
-   * others. Throws only for a batch that is too large or a store that is down.
+   * others. Throws only for a batch that is too large, one over `by`'s rate
+   * limit (RATE_LIMITED, nothing stored) or a store that is down. Without
+   * `by` — the hub's own publishes, such as handlers' follow-up events — no
+   * limit applies.
    */
   publish(tenantId: string, inputs: readonly unknown[], request?: PublishRequest): Promise<PublishResult[]>;
   /**
@@ -35,6 +39,8 @@ export interface Ingest {
 
 /** What the hub knows about the request behind a publish. */
 export interface PublishRequest {
+  /** The API key publishing, whose rate limit applies; absent for the hub's own publishes (handlers' follow-ups), which no limit holds back. */
+  by?: Publisher | undefined;
   /** The caller's W3C trace context (or the handled event's, for a handler's follow-up): stored as `metadata.trace`. */
   trace?: TraceContext | undefined;
 }
@@ -47,6 +53,8 @@ export interface IngestOptions {
   maxBatch: number;
   /** Payload schemas of registered types. Default: none, every type is free JSON. */
   catalog?: EventCatalog;
+  /** Admits publishes made `by` an API key: one point per input, valid or not. Default: no limit. */
+  rateLimiter?: PublishRateLimiter;
   /** Most ancestors an event may have through causationId. Default 16. */
   maxCausationDepth?: number;
   /** Told the outcome of every published item (metrics). */
@@ -109,9 +117,11 @@ export function createIngest(options: IngestOptions): Ingest {
 
   return {
     async publish(tenantId, inputs, request = {}) {
+      const { by } = request;
       if (inputs.length > options.maxBatch) {
         throw badInput(`a batch may hold at most ${options.maxBatch} events; got ${inputs.length}`, ['input']);
       }
+      if (by && options.rateLimiter) await options.rateLimiter.admit(tenantId, by, inputs.length);
       const receivedAt = now();
       const results: PublishResult[] = new Array(inputs.length);
       const valid: { index: number; event: PendingEvent; depth: number }[] = [];

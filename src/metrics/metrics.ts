@@ -64,6 +64,12 @@ export function createMetrics() {
       if (sources) this.set(sources.websocketConnections());
     },
   });
+  const rateLimited = new Counter({
+    name: 'rate_limited_total',
+    help: 'Publish requests refused with RATE_LIMITED, one per request whatever its batch size, by tenant.',
+    labelNames: ['tenant'] as const,
+    registers: [registry],
+  });
   const slowConsumers = new Counter({ name: 'slow_consumer_closes_total', help: 'Subscriptions ended with SLOW_CONSUMER.', registers: [registry] });
   new Gauge({
     name: 'replay_jobs',
@@ -100,6 +106,7 @@ export function createMetrics() {
     },
     deadLettered: (handler: string) => deadLettered.inc({ handler }),
     slowConsumer: () => slowConsumers.inc(),
+    rateLimited: (tenant: string) => rateLimited.inc({ tenant }),
     graphqlRequest: (operation: string, seconds: number) => requestDuration.observe({ operation }, seconds),
   };
 }

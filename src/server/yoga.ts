@@ -9,7 +9,7 @@ import type { Authenticator } from './auth.ts';
 import type { HubContext, HubServices } from './context.ts';
 import { useCompiledExecution } from './compiled-execution.ts';
 import { createErrorMasker } from './mask-error.ts';
-import { auditDenials } from './audit-denials.ts';
+import { auditRefusals } from './audit-refusals.ts';
 import { logOperations } from './operation-log.ts';
 
 export interface YogaOptions {
@@ -52,7 +52,7 @@ export function createHubYoga({ schema, services, auth, config, log, onOperation
       ...(config.HUB_INTROSPECTION ? [] : [disableIntrospection()]),
       useCompiledExecution(),
       logOperations(),
-      auditDenials(services.audit),
+      auditRefusals(services.audit),
       ...(onOperation ? [timeOperations(onOperation)] : []),
     ],
     context: ({ request, connectionParams }) => {

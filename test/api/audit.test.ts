@@ -111,6 +111,31 @@ describe('audit trail', () => {
     for (const key of [TEST_KEYS.acme, TEST_KEYS.globex]) assert.deepEqual(await allEvents(hub.url, key, 'id', { types: ['system.>'] }), []);
   });
 
+  it('records rate-limit refusals, sampled, in the tenant over its limit', async (t) => {
+    const hub = await startTestHub({ HUB_RATE_LIMIT: '1' });
+    t.after(() => hub.stop());
+    const PUBLISH_MANY = 'mutation($input: [PublishEventInput!]!) { publishEvents(input: $input) { status } }';
+    // Two events never fit a limit of one per second: refused every time, whatever the clock.
+    for (let i = 0; i < 3; i++) {
+      const refused = await gql(hub.url, PUBLISH_MANY, { input: [publishInput(), publishInput()] }, TEST_KEYS.acme);
+      assert.equal(refused.errors?.[0]?.extensions?.['code'], 'RATE_LIMITED');
+    }
+    const events = await auditEvents(hub.url, TEST_KEYS.acme, 'system.rate_limit.exceeded', 1);
+    await sleep(100);
+    assert.equal((await auditEvents(hub.url, TEST_KEYS.acme, 'system.rate_limit.exceeded', 2)).length, 1, 'sampled: one per window');
+    const [event] = events;
+    assert.deepEqual({ ...event?.payload, retryAfterMs: typeof event?.payload['retryAfterMs'], requestId: typeof event?.payload['requestId'] }, {
+      fields: ['publishEvents'],
+      limit: 1,
+      retryAfterMs: 'number',
+      occurrences: 1,
+      keyName: 'key#1',
+      requestId: 'string',
+    });
+    assert.deepEqual(await allEvents(hub.url, TEST_KEYS.globex, 'id', { types: ['system.>'] }), []);
+    assertNoSecret(events);
+  });
+
   it('records every replay start, dry runs too, and cancel, with who asked', async (t) => {
     const hub = await startTestHub();
     t.after(() => hub.stop());

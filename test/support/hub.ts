@@ -8,6 +8,7 @@ import { createLogger, type Logger } from '../../src/logger.ts';
 import { createMemoryStorage } from '../../src/storage.ts';
 import { handlers as builtInHandlers } from '../../handlers/index.ts';
 import type { HubHandler } from '../../src/handlers/handler.ts';
+import type { RateLimitStore } from '../../src/limits/rate-limit-store.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -26,16 +27,17 @@ export const TEST_API_KEYS = JSON.stringify([
 
 /**
  * An embedded hub in this process on a free port; `stop` stops it and its adapters.
- * It runs the built-in handlers, or `handlers` when given, and logs to `log` when given.
+ * It runs the built-in handlers, or `handlers` when given, logs to `log` when given, and counts
+ * rate limits in memory, or in `rateLimits` when given (which the caller closes).
  */
 export async function startTestHub(
   env: Record<string, string> = {},
-  { handlers = builtInHandlers, log }: { handlers?: readonly HubHandler[]; log?: Logger } = {},
+  { handlers = builtInHandlers, log, rateLimits }: { handlers?: readonly HubHandler[]; log?: Logger; rateLimits?: RateLimitStore } = {},
 ): Promise<HubApp & { stop(): Promise<void> }> {
   const config = loadConfig({ PORT: '0', LOG_LEVEL: 'silent', HUB_API_KEYS: TEST_API_KEYS, ...env });
   const { close: closeStorage, ...storage } = createMemoryStorage(config);
   const bus = createInProcessEventBus();
-  const app = await startHub({ config, ...storage, bus, handlers, log: log ?? createLogger(config.LOG_LEVEL) });
+  const app = await startHub({ config, ...storage, bus, handlers, log: log ?? createLogger(config.LOG_LEVEL), ...(rateLimits && { rateLimits }) });
   return {
     ...app,
     async stop() {

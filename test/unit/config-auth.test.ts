@@ -50,6 +50,38 @@ describe('configuration', () => {
     }
   });
 
+  it('has no publish rate limit by default, and takes HUB_RATE_LIMIT as whole events per second', () => {
+    assert.equal(loadConfig({}).HUB_RATE_LIMIT, 0);
+    assert.equal(loadConfig({ HUB_RATE_LIMIT: '' }).HUB_RATE_LIMIT, 0);
+    assert.equal(loadConfig({ HUB_RATE_LIMIT: '250' }).HUB_RATE_LIMIT, 250);
+  });
+
+  it('refuses a HUB_RATE_LIMIT that is negative, fractional or not a number, saying why', () => {
+    const cases = [
+      ['-1', /HUB_RATE_LIMIT: must be 0 \(no limit\) or more events per second/],
+      ['2.5', /HUB_RATE_LIMIT: must be a whole number of events per second/],
+      ['fast', /HUB_RATE_LIMIT: must be a number of events per second/],
+    ] as const;
+    for (const [value, message] of cases) {
+      assert.throws(() => loadConfig({ HUB_RATE_LIMIT: value }), (error: unknown) => error instanceof ConfigError && message.test(error.message), value);
+    }
+  });
+
+  it("takes an API key's own rateLimit, 0 included, and refuses one that is not whole events per second", () => {
+    const withLimit = (rateLimit: unknown) => JSON.stringify([{ key: KEY, tenant: 'acme', scopes: ['publish'], rateLimit }]);
+    assert.equal(loadConfig({ HUB_API_KEYS: withLimit(20) }).HUB_API_KEYS[0]?.rateLimit, 20);
+    assert.equal(loadConfig({ HUB_API_KEYS: withLimit(0) }).HUB_API_KEYS[0]?.rateLimit, 0);
+    assert.equal(loadConfig({ HUB_API_KEYS: JSON.stringify([{ key: KEY, tenant: 'acme', scopes: ['publish'] }]) }).HUB_API_KEYS[0]?.rateLimit, undefined);
+    const cases = [
+      [-5, /HUB_API_KEYS\.0\.rateLimit: must be 0 \(no limit\) or more events per second/],
+      [0.5, /HUB_API_KEYS\.0\.rateLimit: must be a whole number of events per second/],
+      ['20', /HUB_API_KEYS\.0\.rateLimit: must be a number of events per second/],
+    ] as const;
+    for (const [value, message] of cases) {
+      assert.throws(() => loadConfig({ HUB_API_KEYS: withLimit(value) }), (error: unknown) => error instanceof ConfigError && message.test(error.message), String(value));
+    }
+  });
+
   it('parses comma lists and booleans', () => {
     const config = loadConfig({ HUB_ALLOWED_ORIGINS: 'https://a.example, https://b.example', HUB_INTROSPECTION: 'false' });
     assert.deepEqual(config.HUB_ALLOWED_ORIGINS, ['https://a.example', 'https://b.example']);
@@ -95,6 +127,20 @@ describe('authentication', () => {
     assert.equal(code(() => requireScope(auth.authenticate(`Bearer ${KEY}`), 'subscribe')), 'FORBIDDEN');
     assert.equal(code(() => requireScope(auth.authenticate(`Bearer ${KEY}`), 'publish')), 'ok');
     assert.equal(code(() => requireScope(auth.authenticate('Bearer globex-admin-key-0001'), 'replay')), 'ok');
+  });
+
+  it("gives each principal its key's own rateLimit and a stable fingerprint that is neither the key nor its digest", () => {
+    const limited = createAuthenticator(
+      loadConfig({ HUB_API_KEYS: JSON.stringify([{ key: KEY, tenant: 'acme', scopes: ['publish'], rateLimit: 7 }]) }).HUB_API_KEYS,
+    );
+    const byDigest = createAuthenticator([{ sha256: sha256Hex(KEY), tenant: 'acme', scopes: ['publish'] }]);
+    const principal = limited.authenticate(`Bearer ${KEY}`)!;
+    assert.equal(principal.rateLimit, 7);
+    assert.equal(auth.authenticate(`Bearer ${KEY}`)?.rateLimit, undefined);
+    assert.match(principal.keyId, /^[0-9a-f]{16}$/);
+    assert.equal(byDigest.authenticate(`Bearer ${KEY}`)?.keyId, principal.keyId, 'the same key has the same id however it is configured');
+    assert.notEqual(auth.authenticate('Bearer globex-admin-key-0001')?.keyId, principal.keyId);
+    assert.ok(!KEY.includes(principal.keyId) && !sha256Hex(KEY).includes(principal.keyId));
   });
 
   it('serves tenant "default" with every scope when no keys are configured', () => {

@@ -16,6 +16,7 @@ it('exposes every metric of the operations guide in the Prometheus text format, 
   metrics.attemptFinished('request-shipment', false, 0.5);
   metrics.deadLettered('request-shipment');
   metrics.slowConsumer();
+  metrics.rateLimited('acme');
   metrics.graphqlRequest('mutation', 0.004);
   const text = await metrics.registry.metrics();
   for (const line of [
@@ -29,6 +30,7 @@ it('exposes every metric of the operations guide in the Prometheus text format, 
     'subscriptions_open 3',
     'websocket_connections 2',
     'slow_consumer_closes_total 1',
+    'rate_limited_total{tenant="acme"} 1',
     'replay_jobs{status="RUNNING"} 1',
     'graphql_request_duration_seconds_count{operation="mutation"} 1',
   ]) {
