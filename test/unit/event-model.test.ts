@@ -23,6 +23,9 @@ describe('event ids', () => {
     const ids = Array.from({ length: 2000 }, () => newEventId(1_700_000_000_000));
     assert.ok(ids.every(isEventId));
     assert.ok(ids.every((id) => id[14] === '7'), 'version nibble is 7');
+    assert.ok(ids.every((id) => '89ab'.includes(id[19]!)), 'variant bits are 10');
+    // 2,000 ids draw on the random pool several times over: still no repeat of the random part.
+    assert.equal(new Set(ids.map((id) => id.slice(19))).size, ids.length);
     assert.deepEqual([...ids].sort(), ids);
     assert.equal(new Set(ids).size, ids.length);
   });
