@@ -1,3 +1,4 @@
+import { TYPE_NAME } from '../ingest/event-input.ts';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Values read at scrape time from the parts that know them. */
@@ -90,6 +91,7 @@ export function createMetrics() {
     registers: [registry],
   });
 
+  const domains = createDomainLabels();
   return {
     registry,
     /** Connects the scrape-time gauges to the running hub. */
@@ -97,7 +99,7 @@ export function createMetrics() {
       sources = from;
     },
     published(tenant: string, type: string, status: string) {
-      published.inc({ tenant, domain: type.split('.')[0] ?? 'unknown', status });
+      published.inc({ tenant, domain: domains.of(tenant, type), status });
     },
     attemptStarted: (handler: string) => consumed.inc({ handler }),
     attemptFinished(handler: string, ok: boolean, seconds: number) {
@@ -112,3 +114,29 @@ export function createMetrics() {
 }
 
 export type HubMetrics = ReturnType<typeof createMetrics>;
+
+/** Distinct `domain` label values kept per tenant; further domains count as `other`. */
+export const MAX_DOMAINS_PER_TENANT = 50;
+
+/**
+ * The `domain` label of events_published_total: the type's first segment,
+ * bounded because types come from callers: a type that is not a valid name
+ * (a REJECTED input) counts as `invalid`, and past MAX_DOMAINS_PER_TENANT
+ * distinct domains in a tenant the new ones count as `other`, so no client
+ * can grow the number of series without end.
+ */
+function createDomainLabels() {
+  const seen = new Map<string, Set<string>>();
+  return {
+    of(tenant: string, type: string): string {
+      if (!TYPE_NAME.test(type)) return 'invalid';
+      const domain = type.slice(0, type.indexOf('.'));
+      let known = seen.get(tenant);
+      if (!known) seen.set(tenant, (known = new Set()));
+      if (known.has(domain)) return domain;
+      if (known.size >= MAX_DOMAINS_PER_TENANT) return 'other';
+      known.add(domain);
+      return domain;
+    },
+  };
+}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { createMetrics } from '../../src/metrics/metrics.ts';
+import { createMetrics, MAX_DOMAINS_PER_TENANT } from '../../src/metrics/metrics.ts';
 
 it('exposes every metric of the operations guide in the Prometheus text format, with bounded labels', async () => {
   const metrics = createMetrics();
@@ -37,4 +37,20 @@ it('exposes every metric of the operations guide in the Prometheus text format, 
     assert.ok(text.includes(line), `missing: ${line}`);
   }
   assert.match(text, /# TYPE process_cpu_seconds_total counter/);
+});
+
+it('keeps the domain label bounded whatever types callers send', async () => {
+  const metrics = createMetrics();
+  metrics.published('acme', 'not a type at all', 'REJECTED');
+  metrics.published('acme', 'x'.repeat(300), 'REJECTED');
+  for (let i = 0; i < MAX_DOMAINS_PER_TENANT + 20; i++) metrics.published('acme', `d${i}.thing.made`, 'ACCEPTED');
+  metrics.published('acme', 'd0.thing.made', 'ACCEPTED'); // a domain seen before keeps its label
+  metrics.published('globex', 'd99.thing.made', 'ACCEPTED'); // another tenant has its own allowance
+  const text = await metrics.registry.metrics();
+  const series = text.split('\n').filter((line) => line.startsWith('events_published_total{'));
+  assert.ok(series.includes('events_published_total{tenant="acme",domain="invalid",status="REJECTED"} 2'));
+  assert.ok(series.includes('events_published_total{tenant="acme",domain="other",status="ACCEPTED"} 20'));
+  assert.ok(series.includes('events_published_total{tenant="acme",domain="d0",status="ACCEPTED"} 2'));
+  assert.ok(series.includes('events_published_total{tenant="globex",domain="d99",status="ACCEPTED"} 1'));
+  assert.equal(series.filter((line) => line.includes('tenant="acme"')).length, MAX_DOMAINS_PER_TENANT + 2);
 });
