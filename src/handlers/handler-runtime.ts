@@ -106,10 +106,27 @@ export function createHandlerRuntime(options: HandlerRuntimeOptions): HandlerRun
   let scanning: Promise<void> | null = null;
   let rescan: { tenants: Set<string> | 'all'; full: boolean } | null = null;
   let polls = 0;
+  // What the bus has told this process since it started: the highest position of any event per
+  // tenant, and per line the highest position of an event it matches. See `hasWork`.
+  const busHead = new Map<string, number>();
+  const busMatched = new Map<string, number>();
 
+  /**
+   * Whether a line may have work: events past its position, or (full checks)
+   * redriven dead letters. Between full checks, new events the bus has shown
+   * and none of which matched are no work, so a line whose handler matches
+   * none of a busy tenant's traffic does not read the archive on every poll
+   * (on FerretDB each read is a scan). A full check reads regardless, so a
+   * lost bus message delays work by at most FULL_CHECK_EVERY polls.
+   */
   async function hasWork({ handler }: CompiledHandler, tenantId: string, mark: number, full: boolean): Promise<boolean> {
-    const position = lines.get(lineKey(handler.name, tenantId))?.position ?? (await handlerStore.line(handler.name, tenantId))?.position ?? 0;
-    if (mark > position) return true;
+    const key = lineKey(handler.name, tenantId);
+    const position = lines.get(key)?.position ?? (await handlerStore.line(handler.name, tenantId))?.position ?? 0;
+    if (mark > position) {
+      const busShowedAll = (busHead.get(tenantId) ?? 0) >= mark;
+      const noneMatched = (busMatched.get(key) ?? 0) <= position;
+      return full || !busShowedAll || !noneMatched;
+    }
     return full && (await handlerStore.redriven(handler.name, tenantId, 1)).length > 0;
   }
 
@@ -255,7 +272,16 @@ export function createHandlerRuntime(options: HandlerRuntimeOptions): HandlerRun
   }
 
   function onBusEvent(event: HubEvent): void {
-    if (compiled.some((entry) => entry.matches(event))) void scan([event.tenantId]);
+    const { tenantId, position } = event;
+    if (position > (busHead.get(tenantId) ?? 0)) busHead.set(tenantId, position);
+    let matched = false;
+    for (const entry of compiled) {
+      if (!entry.matches(event)) continue;
+      matched = true;
+      const key = lineKey(entry.handler.name, tenantId);
+      if (position > (busMatched.get(key) ?? 0)) busMatched.set(key, position);
+    }
+    if (matched) void scan([tenantId]);
   }
 
   return {

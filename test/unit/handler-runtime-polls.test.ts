@@ -11,19 +11,29 @@ import { createHandlerRuntime } from '../../src/handlers/handler-runtime.ts';
 import { createIngest } from '../../src/ingest/ingest.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createMemoryStorage } from '../../src/storage.ts';
-import { pendingEvent } from '../support/fixtures.ts';
+import { pendingEvent, publishInput } from '../support/fixtures.ts';
 
 const log = createLogger('silent');
 const POLL_MS = 10; // a full check every 10th poll: every 100 ms
 
-/** A runtime on memory adapters whose store counts the line reads (`readRange`). */
+/** A runtime on memory adapters whose store counts the line reads (`readRange`) and the polls (hint: plain, head: full). */
 async function setup(t: TestContext, handler: HubHandler) {
   const { close, ...storage } = createMemoryStorage({ HUB_IDEMPOTENCY_WINDOW_MS: 86_400_000 });
-  const reads = { count: 0 };
+  const reads = { count: 0, polls: 0, fullChecks: 0 };
   const readRange = storage.store.readRange.bind(storage.store);
   storage.store.readRange = (...args) => {
     reads.count++;
     return readRange(...args);
+  };
+  const positionHint = storage.store.positionHint.bind(storage.store);
+  storage.store.positionHint = (...args) => {
+    reads.polls++;
+    return positionHint(...args);
+  };
+  const headPosition = storage.store.headPosition.bind(storage.store);
+  storage.store.headPosition = (...args) => {
+    reads.fullChecks++;
+    return headPosition(...args);
   };
   const bus = createInProcessEventBus();
   const ingest = createIngest({ store: storage.store, bus, log, maxEventBytes: 1_048_576, maxBatch: 1000 });
@@ -43,7 +53,7 @@ async function setup(t: TestContext, handler: HubHandler) {
     await close();
   });
   await runtime.start();
-  return { storage, runtime, reads };
+  return { storage, runtime, reads, ingest };
 }
 
 async function until(condition: () => boolean, what: string, refresh = async () => {}): Promise<void> {
@@ -89,5 +99,26 @@ describe('handler runtime polls', () => {
     const letterId = letters[0]!.id;
     await storage.handlerStore.redrive('acme', [letterId]);
     await until(() => handled.length === 2, 'the redriven letter handled by a full check');
+  });
+
+  it('reads nothing between full checks for events the bus showed it and none of which match', async (t) => {
+    const handled: number[] = [];
+    const handler: HubHandler = { name: 'recorder', eventTypes: ['crm.item.made'], priority: 0, handle: async (event) => void handled.push(event.position) };
+    const { reads, ingest } = await setup(t, handler);
+    await sleep(3 * 10 * POLL_MS);
+    const from = { ...reads };
+    // Busy traffic of another type, through ingest (so on the bus), a few events per poll.
+    for (const deadline = Date.now() + 40 * POLL_MS; Date.now() < deadline; await sleep(POLL_MS / 3)) {
+      await ingest.publish('acme', [publishInput({ type: 'crm.other.made' })]);
+    }
+    const polls = reads.polls - from.polls;
+    const fullChecks = reads.fullChecks - from.fullChecks;
+    const lineReads = reads.count - from.count;
+    assert.ok(polls >= 10, `only ${polls} polls happened: the test proves nothing`);
+    assert.ok(lineReads <= fullChecks + 1, `${lineReads} line reads in ${polls} polls and ${fullChecks} full checks`);
+
+    // A matching event is still handled at once.
+    await ingest.publish('acme', [publishInput({ type: 'crm.item.made' })]);
+    await until(() => handled.length === 1, 'the matching event');
   });
 });
