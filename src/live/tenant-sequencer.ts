@@ -117,6 +117,7 @@ export function createTenantSequencer(options: TenantSequencerOptions): TenantSe
         try {
           page = await store.readAfter(tenantId, dispatched!, MATCH_ALL, options.fillBatch);
         } catch (error) {
+          if (closed) return; // closed while reading (the hub shutting down, its store closing): nothing to retry
           if (isHubError(error) && error.code === ErrorCode.CURSOR_EXPIRED) return fail(error);
           log.warn({ err: error, tenantId, after: dispatched }, 'reading the store failed; retrying');
           readWanted = true;
