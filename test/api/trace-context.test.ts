@@ -88,4 +88,14 @@ describe('trace context', () => {
     assert.match(String(generated), /^[0-9a-f-]{36}$/);
     assert.ok(!JSON.stringify(lines).includes(TEST_KEYS.acme), 'no API key in the logs');
   });
+
+  it('logs every operation, also once the document runs compiled (after 10 runs)', async (t) => {
+    const { hub, lines } = await tracedHub();
+    t.after(() => hub.stop());
+    for (let i = 0; i < 12; i++) {
+      await post(hub.url, { query: PUBLISH, variables: { input: publishInput({ type: 'shop.order.placed' }) } }, { authorization: `Bearer ${TEST_KEYS.acmeReadOnly}`, 'x-request-id': `req-${i}` });
+    }
+    const refused = lines.filter((line) => line['msg'] === 'graphql operation answered with errors');
+    assert.deepEqual(refused.map((line) => [line['requestId'], line['errors']]), Array.from({ length: 12 }, (_, i) => [`req-${i}`, ['FORBIDDEN']]));
+  });
 });
