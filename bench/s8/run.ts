@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { MongoClient } from 'mongodb';
 import { COLLECTIONS } from '../../src/store/mongodb/index.ts';
+import { cpuMs, listenerPid, serverCommands } from '../cluster-support/cpu.ts';
 import { withDeadline } from '../cluster-support/deadline.ts';
 import { postGraphql } from '../cluster-support/graphql.ts';
 import { spawnHubProcess, type HubProcess } from '../cluster-support/hub-process.ts';
@@ -78,10 +79,24 @@ try {
 
   if (!args['no-throughput']) {
     hub = await startHub({ HUB_REPLAY_RATE: args['replay-rate'] });
+    // What each side asks of the server, per event: the commands it runs and the server's CPU.
+    const server = listenerPid(mongoUrl);
+    const accounts: Record<'hub' | 'raw', { commands: Record<string, number>; serverMs: number; events: number }> = {
+      hub: { commands: {}, serverMs: 0, events: 0 },
+      raw: { commands: {}, serverMs: 0, events: 0 },
+    };
     for (let round = 1; round <= rounds; round++) {
       const order = round % 2 === 1 ? (['hub', 'raw'] as const) : (['raw', 'hub'] as const);
       const line: string[] = [];
       for (const side of order) {
+        const before = { commands: await serverCommands(client.db('admin')), cpu: cpuMs(server) };
+        const account = async () => {
+          const after = await serverCommands(client.db('admin'));
+          const entry = accounts[side];
+          for (const [name, count] of Object.entries(after)) entry.commands[name] = (entry.commands[name] ?? 0) + count - (before.commands[name] ?? 0);
+          entry.serverMs += cpuMs(server) - before.cpu;
+          entry.events += total;
+        };
         if (side === 'hub') {
           const run = await startReplay(hub.url);
           const result = await withDeadline(run.finished, 1_800_000, `round ${round}, replay`);
@@ -92,8 +107,18 @@ try {
           throughput.push({ round, side, ...result, ok: result.events === total });
           line.push(`raw ${thousands(result.events / result.seconds)} events/s`);
         }
+        await account();
       }
       say(`throughput round ${round}: ${line.join(', ')}`);
+    }
+    for (const side of ['hub', 'raw'] as const) {
+      const { commands, serverMs, events } = accounts[side];
+      const perThousand = Object.entries(commands)
+        .filter(([, count]) => count > 0)
+        .sort((a, b) => b[1] - a[1])
+        .map(([name, count]) => `${name} ${((1000 * count) / events).toFixed(1)}`)
+        .join(', ');
+      say(`${side}: per 1,000 events the server ran ${perThousand || 'nothing'}; server CPU ${Number.isNaN(serverMs) ? 'n/a' : ((1000 * serverMs) / events).toFixed(0)} ms`);
     }
     await hub.stop();
     hub = undefined;
