@@ -2,20 +2,16 @@
 // file's own, running the recording handlers of test/fixtures/recording-handlers.ts through
 // HUB_HANDLER_MODULES, driven over GraphQL.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { describe, it, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import type { RecordedCall } from '../fixtures/recording-handlers.ts';
 import { publishInput } from '../support/fixtures.ts';
 import { gql } from '../support/graphql-client.ts';
 import { TEST_KEYS, type HubProcess } from '../support/hub.ts';
 import { allEvents, killHard, mongoHubs } from '../support/mongo-hubs.ts';
 import { ownRedis } from '../support/own-redis.ts';
-
-const MODULE = fileURLToPath(new URL('../fixtures/recording-handlers.ts', import.meta.url));
+import { recorder } from '../support/recorder.ts';
 
 interface Cluster {
   hubs: HubProcess[];
@@ -25,31 +21,17 @@ interface Cluster {
 }
 
 async function cluster(t: TestContext, size: number, env: Record<string, string> = {}): Promise<Cluster> {
-  const dir = mkdtempSync(join(tmpdir(), 'hub-handlers-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const recordFile = join(dir, 'calls.jsonl');
-  writeFileSync(recordFile, '');
+  const { env: recording, recordFile, calls } = recorder(t);
   const redis = await ownRedis(t);
   const hubs = await mongoHubs(t, {
     REDIS_URL: redis.url,
-    HUB_HANDLER_MODULES: MODULE,
-    RECORD_FILE: recordFile,
+    ...recording,
     HUB_HANDLER_POLL_MS: '250',
     HUB_LEASE_MS: '1500',
     ...env,
   });
   const started = await Promise.all(Array.from({ length: size }, () => hubs.start()));
-  return {
-    hubs: started,
-    recordFile,
-    start: hubs.start,
-    calls: (handler) =>
-      readFileSync(recordFile, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as RecordedCall)
-        .filter((call) => handler === undefined || call.handler === handler),
-  };
+  return { hubs: started, recordFile, start: hubs.start, calls };
 }
 
 const BOTH = [['acme', TEST_KEYS.acme], ['globex', TEST_KEYS.globex]] as const;

@@ -1,17 +1,14 @@
 // /metrics black-box: two hub processes on the MongoDB-wire server and a Redis of this file's own,
 // after a publish and handler load, each scraped as Prometheus would.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { publishInput } from '../support/fixtures.ts';
 import { gql } from '../support/graphql-client.ts';
 import { TEST_KEYS } from '../support/hub.ts';
 import { mongoHubs } from '../support/mongo-hubs.ts';
 import { ownRedis } from '../support/own-redis.ts';
+import { recorder } from '../support/recorder.ts';
 import { subscribe, wsClient } from '../support/ws-client.ts';
 
 interface Sample {
@@ -54,15 +51,11 @@ const sum = (samples: Sample[], name: string, where: Record<string, string> = {}
   samples.filter((s) => s.name === name && Object.entries(where).every(([k, v]) => s.labels[k] === v)).reduce((total, s) => total + s.value, 0);
 
 it('serves Prometheus text with the hub’s metrics and plausible values on each of two processes', { timeout: 90_000 }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'hub-metrics-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const recordFile = join(dir, 'calls.jsonl');
-  writeFileSync(recordFile, '');
+  const { env: recording, calls } = recorder(t);
   const redis = await ownRedis(t);
   const hubs = await mongoHubs(t, {
     REDIS_URL: redis.url,
-    HUB_HANDLER_MODULES: fileURLToPath(new URL('../fixtures/recording-handlers.ts', import.meta.url)),
-    RECORD_FILE: recordFile,
+    ...recording,
     HUB_HANDLER_POLL_MS: '200',
   });
   const [a, b] = [await hubs.start(), await hubs.start()];
@@ -80,7 +73,7 @@ it('serves Prometheus text with the hub’s metrics and plausible values on each
   await sub.waitFor(20, 20_000);
 
   const scrape = async (url: string) => parsePrometheus(await (await fetch(`${url}/metrics`)).text());
-  const handled = () => readFileSync(recordFile, 'utf8').split('\n').filter(Boolean).length;
+  const handled = () => calls().length;
   for (let i = 0; i < 200 && handled() < 20; i++) await sleep(100);
   assert.equal(handled(), 20, 'every job handled');
   let both: { samples: Sample[]; types: Map<string, string> }[] = [];

@@ -3,20 +3,14 @@
 // running a job is killed with SIGKILL mid-replay; another one takes the job over, and no event is
 // processed twice.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import type { RecordedCall } from '../fixtures/recording-handlers.ts';
 import { publishInput } from '../support/fixtures.ts';
 import { gql } from '../support/graphql-client.ts';
 import { TEST_KEYS, type HubProcess } from '../support/hub.ts';
 import { allEvents, killHard, mongoHubs } from '../support/mongo-hubs.ts';
 import { ownRedis } from '../support/own-redis.ts';
-
-const MODULE = fileURLToPath(new URL('../fixtures/recording-handlers.ts', import.meta.url));
+import { recorder } from '../support/recorder.ts';
 const PUBLISH_MANY = 'mutation($input: [PublishEventInput!]!) { publishEvents(input: $input) { status event { id } } }';
 const START = 'mutation($input: StartReplayInput!) { startReplay(input: $input) { id status } }';
 const JOB = 'query($id: ID!) { replayJob(id: $id) { id status total processed failed error } }';
@@ -32,15 +26,11 @@ interface Job {
 }
 
 async function cluster(t: TestContext, size: number) {
-  const dir = mkdtempSync(join(tmpdir(), 'hub-replay-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const recordFile = join(dir, 'calls.jsonl');
-  writeFileSync(recordFile, '');
+  const { env: recording, calls } = recorder(t);
   const redis = await ownRedis(t);
   const hubs = await mongoHubs(t, {
     REDIS_URL: redis.url,
-    HUB_HANDLER_MODULES: MODULE,
-    RECORD_FILE: recordFile,
+    ...recording,
     // Handler lines wake on the bus; idle polling by three processes only slows FerretDB down.
     HUB_HANDLER_POLL_MS: '1000',
     HUB_LEASE_MS: '1500',
@@ -50,14 +40,7 @@ async function cluster(t: TestContext, size: number) {
   // One at a time: three starting together on a busy two-core machine can outrun spawnHub's 20 s.
   const started: HubProcess[] = [];
   for (let i = 0; i < size; i++) started.push(await hubs.start());
-  return {
-    hubs: started,
-    calls: (): RecordedCall[] =>
-      readFileSync(recordFile, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as RecordedCall),
-  };
+  return { hubs: started, calls };
 }
 
 async function until<T>(read: () => T | Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 45_000): Promise<T> {

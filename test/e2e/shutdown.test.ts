@@ -1,15 +1,12 @@
 // SIGTERM, black-box: hub processes started as `npm start` starts them, stopped while they work.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { publishInput } from '../support/fixtures.ts';
 import { gql, PUBLISH } from '../support/graphql-client.ts';
 import { spawnHub, TEST_API_KEYS, TEST_KEYS } from '../support/hub.ts';
 import { allEvents, mongoHubs } from '../support/mongo-hubs.ts';
+import { recorder } from '../support/recorder.ts';
 import { connected, subscribe, wsClient } from '../support/ws-client.ts';
 
 const SHUTDOWN_MS = 5000;
@@ -62,21 +59,17 @@ describe('SIGTERM', () => {
   });
 
   it('exits with 1 at HUB_SHUTDOWN_MS when a handler does not finish, and says so', { timeout: 30_000 }, async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'hub-shutdown-'));
-    t.after(() => rmSync(dir, { recursive: true, force: true }));
-    const recordFile = join(dir, 'calls.jsonl');
-    writeFileSync(recordFile, '');
+    const { env: recording, calls } = recorder(t);
     const hub = await spawnHub({
       HUB_API_KEYS: TEST_API_KEYS,
-      HUB_HANDLER_MODULES: fileURLToPath(new URL('../fixtures/recording-handlers.ts', import.meta.url)),
-      RECORD_FILE: recordFile,
+      ...recording,
       HUB_SHUTDOWN_MS: '1000',
     });
     t.after(() => hub.stop(0));
     // The recorder sleeps through its abort signal: a handler that ignores it.
     const published = await gql(hub.url, PUBLISH, { input: publishInput({ type: 'job.stuck.run', payload: { slowMs: 60_000 } }) }, TEST_KEYS.acme);
     assert.equal(published.data?.['publishEvent'].status, 'ACCEPTED');
-    for (const deadline = Date.now() + 10_000; readFileSync(recordFile, 'utf8') === ''; await sleep(50)) {
+    for (const deadline = Date.now() + 10_000; calls().length === 0; await sleep(50)) {
       if (Date.now() > deadline) assert.fail('the handler never started');
     }
     const stopped = Date.now();
