@@ -10,7 +10,7 @@ import { createSubscriptionHub } from './live/subscription-hub.ts';
 import type { Logger } from './logger.ts';
 import { createAuthenticator } from './server/auth.ts';
 import type { HubServices } from './server/context.ts';
-import { createHttpServer } from './server/http-server.ts';
+import { closeConnectionsWhenIdle, createHttpServer } from './server/http-server.ts';
 import { attachWebSocket } from './server/websocket.ts';
 import { createHubYoga } from './server/yoga.ts';
 import type { EventStore } from './store/event-store.ts';
@@ -153,7 +153,7 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
     const step = (name: string) => log.info({ step: name }, 'shutdown step');
     step('intake: no new connections, requests or sockets');
     const requestsDone = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
+    closeConnectionsWhenIdle(server);
     step('live: websockets closed with 1001, SSE streams ended');
     await sockets.close(GOING_AWAY, 'server shutting down; resume with after');
     await live.close();

@@ -22,10 +22,6 @@ export interface HttpServerOptions {
 /** The HTTP front: health endpoints, a bounded body, then Yoga for /graphql. */
 export function createHttpServer({ yoga, maxBodyBytes, readiness, metrics, draining, log }: HttpServerOptions): Server {
   const server = createServer((req, res) => {
-    // A request that arrived before the shutdown began finishes; its connection then closes.
-    res.once('finish', () => {
-      if (draining()) setImmediate(() => server.closeIdleConnections());
-    });
     if (draining()) res.shouldKeepAlive = false;
     route(req, res).catch((error: unknown) => {
       log.error({ err: error }, 'request failed');
@@ -118,6 +114,17 @@ function sendPayloadTooLarge(res: ServerResponse, limit: number): void {
   sendJson(res, 413, {
     errors: [{ message: `request body exceeds ${limit} bytes`, extensions: { code: 'PAYLOAD_TOO_LARGE', limit } }],
   });
+}
+
+/**
+ * For the shutdown, once `server.close()` is called: closes each keep-alive
+ * connection as soon as it is idle, so a request that arrived before the
+ * shutdown finishes and then its connection closes, until the server is closed.
+ */
+export function closeConnectionsWhenIdle(server: Server): void {
+  server.closeIdleConnections();
+  const sweep = setInterval(() => server.closeIdleConnections(), 20);
+  server.once('close', () => clearInterval(sweep));
 }
 
 function sendShuttingDown(res: ServerResponse): void {
