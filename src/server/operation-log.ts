@@ -20,21 +20,24 @@ export function logOperations(): Plugin<HubContext> {
   return {
     onExecute: ({ args }) => {
       const started = performance.now();
-      const ast = getOperationAST(args.document, args.operationName);
       return {
         onExecuteDone: ({ result }) => {
           if (Symbol.asyncIterator in result) return; // a subscription's stream: it is logged when set up, not per event
           const { log } = args.contextValue as HubContext;
+          const failed = (result.errors?.length ?? 0) > 0;
+          if (!failed && !log.isLevelEnabled('debug')) return; // the common case at the default level: nothing to build
+          const ast = getOperationAST(args.document, args.operationName);
           const fields = { operation: ast?.operation ?? 'unknown', operationName: ast?.name?.value, ms: Math.round(performance.now() - started) };
-          const codes = (result.errors ?? []).map(errorCodeOf);
-          if (codes.length > 0) log.info({ ...fields, errors: codes }, 'graphql operation answered with errors');
+          if (failed) log.info({ ...fields, errors: result.errors!.map(errorCodeOf) }, 'graphql operation answered with errors');
           else log.debug(fields, 'graphql operation');
         },
       };
     },
     onSubscribe: ({ args }) => {
+      const { log } = args.contextValue as HubContext;
+      if (!log.isLevelEnabled('debug')) return;
       const ast = getOperationAST(args.document, args.operationName);
-      (args.contextValue as HubContext).log.debug({ operation: 'subscription', operationName: ast?.name?.value }, 'graphql subscription');
+      log.debug({ operation: 'subscription', operationName: ast?.name?.value }, 'graphql subscription');
     },
   };
 }
