@@ -10,6 +10,7 @@ import type { EventStore } from '../store/event-store.ts';
 import type { HubHandler } from './handler.ts';
 import type { HandlerStore } from './handler-store.ts';
 import { drainLine, type HandlerObserver, type RetryPolicy } from './line-worker.ts';
+import { createShownPositions, type ShownPositions } from './shown-positions.ts';
 
 export interface HandlerStatus {
   name: string;
@@ -67,8 +68,13 @@ interface RunningLine {
   /** The renewal in flight, shared by the timer and a line waiting to start an event. */
   renewing: Promise<void> | null;
   controller: AbortController;
-  /** Another pass once the current one ends (the caller found work past `position` or redriven letters). */
-  wake(): void;
+  /**
+   * Another pass once the current one ends: a read past `position` (the
+   * caller found work there or redriven letters), or with `skipTo`, only a
+   * checkpoint moved to it (the bus showed every position up to it and none
+   * matched). A read wins over a skip.
+   */
+  wake(skipTo?: number): void;
   done: Promise<void>;
 }
 
@@ -110,24 +116,51 @@ export function createHandlerRuntime(options: HandlerRuntimeOptions): HandlerRun
   // tenant, and per line the highest position of an event it matches. See `hasWork`.
   const busHead = new Map<string, number>();
   const busMatched = new Map<string, number>();
+  const busShown = new Map<string, ShownPositions>();
+  // Per tenant, the latest position hint read and the one read at least a poll before it. See `hasWork`.
+  const hints = new Map<string, { settled: number; latest: number; at: number }>();
+
+  /** Records a poll's hint; returns the part of it proposed at least a poll ago. */
+  function settledPart(tenantId: string, hint: number): number {
+    const at = now();
+    const seen = hints.get(tenantId);
+    if (!seen) hints.set(tenantId, { settled: hint, latest: hint, at });
+    else if (at - seen.at >= pollMs) hints.set(tenantId, { settled: seen.latest, latest: hint, at });
+    return Math.min(hint, hints.get(tenantId)!.settled);
+  }
 
   /**
-   * Whether a line may have work: events past its position, or (full checks)
-   * redriven dead letters. Between full checks, new events the bus has shown
-   * and none of which matched are no work, so a line whose handler matches
-   * none of a busy tenant's traffic does not read the archive on every poll
-   * (on FerretDB each read is a scan). A full check reads regardless, so a
-   * lost bus message delays work by at most FULL_CHECK_EVERY polls.
+   * What a line has to do: `events` (read past its position, or redriven dead
+   * letters), `skip` (move its checkpoint to `mark` without reading) or
+   * `none`. The bus tells this process what most new events are, so a line
+   * whose handler matches none of a busy tenant's traffic does not read the
+   * archive for it (on FerretDB each read is a scan):
+   *
+   * - When the bus showed every position up to `mark` and none matched, a
+   *   full check moves the checkpoint there (`skip`, one write) and a plain
+   *   poll does nothing. A position it never showed (a lost message, a gap
+   *   tombstone) leaves a hole, and a full check reads across it.
+   * - Otherwise a plain poll still lets the line sleep when the bus showed
+   *   traffic up to the hint of the poll before and none of it matched. The
+   *   hint counts positions proposed to writers, and under steady traffic
+   *   some publish is nearly always between its proposal and its bus
+   *   message; one proposed a whole poll ago and not shown means a lost
+   *   message, or a writer without a shared bus. A full check reads
+   *   regardless, so a lost bus message delays work by at most
+   *   FULL_CHECK_EVERY polls.
    */
-  async function hasWork({ handler }: CompiledHandler, tenantId: string, mark: number, full: boolean): Promise<boolean> {
+  async function workOf({ handler }: CompiledHandler, tenantId: string, mark: number, settled: number, full: boolean): Promise<'events' | 'skip' | 'none'> {
     const key = lineKey(handler.name, tenantId);
     const position = lines.get(key)?.position ?? (await handlerStore.line(handler.name, tenantId))?.position ?? 0;
-    if (mark > position) {
-      const busShowedAll = (busHead.get(tenantId) ?? 0) >= mark;
-      const noneMatched = (busMatched.get(key) ?? 0) <= position;
-      return full || !busShowedAll || !noneMatched;
+    const redriven = async () => full && (await handlerStore.redriven(handler.name, tenantId, 1)).length > 0;
+    if (mark <= position) return (await redriven()) ? 'events' : 'none';
+    const noneMatched = (busMatched.get(key) ?? 0) <= position;
+    if (noneMatched && busShown.get(tenantId)?.covers(position, mark)) {
+      if (!full) return 'none';
+      return (await redriven()) ? 'events' : 'skip';
     }
-    return full && (await handlerStore.redriven(handler.name, tenantId, 1)).length > 0;
+    const busShowedAll = (busHead.get(tenantId) ?? 0) >= settled;
+    return full || !busShowedAll || !noneMatched ? 'events' : 'none';
   }
 
   /**
@@ -156,15 +189,19 @@ export function createHandlerRuntime(options: HandlerRuntimeOptions): HandlerRun
     try {
       for (const tenantId of tenants ?? (await store.tenants())) {
         const mark = full ? await store.headPosition(tenantId) : await store.positionHint(tenantId);
+        const settled = full ? mark : settledPart(tenantId, mark);
         for (const entry of compiled) {
           if (closed) return;
           const running = lines.get(lineKey(entry.handler.name, tenantId));
           // A line with nothing past its position and no redriven letters is left asleep: a pass would read for nothing.
+          const work = await workOf(entry, tenantId, mark, settled, full);
+          if (work === 'none') continue;
+          const skipTo = work === 'skip' ? mark : undefined;
           if (running) {
-            if (await hasWork(entry, tenantId, mark, full)) running.wake();
-          } else if (await hasWork(entry, tenantId, mark, full)) {
+            running.wake(skipTo);
+          } else {
             const lease = await leases.acquire(`handler:${entry.handler.name}:${tenantId}`, owner, options.leaseMs);
-            if (lease) startLine(entry, tenantId, lease);
+            if (lease) startLine(entry, tenantId, lease, skipTo);
           }
         }
       }
@@ -173,10 +210,12 @@ export function createHandlerRuntime(options: HandlerRuntimeOptions): HandlerRun
     }
   }
 
-  function startLine(entry: CompiledHandler, tenantId: string, lease: Lease): void {
+  function startLine(entry: CompiledHandler, tenantId: string, lease: Lease, skipTo?: number): void {
     const key = lineKey(entry.handler.name, tenantId);
     const controller = new AbortController();
-    let pending = true;
+    // What the next pass does: read (`pending`), else move the checkpoint to `skip`.
+    let pending = skipTo === undefined;
+    let skip = skipTo;
     let wakeUp: (() => void) | null = null;
     const line: RunningLine = {
       lease,
@@ -184,8 +223,9 @@ export function createHandlerRuntime(options: HandlerRuntimeOptions): HandlerRun
       holds: true,
       renewing: null,
       controller,
-      wake() {
-        pending = true;
+      wake(skipTo) {
+        if (skipTo === undefined) pending = true;
+        else skip = Math.max(skip ?? 0, skipTo);
         wakeUp?.();
       },
       done: Promise.resolve(),
@@ -194,9 +234,12 @@ export function createHandlerRuntime(options: HandlerRuntimeOptions): HandlerRun
     log.debug({ handler: entry.handler.name, tenantId, epoch: lease.epoch }, 'handler line taken');
     line.done = (async () => {
       while (!controller.signal.aborted) {
+        const skipTo = pending ? undefined : skip;
         pending = false;
+        skip = undefined;
         try {
           line.position = await drainLine({
+            ...(skipTo !== undefined && { skipTo }),
             handler: entry.handler,
             filter: entry.filter,
             tenantId,
@@ -216,7 +259,7 @@ export function createHandlerRuntime(options: HandlerRuntimeOptions): HandlerRun
           log.warn({ err: error, handler: entry.handler.name, tenantId }, 'handler line failed; retrying at the next poll');
           pending = false;
         }
-        if (pending || controller.signal.aborted) continue;
+        if (pending || skip !== undefined || controller.signal.aborted) continue;
         await new Promise<void>((resolve) => {
           const stop = () => resolve();
           wakeUp = () => {
@@ -274,6 +317,9 @@ export function createHandlerRuntime(options: HandlerRuntimeOptions): HandlerRun
   function onBusEvent(event: HubEvent): void {
     const { tenantId, position } = event;
     if (position > (busHead.get(tenantId) ?? 0)) busHead.set(tenantId, position);
+    let shown = busShown.get(tenantId);
+    if (!shown) busShown.set(tenantId, (shown = createShownPositions()));
+    shown.add(position);
     let matched = false;
     for (const entry of compiled) {
       if (!entry.matches(event)) continue;

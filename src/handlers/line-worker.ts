@@ -42,6 +42,13 @@ export interface LineWorkerOptions extends AttemptServices {
   mayStart: () => Promise<boolean>;
   /** Told about every attempt and dead letter (metrics). */
   observer?: HandlerObserver;
+  /**
+   * Instead of reading, move the checkpoint to this position: the caller
+   * knows that nothing up to it matches the line (the bus showed each
+   * position, and no redriven letter waits). Ignored while an event is
+   * being retried: the pass then reads as usual.
+   */
+  skipTo?: number;
   now: () => number;
   log: Logger;
 }
@@ -73,6 +80,11 @@ export async function drainLine(options: LineWorkerOptions): Promise<number> {
     await handlerStore.saveLine(next);
     state = next;
   };
+
+  if (options.skipTo !== undefined && state.attempts === 0 && state.retryAt === undefined) {
+    if (options.skipTo > state.position) await save({ ...state, position: options.skipTo });
+    return state.position;
+  }
 
   for (const letter of await handlerStore.redriven(handler.name, tenantId, options.batch)) {
     if (ended()) return state.position;

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { EventBus } from '../../src/bus/event-bus.ts';
 import { createInProcessEventBus } from '../../src/bus/in-process-event-bus.ts';
 import { compileFilter } from '../../src/filter/index.ts';
 import type { HubHandler } from '../../src/handlers/handler.ts';
@@ -16,8 +17,11 @@ import { pendingEvent, publishInput } from '../support/fixtures.ts';
 const log = createLogger('silent');
 const POLL_MS = 10; // a full check every 10th poll: every 100 ms
 
-/** A runtime on memory adapters whose store counts the line reads (`readRange`) and the polls (hint: plain, head: full). */
-async function setup(t: TestContext, handler: HubHandler) {
+/**
+ * A runtime on memory adapters whose store counts the line reads (`readRange`) and the polls (hint: plain, head: full).
+ * `busDelayMs` holds every bus message back that long after its event is stored, as a slow publisher's would be.
+ */
+async function setup(t: TestContext, handler: HubHandler, busDelayMs = 0) {
   const { close, ...storage } = createMemoryStorage({ HUB_IDEMPOTENCY_WINDOW_MS: 86_400_000 });
   const reads = { count: 0, polls: 0, fullChecks: 0 };
   const readRange = storage.store.readRange.bind(storage.store);
@@ -35,7 +39,8 @@ async function setup(t: TestContext, handler: HubHandler) {
     reads.fullChecks++;
     return headPosition(...args);
   };
-  const bus = createInProcessEventBus();
+  const inner = createInProcessEventBus();
+  const bus: EventBus = busDelayMs ? { ...inner, publish: async (event) => void setTimeout(() => void inner.publish(event), busDelayMs) } : inner;
   const ingest = createIngest({ store: storage.store, bus, log, maxEventBytes: 1_048_576, maxBatch: 1000 });
   const runtime = createHandlerRuntime({
     handlers: [handler],
@@ -49,7 +54,7 @@ async function setup(t: TestContext, handler: HubHandler) {
   });
   t.after(async () => {
     await runtime.close();
-    await bus.close();
+    await inner.close();
     await close();
   });
   await runtime.start();
@@ -120,5 +125,47 @@ describe('handler runtime polls', () => {
     // A matching event is still handled at once.
     await ingest.publish('acme', [publishInput({ type: 'crm.item.made' })]);
     await until(() => handled.length === 1, 'the matching event');
+  });
+
+  it('moves a line past traffic the bus showed it and none of which matched on full checks, without reading it', async (t) => {
+    const handler: HubHandler = { name: 'recorder', eventTypes: ['crm.item.made'], priority: 0, handle: async () => {} };
+    const { reads, ingest, runtime } = await setup(t, handler);
+    await sleep(3 * 10 * POLL_MS);
+    const from = reads.count;
+    for (let i = 0; i < 30; i++) await ingest.publish('acme', [publishInput({ type: 'crm.other.made' })]);
+    await sleep(3 * 10 * POLL_MS); // three full checks
+    assert.equal(reads.count, from, 'the line read traffic the bus had shown it');
+    const [status] = await runtime.status('acme');
+    assert.equal(status?.lag, 0, 'the checkpoint did not move past the unmatched traffic');
+  });
+
+  it('reads on a full check across a position the bus never showed', async (t) => {
+    const handled: string[] = [];
+    const handler: HubHandler = { name: 'recorder', eventTypes: ['crm.item.made'], priority: 0, handle: async (event) => void handled.push(event.id) };
+    const { storage, reads, ingest } = await setup(t, handler);
+    await ingest.publish('acme', [publishInput({ type: 'crm.other.made' })]);
+    await sleep(2 * 10 * POLL_MS);
+    const from = reads.count;
+    // Stored without a bus message, as when Redis drops one: only the store knows it is there.
+    const [lost] = await storage.store.append([pendingEvent({ type: 'crm.item.made' })]);
+    assert.equal(lost?.status, 'ACCEPTED');
+    await until(() => handled.length === 1, 'the event the bus never showed');
+    assert.ok(reads.count > from);
+  });
+
+  it('does not read for publishes still on their way to the bus at a poll', async (t) => {
+    const handler: HubHandler = { name: 'recorder', eventTypes: ['crm.item.made'], priority: 0, handle: async () => {} };
+    // Each bus message comes 60 % of a poll after its event is stored: every poll sees one on its way.
+    const { reads, ingest } = await setup(t, handler, 0.6 * POLL_MS);
+    await sleep(3 * 10 * POLL_MS);
+    const from = { ...reads };
+    for (const deadline = Date.now() + 40 * POLL_MS; Date.now() < deadline; await sleep(POLL_MS / 4)) {
+      void ingest.publish('acme', [publishInput({ type: 'crm.other.made' })]);
+    }
+    const polls = reads.polls - from.polls;
+    const fullChecks = reads.fullChecks - from.fullChecks;
+    const lineReads = reads.count - from.count;
+    assert.ok(polls >= 10, `only ${polls} polls happened: the test proves nothing`);
+    assert.ok(lineReads <= fullChecks + 1, `${lineReads} line reads in ${polls} polls and ${fullChecks} full checks`);
   });
 });
