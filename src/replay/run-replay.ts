@@ -120,17 +120,10 @@ function selection(job: ReplayJob, handlers: ReadonlyMap<string, ReplayHandler>)
  */
 const jobRange = (job: ReplayJob, after: number) => ({ after, through: job.until!, upTo: job.until! });
 
-/** Counts the matching events up to `until` and keeps the first few ids; null when stopped first. */
+/** Counts the matching events up to `until` and keeps the first few ids; null when stopped meanwhile. */
 async function count(job: ReplayJob, filter: CompiledFilter, options: RunReplayOptions) {
-  let total = 0;
-  const sample: string[] = [];
-  const range = await options.store.readRange(job.tenantId, { ...jobRange(job, 0), filter, batch: 500 });
-  for await (const events of range.pages) {
-    if (options.signal.aborted) return null;
-    total += events.length;
-    for (const event of events) if (sample.length < SAMPLE_SIZE) sample.push(event.id);
-  }
-  return { total, sample };
+  const counted = await options.store.countRange(job.tenantId, { after: 0, through: job.until!, filter, sample: SAMPLE_SIZE });
+  return options.signal.aborted ? null : counted;
 }
 
 /** Processes a chunk in order; the job state after it, to be saved. */

@@ -50,6 +50,22 @@ export interface RangeRequest {
   upTo?: number;
 }
 
+/** What `countRange` counts: the matching events in (after, through]. */
+export interface CountRequest {
+  after: number;
+  /** A safe position (from `headPosition` or a range's `head`): the count is final. */
+  through: number;
+  filter: CompiledFilter;
+  /** How many ids of the first matching events, in position order, to return. */
+  sample: number;
+}
+
+export interface RangeCount {
+  total: number;
+  /** The ids of the first `sample` matching events in position order. */
+  sample: string[];
+}
+
 export interface EventRange {
   /**
    * Where the range ends: a safe position, at least every position that was
@@ -126,6 +142,15 @@ export interface EventStore {
    * any position handed out.
    */
   readRange(tenantId: string, request: RangeRequest): Promise<EventRange>;
+
+  /**
+   * How many events of a range match, and the first few ids: what a replay
+   * reports before it runs. Cheaper than reading the range (on MongoDB the
+   * events are not sorted nor sent whole), so a count does not cost live
+   * traffic a second full read. Throws CURSOR_EXPIRED when `after` is below
+   * what the store still serves.
+   */
+  countRange(tenantId: string, request: CountRequest): Promise<RangeCount>;
 
   /**
    * Every tenant that has stored events (in no particular order), for work

@@ -2,7 +2,7 @@ import { cursorExpired } from '../errors.ts';
 import type { HubEvent, PendingEvent } from '../events/event.ts';
 import { encodePosition } from '../events/position.ts';
 import { createMatcher, type CompiledFilter, type EventMatcher } from '../filter/index.ts';
-import type { AppendOutcome, EventPage, EventQuery, EventStore, RangeRequest, StatsGroup } from './event-store.ts';
+import type { AppendOutcome, CountRequest, EventPage, EventQuery, EventStore, RangeRequest, StatsGroup } from './event-store.ts';
 import { groupKey, sortStats } from './stats-keys.ts';
 
 export interface MemoryEventStoreOptions {
@@ -145,6 +145,13 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions): EventS
         }
       }
       return { head: rangeHead, pages: pages() };
+    },
+
+    async countRange(tenantId: string, { after, through, filter, sample }: CountRequest) {
+      const tenant = tenants.get(tenantId);
+      if (after < 0 || (tenant && after < tenant.firstPosition - 1)) throw cursorExpired(encodePosition(after), 'evicted');
+      const matches = matching(tenantId, filter).filter((event) => event.position > after && event.position <= through);
+      return { total: matches.length, sample: matches.slice(0, Math.max(0, sample)).map((event) => event.id) };
     },
 
     async tenants() {

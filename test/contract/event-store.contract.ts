@@ -291,6 +291,27 @@ export function runEventStoreContract(name: string, makeStore: MakeStore): void 
         });
       });
 
+      describe('countRange', () => {
+        it('counts the matching events in (after, through] and gives the first ids in position order', async () => {
+          const events = await appendAll(['x.a', 'x.b', 'x.a', 'x.a', 'x.b', 'x.a', 'x.a', 'x.b'].map((type) => pendingEvent({ type })));
+          const xa = filter({ types: ['x.a'] });
+          const counted = await store.countRange('acme', { after: events[0]!.position, through: events[5]!.position, filter: xa, sample: 2 });
+          assert.deepEqual(counted, { total: 3, sample: ids([events[2]!, events[3]!]) });
+          const all = await store.countRange('acme', { after: 0, through: events.at(-1)!.position, filter: ALL, sample: 100 });
+          assert.deepEqual(all, { total: 8, sample: ids(events) });
+          assert.deepEqual(await store.countRange('acme', { after: 0, through: events.at(-1)!.position, filter: xa, sample: 0 }), { total: 5, sample: [] });
+          assert.deepEqual(await store.countRange('acme', { after: events[3]!.position, through: events[3]!.position, filter: ALL, sample: 5 }), { total: 0, sample: [] });
+        });
+
+        it('counts only its own tenant, and throws CURSOR_EXPIRED below zero', async () => {
+          const [mine] = await appendAll([pendingEvent({ tenantId: 'acme' })]);
+          const theirs = await appendAll([pendingEvent({ tenantId: 'globex' }), pendingEvent({ tenantId: 'globex' })]);
+          const through = Math.max(mine!.position, ...theirs.map((e) => e.position));
+          assert.deepEqual(await store.countRange('acme', { after: 0, through, filter: ALL, sample: 5 }), { total: 1, sample: [mine!.id] });
+          await assert.rejects(store.countRange('acme', { after: -1, through, filter: ALL, sample: 5 }), isCode('CURSOR_EXPIRED'));
+        });
+      });
+
       describe('tenant isolation', () => {
         it('never shows or counts another tenant’s events', async () => {
           const [mine] = await appendAll([pendingEvent({ tenantId: 'acme', type: 'x.shared' })]);

@@ -8,6 +8,7 @@ import { setUpCollections } from './collections.ts';
 import { guard } from './errors.ts';
 import { createPositions } from './positions.ts';
 import { createQueries } from './queries.ts';
+import { createRangeCounter } from './range-counter.ts';
 import { createRangeReader } from './range-reader.ts';
 
 export interface MongoEventStoreOptions {
@@ -81,6 +82,7 @@ export async function createMongoEventStore(options: MongoEventStoreOptions): Pr
   const append = createAppend({ collections, claims, positions, maxTimeMS, log, faults: options.faults ?? {} });
   const queries = createQueries({ collections, positions, maxTimeMS });
   const readRange = createRangeReader({ collections, positions, cursorMaxTimeMS: options.rangeMaxTimeMS ?? 600_000 });
+  const countRange = createRangeCounter({ collections, cursorMaxTimeMS: options.rangeMaxTimeMS ?? 600_000 });
 
   const sweepEvery = options.claimSweepIntervalMs ?? 10 * 60_000;
   const sweeper =
@@ -100,6 +102,7 @@ export async function createMongoEventStore(options: MongoEventStoreOptions): Pr
     stats: (tenantId, filter, groupBy) => guard(() => queries.stats(tenantId, filter, groupBy)),
     readAfter: (tenantId, after, filter, limit) => guard(() => queries.readAfter(tenantId, after, filter, limit)),
     readRange: (tenantId, request) => guard(() => readRange(tenantId, request)),
+    countRange: (tenantId, request) => guard(() => countRange(tenantId, request)),
     headPosition: (tenantId) => guard(() => queries.headPosition(tenantId)),
     tenants: () => guard(() => queries.tenants()),
     positionHint: (tenantId) => guard(() => queries.positionHint(tenantId)),
