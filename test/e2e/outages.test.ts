@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { encodePosition } from '../../src/events/position.ts';
 import { publishInput } from '../support/fixtures.ts';
 import { gql, PUBLISH } from '../support/graphql-client.ts';
 import { spawnHub, TEST_API_KEYS, TEST_KEYS, type HubProcess } from '../support/hub.ts';
@@ -29,7 +30,8 @@ async function setup(t: TestContext): Promise<Setup> {
   let closes = 0;
   client.on('closed', () => closes++);
   const ready = connected(client);
-  const sub = subscribe(client, 'subscription { events(filter: { types: ["out.>"] }) { id position } }');
+  // From the start of the fresh store: the first publish is caught up if it comes before the subscription is live.
+  const sub = subscribe(client, 'subscription($after: String) { events(filter: { types: ["out.>"] }, after: $after) { id position } }', { after: encodePosition(0) });
   await ready;
   t.after(() => client.dispose());
   return { hubs, mongo, redis, subscriber: { sub, closes: () => closes } };
