@@ -54,7 +54,11 @@ const dbName = runDatabase('s8', String(total));
 const archive = client.db(dbName).collection(COLLECTIONS.archive);
 let hub: HubProcess | undefined;
 
-/** A hub as main starts it, with the no-op handler loaded, once its handler line has caught up with the seeded events. */
+/**
+ * A hub as main starts it, with the no-op handler loaded, once every handler
+ * line (the built-in ones too) has caught up with the seeded events: their
+ * first reads are scans on FerretDB and would land in the first phase.
+ */
 async function startHub(env: Record<string, string>): Promise<HubProcess> {
   const started = await spawnHubProcess({
     name: 'hub',
@@ -63,11 +67,11 @@ async function startHub(env: Record<string, string>): Promise<HubProcess> {
   const since = performance.now();
   for (;;) {
     const { handlers } = await postGraphql<{ handlers: { name: string; lag: number }[] }>(started.url, HANDLER_LAG, {});
-    if (handlers.find((h) => h.name === NOOP_HANDLER)?.lag === 0) break;
+    if (handlers.some((h) => h.name === NOOP_HANDLER) && handlers.every((h) => h.lag === 0)) break;
     if (performance.now() - since > 600_000) throw new Error('the handler line did not catch up within 10 minutes');
     await sleep(200);
   }
-  say(`hub up, its handler line caught up in ${((performance.now() - since) / 1000).toFixed(1)} s`);
+  say(`hub up, its handler lines caught up in ${((performance.now() - since) / 1000).toFixed(1)} s`);
   return started;
 }
 
