@@ -16,8 +16,9 @@ export interface RangeCounterOptions {
  * lowest positions as it goes. Unsorted, because a sort by position makes
  * FerretDB gather and sort the whole range before the first batch (its SQLite
  * backend scans for every query), and projected, so neither side encodes or
- * parses whole events just to count them. On MongoDB the same query walks an
- * index range.
+ * parses whole events just to count them. On MongoDB the same query is an
+ * index range scan (`tenant_position`, or a more selective index of the
+ * filter).
  */
 export function createRangeCounter({ collections, cursorMaxTimeMS }: RangeCounterOptions) {
   return async function countRange(tenantId: string, { after, through, filter, sample }: CountRequest): Promise<RangeCount> {
