@@ -113,11 +113,11 @@ export function createHandlerRuntime(options: HandlerRuntimeOptions): HandlerRun
   let rescan: { tenants: Set<string> | 'all'; full: boolean } | null = null;
   let polls = 0;
   // What the bus has told this process since it started: the highest position of any event per
-  // tenant, and per line the highest position of an event it matches. See `hasWork`.
+  // tenant, and per line the highest position of an event it matches. See `workOf`.
   const busHead = new Map<string, number>();
   const busMatched = new Map<string, number>();
   const busShown = new Map<string, ShownPositions>();
-  // Per tenant, the latest position hint read and the one read at least a poll before it. See `hasWork`.
+  // Per tenant, the latest position hint read and the one read at least a poll before it. See `workOf`.
   const hints = new Map<string, { settled: number; latest: number; at: number }>();
 
   /** Records a poll's hint; returns the part of it proposed at least a poll ago. */
