@@ -112,11 +112,10 @@ export function createHandlerRuntime(options: HandlerRuntimeOptions): HandlerRun
   let scanning: Promise<void> | null = null;
   let rescan: { tenants: Set<string> | 'all'; full: boolean } | null = null;
   let polls = 0;
-  // What the bus has told this process since it started: the highest position of any event per
-  // tenant, and per line the highest position of an event it matches. See `workOf`.
-  const busHead = new Map<string, number>();
-  const busMatched = new Map<string, number>();
+  // What the bus has told this process since it started: per tenant the positions it showed, and
+  // per line the highest position of an event it matches. See `workOf`.
   const busShown = new Map<string, ShownPositions>();
+  const busMatched = new Map<string, number>();
   // Per tenant, the latest position hint read and the one read at least a poll before it. See `workOf`.
   const hints = new Map<string, { settled: number; latest: number; at: number }>();
 
@@ -159,7 +158,7 @@ export function createHandlerRuntime(options: HandlerRuntimeOptions): HandlerRun
       if (!full) return 'none';
       return (await redriven()) ? 'events' : 'skip';
     }
-    const busShowedAll = (busHead.get(tenantId) ?? 0) >= settled;
+    const busShowedAll = (busShown.get(tenantId)?.highest() ?? 0) >= settled;
     return full || !busShowedAll || !noneMatched ? 'events' : 'none';
   }
 
@@ -316,7 +315,6 @@ export function createHandlerRuntime(options: HandlerRuntimeOptions): HandlerRun
 
   function onBusEvent(event: HubEvent): void {
     const { tenantId, position } = event;
-    if (position > (busHead.get(tenantId) ?? 0)) busHead.set(tenantId, position);
     let shown = busShown.get(tenantId);
     if (!shown) busShown.set(tenantId, (shown = createShownPositions()));
     shown.add(position);

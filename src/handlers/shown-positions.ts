@@ -15,6 +15,8 @@ export interface ShownPositions {
   add(position: number): void;
   /** Whether every position in `(after, through]` was shown. True for an empty range. */
   covers(after: number, through: number): boolean;
+  /** The highest position shown, 0 before any (forgetting drops the lowest runs, never this). */
+  highest(): number;
 }
 
 export function createShownPositions(maxRuns = 256): ShownPositions {
@@ -63,5 +65,6 @@ export function createShownPositions(maxRuns = 256): ShownPositions {
       const run = runs[runAtOrBelow(after + 1)];
       return run !== undefined && run[1] >= through;
     },
+    highest: () => runs.at(-1)?.[1] ?? 0,
   };
 }

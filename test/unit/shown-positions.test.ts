@@ -12,12 +12,14 @@ describe('shown positions', () => {
     assert.equal(shown.covers(5, 7), false, '6 never came');
     assert.equal(shown.covers(6, 7), true);
     assert.equal(shown.covers(-1, 3), false, '0 never came');
+    assert.equal(shown.highest(), 7);
     shown.add(6);
     assert.equal(shown.covers(0, 7), true, 'the hole closed');
   });
 
   it('covers an empty range, and ignores a position shown twice', () => {
     const shown = createShownPositions();
+    assert.equal(shown.highest(), 0);
     assert.equal(shown.covers(9, 9), true);
     assert.equal(shown.covers(0, 1), false);
     shown.add(1);
@@ -31,5 +33,6 @@ describe('shown positions', () => {
     assert.equal(shown.covers(0, 1), false);
     assert.equal(shown.covers(2, 3), true);
     assert.equal(shown.covers(6, 7), true);
+    assert.equal(shown.highest(), 7);
   });
 });
