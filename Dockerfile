@@ -1,5 +1,5 @@
 # The hub as docker-compose.yml runs it. TypeScript runs through tsx, as with `npm start`.
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./

@@ -6,12 +6,17 @@
 //   npm test                                     all tests
 //   npm test -- test/unit test/foo.test.ts       only these files / directories
 //   npm test -- --test-concurrency=1 --test-name-pattern="replay"
-import { spawn } from 'node:child_process';
+//
+// With CI set (CI=true, as CI runs it) the same files run a second time on Node 24 LTS, installed
+// from the npm registry into the cache when missing; the run fails if either run fails, and the
+// last line totals both. NODE24=1 asks for the second run outside CI, NODE24=0 skips it in CI.
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serverEnv, startServers, stopServers } from './test-servers/index.mjs';
+import { ensureNode24 } from './test-servers/node24.mjs';
 import { run, running, say } from './test-servers/proc.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -59,16 +64,20 @@ function findTests(paths) {
 }
 
 const SUMMARY = /^ℹ (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) [\d.]+$/;
+const COUNT = /^ℹ (pass|fail|cancelled) (\d+)$/;
 
 /**
  * The spec reporter prints "✖ failing tests:" after its summary; CI reads the closing lines,
  * so the summary block is held back and printed last. Everything else passes through as is.
  */
-function passOutputThrough(stream) {
+function passOutputThrough(stream, counts) {
   const held = [];
   let partial = '';
   const emit = (line) => {
-    if (SUMMARY.test(line.replace(/\x1b\[[0-9;]*m/g, ''))) held.push(line);
+    const plain = line.replace(/\x1b\[[0-9;]*m/g, '');
+    const count = COUNT.exec(plain);
+    if (count) counts[count[1] === 'pass' ? 'passed' : 'failed'] += Number(count[2]);
+    if (SUMMARY.test(plain)) held.push(line);
     else process.stdout.write(`${line}\n`);
   };
   stream.on('data', (chunk) => {
@@ -82,23 +91,34 @@ function passOutputThrough(stream) {
   };
 }
 
-function runTests(flags, files, env) {
+/** Runs the files on the given Node binary; resolves with its exit code and the pass / fail counts. */
+function runTests(flags, files, env, node = process.execPath) {
   const ownReporter = !flags.some((flag) => flag.startsWith('--test-reporter'));
   const args = ['--import', 'tsx', '--test'];
   if (ownReporter) args.push('--test-reporter=spec');
   // Each file runs in its own process; two at a time suits a 2-core CI machine.
   if (!flags.some((flag) => flag.startsWith('--test-concurrency'))) args.push('--test-concurrency=2');
   if (process.stdout.isTTY && env.FORCE_COLOR === undefined && env.NO_COLOR === undefined) env.FORCE_COLOR = '1';
-  say(`running ${files.length} test file(s)`);
+  const counts = { passed: 0, failed: 0 };
+  const version = node === process.execPath ? process.version : execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
+  say(`running ${files.length} test file(s) on Node ${version}`);
   return new Promise((resolvePromise, reject) => {
-    testRun = spawn(process.execPath, [...args, ...flags, ...files], { cwd: root, env, stdio: ['inherit', 'pipe', 'inherit'] });
-    const flush = passOutputThrough(testRun.stdout);
+    testRun = spawn(node, [...args, ...flags, ...files], { cwd: root, env, stdio: ['inherit', 'pipe', 'inherit'] });
+    const flush = passOutputThrough(testRun.stdout, counts);
     testRun.once('error', reject);
     testRun.once('close', (code, signal) => {
       flush();
-      resolvePromise(code ?? 128 + (constants.signals[signal] ?? 0));
+      resolvePromise({ code: code ?? 128 + (constants.signals[signal] ?? 0), ...counts });
     });
   });
+}
+
+/** The second run on Node 24: in CI unless NODE24=0, elsewhere when NODE24=1; never when this already is Node 24. */
+function wantsNode24() {
+  if (process.versions.node.startsWith('24.')) return false;
+  const asked = process.env.NODE24;
+  if (asked !== undefined) return asked === '1' || asked === 'true';
+  return Boolean(process.env.CI) && process.env.CI !== 'false';
 }
 
 async function stopAll() {
@@ -131,9 +151,14 @@ try {
   const env = serverEnv();
   // docker-compose validates docker-compose.yml in a test (`config` needs no Docker engine).
   await startServers(env, tmp, { extraTools: [{ executable: 'docker-compose', pkg: 'docker-compose' }] });
-  const code = await runTests(flags, files, env);
+  const runs = [await runTests(flags, files, env)];
+  if (wantsNode24()) runs.push(await runTests(flags, files, env, await ensureNode24()));
   await stopAll();
-  process.exitCode = code;
+  if (runs.length > 1) {
+    const total = (key) => runs.reduce((sum, run) => sum + run[key], 0);
+    process.stdout.write(`total: ${total('passed')} passed, ${total('failed')} failed\n`);
+  }
+  process.exitCode = runs.find((run) => run.code !== 0)?.code ?? 0;
 } catch (error) {
   say(`FAILED: ${error.message}`);
   await stopAll();
