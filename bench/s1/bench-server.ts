@@ -9,6 +9,8 @@ export interface BenchServer {
 
 export const SERVER_KINDS = ['hub', 'bare', 'yoga'] as const;
 export type ServerKind = (typeof SERVER_KINDS)[number];
+/** A server kind, or `base`: the hub of a baseline checkout (`--baseline`). */
+export type RunKind = ServerKind | 'base';
 
 /** Messages between the runner and a server process. */
 export type ToServer = { cmd: 'head'; id: number } | { cmd: 'stop' };

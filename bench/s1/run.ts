@@ -1,10 +1,11 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { SERVER_KINDS, type FromServer, type ServerKind, type ToServer } from './bench-server.ts';
+import { SERVER_KINDS, type FromServer, type RunKind, type ToServer } from './bench-server.ts';
 import { report, type Sample } from './report.ts';
 import { REQUEST_BODY, REQUEST_HEADERS } from './workload.ts';
 
@@ -26,15 +27,22 @@ const { values: args } = parseArgs({
     profile: { type: 'string', default: '' },
     /** Writes every sample and the summary as JSON to this file. */
     json: { type: 'string' },
+    /**
+     * Another checkout of this repository (a `git worktree` of an earlier commit, with its
+     * node_modules): its hub runs as server `base` in the same rounds, so a change is measured
+     * against what it changed in one run (`hub/base`).
+     */
+    baseline: { type: 'string' },
   },
 });
 const rounds = Number(args.rounds);
 const requests = Number(args.requests);
 const connections = Number(args.connections);
 const warmup = Number(args.warmup);
-const kinds = args.servers.split(',').filter(Boolean) as ServerKind[];
+const kinds = args.servers.split(',').filter(Boolean) as RunKind[];
+if (args.baseline) kinds.push('base');
 const profiled = new Set(args.profile.split(',').filter(Boolean));
-for (const kind of kinds) if (!SERVER_KINDS.includes(kind)) throw new Error(`unknown server ${kind}`);
+for (const kind of kinds) if (kind !== 'base' && !SERVER_KINDS.includes(kind)) throw new Error(`unknown server ${kind}`);
 
 /**
  * The memory store keeps 100,000 events per tenant and drops the oldest
@@ -50,16 +58,18 @@ const ENTRY = fileURLToPath(new URL('./server-process.ts', import.meta.url));
 const PROFILE_DIR = fileURLToPath(new URL('../profiles/', import.meta.url));
 
 interface RunningServer {
-  kind: ServerKind;
+  kind: RunKind;
   url: string;
   child: ChildProcess;
   head(): Promise<number>;
 }
 
-async function spawnServer(kind: ServerKind): Promise<RunningServer> {
+async function spawnServer(kind: RunKind): Promise<RunningServer> {
   const profile = profiled.has(kind) ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
   if (profile.length > 0) mkdirSync(PROFILE_DIR, { recursive: true });
-  const child = fork(ENTRY, [kind], { execArgv: ['--import', 'tsx', ...profile], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // `base` is the hub of the baseline checkout, started by that checkout's own entry
+  const [entry, cwd, serverKind] = kind === 'base' ? [join(resolve(args.baseline!), 'bench/s1/server-process.ts'), resolve(args.baseline!), 'hub'] : [ENTRY, undefined, kind];
+  const child = fork(entry, [serverKind], { cwd, execArgv: ['--import', 'tsx', ...profile], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const first = await nextMessage(child, kind);
   if (!('ready' in first)) throw new Error(`${kind} did not report ready`);
   let nextId = 0;
@@ -75,7 +85,7 @@ async function spawnServer(kind: ServerKind): Promise<RunningServer> {
 }
 
 /** The child's next message; a child that dies instead fails the run rather than hanging it. */
-function nextMessage(child: ChildProcess, kind: ServerKind): Promise<FromServer> {
+function nextMessage(child: ChildProcess, kind: RunKind): Promise<FromServer> {
   return new Promise((resolve, reject) => {
     const onMessage = (message: FromServer) => {
       child.off('exit', onExit);
