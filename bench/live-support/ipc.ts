@@ -30,12 +30,15 @@ export interface SpawnOptions {
   /** Node flags besides `--import tsx` (e.g. `--expose-gc`, `--cpu-prof`). */
   execArgv?: string[];
   env?: Record<string, string>;
+  /** Working directory; `--import tsx` resolves from it (a baseline checkout runs with its own). */
+  cwd?: string;
 }
 
 export async function spawnChild<Ready>(name: string, entry: string, argv: string[], options: SpawnOptions = {}): Promise<Child<Ready>> {
   const child: ChildProcess = fork(entry, argv, {
     execArgv: ['--import', 'tsx', ...(options.execArgv ?? [])],
     env: { ...process.env, ...options.env },
+    ...(options.cwd && { cwd: options.cwd }),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();

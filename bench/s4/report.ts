@@ -1,6 +1,7 @@
 import { median, spread, thousands } from '../live-support/stats.ts';
 
-export type ServerKind = 'hub' | 'apollo';
+/** `base`: the hub of a baseline checkout (`--baseline`), measured beside this one. */
+export type ServerKind = 'hub' | 'apollo' | 'base';
 
 export interface Sample {
   round: number;
@@ -16,8 +17,8 @@ export interface Sample {
   seconds: number;
 }
 
-/** The goals of the issue: CPU per frame at 10k ≤ 1.5× at 100; hub CPU per event ≤ 0.05× Apollo's. */
-export const GOALS = { scaling: 1.5, apollo: 0.05 } as const;
+/** The goals: CPU per frame at 10k ≤ 1.5× at 100; hub CPU per event ≤ 0.05× Apollo's; against a baseline, at most 5 % more. */
+export const GOALS = { scaling: 1.5, apollo: 0.05, base: 1.05 } as const;
 
 const perEvent = (s: Sample) => s.cpuMicros / s.events;
 const perFrame = (s: Sample) => s.cpuMicros / s.frames;
@@ -33,7 +34,7 @@ export function report(samples: readonly Sample[]) {
     '| server | keyed + wildcard subscribers | frames/event | CPU ms/event (min–max) | CPU µs/frame (min–max) |',
     '|---|---:|---:|---:|---:|',
   ];
-  for (const kind of ['hub', 'apollo'] as const) {
+  for (const kind of ['hub', 'base', 'apollo'] as const) {
     for (const keyed of scales) {
       for (const matched of kind === 'hub' ? [true, false] : [true]) {
         const taken = of(kind, keyed, matched);
@@ -81,6 +82,13 @@ export function report(samples: readonly Sample[]) {
     const goal = keyed === large ? `≤ ${GOALS.apollo}: ${ratio <= GOALS.apollo ? 'met' : 'NOT met'}` : '(for reference)';
     lines.push(`| hub CPU/event ÷ Apollo's, ${thousands(keyed)} keyed | ${ratio.toFixed(4)} | ${spread(perRound, 4)} | ${goal} |`);
     data[`apollo.${keyed}`] = { ratio, perRound };
+  }
+  for (const keyed of scales) {
+    if (of('hub', keyed).length === 0 || of('base', keyed).length === 0) continue;
+    const ratio = median(of('hub', keyed).map(perEvent)) / median(of('base', keyed).map(perEvent));
+    const perRound = roundRatios(samples, (s) => s.kind === 'hub' && s.matched && s.keyed === keyed, (s) => s.kind === 'base' && s.keyed === keyed, perEvent);
+    lines.push(`| hub CPU/event ÷ baseline's, ${thousands(keyed)} keyed | ${ratio.toFixed(3)} | ${spread(perRound, 3)} | ≤ ${GOALS.base}: ${ratio <= GOALS.base ? 'met' : 'NOT met'} |`);
+    data[`base.${keyed}`] = { ratio, perRound };
   }
   return { text: lines.join('\n'), data };
 }

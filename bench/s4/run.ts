@@ -1,4 +1,5 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Delivery, acceptedPosition, drive, postJson, until } from '../live-support/drive.ts';
@@ -38,6 +39,8 @@ const { values: args } = parseArgs({
     /** Server kinds to run under `node --cpu-prof` (profiles in bench/profiles/). */
     profile: { type: 'string', default: '' },
     json: { type: 'string' },
+    /** Another checkout (a `git worktree` of an earlier commit): its hub runs as `base` beside this one, at the same sizes and events. */
+    baseline: { type: 'string' },
   },
 });
 const rounds = Number(args.rounds);
@@ -50,12 +53,15 @@ const kinds = args.servers.split(',').filter(Boolean) as ServerKind[];
 const viaIpc = args.publish === 'ipc';
 const profiled = new Set(args.profile.split(',').filter(Boolean));
 for (const kind of kinds) if (kind !== 'hub' && kind !== 'apollo') throw new Error(`unknown server ${kind}`);
+if (args.baseline) kinds.push('base');
 if (args.publish !== 'http' && args.publish !== 'ipc') throw new Error('--publish is http or ipc');
 if (hubEvents.length !== sizes.length || apolloEvents.length !== sizes.length) throw new Error('give --hub-events and --apollo-events per size');
 
+const BASELINE = args.baseline ? resolve(args.baseline) : undefined;
 const ENTRIES: Record<ServerKind, string> = {
   hub: fileURLToPath(new URL('../live-support/hub-server.ts', import.meta.url)),
   apollo: fileURLToPath(new URL('./apollo-server.ts', import.meta.url)),
+  base: join(BASELINE ?? '.', 'bench/live-support/hub-server.ts'),
 };
 const LOAD_GENERATOR = fileURLToPath(new URL('../live-support/load-generator.ts', import.meta.url));
 const PROFILE_DIR = fileURLToPath(new URL('../profiles/', import.meta.url));
@@ -84,7 +90,7 @@ async function spawnServer(kind: ServerKind, keyed: number): Promise<Server> {
     mkdirSync(dir, { recursive: true });
     process.stdout.write(`profiling ${kind} at ${keyed} into ${dir}\n`);
   }
-  return spawnChild(`${kind}@${keyed}`, ENTRIES[kind], [], { execArgv: profile });
+  return spawnChild(`${kind}@${keyed}`, ENTRIES[kind], [], { execArgv: profile, ...(kind === 'base' && BASELINE && { cwd: BASELINE }) });
 }
 
 async function publishOne(target: Target, type: string, body: string): Promise<number> {
@@ -132,7 +138,7 @@ try {
   for (const kind of kinds) generators.set(kind, await spawnChild(`load generator (${kind})`, LOAD_GENERATOR, []));
   const spawned = await Promise.all(kinds.flatMap((kind) => sizes.map(async (keyed, i) => ({ kind, keyed, i, server: await spawnServer(kind, keyed) }))));
   for (const { kind, keyed, i, server } of spawned) {
-    const events = (kind === 'hub' ? hubEvents : apolloEvents)[i]!;
+    const events = (kind === 'apollo' ? apolloEvents : hubEvents)[i]!;
     targets.push({ kind, keyed, wildcards: wildcardsFor(keyed), events, server, generator: generators.get(kind)!, group: `${kind}-${keyed}`, cursor: 0, label: `${kind}@${keyed}` });
   }
   process.stdout.write(
