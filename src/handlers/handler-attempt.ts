@@ -2,7 +2,7 @@ import { isHubError } from '../errors.ts';
 import type { HubEvent } from '../events/event.ts';
 import type { Ingest } from '../ingest/ingest.ts';
 import type { Logger } from '../logger.ts';
-import type { FollowUpEvent, HandlerContext, HubHandler } from './handler.ts';
+import type { FollowUpEvent, HandlerContext, HubHandler, ReplayCall } from './handler.ts';
 import type { DeliveryErrorInfo, HandlerStore } from './handler-store.ts';
 
 export interface AttemptServices {
@@ -26,7 +26,7 @@ export async function runAttempt(
   handler: HubHandler,
   event: HubEvent,
   attempt: number,
-  options: AttemptServices & { timeoutMs: number; stop: AbortSignal },
+  options: AttemptServices & { timeoutMs: number; stop: AbortSignal; replay?: ReplayCall | undefined },
 ): Promise<void> {
   const controller = new AbortController();
   const onStop = () => controller.abort(options.stop.reason);
@@ -60,11 +60,12 @@ function contextFor(
   event: HubEvent,
   attempt: number,
   signal: AbortSignal,
-  { ingest, handlerStore, log }: AttemptServices,
+  { ingest, handlerStore, log, replay }: AttemptServices & { replay?: ReplayCall | undefined },
 ): HandlerContext {
   const { tenantId } = event;
   return {
     attempt,
+    replay,
     tenantId,
     signal,
     log: log.child({ handler: handler.name, tenantId, eventId: event.id, attempt, ...(event.metadata.trace && { traceId: event.metadata.trace.traceId }) }),

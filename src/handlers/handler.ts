@@ -31,9 +31,24 @@ export interface FollowUpEvent {
   metadata?: { idempotencyKey?: string; actor?: { id: string; type: string }; attributes?: unknown };
 }
 
+/** How a replay runs a handler: HANDLERS replays history through it; SHADOW runs a candidate version whose effects are captured, not kept. */
+export type ReplayMode = 'HANDLERS' | 'SHADOW';
+
+/** Set on the context of a replayed call, so a handler can skip side effects that must happen once (an email, a payment). */
+export interface ReplayCall {
+  /** The replay job running this call. */
+  readonly jobId: string;
+  readonly mode: ReplayMode;
+}
+
 export interface HandlerContext {
   /** 1 on the first try of this event, 2 on the first retry, and so on. */
   readonly attempt: number;
+  /**
+   * Present only when a replay job runs this call; undefined on a live event. The event then
+   * carries `metadata.replay { jobId, originalEventId }` too. A replayed call is not retried.
+   */
+  readonly replay?: ReplayCall | undefined;
   /** The event's tenant: everything done through the context stays in it. */
   readonly tenantId: string;
   /**

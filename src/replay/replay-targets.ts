@@ -95,10 +95,19 @@ export async function runHandlersOnChunk(
   return result;
 }
 
-/** One attempt of a replayed handler run; true when it failed (logged). */
+/**
+ * One attempt of a replayed handler run; true when it failed (logged). The handler sees that it
+ * is replayed: `ctx.replay`, and the event's `metadata.replay` as on every replayed event.
+ */
 async function runOnce(handler: HubHandler, event: HubEvent, job: ReplayJob, services: TargetServices): Promise<boolean> {
+  const replayed: HubEvent = { ...event, metadata: { ...event.metadata, replay: { jobId: job.id, originalEventId: event.id } } };
   try {
-    await runAttempt(handler, event, 1, { ...services, timeoutMs: handler.timeoutMs ?? services.handlerTimeoutMs, stop: NEVER });
+    await runAttempt(handler, replayed, 1, {
+      ...services,
+      timeoutMs: handler.timeoutMs ?? services.handlerTimeoutMs,
+      stop: NEVER,
+      replay: { jobId: job.id, mode: 'HANDLERS' },
+    });
     return false;
   } catch (error) {
     const failure = describeFailure(error);
