@@ -117,6 +117,7 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
     ratePerSecond: config.HUB_REPLAY_RATE,
     leaseMs: config.HUB_LEASE_MS,
     pollMs: config.HUB_REPLAY_POLL_MS,
+    maxActivePerTenant: config.HUB_MAX_ACTIVE_REPLAYS_PER_TENANT,
     log: log.child({ component: 'replay' }),
   });
   replays.start();
@@ -138,7 +139,7 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
     openSubscriptions: () => live.size,
     websocketConnections: () => sockets.connections,
     handlerLag: () => handlerLag(runtime, store),
-    replayJobs: async () => countBy(await replayStore.runnable(1000), (job) => job.status),
+    replayJobs: async () => countBy(await replayStore.runnable(1000), (job) => job.status), // at most 1,000 per tenant
   });
 
   await new Promise<void>((resolve, reject) => {

@@ -142,6 +142,11 @@ const configSchema = z.object({
   HUB_REPLAY_RATE: positiveInt(500),
   /** How often each process looks in the store for replay jobs to run (new ones, and those of a process that died). */
   HUB_REPLAY_POLL_MS: positiveInt(1000),
+  /**
+   * Replay jobs of one tenant running at once, across all processes; a tenant's later jobs wait
+   * PENDING in the order they were started, and other tenants' jobs never wait on them.
+   */
+  HUB_MAX_ACTIVE_REPLAYS_PER_TENANT: positiveInt(2),
   /** Window of the sampled audit events (access denied, rate limit exceeded): at most one per kind, tenant and key per window and process. */
   HUB_AUDIT_SAMPLE_MS: positiveInt(60_000),
   /** Tenant that records denials without a tenant (no valid API key); unset: those are only logged. */

@@ -37,11 +37,16 @@ export function createMemoryReplayStore({ now = Date.now }: { now?: () => number
         .sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
       return { jobs: mine.slice(0, first).map(view), hasNextPage: mine.length > first };
     },
-    async runnable(limit) {
+    async runnable(perTenant) {
+      const offered = new Map<string, number>();
       return [...jobs.values()]
         .filter((job) => job.status === ReplayStatus.PENDING || job.status === ReplayStatus.RUNNING)
         .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-        .slice(0, limit)
+        .filter((job) => {
+          const count = offered.get(job.tenantId) ?? 0;
+          offered.set(job.tenantId, count + 1);
+          return count < perTenant;
+        })
         .map(copy);
     },
     async save(job) {

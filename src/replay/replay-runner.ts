@@ -22,6 +22,8 @@ export interface ReplayRunnerOptions extends Omit<TargetServices, 'now'> {
   leaseMs: number;
   /** HUB_REPLAY_POLL_MS: how often the store is asked for runnable jobs. Default 1000. */
   pollMs?: number;
+  /** HUB_MAX_ACTIVE_REPLAYS_PER_TENANT: jobs of one tenant running at once across processes; later ones wait PENDING, in order. Default 2. */
+  maxActivePerTenant?: number;
   /** How often the jobs running here look for a cancel marker. Default 250 (a cancel stops a job within a second). */
   cancelCheckMs?: number;
   now?: () => number;
@@ -44,6 +46,21 @@ interface RunningJob {
   cancelled: boolean;
   controller: AbortController;
   done: Promise<void>;
+}
+
+/** Jobs in turns across tenants (each tenant's oldest first), so a tenant with many jobs takes no more turns than one with a single job. */
+export function roundRobin<T extends { tenantId: string; id: string }>(jobs: readonly T[]): T[] {
+  const queues = new Map<string, T[]>();
+  for (const job of [...jobs].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+    const queue = queues.get(job.tenantId);
+    if (queue) queue.push(job);
+    else queues.set(job.tenantId, [job]);
+  }
+  const turns: T[] = [];
+  for (let round = 0; turns.length < jobs.length; round++) {
+    for (const queue of queues.values()) if (round < queue.length) turns.push(queue[round]!);
+  }
+  return turns;
 }
 
 /** Unexpected failures in a row before a job is given up as FAILED (store outages are retried without limit). */
@@ -86,7 +103,7 @@ export function createReplayRunner(options: ReplayRunnerOptions): ReplayRunner {
 
   async function takeRunnable(): Promise<void> {
     try {
-      for (const job of await replayStore.runnable(20)) {
+      for (const job of roundRobin(await replayStore.runnable(options.maxActivePerTenant ?? 2))) {
         if (closed) return;
         if (running.has(job.id)) continue;
         const lease = await leases.acquire(`replay:${job.id}`, owner, options.leaseMs);

@@ -63,12 +63,16 @@ export interface ReplayStore {
   list(tenantId: string, page: { first: number; after?: string }): Promise<ReplayJobPage>;
 
   /**
-   * Up to `limit` jobs of any tenant whose saved status is PENDING or
-   * RUNNING, oldest first: what every process polls for work. Such a job may
-   * already be held by another process, or cancelled before it began. The
-   * saved state as is: `cancelRequested` is false here (see `cancelRequested`).
+   * What every process polls for work: for each tenant that has jobs whose
+   * saved status is PENDING or RUNNING, its `perTenant` oldest such jobs,
+   * oldest first within the tenant (tenants in no particular order). Offering
+   * only a tenant's oldest jobs is what caps the jobs active per tenant
+   * across processes, and offering every tenant keeps one tenant's backlog
+   * from holding up another's. A job offered may already be held by another
+   * process, or cancelled before it began. The saved state as is:
+   * `cancelRequested` is false here (see `cancelRequested`).
    */
-  runnable(limit: number): Promise<ReplayJob[]>;
+  runnable(perTenant: number): Promise<ReplayJob[]>;
 
   /**
    * Replaces the job's saved state (status, counts, checkpoint, ...). Only

@@ -79,14 +79,19 @@ export function runReplayStoreContract(name: string, make: MakeReplayStore): voi
       assert.deepEqual((await store.list('globex', { first: 10 })).jobs.map((job) => job.id), [jobs[2]!.id]);
     });
 
-    it('offers PENDING and RUNNING jobs of every tenant to runners, oldest first', async (t) => {
+    it('offers runners each tenant’s oldest PENDING and RUNNING jobs, however many jobs another tenant has', async (t) => {
       const { store } = await make(t);
-      const pending = replayJob();
-      const running = replayJob({ tenantId: 'globex', status: 'RUNNING' });
-      const done = replayJob({ status: 'COMPLETED' });
-      for (const job of [pending, running, done]) await store.create(job);
-      assert.deepEqual((await store.runnable(10)).map((job) => job.id), [pending.id, running.id]);
-      assert.deepEqual((await store.runnable(1)).map((job) => job.id), [pending.id]);
+      const running = replayJob({ status: 'RUNNING' });
+      const pending = [replayJob(), replayJob(), replayJob()];
+      const globex = replayJob({ tenantId: 'globex' });
+      const done = replayJob({ tenantId: 'initech', status: 'COMPLETED' });
+      for (const job of [running, ...pending, globex, done]) await store.create(job);
+      const offered = async (perTenant: number) => (await store.runnable(perTenant)).map((job) => job.id).sort();
+      assert.deepEqual(await offered(10), [running.id, ...pending.map((job) => job.id), globex.id].sort());
+      assert.deepEqual(await offered(2), [running.id, pending[0]!.id, globex.id].sort());
+      assert.deepEqual(await offered(1), [running.id, globex.id].sort());
+      const acme = (await store.runnable(10)).filter((job) => job.tenantId === 'acme').map((job) => job.id);
+      assert.deepEqual(acme, [running.id, ...pending.map((job) => job.id)], 'oldest first within a tenant');
     });
 
     it('cancels a job that has not begun at once: it never begins, and reads CANCELLED', async (t) => {

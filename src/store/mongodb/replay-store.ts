@@ -65,7 +65,8 @@ const outcomeId = ({ jobId, eventId, handler }: RunKey) => JSON.stringify([jobId
  *
  * - jobs: `tenant_id` `{ tenantId, _id: -1 }` serves `list` (tenant, newest
  *   first, the `_id` cursor bound); `status_id` `{ status, _id }` serves
- *   `runnable`; `get` and `save` go by `_id` (with the tenant as a check).
+ *   `runnable`'s distinct tenants and `tenant_status_id` `{ tenantId, status, _id }`
+ *   each tenant's oldest jobs; `get` and `save` go by `_id` (with the tenant as a check).
  * - marks and runs: `_id` only; their unique `_id` decides every race.
  */
 export async function createMongoReplayStore(options: MongoReplayStoreOptions): Promise<ReplayStore> {
@@ -82,6 +83,7 @@ export async function createMongoReplayStore(options: MongoReplayStoreOptions): 
     await ensureIndexes(jobs, [
       { key: { tenantId: 1, _id: -1 }, name: 'tenant_id' },
       { key: { status: 1, _id: 1 }, name: 'status_id' },
+      { key: { tenantId: 1, status: 1, _id: 1 }, name: 'tenant_status_id' },
     ]);
     return { jobs, marks: collection<MarkDocument>(REPLAY_COLLECTIONS.marks), runs: collection<RunDocument>(REPLAY_COLLECTIONS.runs) };
   });
@@ -149,13 +151,17 @@ export async function createMongoReplayStore(options: MongoReplayStoreOptions): 
         for (const doc of docs.slice(0, size)) page.push(await view(doc));
         return { jobs: page, hasNextPage: docs.length > size };
       }),
-    runnable: (limit) =>
+    runnable: (perTenant) =>
       guard(async () => {
-        if (limit <= 0) return [];
-        const docs = await jobs
-          .find({ status: { $in: [ReplayStatus.PENDING, ReplayStatus.RUNNING] } }, { sort: { _id: 1 }, limit, maxTimeMS })
-          .toArray();
-        return docs.map(toJob);
+        if (perTenant <= 0) return [];
+        const status = { $in: [ReplayStatus.PENDING, ReplayStatus.RUNNING] };
+        // `$group` rather than `distinct`, which FerretDB v1 refuses with maxTimeMS
+        const groups = await jobs.aggregate<{ _id: string }>([{ $match: { status } }, { $group: { _id: '$tenantId' } }], { maxTimeMS }).toArray();
+        const tenants = groups.map((group) => group._id);
+        const perTenantDocs = await Promise.all(
+          tenants.map((tenantId) => jobs.find({ tenantId, status }, { sort: { _id: 1 }, limit: perTenant, maxTimeMS }).toArray()),
+        );
+        return perTenantDocs.flat().map(toJob);
       }),
     save: (job) =>
       guard(async () => {
