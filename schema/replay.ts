@@ -7,7 +7,7 @@ import {
   sampleEvents,
   startReplay,
 } from '../resolvers/replay.ts';
-import { ReplayStatus, ReplayTarget, type ReplayJob } from '../src/replay/replay-job.ts';
+import { progressOf, ReplayStatus, ReplayTarget, type ReplayJob } from '../src/replay/replay-job.ts';
 import { builder } from './builder.ts';
 import { EventRef } from './event.ts';
 import { EventFilterInput } from './event-filter.ts';
@@ -37,7 +37,7 @@ const optionalDate = (pick: (job: ReplayJob) => Date | undefined) => (job: Repla
 const ReplayJobRef = builder.objectRef<ReplayJob>('ReplayJob').implement({
   description:
     "A replay of your tenant's stored events, up to the newest one when it began, in position order. " +
-    'processed + failed of total events are done.',
+    'processed + failed events are done; progress says how far it is.',
   fields: (t) => ({
     id: t.exposeID('id'),
     status: t.field({ type: ReplayStatusEnum, resolve: (job) => job.status }),
@@ -45,14 +45,23 @@ const ReplayJobRef = builder.objectRef<ReplayJob>('ReplayJob').implement({
     target: t.field({ type: ReplayTargetEnum, resolve: (job) => job.target }),
     handlers: t.stringList({ description: 'HANDLERS: the handlers it re-runs. Empty for REPUBLISH.', resolve: (job) => job.handlers }),
     dryRun: t.exposeBoolean('dryRun'),
-    total: t.int({ nullable: true, description: 'Matching events; null until counted.', resolve: (job) => job.total }),
+    total: t.int({
+      nullable: true,
+      description: 'Matching events: a dry run counts them first; any other job knows them once COMPLETED (processed + failed). Null until then.',
+      resolve: (job) => job.total,
+    }),
+    progress: t.float({
+      description:
+        'How much of the position range the job covers (up to the newest event when it began) is behind it, from 0 to 1: exact for a replay of everything, an estimate under a filter; 1 once COMPLETED.',
+      resolve: (job) => progressOf(job),
+    }),
     processed: t.exposeInt('processed', { description: 'Events done: every handler succeeded (HANDLERS), or the new event is stored (REPUBLISH).' }),
     failed: t.exposeInt('failed', {
       description: 'Events given up on: a handler failed, or the run was interrupted by a crash (never run twice), or the store refused the new event.',
     }),
     sample: t.field({
       type: [EventRef],
-      description: 'The first few matching events (at most 10), once counted.',
+      description: 'The first few matching events (at most 10): counted by a dry run, or the first the job dealt with.',
       resolve: (job, _args, ctx) => sampleEvents(job, ctx),
     }),
     cancelRequested: t.exposeBoolean('cancelRequested', { description: 'A cancel was asked; the job stops within a second.' }),

@@ -35,10 +35,8 @@ export function replayedEvent(original: HubEvent, jobId: string, now: Date): Pen
  * one once per job, whichever process emits it and however often.
  */
 export function replaySystemEvent(job: ReplayJob, phase: 'started' | 'completed', now: Date): PendingEvent {
-  const counts =
-    phase === 'started'
-      ? { total: job.total }
-      : { status: job.status, total: job.total, processed: job.processed, failed: job.failed };
+  // A job does not count before it starts (only a dry run does, and it emits neither event): totals come at the end.
+  const counts = phase === 'started' ? {} : { status: job.status, total: job.total, processed: job.processed, failed: job.failed };
   return {
     id: newEventId(now.getTime()),
     type: phase === 'started' ? REPLAY_STARTED : REPLAY_COMPLETED,

@@ -37,7 +37,7 @@ export interface ReplayJob {
   handlers: string[];
   /** Only counts (`total`) and keeps `sample`: no side effects. */
   dryRun: boolean;
-  /** Matching events up to `until`; null until the job has counted them. */
+  /** Matching events up to `until`: counted first by a dry run, known at the end (processed + failed) otherwise; null until then. */
   total: number | null;
   /** Events done without a failure (HANDLERS: every selected handler succeeded; REPUBLISH: the new event is stored). */
   processed: number;
@@ -59,3 +59,14 @@ export interface ReplayJob {
 
 /** How many event ids a job keeps as its sample. */
 export const SAMPLE_SIZE = 10;
+
+/**
+ * How much of the job's position range is behind it, 0 to 1: its checkpoint over the head it
+ * fixed when it began. Exact for a replay of everything; under a filter an estimate, since the
+ * matching events need not be spread evenly. 1 once COMPLETED.
+ */
+export function progressOf(job: ReplayJob): number {
+  if (job.status === ReplayStatus.COMPLETED) return 1;
+  if (!job.until) return 0;
+  return Math.min(1, job.checkpoint / job.until);
+}

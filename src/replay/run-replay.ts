@@ -61,12 +61,14 @@ export async function runReplay(saved: ReplayJob, options: RunReplayOptions): Pr
     await save({ ...job, status: ReplayStatus.RUNNING, startedAt: at(), until: await store.headPosition(job.tenantId) });
   }
   const filter = selection(job, options.handlers);
-  if (job.total === null) {
+  if (job.dryRun) {
+    // A dry run is for the count: exact, with the first few ids as its sample.
     const counted = await count(job, filter, options);
     if (counted === null) return await stopped();
     await save({ ...job, ...counted });
+    return await finish(ReplayStatus.COMPLETED);
   }
-  if (job.dryRun) return await finish(ReplayStatus.COMPLETED);
+  // No count first: it would read the whole range once more. `progress` tells how far it is, `total` comes at the end.
   await options.ingest.publishInternal([replaySystemEvent(job, 'started', at())]);
 
   const range = await store.readRange(job.tenantId, { ...jobRange(job, job.checkpoint), filter, batch: options.batch ?? 200 });
@@ -78,6 +80,7 @@ export async function runReplay(saved: ReplayJob, options: RunReplayOptions): Pr
       if (options.signal.aborted) return await stopped();
     }
   }
+  job = { ...job, total: job.processed + job.failed, checkpoint: job.until! };
   await finish(ReplayStatus.COMPLETED);
 
   /** A cancel ends the job; a shutdown or a lost lease leaves it to the next holder. */
@@ -92,14 +95,13 @@ export async function runReplay(saved: ReplayJob, options: RunReplayOptions): Pr
 }
 
 /**
- * Saves a job as final. Unless it is a dry run or never got to its count
- * (when `system.replay.started` is emitted), `system.replay.completed` goes
- * out first: a crash between the two writes repeats it, and its key keeps it
- * once.
+ * Saves a job as final. Unless it is a dry run or never began (when
+ * `system.replay.started` is emitted), `system.replay.completed` goes out
+ * first: a crash between the two writes repeats it, and its key keeps it once.
  */
 export async function endReplay(job: ReplayJob, status: ReplayStatus, options: Pick<RunReplayOptions, 'replayStore' | 'ingest' | 'log' | 'now'>, error?: string): Promise<void> {
   const final: ReplayJob = { ...job, status, finishedAt: new Date(options.now()), ...(error !== undefined && { error }) };
-  if (!final.dryRun && final.total !== null) await options.ingest.publishInternal([replaySystemEvent(final, 'completed', new Date(options.now()))]);
+  if (!final.dryRun && final.until !== undefined) await options.ingest.publishInternal([replaySystemEvent(final, 'completed', new Date(options.now()))]);
   await options.replayStore.save(final);
   options.log.info({ jobId: job.id, tenantId: job.tenantId, status, processed: job.processed, failed: job.failed }, 'replay job finished');
 }
@@ -135,5 +137,6 @@ async function processChunk(job: ReplayJob, chunk: readonly HubEvent[], options:
   const ok = outcome.filter(Boolean).length;
   // A stopped HANDLERS run ends after the event in hand: the checkpoint is the last event it got to.
   const checkpoint = outcome.length ? chunk[outcome.length - 1]!.position : job.checkpoint;
-  return { ...job, processed: job.processed + ok, failed: job.failed + outcome.length - ok, checkpoint };
+  const sample = job.sample.length < SAMPLE_SIZE ? [...job.sample, ...chunk.slice(0, outcome.length).map((event) => event.id)].slice(0, SAMPLE_SIZE) : job.sample;
+  return { ...job, processed: job.processed + ok, failed: job.failed + outcome.length - ok, checkpoint, sample };
 }
