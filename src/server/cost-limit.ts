@@ -1,21 +1,70 @@
-import type { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-
-type CostLimitOptions = NonNullable<NonNullable<Parameters<typeof EnvelopArmorPlugin>[0]>['costLimit']>;
+import { costLimitRule, type CostLimitOptions } from '@escape.tech/graphql-armor-cost-limit';
+import { GraphQLError, Kind, visit, validate, type DocumentNode } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
 
 /**
- * graphql-armor's cost of one item of the widest `events` page: every Event field, nested
- * metadata, source, actor, context, replay and trace included, with its edge's cursor and a share
- * of pageInfo. armor counts 2 per object and 1 per scalar, each level below a field weighing 1.5
- * times more, and multiplies a field's cost by its literal `first`/`last` (it knows no list sizes
- * otherwise). That item costs about 203 (test/security/cost-limit.test.ts measures it).
+ * Cost of one item of the widest page the API serves, as graphql-armor counts it: 2 per object,
+ * 1 per scalar, each level down weighing 1.5 times more, the whole field times its `first`/`last`
+ * (armor knows no other list sizes). An `events` item selecting every Event field (metadata,
+ * source, actor, context, replay, trace), its cursor and a share of pageInfo costs 202; a
+ * `deadLetters` item 338; a `replayJobs` item with its sample of events 348. Measured in
+ * test/security/cost-limit.test.ts, which fails when the schema outgrows this.
  */
-const WIDEST_PAGE_ITEM_COST = 203;
+const PAGE_ITEM_COST = 350;
 
 /**
- * The cost limit: one full page of HUB_MAX_PAGE_SIZE events selecting everything, with room for
- * about half as much again beside it (a few small root fields), and not two such pages. Aliases
- * repeating a page, and fields repeated many times within the token limit, go over it.
+ * The cost limit: any one page of HUB_MAX_PAGE_SIZE items selecting everything, but not two full
+ * `events` pages; so aliases repeating a page, and a field repeated thousands of times within the
+ * token limit, go over it.
  */
 export function costLimit(maxPageSize: number): CostLimitOptions {
-  return { maxCost: Math.ceil(maxPageSize * WIDEST_PAGE_ITEM_COST * 1.5) };
+  return { maxCost: maxPageSize * PAGE_ITEM_COST };
+}
+
+const PAGE_ARGUMENTS = new Set(['first', 'last']);
+const variablePageSizes = new WeakMap<DocumentNode, boolean>();
+
+/**
+ * armor multiplies only by a literal `first: 1000`; with `first: $n` it counts one item, so 30
+ * aliased pages of `$n` events would pass. Before such an operation runs, its cost is computed
+ * again with the variables' page sizes written in, and over the limit it does not run.
+ */
+export function costLimitOfVariables(options: CostLimitOptions): Plugin {
+  return {
+    onExecute({ args, setResultAndStopExecution }) {
+      if (!hasVariablePageSize(args.document)) return;
+      const refusals: GraphQLError[] = [];
+      const rule = costLimitRule({ ...options, propagateOnRejection: false, onReject: [(_context, error) => refusals.push(error)] });
+      validate(args.schema, withPageSizes(args.document, args.variableValues ?? {}), [rule]);
+      if (refusals.length === 0) return;
+      // as the same document with literal page sizes is refused: a validation error, HTTP 400
+      const extensions = { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } };
+      setResultAndStopExecution({ errors: refusals.map((error) => new GraphQLError(error.message, { extensions })) });
+    },
+  };
+}
+
+function hasVariablePageSize(document: DocumentNode): boolean {
+  let found = variablePageSizes.get(document);
+  if (found === undefined) {
+    found = false;
+    visit(document, {
+      Argument(node) {
+        if (PAGE_ARGUMENTS.has(node.name.value) && node.value.kind === Kind.VARIABLE) found = true;
+      },
+    });
+    variablePageSizes.set(document, found);
+  }
+  return found;
+}
+
+/** The document with each `first: $var` / `last: $var` replaced by the variable's integer value. */
+function withPageSizes(document: DocumentNode, variables: Record<string, unknown>): DocumentNode {
+  return visit(document, {
+    Argument(node) {
+      if (!PAGE_ARGUMENTS.has(node.name.value) || node.value.kind !== Kind.VARIABLE) return undefined;
+      const value = variables[node.value.name.value];
+      return Number.isInteger(value) ? { ...node, value: { kind: Kind.INT, value: String(value) } } : undefined;
+    },
+  });
 }

@@ -11,7 +11,7 @@ import type { HubContext, HubServices } from './context.ts';
 import { useCompiledExecution } from './compiled-execution.ts';
 import { createErrorMasker } from './mask-error.ts';
 import { corsFor, varyOnOrigin } from './cors.ts';
-import { costLimit } from './cost-limit.ts';
+import { costLimit, costLimitOfVariables } from './cost-limit.ts';
 import { CSRF_HEADER, csrfPrevention } from './csrf-prevention.ts';
 import { auditRefusals } from './audit-refusals.ts';
 import { logOperations } from './operation-log.ts';
@@ -38,6 +38,7 @@ export type HubYoga = YogaServerInstance<ServerContext, HubContext>;
 
 export function createHubYoga({ schema, services, auth, config, log, onOperation }: YogaOptions): HubYoga {
   const { maskError, yogaLogger } = createErrorMasker(log);
+  const cost = costLimit(config.HUB_MAX_PAGE_SIZE);
   return createYoga<ServerContext, HubContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -59,9 +60,10 @@ export function createHubYoga({ schema, services, auth, config, log, onOperation
         maxAliases: { n: config.HUB_MAX_ALIASES },
         maxTokens: { n: config.HUB_MAX_TOKENS },
         maxDirectives: { n: 50 },
-        costLimit: costLimit(config.HUB_MAX_PAGE_SIZE),
+        costLimit: cost,
         blockFieldSuggestion: { enabled: !config.HUB_INTROSPECTION },
       }),
+      costLimitOfVariables(cost),
       ...(config.HUB_INTROSPECTION ? [] : [disableIntrospection()]),
       useCompiledExecution(),
       logOperations(),
