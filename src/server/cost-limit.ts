@@ -29,13 +29,13 @@ const variablePageSizes = new WeakMap<DocumentNode, boolean>();
  * aliased pages of `$n` events would pass. Before such an operation runs, its cost is computed
  * again with the variables' page sizes written in, and over the limit it does not run.
  */
-export function costLimitOfVariables(options: CostLimitOptions): Plugin {
+export function costLimitOfVariables(options: CostLimitOptions, maxPageSize: number): Plugin {
   return {
     onExecute({ args, setResultAndStopExecution }) {
       if (!hasVariablePageSize(args.document)) return;
       const refusals: GraphQLError[] = [];
       const rule = costLimitRule({ ...options, propagateOnRejection: false, onReject: [(_context, error) => refusals.push(error)] });
-      validate(args.schema, withPageSizes(args.document, args.variableValues ?? {}), [rule]);
+      validate(args.schema, withPageSizes(args.document, args.variableValues ?? {}, maxPageSize), [rule]);
       if (refusals.length === 0) return;
       // as the same document with literal page sizes is refused: a validation error, HTTP 400
       const extensions = { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } };
@@ -58,13 +58,16 @@ function hasVariablePageSize(document: DocumentNode): boolean {
   return found;
 }
 
-/** The document with each `first: $var` / `last: $var` replaced by the variable's integer value. */
-function withPageSizes(document: DocumentNode, variables: Record<string, unknown>): DocumentNode {
+/**
+ * The document with each `first: $var` / `last: $var` replaced by the variable's integer value, at
+ * most `maxPageSize`: a larger page is refused by its resolver with BAD_USER_INPUT, which says more.
+ */
+function withPageSizes(document: DocumentNode, variables: Record<string, unknown>, maxPageSize: number): DocumentNode {
   return visit(document, {
     Argument(node) {
       if (!PAGE_ARGUMENTS.has(node.name.value) || node.value.kind !== Kind.VARIABLE) return undefined;
       const value = variables[node.value.name.value];
-      return Number.isInteger(value) ? { ...node, value: { kind: Kind.INT, value: String(value) } } : undefined;
+      return Number.isInteger(value) ? { ...node, value: { kind: Kind.INT, value: String(Math.min(value as number, maxPageSize)) } } : undefined;
     },
   });
 }

@@ -63,7 +63,7 @@ export function createHubYoga({ schema, services, auth, config, log, onOperation
         costLimit: cost,
         blockFieldSuggestion: { enabled: !config.HUB_INTROSPECTION },
       }),
-      costLimitOfVariables(cost),
+      costLimitOfVariables(cost, config.HUB_MAX_PAGE_SIZE),
       ...(config.HUB_INTROSPECTION ? [] : [disableIntrospection()]),
       useCompiledExecution(),
       logOperations(),
