@@ -65,7 +65,7 @@ export interface HubApp {
 /** Builds the core around the given adapters and serves it. `main` picks the adapters. */
 export async function startHub({ config, store, bus, handlerStore, leases, replayStore, rateLimits, handlers, log }: HubAppOptions): Promise<HubApp> {
   const auth = createAuthenticator(config.HUB_API_KEYS);
-  if (auth.open) log.warn('no API keys configured (HUB_API_KEYS): every caller is tenant "default" with every scope');
+  if (auth.open) log.warn('no API keys configured (HUB_API_KEYS): every caller is tenant "default" with every scope; only requests to localhost are answered');
 
   const metrics = createMetrics();
   const rateLimiter = createPublishRateLimiter({
