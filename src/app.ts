@@ -11,6 +11,8 @@ import type { Logger } from './logger.ts';
 import { createAuthenticator } from './server/auth.ts';
 import type { HubServices } from './server/context.ts';
 import { closeConnectionsWhenIdle, createHttpServer } from './server/http-server.ts';
+import { createHostCheck } from './server/host-check.ts';
+import { createMetricsAccess } from './server/metrics-access.ts';
 import { attachWebSocket } from './server/websocket.ts';
 import { createHubYoga } from './server/yoga.ts';
 import type { EventStore } from './store/event-store.ts';
@@ -63,7 +65,7 @@ export interface HubApp {
 /** Builds the core around the given adapters and serves it. `main` picks the adapters. */
 export async function startHub({ config, store, bus, handlerStore, leases, replayStore, rateLimits, handlers, log }: HubAppOptions): Promise<HubApp> {
   const auth = createAuthenticator(config.HUB_API_KEYS);
-  if (auth.open) log.warn('no API keys configured (HUB_API_KEYS): every caller is tenant "default" with every scope');
+  if (auth.open) log.warn('no API keys configured (HUB_API_KEYS): every caller is tenant "default" with every scope; only requests to localhost are answered');
 
   const metrics = createMetrics();
   const rateLimiter = createPublishRateLimiter({
@@ -125,6 +127,7 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
   const services: HubServices = { ingest, store, live, handlers: runtime, handlerStore, replays, audit, limits: { maxPageSize: config.HUB_MAX_PAGE_SIZE } };
 
   let closing: Promise<void> | null = null;
+  const checkHost = createHostCheck(auth.open);
   const yoga = createHubYoga({ schema, services, auth, config, log, onOperation: metrics.graphqlRequest });
   const server = createHttpServer({
     yoga,
@@ -132,9 +135,11 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
     readiness: () => readiness(store, bus),
     draining: () => closing !== null,
     metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
+    metricsAccess: createMetricsAccess({ token: config.HUB_METRICS_TOKEN, auth }),
+    checkHost,
     log: log.child({ component: 'http' }),
   });
-  const sockets = attachWebSocket({ server, yoga, auth, allowedOrigins: config.HUB_ALLOWED_ORIGINS, audit, log: log.child({ component: 'ws' }) });
+  const sockets = attachWebSocket({ server, yoga, auth, allowedOrigins: config.HUB_ALLOWED_ORIGINS, checkHost, audit, log: log.child({ component: 'ws' }) });
   metrics.attach({
     openSubscriptions: () => live.size,
     websocketConnections: () => sockets.connections,

@@ -97,10 +97,23 @@ const configSchema = z.object({
   HUB_MAX_BODY_BYTES: positiveInt(16 * 1_048_576),
   /** How long an idempotency key is remembered per tenant. */
   HUB_IDEMPOTENCY_WINDOW_MS: positiveInt(86_400_000),
-  /** Origins allowed to open a websocket (comma-separated); empty allows any. */
+  /**
+   * Browser origins (comma-separated, e.g. https://app.example) allowed to call the hub cross-origin:
+   * CORS answers only these, and only these may open a websocket from another origin. Empty: no
+   * cross-origin access at all (same-origin pages such as GraphiQL and non-browser clients still work).
+   */
   HUB_ALLOWED_ORIGINS: commaList,
-  /** Whether schema introspection (and so GraphiQL's docs) is served. */
+  /** Whether schema introspection (and so GraphiQL's docs) is served. Default: on, except with NODE_ENV=production. */
   HUB_INTROSPECTION: bool(true),
+  /** `production` turns GraphiQL and introspection off unless HUB_GRAPHIQL / HUB_INTROSPECTION turn them on. */
+  NODE_ENV: z.string().optional(),
+  /** Whether GET /graphql from a browser serves GraphiQL (its assets from the hub, no CDN). Default: on, except with NODE_ENV=production. */
+  HUB_GRAPHIQL: bool(true),
+  /**
+   * A bearer token Prometheus presents to read /metrics (`Authorization: Bearer <token>`). Unset:
+   * /metrics is open only when no API keys are configured; with keys, an `admin` key reads it too.
+   */
+  HUB_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** GraphQL limits: selection depth, aliases per operation, tokens per document. */
   HUB_MAX_QUERY_DEPTH: positiveInt(12),
   HUB_MAX_ALIASES: positiveInt(30),
@@ -163,10 +176,16 @@ export class ConfigError extends Error {
 
 /** Parses the environment, or throws a ConfigError listing every bad variable. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
-  const result = configSchema.safeParse(env);
+  const result = configSchema.safeParse(withEnvironmentDefaults(env));
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(environment)'}: ${issue.message}`);
   throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+}
+
+/** Defaults that depend on NODE_ENV: a production hub serves neither GraphiQL nor introspection unless told to. */
+function withEnvironmentDefaults(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  const development = env['NODE_ENV'] === 'production' ? 'false' : 'true';
+  return { ...env, HUB_GRAPHIQL: env['HUB_GRAPHIQL'] ?? development, HUB_INTROSPECTION: env['HUB_INTROSPECTION'] ?? development };
 }
 
 /** The variable names the hub reads, for checks such as docker-compose's environment. */

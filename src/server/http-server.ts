@@ -10,6 +10,10 @@ export interface HttpServerOptions {
   readiness: () => Promise<string[]>;
   /** Answers /metrics in the Prometheus text format. */
   metrics: () => Promise<{ contentType: string; body: string }>;
+  /** Whether the `Authorization` of a /metrics request may read it (metrics-access.ts). */
+  metricsAccess: (authorization: string | undefined) => Promise<200 | 401 | 403>;
+  /** Why a request's `Host` is refused (host-check.ts), or null; /healthz and /readyz are not checked. */
+  checkHost: (host: string | undefined) => string | null;
   /**
    * True once the hub is shutting down: /readyz answers 503, new GraphQL
    * requests on connections still open answer 503 UNAVAILABLE, and every
@@ -20,7 +24,7 @@ export interface HttpServerOptions {
 }
 
 /** The HTTP front: health endpoints, a bounded body, then Yoga for /graphql. */
-export function createHttpServer({ yoga, maxBodyBytes, readiness, metrics, draining, log }: HttpServerOptions): Server {
+export function createHttpServer({ yoga, maxBodyBytes, readiness, metrics, metricsAccess, checkHost, draining, log }: HttpServerOptions): Server {
   const server = createServer((req, res) => {
     if (draining()) res.shouldKeepAlive = false;
     route(req, res).catch((error: unknown) => {
@@ -39,7 +43,14 @@ export function createHttpServer({ yoga, maxBodyBytes, readiness, metrics, drain
       const down = await readiness();
       return sendJson(res, down.length === 0 ? 200 : 503, { status: down.length === 0 ? 'ready' : 'unavailable', down });
     }
+    const misdirected = checkHost(req.headers.host);
+    if (misdirected !== null) {
+      log.warn({ host: req.headers.host?.slice(0, 200) }, 'request for another host refused');
+      return sendJson(res, 421, { errors: [{ message: misdirected, extensions: { code: 'FORBIDDEN' } }] });
+    }
     if (pathname === '/metrics') {
+      const access = await metricsAccess(req.headers.authorization);
+      if (access !== 200) return sendMetricsRefused(res, access);
       const { contentType, body } = await metrics();
       res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) }).end(body);
       return;
@@ -125,6 +136,12 @@ export function closeConnectionsWhenIdle(server: Server): void {
   server.closeIdleConnections();
   const sweep = setInterval(() => server.closeIdleConnections(), 20);
   server.once('close', () => clearInterval(sweep));
+}
+
+function sendMetricsRefused(res: ServerResponse, status: 401 | 403): void {
+  if (status === 401) res.setHeader('www-authenticate', 'Bearer realm="metrics"');
+  const message = status === 401 ? '/metrics needs HUB_METRICS_TOKEN or an admin API key as a bearer token' : 'this API key lacks the "admin" scope /metrics needs';
+  sendJson(res, status, { errors: [{ message, extensions: { code: status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN' } }] });
 }
 
 function sendShuttingDown(res: ServerResponse): void {

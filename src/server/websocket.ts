@@ -11,6 +11,7 @@ import { parseTraceContext } from '../events/trace-context.ts';
 import type { DirectDelivery } from '../live/live-subscription.ts';
 import type { Logger } from '../logger.ts';
 import type { Authenticator } from './auth.ts';
+import { websocketOriginAllowed } from './cors.ts';
 import { createNextFrames, type NextFrames, type SharedOperation } from './shared-next.ts';
 import type { HubYoga } from './yoga.ts';
 
@@ -18,8 +19,10 @@ export interface WebSocketOptions {
   server: Server;
   yoga: HubYoga;
   auth: Authenticator;
-  /** When non-empty, upgrades from any other `Origin` are refused with 403. */
+  /** Browser origins besides the hub's own that may open a socket; others are refused with 403 (cors.ts). */
   allowedOrigins: readonly string[];
+  /** Why an upgrade's `Host` is refused (host-check.ts), or null. */
+  checkHost: (host: string | undefined) => string | null;
   /** Told about sockets refused at `connection_init` for want of a valid key. */
   audit: AuditTrail;
   log: Logger;
@@ -51,7 +54,7 @@ const DIRECT_HIGH_WATER_BYTES = 64 * 1024;
  * promise chain and JSON.stringify per subscriber. Everything else, and any
  * event that cannot take that path, goes through graphql-ws as before.
  */
-export function attachWebSocket({ server, yoga, auth, allowedOrigins, audit, log }: WebSocketOptions) {
+export function attachWebSocket({ server, yoga, auth, allowedOrigins, checkHost, audit, log }: WebSocketOptions) {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1_048_576 });
   const frames = createNextFrames();
 
@@ -59,7 +62,11 @@ export function attachWebSocket({ server, yoga, auth, allowedOrigins, audit, log
     const { pathname } = new URL(request.url ?? '/', 'http://hub');
     const origin = request.headers.origin;
     if (pathname !== yoga.graphqlEndpoint) return refuse(socket, 404, 'Not Found');
-    if (allowedOrigins.length > 0 && (!origin || !allowedOrigins.includes(origin))) {
+    if (checkHost(request.headers.host) !== null) {
+      log.warn({ host: request.headers.host?.slice(0, 200) }, 'websocket for another host refused');
+      return refuse(socket, 421, 'Misdirected Request');
+    }
+    if (!websocketOriginAllowed(origin, request.headers.host, allowedOrigins)) {
       log.warn({ origin }, 'websocket origin refused');
       return refuse(socket, 403, 'Forbidden');
     }

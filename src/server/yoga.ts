@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { getOperationAST, NoSchemaIntrospectionCustomRule, type GraphQLSchema } from 'graphql';
-import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, shouldRenderGraphiQL, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { Config } from '../config.ts';
 import { parseTraceContext } from '../events/trace-context.ts';
 import type { Logger } from '../logger.ts';
@@ -9,6 +10,9 @@ import type { Authenticator } from './auth.ts';
 import type { HubContext, HubServices } from './context.ts';
 import { useCompiledExecution } from './compiled-execution.ts';
 import { createErrorMasker } from './mask-error.ts';
+import { corsFor, varyOnOrigin } from './cors.ts';
+import { costLimit, costLimitOfVariables } from './cost-limit.ts';
+import { CSRF_HEADER, csrfPrevention } from './csrf-prevention.ts';
 import { auditRefusals } from './audit-refusals.ts';
 import { logOperations } from './operation-log.ts';
 
@@ -16,7 +20,10 @@ export interface YogaOptions {
   schema: GraphQLSchema;
   services: HubServices;
   auth: Authenticator;
-  config: Pick<Config, 'HUB_INTROSPECTION' | 'HUB_MAX_QUERY_DEPTH' | 'HUB_MAX_ALIASES' | 'HUB_MAX_TOKENS'>;
+  config: Pick<
+    Config,
+    'HUB_INTROSPECTION' | 'HUB_GRAPHIQL' | 'HUB_ALLOWED_ORIGINS' | 'HUB_MAX_PAGE_SIZE' | 'HUB_MAX_QUERY_DEPTH' | 'HUB_MAX_ALIASES' | 'HUB_MAX_TOKENS'
+  >;
   log: Logger;
   /** Told how long each operation executed (metrics). */
   onOperation?: (operation: string, seconds: number) => void;
@@ -30,25 +37,33 @@ interface ServerContext {
 export type HubYoga = YogaServerInstance<ServerContext, HubContext>;
 
 export function createHubYoga({ schema, services, auth, config, log, onOperation }: YogaOptions): HubYoga {
-  const maskError = createErrorMasker(log);
+  const { maskError, yogaLogger } = createErrorMasker(log);
+  const cost = costLimit(config.HUB_MAX_PAGE_SIZE);
   return createYoga<ServerContext, HubContext>({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    graphiql: { title: 'Event hub' },
-    logging: log.child({ component: 'yoga' }),
+    // GraphiQL's scripts and styles inlined in the page (render-graphiql), never from a CDN; it sets the CSRF header should it send GETs
+    graphiql: config.HUB_GRAPHIQL && { title: 'Event hub', additionalHeaders: { [CSRF_HEADER]: 'graphiql' } },
+    renderGraphiQL,
+    cors: corsFor(config.HUB_ALLOWED_ORIGINS),
+    logging: yogaLogger,
     maskedErrors: { maskError },
     // http-server.ts bounds every body (413) before Yoga; Yoga's own limit re-streams each body through a TransformStream
     maxRequestBodySize: false,
     plugins: [
+      ...(config.HUB_GRAPHIQL ? [] : [graphiqlOff()]),
+      varyOnOrigin(config.HUB_ALLOWED_ORIGINS),
+      csrfPrevention(),
       EnvelopArmorPlugin({
         maxDepth: { n: config.HUB_MAX_QUERY_DEPTH },
         maxAliases: { n: config.HUB_MAX_ALIASES },
         maxTokens: { n: config.HUB_MAX_TOKENS },
         maxDirectives: { n: 50 },
-        costLimit: { maxCost: 20_000 },
+        costLimit: cost,
         blockFieldSuggestion: { enabled: !config.HUB_INTROSPECTION },
       }),
+      costLimitOfVariables(cost, config.HUB_MAX_PAGE_SIZE),
       ...(config.HUB_INTROSPECTION ? [] : [disableIntrospection()]),
       useCompiledExecution(),
       logOperations(),
@@ -88,4 +103,14 @@ function timeOperations(onOperation: (operation: string, seconds: number) => voi
 
 function disableIntrospection(): Plugin {
   return { onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule) };
+}
+
+/** With GraphiQL off, a browser asking /graphql for a page is told so, rather than getting a GraphQL error about a missing query. */
+function graphiqlOff(): Plugin {
+  return {
+    onRequest({ request, endResponse, fetchAPI }) {
+      if (!shouldRenderGraphiQL(request)) return;
+      endResponse(new fetchAPI.Response('GraphiQL is off on this hub (HUB_GRAPHIQL)', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } }));
+    },
+  };
 }

@@ -6,6 +6,8 @@ import { gql, PUBLISH } from '../support/graphql-client.ts';
 import { startTestHub, TEST_KEYS } from '../support/hub.ts';
 import { subscribe, wsClient } from '../support/ws-client.ts';
 
+const METRICS_TOKEN = 'metrics-test-token-0001';
+
 /** One sample's value from the Prometheus text, or undefined. */
 function sample(text: string, series: string): number | undefined {
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
@@ -13,7 +15,8 @@ function sample(text: string, series: string): number | undefined {
 }
 
 it('serves /metrics in the Prometheus text format with what the hub did', async (t) => {
-  const hub = await startTestHub({ HUB_HANDLER_POLL_MS: '100' });
+  // scraped the way Prometheus is set up against a hub with API keys: with the metrics token
+  const hub = await startTestHub({ HUB_HANDLER_POLL_MS: '100', HUB_METRICS_TOKEN: METRICS_TOKEN });
   t.after(() => hub.stop());
   const client = wsClient(hub.url, TEST_KEYS.acme);
   t.after(() => client.dispose());
@@ -26,7 +29,7 @@ it('serves /metrics in the Prometheus text format with what the hub did', async 
   await sub.waitFor(1);
   let text = '';
   for (let i = 0; i < 100; i++) {
-    const response = await fetch(`${hub.url}/metrics`);
+    const response = await fetch(`${hub.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
     assert.equal(response.status, 200);
     assert.match(response.headers.get('content-type') ?? '', /^text\/plain/);
     text = await response.text();

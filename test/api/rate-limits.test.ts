@@ -22,6 +22,9 @@ const API_KEYS = JSON.stringify([
   { key: KEYS.globex, tenant: 'globex', scopes },
 ]);
 
+/** /metrics is read the way Prometheus is set up against a hub with API keys. */
+const METRICS_TOKEN = 'metrics-test-token-0001';
+
 const PUBLISH_MANY = `mutation($input: [PublishEventInput!]!) { publishEvents(input: $input) { status } }`;
 const COUNT = `query($types: [String!]) { events(filter: { types: $types }, first: 100) { edges { node { id } } } }`;
 
@@ -31,7 +34,7 @@ const COUNT = `query($types: [String!]) { events(filter: { types: $types }, firs
  */
 async function limitedHub(t: TestContext, env: Record<string, string> = {}, { window = 'minute' }: { window?: 'minute' | 'second' } = {}) {
   const rateLimits = createMemoryRateLimitStore({ windowSeconds: window === 'minute' ? 60 : 1 });
-  const hub = await startTestHub({ HUB_API_KEYS: API_KEYS, HUB_RATE_LIMIT: '3', ...env }, { rateLimits });
+  const hub = await startTestHub({ HUB_API_KEYS: API_KEYS, HUB_RATE_LIMIT: '3', HUB_METRICS_TOKEN: METRICS_TOKEN, ...env }, { rateLimits });
   t.after(() => hub.stop());
   const publish = (key: string, type = 'rate.test.made') => gql(hub.url, PUBLISH, { input: publishInput({ type }) }, key);
   const publishMany = (key: string, count: number, type = 'rate.test.made') =>
@@ -63,7 +66,7 @@ describe('publish rate limits', () => {
     assert.match(refused.errors![0]!.message, /rate limit of 3 events per second reached; retry in \d+ ms/);
     assert.equal(await stored(KEYS.acme, 'rate.test.refused'), 0);
     assert.equal(await stored(KEYS.acme, 'rate.test.made'), 3);
-    const metrics = await (await fetch(`${hub.url}/metrics`)).text();
+    const metrics = await (await fetch(`${hub.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
     assert.match(metrics, /^rate_limited_total\{tenant="acme"\} 1$/m);
   });
 

@@ -48,6 +48,8 @@ function parsePrometheus(text: string): { samples: Sample[]; types: Map<string, 
   return { samples, types };
 }
 
+const METRICS_TOKEN = 'metrics-test-token-0001';
+
 const sum = (samples: Sample[], name: string, where: Record<string, string> = {}) =>
   samples.filter((s) => s.name === name && Object.entries(where).every(([k, v]) => s.labels[k] === v)).reduce((total, s) => total + s.value, 0);
 
@@ -58,6 +60,8 @@ it('serves Prometheus text with the hub’s metrics and plausible values on each
     REDIS_URL: redis.url,
     ...recording,
     HUB_HANDLER_POLL_MS: '200',
+    // scraped the way Prometheus is set up against hubs with API keys: with the metrics token
+    HUB_METRICS_TOKEN: METRICS_TOKEN,
   });
   const [a, b] = [await hubs.start(), await hubs.start()];
   const client = wsClient(b.url, TEST_KEYS.acme);
@@ -74,7 +78,8 @@ it('serves Prometheus text with the hub’s metrics and plausible values on each
   await gql(a.url, PUBLISH_MANY, { input: [publishInput({ type: 'bad type!' })] }, TEST_KEYS.acme);
   await sub.waitFor(20, 20_000);
 
-  const scrape = async (url: string) => parsePrometheus(await (await fetch(`${url}/metrics`)).text());
+  const scrape = async (url: string) =>
+    parsePrometheus(await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text());
   const handled = () => calls().length;
   for (let i = 0; i < 200 && handled() < 20; i++) await sleep(100);
   assert.equal(handled(), 20, 'every job handled');

@@ -1,0 +1,86 @@
+// The cost limit admits every page the API allows, selecting every field, and refuses documents
+// that multiply that work: aliased pages, fields repeated within the token limit, page sizes in
+// variables.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { getNamedType, isObjectType, type GraphQLObjectType } from 'graphql';
+import { schema } from '../../schema/index.ts';
+import { publishInput } from '../support/fixtures.ts';
+import { errorCodes, gql, PUBLISH, type GraphQLResponse } from '../support/graphql-client.ts';
+import { TEST_KEYS } from '../support/hub.ts';
+import { startHubOn, STORE_KINDS, type TestHub } from '../support/store-hubs.ts';
+
+/** Every field of `type`, objects opened down to their scalars: what the widest client selects. */
+function everyField(type: GraphQLObjectType): string {
+  return Object.values(type.getFields())
+    .map((field) => {
+      const named = getNamedType(field.type);
+      return isObjectType(named) ? `${field.name} { ${everyField(named)} }` : field.name;
+    })
+    .join(' ');
+}
+
+/** The root query fields that page with `first`: events, deadLetters, replayJobs. */
+const PAGED = Object.values(schema.getQueryType()!.getFields()).filter((field) => field.args.some((arg) => arg.name === 'first'));
+const connection = (name: string) => getNamedType(schema.getQueryType()!.getFields()[name]!.type) as GraphQLObjectType;
+const page = (name: string, first: number | string, alias = '') => `${alias}${name}(first: ${first}) { ${everyField(connection(name))} }`;
+
+const assertCostRefused = (response: GraphQLResponse) => {
+  assert.deepEqual(errorCodes(response), ['GRAPHQL_VALIDATION_FAILED'], JSON.stringify(response.errors));
+  assert.match(response.errors![0]!.message, /Cost limit/);
+  assert.equal(response.data ?? undefined, undefined);
+};
+
+for (const kind of STORE_KINDS) {
+  describe(`the cost limit, on ${kind}`, () => {
+    let hub: TestHub;
+    before(async () => {
+      hub = await startHubOn(kind);
+      const metadata = { correlationId: 'c', causationId: 'k', actor: { id: 'u', type: 'user' }, context: { type: 'USER', id: 'u' }, attributes: { a: 1 } };
+      await gql(hub.url, PUBLISH, { input: publishInput({ subject: 's', metadata }) }, TEST_KEYS.acme);
+    });
+    after(() => hub.stop());
+
+    it('admits events(first: HUB_MAX_PAGE_SIZE) selecting every Event field, nested ones included', async () => {
+      const answer = await gql(hub.url, `{ ${page('events', 1000)} }`, {}, TEST_KEYS.acme);
+      assert.equal(answer.errors, undefined, JSON.stringify(answer.errors));
+      assert.equal(answer.data?.['events'].edges[0].node.metadata.actor.id, 'u');
+      assert.ok('replay' in answer.data?.['events'].edges[0].node.metadata && 'trace' in answer.data?.['events'].edges[0].node.metadata);
+    });
+
+    it('admits a full page of every paged field (events, deadLetters, replayJobs) selecting everything', async () => {
+      assert.deepEqual(PAGED.map((field) => field.name).sort(), ['deadLetters', 'events', 'replayJobs']);
+      for (const field of PAGED) {
+        const answer = await gql(hub.url, `{ ${page(field.name, 1000)} }`, {}, TEST_KEYS.acme);
+        assert.equal(answer.errors, undefined, `${field.name}: ${JSON.stringify(answer.errors)}`);
+      }
+    });
+
+    it('refuses two aliased full pages, and thirty aliased pages of a hundred', async () => {
+      assertCostRefused(await gql(hub.url, `{ ${page('events', 1000, 'a: ')} ${page('events', 1000, 'b: ')} }`, {}, TEST_KEYS.acme));
+      const thirty = Array.from({ length: 30 }, (_, i) => page('events', 100, `p${i}: `)).join(' ');
+      assertCostRefused(await gql(hub.url, `{ ${thirty} }`, {}, TEST_KEYS.acme));
+    });
+
+    it('refuses a field repeated two thousand times, within the token limit', async () => {
+      const repeated = Array.from({ length: 2000 }, () => 'id').join(' ');
+      assertCostRefused(await gql(hub.url, `{ events(first: 1000) { edges { node { ${repeated} } } } }`, {}, TEST_KEYS.acme));
+    });
+
+    it('refuses aliased pages whose size comes from a variable, as it would the same sizes written in', async () => {
+      const aliased = `query($n: Int) { ${page('events', '$n', 'a: ')} ${page('events', '$n', 'b: ')} }`;
+      assertCostRefused(await gql(hub.url, aliased, { n: 1000 }, TEST_KEYS.acme));
+      const answer = await gql(hub.url, aliased, { n: 10 }, TEST_KEYS.acme);
+      assert.equal(answer.errors, undefined, 'small pages from variables still run');
+    });
+  });
+}
+
+describe('the cost limit with a larger HUB_MAX_PAGE_SIZE', () => {
+  it('grows with the page size, so the largest page stays admitted', async (t) => {
+    const hub = await startHubOn('memory', { HUB_MAX_PAGE_SIZE: '5000' });
+    t.after(() => hub.stop());
+    const answer = await gql(hub.url, `{ ${page('events', 5000)} }`, {}, TEST_KEYS.acme);
+    assert.equal(answer.errors, undefined, JSON.stringify(answer.errors));
+  });
+});
