@@ -1,3 +1,4 @@
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import type { Plugin } from 'graphql-yoga';
 import { ErrorCode, HubError } from '../errors.ts';
 
@@ -8,35 +9,43 @@ export const CSRF_HEADER = 'x-graphql-yoga-csrf';
 const FORM_CONTENT_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data'];
 
 /**
- * Cross-site request forgery, closed in two steps before Yoga parses anything:
+ * Cross-site request forgery, closed before Yoga parses anything, in two plugins:
  *
- * - form bodies (`application/x-www-form-urlencoded`, `multipart/form-data`) are refused with 415:
- *   a page on any site can post them without asking (no CORS preflight), and Yoga would otherwise
- *   run the operation in them, mutations included;
+ * - form bodies (`application/x-www-form-urlencoded`, `multipart/form-data`) are refused with 415
+ *   BAD_USER_INPUT: a page on any site can post them without asking (no CORS preflight), and Yoga
+ *   would otherwise run the operation in them, mutations included;
  * - any other request a browser sends without a preflight (GET, `text/plain`, no content type)
- *   needs the CSRF_HEADER, which a page can only set after a preflight the CORS policy refuses.
- *   JSON POSTs (`application/json`, `application/graphql-response+json`) always preflight and so
- *   pass as they are. This is what graphql-yoga's `useCSRFPrevention` plugin does; that package
- *   is not among the hub's dependencies, so the dozen lines live here.
+ *   needs the CSRF_HEADER, which a page can only set after a preflight the CORS policy refuses:
+ *   graphql-yoga's own `useCSRFPrevention` (403). JSON POSTs always preflight and pass as they are.
  *
  * Yoga itself refuses mutations over GET (405), so a GET can only read.
  */
-export function csrfPrevention(): Plugin {
-  return {
+export function csrfPrevention(): Plugin[] {
+  const refuseForms: Plugin = {
     onRequestParse({ request }) {
       const contentType = request.headers.get('content-type')?.toLowerCase() ?? '';
       if (FORM_CONTENT_TYPES.some((type) => contentType.startsWith(type))) {
-        throw refused(415, ErrorCode.BAD_USER_INPUT, `form bodies (${contentType.split(';')[0]}) are not accepted; send JSON (content-type: application/json)`);
+        throw new HubError(ErrorCode.BAD_USER_INPUT, `form bodies (${contentType.split(';')[0]}) are not accepted; send JSON (content-type: application/json)`, {
+          extensions: { http: { status: 415 } },
+        });
       }
-      if (preflighted(contentType) || request.headers.has(CSRF_HEADER)) return;
-      throw refused(403, ErrorCode.FORBIDDEN, `a request without a JSON body needs the "${CSRF_HEADER}" header (any value), which keeps other web pages from sending it`);
     },
   };
+  return [refuseForms, withCode(useCSRFPrevention({ requestHeaders: [CSRF_HEADER] }))];
 }
 
-/** A content type browsers send only after a CORS preflight. */
-const preflighted = (contentType: string): boolean => contentType !== '' && !contentType.startsWith('text/plain');
-
-function refused(status: number, code: ErrorCode, message: string): HubError {
-  return new HubError(code, message, { extensions: { http: { status } } });
+/** The plugin's refusal carries no code; clients get FORBIDDEN with a message that says what to send. */
+function withCode(plugin: Plugin): Plugin {
+  const check = plugin.onRequestParse!;
+  return {
+    onRequestParse(payload) {
+      try {
+        return check(payload);
+      } catch {
+        throw new HubError(ErrorCode.FORBIDDEN, `a request without a JSON body needs the "${CSRF_HEADER}" header (any value), which keeps other web pages from sending it`, {
+          extensions: { http: { status: 403 } },
+        });
+      }
+    },
+  };
 }

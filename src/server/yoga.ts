@@ -54,7 +54,7 @@ export function createHubYoga({ schema, services, auth, config, log, onOperation
     plugins: [
       ...(config.HUB_GRAPHIQL ? [] : [graphiqlOff()]),
       varyOnOrigin(config.HUB_ALLOWED_ORIGINS),
-      csrfPrevention(),
+      ...csrfPrevention(),
       EnvelopArmorPlugin({
         maxDepth: { n: config.HUB_MAX_QUERY_DEPTH },
         maxAliases: { n: config.HUB_MAX_ALIASES },

@@ -46,6 +46,7 @@ for (const kind of STORE_KINDS) {
       assert.equal(asMultipart.status, 415);
       const asText = await rawRequest(url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ query: PUBLISH_DOCUMENT }) });
       assert.equal(asText.status, 403, 'text/plain is sent without a preflight: it needs the CSRF header');
+      assert.equal(JSON.parse(asText.body).errors[0].extensions.code, 'FORBIDDEN');
       assert.deepEqual((await gql(hub.url, COUNT)).data, { events: { edges: [] } });
     });
   });
@@ -59,7 +60,9 @@ describe('GET requests', () => {
     rawRequest(`${hub.url}/graphql?${new URLSearchParams({ query })}`, { headers: { accept: 'application/json', ...headers } });
 
   it('answers a GET query only with the CSRF header, which a page cannot set without a preflight', async () => {
-    assert.equal((await get(COUNT)).status, 403);
+    const refused = await get(COUNT);
+    assert.equal(refused.status, 403);
+    assert.equal(JSON.parse(refused.body).errors[0].extensions.code, 'FORBIDDEN');
     const answered = await get(COUNT, { 'x-graphql-yoga-csrf': '1' });
     assert.equal(answered.status, 200);
     assert.deepEqual(JSON.parse(answered.body).data, { events: { edges: [] } });
