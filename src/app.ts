@@ -120,6 +120,7 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
     leaseMs: config.HUB_LEASE_MS,
     pollMs: config.HUB_REPLAY_POLL_MS,
     maxActivePerTenant: config.HUB_MAX_ACTIVE_REPLAYS_PER_TENANT,
+    retentionMs: config.HUB_REPLAY_RETENTION_DAYS * 86_400_000,
     log: log.child({ component: 'replay' }),
   });
   replays.start();

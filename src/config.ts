@@ -160,6 +160,8 @@ const configSchema = z.object({
    * PENDING in the order they were started, and other tenants' jobs never wait on them.
    */
   HUB_MAX_ACTIVE_REPLAYS_PER_TENANT: positiveInt(2),
+  /** Days a replay job is kept after it ended (with its record of handler runs); then it is dropped. */
+  HUB_REPLAY_RETENTION_DAYS: positiveInt(30),
   /** Window of the sampled audit events (access denied, rate limit exceeded): at most one per kind, tenant and key per window and process. */
   HUB_AUDIT_SAMPLE_MS: positiveInt(60_000),
   /** Tenant that records denials without a tenant (no valid API key); unset: those are only logged. */

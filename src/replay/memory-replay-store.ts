@@ -49,6 +49,16 @@ export function createMemoryReplayStore({ now = Date.now }: { now?: () => number
         })
         .map(copy);
     },
+    async dropFinished(finishedBefore, limit) {
+      const old = [...jobs.values()].filter((job) => isFinal(job.status) && job.finishedAt !== undefined && job.finishedAt < finishedBefore).slice(0, limit);
+      for (const job of old) {
+        for (const key of runs.keys()) if ((JSON.parse(key) as string[])[0] === job.id) runs.delete(key);
+        fates.delete(job.id);
+        cancels.delete(job.id);
+        jobs.delete(job.id);
+      }
+      return old.length;
+    },
     async save(job) {
       jobs.set(job.id, { ...copy(job), cancelRequested: false });
     },

@@ -24,6 +24,10 @@ export interface ReplayRunnerOptions extends Omit<TargetServices, 'now'> {
   pollMs?: number;
   /** HUB_MAX_ACTIVE_REPLAYS_PER_TENANT: jobs of one tenant running at once across processes; later ones wait PENDING, in order. Default 2. */
   maxActivePerTenant?: number;
+  /** HUB_REPLAY_RETENTION_DAYS in ms: how long a job is kept after it ended. Default 30 days. */
+  retentionMs?: number;
+  /** How often this process drops jobs past their retention. Default an hour. */
+  sweepMs?: number;
   /** How often the jobs running here look for a cancel marker. Default 250 (a cancel stops a job within a second). */
   cancelCheckMs?: number;
   now?: () => number;
@@ -180,6 +184,18 @@ export function createReplayRunner(options: ReplayRunnerOptions): ReplayRunner {
     }
   }
 
+  /** Drops jobs that ended more than the retention ago, a hundred at a time; a failure waits for the next sweep. */
+  async function sweep(): Promise<void> {
+    const cutOff = new Date(now() - (options.retentionMs ?? 30 * 86_400_000));
+    try {
+      let dropped = 0;
+      for (let batch = 100; batch === 100 && !closed; dropped += batch) batch = await replayStore.dropFinished(cutOff, 100);
+      if (dropped > 0) log.info({ dropped, finishedBefore: cutOff }, 'replay jobs past their retention dropped');
+    } catch (error) {
+      log.warn({ err: error }, 'dropping old replay jobs failed; trying again at the next sweep');
+    }
+  }
+
   async function checkCancels(): Promise<void> {
     for (const [jobId, entry] of running) {
       if (entry.cancelled) continue;
@@ -194,9 +210,11 @@ export function createReplayRunner(options: ReplayRunnerOptions): ReplayRunner {
         setInterval(scan, options.pollMs ?? 1000),
         setInterval(() => void renewLeases(), Math.max(50, Math.floor(options.leaseMs / 3))),
         setInterval(() => void checkCancels(), options.cancelCheckMs ?? 250),
+        setInterval(() => void sweep(), options.sweepMs ?? 3_600_000),
       ];
       for (const timer of timers) timer.unref();
       scan();
+      void sweep();
     },
     poke: scan,
     cancelled(jobId) {

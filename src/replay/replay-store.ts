@@ -116,5 +116,13 @@ export interface ReplayStore {
    */
   releaseRuns(keys: readonly RunKey[]): Promise<void>;
 
+  /**
+   * Retention: deletes up to `limit` jobs that ended (COMPLETED, FAILED, CANCELLED) before
+   * `finishedBefore`, with their marks and runs, and answers how many jobs went. Their runs and
+   * marks go first, so a job interrupted half way is found and finished by the next call. Every
+   * process may call it; deleting twice is harmless.
+   */
+  dropFinished(finishedBefore: Date, limit: number): Promise<number>;
+
   close(): Promise<void>;
 }

@@ -180,5 +180,32 @@ export function runReplayStoreContract(name: string, make: MakeReplayStore): voi
       assert.deepEqual(await other.claimRuns([ran!, unstarted!]), ['DONE', 'CLAIMED'], 'the next holder runs what was given back');
       await store.releaseRuns([]);
     });
+
+    it('drops jobs that ended before the retention cut-off, with their runs and marks, and keeps the rest', async (t) => {
+      const { store } = await make(t);
+      const cutOff = new Date(T0);
+      const before = new Date(T0 - 1000);
+      const old = [
+        replayJob({ status: 'COMPLETED', finishedAt: before }),
+        replayJob({ tenantId: 'globex', status: 'FAILED', finishedAt: before, error: 'x' }),
+        replayJob({ status: 'CANCELLED', finishedAt: before }),
+      ];
+      const recent = replayJob({ status: 'COMPLETED', finishedAt: new Date(T0 + 1000) });
+      const running = replayJob({ status: 'RUNNING', startedAt: before });
+      for (const job of [...old, recent, running]) await store.create(job);
+      const run = { jobId: old[0]!.id, eventId: newEventId(), handler: 'notify' };
+      await store.claimRuns([run]);
+      await store.settleRuns([{ key: run, state: 'DONE' }]);
+      await store.requestCancel('acme', old[2]!.id);
+
+      assert.equal(await store.dropFinished(cutOff, 2), 2, 'at most the limit at a time');
+      assert.equal(await store.dropFinished(cutOff, 10), 1);
+      assert.equal(await store.dropFinished(cutOff, 10), 0);
+      for (const job of old) assert.equal(await store.load(job.id), null);
+      assert.equal((await store.get('acme', recent.id))?.status, 'COMPLETED');
+      assert.equal((await store.get('acme', running.id))?.status, 'RUNNING');
+      assert.deepEqual(await store.claimRuns([run]), ['CLAIMED'], 'the dropped job’s runs went with it');
+      assert.equal(await store.cancelRequested(old[2]!.id), false, 'and so did its marks');
+    });
   });
 }

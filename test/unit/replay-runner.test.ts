@@ -192,3 +192,28 @@ describe('replay runner', () => {
     assert.equal(createTokenBucket({ ratePerSecond: 5 }).capacity, 1);
   });
 });
+
+describe('replay job retention', () => {
+  it('drops jobs that ended longer ago than the retention when the runner starts, and keeps newer ones', async (t) => {
+    const { close, ...storage } = createMemoryStorage({ HUB_IDEMPOTENCY_WINDOW_MS: 86_400_000 });
+    const bus = createInProcessEventBus();
+    const ingest = createIngest({ store: storage.store, bus, log, maxEventBytes: 1_048_576, maxBatch: 1000 });
+    const day = 86_400_000;
+    const at = Date.now();
+    const job = (id: string, finishedAt: number): ReplayJob => ({
+      id, tenantId: 'acme', status: 'COMPLETED', filter: {}, target: 'REPUBLISH', handlers: [], dryRun: false, total: 0,
+      processed: 0, failed: 0, sample: [], createdAt: new Date(finishedAt), finishedAt: new Date(finishedAt), checkpoint: 0, cancelRequested: false,
+    });
+    await storage.replayStore.create(job('old', at - 31 * day));
+    await storage.replayStore.create(job('new', at - 29 * day));
+    const replays = createReplayService({ ...storage, ingest, handlers: [], handlerTimeoutMs: 1000, ratePerSecond: 100, leaseMs: 1000, pollMs: 50, log, retentionMs: 30 * day });
+    t.after(async () => {
+      await replays.close();
+      await close();
+    });
+    replays.start();
+    for (let i = 0; i < 100 && (await storage.replayStore.load('old')); i++) await sleep(10);
+    assert.equal(await storage.replayStore.load('old'), null);
+    assert.ok(await storage.replayStore.load('new'));
+  });
+});

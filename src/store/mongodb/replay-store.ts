@@ -67,7 +67,9 @@ const outcomeId = ({ jobId, eventId, handler }: RunKey) => JSON.stringify([jobId
  *   first, the `_id` cursor bound); `status_id` `{ status, _id }` serves
  *   `runnable`'s distinct tenants and `tenant_status_id` `{ tenantId, status, _id }`
  *   each tenant's oldest jobs; `get` and `save` go by `_id` (with the tenant as a check).
- * - marks and runs: `_id` only; their unique `_id` decides every race.
+ * - jobs: `status_finished` `{ status, finishedAt }` serves `dropFinished` (retention).
+ * - marks and runs: their unique `_id` decides every race; `job` `{ jobId }` serves
+ *   retention's deletes.
  */
 export async function createMongoReplayStore(options: MongoReplayStoreOptions): Promise<ReplayStore> {
   const now = options.now ?? Date.now;
@@ -84,8 +86,13 @@ export async function createMongoReplayStore(options: MongoReplayStoreOptions): 
       { key: { tenantId: 1, _id: -1 }, name: 'tenant_id' },
       { key: { status: 1, _id: 1 }, name: 'status_id' },
       { key: { tenantId: 1, status: 1, _id: 1 }, name: 'tenant_status_id' },
+      { key: { status: 1, finishedAt: 1 }, name: 'status_finished' },
     ]);
-    return { jobs, marks: collection<MarkDocument>(REPLAY_COLLECTIONS.marks), runs: collection<RunDocument>(REPLAY_COLLECTIONS.runs) };
+    const marks = collection<MarkDocument>(REPLAY_COLLECTIONS.marks);
+    const runs = collection<RunDocument>(REPLAY_COLLECTIONS.runs);
+    await ensureIndexes(marks, [{ key: { jobId: 1 }, name: 'job' }]);
+    await ensureIndexes(runs, [{ key: { jobId: 1 }, name: 'job' }]);
+    return { jobs, marks, runs };
   });
 
   /** Inserts a document whose `_id` decides a race; false when it was there already. */
@@ -162,6 +169,17 @@ export async function createMongoReplayStore(options: MongoReplayStoreOptions): 
           tenants.map((tenantId) => jobs.find({ tenantId, status }, { sort: { _id: 1 }, limit: perTenant, maxTimeMS }).toArray()),
         );
         return perTenantDocs.flat().map(toJob);
+      }),
+    dropFinished: (finishedBefore, limit) =>
+      guard(async () => {
+        const status = { $in: [ReplayStatus.COMPLETED, ReplayStatus.FAILED, ReplayStatus.CANCELLED] };
+        const old = await jobs.find({ status, finishedAt: { $lt: finishedBefore } }, { projection: { _id: 1 }, limit, maxTimeMS }).toArray();
+        if (!old.length) return 0;
+        const ids = old.map((doc) => doc._id);
+        await runs.deleteMany({ jobId: { $in: ids } });
+        await marks.deleteMany({ jobId: { $in: ids } });
+        await jobs.deleteMany({ _id: { $in: ids } });
+        return ids.length;
       }),
     save: (job) =>
       guard(async () => {
