@@ -73,8 +73,9 @@ export function createAuditSampler({ windowMs, maxKeys, maxBuckets = 1024, now =
       const own = hit(windows, key, at, roomUpTo(maxKeys));
       if (own !== undefined) return own === null ? null : { occurrences: own, overflow: false };
       // Past maxBuckets, one shared bucket: the hard bound holds even if a caller's buckets were not a closed set.
-      const shared = hit(overflow, bucket, at, roomUpTo(maxBuckets)) ?? hit(overflow, '', at, () => true);
-      return shared === null || shared === undefined ? null : { occurrences: shared, overflow: true };
+      let shared = hit(overflow, bucket, at, roomUpTo(maxBuckets));
+      if (shared === undefined) shared = hit(overflow, '', at, () => true) ?? null;
+      return shared === null ? null : { occurrences: shared, overflow: true };
     },
     size: () => windows.size + overflow.size,
   };
