@@ -109,7 +109,7 @@ export function createAuditTrail(options: AuditTrailOptions): AuditTrail {
     accessDenied(denial) {
       const tenantId = denial.tenantId ?? auditTenant;
       const { code, scope, operation, clientAddress } = denial;
-      // A caller without a valid key is told apart by its address; the operation type is one of four, so it cannot multiply the records.
+      // A caller without a valid key is told apart by its address; the operation type is one of a fixed few, so it cannot multiply the records.
       const who = denial.tenantId ?? `address:${clientAddress ?? 'unknown'}`;
       const sampled = sampler.sample(JSON.stringify(['denied', who, code, denial.keyName, operation]), `denied:${tenantId ?? ''}`);
       if (sampled === null) return;
