@@ -124,7 +124,14 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
     log: log.child({ component: 'replay' }),
   });
   replays.start();
-  const audit = createAuditTrail({ ingest, log: log.child({ component: 'audit' }), sampleMs: config.HUB_AUDIT_SAMPLE_MS, auditTenant: config.HUB_AUDIT_TENANT });
+  const audit = createAuditTrail({
+    ingest,
+    log: log.child({ component: 'audit' }),
+    sampleMs: config.HUB_AUDIT_SAMPLE_MS,
+    auditTenant: config.HUB_AUDIT_TENANT,
+    maxEventBytes: config.HUB_MAX_EVENT_BYTES,
+    maxSampledKeys: config.HUB_AUDIT_SAMPLER_KEYS,
+  });
   const services: HubServices = { ingest, store, live, handlers: runtime, handlerStore, replays, audit, limits: { maxPageSize: config.HUB_MAX_PAGE_SIZE } };
 
   let closing: Promise<void> | null = null;

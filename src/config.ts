@@ -166,6 +166,13 @@ const configSchema = z.object({
   HUB_AUDIT_SAMPLE_MS: positiveInt(60_000),
   /** Tenant that records denials without a tenant (no valid API key); unset: those are only logged. */
   HUB_AUDIT_TENANT: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a tenant id: 1-64 letters, digits, "_" or "-"').optional(),
+  /**
+   * Most audit sampling windows (one per tenant or client address, code, key name and operation type) one
+   * process keeps. Protects the hub's memory from callers who make up keys (many addresses, many tenants):
+   * past it, new keys share one window per recording tenant, still recorded once per HUB_AUDIT_SAMPLE_MS
+   * with their count and `overflow: true`. Default 10000 (about 2 MB).
+   */
+  HUB_AUDIT_SAMPLER_KEYS: positiveInt(10_000),
   /** How long a graceful shutdown (SIGTERM, SIGINT) may take before the process exits anyway, with code 1. */
   HUB_SHUTDOWN_MS: positiveInt(10_000),
 });

@@ -4,6 +4,8 @@ import type { TraceContext } from '../events/trace-context.ts';
 import type { Ingest } from '../ingest/ingest.ts';
 import type { Logger } from '../logger.ts';
 import type { ReplayJob } from '../replay/replay-job.ts';
+import { createAuditSampler } from './audit-sampler.ts';
+import { boundedFields, boundedJson, MAX_AUDIT_FILTER_BYTES } from './bounded-fields.ts';
 
 /** The event types of the hub's own audit trail. */
 export const AUDIT_TYPES = {
@@ -19,6 +21,8 @@ export interface AuditActor {
   keyName: string | null;
   requestId: string;
   trace?: TraceContext | undefined;
+  /** The caller's socket address: what tells apart callers without a valid key. */
+  clientAddress?: string | undefined;
 }
 
 export interface AccessDenial extends AuditActor {
@@ -42,7 +46,11 @@ export interface RateLimitHit extends AuditActor {
 }
 
 export interface AuditTrail {
-  /** Sampled: per tenant, code, key and fields, at most one event every HUB_AUDIT_SAMPLE_MS per process, counting the rest. */
+  /**
+   * Sampled: at most one event every HUB_AUDIT_SAMPLE_MS per process for each
+   * tenant (or, without one, client address), code, key name and operation
+   * type, counting the rest. Never per field list: a caller varies that at will.
+   */
   accessDenied(denial: AccessDenial): void;
   /** Sampled like accessDenied, per tenant and key. */
   rateLimited(hit: RateLimitHit): void;
@@ -58,11 +66,12 @@ export interface AuditTrailOptions {
   sampleMs: number;
   /** Where denials without a tenant (UNAUTHENTICATED) are recorded; when absent they are only logged. */
   auditTenant?: string | undefined;
+  /** HUB_MAX_EVENT_BYTES: a replay's filter is cut to a quarter of it (at most 4 KiB) in its audit event. Default 1 MiB. */
+  maxEventBytes?: number;
+  /** Most sampling windows kept at once (HUB_AUDIT_SAMPLER_KEYS); past it new keys share one window per tenant. Default 10,000. */
+  maxSampledKeys?: number;
   now?: () => number;
 }
-
-/** Most sampling windows kept at once; beyond it the expired ones are dropped. */
-const MAX_WINDOWS = 10_000;
 
 /**
  * The hub's own doings as `system.*` events in the tenant they concern
@@ -72,23 +81,10 @@ const MAX_WINDOWS = 10_000;
  * and ingest's drain waits for it on shutdown. Payloads name keys by name
  * and carry no secrets, variables or event payloads.
  */
-export function createAuditTrail({ ingest, log, sampleMs, auditTenant, now = Date.now }: AuditTrailOptions): AuditTrail {
-  const windows = new Map<string, { openedAt: number; suppressed: number }>();
-
-  /** The occurrences to report if this one opens a new window, else null (counted for the next). */
-  function sample(key: string): number | null {
-    const at = now();
-    const window = windows.get(key);
-    if (window && at - window.openedAt < sampleMs) {
-      window.suppressed++;
-      return null;
-    }
-    if (!window && windows.size >= MAX_WINDOWS) {
-      for (const [k, w] of windows) if (at - w.openedAt >= sampleMs) windows.delete(k);
-    }
-    windows.set(key, { openedAt: at, suppressed: 0 });
-    return 1 + (window?.suppressed ?? 0);
-  }
+export function createAuditTrail(options: AuditTrailOptions): AuditTrail {
+  const { ingest, log, sampleMs, auditTenant, now = Date.now } = options;
+  const sampler = createAuditSampler({ windowMs: sampleMs, maxKeys: options.maxSampledKeys ?? 10_000, now });
+  const filterBytes = Math.min(MAX_AUDIT_FILTER_BYTES, Math.floor((options.maxEventBytes ?? 1_048_576) / 4));
 
   function record(tenantId: string, type: string, actor: AuditActor, payload: Record<string, unknown>): void {
     const at = new Date(now());
@@ -100,7 +96,7 @@ export function createAuditTrail({ ingest, log, sampleMs, auditTenant, now = Dat
       source: { type: 'SYSTEM', id: 'audit' },
       timestamp: at,
       receivedAt: at,
-      payload: { ...payload, keyName: actor.keyName, requestId: actor.requestId },
+      payload: { ...payload, keyName: actor.keyName, requestId: actor.requestId.slice(0, 200) },
       metadata: {
         ...(actor.keyName !== null && { actor: { id: actor.keyName, type: 'API_KEY' } }),
         ...(actor.trace && { trace: actor.trace }),
@@ -112,19 +108,31 @@ export function createAuditTrail({ ingest, log, sampleMs, auditTenant, now = Dat
   return {
     accessDenied(denial) {
       const tenantId = denial.tenantId ?? auditTenant;
-      const key = JSON.stringify(['denied', tenantId, denial.code, denial.keyName, denial.fields]);
-      const occurrences = sample(key);
-      if (occurrences === null) return;
-      const { code, scope, operation, fields } = denial;
-      log.warn({ tenantId: denial.tenantId, code, scope, operation, fields, keyName: denial.keyName, requestId: denial.requestId, occurrences }, 'access denied');
+      const { code, scope, operation, clientAddress } = denial;
+      // A caller without a valid key is told apart by its address; the operation type is one of a fixed few, so it cannot multiply the records.
+      const who = denial.tenantId ?? `address:${clientAddress ?? 'unknown'}`;
+      const sampled = sampler.sample(JSON.stringify(['denied', who, code, denial.keyName, operation]), `denied:${tenantId ?? ''}`);
+      if (sampled === null) return;
+      const { occurrences, overflow } = sampled;
+      const fields = boundedFields(denial.fields);
+      log.warn({ tenantId: denial.tenantId, code, scope, operation, fields, keyName: denial.keyName, requestId: denial.requestId, clientAddress, occurrences, overflow }, 'access denied');
       if (tenantId === undefined || tenantId === null) return;
-      record(tenantId, AUDIT_TYPES.accessDenied, denial, { code, ...(scope && { scope }), operation, fields, occurrences, ...(denial.tenantId === null && { tenantKnown: false }) });
+      record(tenantId, AUDIT_TYPES.accessDenied, denial, {
+        code,
+        ...(scope && { scope }),
+        operation,
+        fields,
+        occurrences,
+        ...(overflow && { overflow }),
+        ...(denial.tenantId === null && { tenantKnown: false, clientAddress: clientAddress ?? null }),
+      });
     },
 
     rateLimited(hit) {
-      const occurrences = sample(JSON.stringify(['limited', hit.tenantId, hit.keyName]));
-      if (occurrences === null) return;
-      record(hit.tenantId, AUDIT_TYPES.rateLimitExceeded, hit, { fields: hit.fields, limit: hit.limit, retryAfterMs: hit.retryAfterMs, occurrences });
+      const sampled = sampler.sample(JSON.stringify(['limited', hit.tenantId, hit.keyName]), `limited:${hit.tenantId}`);
+      if (sampled === null) return;
+      const { occurrences, overflow } = sampled;
+      record(hit.tenantId, AUDIT_TYPES.rateLimitExceeded, hit, { fields: boundedFields(hit.fields), limit: hit.limit, retryAfterMs: hit.retryAfterMs, occurrences, ...(overflow && { overflow }) });
     },
 
     replayRequested(job, actor) {
@@ -133,7 +141,7 @@ export function createAuditTrail({ ingest, log, sampleMs, auditTenant, now = Dat
         target: job.target,
         ...(job.target === 'HANDLERS' && { handlers: job.handlers }),
         dryRun: job.dryRun,
-        filter: job.filter,
+        filter: boundedJson(job.filter, filterBytes),
       });
     },
 

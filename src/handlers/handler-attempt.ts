@@ -71,13 +71,10 @@ function contextFor(
     log: log.child({ handler: handler.name, tenantId, eventId: event.id, attempt, ...(event.metadata.trace && { traceId: event.metadata.trace.traceId }) }),
     async publish(followUp: FollowUpEvent) {
       const { metadata, ...rest } = followUp;
-      const input = {
-        ...rest,
-        source: { type: 'SYSTEM', id: `handler:${handler.name}` },
-        metadata: { ...metadata, causationId: event.id, correlationId: event.metadata.correlationId ?? event.id },
-      };
-      // A follow-up belongs to the trace of the event it answers.
-      const [result] = await ingest.publish(tenantId, [input], { trace: event.metadata.trace });
+      const source = { type: 'SYSTEM', id: `handler:${handler.name}` } as const;
+      const input = { ...rest, source, metadata: { ...metadata, causationId: event.id, correlationId: event.metadata.correlationId ?? event.id } };
+      // A follow-up belongs to the trace of the event it answers; its source is the hub's stamp, its type may still not be system.*.
+      const [result] = await ingest.publish(tenantId, [input], { trace: event.metadata.trace, source });
       return result!;
     },
     projections: {

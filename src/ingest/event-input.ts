@@ -15,7 +15,17 @@ const typeName = z
   .max(255)
   .regex(TYPE_NAME, 'must be domain.entity.action: 2-6 lowercase segments [a-z][a-z0-9_]*, dot-separated');
 
-const jsonObject = z.record(z.string(), z.unknown());
+/**
+ * A JSON object, copied key by key with `Object.fromEntries`, which defines
+ * each key as an own property. Not `z.record`: it assigns keys, and assigning
+ * `__proto__` sets the copy's prototype instead, so the key vanished from the
+ * stored payload and its value leaked into every read of a missing field.
+ */
+const jsonObject = z
+  .custom<Record<string, unknown>>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), {
+    message: 'must be a JSON object',
+  })
+  .transform((value) => Object.fromEntries(Object.entries(value)));
 
 export const eventInputSchema = z.object({
   type: typeName,

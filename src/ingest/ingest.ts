@@ -1,5 +1,5 @@
 import type { EventBus } from '../bus/event-bus.ts';
-import { badInput, isHubError, type HubError } from '../errors.ts';
+import { badInput, isHubError, payloadTooLarge, type HubError } from '../errors.ts';
 import type { HubEvent, PendingEvent } from '../events/event.ts';
 import type { TraceContext } from '../events/trace-context.ts';
 import type { PublishRateLimiter, Publisher } from '../limits/publish-rate-limiter.ts';
@@ -29,8 +29,10 @@ export interface Ingest {
    * (the only way an event with `metadata.replay` is stored; the public
    * input has no `replay`) and the hub's system events. They are copies of
    * stored events or made by the hub's code, so input validation, the
-   * catalog and the causation limit are skipped; idempotency applies. One
-   * result per event, in order; throws only when the store is down.
+   * catalog and the causation limit are skipped; idempotency and
+   * HUB_MAX_EVENT_BYTES apply (an event over it is REJECTED with
+   * PAYLOAD_TOO_LARGE and logged as an error: the code that built it must
+   * bound it). One result per event, in order; throws only when the store is down.
    */
   publishInternal(events: readonly PendingEvent[]): Promise<PublishResult[]>;
   /** Resolves once every publish under way has returned (shutdown: before the store closes). */
@@ -43,6 +45,12 @@ export interface PublishRequest {
   by?: Publisher | undefined;
   /** The caller's W3C trace context (or the handled event's, for a handler's follow-up): stored as `metadata.trace`. */
   trace?: TraceContext | undefined;
+  /**
+   * The source the hub stamps on every item, replacing the input's: a
+   * handler's follow-ups are SYSTEM `handler:<name>`. Without it an input
+   * from source SYSTEM is REJECTED, as is any `system.*` type either way.
+   */
+  source?: HubEvent['source'] | undefined;
 }
 
 export interface IngestOptions {
@@ -127,7 +135,7 @@ export function createIngest(options: IngestOptions): Ingest {
       const valid: { index: number; event: PendingEvent; depth: number }[] = [];
       for (const [index, input] of inputs.entries()) {
         try {
-          const event = toPendingEvent(input, { tenantId, now: receivedAt, maxEventBytes: options.maxEventBytes, trace: request.trace });
+          const event = toPendingEvent(input, { tenantId, now: receivedAt, maxEventBytes: options.maxEventBytes, trace: request.trace, source: request.source });
           catalog.checkPayload(event.type, event.version, event.payload);
           valid.push({ index, event, depth: await causation.check(event) });
         } catch (error) {
@@ -146,7 +154,23 @@ export function createIngest(options: IngestOptions): Ingest {
       return report(tenantId, inputs, results);
     },
 
-    publishInternal: (events) => storeAndPublish(events),
+    async publishInternal(events) {
+      const results: PublishResult[] = new Array(events.length);
+      const fitting: { index: number; event: PendingEvent }[] = [];
+      for (const [index, event] of events.entries()) {
+        // The last guard: whatever the hub built (an audit record of a huge request, a replayed event grown by its stamp) obeys the limit every publisher does.
+        const bytes = Buffer.byteLength(JSON.stringify(event));
+        if (bytes <= options.maxEventBytes) fitting.push({ index, event });
+        else {
+          log.error({ type: event.type, tenantId: event.tenantId, bytes, limit: options.maxEventBytes }, 'hub-built event over HUB_MAX_EVENT_BYTES; not stored');
+          results[index] = { status: 'REJECTED', error: payloadTooLarge(bytes, options.maxEventBytes) };
+        }
+      }
+      if (fitting.length === 0) return results;
+      const stored = await storeAndPublish(fitting.map((item) => item.event));
+      stored.forEach((result, i) => (results[fitting[i]!.index] = result));
+      return results;
+    },
 
     async drain() {
       while (inFlight.size > 0) await Promise.all(inFlight);

@@ -1,9 +1,10 @@
 import { badInput, payloadTooLarge } from '../errors.ts';
-import type { EventMetadata, PendingEvent } from '../events/event.ts';
+import type { EventMetadata, HubEvent, PendingEvent } from '../events/event.ts';
 import { newEventId } from '../events/ids.ts';
 import type { TraceContext } from '../events/trace-context.ts';
 import { eventInputSchema, type ParsedEventInput } from './event-input.ts';
 import { assertStorableJson } from './json-keys.ts';
+import { assertNotReserved } from './reserved.ts';
 
 export interface EventContext {
   /** From the caller's credentials, never from the input. */
@@ -13,6 +14,12 @@ export interface EventContext {
   maxEventBytes: number;
   /** The publishing request's trace context, kept as `metadata.trace`. */
   trace?: TraceContext | undefined;
+  /**
+   * The source the hub puts on the event instead of the input's (a handler's
+   * follow-ups: SYSTEM `handler:<name>`). Without it the input's source is
+   * kept and may not be SYSTEM.
+   */
+  source?: HubEvent['source'] | undefined;
 }
 
 /** Validates one publish input and turns it into an event ready to store, or throws a HubError. */
@@ -24,6 +31,8 @@ export function toPendingEvent(input: unknown, context: EventContext): PendingEv
     throw badInput(`${path.join('.') || 'input'}: ${issue.message}`, path);
   }
   const data = parsed.data;
+  const source = context.source ?? { type: data.source.type, id: data.source.id };
+  assertNotReserved({ type: data.type, source }, context.source !== undefined);
   assertStorableJson(data.payload, ['payload']);
   assertStorableJson(data.metadata?.attributes, ['metadata', 'attributes']);
 
@@ -32,7 +41,7 @@ export function toPendingEvent(input: unknown, context: EventContext): PendingEv
     type: data.type,
     version: data.version ?? '1.0',
     tenantId: context.tenantId,
-    source: { type: data.source.type, id: data.source.id },
+    source,
     timestamp: data.timestamp ?? context.now,
     receivedAt: context.now,
     ...(data.subject != null && { subject: data.subject }),

@@ -23,7 +23,12 @@ export interface HubServices {
 }
 
 /** The audit trail's view of who made a request. */
-export const actorOf = (ctx: HubContext): AuditActor => ({ keyName: ctx.principal?.keyName ?? null, requestId: ctx.requestId, trace: ctx.trace });
+export const actorOf = (ctx: HubContext): AuditActor => ({
+  keyName: ctx.principal?.keyName ?? null,
+  requestId: ctx.requestId,
+  trace: ctx.trace,
+  clientAddress: ctx.clientAddress,
+});
 
 /** What every resolver receives. */
 export interface HubContext {
@@ -34,6 +39,8 @@ export interface HubContext {
   requestId: string;
   /** The caller's W3C trace context (`traceparent` header, or `connectionParams.traceparent` on a websocket). */
   trace?: TraceContext | undefined;
+  /** The peer address of the request's socket (a proxy's, behind one); tells apart callers without a valid key in the audit trail. */
+  clientAddress?: string | undefined;
   log: Logger;
   /**
    * Set by the websocket server on a subscription whose results every

@@ -79,7 +79,8 @@ export function attachWebSocket({ server, yoga, auth, allowedOrigins, checkHost,
       onConnect: (ctx) => {
         if (auth.authenticate(stringParam(ctx.connectionParams?.['authorization'])) !== null) return true;
         const trace = parseTraceContext(stringParam(ctx.connectionParams?.['traceparent']));
-        audit.accessDenied({ tenantId: null, code: 'UNAUTHENTICATED', operation: 'connection_init', fields: [], keyName: null, requestId: randomUUID(), trace });
+        const clientAddress = ctx.extra.request.socket.remoteAddress;
+        audit.accessDenied({ tenantId: null, code: 'UNAUTHENTICATED', operation: 'connection_init', fields: [], keyName: null, requestId: randomUUID(), trace, clientAddress });
         return false;
       },
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,

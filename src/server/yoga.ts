@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { getOperationAST, NoSchemaIntrospectionCustomRule, type GraphQLSchema } from 'graphql';
 import { createYoga, shouldRenderGraphiQL, type Plugin, type YogaServerInstance } from 'graphql-yoga';
@@ -29,8 +30,9 @@ export interface YogaOptions {
   onOperation?: (operation: string, seconds: number) => void;
 }
 
-/** Context the websocket adapter passes in: graphql-ws's `connectionParams`. */
+/** Context the servers pass in: Node's request (HTTP and websocket upgrade alike), and graphql-ws's `connectionParams`. */
 interface ServerContext {
+  req?: IncomingMessage;
   connectionParams?: Record<string, unknown>;
 }
 
@@ -70,7 +72,7 @@ export function createHubYoga({ schema, services, auth, config, log, onOperation
       auditRefusals(services.audit),
       ...(onOperation ? [timeOperations(onOperation)] : []),
     ],
-    context: ({ request, connectionParams }) => {
+    context: ({ request, req, connectionParams }) => {
       const fromSocket = connectionParams?.['authorization'];
       const authorization = typeof fromSocket === 'string' ? fromSocket : request?.headers.get('authorization');
       const requestId = request?.headers.get('x-request-id')?.slice(0, 200) || randomUUID();
@@ -81,7 +83,7 @@ export function createHubYoga({ schema, services, auth, config, log, onOperation
       );
       const principal = auth.authenticate(authorization);
       const fields = { requestId, tenantId: principal?.tenantId, ...(trace && { traceId: trace.traceId }) };
-      return { services, principal, requestId, trace, log: log.child(fields) };
+      return { services, principal, requestId, trace, clientAddress: req?.socket.remoteAddress, log: log.child(fields) };
     },
   });
 }
