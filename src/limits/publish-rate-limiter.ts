@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { rateLimited } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { RateLimitStore } from './rate-limit-store.ts';
@@ -45,6 +46,13 @@ export interface PublishRateLimiter {
    * events matters more than limiting them) and logs a rate-limited warning.
    */
   admit(tenantId: string, publisher: Publisher, events: number): Promise<void>;
+  /**
+   * For the hub's own publishes on a tenant's behalf (REPUBLISH replays): takes `events` points
+   * from the tenant's budget (HUB_RATE_LIMIT), waiting as long as it takes instead of refusing,
+   * in parts no larger than the limit. Not a refusal, so nobody is told. Resolves false when
+   * `signal` aborts first. Fails open like `admit`.
+   */
+  wait(tenantId: string, events: number, signal: AbortSignal): Promise<boolean>;
 }
 
 /**
@@ -87,6 +95,20 @@ export function createPublishRateLimiter(options: PublishRateLimiterOptions): Pu
       const { retryAfterMs } = take;
       tell({ tenantId, keyId: publisher.keyId, events, limit, retryAfterMs });
       throw rateLimited(retryAfterMs, limit, events);
+    },
+    async wait(tenantId, events, signal) {
+      const limit = options.defaultLimit;
+      for (let left = events; left > 0; ) {
+        if (signal.aborted) return false;
+        const part = limit === 0 ? left : Math.min(left, limit);
+        const take = limit === 0 ? null : await store.take(`tenant:${tenantId}`, limit, part).catch((error: unknown) => failedOpen(error));
+        if (!take || take.taken) {
+          left -= part;
+          continue;
+        }
+        await sleep(take.retryAfterMs, undefined, { signal }).catch(() => {});
+      }
+      return !signal.aborted;
     },
   };
 }

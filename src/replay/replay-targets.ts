@@ -4,6 +4,7 @@ import { describeFailure, runAttempt } from '../handlers/handler-attempt.ts';
 import type { HubHandler } from '../handlers/handler.ts';
 import type { HandlerStore } from '../handlers/handler-store.ts';
 import type { Ingest } from '../ingest/ingest.ts';
+import type { PublishRateLimiter } from '../limits/publish-rate-limiter.ts';
 import type { Logger } from '../logger.ts';
 import { replayedEvent } from './replay-events.ts';
 import type { ReplayJob } from './replay-job.ts';
@@ -20,6 +21,8 @@ export interface TargetServices {
   handlerStore: HandlerStore;
   /** Per attempt, unless the handler sets its own (HUB_HANDLER_TIMEOUT_MS). */
   handlerTimeoutMs: number;
+  /** REPUBLISH takes its events from the tenant's publish budget (HUB_RATE_LIMIT), waiting for it. Default: no limit. */
+  rateLimiter?: Pick<PublishRateLimiter, 'wait'> | undefined;
   log: Logger;
   now: () => number;
 }
@@ -32,7 +35,9 @@ export type ChunkOutcome = boolean[];
  * A DUPLICATE is an original this job republished before (a takeover or a
  * retry after a crash): processed, and nothing new is stored.
  */
-export async function republishChunk(job: ReplayJob, events: readonly HubEvent[], services: TargetServices): Promise<ChunkOutcome> {
+export async function republishChunk(job: ReplayJob, events: readonly HubEvent[], services: TargetServices, stop: AbortSignal): Promise<ChunkOutcome> {
+  // New events in the tenant count against its publish budget like its clients' publishes.
+  if (services.rateLimiter && !(await services.rateLimiter.wait(job.tenantId, events.length, stop))) return [];
   const now = new Date(services.now());
   const results = await services.ingest.publishInternal(events.map((event) => replayedEvent(event, job.id, now)));
   return results.map((result, i) => {

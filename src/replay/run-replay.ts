@@ -132,7 +132,7 @@ async function count(job: ReplayJob, filter: CompiledFilter, options: RunReplayO
 async function processChunk(job: ReplayJob, chunk: readonly HubEvent[], options: RunReplayOptions): Promise<ReplayJob> {
   const outcome =
     job.target === ReplayTarget.REPUBLISH
-      ? await republishChunk(job, chunk, options)
+      ? await republishChunk(job, chunk, options, options.signal)
       : await runHandlersOnChunk(job, chunk, options.handlers, options, options.signal);
   const ok = outcome.filter(Boolean).length;
   // A stopped HANDLERS run ends after the event in hand: the checkpoint is the last event it got to.
