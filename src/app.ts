@@ -121,7 +121,12 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
   });
   replays.start();
   const audit = createAuditTrail({ ingest, log: log.child({ component: 'audit' }), sampleMs: config.HUB_AUDIT_SAMPLE_MS, auditTenant: config.HUB_AUDIT_TENANT });
-  const services: HubServices = { ingest, store, live, handlers: runtime, handlerStore, replays, audit, limits: { maxPageSize: config.HUB_MAX_PAGE_SIZE } };
+  const limits = {
+    maxPageSize: config.HUB_MAX_PAGE_SIZE,
+    maxFilterBytes: config.HUB_MAX_FILTER_BYTES,
+    maxRegexPerRequest: config.HUB_MAX_REGEX_PER_REQUEST,
+  };
+  const services: HubServices = { ingest, store, live, handlers: runtime, handlerStore, replays, audit, limits };
 
   let closing: Promise<void> | null = null;
   const yoga = createHubYoga({ schema, services, auth, config, log, onOperation: metrics.graphqlRequest });

@@ -109,6 +109,17 @@ const configSchema = z.object({
   HUB_SUBSCRIPTION_BUFFER: positiveInt(1000),
   /** Largest page `events(first:)` may ask for. */
   HUB_MAX_PAGE_SIZE: positiveInt(1000),
+  /**
+   * Largest filter argument (events, eventStats, Subscription.events, startReplay, deadLetters), in bytes
+   * of JSON. Bounds what one filter makes the hub parse, check and compile. Default 16384.
+   */
+  HUB_MAX_FILTER_BYTES: positiveInt(16_384),
+  /**
+   * REGEX type patterns in all the filters of one request (one subscribe, for a subscription). Each
+   * costs up to a few milliseconds to compile and a scan on every matching; this stops one request
+   * from holding the event loop with many of them. Default 16.
+   */
+  HUB_MAX_REGEX_PER_REQUEST: positiveInt(16),
   /** Refuse event types that are not in the event catalog (handlers/catalog.ts). */
   HUB_STRICT_TYPES: bool(false),
   /**
