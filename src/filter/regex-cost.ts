@@ -52,7 +52,8 @@ export function estimateRegexCost(source: string): RegexCost {
     } else if (c === ')' && stack.length > 1) {
       stack.pop();
       const parent = stack.at(-1) ?? root;
-      add(parent, { size: frame.size + (frame.capture ? 2 : 0), product: frame.product });
+      // A capture is two instructions around its body; an empty body still compiles to one.
+      add(parent, { size: frame.capture ? Math.max(frame.size, 1) + 2 : frame.size, product: frame.product });
       i += 1;
     } else if (c === '|') {
       frame.size += 1;
