@@ -125,6 +125,7 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
     maxPageSize: config.HUB_MAX_PAGE_SIZE,
     maxFilterBytes: config.HUB_MAX_FILTER_BYTES,
     maxRegexPerRequest: config.HUB_MAX_REGEX_PER_REQUEST,
+    maxRegexInstructions: config.HUB_MAX_REGEX_INSTRUCTIONS,
   };
   const services: HubServices = { ingest, store, live, handlers: runtime, handlerStore, replays, audit, limits };
 

@@ -1,13 +1,14 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { badInput } from '../errors.ts';
 import { FilterLimits, PatternKind, type EventFilter } from './filter-input.ts';
-import { sharedRegexes } from './regex-cache.ts';
+import { estimateRegexCost } from './regex-cost.ts';
 
 export interface FilterBudgetOptions {
   /** HUB_MAX_FILTER_BYTES: the largest filter argument, measured as JSON. */
   maxFilterBytes: number;
   /** HUB_MAX_REGEX_PER_REQUEST: REGEX patterns in all the filters of one request together. */
   maxRegexPerRequest: number;
+  /** HUB_MAX_REGEX_INSTRUCTIONS: their compiled instructions together, as estimated from their text. */
+  maxRegexInstructions: number;
 }
 
 /**
@@ -15,6 +16,11 @@ export interface FilterBudgetOptions {
  * has one (every alias and field of the operation draws from it), and so
  * does each subscribe: a budget per filter would let one request with 30
  * aliased `eventStats` fields ask for 30 times as much.
+ *
+ * REGEX patterns are what costs: compiling them here (re2js) takes time in
+ * proportion to their instructions, and a store that runs them per document
+ * (FerretDB compiles the pattern for every document it tests) pays that
+ * again for each one. So the budget counts both patterns and instructions.
  */
 export interface FilterBudget {
   /**
@@ -24,41 +30,33 @@ export interface FilterBudget {
   charge(filter: EventFilter | null | undefined, path: readonly string[]): void;
 }
 
-export function createFilterBudget({ maxFilterBytes, maxRegexPerRequest }: FilterBudgetOptions): FilterBudget {
-  let regexes = 0;
+export function createFilterBudget(options: FilterBudgetOptions): FilterBudget {
+  let patterns = 0;
+  let instructions = 0;
   return {
     charge(filter, path) {
       if (filter === null || filter === undefined) return;
-      if (exceedsBytes(filter, maxFilterBytes)) {
-        throw badInput(`a filter is limited to ${maxFilterBytes} bytes as JSON (HUB_MAX_FILTER_BYTES)`, path);
+      if (exceedsBytes(filter, options.maxFilterBytes)) {
+        throw badInput(`a filter is limited to ${options.maxFilterBytes} bytes as JSON (HUB_MAX_FILTER_BYTES)`, path);
       }
-      regexes += regexSources(filter).length;
-      if (regexes > maxRegexPerRequest) {
+      const sources = regexSources(filter);
+      patterns += sources.length;
+      if (patterns > options.maxRegexPerRequest) {
         throw badInput(
-          `a request may hold at most ${maxRegexPerRequest} REGEX patterns in all its filters (HUB_MAX_REGEX_PER_REQUEST)`,
+          `a request may hold at most ${options.maxRegexPerRequest} REGEX patterns in all its filters (HUB_MAX_REGEX_PER_REQUEST)`,
+          [...path, 'patterns'],
+        );
+      }
+      for (const source of sources) instructions += estimateRegexCost(source).instructions;
+      if (instructions > options.maxRegexInstructions) {
+        throw badInput(
+          `the REGEX patterns of a request may compile to at most ${options.maxRegexInstructions} instructions together, ` +
+            `these come to about ${instructions} (HUB_MAX_REGEX_INSTRUCTIONS); use fewer or shorter counted repeats`,
           [...path, 'patterns'],
         );
       }
     },
   };
-}
-
-/**
- * Compiles the filter's REGEX patterns into the shared cache one per turn of
- * the event loop, so that a request at its budget (each pattern up to a few
- * milliseconds of compiling) never holds the loop for all of them at once;
- * `compileFilter` then finds them compiled. A pattern refused here is left
- * for `compileFilter` to report with its path (the refusal is cached too).
- */
-export async function precompileRegexes(filter: EventFilter | null | undefined): Promise<void> {
-  for (const source of regexSources(filter)) {
-    await nextTurn();
-    try {
-      sharedRegexes.compile(source);
-    } catch {
-      // reported by compileFilter
-    }
-  }
 }
 
 function regexSources(filter: EventFilter | null | undefined): string[] {

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { getOperationAST, NoSchemaIntrospectionCustomRule, type GraphQLSchema } from 'graphql';
+import { getOperationAST, GraphQLError, NoSchemaIntrospectionCustomRule, type GraphQLSchema } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Config } from '../config.ts';
+import { ErrorCode } from '../errors.ts';
 import { parseTraceContext } from '../events/trace-context.ts';
 import type { Logger } from '../logger.ts';
 import type { Authenticator } from './auth.ts';
@@ -50,6 +51,7 @@ export function createHubYoga({ schema, services, auth, config, log, onOperation
         blockFieldSuggestion: { enabled: !config.HUB_INTROSPECTION },
       }),
       ...(config.HUB_INTROSPECTION ? [] : [disableIntrospection()]),
+      refuseOverNesting(),
       useCompiledExecution(),
       logOperations(),
       auditRefusals(services.audit),
@@ -82,6 +84,21 @@ function timeOperations(onOperation: (operation: string, seconds: number) => voi
     onSubscribe: () => {
       const started = performance.now();
       return { onSubscribeResult: () => onOperation('subscription', (performance.now() - started) / 1000) };
+    },
+  };
+}
+
+/**
+ * graphql-js parses value literals recursively: a list literal nested 2,400
+ * deep fits HUB_MAX_TOKENS and overflows the stack. Such a document is the
+ * client's doing, so it gets BAD_USER_INPUT instead of a masked internal error.
+ */
+function refuseOverNesting(): Plugin {
+  return {
+    onParse: () => ({ result, replaceParseResult }) => {
+      if (result instanceof RangeError) {
+        replaceParseResult(new GraphQLError('the document is nested too deeply to parse', { extensions: { code: ErrorCode.BAD_USER_INPUT } }));
+      }
     },
   };
 }

@@ -106,7 +106,7 @@ describe('the request filter budget', () => {
   const regexes = (n: number) => ({ patterns: Array.from({ length: n }, (_, i) => ({ kind: 'REGEX' as const, value: `^a${i}` })) });
 
   it('counts REGEX patterns across all the filters of one request', () => {
-    const budget = createFilterBudget({ maxFilterBytes: 16_384, maxRegexPerRequest: 16 });
+    const budget = createFilterBudget({ maxFilterBytes: 16_384, maxRegexPerRequest: 16, maxRegexInstructions: 4000 });
     budget.charge(regexes(10), ['a']);
     budget.charge({ types: ['crm.>'] }, ['b']);
     assert.throws(() => budget.charge(regexes(7), ['c']), (error: Error & { inputPath?: string[] }) => {
@@ -114,11 +114,11 @@ describe('the request filter budget', () => {
       assert.deepEqual(error.inputPath, ['c', 'patterns']);
       return true;
     });
-    assert.doesNotThrow(() => createFilterBudget({ maxFilterBytes: 16_384, maxRegexPerRequest: 16 }).charge(regexes(16), ['d']));
+    assert.doesNotThrow(() => createFilterBudget({ maxFilterBytes: 16_384, maxRegexPerRequest: 16, maxRegexInstructions: 4000 }).charge(regexes(16), ['d']));
   });
 
   it('refuses a filter larger than HUB_MAX_FILTER_BYTES', () => {
-    const budget = createFilterBudget({ maxFilterBytes: 1000, maxRegexPerRequest: 16 });
+    const budget = createFilterBudget({ maxFilterBytes: 1000, maxRegexPerRequest: 16, maxRegexInstructions: 4000 });
     assert.throws(() => budget.charge({ subject: 'x'.repeat(1000) }, ['filter']), /HUB_MAX_FILTER_BYTES/);
     assert.doesNotThrow(() => budget.charge({ subject: 'x'.repeat(900) }, ['filter']));
   });

@@ -1,0 +1,11 @@
+import { startHubOn } from './test/support/store-hubs.ts';
+import { TEST_KEYS } from './test/support/hub.ts';
+import { createLogger } from './src/logger.ts';
+const hub = await startHubOn('memory', { LOG_LEVEL: 'error' }, { log: createLogger('error') });
+const literal = `${'['.repeat(2400)}1${']'.repeat(2400)}`;
+const post = (body: string) => fetch(`${hub.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_KEYS.acme}` }, body }).then((r) => r.text());
+console.log((await post(JSON.stringify({ query: `{ eventStats(filter: { where: [{ path: "payload.a", op: EQ, value: ${literal} }] }, groupBy: TYPE) { key } }` }))).slice(0, 300));
+const deep = `${'['.repeat(1_000_000)}1${']'.repeat(1_000_000)}`;
+const q = 'query($filter: EventFilter) { eventStats(filter: $filter, groupBy: TYPE) { key } }';
+console.log((await post(`{"query":${JSON.stringify(q)},"variables":{"filter":{"where":[{"path":"payload.a","op":"EQ","value":${deep}}]}}}`)).slice(0, 300));
+await hub.stop();
