@@ -20,17 +20,17 @@ export type StreamItem = HubEvent | { streamError: HubError };
  * a quiet stream would leak the subscription. This iterator forwards
  * `return()` to the live stream at once.
  */
-export function eventStream(
+export async function eventStream(
   args: { filter?: EventFilter | null | undefined; after?: string | null | undefined },
   ctx: HubContext,
-): AsyncIterableIterator<StreamItem> {
+): Promise<AsyncIterableIterator<StreamItem>> {
   const { tenantId } = requireScope(ctx.principal, Scope.SUBSCRIBE);
-  const filter = requestFilter(args.filter, ctx);
+  const filter = await requestFilter(args.filter, ctx);
   const after = args.after == null ? undefined : decodePosition(args.after);
   const events = ctx.services.live.subscribe({ tenantId, filter, ...(after !== undefined && { after }), deliver: ctx.deliverLive });
   let ended = false;
   const done = (): IteratorResult<StreamItem> => ({ done: true, value: undefined });
-  return {
+  const stream: AsyncIterableIterator<StreamItem> = {
     async next() {
       if (ended) return done();
       try {
@@ -50,6 +50,7 @@ export function eventStream(
       return this;
     },
   };
+  return stream;
 }
 
 export function resolveStreamItem(item: StreamItem): HubEvent {

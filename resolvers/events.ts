@@ -34,7 +34,7 @@ export async function eventsPage(args: EventsArgs, ctx: HubContext) {
     throw badInput(`"first" must be between 1 and ${maxPageSize}`, ['first']);
   }
   const page = await ctx.services.store.query(tenantId, {
-    filter: requestFilter(args.filter, ctx),
+    filter: await requestFilter(args.filter, ctx),
     first,
     order: args.order ?? 'DESC',
     ...(args.after != null && { after: decodePosition(args.after) }),
@@ -48,5 +48,5 @@ export async function eventStats(
   ctx: HubContext,
 ) {
   const { tenantId } = requireScope(ctx.principal, Scope.QUERY);
-  return ctx.services.store.stats(tenantId, requestFilter(args.filter, ctx), args.groupBy);
+  return ctx.services.store.stats(tenantId, await requestFilter(args.filter, ctx), args.groupBy);
 }

@@ -1,5 +1,5 @@
 import { compileFilter, type CompiledFilter, type EventFilter } from '../src/filter/index.ts';
-import { createFilterBudget, type FilterBudget } from '../src/filter/filter-budget.ts';
+import { createFilterBudget, precompileRegexes, type FilterBudget } from '../src/filter/filter-budget.ts';
 import type { HubContext } from '../src/server/context.ts';
 
 /**
@@ -21,13 +21,15 @@ function budgetOf(ctx: HubContext): FilterBudget {
 /**
  * A filter argument of a request, checked against the request's budget
  * (HUB_MAX_FILTER_BYTES, HUB_MAX_REGEX_PER_REQUEST, HUB_MAX_REGEX_INSTRUCTIONS)
- * before any of it is compiled, then compiled. Throws BAD_USER_INPUT under `path`.
+ * before any of it is compiled, its REGEX patterns compiled a turn of the
+ * event loop apart, then compiled. Throws BAD_USER_INPUT under `path`.
  */
-export function requestFilter(
+export async function requestFilter(
   filter: EventFilter | null | undefined,
   ctx: HubContext,
   path: readonly string[] = ['filter'],
-): CompiledFilter {
+): Promise<CompiledFilter> {
   budgetOf(ctx).charge(filter, path);
+  await precompileRegexes(filter);
   return compileFilter(filter, { path });
 }

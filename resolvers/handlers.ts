@@ -21,7 +21,7 @@ export async function deadLettersPage(
   const { maxPageSize } = ctx.services.limits;
   if (!Number.isInteger(first) || first < 1 || first > maxPageSize) throw badInput(`"first" must be between 1 and ${maxPageSize}`, ['first']);
   const page = await ctx.services.handlerStore.deadLetters(tenantId, {
-    filter: requestFilter(args.filter, ctx),
+    filter: await requestFilter(args.filter, ctx),
     first,
     ...(args.after != null && { after: args.after }),
   });

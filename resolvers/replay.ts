@@ -13,7 +13,7 @@ const tenantOf = (ctx: HubContext) => requireScope(ctx.principal, Scope.REPLAY).
 export async function startReplay(input: StartReplayInput, ctx: HubContext): Promise<ReplayJob> {
   const tenantId = tenantOf(ctx);
   // Checked here against the request's budget; the service compiles it again (its REGEX patterns come from the cache).
-  if (input.filter != null) requestFilter(input.filter, ctx, ['input', 'filter']);
+  if (input.filter != null) await requestFilter(input.filter, ctx, ['input', 'filter']);
   const job = await ctx.services.replays.create(tenantId, input);
   ctx.services.audit.replayRequested(job, actorOf(ctx));
   return job;

@@ -1,5 +1,7 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { badInput } from '../errors.ts';
 import { FilterLimits, PatternKind, type EventFilter } from './filter-input.ts';
+import { sharedRegexes } from './regex-cache.ts';
 import { estimateRegexCost } from './regex-cost.ts';
 
 export interface FilterBudgetOptions {
@@ -57,6 +59,24 @@ export function createFilterBudget(options: FilterBudgetOptions): FilterBudget {
       }
     },
   };
+}
+
+/**
+ * Compiles the filter's REGEX patterns into the shared cache one per turn of
+ * the event loop, so that a request within its budget never holds the loop
+ * for all of them at once (other requests, /healthz included, run between);
+ * `compileFilter` then finds them compiled. A refused pattern is left for
+ * `compileFilter` to report with its path; the refusal is cached too.
+ */
+export async function precompileRegexes(filter: EventFilter | null | undefined): Promise<void> {
+  for (const source of regexSources(filter)) {
+    await nextTurn();
+    try {
+      sharedRegexes.compile(source);
+    } catch {
+      // reported by compileFilter
+    }
+  }
 }
 
 function regexSources(filter: EventFilter | null | undefined): string[] {

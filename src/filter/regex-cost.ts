@@ -56,7 +56,8 @@ export function estimateRegexCost(source: string): RegexCost {
       add(parent, { size: frame.capture ? Math.max(frame.size, 1) + 2 : frame.size, product: frame.product });
       i += 1;
     } else if (c === '|') {
-      frame.size += 1;
+      // The alternation, and the no-op an empty branch (`(?:|a)`) compiles to.
+      frame.size += 2;
       frame.last = null;
       i += 1;
     } else {
@@ -88,12 +89,13 @@ const repeatedCount = (q: { counted?: { min: number; max: number } }): number =>
 /**
  * RE2 turns `x{n,m}` into n copies of x and m-n optional ones (one more
  * instruction each), `x{n,}` into n copies and a loop; `*`, `+` and `?`
- * add one instruction.
+ * add one instruction, two around an x that can match empty text (a guard
+ * against an empty loop), which this scan does not tell apart: it counts two.
  */
 function applyQuantifier(frame: Frame, quantifier: ReturnType<typeof readQuantifier> & object): void {
   const last = frame.last!;
   const { counted } = quantifier;
-  let size = last.size + 1;
+  let size = last.size + 2;
   let product = last.product;
   if (counted) {
     const optional = Number.isFinite(counted.max) ? counted.max - counted.min : 1;
