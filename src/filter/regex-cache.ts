@@ -2,7 +2,7 @@ import { RE2JS } from 're2js';
 import { FilterLimits } from './filter-input.ts';
 import { estimateRegexCost } from './regex-cost.ts';
 
-/** A pattern the hub will not run: too costly to compile, or not RE2. `reason` is for the caller's message. */
+/** A pattern the hub will not run: too costly to compile, or not RE2; the message says which, for the caller. */
 export class RegexRefused extends Error {
   override readonly name = 'RegexRefused';
 }
@@ -80,6 +80,7 @@ function compileBounded(source: string, flags: number): Entry {
   } catch (error) {
     return { refused: `not a valid RE2 regular expression (${error instanceof Error ? error.message : String(error)})` };
   }
+  // The estimate is tested never to fall below this; the exact check stays in case RE2 changes.
   const size = regex.programSize();
   if (size > FilterLimits.maxRegexProgram) {
     return { refused: `the pattern compiles to ${size} instructions; the limit is ${FilterLimits.maxRegexProgram}` };
