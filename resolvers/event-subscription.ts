@@ -2,9 +2,10 @@ import { Scope } from '../src/config.ts';
 import { isHubError, type HubError } from '../src/errors.ts';
 import type { HubEvent } from '../src/events/event.ts';
 import { decodePosition } from '../src/events/position.ts';
-import { compileFilter, type EventFilter } from '../src/filter/index.ts';
+import type { EventFilter } from '../src/filter/index.ts';
 import { requireScope } from '../src/server/auth.ts';
 import type { HubContext } from '../src/server/context.ts';
+import { requestFilter } from './filter-request.ts';
 
 /**
  * A stream that ends with a coded error (CURSOR_EXPIRED, SLOW_CONSUMER)
@@ -19,17 +20,17 @@ export type StreamItem = HubEvent | { streamError: HubError };
  * a quiet stream would leak the subscription. This iterator forwards
  * `return()` to the live stream at once.
  */
-export function eventStream(
+export async function eventStream(
   args: { filter?: EventFilter | null | undefined; after?: string | null | undefined },
   ctx: HubContext,
-): AsyncIterableIterator<StreamItem> {
+): Promise<AsyncIterableIterator<StreamItem>> {
   const { tenantId } = requireScope(ctx.principal, Scope.SUBSCRIBE);
-  const filter = compileFilter(args.filter);
+  const filter = await requestFilter(args.filter, ctx);
   const after = args.after == null ? undefined : decodePosition(args.after);
   const events = ctx.services.live.subscribe({ tenantId, filter, ...(after !== undefined && { after }), deliver: ctx.deliverLive });
   let ended = false;
   const done = (): IteratorResult<StreamItem> => ({ done: true, value: undefined });
-  return {
+  const stream: AsyncIterableIterator<StreamItem> = {
     async next() {
       if (ended) return done();
       try {
@@ -49,6 +50,7 @@ export function eventStream(
       return this;
     },
   };
+  return stream;
 }
 
 export function resolveStreamItem(item: StreamItem): HubEvent {

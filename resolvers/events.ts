@@ -3,10 +3,11 @@ import { badInput } from '../src/errors.ts';
 import type { HubEvent } from '../src/events/event.ts';
 import { isEventId } from '../src/events/ids.ts';
 import { decodePosition, encodePosition } from '../src/events/position.ts';
-import { compileFilter, type EventFilter } from '../src/filter/index.ts';
+import type { EventFilter } from '../src/filter/index.ts';
 import { requireScope } from '../src/server/auth.ts';
 import type { HubContext } from '../src/server/context.ts';
 import type { SortOrder, StatsGroup } from '../src/store/event-store.ts';
+import { requestFilter } from './filter-request.ts';
 
 export interface EventEdge {
   cursor: string;
@@ -33,7 +34,7 @@ export async function eventsPage(args: EventsArgs, ctx: HubContext) {
     throw badInput(`"first" must be between 1 and ${maxPageSize}`, ['first']);
   }
   const page = await ctx.services.store.query(tenantId, {
-    filter: compileFilter(args.filter),
+    filter: await requestFilter(args.filter, ctx),
     first,
     order: args.order ?? 'DESC',
     ...(args.after != null && { after: decodePosition(args.after) }),
@@ -47,5 +48,5 @@ export async function eventStats(
   ctx: HubContext,
 ) {
   const { tenantId } = requireScope(ctx.principal, Scope.QUERY);
-  return ctx.services.store.stats(tenantId, compileFilter(args.filter), args.groupBy);
+  return ctx.services.store.stats(tenantId, await requestFilter(args.filter, ctx), args.groupBy);
 }

@@ -1,9 +1,10 @@
 import { Scope } from '../src/config.ts';
 import { badInput } from '../src/errors.ts';
-import { compileFilter, type EventFilter } from '../src/filter/index.ts';
+import type { EventFilter } from '../src/filter/index.ts';
 import { encodeDeadLetterCursor } from '../src/handlers/dead-letter-cursor.ts';
 import { requireScope } from '../src/server/auth.ts';
 import type { HubContext } from '../src/server/context.ts';
+import { requestFilter } from './filter-request.ts';
 
 /** Every handler's progress in the caller's tenant. */
 export function handlerStatuses(ctx: HubContext) {
@@ -20,7 +21,7 @@ export async function deadLettersPage(
   const { maxPageSize } = ctx.services.limits;
   if (!Number.isInteger(first) || first < 1 || first > maxPageSize) throw badInput(`"first" must be between 1 and ${maxPageSize}`, ['first']);
   const page = await ctx.services.handlerStore.deadLetters(tenantId, {
-    filter: compileFilter(args.filter),
+    filter: await requestFilter(args.filter, ctx),
     first,
     ...(args.after != null && { after: args.after }),
   });

@@ -5,12 +5,16 @@ import type { StartReplayInput } from '../src/replay/replay-input.ts';
 import type { ReplayJob } from '../src/replay/replay-job.ts';
 import { requireScope } from '../src/server/auth.ts';
 import { actorOf, type HubContext } from '../src/server/context.ts';
+import { requestFilter } from './filter-request.ts';
 
 /** Every replay operation needs the `replay` scope (or `admin`) and sees only the caller's tenant. */
 const tenantOf = (ctx: HubContext) => requireScope(ctx.principal, Scope.REPLAY).tenantId;
 
 export async function startReplay(input: StartReplayInput, ctx: HubContext): Promise<ReplayJob> {
-  const job = await ctx.services.replays.create(tenantOf(ctx), input);
+  const tenantId = tenantOf(ctx);
+  // Checked here against the request's budget; the service compiles it again (its REGEX patterns come from the cache).
+  if (input.filter != null) await requestFilter(input.filter, ctx, ['input', 'filter']);
+  const job = await ctx.services.replays.create(tenantId, input);
   ctx.services.audit.replayRequested(job, actorOf(ctx));
   return job;
 }

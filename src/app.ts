@@ -133,7 +133,13 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
     maxEventBytes: config.HUB_MAX_EVENT_BYTES,
     maxSampledKeys: config.HUB_AUDIT_SAMPLER_KEYS,
   });
-  const services: HubServices = { ingest, store, live, handlers: runtime, handlerStore, replays, audit, limits: { maxPageSize: config.HUB_MAX_PAGE_SIZE } };
+  const limits = {
+    maxPageSize: config.HUB_MAX_PAGE_SIZE,
+    maxFilterBytes: config.HUB_MAX_FILTER_BYTES,
+    maxRegexPerRequest: config.HUB_MAX_REGEX_PER_REQUEST,
+    maxRegexInstructions: config.HUB_MAX_REGEX_INSTRUCTIONS,
+  };
+  const services: HubServices = { ingest, store, live, handlers: runtime, handlerStore, replays, audit, limits };
 
   let closing: Promise<void> | null = null;
   const checkHost = createHostCheck(auth.open);

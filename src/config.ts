@@ -122,6 +122,22 @@ const configSchema = z.object({
   HUB_SUBSCRIPTION_BUFFER: positiveInt(1000),
   /** Largest page `events(first:)` may ask for. */
   HUB_MAX_PAGE_SIZE: positiveInt(1000),
+  /**
+   * Largest filter argument (events, eventStats, Subscription.events, startReplay, deadLetters), in bytes
+   * of JSON. Bounds what one filter makes the hub parse, check and compile. Default 16384.
+   */
+  HUB_MAX_FILTER_BYTES: positiveInt(16_384),
+  /**
+   * REGEX type patterns in all the filters of one request (one subscribe, for a subscription): each
+   * is compiled and tested against every event considered, so one request may not bring many. Default 16.
+   */
+  HUB_MAX_REGEX_PER_REQUEST: positiveInt(16),
+  /**
+   * Compiled instructions of those REGEX patterns together, estimated from their text before any is
+   * compiled (`.{0,100}` is about 200). Compile time, and on a store that runs a pattern per document
+   * the time of every document tested, grows with it. Default 4000.
+   */
+  HUB_MAX_REGEX_INSTRUCTIONS: positiveInt(4000),
   /** Refuse event types that are not in the event catalog (handlers/catalog.ts). */
   HUB_STRICT_TYPES: bool(false),
   /**

@@ -1,7 +1,7 @@
 import { badInput } from '../errors.ts';
 import { SourceType } from '../events/event.ts';
 import { compileConditions } from './field-conditions.ts';
-import type { EventFilter } from './filter-input.ts';
+import { FilterLimits, type EventFilter } from './filter-input.ts';
 import { compileTypeClause, type TypePattern } from './type-patterns.ts';
 
 /**
@@ -54,6 +54,9 @@ export function compileFilter(
     const value = filter[name];
     if (value === null || value === undefined) continue;
     if (typeof value !== 'string') throw badInput(`${name} must be a string`, [...path, name]);
+    if (value.length > FilterLimits.maxIdLength) {
+      throw badInput(`${name} is limited to ${FilterLimits.maxIdLength} characters`, [...path, name]);
+    }
     clauses.push({ [field]: { $eq: value } });
   }
   const range = compileTimeRange(filter.from, filter.to, path);

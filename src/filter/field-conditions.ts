@@ -1,6 +1,7 @@
 import { badInput } from '../errors.ts';
 import { FieldOp, FilterLimits, type FieldCondition } from './filter-input.ts';
 import { escapeRegex } from './regex-guard.ts';
+import { checkValueShape } from './value-shape.ts';
 
 /**
  * `where` conditions → one query clause each (`{ path: { $op: value } }`).
@@ -43,7 +44,7 @@ function compileCondition(condition: FieldCondition, at: readonly string[]): Rec
   const field = parsePath(condition.path, [...at, 'path']);
   const valuePath = [...at, 'value'];
   const value: unknown = condition.value ?? null;
-  assertNoOperators(value, valuePath);
+  checkValueShape(value, valuePath);
   switch (condition.op) {
     case FieldOp.EQ:
       return { [field]: { $eq: scalarOrList(value, valuePath) } };
@@ -72,6 +73,7 @@ function compileCondition(condition: FieldCondition, at: readonly string[]): Rec
 /** `payload.a.b`, `$.payload.a`, `metadata.x`, `source.id`, `subject` → a dotted MongoDB path. */
 export function parsePath(raw: unknown, at: readonly string[]): string {
   if (typeof raw !== 'string') throw badInput('a path must be a string', at);
+  if (raw.length > FilterLimits.maxPathLength) throw badInput(`a path is limited to ${FilterLimits.maxPathLength} characters`, at);
   const path = raw.startsWith('$.') ? raw.slice(2) : raw;
   const segments = path.split('.');
   if (segments.length > FilterLimits.maxPathSegments) {
@@ -88,17 +90,6 @@ export function parsePath(raw: unknown, at: readonly string[]): string {
   if (!ROOTS.has(root)) throw badInput(`"${raw}" must start with payload, metadata, source or subject`, at);
   if (root === 'subject' && segments.length > 1) throw badInput('subject is a string and has no fields', at);
   return segments.join('.');
-}
-
-function assertNoOperators(value: unknown, at: readonly string[]): void {
-  if (Array.isArray(value)) {
-    value.forEach((item) => assertNoOperators(item, at));
-  } else if (typeof value === 'object' && value !== null) {
-    for (const [key, item] of Object.entries(value)) {
-      if (key.startsWith('$')) throw badInput(`values are data, never operators: "${key}" is not allowed`, at);
-      assertNoOperators(item, at);
-    }
-  }
 }
 
 type Scalar = string | number | boolean | null;

@@ -56,15 +56,39 @@ export interface EventFilter {
   where?: readonly FieldCondition[] | null | undefined;
 }
 
-/** Bounds on what one filter may ask, so a filter is cheap to compile and to run. */
+/**
+ * Bounds on what one filter may ask, so a filter is cheap to compile and to
+ * run. The request-wide ones (HUB_MAX_FILTER_BYTES, HUB_MAX_REGEX_PER_REQUEST)
+ * are configuration; these hold for every filter, stored replay filters
+ * included, so they are constants.
+ */
 export const FilterLimits = {
   /** `types` and `patterns` together. */
   maxTypePatterns: 64,
   maxPatternLength: 256,
   maxRegexLength: 256,
+  /**
+   * The count in `{n}`, `{n,}`, `{n,m}`: RE2 compiles a counted repeat into
+   * that many copies. Types are at most 255 characters, so no pattern needs more.
+   */
+  maxRegexRepeat: 255,
+  /** Counted repeats nested inside each other multiply: `((a{0,10}){0,10}){0,10}` is 1,000 copies. */
+  maxRegexRepeatProduct: 1000,
+  /** Instructions of a compiled pattern (`.{0,255}` is 512); bounds compile time and memory. */
+  maxRegexProgram: 2000,
+  /** Compiled patterns kept for reuse by validation and matching alike. */
+  regexCacheEntries: 256,
   maxConditions: 32,
   maxPathSegments: 16,
+  /** Characters in a `where` path. */
+  maxPathLength: 256,
   maxInValues: 100,
   /** Characters in a CONTAINS string. */
   maxContainsLength: 1024,
+  /** Characters in any other `where` string value. */
+  maxValueLength: 1024,
+  /** Nesting of a `where` value; only scalars and lists of scalars are valid, so this only bounds the check itself. */
+  maxValueDepth: 8,
+  /** Characters in sourceId, subject, correlationId, causationId and actorId (the publish limits, or more). */
+  maxIdLength: 512,
 } as const;

@@ -1,5 +1,6 @@
 import { ensureArray, flatten, resolve } from 'mingo/util';
 import { RE2JS } from 're2js';
+import { sharedRegexes } from './regex-cache.ts';
 
 /**
  * How `$regex` runs in process, in linear time.
@@ -36,7 +37,8 @@ function compileSpec(spec: Re2Spec): RE2JS {
     if (bit === undefined) throw new Error(`regex option "${flag}" is not supported in process`);
     bits |= bit;
   }
-  return RE2JS.compile(spec.source, bits);
+  // The validated user patterns are already in the cache: matching does not compile them again.
+  return sharedRegexes.compile(spec.source, bits);
 }
 
 /**

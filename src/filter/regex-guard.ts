@@ -1,6 +1,7 @@
-import { RE2JS } from 're2js';
 import { badInput } from '../errors.ts';
 import { FilterLimits } from './filter-input.ts';
+import { RegexRefused, sharedRegexes } from './regex-cache.ts';
+import { openGroup, readQuantifier, skipClass, skipEscape } from './regex-scan.ts';
 
 /**
  * User regexes run in two engines: re2js in process (linear time, see
@@ -12,6 +13,10 @@ import { FilterLimits } from './filter-input.ts';
  * (`(a|aa)+`). Adjacent quantifiers (`a*a*b`) stay allowed: on a backtracking
  * engine they are polynomial, bounded by the 255-character type names REGEX
  * runs against and by the server's `maxTimeMS`.
+ *
+ * The pattern is compiled through the shared cache, which first bounds its
+ * cost on the text (counted repeats, their nesting, the program size), and
+ * which the in-process matcher then reuses: one compilation per pattern.
  */
 export function checkUserRegex(source: string, path: readonly string[]): void {
   if (source.length === 0) throw badInput('a REGEX pattern may not be empty', path);
@@ -21,10 +26,10 @@ export function checkUserRegex(source: string, path: readonly string[]): void {
   // MongoDB refuses regexes with an embedded NUL; \x00 says the same thing.
   if (source.includes('\0')) throw badInput('a REGEX pattern may not contain a NUL character; write \\x00', path);
   try {
-    RE2JS.compile(source);
+    sharedRegexes.compile(source);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw badInput(`not a valid RE2 regular expression (${reason})`, path);
+    if (error instanceof RegexRefused) throw badInput(error.message, path);
+    throw error;
   }
   const risk = findBacktrackingRisk(source);
   if (risk) {
@@ -91,64 +96,4 @@ function findBacktrackingRisk(source: string): Risk | null {
     }
   }
   return null;
-}
-
-/** `(?i)` only sets flags; `(?:`, `(?i:`, `(?P<n>`, `(?<n>` and `(` open a group. */
-function openGroup(source: string, i: number): { group: boolean; end: number } {
-  if (source[i + 1] !== '?') return { group: true, end: i + 1 };
-  let j = i + 2;
-  while (j < source.length && /[imsU-]/.test(source[j] ?? '')) j += 1;
-  if (source[j] === ')') return { group: false, end: j + 1 };
-  if (source[j] === ':') return { group: true, end: j + 1 };
-  const close = source.indexOf('>', j);
-  return { group: true, end: close === -1 ? source.length : close + 1 };
-}
-
-const QUANTIFIER = /^(?:[*+?]|\{(\d+)(?:(,)(\d*))?\})\??/;
-
-interface Quantifier {
-  end: number;
-  /** May match more than once: `*`, `+`, `{2}`, `{1,}`, `{0,3}`. */
-  repeats: boolean;
-  /** Leaves the engine a choice of how many: all but `{n}`. */
-  varies: boolean;
-}
-
-function readQuantifier(source: string, i: number): Quantifier | null {
-  const match = QUANTIFIER.exec(source.slice(i, i + 24));
-  if (!match) return null;
-  const [text, min, comma, max] = match;
-  const end = i + text.length;
-  if (min === undefined) return { end, repeats: !text.startsWith('?'), varies: true };
-  const most = comma === undefined ? Number(min) : max === '' || max === undefined ? Infinity : Number(max);
-  return { end, repeats: most > 1, varies: most !== Number(min) };
-}
-
-function skipEscape(source: string, i: number): number {
-  const next = source[i + 1];
-  if (next === 'Q') {
-    const end = source.indexOf('\\E', i + 2);
-    return end === -1 ? source.length : end + 2;
-  }
-  if ((next === 'p' || next === 'P' || next === 'x') && source[i + 2] === '{') {
-    const end = source.indexOf('}', i + 2);
-    return end === -1 ? source.length : end + 1;
-  }
-  return i + 2;
-}
-
-/** Skips `[...]`, including a leading literal `]`, escapes and `[:alpha:]` classes. */
-function skipClass(source: string, i: number): number {
-  let j = i + 1;
-  if (source[j] === '^') j += 1;
-  if (source[j] === ']') j += 1;
-  while (j < source.length) {
-    if (source[j] === '\\') j = skipEscape(source, j);
-    else if (source.startsWith('[:', j)) {
-      const end = source.indexOf(':]', j + 2);
-      j = end === -1 ? j + 1 : end + 2;
-    } else if (source[j] === ']') return j + 1;
-    else j += 1;
-  }
-  return j;
 }

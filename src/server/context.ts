@@ -1,4 +1,5 @@
 import type { AuditActor, AuditTrail } from '../audit/audit-trail.ts';
+import type { FilterBudgetOptions } from '../filter/filter-budget.ts';
 import type { HandlerRuntime } from '../handlers/handler-runtime.ts';
 import type { HandlerStore } from '../handlers/handler-store.ts';
 import type { Ingest } from '../ingest/ingest.ts';
@@ -19,7 +20,7 @@ export interface HubServices {
   handlerStore: HandlerStore;
   replays: ReplayService;
   audit: AuditTrail;
-  limits: { maxPageSize: number };
+  limits: { maxPageSize: number } & FilterBudgetOptions;
 }
 
 /** The audit trail's view of who made a request. */

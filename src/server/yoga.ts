@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { getOperationAST, NoSchemaIntrospectionCustomRule, type GraphQLSchema } from 'graphql';
+import { getOperationAST, GraphQLError, NoSchemaIntrospectionCustomRule, type GraphQLSchema } from 'graphql';
 import { createYoga, shouldRenderGraphiQL, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { Config } from '../config.ts';
+import { ErrorCode } from '../errors.ts';
 import { parseTraceContext } from '../events/trace-context.ts';
 import type { Logger } from '../logger.ts';
 import type { Authenticator } from './auth.ts';
@@ -67,6 +68,7 @@ export function createHubYoga({ schema, services, auth, config, log, onOperation
       }),
       costLimitOfVariables(cost, config.HUB_MAX_PAGE_SIZE),
       ...(config.HUB_INTROSPECTION ? [] : [disableIntrospection()]),
+      refuseOverNesting(),
       useCompiledExecution(),
       logOperations(),
       auditRefusals(services.audit),
@@ -99,6 +101,21 @@ function timeOperations(onOperation: (operation: string, seconds: number) => voi
     onSubscribe: () => {
       const started = performance.now();
       return { onSubscribeResult: () => onOperation('subscription', (performance.now() - started) / 1000) };
+    },
+  };
+}
+
+/**
+ * graphql-js parses value literals recursively: a list literal nested 2,400
+ * deep fits HUB_MAX_TOKENS and overflows the stack. Such a document is the
+ * client's doing, so it gets BAD_USER_INPUT instead of a masked internal error.
+ */
+function refuseOverNesting(): Plugin {
+  return {
+    onParse: () => ({ result, replaceParseResult }) => {
+      if (result instanceof RangeError) {
+        replaceParseResult(new GraphQLError('the document is nested too deeply to parse', { extensions: { code: ErrorCode.BAD_USER_INPUT } }));
+      }
     },
   };
 }
