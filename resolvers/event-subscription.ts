@@ -26,7 +26,13 @@ export function eventStream(
   const { tenantId } = requireScope(ctx.principal, Scope.SUBSCRIBE);
   const filter = compileFilter(args.filter);
   const after = args.after == null ? undefined : decodePosition(args.after);
-  const events = ctx.services.live.subscribe({ tenantId, filter, ...(after !== undefined && { after }), deliver: ctx.deliverLive });
+  const events = ctx.services.live.subscribe({
+    tenantId,
+    filter,
+    ...(after !== undefined && { after }),
+    deliver: ctx.deliverLive,
+    budget: ctx.connectionBudget,
+  });
   let ended = false;
   const done = (): IteratorResult<StreamItem> => ({ done: true, value: undefined });
   return {

@@ -89,6 +89,8 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
     bus,
     log: log.child({ component: 'live' }),
     bufferSize: config.HUB_SUBSCRIPTION_BUFFER,
+    maxPerTenant: config.HUB_MAX_SUBSCRIPTIONS_PER_TENANT,
+    maxSubscriptions: config.HUB_MAX_SUBSCRIPTIONS,
     onSlowConsumer: metrics.slowConsumer,
   });
   await live.start();
@@ -133,7 +135,16 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
     metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
     log: log.child({ component: 'http' }),
   });
-  const sockets = attachWebSocket({ server, yoga, auth, allowedOrigins: config.HUB_ALLOWED_ORIGINS, audit, log: log.child({ component: 'ws' }) });
+  const sockets = attachWebSocket({
+    server,
+    yoga,
+    auth,
+    allowedOrigins: config.HUB_ALLOWED_ORIGINS,
+    maxSubscriptions: config.HUB_MAX_SUBSCRIPTIONS_PER_SOCKET,
+    bufferBytes: config.HUB_SOCKET_BUFFER_BYTES,
+    audit,
+    log: log.child({ component: 'ws' }),
+  });
   metrics.attach({
     openSubscriptions: () => live.size,
     websocketConnections: () => sockets.connections,

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { getOperationAST, NoSchemaIntrospectionCustomRule, type GraphQLSchema } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Config } from '../config.ts';
+import { createConnectionBudget } from '../live/connection-budget.ts';
 import { parseTraceContext } from '../events/trace-context.ts';
 import type { Logger } from '../logger.ts';
 import type { Authenticator } from './auth.ts';
@@ -16,15 +18,16 @@ export interface YogaOptions {
   schema: GraphQLSchema;
   services: HubServices;
   auth: Authenticator;
-  config: Pick<Config, 'HUB_INTROSPECTION' | 'HUB_MAX_QUERY_DEPTH' | 'HUB_MAX_ALIASES' | 'HUB_MAX_TOKENS'>;
+  config: Pick<Config, 'HUB_INTROSPECTION' | 'HUB_MAX_QUERY_DEPTH' | 'HUB_MAX_ALIASES' | 'HUB_MAX_TOKENS' | 'HUB_SOCKET_BUFFER_BYTES'>;
   log: Logger;
   /** Told how long each operation executed (metrics). */
   onOperation?: (operation: string, seconds: number) => void;
 }
 
-/** Context the websocket adapter passes in: graphql-ws's `connectionParams`. */
+/** Context the servers pass in: graphql-ws's `connectionParams`; node's response for HTTP requests. */
 interface ServerContext {
   connectionParams?: Record<string, unknown>;
+  res?: ServerResponse;
 }
 
 export type HubYoga = YogaServerInstance<ServerContext, HubContext>;
@@ -55,7 +58,7 @@ export function createHubYoga({ schema, services, auth, config, log, onOperation
       auditRefusals(services.audit),
       ...(onOperation ? [timeOperations(onOperation)] : []),
     ],
-    context: ({ request, connectionParams }) => {
+    context: ({ request, connectionParams, res }) => {
       const fromSocket = connectionParams?.['authorization'];
       const authorization = typeof fromSocket === 'string' ? fromSocket : request?.headers.get('authorization');
       const requestId = request?.headers.get('x-request-id')?.slice(0, 200) || randomUUID();
@@ -66,7 +69,9 @@ export function createHubYoga({ schema, services, auth, config, log, onOperation
       );
       const principal = auth.authenticate(authorization);
       const fields = { requestId, tenantId: principal?.tenantId, ...(trace && { traceId: trace.traceId }) };
-      return { services, principal, requestId, trace, log: log.child(fields) };
+      // An SSE stream's frames wait in the response until its client reads them (the websocket server sets its own).
+      const connectionBudget = res && createConnectionBudget(config.HUB_SOCKET_BUFFER_BYTES, () => res.writableLength);
+      return { services, principal, requestId, trace, log: log.child(fields), connectionBudget };
     },
   });
 }
