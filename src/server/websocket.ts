@@ -13,7 +13,7 @@ import type { ConnectionBudget } from '../live/connection-budget.ts';
 import type { DirectDelivery } from '../live/live-subscription.ts';
 import type { Logger } from '../logger.ts';
 import type { Authenticator } from './auth.ts';
-import { createNextFrames, type NextFrames, type SharedOperation } from './shared-next.ts';
+import { createNextFrames, frameBytes, type NextFrames, type SharedOperation } from './shared-next.ts';
 import type { HubYoga } from './yoga.ts';
 import { socketLimits } from './socket-limits.ts';
 
@@ -38,10 +38,12 @@ interface EnvelopedRoot {
 }
 
 /**
- * Bytes a socket may hold unsent before shared frames stop being written to
- * it directly: from there on its events queue in its live subscription and
- * graphql-ws writes them one at a time as the socket drains, and a consumer
- * that stays behind ends with SLOW_CONSUMER as before.
+ * Bytes a socket may hold unsent before small shared frames stop being
+ * written to it directly: from there on its events queue in its live
+ * subscription and graphql-ws writes them one at a time as the socket drains,
+ * and a consumer that stays behind ends with SLOW_CONSUMER as before. Large
+ * results are fragments of one buffer that every subscriber shares, so they
+ * are written directly up to the socket's byte budget (HUB_SOCKET_BUFFER_BYTES).
  */
 const DIRECT_HIGH_WATER_BYTES = 64 * 1024;
 
@@ -161,10 +163,15 @@ class SocketDelivery implements DirectDelivery {
   offer(event: HubEvent): boolean {
     const socket = this.ctx.extra.socket;
     if (!(this.operation.id in this.ctx.subscriptions)) return false; // the client completed it; graphql-ws is ending the stream
-    if (socket.readyState !== WebSocket.OPEN || socket.bufferedAmount > DIRECT_HIGH_WATER_BYTES) return false;
+    if (socket.readyState !== WebSocket.OPEN) return false;
     const frame = this.frames.frame(event, this.operation);
-    if (!frame || !this.budget.fits(frame.length)) return false; // the live subscription then charges it and ends on overflow
-    socket.send(frame, { binary: false });
+    if (!frame) return false;
+    const fragmented = !Buffer.isBuffer(frame);
+    // A fragmented frame costs no copy, so it is written while the budget allows; a small one only while the socket keeps up.
+    if (!fragmented && socket.bufferedAmount > DIRECT_HIGH_WATER_BYTES) return false;
+    if (!this.budget.fits(frameBytes(frame))) return false; // the live subscription then charges it and ends on overflow
+    if (!fragmented) socket.send(frame, { binary: false });
+    else frame.forEach((part, index) => socket.send(part, { binary: false, fin: index === frame.length - 1 }));
     return true;
   }
 }

@@ -9,15 +9,26 @@ import { publishInput } from '../support/fixtures.ts';
 import { gql, PUBLISH } from '../support/graphql-client.ts';
 import { TEST_KEYS } from '../support/hub.ts';
 import { STORE_KINDS, startHubOn, type TestHub } from '../support/store-hubs.ts';
+
+/** Waits for `condition`, failing after `timeoutMs` with `what` (a hang tells nothing). */
+async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
 import { rawGraphqlWs, type RawGraphqlWs } from '../support/ws-client.ts';
 
 const FOLLOW = 'subscription { events(filter: { types: ["cap.>"] }) { position payload } }';
 
 /** The `error` message graphql-ws sent for subscription `id`, once there is one. */
 async function refusalOf(socket: RawGraphqlWs, id: string): Promise<{ message: string; extensions: Record<string, unknown> }> {
+  const deadline = Date.now() + 5000;
   for (;;) {
     const found = socket.messages.map((m) => JSON.parse(m)).find((m) => m.id === id && m.type === 'error');
     if (found) return found.payload[0];
+    assert.ok(Date.now() < deadline, `no error message for ${id}: ${socket.messages.slice(-3).join(' ')}`);
     await sleep(5);
   }
 }
@@ -53,7 +64,7 @@ for (const kind of STORE_KINDS) {
       return socket;
     };
     const live = async (hub: TestHub, count: number) => {
-      while (hub.services.live.size !== count) await sleep(5);
+      await until(() => hub.services.live.size === count, `${count} live subscriptions`);
     };
     const publish = (hub: TestHub, n: number, key: string = TEST_KEYS.acme) =>
       gql(hub.url, PUBLISH, { input: publishInput({ type: 'cap.item.made', payload: { n } }) }, key);
@@ -94,7 +105,7 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual([refusal.extensions['code'], refusal.extensions['scope'], refusal.extensions['limit']], ['TOO_MANY_SUBSCRIPTIONS', 'tenant', 3]);
 
       const refusedStream = await sse(hub.url, TEST_KEYS.acme);
-      while (!refusedStream.text().includes('event: complete')) await sleep(5);
+      await until(() => refusedStream.text().includes('event: complete'), 'the refused SSE stream completed');
       assert.match(refusedStream.text(), /"code":"TOO_MANY_SUBSCRIPTIONS"/);
 
       const globex = await open(hub, TEST_KEYS.globex);
