@@ -19,6 +19,7 @@ async function until(condition: () => boolean, what: string, timeoutMs = 10_000)
     await sleep(5);
   }
 }
+import WebSocket from 'ws';
 import { rawGraphqlWs, subscribe, wsClient } from '../support/ws-client.ts';
 
 const FOLLOW = 'subscription($after: String) { events(filter: { types: ["bulk.>"] }, after: $after) { position payload } }';
@@ -103,6 +104,25 @@ for (const kind of STORE_KINDS) {
       const missed = first + 9 - Number(resume);
       const rest = await subscribe(client, FOLLOW, { after: resume }).waitFor(missed, 20_000);
       assert.deepEqual(rest.map((r) => Number(r.data?.['events'].position)), Array.from({ length: missed }, (_, i) => Number(resume) + 1 + i), `resumed ${id}`);
+    });
+
+    it('cuts off a socket that keeps sending while it leaves more than its budget unread', { timeout: 60_000 }, async (t) => {
+      const hub = await start({ HUB_SOCKET_BUFFER_BYTES: String(1_048_576) });
+      const socket = new WebSocket(`${hub.url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
+      t.after(() => socket.terminate());
+      await once(socket, 'open');
+      const closed = once(socket, 'close');
+      const tcp = (socket as unknown as { _socket: import('node:net').Socket })._socket;
+      tcp.pause();
+      // Each ping's payload comes back in a pong: 400 KB answered per 400 KB sent, and none of it read.
+      const ping = JSON.stringify({ type: 'ping', payload: { filler: 'p'.repeat(400 * 1024) } });
+      for (let i = 0; i < 40 && socket.readyState === WebSocket.OPEN; i++) {
+        socket.send(ping);
+        await sleep(20);
+      }
+      tcp.resume();
+      const [code] = await closed;
+      assert.equal(code, 1006, 'terminated, not closed with a handshake it would not read');
     });
 
     it('ends an SSE stream that stops reading with SLOW_CONSUMER once it holds its budget, long before its event buffer is full', { timeout: 60_000 }, async (t) => {
