@@ -27,7 +27,13 @@ export async function eventStream(
   const { tenantId } = requireScope(ctx.principal, Scope.SUBSCRIBE);
   const filter = await requestFilter(args.filter, ctx);
   const after = args.after == null ? undefined : decodePosition(args.after);
-  const events = ctx.services.live.subscribe({ tenantId, filter, ...(after !== undefined && { after }), deliver: ctx.deliverLive });
+  const events = ctx.services.live.subscribe({
+    tenantId,
+    filter,
+    ...(after !== undefined && { after }),
+    deliver: ctx.deliverLive,
+    budget: ctx.connectionBudget,
+  });
   let ended = false;
   const done = (): IteratorResult<StreamItem> => ({ done: true, value: undefined });
   const stream: AsyncIterableIterator<StreamItem> = {

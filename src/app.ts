@@ -91,6 +91,8 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
     bus,
     log: log.child({ component: 'live' }),
     bufferSize: config.HUB_SUBSCRIPTION_BUFFER,
+    maxPerTenant: config.HUB_MAX_SUBSCRIPTIONS_PER_TENANT,
+    maxSubscriptions: config.HUB_MAX_SUBSCRIPTIONS,
     onSlowConsumer: metrics.slowConsumer,
   });
   await live.start();
@@ -154,7 +156,17 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
     checkHost,
     log: log.child({ component: 'http' }),
   });
-  const sockets = attachWebSocket({ server, yoga, auth, allowedOrigins: config.HUB_ALLOWED_ORIGINS, checkHost, audit, log: log.child({ component: 'ws' }) });
+  const sockets = attachWebSocket({
+    server,
+    yoga,
+    auth,
+    allowedOrigins: config.HUB_ALLOWED_ORIGINS,
+    checkHost,
+    maxSubscriptions: config.HUB_MAX_SUBSCRIPTIONS_PER_SOCKET,
+    bufferBytes: config.HUB_SOCKET_BUFFER_BYTES,
+    audit,
+    log: log.child({ component: 'ws' }),
+  });
   metrics.attach({
     openSubscriptions: () => live.size,
     websocketConnections: () => sockets.connections,

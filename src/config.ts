@@ -120,6 +120,27 @@ const configSchema = z.object({
   HUB_MAX_TOKENS: positiveInt(5000),
   /** Events buffered per subscription before a slow consumer is disconnected. */
   HUB_SUBSCRIPTION_BUFFER: positiveInt(1000),
+  /**
+   * Subscriptions one websocket may hold open at once (every subscription operation counts); the next
+   * one is refused with TOO_MANY_SUBSCRIPTIONS and the socket stays usable. Stops one client from
+   * multiplying its share of the hub's memory and fan-out work. Default 100.
+   */
+  HUB_MAX_SUBSCRIPTIONS_PER_SOCKET: positiveInt(100),
+  /**
+   * Live event subscriptions one tenant may hold in this process over all its sockets and SSE
+   * streams; more are refused with TOO_MANY_SUBSCRIPTIONS, so one tenant cannot starve the others.
+   * Default 10,000.
+   */
+  HUB_MAX_SUBSCRIPTIONS_PER_TENANT: positiveInt(10_000),
+  /** Live event subscriptions this process serves in all; more are refused with TOO_MANY_SUBSCRIPTIONS. Default 50,000. */
+  HUB_MAX_SUBSCRIPTIONS: positiveInt(50_000),
+  /**
+   * Bytes one websocket or SSE stream may hold unsent (written but not flushed, plus the events its
+   * subscriptions have queued or are writing). Past it every subscription on it ends with
+   * SLOW_CONSUMER and its resume position, so a client that stops reading costs the hub at most
+   * this much. Default 8 MiB; keep it above HUB_MAX_EVENT_BYTES.
+   */
+  HUB_SOCKET_BUFFER_BYTES: positiveInt(8 * 1_048_576),
   /** Largest page `events(first:)` may ask for. */
   HUB_MAX_PAGE_SIZE: positiveInt(1000),
   /**

@@ -13,6 +13,7 @@ export const ErrorCode = {
   UNAVAILABLE: 'UNAVAILABLE',
   NOT_FOUND: 'NOT_FOUND',
   SLOW_CONSUMER: 'SLOW_CONSUMER',
+  TOO_MANY_SUBSCRIPTIONS: 'TOO_MANY_SUBSCRIPTIONS',
   INTERNAL: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -69,6 +70,18 @@ export const rateLimited = (retryAfterMs: number, limit: number, events: number)
       ? `a batch of ${events} events is more than the rate limit of ${limit} events per second allows; send at most ${limit} at a time`
       : `rate limit of ${limit} events per second reached; retry in ${retryAfterMs} ms`,
     { extensions: { retryAfterMs, limit } },
+  );
+/**
+ * A subscription refused because `scope` (this socket, the tenant, or the hub process) already holds
+ * `limit` of them. Not RATE_LIMITED: waiting does not help, ending another subscription does.
+ */
+export const tooManySubscriptions = (scope: 'socket' | 'tenant' | 'process', limit: number) =>
+  new HubError(
+    ErrorCode.TOO_MANY_SUBSCRIPTIONS,
+    scope === 'process'
+      ? `this hub instance already serves ${limit} subscriptions; retry later (another instance may take it)`
+      : `${scope === 'socket' ? 'this connection' : 'your tenant'} already has ${limit} subscriptions open; complete one before starting another`,
+    { extensions: { scope, limit } },
   );
 export const unavailable = (what: string, cause?: unknown) =>
   new HubError(ErrorCode.UNAVAILABLE, `${what} is unavailable; retry later`, { cause });

@@ -1,8 +1,8 @@
-import { ErrorCode, HubError } from '../errors.ts';
 import type { HubEvent } from '../events/event.ts';
-import { encodePosition } from '../events/position.ts';
 import { createMatcher, type CompiledFilter, type EventMatcher } from '../filter/index.ts';
 import type { EventRange, EventStore } from '../store/event-store.ts';
+import { eventBytes, type ConnectionBudget } from './connection-budget.ts';
+import { connectionOverflow, slowConsumer, type ResumePoint } from './slow-consumer.ts';
 
 export interface SubscribeRequest {
   tenantId: string;
@@ -13,6 +13,14 @@ export interface SubscribeRequest {
   signal?: AbortSignal;
   /** Takes live events past the iterator while the consumer keeps up. */
   deliver?: DirectDelivery | undefined;
+  /**
+   * The unsent bytes of the connection this stream goes out on, shared with
+   * its other subscriptions. Live events queued here and each event handed to
+   * the consumer count until the consumer asks for the next one (it has then
+   * written the previous one); over the budget, every subscription on the
+   * connection ends with SLOW_CONSUMER.
+   */
+  budget?: ConnectionBudget | undefined;
 }
 
 /**
@@ -88,6 +96,27 @@ export function createLiveSubscription(options: LiveSubscriptionOptions): LiveSu
   let failure: Error | null = null;
   let waiter: { resolve: (result: IteratorResult<HubEvent>) => void; reject: (error: unknown) => void } | null = null;
   let chain: Promise<unknown> = Promise.resolve();
+  const budget = request.budget;
+  /** Bytes of the charged events in `queue` (live ones; catch-up pages are bounded by their size and charged when handed out). */
+  let queuedBytes = 0;
+  /** How many events at the front of `queue` are catch-up events, not charged yet. */
+  let uncharged = 0;
+  /** Bytes of the event last handed to the consumer, held until it asks for the next one. */
+  let handedBytes = 0;
+  /** Where to resume without losing anything if this ends now; `next` is an event it is about to miss. */
+  const resumePoint = (next?: HubEvent): ResumePoint => {
+    if (lastDelivered !== null) return { after: lastDelivered, received: true };
+    const missed = queue[0] ?? next;
+    // Nothing received nor queued: every event after the one being dispatched is still to come.
+    return { after: missed ? missed.position - 1 : Math.max(0, options.dispatched() - 1), received: false };
+  };
+  const leaveBudget = budget?.join({
+    overflow: () => {
+      if (ended) return;
+      options.onSlowConsumer?.();
+      finish(connectionOverflow(resumePoint(), budget.limit));
+    },
+  });
 
   const deliver = (event: HubEvent): IteratorResult<HubEvent> => {
     lastDelivered = event.position;
@@ -98,6 +127,9 @@ export function createLiveSubscription(options: LiveSubscriptionOptions): LiveSu
     if (ended) return;
     ended = true;
     failure = error;
+    leaveBudget?.();
+    budget?.give(queuedBytes + handedBytes);
+    queuedBytes = handedBytes = uncharged = 0;
     queue = [];
     pending = [];
     void range?.pages.return?.().catch(() => {});
@@ -120,6 +152,7 @@ export function createLiveSubscription(options: LiveSubscriptionOptions): LiveSu
     for (const event of pending) {
       if (event.position <= lastQueued) continue;
       queue.push(event);
+      uncharged += 1;
       lastQueued = event.position;
     }
     pending = [];
@@ -141,6 +174,7 @@ export function createLiveSubscription(options: LiveSubscriptionOptions): LiveSu
         for (const event of page.value) {
           if (event.position <= lastQueued) continue;
           queue.push(event);
+          uncharged += 1;
           lastQueued = event.position;
         }
         pending = pending.filter((event) => event.position > lastQueued);
@@ -163,11 +197,24 @@ export function createLiveSubscription(options: LiveSubscriptionOptions): LiveSu
         throw error;
       }
       const event = queue.shift();
-      if (event) return deliver(event);
+      if (event && handOut(event)) return deliver(event);
+      if (event) continue; // over the connection's budget: ended, `failure` holds why
       if (ended) return DONE;
       if (!catchingUp) return new Promise((resolve, reject) => (waiter = { resolve, reject }));
       await catchUp();
     }
+  }
+
+  /** Moves a dequeued event's bytes to `handedBytes`, charging a catch-up event now; false when it does not fit (then ended). */
+  function handOut(event: HubEvent): boolean {
+    if (!budget) return true;
+    const bytes = eventBytes(event);
+    if (uncharged > 0) {
+      uncharged -= 1;
+      if (!budget.take(bytes)) return false;
+    } else queuedBytes -= bytes;
+    handedBytes = bytes;
+    return true;
   }
 
   function push(event: HubEvent): void {
@@ -187,17 +234,37 @@ export function createLiveSubscription(options: LiveSubscriptionOptions): LiveSu
         lastDelivered = event.position;
         return;
       }
+      // Handed over now, its frame is built and written later: it counts until the consumer asks again.
+      const bytes = charge(event);
+      if (bytes === null) return;
+      handedBytes = bytes;
       const waiting = waiter;
       waiter = null;
       waiting.resolve(deliver(event));
     } else if (queue.length >= bufferSize) {
       options.onSlowConsumer?.();
-      finish(slowConsumer(lastDelivered ?? (queue[0] ?? event).position - 1, lastDelivered !== null, bufferSize));
-    } else queue.push(event);
+      const { after, received } = resumePoint(event);
+      finish(slowConsumer(after, received, bufferSize));
+    } else {
+      const bytes = charge(event);
+      if (bytes === null) return;
+      queuedBytes += bytes;
+      queue.push(event);
+    }
+  }
+
+  /** Takes a live event's bytes from the connection's budget; null when over it (every subscription on the connection has ended). */
+  function charge(event: HubEvent): number | null {
+    if (!budget) return 0;
+    const bytes = eventBytes(event);
+    return budget.take(bytes) ? bytes : null;
   }
 
   const iterator: AsyncIterableIterator<HubEvent> = {
     next() {
+      // The consumer asks again once it has written what it was handed.
+      budget?.give(handedBytes);
+      handedBytes = 0;
       // graphql-js pulls one at a time; chaining keeps overlapping calls in order anyway.
       const result = chain.then(step);
       chain = result.catch(() => {});
@@ -219,15 +286,4 @@ export function createLiveSubscription(options: LiveSubscriptionOptions): LiveSu
     end: () => finish(null),
     iterator,
   };
-}
-
-/** The consumer did not keep up; the position tells it where to resume without losing anything. */
-export function slowConsumer(after: number, received: boolean, bufferSize: number): HubError {
-  const cursor = encodePosition(after);
-  const which = received ? 'the last position it received' : 'just before the first event it missed';
-  return new HubError(
-    ErrorCode.SLOW_CONSUMER,
-    `the subscriber fell more than ${bufferSize} events behind and was disconnected; resume with after: "${cursor}" (${which})`,
-    { extensions: { after: cursor, bufferSize } },
-  );
 }

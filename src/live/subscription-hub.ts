@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { BusSubscription, EventBus } from '../bus/event-bus.ts';
-import { unavailable, type HubError } from '../errors.ts';
+import { tooManySubscriptions, unavailable, type HubError } from '../errors.ts';
 import type { HubEvent } from '../events/event.ts';
 import type { EventStore } from '../store/event-store.ts';
 import { createLiveSubscription, type LiveSubscription, type SubscribeRequest } from './live-subscription.ts';
@@ -19,6 +19,11 @@ export interface SubscriptionHub {
    * for CURSOR_EXPIRED, SLOW_CONSUMER or UNAVAILABLE.
    */
   subscribe(request: SubscribeRequest): AsyncIterableIterator<HubEvent>;
+  /**
+   * Why a new subscription of `tenantId` would be refused now (TOO_MANY_SUBSCRIPTIONS), or null.
+   * For transports that refuse before they start an operation; `subscribe` checks again.
+   */
+  refusal(tenantId: string): HubError | null;
   /** Open subscriptions (for metrics). */
   readonly size: number;
   /** Full filter evaluations so far (for metrics): grows with matching work, not with subscribers. */
@@ -39,6 +44,10 @@ export interface SubscriptionHubOptions {
   reorderGraceMs?: number;
   /** Told each time a subscription is ended with SLOW_CONSUMER (metrics). */
   onSlowConsumer?: () => void;
+  /** Open subscriptions one tenant may hold in this process (HUB_MAX_SUBSCRIPTIONS_PER_TENANT). Default: no limit. */
+  maxPerTenant?: number;
+  /** Open subscriptions this process serves (HUB_MAX_SUBSCRIPTIONS). Default: no limit. */
+  maxSubscriptions?: number;
 }
 
 interface Tenant {
@@ -63,6 +72,14 @@ export function createSubscriptionHub(options: SubscriptionHubOptions): Subscrip
   let stopReconnects: (() => void) | null = null;
   let closed = false;
   let matchChecks = 0;
+  const maxPerTenant = options.maxPerTenant ?? Infinity;
+  const maxSubscriptions = options.maxSubscriptions ?? Infinity;
+
+  function refusal(tenantId: string): HubError | null {
+    if (index.size >= maxSubscriptions) return tooManySubscriptions('process', maxSubscriptions);
+    if ((tenants.get(tenantId)?.subscriptions.size ?? 0) >= maxPerTenant) return tooManySubscriptions('tenant', maxPerTenant);
+    return null;
+  }
 
   function dispatch(tenantId: string, event: HubEvent): void {
     // `candidates` returns a fresh set, so a subscription ending inside `push` is safe.
@@ -129,6 +146,8 @@ export function createSubscriptionHub(options: SubscriptionHubOptions): Subscrip
 
     subscribe(request) {
       if (closed) return failedIterator(unavailable('the subscription hub'));
+      const refused = refusal(request.tenantId);
+      if (refused) return failedIterator(refused);
       const tenant = tenantFor(request.tenantId);
       const subscription = createLiveSubscription({
         request,
@@ -145,6 +164,8 @@ export function createSubscriptionHub(options: SubscriptionHubOptions): Subscrip
       if (request.signal?.aborted) subscription.end();
       return subscription.iterator;
     },
+
+    refusal,
 
     get size() {
       return index.size;

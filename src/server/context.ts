@@ -3,6 +3,7 @@ import type { FilterBudgetOptions } from '../filter/filter-budget.ts';
 import type { HandlerRuntime } from '../handlers/handler-runtime.ts';
 import type { HandlerStore } from '../handlers/handler-store.ts';
 import type { Ingest } from '../ingest/ingest.ts';
+import type { ConnectionBudget } from '../live/connection-budget.ts';
 import type { DirectDelivery } from '../live/live-subscription.ts';
 import type { SubscriptionHub } from '../live/subscription-hub.ts';
 import type { Logger } from '../logger.ts';
@@ -50,4 +51,10 @@ export interface HubContext {
    * to the live hub as `deliver`.
    */
   deliverLive?: DirectDelivery | undefined;
+  /**
+   * The unsent-bytes budget of the connection the request came on (its
+   * websocket, or the HTTP response an SSE stream is written to), shared by
+   * the subscriptions on it.
+   */
+  connectionBudget?: ConnectionBudget | undefined;
 }

@@ -21,6 +21,23 @@ export interface SharedOperationArgs {
   contextValue: unknown;
 }
 
+/**
+ * A `next` message: one buffer, or for a large result three that are written
+ * as the fragments of one websocket message (RFC 6455 §5.4): a head naming the
+ * subscription id, the serialized result (the same buffer for every
+ * subscriber of the key), and the closing brace.
+ */
+export type NextFrame = Buffer | readonly [head: Buffer, result: Buffer, tail: Buffer];
+
+/** Results at least this long are shared as fragments rather than copied into one buffer per subscription id. */
+export const FRAGMENT_BYTES = 64 * 1024;
+
+const TAIL = Buffer.from('}');
+
+/** The bytes `frame` puts on the wire. */
+export const frameBytes = (frame: NextFrame): number =>
+  Buffer.isBuffer(frame) ? frame.length : frame[0].length + frame[1].length + frame[2].length;
+
 export interface NextFrames {
   /** The operation's sharing identity, or null when its results may differ per subscriber (shared-selection.ts). */
   operation(args: SharedOperationArgs, tenantId: string, id: string): SharedOperation | null;
@@ -31,7 +48,7 @@ export interface NextFrames {
    * its result has errors (masking logs each one with its own correlation id)
    * or the execution did not finish synchronously.
    */
-  frame(event: HubEvent, operation: SharedOperation): Buffer | null;
+  frame(event: HubEvent, operation: SharedOperation): NextFrame | null;
 }
 
 /**
@@ -45,17 +62,21 @@ export function createNextFrames(): NextFrames {
   const documents = new WeakMap<DocumentNode, number>();
   let documentCount = 0;
   let current: HubEvent | null = null;
-  /** Per key: the serialized result (null: not shareable for this event) and the frames built from it, by id. */
-  let built = new Map<string, { json: string | null; frames: Map<string, Buffer> }>();
+  /**
+   * Per key: the serialized result (null: not shareable for this event), as
+   * a buffer when large, and the frames built from a small one, by id.
+   */
+  let built = new Map<string, { json: string | null; large: Buffer | null; frames: Map<string, Buffer> }>();
 
   function execution(event: HubEvent, { key, args }: SharedOperation) {
     let entry = built.get(key);
     if (entry) return entry;
-    entry = { json: null, frames: new Map() };
+    entry = { json: null, large: null, frames: new Map() };
     try {
       const result = execute({ ...args, rootValue: event });
       if (isPromiseLike(result)) result.then(undefined, () => {}); // not shareable; the normal path executes again
       else if (!result.errors) entry.json = JSON.stringify(result);
+      if (entry.json !== null && entry.json.length >= FRAGMENT_BYTES) entry.large = Buffer.from(entry.json);
     } catch {
       // the normal path runs it and reports what is wrong
     }
@@ -81,8 +102,10 @@ export function createNextFrames(): NextFrames {
         current = event;
         built = new Map();
       }
-      const { json, frames } = execution(event, operation);
+      const { json, large, frames } = execution(event, operation);
       if (json === null) return null;
+      // One copy of a large result per event, not one per subscription id (a socket may hold hundreds).
+      if (large) return [Buffer.from(`{"id":${JSON.stringify(operation.id)},"type":"next","payload":`), large, TAIL];
       let frame = frames.get(operation.id);
       if (!frame) frames.set(operation.id, (frame = Buffer.from(`{"id":${JSON.stringify(operation.id)},"type":"next","payload":${json}}`)));
       return frame;

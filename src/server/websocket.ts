@@ -1,19 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { GraphQLError, type DocumentNode, type ExecutionArgs } from 'graphql';
+import { getOperationAST, GraphQLError, Kind, type DocumentNode, type ExecutionArgs, type OperationDefinitionNode } from 'graphql';
 import { CloseCode, type Context } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { AuditTrail } from '../audit/audit-trail.ts';
+import { tooManySubscriptions, type HubError } from '../errors.ts';
 import type { HubEvent } from '../events/event.ts';
 import { parseTraceContext } from '../events/trace-context.ts';
+import type { ConnectionBudget } from '../live/connection-budget.ts';
 import type { DirectDelivery } from '../live/live-subscription.ts';
 import type { Logger } from '../logger.ts';
 import type { Authenticator } from './auth.ts';
 import { websocketOriginAllowed } from './cors.ts';
-import { createNextFrames, type NextFrames, type SharedOperation } from './shared-next.ts';
+import { createNextFrames, frameBytes, type NextFrames, type SharedOperation } from './shared-next.ts';
 import type { HubYoga } from './yoga.ts';
+import { socketLimits } from './socket-limits.ts';
 
 export interface WebSocketOptions {
   server: Server;
@@ -23,6 +26,10 @@ export interface WebSocketOptions {
   allowedOrigins: readonly string[];
   /** Why an upgrade's `Host` is refused (host-check.ts), or null. */
   checkHost: (host: string | undefined) => string | null;
+  /** Subscription operations one socket may run at once (HUB_MAX_SUBSCRIPTIONS_PER_SOCKET). */
+  maxSubscriptions: number;
+  /** Bytes one socket may hold unsent before its subscriptions end with SLOW_CONSUMER (HUB_SOCKET_BUFFER_BYTES). */
+  bufferBytes: number;
   /** Told about sockets refused at `connection_init` for want of a valid key. */
   audit: AuditTrail;
   log: Logger;
@@ -34,10 +41,12 @@ interface EnvelopedRoot {
 }
 
 /**
- * Bytes a socket may hold unsent before shared frames stop being written to
- * it directly: from there on its events queue in its live subscription and
- * graphql-ws writes them one at a time as the socket drains, and a consumer
- * that stays behind ends with SLOW_CONSUMER as before.
+ * Bytes a socket may hold unsent before small shared frames stop being
+ * written to it directly: from there on its events queue in its live
+ * subscription and graphql-ws writes them one at a time as the socket drains,
+ * and a consumer that stays behind ends with SLOW_CONSUMER as before. Large
+ * results are fragments of one buffer that every subscriber shares, so they
+ * are written directly up to the socket's byte budget (HUB_SOCKET_BUFFER_BYTES).
  */
 const DIRECT_HIGH_WATER_BYTES = 64 * 1024;
 
@@ -54,9 +63,11 @@ const DIRECT_HIGH_WATER_BYTES = 64 * 1024;
  * promise chain and JSON.stringify per subscriber. Everything else, and any
  * event that cannot take that path, goes through graphql-ws as before.
  */
-export function attachWebSocket({ server, yoga, auth, allowedOrigins, checkHost, audit, log }: WebSocketOptions) {
+export function attachWebSocket({ server, yoga, auth, allowedOrigins, checkHost, maxSubscriptions, bufferBytes, audit, log }: WebSocketOptions) {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1_048_576 });
   const frames = createNextFrames();
+  const limits = socketLimits({ maxSubscriptions, bufferBytes, log });
+  wss.on('connection', (socket: WebSocket) => limits.watch(socket));
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const { pathname } = new URL(request.url ?? '/', 'http://hub');
@@ -99,6 +110,10 @@ export function attachWebSocket({ server, yoga, auth, allowedOrigins, checkHost,
         }
         const errors = enveloped.validate(enveloped.schema, document);
         if (errors.length > 0) return errors;
+        const operation = getOperationAST(document, payload.operationName);
+        const socket = limits.of(ctx.extra.socket);
+        // Counted before the first await, so that a burst of subscribe messages cannot all pass.
+        if (operation?.operation === 'subscription' && !socket.admit(id, ctx.subscriptions)) return [coded(tooManySubscriptions('socket', maxSubscriptions))];
         const args = {
           schema: enveloped.schema,
           document,
@@ -108,10 +123,18 @@ export function attachWebSocket({ server, yoga, auth, allowedOrigins, checkHost,
           rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
         };
         const tenantId = args.contextValue.principal?.tenantId;
+        // The live hub checks again when it registers the stream; asking here refuses with an `error` message.
+        const refused = tenantId !== undefined && operation && followsEvents(operation) ? args.contextValue.services.live.refusal(tenantId) : null;
+        if (refused) {
+          socket.release(id);
+          return [coded(refused)];
+        }
+        args.contextValue.connectionBudget = socket.budget;
         const shared = tenantId === undefined ? null : frames.operation(args, tenantId, id);
-        if (shared) args.contextValue.deliverLive = new SocketDelivery(frames, ctx, shared);
+        if (shared) args.contextValue.deliverLive = new SocketDelivery(frames, ctx, shared, socket.budget);
         return args;
       },
+      onComplete: (ctx, id) => limits.of(ctx.extra.socket).release(id),
     },
     wss,
   );
@@ -142,18 +165,31 @@ class SocketDelivery implements DirectDelivery {
     private readonly frames: NextFrames,
     private readonly ctx: Context<Record<string, unknown> | undefined, Extra>,
     private readonly operation: SharedOperation,
+    private readonly budget: ConnectionBudget,
   ) {}
 
   offer(event: HubEvent): boolean {
     const socket = this.ctx.extra.socket;
     if (!(this.operation.id in this.ctx.subscriptions)) return false; // the client completed it; graphql-ws is ending the stream
-    if (socket.readyState !== WebSocket.OPEN || socket.bufferedAmount > DIRECT_HIGH_WATER_BYTES) return false;
+    if (socket.readyState !== WebSocket.OPEN) return false;
     const frame = this.frames.frame(event, this.operation);
     if (!frame) return false;
-    socket.send(frame, { binary: false });
+    const fragmented = !Buffer.isBuffer(frame);
+    // A fragmented frame costs no copy, so it is written while the budget allows; a small one only while the socket keeps up.
+    if (!fragmented && socket.bufferedAmount > DIRECT_HIGH_WATER_BYTES) return false;
+    if (!this.budget.fits(frameBytes(frame))) return false; // the live subscription then charges it and ends on overflow
+    if (!fragmented) socket.send(frame, { binary: false });
+    else frame.forEach((part, index) => socket.send(part, { binary: false, fin: index === frame.length - 1 }));
     return true;
   }
 }
+
+/** A HubError as graphql-ws writes it in an `error` message: the message and `extensions.code`. */
+const coded = (error: HubError) => new GraphQLError(error.message, { extensions: { ...error.extensions, code: error.code } });
+
+/** Whether a subscription operation selects `events` at its root (fragments there count as if it did). */
+const followsEvents = (operation: OperationDefinitionNode) =>
+  operation.selectionSet.selections.some((selection) => selection.kind !== Kind.FIELD || selection.name.value === 'events');
 
 const stringParam = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 

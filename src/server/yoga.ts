@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { getOperationAST, GraphQLError, NoSchemaIntrospectionCustomRule, type GraphQLSchema } from 'graphql';
 import { createYoga, shouldRenderGraphiQL, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { Config } from '../config.ts';
 import { ErrorCode } from '../errors.ts';
+import { createConnectionBudget } from '../live/connection-budget.ts';
 import { parseTraceContext } from '../events/trace-context.ts';
 import type { Logger } from '../logger.ts';
 import type { Authenticator } from './auth.ts';
@@ -24,17 +25,25 @@ export interface YogaOptions {
   auth: Authenticator;
   config: Pick<
     Config,
-    'HUB_INTROSPECTION' | 'HUB_GRAPHIQL' | 'HUB_ALLOWED_ORIGINS' | 'HUB_MAX_PAGE_SIZE' | 'HUB_MAX_QUERY_DEPTH' | 'HUB_MAX_ALIASES' | 'HUB_MAX_TOKENS'
+    | 'HUB_INTROSPECTION'
+    | 'HUB_GRAPHIQL'
+    | 'HUB_ALLOWED_ORIGINS'
+    | 'HUB_MAX_PAGE_SIZE'
+    | 'HUB_MAX_QUERY_DEPTH'
+    | 'HUB_MAX_ALIASES'
+    | 'HUB_MAX_TOKENS'
+    | 'HUB_SOCKET_BUFFER_BYTES'
   >;
   log: Logger;
   /** Told how long each operation executed (metrics). */
   onOperation?: (operation: string, seconds: number) => void;
 }
 
-/** Context the servers pass in: Node's request (HTTP and websocket upgrade alike), and graphql-ws's `connectionParams`. */
+/** Context the servers pass in: Node's request (HTTP and websocket upgrade alike) and, for HTTP, its response; graphql-ws's `connectionParams`. */
 interface ServerContext {
   req?: IncomingMessage;
   connectionParams?: Record<string, unknown>;
+  res?: ServerResponse;
 }
 
 export type HubYoga = YogaServerInstance<ServerContext, HubContext>;
@@ -74,7 +83,7 @@ export function createHubYoga({ schema, services, auth, config, log, onOperation
       auditRefusals(services.audit),
       ...(onOperation ? [timeOperations(onOperation)] : []),
     ],
-    context: ({ request, req, connectionParams }) => {
+    context: ({ request, req, connectionParams, res }) => {
       const fromSocket = connectionParams?.['authorization'];
       const authorization = typeof fromSocket === 'string' ? fromSocket : request?.headers.get('authorization');
       const requestId = request?.headers.get('x-request-id')?.slice(0, 200) || randomUUID();
@@ -85,7 +94,9 @@ export function createHubYoga({ schema, services, auth, config, log, onOperation
       );
       const principal = auth.authenticate(authorization);
       const fields = { requestId, tenantId: principal?.tenantId, ...(trace && { traceId: trace.traceId }) };
-      return { services, principal, requestId, trace, clientAddress: req?.socket.remoteAddress, log: log.child(fields) };
+      // An SSE stream's frames wait in the response until its client reads them (the websocket server sets its own).
+      const connectionBudget = res && createConnectionBudget(config.HUB_SOCKET_BUFFER_BYTES, () => res.writableLength);
+      return { services, principal, requestId, trace, clientAddress: req?.socket.remoteAddress, log: log.child(fields), connectionBudget };
     },
   });
 }

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { buildSchema, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { schema as hubSchema } from '../../schema/index.ts';
 import type { HubEvent } from '../../src/events/event.ts';
-import { createNextFrames, type SharedOperationArgs } from '../../src/server/shared-next.ts';
+import { createNextFrames, FRAGMENT_BYTES, frameBytes, type SharedOperationArgs } from '../../src/server/shared-next.ts';
 import { SHARED_RESULT, sharedSelection } from '../../src/server/shared-selection.ts';
 import { pendingEvent } from '../support/fixtures.ts';
 
@@ -109,6 +109,19 @@ describe('shared next frames', () => {
     assert.match(String(frames.frame(acmeEvent, operation('acme', { u: true }))), /"name":"ADA"/);
     assert.match(String(frames.frame(acmeEvent, operation('acme', { u: false }))), /"name":"ada"/);
     assert.match(String(frames.frame(acmeEvent, operation('acme', {}, '7'))), /^\{"id":"7","type":"next"/);
+  });
+
+  it('frames a large result as fragments around one buffer that every subscription id shares', () => {
+    const { schema } = testSchema();
+    const frames = createNextFrames();
+    const query = 'subscription { events { id name } }';
+    const large = event('acme', 'a'.repeat(FRAGMENT_BYTES));
+    const [one, two] = ['1', '2'].map((id) => frames.frame(large, frames.operation(args(schema, query, {}), 'acme', id)!));
+    assert.ok(Array.isArray(one) && Array.isArray(two));
+    assert.equal(one[1], two[1], 'one copy of the result for both ids');
+    const whole = (frame: readonly Buffer[]) => Buffer.concat(frame).toString();
+    assert.equal(whole(two), JSON.stringify({ id: '2', type: 'next', payload: { data: { events: { id: large.id, name: large['name' as never] } } } }));
+    assert.equal(frameBytes(two), Buffer.byteLength(whole(two)));
   });
 
   it('leaves results with errors, and executions that do not finish at once, to the normal path', () => {
