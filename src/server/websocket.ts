@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { GraphQLError, type DocumentNode, type ExecutionArgs } from 'graphql';
@@ -7,10 +6,10 @@ import { useServer, type Extra } from 'graphql-ws/use/ws';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { AuditTrail } from '../audit/audit-trail.ts';
 import type { HubEvent } from '../events/event.ts';
-import { parseTraceContext } from '../events/trace-context.ts';
 import type { DirectDelivery } from '../live/live-subscription.ts';
 import type { Logger } from '../logger.ts';
 import type { Authenticator } from './auth.ts';
+import { createSocketAuth } from './socket-auth.ts';
 import { createNextFrames, type NextFrames, type SharedOperation } from './shared-next.ts';
 import type { HubYoga } from './yoga.ts';
 
@@ -20,7 +19,7 @@ export interface WebSocketOptions {
   auth: Authenticator;
   /** When non-empty, upgrades from any other `Origin` are refused with 403. */
   allowedOrigins: readonly string[];
-  /** Told about sockets refused at `connection_init` for want of a valid key. */
+  /** Told about sockets refused at `connection_init` for want of a valid key or token. */
   audit: AuditTrail;
   log: Logger;
 }
@@ -40,8 +39,9 @@ const DIRECT_HIGH_WATER_BYTES = 64 * 1024;
 
 /**
  * graphql-ws on the same port and path as HTTP. The socket is authenticated
- * once, at `connection_init`: without a valid key it is closed (4403) before
- * any subscription starts. Operations then run through Yoga's envelop, so
+ * at `connection_init`: without a valid key or token it is closed (4403)
+ * before any subscription starts, and it is closed with 4403 later when its
+ * token expires or its credential is revoked (socket-auth.ts). Operations then run through Yoga's envelop, so
  * they get the same limits, masking and context as HTTP requests.
  *
  * Fan-out: for an `events` subscription whose selection every subscriber of
@@ -54,6 +54,7 @@ const DIRECT_HIGH_WATER_BYTES = 64 * 1024;
 export function attachWebSocket({ server, yoga, auth, allowedOrigins, audit, log }: WebSocketOptions) {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1_048_576 });
   const frames = createNextFrames();
+  const socketAuth = createSocketAuth({ auth, audit, log });
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const { pathname } = new URL(request.url ?? '/', 'http://hub');
@@ -69,12 +70,7 @@ export function attachWebSocket({ server, yoga, auth, allowedOrigins, audit, log
 
   const disposable = useServer(
     {
-      onConnect: (ctx) => {
-        if (auth.authenticate(stringParam(ctx.connectionParams?.['authorization'])) !== null) return true;
-        const trace = parseTraceContext(stringParam(ctx.connectionParams?.['traceparent']));
-        audit.accessDenied({ tenantId: null, code: 'UNAUTHENTICATED', operation: 'connection_init', fields: [], keyName: null, requestId: randomUUID(), trace });
-        return false;
-      },
+      onConnect: (ctx) => socketAuth.connect(ctx),
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
       onSubscribe: async (ctx, id, payload) => {
@@ -99,6 +95,8 @@ export function attachWebSocket({ server, yoga, auth, allowedOrigins, audit, log
           contextValue: await enveloped.contextFactory(),
           rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
         };
+        const refused = socketAuth.refusal(ctx, args.contextValue);
+        if (refused) return refused;
         const tenantId = args.contextValue.principal?.tenantId;
         const shared = tenantId === undefined ? null : frames.operation(args, tenantId, id);
         if (shared) args.contextValue.deliverLive = new SocketDelivery(frames, ctx, shared);
@@ -112,6 +110,7 @@ export function attachWebSocket({ server, yoga, auth, allowedOrigins, audit, log
     /** Closes every socket with `code` (1001 on shutdown) and stops accepting upgrades. */
     async close(code: number = CloseCode.InternalServerError, reason = 'server closing') {
       server.off('upgrade', onUpgrade);
+      socketAuth.close();
       for (const client of wss.clients) client.close(code, reason);
       await disposable.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
@@ -146,8 +145,6 @@ class SocketDelivery implements DirectDelivery {
     return true;
   }
 }
-
-const stringParam = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
 function refuse(socket: Duplex, status: number, text: string): void {
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);

@@ -5,12 +5,13 @@ import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Config } from '../config.ts';
 import { parseTraceContext } from '../events/trace-context.ts';
 import type { Logger } from '../logger.ts';
-import type { Authenticator } from './auth.ts';
+import { identify, type Authenticator } from './auth.ts';
 import type { HubContext, HubServices } from './context.ts';
 import { useCompiledExecution } from './compiled-execution.ts';
 import { createErrorMasker } from './mask-error.ts';
 import { auditRefusals } from './audit-refusals.ts';
 import { logOperations } from './operation-log.ts';
+import { refuseBadTokens } from './refuse-bad-tokens.ts';
 
 export interface YogaOptions {
   schema: GraphQLSchema;
@@ -54,8 +55,9 @@ export function createHubYoga({ schema, services, auth, config, log, onOperation
       logOperations(),
       auditRefusals(services.audit),
       ...(onOperation ? [timeOperations(onOperation)] : []),
+      refuseBadTokens(),
     ],
-    context: ({ request, connectionParams }) => {
+    context: async ({ request, connectionParams }) => {
       const fromSocket = connectionParams?.['authorization'];
       const authorization = typeof fromSocket === 'string' ? fromSocket : request?.headers.get('authorization');
       const requestId = request?.headers.get('x-request-id')?.slice(0, 200) || randomUUID();
@@ -64,9 +66,9 @@ export function createHubYoga({ schema, services, auth, config, log, onOperation
         typeof fromSocketTrace === 'string' ? fromSocketTrace : request?.headers.get('traceparent'),
         request?.headers.get('tracestate'),
       );
-      const principal = auth.authenticate(authorization);
+      const { principal, refusal } = await identify(auth, authorization);
       const fields = { requestId, tenantId: principal?.tenantId, ...(trace && { traceId: trace.traceId }) };
-      return { services, principal, requestId, trace, log: log.child(fields) };
+      return { services, principal, authRefusal: refusal, requestId, trace, log: log.child(fields) };
     },
   });
 }

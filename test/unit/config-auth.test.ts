@@ -98,23 +98,23 @@ describe('authentication', () => {
   }).HUB_API_KEYS;
   const auth = createAuthenticator(keys);
 
-  it('maps a bearer key to its tenant and scopes', () => {
-    const principal = auth.authenticate(`Bearer ${KEY}`);
+  it('maps a bearer key to its tenant and scopes', async () => {
+    const principal = await auth.authenticate(`Bearer ${KEY}`);
     assert.equal(principal?.tenantId, 'acme');
     assert.deepEqual([...principal!.scopes].sort(), ['publish', 'query']);
   });
 
-  it('accepts keys configured only by their SHA-256', () => {
-    assert.equal(auth.authenticate('Bearer globex-admin-key-0001')?.tenantId, 'globex');
+  it('accepts keys configured only by their SHA-256', async () => {
+    assert.equal((await auth.authenticate('Bearer globex-admin-key-0001'))?.tenantId, 'globex');
   });
 
-  it('knows nobody without a key, with an unknown key or another scheme', () => {
+  it('knows nobody without a key, with an unknown key or another scheme', async () => {
     for (const header of [undefined, '', 'Bearer nope-nope-nope-nope', `Basic ${KEY}`, KEY]) {
-      assert.equal(auth.authenticate(header), null, String(header));
+      assert.equal(await auth.authenticate(header), null, String(header));
     }
   });
 
-  it('answers UNAUTHENTICATED without a principal and FORBIDDEN without the scope; admin has every scope', () => {
+  it('answers UNAUTHENTICATED without a principal and FORBIDDEN without the scope; admin has every scope', async () => {
     const code = (fn: () => unknown) => {
       try {
         fn();
@@ -124,29 +124,31 @@ describe('authentication', () => {
       }
     };
     assert.equal(code(() => requireScope(null, 'query')), 'UNAUTHENTICATED');
-    assert.equal(code(() => requireScope(auth.authenticate(`Bearer ${KEY}`), 'subscribe')), 'FORBIDDEN');
-    assert.equal(code(() => requireScope(auth.authenticate(`Bearer ${KEY}`), 'publish')), 'ok');
-    assert.equal(code(() => requireScope(auth.authenticate('Bearer globex-admin-key-0001'), 'replay')), 'ok');
+    const acme = await auth.authenticate(`Bearer ${KEY}`);
+    const globexAdmin = await auth.authenticate('Bearer globex-admin-key-0001');
+    assert.equal(code(() => requireScope(acme, 'subscribe')), 'FORBIDDEN');
+    assert.equal(code(() => requireScope(acme, 'publish')), 'ok');
+    assert.equal(code(() => requireScope(globexAdmin, 'replay')), 'ok');
   });
 
-  it("gives each principal its key's own rateLimit and a stable fingerprint that is neither the key nor its digest", () => {
+  it("gives each principal its key's own rateLimit and a stable fingerprint that is neither the key nor its digest", async () => {
     const limited = createAuthenticator(
       loadConfig({ HUB_API_KEYS: JSON.stringify([{ key: KEY, tenant: 'acme', scopes: ['publish'], rateLimit: 7 }]) }).HUB_API_KEYS,
     );
     const byDigest = createAuthenticator([{ sha256: sha256Hex(KEY), tenant: 'acme', scopes: ['publish'] }]);
-    const principal = limited.authenticate(`Bearer ${KEY}`)!;
+    const principal = (await limited.authenticate(`Bearer ${KEY}`))!;
     assert.equal(principal.rateLimit, 7);
-    assert.equal(auth.authenticate(`Bearer ${KEY}`)?.rateLimit, undefined);
+    assert.equal((await auth.authenticate(`Bearer ${KEY}`))?.rateLimit, undefined);
     assert.match(principal.keyId, /^[0-9a-f]{16}$/);
-    assert.equal(byDigest.authenticate(`Bearer ${KEY}`)?.keyId, principal.keyId, 'the same key has the same id however it is configured');
-    assert.notEqual(auth.authenticate('Bearer globex-admin-key-0001')?.keyId, principal.keyId);
+    assert.equal((await byDigest.authenticate(`Bearer ${KEY}`))?.keyId, principal.keyId, 'the same key has the same id however it is configured');
+    assert.notEqual((await auth.authenticate('Bearer globex-admin-key-0001'))?.keyId, principal.keyId);
     assert.ok(!KEY.includes(principal.keyId) && !sha256Hex(KEY).includes(principal.keyId));
   });
 
-  it('serves tenant "default" with every scope when no keys are configured', () => {
+  it('serves tenant "default" with every scope when no keys are configured', async () => {
     const open = createAuthenticator([]);
     assert.equal(open.open, true);
-    const principal = open.authenticate(undefined);
+    const principal = await open.authenticate(undefined);
     assert.equal(principal?.tenantId, 'default');
     assert.ok(['publish', 'subscribe', 'query', 'replay', 'admin'].every((s) => principal!.scopes.has(s as never)));
   });
