@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from '../../src/config.ts';
+import { ConfigError, loadConfig, parseApiKeys } from '../../src/config.ts';
 import { isHubError } from '../../src/errors.ts';
 import { createAuthenticator, requireScope, sha256Hex } from '../../src/server/auth.ts';
 
@@ -80,6 +80,46 @@ describe('configuration', () => {
     for (const [value, message] of cases) {
       assert.throws(() => loadConfig({ HUB_API_KEYS: withLimit(value) }), (error: unknown) => error instanceof ConfigError && message.test(error.message), String(value));
     }
+  });
+
+  it('has no key file and no JWT by default; tokens take the tenant from "tenant" with 5 s of clock skew', () => {
+    const config = loadConfig({});
+    assert.equal(config.HUB_API_KEYS_FILE, undefined);
+    assert.equal(config.HUB_JWT_SECRET, undefined);
+    assert.equal(config.HUB_JWT_JWKS_FILE, undefined);
+    assert.equal(config.HUB_JWT_TENANT_CLAIM, 'tenant');
+    assert.equal(config.HUB_JWT_CLOCK_TOLERANCE_S, 5);
+  });
+
+  it('takes an empty auth variable (VAR= in a compose file) as unset', () => {
+    const config = loadConfig({ HUB_API_KEYS_FILE: '', HUB_JWT_SECRET: ' ', HUB_JWT_JWKS_FILE: '', HUB_JWT_ISSUER: '', HUB_JWT_AUDIENCE: '' });
+    assert.equal(config.HUB_API_KEYS_FILE, undefined);
+    assert.equal(config.HUB_JWT_SECRET, undefined);
+    assert.equal(config.HUB_JWT_ISSUER, undefined);
+  });
+
+  it('refuses HUB_API_KEYS and HUB_API_KEYS_FILE together, a short HS256 secret, and an issuer or audience without JWT', () => {
+    const keys = JSON.stringify([{ key: KEY, tenant: 'acme', scopes: ['query'] }]);
+    const cases = [
+      [{ HUB_API_KEYS: keys, HUB_API_KEYS_FILE: '/etc/hub/keys.json' }, /HUB_API_KEYS_FILE: set either HUB_API_KEYS or HUB_API_KEYS_FILE, not both/],
+      [{ HUB_JWT_SECRET: 'too-short' }, /HUB_JWT_SECRET: must be at least 32 characters/],
+      [{ HUB_JWT_ISSUER: 'https://issuer.example' }, /HUB_JWT_ISSUER: has no effect without HUB_JWT_SECRET or HUB_JWT_JWKS_FILE/],
+      [{ HUB_JWT_AUDIENCE: 'event-hub' }, /HUB_JWT_AUDIENCE: has no effect without/],
+      [{ HUB_JWT_SECRET: 'x'.repeat(32), HUB_JWT_CLOCK_TOLERANCE_S: '3600' }, /HUB_JWT_CLOCK_TOLERANCE_S: must be at most 300 seconds/],
+    ] as const;
+    for (const [env, message] of cases) {
+      assert.throws(() => loadConfig(env), (error: unknown) => error instanceof ConfigError && message.test(error.message), JSON.stringify(env));
+    }
+    const ok = loadConfig({ HUB_API_KEYS_FILE: '/etc/hub/keys.json', HUB_JWT_SECRET: 'x'.repeat(32), HUB_JWT_ISSUER: 'https://issuer.example', HUB_JWT_TENANT_CLAIM: 'org' });
+    assert.equal(ok.HUB_JWT_TENANT_CLAIM, 'org');
+    assert.deepEqual(ok.HUB_API_KEYS, []);
+  });
+
+  it('parses a key file like HUB_API_KEYS, and refuses one that reads empty rather than revoke every key', () => {
+    assert.deepEqual(parseApiKeys(JSON.stringify([{ key: KEY, tenant: 'acme', scopes: ['query'] }])), [{ key: KEY, tenant: 'acme', scopes: ['query'] }]);
+    assert.deepEqual(parseApiKeys('[]'), []);
+    assert.throws(() => parseApiKeys(''), /the file is empty; write \[\] for no keys/);
+    assert.throws(() => parseApiKeys('[{"key":"short","tenant":"acme","scopes":["query"]}]'), /keys\.0\.key: an API key must be at least 16 characters/);
   });
 
   it('parses comma lists and booleans', () => {
