@@ -75,6 +75,7 @@ export function createSocketAuth({ auth, audit, log }: SocketAuthOptions) {
       const authorization = stringParam(ctx.connectionParams?.['authorization']);
       const socket = ctx.extra.socket;
       const { principal, refusal } = await identify(auth, authorization);
+      if (socket.readyState !== socket.OPEN) return false; // gone while its token was checked: nothing to track
       if (principal) {
         sockets.set(socket, { authorization, principal });
         socket.once('close', () => {

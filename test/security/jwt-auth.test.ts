@@ -7,7 +7,8 @@ import { createAuthenticator } from '../../src/server/auth.ts';
 import { publishInput } from '../support/fixtures.ts';
 import { errorCodes, gql, PUBLISH, type GraphQLResponse } from '../support/graphql-client.ts';
 import { startTestHub, TEST_KEYS } from '../support/hub.ts';
-import { liveSubscriptions, openSocket } from '../support/socket-probe.ts';
+import { allEvents } from '../support/mongo-hubs.ts';
+import { eventually, liveSubscriptions, openSocket } from '../support/socket-probe.ts';
 import { STORE_KINDS, startHubOn, type TestHub } from '../support/store-hubs.ts';
 import { hs256, TEST_AUDIENCE, TEST_ISSUER, TEST_JWT_SECRET, unsecured } from '../support/tokens.ts';
 import { subscribe, wsClient } from '../support/ws-client.ts';
@@ -82,6 +83,18 @@ describe('JWT bearer tokens (HS256)', () => {
       [await hs256({ tenant: 'acme', scope: EVERY_SCOPE }, { expiresIn: null }), 'token has no valid exp claim'],
     ] as const;
     for (const [token, reason] of cases) assert.deepEqual(refusal(await gql(hub.url, PUBLISH, { input: publishInput() }, token)), { codes: ['UNAUTHENTICATED'], message: reason });
+  });
+
+  it('records a refused token in the audit trail like a missing key, without the token', async (t) => {
+    const audited = await startTestHub({ ...JWT_ENV, HUB_AUDIT_TENANT: 'globex' });
+    t.after(() => audited.stop());
+    const expired = await hs256({ tenant: 'acme', scope: EVERY_SCOPE }, { expiresIn: -60 });
+    assert.deepEqual(errorCodes(await gql(audited.url, EVENTS, {}, expired)), ['UNAUTHENTICATED']);
+    const denials = async () => allEvents<{ payload: Record<string, unknown> }>(audited.url, TEST_KEYS.globex, 'payload', { types: ['system.access.denied'] });
+    assert.equal(await eventually(async () => (await denials()).length === 1), true);
+    const [denial] = await denials();
+    assert.deepEqual([denial?.payload['code'], denial?.payload['operation'], denial?.payload['keyName']], ['UNAUTHENTICATED', 'query', null]);
+    assert.ok(!JSON.stringify(denial).includes(expired.split('.')[2]!), 'the token in an audit event');
   });
 
   it("subscribes over graphql-ws with the token in connectionParams.authorization and receives its tenant's events", async () => {
