@@ -26,15 +26,22 @@ export interface Authenticator {
   readonly open: boolean;
   /**
    * Resolves an `Authorization` value (`Bearer <API key or JWT>`) to a principal, or to null when
-   * it is missing or names no key. Rejects with UNAUTHENTICATED, whose message says why in a few
-   * words (`token expired`), when a JWT is presented and fails verification.
+   * it is missing, names no key, or is a token that fails verification.
    */
   authenticate(authorization: string | null | undefined): Promise<Principal | null>;
+  /** Like `authenticate`, and when a presented token is refused, says why in a few words (`token expired`), never quoting it. */
+  identify(authorization: string | null | undefined): Promise<Identity>;
   /**
    * Calls `listener` whenever the credentials change (key file rewritten, JWKS rotated): a
    * principal handed out before may no longer hold. Returns the unsubscribe.
    */
   onChange(listener: () => void): () => void;
+}
+
+/** A principal, or none and, for a refused token, the reason. */
+export interface Identity {
+  principal: Principal | null;
+  refusal?: string | undefined;
 }
 
 export interface AuthenticatorOptions {
@@ -89,17 +96,26 @@ export function createAuthenticator(keys: readonly ApiKeyConfig[], { jwt, open =
   const changed = () => {
     for (const listener of listeners) listener();
   };
+  const identify = async (authorization: string | null | undefined): Promise<Identity> => {
+    if (open) return { principal: OPEN_PRINCIPAL };
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+    if (!match) return { principal: null };
+    const credential = match[1]!;
+    const principal = byDigest.get(sha256Hex(credential));
+    if (principal) return { principal };
+    if (!jwt || !JWT_SHAPE.test(credential)) return { principal: null };
+    try {
+      return { principal: await jwt.verify(credential) };
+    } catch (error) {
+      // the verifier refuses with a coded reason; anything else is a bug and propagates
+      if (isHubError(error) && error.code === ErrorCode.UNAUTHENTICATED) return { principal: null, refusal: error.message };
+      throw error;
+    }
+  };
   return {
     open,
-    async authenticate(authorization) {
-      if (open) return OPEN_PRINCIPAL;
-      const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
-      if (!match) return null;
-      const credential = match[1]!;
-      const principal = byDigest.get(sha256Hex(credential));
-      if (principal) return principal;
-      return jwt && JWT_SHAPE.test(credential) ? jwt.verify(credential) : null;
-    },
+    identify,
+    authenticate: async (authorization) => (await identify(authorization)).principal,
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -110,16 +126,6 @@ export function createAuthenticator(keys: readonly ApiKeyConfig[], { jwt, open =
     },
     changed,
   };
-}
-
-/** The principal, or why a presented token was refused; anything but a coded refusal is a bug and propagates. */
-export async function identify(auth: Authenticator, authorization: string | null | undefined): Promise<{ principal: Principal | null; refusal?: string | undefined }> {
-  try {
-    return { principal: await auth.authenticate(authorization) };
-  } catch (error) {
-    if (isHubError(error) && error.code === ErrorCode.UNAUTHENTICATED) return { principal: null, refusal: error.message };
-    throw error;
-  }
 }
 
 /** Throws UNAUTHENTICATED without a principal, FORBIDDEN without the scope; `admin` grants every scope. */

@@ -8,7 +8,7 @@ import { Scope } from '../config.ts';
 import { ErrorCode } from '../errors.ts';
 import { parseTraceContext } from '../events/trace-context.ts';
 import type { Logger } from '../logger.ts';
-import { identify, type Authenticator, type Principal } from './auth.ts';
+import type { Authenticator, Principal } from './auth.ts';
 import type { HubContext } from './context.ts';
 
 export interface SocketAuthOptions {
@@ -48,7 +48,7 @@ export function createSocketAuth({ auth, audit, log }: SocketAuthOptions) {
 
   /** Why `authorization` no longer opens `had`'s socket, or null while it does. */
   const stillValid = async (authorization: string | undefined, had: Principal): Promise<string | null> => {
-    const { principal, refusal } = await identify(auth, authorization);
+    const { principal, refusal } = await auth.identify(authorization);
     if (!principal) return refusal ?? 'credentials revoked';
     if (principal.tenantId !== had.tenantId) return 'credentials changed';
     if (!principal.scopes.has(Scope.SUBSCRIBE) && !principal.scopes.has(Scope.ADMIN)) return 'credentials changed';
@@ -74,7 +74,7 @@ export function createSocketAuth({ auth, audit, log }: SocketAuthOptions) {
     async connect(ctx: SocketContext): Promise<boolean> {
       const authorization = stringParam(ctx.connectionParams?.['authorization']);
       const socket = ctx.extra.socket;
-      const { principal, refusal } = await identify(auth, authorization);
+      const { principal, refusal } = await auth.identify(authorization);
       if (socket.readyState !== socket.OPEN) return false; // gone while its token was checked: nothing to track
       if (principal) {
         sockets.set(socket, { authorization, principal });

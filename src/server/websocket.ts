@@ -41,8 +41,9 @@ const DIRECT_HIGH_WATER_BYTES = 64 * 1024;
  * graphql-ws on the same port and path as HTTP. The socket is authenticated
  * at `connection_init`: without a valid key or token it is closed (4403)
  * before any subscription starts, and it is closed with 4403 later when its
- * token expires or its credential is revoked (socket-auth.ts). Operations then run through Yoga's envelop, so
- * they get the same limits, masking and context as HTTP requests.
+ * token expires or its credential is revoked (socket-auth.ts). Operations
+ * then run through Yoga's envelop, so they get the same limits, masking and
+ * context as HTTP requests.
  *
  * Fan-out: for an `events` subscription whose selection every subscriber of
  * the operation shares (shared-selection.ts), a live event's `next` frame is

@@ -5,7 +5,7 @@ import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Config } from '../config.ts';
 import { parseTraceContext } from '../events/trace-context.ts';
 import type { Logger } from '../logger.ts';
-import { identify, type Authenticator } from './auth.ts';
+import type { Authenticator } from './auth.ts';
 import type { HubContext, HubServices } from './context.ts';
 import { useCompiledExecution } from './compiled-execution.ts';
 import { createErrorMasker } from './mask-error.ts';
@@ -66,7 +66,7 @@ export function createHubYoga({ schema, services, auth, config, log, onOperation
         typeof fromSocketTrace === 'string' ? fromSocketTrace : request?.headers.get('traceparent'),
         request?.headers.get('tracestate'),
       );
-      const { principal, refusal } = await identify(auth, authorization);
+      const { principal, refusal } = await auth.identify(authorization);
       const fields = { requestId, tenantId: principal?.tenantId, ...(trace && { traceId: trace.traceId }) };
       return { services, principal, authRefusal: refusal, requestId, trace, log: log.child(fields) };
     },

@@ -156,4 +156,12 @@ describe('JWT principals', () => {
     assert.equal((await both.authenticate(`Bearer ${TEST_KEYS.acme}`))?.keyName, 'key#1');
     assert.equal(await both.authenticate('Bearer not.a-known.key-of-this-hub!'), null, 'not a JWT shape: an unknown key, not a refused token');
   });
+
+  it('resolves a refused token to no principal, and only identify says why', async () => {
+    const auth = createAuthenticator([], { jwt: verifier });
+    const expired = `Bearer ${await hs256({ org: 'acme', scope: 'query' }, { expiresIn: -60 })}`;
+    assert.equal(await auth.authenticate(expired), null);
+    assert.deepEqual(await auth.identify(expired), { principal: null, refusal: 'token expired' });
+    assert.deepEqual(await auth.identify('Bearer some-unknown-api-key-0001'), { principal: null });
+  });
 });
