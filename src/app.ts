@@ -8,7 +8,7 @@ import type { Config } from './config.ts';
 import { createIngest } from './ingest/ingest.ts';
 import { createSubscriptionHub } from './live/subscription-hub.ts';
 import type { Logger } from './logger.ts';
-import { createAuthenticator } from './server/auth.ts';
+import { createHubAuthenticator } from './auth/hub-authenticator.ts';
 import type { HubServices } from './server/context.ts';
 import { closeConnectionsWhenIdle, createHttpServer } from './server/http-server.ts';
 import { createHostCheck } from './server/host-check.ts';
@@ -64,8 +64,10 @@ export interface HubApp {
 
 /** Builds the core around the given adapters and serves it. `main` picks the adapters. */
 export async function startHub({ config, store, bus, handlerStore, leases, replayStore, rateLimits, handlers, log }: HubAppOptions): Promise<HubApp> {
-  const auth = createAuthenticator(config.HUB_API_KEYS);
-  if (auth.open) log.warn('no API keys configured (HUB_API_KEYS): every caller is tenant "default" with every scope; only requests to localhost are answered');
+  const { auth, close: closeAuth } = await createHubAuthenticator(config, log.child({ component: 'auth' }));
+  if (auth.open) {
+    log.warn('no API keys or tokens configured (HUB_API_KEYS, HUB_API_KEYS_FILE, HUB_JWT_*): every caller is tenant "default" with every scope; only requests to localhost are answered');
+  }
 
   const metrics = createMetrics();
   const rateLimiter = createPublishRateLimiter({
@@ -189,6 +191,7 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
     closeConnectionsWhenIdle(server);
     step('live: websockets closed with 1001, SSE streams ended');
     await sockets.close(GOING_AWAY, 'server shutting down; resume with after');
+    closeAuth();
     await live.close();
     step('requests under way, handlers and replays: finishing the work in hand');
     await Promise.all([requestsDone, runtime.close(), replays.close()]);

@@ -12,6 +12,11 @@ const commaList = z
 /** Events per second, 0 meaning no limit; `coerce` for environment strings, plain for JSON numbers. */
 const eventsPerSecond = (number: z.ZodNumber) =>
   number.int('must be a whole number of events per second').min(0, 'must be 0 (no limit) or more events per second');
+/** An optional string where an empty value (`VAR=` in a compose file) means unset. */
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value?.trim() ? value.trim() : undefined));
 const bool = (fallback: boolean) =>
   z
     .enum(['true', 'false', '1', '0'])
@@ -88,6 +93,32 @@ const configSchema = z.object({
   REDIS_URL: z.string().url().optional(),
   /** API keys as a JSON array; empty serves tenant "default" with every scope (logged as a warning). */
   HUB_API_KEYS: apiKeys,
+  /**
+   * Path of a file holding the API keys in HUB_API_KEYS's JSON format, instead of HUB_API_KEYS
+   * (both set is an error). Re-read when it changes, so a leaked key is revoked, or a key added,
+   * without a restart; a rewrite that does not parse keeps the last good keys (logged as an error).
+   * Set, the hub is never open, even while the file lists no key.
+   */
+  HUB_API_KEYS_FILE: optionalText,
+  /**
+   * Shared secret of HS256-signed JWT bearer tokens (at least 32 characters, RFC 7518's 256 bits),
+   * so browsers can hold short-lived tokens instead of API keys. Unset: no HS256 token is accepted.
+   */
+  HUB_JWT_SECRET: optionalText.pipe(z.string().min(32, 'must be at least 32 characters (256 bits) for HS256').optional()),
+  /**
+   * Path of a JWKS file (`{"keys":[...]}`, RSA or EC public keys) that RS256 and ES256 tokens are
+   * verified against; re-read when it changes, so signing keys rotate without a restart. A rewrite
+   * that does not parse keeps the last good keys (logged as an error).
+   */
+  HUB_JWT_JWKS_FILE: optionalText,
+  /** The `iss` every token must carry; unset: any issuer whose key or secret verifies. */
+  HUB_JWT_ISSUER: optionalText,
+  /** The `aud` every token must carry (one of its audiences); unset: any audience. */
+  HUB_JWT_AUDIENCE: optionalText,
+  /** The claim that names a token's tenant (1-64 letters, digits, "_" or "-"); a token without it is refused. */
+  HUB_JWT_TENANT_CLAIM: z.string().trim().min(1).default('tenant'),
+  /** Seconds of clock skew allowed on a token's `exp` and `nbf` (between the issuer's clock and the hub's). */
+  HUB_JWT_CLOCK_TOLERANCE_S: z.coerce.number().int().min(0).max(300, 'must be at most 300 seconds').default(5),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Largest event (JSON-serialized) accepted, in bytes. */
   HUB_MAX_EVENT_BYTES: positiveInt(1_048_576),
@@ -214,6 +245,19 @@ const configSchema = z.object({
   HUB_SHUTDOWN_MS: positiveInt(10_000),
 });
 
+/** Settings that only make sense together, checked once every variable has parsed. */
+const configChecks = configSchema.superRefine((config, ctx) => {
+  if (config.HUB_API_KEYS.length > 0 && config.HUB_API_KEYS_FILE !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['HUB_API_KEYS_FILE'], message: 'set either HUB_API_KEYS or HUB_API_KEYS_FILE, not both' });
+  }
+  const jwt = config.HUB_JWT_SECRET !== undefined || config.HUB_JWT_JWKS_FILE !== undefined;
+  for (const name of ['HUB_JWT_ISSUER', 'HUB_JWT_AUDIENCE'] as const) {
+    if (config[name] !== undefined && !jwt) {
+      ctx.addIssue({ code: 'custom', path: [name], message: 'has no effect without HUB_JWT_SECRET or HUB_JWT_JWKS_FILE' });
+    }
+  }
+});
+
 export type Config = z.infer<typeof configSchema>;
 
 export class ConfigError extends Error {
@@ -222,7 +266,7 @@ export class ConfigError extends Error {
 
 /** Parses the environment, or throws a ConfigError listing every bad variable. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
-  const result = configSchema.safeParse(withEnvironmentDefaults(env));
+  const result = configChecks.safeParse(withEnvironmentDefaults(env));
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(environment)'}: ${issue.message}`);
   throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
@@ -232,6 +276,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 function withEnvironmentDefaults(env: Record<string, string | undefined>): Record<string, string | undefined> {
   const development = env['NODE_ENV'] === 'production' ? 'false' : 'true';
   return { ...env, HUB_GRAPHIQL: env['HUB_GRAPHIQL'] ?? development, HUB_INTROSPECTION: env['HUB_INTROSPECTION'] ?? development };
+}
+
+/** Parses the text of HUB_API_KEYS_FILE like HUB_API_KEYS (but empty is not "no keys"), or throws a ConfigError saying what is wrong. */
+export function parseApiKeys(text: string): ApiKeyConfig[] {
+  // a file caught between truncation and write reads empty: that must not revoke every key
+  if (text.trim() === '') throw new ConfigError('invalid API keys: the file is empty; write [] for no keys');
+  const result = apiKeys.safeParse(text);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => `  ${['keys', ...issue.path].join('.')}: ${issue.message}`);
+  throw new ConfigError(`invalid API keys:\n${lines.join('\n')}`);
 }
 
 /** The variable names the hub reads, for checks such as docker-compose's environment. */

@@ -69,7 +69,8 @@ async function createBus(config: Config, log: Logger): Promise<EventBus> {
  * process its own. Without any limit configured nothing asks, so no connection is opened.
  */
 async function createRateLimits(config: Config, log: Logger): Promise<RateLimitStore> {
-  const limited = config.HUB_RATE_LIMIT > 0 || config.HUB_API_KEYS.some((key) => (key.rateLimit ?? 0) > 0);
+  // a key file's keys may gain a rateLimit at any rewrite
+  const limited = config.HUB_RATE_LIMIT > 0 || config.HUB_API_KEYS_FILE !== undefined || config.HUB_API_KEYS.some((key) => (key.rateLimit ?? 0) > 0);
   if (!limited) return createMemoryRateLimitStore();
   if (!config.REDIS_URL) {
     log.info({ rateLimits: 'memory', defaultLimit: config.HUB_RATE_LIMIT }, 'publish rate limits count per process');

@@ -50,9 +50,9 @@ export async function startStockYogaServer(): Promise<BenchServer> {
 
   const yoga = createYoga<object, HubContext>({
     schema,
-    context: ({ request }) => ({
+    context: async ({ request }) => ({
       services,
-      principal: auth.authenticate(request.headers.get('authorization')),
+      principal: await auth.authenticate(request.headers.get('authorization')),
       requestId: request.headers.get('x-request-id') ?? randomUUID(),
       log,
     }),

@@ -35,8 +35,14 @@ export const actorOf = (ctx: HubContext): AuditActor => ({
 /** What every resolver receives. */
 export interface HubContext {
   services: HubServices;
-  /** Null when the request carried no valid API key; resolvers decide via `requireScope`. */
+  /** Null when the request carried no valid API key or token; resolvers decide via `requireScope`. */
   principal: Principal | null;
+  /**
+   * Why the presented token was refused (`token expired`), when it was: the
+   * operation is then answered UNAUTHENTICATED with this message before any
+   * resolver runs (refuse-bad-tokens.ts).
+   */
+  authRefusal?: string | undefined;
   /** `x-request-id` when the caller sent one, otherwise a new UUID; on every log line of the request. */
   requestId: string;
   /** The caller's W3C trace context (`traceparent` header, or `connectionParams.traceparent` on a websocket). */

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { getOperationAST, GraphQLError, Kind, type DocumentNode, type ExecutionArgs, type OperationDefinitionNode } from 'graphql';
@@ -8,12 +7,12 @@ import WebSocket, { WebSocketServer } from 'ws';
 import type { AuditTrail } from '../audit/audit-trail.ts';
 import { tooManySubscriptions, type HubError } from '../errors.ts';
 import type { HubEvent } from '../events/event.ts';
-import { parseTraceContext } from '../events/trace-context.ts';
 import type { ConnectionBudget } from '../live/connection-budget.ts';
 import type { DirectDelivery } from '../live/live-subscription.ts';
 import type { Logger } from '../logger.ts';
 import type { Authenticator } from './auth.ts';
 import { websocketOriginAllowed } from './cors.ts';
+import { createSocketAuth } from './socket-auth.ts';
 import { createNextFrames, frameBytes, type NextFrames, type SharedOperation } from './shared-next.ts';
 import type { HubYoga } from './yoga.ts';
 import { socketLimits } from './socket-limits.ts';
@@ -30,7 +29,7 @@ export interface WebSocketOptions {
   maxSubscriptions: number;
   /** Bytes one socket may hold unsent before its subscriptions end with SLOW_CONSUMER (HUB_SOCKET_BUFFER_BYTES). */
   bufferBytes: number;
-  /** Told about sockets refused at `connection_init` for want of a valid key. */
+  /** Told about sockets refused at `connection_init` for want of a valid key or token. */
   audit: AuditTrail;
   log: Logger;
 }
@@ -52,9 +51,11 @@ const DIRECT_HIGH_WATER_BYTES = 64 * 1024;
 
 /**
  * graphql-ws on the same port and path as HTTP. The socket is authenticated
- * once, at `connection_init`: without a valid key it is closed (4403) before
- * any subscription starts. Operations then run through Yoga's envelop, so
- * they get the same limits, masking and context as HTTP requests.
+ * at `connection_init`: without a valid key or token it is closed (4403)
+ * before any subscription starts, and it is closed with 4403 later when its
+ * token expires or its credential is revoked (socket-auth.ts). Operations
+ * then run through Yoga's envelop, so they get the same limits, masking and
+ * context as HTTP requests.
  *
  * Fan-out: for an `events` subscription whose selection every subscriber of
  * the operation shares (shared-selection.ts), a live event's `next` frame is
@@ -68,6 +69,7 @@ export function attachWebSocket({ server, yoga, auth, allowedOrigins, checkHost,
   const frames = createNextFrames();
   const limits = socketLimits({ maxSubscriptions, bufferBytes, log });
   wss.on('connection', (socket: WebSocket) => limits.watch(socket));
+  const socketAuth = createSocketAuth({ auth, audit, log });
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const { pathname } = new URL(request.url ?? '/', 'http://hub');
@@ -87,13 +89,7 @@ export function attachWebSocket({ server, yoga, auth, allowedOrigins, checkHost,
 
   const disposable = useServer(
     {
-      onConnect: (ctx) => {
-        if (auth.authenticate(stringParam(ctx.connectionParams?.['authorization'])) !== null) return true;
-        const trace = parseTraceContext(stringParam(ctx.connectionParams?.['traceparent']));
-        const clientAddress = ctx.extra.request.socket.remoteAddress;
-        audit.accessDenied({ tenantId: null, code: 'UNAUTHENTICATED', operation: 'connection_init', fields: [], keyName: null, requestId: randomUUID(), trace, clientAddress });
-        return false;
-      },
+      onConnect: (ctx) => socketAuth.connect(ctx),
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
       onSubscribe: async (ctx, id, payload) => {
@@ -122,6 +118,8 @@ export function attachWebSocket({ server, yoga, auth, allowedOrigins, checkHost,
           contextValue: await enveloped.contextFactory(),
           rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
         };
+        const denied = socketAuth.refusal(ctx, args.contextValue);
+        if (denied) return denied;
         const tenantId = args.contextValue.principal?.tenantId;
         // The live hub checks again when it registers the stream; asking here refuses with an `error` message.
         const refused = tenantId !== undefined && operation && followsEvents(operation) ? args.contextValue.services.live.refusal(tenantId) : null;
@@ -143,6 +141,7 @@ export function attachWebSocket({ server, yoga, auth, allowedOrigins, checkHost,
     /** Closes every socket with `code` (1001 on shutdown) and stops accepting upgrades. */
     async close(code: number = CloseCode.InternalServerError, reason = 'server closing') {
       server.off('upgrade', onUpgrade);
+      socketAuth.close();
       for (const client of wss.clients) client.close(code, reason);
       await disposable.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
@@ -190,8 +189,6 @@ const coded = (error: HubError) => new GraphQLError(error.message, { extensions:
 /** Whether a subscription operation selects `events` at its root (fragments there count as if it did). */
 const followsEvents = (operation: OperationDefinitionNode) =>
   operation.selectionSet.selections.some((selection) => selection.kind !== Kind.FIELD || selection.name.value === 'events');
-
-const stringParam = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
 function refuse(socket: Duplex, status: number, text: string): void {
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);

@@ -18,6 +18,7 @@ import { costLimit, costLimitOfVariables } from './cost-limit.ts';
 import { CSRF_HEADER, csrfPrevention } from './csrf-prevention.ts';
 import { auditRefusals } from './audit-refusals.ts';
 import { logOperations } from './operation-log.ts';
+import { refuseBadTokens } from './refuse-bad-tokens.ts';
 
 export interface YogaOptions {
   schema: GraphQLSchema;
@@ -82,8 +83,9 @@ export function createHubYoga({ schema, services, auth, config, log, onOperation
       logOperations(),
       auditRefusals(services.audit),
       ...(onOperation ? [timeOperations(onOperation)] : []),
+      refuseBadTokens(),
     ],
-    context: ({ request, req, connectionParams, res }) => {
+    context: async ({ request, req, connectionParams, res }) => {
       const fromSocket = connectionParams?.['authorization'];
       const authorization = typeof fromSocket === 'string' ? fromSocket : request?.headers.get('authorization');
       const requestId = request?.headers.get('x-request-id')?.slice(0, 200) || randomUUID();
@@ -92,11 +94,12 @@ export function createHubYoga({ schema, services, auth, config, log, onOperation
         typeof fromSocketTrace === 'string' ? fromSocketTrace : request?.headers.get('traceparent'),
         request?.headers.get('tracestate'),
       );
-      const principal = auth.authenticate(authorization);
+      const { principal, refusal } = await auth.identify(authorization);
       const fields = { requestId, tenantId: principal?.tenantId, ...(trace && { traceId: trace.traceId }) };
       // An SSE stream's frames wait in the response until its client reads them (the websocket server sets its own).
       const connectionBudget = res && createConnectionBudget(config.HUB_SOCKET_BUFFER_BYTES, () => res.writableLength);
-      return { services, principal, requestId, trace, clientAddress: req?.socket.remoteAddress, log: log.child(fields), connectionBudget };
+      const clientAddress = req?.socket.remoteAddress;
+      return { services, principal, authRefusal: refusal, requestId, trace, clientAddress, log: log.child(fields), connectionBudget };
     },
   });
 }

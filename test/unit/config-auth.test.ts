@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from '../../src/config.ts';
+import { ConfigError, loadConfig, parseApiKeys } from '../../src/config.ts';
 import { isHubError } from '../../src/errors.ts';
 import { createAuthenticator, requireScope, sha256Hex } from '../../src/server/auth.ts';
 
@@ -82,6 +82,46 @@ describe('configuration', () => {
     }
   });
 
+  it('has no key file and no JWT by default; tokens take the tenant from "tenant" with 5 s of clock skew', () => {
+    const config = loadConfig({});
+    assert.equal(config.HUB_API_KEYS_FILE, undefined);
+    assert.equal(config.HUB_JWT_SECRET, undefined);
+    assert.equal(config.HUB_JWT_JWKS_FILE, undefined);
+    assert.equal(config.HUB_JWT_TENANT_CLAIM, 'tenant');
+    assert.equal(config.HUB_JWT_CLOCK_TOLERANCE_S, 5);
+  });
+
+  it('takes an empty auth variable (VAR= in a compose file) as unset', () => {
+    const config = loadConfig({ HUB_API_KEYS_FILE: '', HUB_JWT_SECRET: ' ', HUB_JWT_JWKS_FILE: '', HUB_JWT_ISSUER: '', HUB_JWT_AUDIENCE: '' });
+    assert.equal(config.HUB_API_KEYS_FILE, undefined);
+    assert.equal(config.HUB_JWT_SECRET, undefined);
+    assert.equal(config.HUB_JWT_ISSUER, undefined);
+  });
+
+  it('refuses HUB_API_KEYS and HUB_API_KEYS_FILE together, a short HS256 secret, and an issuer or audience without JWT', () => {
+    const keys = JSON.stringify([{ key: KEY, tenant: 'acme', scopes: ['query'] }]);
+    const cases = [
+      [{ HUB_API_KEYS: keys, HUB_API_KEYS_FILE: '/etc/hub/keys.json' }, /HUB_API_KEYS_FILE: set either HUB_API_KEYS or HUB_API_KEYS_FILE, not both/],
+      [{ HUB_JWT_SECRET: 'too-short' }, /HUB_JWT_SECRET: must be at least 32 characters/],
+      [{ HUB_JWT_ISSUER: 'https://issuer.example' }, /HUB_JWT_ISSUER: has no effect without HUB_JWT_SECRET or HUB_JWT_JWKS_FILE/],
+      [{ HUB_JWT_AUDIENCE: 'event-hub' }, /HUB_JWT_AUDIENCE: has no effect without/],
+      [{ HUB_JWT_SECRET: 'x'.repeat(32), HUB_JWT_CLOCK_TOLERANCE_S: '3600' }, /HUB_JWT_CLOCK_TOLERANCE_S: must be at most 300 seconds/],
+    ] as const;
+    for (const [env, message] of cases) {
+      assert.throws(() => loadConfig(env), (error: unknown) => error instanceof ConfigError && message.test(error.message), JSON.stringify(env));
+    }
+    const ok = loadConfig({ HUB_API_KEYS_FILE: '/etc/hub/keys.json', HUB_JWT_SECRET: 'x'.repeat(32), HUB_JWT_ISSUER: 'https://issuer.example', HUB_JWT_TENANT_CLAIM: 'org' });
+    assert.equal(ok.HUB_JWT_TENANT_CLAIM, 'org');
+    assert.deepEqual(ok.HUB_API_KEYS, []);
+  });
+
+  it('parses a key file like HUB_API_KEYS, and refuses one that reads empty rather than revoke every key', () => {
+    assert.deepEqual(parseApiKeys(JSON.stringify([{ key: KEY, tenant: 'acme', scopes: ['query'] }])), [{ key: KEY, tenant: 'acme', scopes: ['query'] }]);
+    assert.deepEqual(parseApiKeys('[]'), []);
+    assert.throws(() => parseApiKeys(''), /the file is empty; write \[\] for no keys/);
+    assert.throws(() => parseApiKeys('[{"key":"short","tenant":"acme","scopes":["query"]}]'), /keys\.0\.key: an API key must be at least 16 characters/);
+  });
+
   it('parses comma lists and booleans', () => {
     const config = loadConfig({ HUB_ALLOWED_ORIGINS: 'https://a.example, https://b.example', HUB_INTROSPECTION: 'false' });
     assert.deepEqual(config.HUB_ALLOWED_ORIGINS, ['https://a.example', 'https://b.example']);
@@ -98,23 +138,23 @@ describe('authentication', () => {
   }).HUB_API_KEYS;
   const auth = createAuthenticator(keys);
 
-  it('maps a bearer key to its tenant and scopes', () => {
-    const principal = auth.authenticate(`Bearer ${KEY}`);
+  it('maps a bearer key to its tenant and scopes', async () => {
+    const principal = await auth.authenticate(`Bearer ${KEY}`);
     assert.equal(principal?.tenantId, 'acme');
     assert.deepEqual([...principal!.scopes].sort(), ['publish', 'query']);
   });
 
-  it('accepts keys configured only by their SHA-256', () => {
-    assert.equal(auth.authenticate('Bearer globex-admin-key-0001')?.tenantId, 'globex');
+  it('accepts keys configured only by their SHA-256', async () => {
+    assert.equal((await auth.authenticate('Bearer globex-admin-key-0001'))?.tenantId, 'globex');
   });
 
-  it('knows nobody without a key, with an unknown key or another scheme', () => {
+  it('knows nobody without a key, with an unknown key or another scheme', async () => {
     for (const header of [undefined, '', 'Bearer nope-nope-nope-nope', `Basic ${KEY}`, KEY]) {
-      assert.equal(auth.authenticate(header), null, String(header));
+      assert.equal(await auth.authenticate(header), null, String(header));
     }
   });
 
-  it('answers UNAUTHENTICATED without a principal and FORBIDDEN without the scope; admin has every scope', () => {
+  it('answers UNAUTHENTICATED without a principal and FORBIDDEN without the scope; admin has every scope', async () => {
     const code = (fn: () => unknown) => {
       try {
         fn();
@@ -124,29 +164,31 @@ describe('authentication', () => {
       }
     };
     assert.equal(code(() => requireScope(null, 'query')), 'UNAUTHENTICATED');
-    assert.equal(code(() => requireScope(auth.authenticate(`Bearer ${KEY}`), 'subscribe')), 'FORBIDDEN');
-    assert.equal(code(() => requireScope(auth.authenticate(`Bearer ${KEY}`), 'publish')), 'ok');
-    assert.equal(code(() => requireScope(auth.authenticate('Bearer globex-admin-key-0001'), 'replay')), 'ok');
+    const acme = await auth.authenticate(`Bearer ${KEY}`);
+    const globexAdmin = await auth.authenticate('Bearer globex-admin-key-0001');
+    assert.equal(code(() => requireScope(acme, 'subscribe')), 'FORBIDDEN');
+    assert.equal(code(() => requireScope(acme, 'publish')), 'ok');
+    assert.equal(code(() => requireScope(globexAdmin, 'replay')), 'ok');
   });
 
-  it("gives each principal its key's own rateLimit and a stable fingerprint that is neither the key nor its digest", () => {
+  it("gives each principal its key's own rateLimit and a stable fingerprint that is neither the key nor its digest", async () => {
     const limited = createAuthenticator(
       loadConfig({ HUB_API_KEYS: JSON.stringify([{ key: KEY, tenant: 'acme', scopes: ['publish'], rateLimit: 7 }]) }).HUB_API_KEYS,
     );
     const byDigest = createAuthenticator([{ sha256: sha256Hex(KEY), tenant: 'acme', scopes: ['publish'] }]);
-    const principal = limited.authenticate(`Bearer ${KEY}`)!;
+    const principal = (await limited.authenticate(`Bearer ${KEY}`))!;
     assert.equal(principal.rateLimit, 7);
-    assert.equal(auth.authenticate(`Bearer ${KEY}`)?.rateLimit, undefined);
+    assert.equal((await auth.authenticate(`Bearer ${KEY}`))?.rateLimit, undefined);
     assert.match(principal.keyId, /^[0-9a-f]{16}$/);
-    assert.equal(byDigest.authenticate(`Bearer ${KEY}`)?.keyId, principal.keyId, 'the same key has the same id however it is configured');
-    assert.notEqual(auth.authenticate('Bearer globex-admin-key-0001')?.keyId, principal.keyId);
+    assert.equal((await byDigest.authenticate(`Bearer ${KEY}`))?.keyId, principal.keyId, 'the same key has the same id however it is configured');
+    assert.notEqual((await auth.authenticate('Bearer globex-admin-key-0001'))?.keyId, principal.keyId);
     assert.ok(!KEY.includes(principal.keyId) && !sha256Hex(KEY).includes(principal.keyId));
   });
 
-  it('serves tenant "default" with every scope when no keys are configured', () => {
+  it('serves tenant "default" with every scope when no keys are configured', async () => {
     const open = createAuthenticator([]);
     assert.equal(open.open, true);
-    const principal = open.authenticate(undefined);
+    const principal = await open.authenticate(undefined);
     assert.equal(principal?.tenantId, 'default');
     assert.ok(['publish', 'subscribe', 'query', 'replay', 'admin'].every((s) => principal!.scopes.has(s as never)));
   });
