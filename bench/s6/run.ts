@@ -29,7 +29,7 @@ import { seed } from './seed.ts';
 const { MONGODB_URL: mongoUrl } = requireUrls('S6', 'bench:s6', ['MONGODB_URL']);
 const { values: args } = parseArgs({
   options: {
-    /** Stored events. The issue's scenario is 100,000; on FerretDB the hub's catch-up then takes hours (BENCHMARKS.md). */
+    /** Stored events. The issue's scenario is 100,000 (`--events 100000 --rounds 1`, BENCHMARKS.md). */
     events: { type: 'string', default: '5000' },
     rounds: { type: 'string', default: '3' },
     /** Events per `append` while seeding. */
