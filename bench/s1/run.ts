@@ -8,6 +8,7 @@ import autocannon from 'autocannon';
 import { SERVER_KINDS, type FromServer, type RunKind, type ToServer } from './bench-server.ts';
 import { report, type Sample } from './report.ts';
 import { REQUEST_BODY, REQUEST_HEADERS } from './workload.ts';
+import { PROFILE_DIR } from '../support/profiles.ts';
 
 /**
  * S1: publishEvent throughput of the hub, a bare node:http handler and stock
@@ -55,7 +56,6 @@ if (warmup + rounds * requests > STORE_CAP) {
 }
 
 const ENTRY = fileURLToPath(new URL('./server-process.ts', import.meta.url));
-const PROFILE_DIR = fileURLToPath(new URL('../profiles/', import.meta.url));
 
 interface RunningServer {
   kind: RunKind;

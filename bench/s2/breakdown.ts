@@ -8,7 +8,7 @@ import { createLogger } from '../../src/logger.ts';
 import type { StoredEvent } from '../../src/store/mongodb/documents.ts';
 import { COLLECTIONS, createMongoEventStore } from '../../src/store/mongodb/index.ts';
 import { requireMongoUrl, runDatabase } from '../mongo-support/servers.ts';
-import { median } from '../mongo-support/stats.ts';
+import { median } from '../support/stats.ts';
 import { BENCH_TENANT, archiveDocuments, batchInputs } from './workload.ts';
 
 /**

@@ -1,14 +1,17 @@
 import type { MongoClient } from 'mongodb';
 import { COLLECTIONS } from '../../src/store/mongodb/index.ts';
-import { cpuDuring } from '../mongo-support/cpu.ts';
-import { postGraphql, spawnHubProcess } from '../mongo-support/hub-process.ts';
+import { cpuDuring } from '../support/cpu.ts';
+import { join } from 'node:path';
+import { spawnHubProcess } from '../../test/support/hub-process.ts';
+import { postGraphql } from '../support/graphql.ts';
+import { BENCH_HUB } from '../support/hub.ts';
+import { PROFILE_DIR } from '../support/profiles.ts';
 import { drive } from './drive.ts';
 import type { SideOptions, SideResult } from './side.ts';
 import { BENCH_API_KEYS, BENCH_KEY, BENCH_TENANT, batchInputs, publishBody } from './workload.ts';
 
 interface PublishAnswer {
-  data?: { publishEvents?: { status: string; event: { id: string; position: string } | null; error: { code: string } | null }[] };
-  errors?: unknown[];
+  publishEvents?: { status: string; event: { id: string; position: string } | null; error: { code: string } | null }[];
 }
 
 /**
@@ -20,6 +23,8 @@ interface PublishAnswer {
 export async function runHubSide(client: MongoClient, options: SideOptions): Promise<SideResult> {
   const { dbName, batches, batchSize, concurrency, warmupBatches, writeConcern, journal, keyed, runId } = options;
   const hub = await spawnHubProcess({
+    ...BENCH_HUB,
+    inheritEnv: true, // MONGODB_URL and REDIS_URL come from the runner's environment
     env: {
       MONGODB_DB: dbName,
       HUB_API_KEYS: BENCH_API_KEYS,
@@ -30,14 +35,14 @@ export async function runHubSide(client: MongoClient, options: SideOptions): Pro
       ...(options.bus === 'in-process' && { REDIS_URL: undefined }),
       ...options.hubEnv,
     },
-    profile: options.profile ? 's2' : undefined,
+    cpuProfileDir: options.profile ? join(PROFILE_DIR, 's2') : undefined,
   });
   try {
     const acknowledged = new Set<string>();
     const publish = async (body: string, expected: number) => {
       const answer = await postGraphql<PublishAnswer>(hub.url, BENCH_KEY, body);
-      const results = answer.data?.publishEvents;
-      if (answer.errors || results?.length !== expected) throw new Error(`hub: unexpected answer ${JSON.stringify(answer).slice(0, 500)}`);
+      const results = answer.publishEvents;
+      if (results?.length !== expected) throw new Error(`hub: unexpected answer ${JSON.stringify(answer).slice(0, 500)}`);
       for (const result of results) {
         if (result.status !== 'ACCEPTED' || !result.event) throw new Error(`hub: an event was ${result.status} ${JSON.stringify(result.error)}`);
         acknowledged.add(result.event.id);

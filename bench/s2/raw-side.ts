@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { COLLECTIONS } from '../../src/store/mongodb/index.ts';
 import { setUpCollections } from '../../src/store/mongodb/collections.ts';
 import type { StoredEvent } from '../../src/store/mongodb/documents.ts';
-import { cpuDuring } from '../mongo-support/cpu.ts';
+import { cpuDuring } from '../support/cpu.ts';
 import { drive } from './drive.ts';
 import type { SideOptions, SideResult } from './side.ts';
 import { BENCH_TENANT, archiveDocuments, batchInputs } from './workload.ts';

@@ -1,4 +1,4 @@
-import { median, spread, thousands } from '../mongo-support/stats.ts';
+import { median, spread, thousands } from '../support/stats.ts';
 
 export const SIDES = ['hub', 'raw'] as const;
 export type Side = (typeof SIDES)[number];

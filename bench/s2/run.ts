@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { MongoClient } from 'mongodb';
-import { listeningPid } from '../mongo-support/cpu.ts';
+import { listenerPid } from '../support/cpu.ts';
 import { hubVersion, parseEnvItems, requireMongoUrl, runDatabase } from '../mongo-support/servers.ts';
-import { thousands } from '../mongo-support/stats.ts';
+import { thousands } from '../support/stats.ts';
 import { runHubSide } from './hub-side.ts';
 import { runRawSide } from './raw-side.ts';
 import { report, type Sample, type Side } from './report.ts';
@@ -54,7 +54,7 @@ if (args['raw-indexes'] !== 'hub' && args['raw-indexes'] !== 'none') throw new E
 if (args.bus !== 'env' && args.bus !== 'in-process') throw new Error('--bus takes env or in-process');
 const redisUrl = process.env['REDIS_URL'];
 const base: Omit<SideOptions, 'dbName' | 'runId'> = {
-  pids: { server: listeningPid(mongoUrl), redis: redisUrl ? listeningPid(redisUrl) : undefined, runner: process.pid },
+  pids: { server: listenerPid(mongoUrl), redis: redisUrl ? listenerPid(redisUrl) : undefined, runner: process.pid },
   batches: Number(args.batches),
   batchSize: Number(args['batch-size']),
   concurrency: Number(args.concurrency),

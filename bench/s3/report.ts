@@ -1,4 +1,4 @@
-import { median, spread, thousands } from '../live-support/stats.ts';
+import { median, spread, thousands } from '../support/stats.ts';
 
 export type ServerKind = 'hub' | 'raw';
 

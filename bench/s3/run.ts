@@ -9,6 +9,7 @@ import { cpuMicros, type ProcessStats } from '../live-support/process-stats.ts';
 import { AUTHORIZATION, PUBLISH_HEADERS, SUBSCRIPTION_QUERY, publishBody } from '../live-support/workload.ts';
 import { report, type Sample, type ServerKind } from './report.ts';
 import { FRAME_PREFIX, STREAM_VARIABLES, nextFrame } from './workload.ts';
+import { PROFILE_DIR } from '../support/profiles.ts';
 
 /**
  * S3: fan-out of one stream to many subscribers. The hub (graphql-ws, every
@@ -56,7 +57,6 @@ const ENTRIES: Record<ServerKind, string> = {
   raw: fileURLToPath(new URL('./raw-server.ts', import.meta.url)),
 };
 const LOAD_GENERATOR = fileURLToPath(new URL('../live-support/load-generator.ts', import.meta.url));
-const PROFILE_DIR = fileURLToPath(new URL('../profiles/', import.meta.url));
 const WARM_CONNECTIONS = 20;
 const WARM_EVENTS = 100;
 const BODY = publishBody();

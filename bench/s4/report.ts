@@ -1,4 +1,4 @@
-import { median, spread, thousands } from '../live-support/stats.ts';
+import { median, spread, thousands } from '../support/stats.ts';
 
 /** `base`: the hub of a baseline checkout (`--baseline`), measured beside this one. */
 export type ServerKind = 'hub' | 'apollo' | 'base';

@@ -9,6 +9,7 @@ import { cpuMicros, type ProcessStats } from '../live-support/process-stats.ts';
 import { AUTHORIZATION, EVENT_INPUT, PUBLISH_HEADERS, SUBSCRIPTION_QUERY } from '../live-support/workload.ts';
 import { report, type Sample, type ServerKind } from './report.ts';
 import { connectionSpecs, eventBodies, expectations, keyedType, unmatchedType, wildcardsFor } from './workload.ts';
+import { PROFILE_DIR } from '../support/profiles.ts';
 
 /**
  * S4: many subscribers on distinct keys. Every subscriber follows its own
@@ -64,7 +65,6 @@ const ENTRIES: Record<ServerKind, string> = {
   base: join(BASELINE ?? '.', 'bench/live-support/hub-server.ts'),
 };
 const LOAD_GENERATOR = fileURLToPath(new URL('../live-support/load-generator.ts', import.meta.url));
-const PROFILE_DIR = fileURLToPath(new URL('../profiles/', import.meta.url));
 
 type Server = Child<{ url: string }>;
 const stats = (server: Server) => server.call<ProcessStats>('stats');

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { withDeadline } from '../cluster-support/deadline.ts';
-import { PROFILE_DIR } from '../cluster-support/hub-process.ts';
+import { PROFILE_DIR } from '../support/profiles.ts';
 import type { FromEnd, Load, PublishReport, ReceiveReport, Target, ToEnd } from './protocol.ts';
 
 const ENTRY = fileURLToPath(new URL('./end-process.ts', import.meta.url));

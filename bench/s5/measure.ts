@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import type { MongoClient } from 'mongodb';
 import { DEFAULT_CHANNEL } from '../../src/bus/redis/redis-event-bus.ts';
 import { nowUs } from '../cluster-support/clock.ts';
-import { cpuMs, serverCommands } from '../cluster-support/cpu.ts';
+import { processCpuMs, serverCommands } from '../support/cpu.ts';
 import { rawMessage } from './message.ts';
 import type { Load, PublishReport, ReceiveReport } from './protocol.ts';
 import type { Path } from './sides.ts';
@@ -29,7 +29,7 @@ export function createMeasure(mongo: MongoClient, redisUrl: string) {
   /** One measured run: every publish must be acknowledged and arrive exactly once, in order, or it throws. */
   async function measure(path: Path, load: Load): Promise<Measured> {
     const id = ++run;
-    const before = Object.fromEntries(Object.entries(path.pids).map(([name, pid]) => [name, cpuMs(pid)]));
+    const before = Object.fromEntries(Object.entries(path.pids).map(([name, pid]) => [name, processCpuMs(pid)]));
     const commandsBefore = path.usesMongo ? await serverCommands(mongo.db('admin')) : undefined;
     const pub = await path.publisher.publish(id, load);
     if (pub.failed > 0) throw new Error(`${path.side}: ${pub.failed} of ${pub.sent} publishes failed: ${pub.error}`);
@@ -38,7 +38,7 @@ export function createMeasure(mongo: MongoClient, redisUrl: string) {
       ? await path.subscriber.collect(id, pub.sent, 60_000, load.mode === 'rate')
       : { received: pub.sent, duplicates: 0, outOfOrder: 0, firstReceiveUs: pub.firstSendUs, lastReceiveUs: pub.lastAckUs, latencyUs: pub.ackUs };
     const per = (n: number) => n / Math.max(1, recv.received);
-    const cpu = Object.fromEntries(Object.entries(path.pids).map(([name, pid]) => [name, per(cpuMs(pid) - before[name]!)]));
+    const cpu = Object.fromEntries(Object.entries(path.pids).map(([name, pid]) => [name, per(processCpuMs(pid) - before[name]!)]));
     let commands: Record<string, number> | undefined;
     if (commandsBefore) {
       const after = await serverCommands(mongo.db('admin'));

@@ -1,4 +1,4 @@
-import { median, quantile, spread, thousands } from '../cluster-support/stats.ts';
+import { median, quantile, spread, thousands } from '../support/stats.ts';
 import type { Side } from './sides.ts';
 
 export interface ThroughputSample {

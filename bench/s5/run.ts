@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { MongoClient } from 'mongodb';
 import { requireUrls } from '../cluster-support/servers.ts';
-import { quantile } from '../cluster-support/stats.ts';
+import { quantile } from '../support/stats.ts';
 import { spawnPublisher, spawnSubscriber } from './ends.ts';
 import { createMeasure } from './measure.ts';
 import type { Load } from './protocol.ts';

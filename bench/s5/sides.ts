@@ -1,6 +1,8 @@
 import type { MongoClient } from 'mongodb';
-import { listenerPid } from '../cluster-support/cpu.ts';
-import { spawnHubProcess, type HubProcess } from '../cluster-support/hub-process.ts';
+import { listenerPid } from '../support/cpu.ts';
+import { spawnHubProcess, type HubProcess } from '../../test/support/hub-process.ts';
+import { BENCH_HUB } from '../support/hub.ts';
+import { PROFILE_DIR } from '../support/profiles.ts';
 import { runDatabase } from '../cluster-support/servers.ts';
 import { BENCH_API_KEYS } from '../cluster-support/workload.ts';
 import type { PublisherEnd, SubscriberEnd } from './ends.ts';
@@ -69,12 +71,14 @@ export async function openPath(side: Side, ctx: PathContext, round: number): Pro
   const hubEnv = { REDIS_URL: ctx.redisUrl, HUB_API_KEYS: BENCH_API_KEYS, ...ctx.hubEnv };
   const dbName = side === 'mem' ? null : runDatabase('s5', `${side}${round}`);
   const mongoEnv = { MONGODB_URL: ctx.mongoUrl, MONGODB_DB: dbName ?? '', ...hubEnv };
+  const startHub = (name: string, profile: string, env: Record<string, string>) =>
+    spawnHubProcess({ ...BENCH_HUB, name, env, cpuProfileDir: ctx.profile.has(profile) ? PROFILE_DIR : undefined });
   const hubs: HubProcess[] = await Promise.all(
     side === 'hub'
-      ? [spawnHubProcess({ name: 'hub A', env: mongoEnv, profile: ctx.profile.has('a') }), spawnHubProcess({ name: 'hub B', env: mongoEnv, profile: ctx.profile.has('b') })]
+      ? [startHub('hub A', 'a', mongoEnv), startHub('hub B', 'b', mongoEnv)]
       : side === 'ingest'
-        ? [spawnHubProcess({ name: 'hub A', env: mongoEnv, profile: ctx.profile.has('a') })]
-        : [spawnHubProcess({ name: 'hub mem', env: hubEnv, profile: ctx.profile.has('mem') })],
+        ? [startHub('hub A', 'a', mongoEnv)]
+        : [startHub('hub mem', 'mem', hubEnv)],
   );
   const [first, second = first] = hubs as [HubProcess, HubProcess?];
   await Promise.all([publisher.connect({ hub: first.url }), subscriber?.connect({ hub: second.url })]);

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { nowUs } from '../cluster-support/clock.ts';
-import { subscribe, type Subscription } from '../cluster-support/graphql.ts';
-import { EVENT_FIELDS, EVENT_TYPE } from '../cluster-support/workload.ts';
+import { subscribe, type Subscription } from '../support/graphql.ts';
+import { BENCH_KEY, EVENT_FIELDS, EVENT_TYPE } from '../cluster-support/workload.ts';
 import { stampOf, type Stamp } from './message.ts';
 import type { ReceiveReport, Target } from './protocol.ts';
 
@@ -41,6 +41,7 @@ export function createSubscriber() {
   async function connectHub(baseUrl: string): Promise<void> {
     const subscription: Subscription = subscribe<{ events: { payload: Record<string, unknown>; position: string } }>(
       baseUrl,
+      BENCH_KEY,
       FOLLOW_QUERY,
       { types: [EVENT_TYPE] },
       (data) => arrived(stampOf(data.events.payload), Number(data.events.position)),

@@ -1,5 +1,5 @@
-import { postGraphql, subscribe } from '../cluster-support/graphql.ts';
-import { EVENT_FIELDS, PUBLISH_QUERY, eventInput } from '../cluster-support/workload.ts';
+import { postGraphql, subscribe } from '../support/graphql.ts';
+import { BENCH_KEY, EVENT_FIELDS, PUBLISH_QUERY, eventInput } from '../cluster-support/workload.ts';
 import { check, type CheckResult, type Expected } from './check.ts';
 
 export const RESUME_QUERY = `subscription Resume($after: String) { events(after: $after) { ${EVENT_FIELDS} } }`;
@@ -46,7 +46,7 @@ export async function readThroughHub(options: HubReadOptions): Promise<ReadResul
   const started = lastPageAt;
   let caughtUpAt = 0;
 
-  const subscription = subscribe<{ events: { position: string } }>(options.url, RESUME_QUERY, { after: '0' }, (data) => {
+  const subscription = subscribe<{ events: { position: string } }>(options.url, BENCH_KEY, RESUME_QUERY, { after: '0' }, (data) => {
     positions.push(Number(data.events.position));
     if (positions.length % page === 0) {
       const now = performance.now();
@@ -97,8 +97,9 @@ async function publishLive(
   const before = positions.length;
   const published: number[] = [];
   for (let i = 0; i < options.live; i++) {
-    const data = await postGraphql<{ publishEvent: { status: string; event: { position: string } } }>(options.url, PUBLISH_QUERY, {
-      input: eventInput({ seq: 1_000_000_000 + i }),
+    const data = await postGraphql<{ publishEvent: { status: string; event: { position: string } } }>(options.url, BENCH_KEY, {
+      query: PUBLISH_QUERY,
+      variables: { input: eventInput({ seq: 1_000_000_000 + i }) },
     });
     if (data.publishEvent.status !== 'ACCEPTED') throw new Error(`live publish answered ${data.publishEvent.status}`);
     published.push(Number(data.publishEvent.event.position));

@@ -1,4 +1,4 @@
-import { median, spread, thousands } from '../cluster-support/stats.ts';
+import { median, spread, thousands } from '../support/stats.ts';
 import type { ReadResult } from './hub-side.ts';
 
 export const SIDES = ['hub', 'raw'] as const;

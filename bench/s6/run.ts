@@ -2,13 +2,15 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { MongoClient } from 'mongodb';
 import { COLLECTIONS } from '../../src/store/mongodb/index.ts';
-import { cpuMs, listenerPid, serverCommands } from '../cluster-support/cpu.ts';
+import { processCpuMs, listenerPid, serverCommands } from '../support/cpu.ts';
 import { withDeadline } from '../cluster-support/deadline.ts';
-import { postGraphql } from '../cluster-support/graphql.ts';
-import { spawnHubProcess, type HubProcess } from '../cluster-support/hub-process.ts';
+import { postGraphql } from '../support/graphql.ts';
+import { spawnHubProcess, type HubProcess } from '../../test/support/hub-process.ts';
+import { BENCH_HUB } from '../support/hub.ts';
+import { PROFILE_DIR } from '../support/profiles.ts';
 import { requireUrls, runDatabase } from '../cluster-support/servers.ts';
-import { thousands } from '../cluster-support/stats.ts';
-import { BENCH_API_KEYS, BENCH_TENANT } from '../cluster-support/workload.ts';
+import { thousands } from '../support/stats.ts';
+import { BENCH_API_KEYS, BENCH_KEY, BENCH_TENANT } from '../cluster-support/workload.ts';
 import { storedPositions, type Expected } from './check.ts';
 import { readThroughHub, type ReadResult } from './hub-side.ts';
 import { readRaw } from './raw-side.ts';
@@ -27,7 +29,7 @@ import { seed } from './seed.ts';
 const { MONGODB_URL: mongoUrl } = requireUrls('S6', 'bench:s6', ['MONGODB_URL']);
 const { values: args } = parseArgs({
   options: {
-    /** Stored events. The issue's scenario is 100,000; on FerretDB the hub's catch-up then takes hours (BENCHMARKS.md). */
+    /** Stored events. The issue's scenario is 100,000 (`--events 100000 --rounds 1`, BENCHMARKS.md). */
     events: { type: 'string', default: '5000' },
     rounds: { type: 'string', default: '3' },
     /** Events per `append` while seeding. */
@@ -88,8 +90,8 @@ try {
 
   const startHub = () =>
     spawnHubProcess({
-      name: 'hub',
-      profile: args.profile,
+      ...BENCH_HUB,
+      cpuProfileDir: args.profile ? PROFILE_DIR : undefined,
       env: {
         MONGODB_URL: mongoUrl,
         MONGODB_DB: dbName,
@@ -106,7 +108,7 @@ try {
   const handlersCaughtUp = async (started: HubProcess) => {
     const since = performance.now();
     for (;;) {
-      const { handlers } = await postGraphql<{ handlers: { lag: number }[] }>(started.url, '{ handlers { lag } }', {});
+      const { handlers } = await postGraphql<{ handlers: { lag: number }[] }>(started.url, BENCH_KEY, { query: '{ handlers { lag } }' });
       if (handlers.every((h) => h.lag === 0)) break;
       if (performance.now() - since > 600_000) throw new Error('the handler lines did not catch up within 10 minutes');
       await new Promise((resolve) => setTimeout(resolve, 200));
@@ -124,13 +126,13 @@ try {
     // What a hub with no client at all asks of the server (its background work: the handler runtime's polls).
     hub = await startHub();
     const ferretdb = listenerPid(mongoUrl);
-    const cpuBefore = { hub: cpuMs(hub.child.pid), server: cpuMs(ferretdb) };
+    const cpuBefore = { hub: processCpuMs(hub.child.pid), server: processCpuMs(ferretdb) };
     const { commands } = await commandsDuring(() => new Promise((resolve) => setTimeout(resolve, idleSeconds * 1000)));
     // NaN when the process is not on this machine (a remote MongoDB).
     const cpu = (ms: number) => (Number.isNaN(ms) ? 'n/a' : `${((100 * ms) / (idleSeconds * 1000)).toFixed(0)} %`);
     say(
       `idle hub, ${idleSeconds} s, no client: ${(commands.find / idleSeconds).toFixed(1)} find/s and ${(commands.getMore / idleSeconds).toFixed(1)} getMore/s on the server; ` +
-        `CPU: hub ${cpu(cpuMs(hub.child.pid) - cpuBefore.hub)}, MongoDB-wire server ${cpu(cpuMs(ferretdb) - cpuBefore.server)}`,
+        `CPU: hub ${cpu(processCpuMs(hub.child.pid) - cpuBefore.hub)}, MongoDB-wire server ${cpu(processCpuMs(ferretdb) - cpuBefore.server)}`,
     );
     await hub.stop();
     hub = undefined;

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cpuDuring } from '../mongo-support/cpu.ts';
-import { spawnHubProcess } from '../mongo-support/hub-process.ts';
+import { cpuDuring } from '../support/cpu.ts';
+import { spawnHubProcess } from '../../test/support/hub-process.ts';
+import { BENCH_HUB } from '../support/hub.ts';
 
 /** Server CPU milliseconds per second while `ms` pass with no query from this process. */
 export async function serverCpuPerSecond(serverPid: number | undefined, ms: number): Promise<number | undefined> {
@@ -15,7 +16,7 @@ export async function serverCpuPerSecond(serverPid: number | undefined, ms: numb
  */
 export async function backgroundLoad(serverPid: number | undefined, env: Record<string, string>) {
   const withoutHub = await serverCpuPerSecond(serverPid, 3000);
-  const hub = await spawnHubProcess({ env });
+  const hub = await spawnHubProcess({ ...BENCH_HUB, inheritEnv: true, env });
   try {
     await sleep(2000);
     return { withoutHub, withIdleHub: await serverCpuPerSecond(serverPid, 5000) };

@@ -1,4 +1,4 @@
-import { median, quantile, spread } from '../mongo-support/stats.ts';
+import { median, quantile, spread } from '../support/stats.ts';
 
 export const SIDES = ['hub', 'raw'] as const;
 export type Side = (typeof SIDES)[number];

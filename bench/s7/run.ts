@@ -2,10 +2,14 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { MongoClient, type Document } from 'mongodb';
 import { COLLECTIONS } from '../../src/store/mongodb/index.ts';
-import { cpuDuring, listeningPid } from '../mongo-support/cpu.ts';
-import { postGraphql, spawnHubProcess, type HubProcess } from '../mongo-support/hub-process.ts';
+import { cpuDuring, listenerPid } from '../support/cpu.ts';
+import { join } from 'node:path';
+import { spawnHubProcess, type HubProcess } from '../../test/support/hub-process.ts';
+import { postGraphql } from '../support/graphql.ts';
+import { BENCH_HUB } from '../support/hub.ts';
+import { PROFILE_DIR } from '../support/profiles.ts';
 import { hubVersion, parseEnvItems, requireMongoUrl, runDatabase } from '../mongo-support/servers.ts';
-import { quantile } from '../mongo-support/stats.ts';
+import { quantile } from '../support/stats.ts';
 import { backgroundLoad, settle } from './background.ts';
 import { report, type Sample, type Side } from './report.ts';
 import { prepareSearches, type PreparedSearch } from './searches.ts';
@@ -60,7 +64,7 @@ const say = (text: string) => process.stdout.write(`${text}\n`);
 
 const client = new MongoClient(mongoUrl, { serverSelectionTimeoutMS: 10_000 });
 const dbName = args.db ?? runDatabase('s7', 'audit');
-const serverPid = listeningPid(mongoUrl);
+const serverPid = listenerPid(mongoUrl);
 let hub: HubProcess | undefined;
 try {
   await client.connect();
@@ -77,14 +81,17 @@ try {
   for (const s of searches) say(`search "${s.name}": ${s.matching} matching events, query ${JSON.stringify(s.compiled.query)}`);
 
   const baseEnv = { MONGODB_DB: dbName, HUB_API_KEYS: BENCH_API_KEYS };
-  hub = await spawnHubProcess({ env: { ...baseEnv, MONGODB_TIMEOUT_MS: String(maxTimeMS), ...hubEnv }, profile: args.profile ? 's7' : undefined });
+  hub = await spawnHubProcess({
+    ...BENCH_HUB,
+    inheritEnv: true, // MONGODB_URL comes from the runner's environment
+    env: { ...baseEnv, MONGODB_TIMEOUT_MS: String(maxTimeMS), ...hubEnv },
+    cpuProfileDir: args.profile ? join(PROFILE_DIR, 's7') : undefined,
+  });
   const hubUrl = hub.url;
   const ask: Record<Side, (s: PreparedSearch) => Promise<void>> = {
     async hub(s) {
-      type Answer = { data?: { events: { edges: { node: { id: string } }[]; pageInfo: { hasNextPage: boolean } } }; errors?: unknown };
-      const answer = await postGraphql<Answer>(hubUrl, BENCH_KEY, s.body);
-      const page = answer.data?.events;
-      if (!page || answer.errors) throw new Error(`hub: ${JSON.stringify(answer).slice(0, 500)}`);
+      type Answer = { events: { edges: { node: { id: string } }[]; pageInfo: { hasNextPage: boolean } } };
+      const page = (await postGraphql<Answer>(hubUrl, BENCH_KEY, s.body)).events;
       if (page.edges.map((e) => e.node.id).join(',') !== s.expected || page.pageInfo.hasNextPage !== s.hasNextPage) {
         throw new Error(`hub: "${s.name}" returned a different page than expected`);
       }

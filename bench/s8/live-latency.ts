@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { postGraphql, subscribe } from '../cluster-support/graphql.ts';
-import { PUBLISH_QUERY } from '../cluster-support/workload.ts';
+import { postGraphql, subscribe } from '../support/graphql.ts';
+import { BENCH_KEY, PUBLISH_QUERY } from '../cluster-support/workload.ts';
 import { PING_SUBSCRIPTION, pingInput } from './workload.ts';
 
 export interface LatencyPhase {
@@ -22,7 +22,7 @@ export async function measureLive(url: string, rate: number, seconds: number, fi
   const latencies: number[] = [];
   const seen = new Set<number>();
   let duplicates = 0;
-  const subscription = subscribe<{ events: { payload: { seq: number } } }>(url, PING_SUBSCRIPTION, {}, (data) => {
+  const subscription = subscribe<{ events: { payload: { seq: number } } }>(url, BENCH_KEY, PING_SUBSCRIPTION, {}, (data) => {
     const arrived = performance.now();
     const seq = data.events.payload.seq;
     if (seen.has(seq)) return void duplicates++;
@@ -41,7 +41,7 @@ export async function measureLive(url: string, rate: number, seconds: number, fi
     if (wait > 0) await sleep(wait);
     const seq = firstSeq + i;
     sentAt.set(seq, performance.now());
-    publishes.push(postGraphql(url, PUBLISH_QUERY, { input: pingInput(seq) }));
+    publishes.push(postGraphql(url, BENCH_KEY, { query: PUBLISH_QUERY, variables: { input: pingInput(seq) } }));
   }
   await Promise.all(publishes);
   for (const deadline = performance.now() + 1000; seen.size < count && performance.now() < deadline; ) await sleep(20);

@@ -1,4 +1,5 @@
-import { postGraphql, subscribe } from '../cluster-support/graphql.ts';
+import { postGraphql, subscribe } from '../support/graphql.ts';
+import { BENCH_KEY } from '../cluster-support/workload.ts';
 import { CANCEL_REPLAY, REPLAY_INPUT, START_REPLAY, WATCH_REPLAY } from './workload.ts';
 
 export interface ReplayResult {
@@ -32,11 +33,11 @@ export interface RunningReplay {
 /** Starts the HANDLERS replay to the no-op handler and follows it on `Subscription.replayJob` until it is final. */
 export async function startReplay(url: string): Promise<RunningReplay> {
   const started = performance.now();
-  const { startReplay: job } = await postGraphql<{ startReplay: { id: string } }>(url, START_REPLAY, { input: REPLAY_INPUT });
+  const { startReplay: job } = await postGraphql<{ startReplay: { id: string } }>(url, BENCH_KEY, { query: START_REPLAY, variables: { input: REPLAY_INPUT } });
   let last: JobView | null = null;
   let done: ((view: JobView) => void) | null = null;
   const final = new Promise<JobView>((resolve) => (done = resolve));
-  const watch = subscribe<{ replayJob: JobView }>(url, WATCH_REPLAY, { id: job.id }, (data) => {
+  const watch = subscribe<{ replayJob: JobView }>(url, BENCH_KEY, WATCH_REPLAY, { id: job.id }, (data) => {
     last = data.replayJob;
     if (FINAL.has(last.status)) done?.(last);
   });
@@ -53,7 +54,7 @@ export async function startReplay(url: string): Promise<RunningReplay> {
     jobId: job.id,
     finished,
     async cancel() {
-      await postGraphql(url, CANCEL_REPLAY, { id: job.id });
+      await postGraphql(url, BENCH_KEY, { query: CANCEL_REPLAY, variables: { id: job.id } });
     },
   };
 }

@@ -1,4 +1,4 @@
-import { median, quantile, spread, thousands } from '../cluster-support/stats.ts';
+import { median, quantile, spread, thousands } from '../support/stats.ts';
 import type { LatencyPhase } from './live-latency.ts';
 
 export interface ThroughputSample {

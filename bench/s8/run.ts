@@ -4,12 +4,14 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { MongoClient } from 'mongodb';
 import { COLLECTIONS } from '../../src/store/mongodb/index.ts';
-import { cpuMs, listenerPid, serverCommands } from '../cluster-support/cpu.ts';
+import { processCpuMs, listenerPid, serverCommands } from '../support/cpu.ts';
 import { withDeadline } from '../cluster-support/deadline.ts';
-import { postGraphql } from '../cluster-support/graphql.ts';
-import { spawnHubProcess, type HubProcess } from '../cluster-support/hub-process.ts';
+import { postGraphql } from '../support/graphql.ts';
+import { spawnHubProcess, type HubProcess } from '../../test/support/hub-process.ts';
+import { BENCH_HUB } from '../support/hub.ts';
 import { requireUrls, runDatabase } from '../cluster-support/servers.ts';
-import { thousands } from '../cluster-support/stats.ts';
+import { BENCH_KEY } from '../cluster-support/workload.ts';
+import { thousands } from '../support/stats.ts';
 import { seed } from '../s6/seed.ts';
 import { measureLive, type LatencyPhase } from './live-latency.ts';
 import { NOOP_HANDLER } from './noop-handler.ts';
@@ -61,12 +63,12 @@ let hub: HubProcess | undefined;
  */
 async function startHub(env: Record<string, string>): Promise<HubProcess> {
   const started = await spawnHubProcess({
-    name: 'hub',
+    ...BENCH_HUB,
     env: { MONGODB_URL: mongoUrl, MONGODB_DB: dbName, HUB_API_KEYS: S8_API_KEYS, HUB_HANDLER_MODULES: HANDLER_MODULE, ...env },
   });
   const since = performance.now();
   for (;;) {
-    const { handlers } = await postGraphql<{ handlers: { name: string; lag: number }[] }>(started.url, HANDLER_LAG, {});
+    const { handlers } = await postGraphql<{ handlers: { name: string; lag: number }[] }>(started.url, BENCH_KEY, { query: HANDLER_LAG });
     if (handlers.some((h) => h.name === NOOP_HANDLER) && handlers.every((h) => h.lag === 0)) break;
     if (performance.now() - since > 600_000) throw new Error('the handler line did not catch up within 10 minutes');
     await sleep(200);
@@ -93,12 +95,12 @@ try {
       const order = round % 2 === 1 ? (['hub', 'raw'] as const) : (['raw', 'hub'] as const);
       const line: string[] = [];
       for (const side of order) {
-        const before = { commands: await serverCommands(client.db('admin')), cpu: cpuMs(server) };
+        const before = { commands: await serverCommands(client.db('admin')), cpu: processCpuMs(server) };
         const account = async () => {
           const after = await serverCommands(client.db('admin'));
           const entry = accounts[side];
           for (const [name, count] of Object.entries(after)) entry.commands[name] = (entry.commands[name] ?? 0) + count - (before.commands[name] ?? 0);
-          entry.serverMs += cpuMs(server) - before.cpu;
+          entry.serverMs += processCpuMs(server) - before.cpu;
           entry.events += total;
         };
         if (side === 'hub') {

@@ -9,6 +9,7 @@ import { cpuMicros, type ProcessStats } from '../live-support/process-stats.ts';
 import { AUTHORIZATION, PUBLISH_HEADERS, SUBSCRIPTION_QUERY } from '../live-support/workload.ts';
 import { eventBodies } from '../s4/workload.ts';
 import { soakExpectations, soakSpecs } from './workload.ts';
+import { PROFILE_DIR } from '../support/profiles.ts';
 
 /**
  * Soak: the embedded hub under a steady publish load for a long time, with
@@ -68,7 +69,6 @@ async function settled(hub: Child<{ url: string }>): Promise<ProcessStats> {
   return hub.call<ProcessStats>('stats');
 }
 
-const PROFILE_DIR = fileURLToPath(new URL('../profiles/', import.meta.url));
 const profile = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
 const hub = await spawnChild<{ url: string }>('hub', HUB, [], { execArgv: ['--expose-gc', ...profile] });
 const generator = await spawnChild('load generator', LOAD_GENERATOR, []);

@@ -1,12 +1,18 @@
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { REQUEST_HEADERS } from './workload.ts';
 
-/** POSTs a GraphQL request with the bench key; anything but a 200 without errors throws. */
-export async function postGraphql<T>(baseUrl: string, query: string, variables: Record<string, unknown>): Promise<T> {
-  const response = await fetch(`${baseUrl}/graphql`, { method: 'POST', headers: REQUEST_HEADERS, body: JSON.stringify({ query, variables }) });
+/** A GraphQL request, or its JSON body already serialized (built once, outside a timed loop). */
+export type GraphqlRequest = string | { query: string; variables?: Record<string, unknown> };
+
+/** POSTs a request to the hub at `baseUrl` with the API key `key`; returns the answer's data. Anything but a 200 without errors throws. */
+export async function postGraphql<T>(baseUrl: string, key: string, request: GraphqlRequest): Promise<T> {
+  const response = await fetch(`${baseUrl}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', authorization: `Bearer ${key}` },
+    body: typeof request === 'string' ? request : JSON.stringify(request),
+  });
   const text = await response.text();
-  const body = JSON.parse(text) as { data?: T; errors?: unknown };
+  const body = (response.status === 200 ? JSON.parse(text) : {}) as { data?: T; errors?: unknown };
   if (response.status !== 200 || body.errors || !body.data) throw new Error(`the hub answered ${response.status}: ${text.slice(0, 500)}`);
   return body.data;
 }
@@ -21,14 +27,15 @@ export interface Subscription {
 }
 
 /**
- * One graphql-ws subscription on its own socket, with the bench key,
- * handing each result's data to `onData`. An error result rejects `ended`.
+ * One graphql-ws subscription on its own socket to the hub at `baseUrl`,
+ * with the API key `key`, handing each result's data to `onData`. An error
+ * result rejects `ended`.
  */
-export function subscribe<T>(baseUrl: string, query: string, variables: Record<string, unknown>, onData: (data: T) => void): Subscription {
+export function subscribe<T>(baseUrl: string, key: string, query: string, variables: Record<string, unknown>, onData: (data: T) => void): Subscription {
   const client: Client = createClient({
     url: `${baseUrl.replace(/^http/, 'ws')}/graphql`,
     webSocketImpl: WebSocket,
-    connectionParams: { authorization: REQUEST_HEADERS.authorization },
+    connectionParams: { authorization: `Bearer ${key}` },
     retryAttempts: 0,
     lazy: false,
   });
