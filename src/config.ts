@@ -144,7 +144,7 @@ const configSchema = z.object({
    * A bearer token Prometheus presents to read /metrics (`Authorization: Bearer <token>`). Unset:
    * /metrics is open only when no API keys are configured; with keys, an `admin` key reads it too.
    */
-  HUB_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  HUB_METRICS_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   /** GraphQL limits: selection depth, aliases per operation, tokens per document. */
   HUB_MAX_QUERY_DEPTH: positiveInt(12),
   HUB_MAX_ALIASES: positiveInt(30),
