@@ -9,6 +9,7 @@ import { createIngest } from './ingest/ingest.ts';
 import { createSubscriptionHub } from './live/subscription-hub.ts';
 import type { Logger } from './logger.ts';
 import { createHubAuthenticator } from './auth/hub-authenticator.ts';
+import type { HttpRoute } from './doors/http-route.ts';
 import type { HubServices } from './server/context.ts';
 import { closeConnectionsWhenIdle, createHttpServer } from './server/http-server.ts';
 import { createHostCheck } from './server/host-check.ts';
@@ -145,6 +146,9 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
   };
   const services: HubServices = { ingest, store, live, handlers: runtime, handlerStore, replays, audit, limits };
 
+  /** The ways in and out beside GraphQL, each on the same auth, budgets and audit (src/doors/). */
+  const doors: HttpRoute[] = [];
+
   let closing: Promise<void> | null = null;
   const checkHost = createHostCheck(auth.open);
   const yoga = createHubYoga({ schema, services, auth, config, log, onOperation: metrics.graphqlRequest });
@@ -156,6 +160,7 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
     metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
     metricsAccess: createMetricsAccess({ token: config.HUB_METRICS_TOKEN, auth }),
     checkHost,
+    routes: doors,
     log: log.child({ component: 'http' }),
   });
   const sockets = attachWebSocket({

@@ -1,4 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { readBody, type HttpRoute } from '../doors/http-route.ts';
+import { problem, problemOf, sendProblem } from '../doors/problem.ts';
 import type { Logger } from '../logger.ts';
 import type { HubYoga } from './yoga.ts';
 
@@ -20,11 +22,13 @@ export interface HttpServerOptions {
    * connection closes after its response (requests under way finish).
    */
   draining: () => boolean;
+  /** The doors beside GraphQL (`/events`, `/export`, …), asked in order after the host check. */
+  routes?: readonly HttpRoute[];
   log: Logger;
 }
 
 /** The HTTP front: health endpoints, a bounded body, then Yoga for /graphql. */
-export function createHttpServer({ yoga, maxBodyBytes, readiness, metrics, metricsAccess, checkHost, draining, log }: HttpServerOptions): Server {
+export function createHttpServer({ yoga, maxBodyBytes, readiness, metrics, metricsAccess, checkHost, draining, routes = [], log }: HttpServerOptions): Server {
   const server = createServer((req, res) => {
     if (draining()) res.shouldKeepAlive = false;
     route(req, res).catch((error: unknown) => {
@@ -55,6 +59,8 @@ export function createHttpServer({ yoga, maxBodyBytes, readiness, metrics, metri
       res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) }).end(body);
       return;
     }
+    const door = routes.find((candidate) => candidate.matches(pathname));
+    if (door) return serveDoor(door, req, res, pathname, draining, log);
     if (pathname !== yoga.graphqlEndpoint) return sendJson(res, 404, { error: 'not found' });
     if (draining()) return sendShuttingDown(res);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -64,6 +70,25 @@ export function createHttpServer({ yoga, maxBodyBytes, readiness, metrics, metri
       (req as IncomingMessage & { body?: object }).body = bodyForYoga(req, body);
     }
     await yoga.requestListener(req, res);
+  }
+}
+
+/**
+ * A door's request: its errors, thrown or not, answered as problem documents; an unexpected one
+ * logged and answered 500 without its cause.
+ */
+async function serveDoor(door: HttpRoute, req: IncomingMessage, res: ServerResponse, pathname: string, draining: () => boolean, log: Logger): Promise<void> {
+  if (draining()) {
+    res.setHeader('retry-after', '1');
+    return sendProblem(res, problem(503, 'UNAVAILABLE', 'the hub is shutting down; send the request again (another instance will take it)'));
+  }
+  try {
+    await door.handle(req, res, pathname);
+  } catch (error) {
+    const answer = problemOf(error);
+    if (answer.status === 500) log.error({ err: error, door: door.name }, 'door request failed');
+    if (!res.headersSent) sendProblem(res, answer);
+    else res.destroy();
   }
 }
 
@@ -104,20 +129,6 @@ function parseJsonObject(body: Buffer): Record<string, unknown> | null {
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
   return Object.keys(value).length > 0 ? (value as Record<string, unknown>) : null;
-}
-
-/** The whole body, or null as soon as it exceeds `limit` (the rest is not read). */
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) return null;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) return null;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
 }
 
 function sendPayloadTooLarge(res: ServerResponse, limit: number): void {
