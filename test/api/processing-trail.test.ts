@@ -56,7 +56,9 @@ for (const kind of STORE_KINDS) {
       handler('shipper', 'pt.order.placed', async (event, ctx) => {
         await ctx.publish({ type: 'pt.shipment.requested', payload: { order: event.id }, metadata: { idempotencyKey: `ship:${event.id}` } });
       }),
-      handler('flaky', 'pt.flaky', async (_event, ctx) => {
+      handler('flaky', 'pt.flaky', async (event, ctx) => {
+        // Published again on every attempt: from the second on it is a DUPLICATE of the first.
+        await ctx.publish({ type: 'pt.flaky.noted', payload: {}, metadata: { idempotencyKey: `noted:${event.id}` } });
         if (ctx.attempt < 3) throw new Error(`flaky attempt ${ctx.attempt}`);
         await flakyThird.opened;
       }),
@@ -104,7 +106,7 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(await processing(followUp.id), [], 'no handler of this hub matches the follow-up');
     });
 
-    it('shows FAILED with the error while retrying, then HANDLED after three attempts, first attempt before the last', async () => {
+    it('shows FAILED with the error while retrying, then HANDLED after three attempts, first attempt before the last, the follow-up named by every attempt', async () => {
       const id = await publish('pt.flaky');
       const [failed] = (await until(() => processing(id), onlyOne('FAILED', 2), 'the second failure'))!;
       assert.equal(failed!.handler, 'flaky');
@@ -114,6 +116,9 @@ for (const kind of STORE_KINDS) {
       assert.equal(handled!.attempts, 3);
       assert.equal(handled!.error, null);
       assert.equal(handled!.firstAttemptAt, failed!.firstAttemptAt, 'the first attempt time survives the retries');
+      const noted = (await gql(hub.url, 'query { events(filter: { types: ["pt.flaky.noted"] }) { edges { node { id } } } }', {}, TEST_KEYS.acme)).data!['events'].edges;
+      assert.equal(noted.length, 1);
+      assert.deepEqual([failed!.followUps, handled!.followUps], [[noted[0].node.id], [noted[0].node.id]], "a DUPLICATE's original counts");
       assert.ok(Date.parse(handled!.firstAttemptAt!) < Date.parse(handled!.lastAttemptAt!));
     });
 
