@@ -19,7 +19,7 @@ const HandlerStatusRef = builder
     }),
   });
 
-const DeliveryErrorRef = builder.objectRef<DeadLetter['error']>('DeliveryError').implement({
+export const DeliveryErrorRef = builder.objectRef<DeadLetter['error']>('DeliveryError').implement({
   fields: (t) => ({
     message: t.exposeString('message'),
     code: t.exposeString('code', { description: 'A hub error code, HANDLER_TIMEOUT, or HANDLER_ERROR for anything the handler threw.' }),

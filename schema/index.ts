@@ -9,6 +9,7 @@ import './event-stats.ts';
 import './publish.ts';
 import './event-subscription.ts';
 import './handlers.ts';
+import './event-processing.ts';
 import './replay.ts';
 
 /** The hub's GraphQL schema; `npm run schema:print` writes it to schema.graphql. */

@@ -3,12 +3,20 @@ import type { HubEvent } from '../events/event.ts';
 import type { Ingest } from '../ingest/ingest.ts';
 import type { Logger } from '../logger.ts';
 import type { FollowUpEvent, HandlerContext, HubHandler, ReplayCall } from './handler.ts';
-import type { DeliveryErrorInfo, HandlerStore } from './handler-store.ts';
+import { MAX_FOLLOW_UPS, type DeliveryErrorInfo, type HandlerStore } from './handler-store.ts';
 
 export interface AttemptServices {
   ingest: Ingest;
   handlerStore: HandlerStore;
   log: Logger;
+}
+
+interface AttemptOptions extends AttemptServices {
+  timeoutMs: number;
+  stop: AbortSignal;
+  replay?: ReplayCall | undefined;
+  /** Receives the id of every follow-up the attempt publishes (a DUPLICATE's original), up to MAX_FOLLOW_UPS. */
+  followUps?: string[] | undefined;
 }
 
 /** Raised when an attempt outlives its time limit. */
@@ -26,7 +34,7 @@ export async function runAttempt(
   handler: HubHandler,
   event: HubEvent,
   attempt: number,
-  options: AttemptServices & { timeoutMs: number; stop: AbortSignal; replay?: ReplayCall | undefined },
+  options: AttemptOptions,
 ): Promise<void> {
   const controller = new AbortController();
   const onStop = () => controller.abort(options.stop.reason);
@@ -60,7 +68,7 @@ function contextFor(
   event: HubEvent,
   attempt: number,
   signal: AbortSignal,
-  { ingest, handlerStore, log, replay }: AttemptServices & { replay?: ReplayCall | undefined },
+  { ingest, handlerStore, log, replay, followUps }: Omit<AttemptOptions, 'timeoutMs' | 'stop'>,
 ): HandlerContext {
   const { tenantId } = event;
   return {
@@ -75,6 +83,9 @@ function contextFor(
       const input = { ...rest, source, metadata: { ...metadata, causationId: event.id, correlationId: event.metadata.correlationId ?? event.id } };
       // A follow-up belongs to the trace of the event it answers; its source is the hub's stamp, its type may still not be system.*.
       const [result] = await ingest.publish(tenantId, [input], { trace: event.metadata.trace, source });
+      // A DUPLICATE is the follow-up an earlier attempt published: a re-run after a crash still names it.
+      const id = result!.status === 'ACCEPTED' ? result!.event.id : result!.status === 'DUPLICATE' ? result!.originalEventId : null;
+      if (id !== null && followUps && followUps.length < MAX_FOLLOW_UPS) followUps.push(id);
       return result!;
     },
     projections: {

@@ -10,6 +10,7 @@ import type { EventStore } from '../store/event-store.ts';
 import type { HubHandler } from './handler.ts';
 import type { HandlerStore } from './handler-store.ts';
 import { drainLine, type HandlerObserver, type RetryPolicy } from './line-worker.ts';
+import { processingOf, type EventProcessing } from './processing-trail.ts';
 import { createShownPositions, type ShownPositions } from './shown-positions.ts';
 
 export interface HandlerStatus {
@@ -27,6 +28,8 @@ export interface HandlerRuntime {
   start(): Promise<void>;
   /** Every handler's progress in one tenant. */
   status(tenantId: string): Promise<HandlerStatus[]>;
+  /** For each event of the tenant, what each handler of this hub matching it did with it (`Event.processing`). */
+  processing(tenantId: string, events: readonly HubEvent[]): Promise<EventProcessing[][]>;
   /** Looks for work in these tenants now (e.g. after a redrive) instead of at the next poll. */
   poke(tenantId: string): void;
   /** Stops every line after the event in hand, saves where it stands and releases its lease. */
@@ -104,6 +107,7 @@ export function createHandlerRuntime(options: HandlerRuntimeOptions): HandlerRun
       const filter = compileFilter({ types: [...handler.eventTypes] });
       return { handler, filter, matches: createMatcher(filter) };
     });
+  const trailHandlers = compiled.map(({ handler, matches }) => ({ name: handler.name, matches }));
   const lines = new Map<string, RunningLine>();
   const lineKey = (handler: string, tenantId: string) => JSON.stringify([handler, tenantId]);
   let busSubscription: BusSubscription | null = null;
@@ -353,6 +357,10 @@ export function createHandlerRuntime(options: HandlerRuntimeOptions): HandlerRun
           lag: Math.max(0, head - (state?.position ?? 0)),
         };
       });
+    },
+
+    processing(tenantId, events) {
+      return processingOf(handlerStore, trailHandlers, tenantId, events);
     },
 
     poke(tenantId) {

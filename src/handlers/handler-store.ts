@@ -39,6 +39,36 @@ export interface DeadLetter {
   status: 'DEAD' | 'REDRIVEN';
 }
 
+/** What a handler's line recorded for one event: HANDLED, FAILED (to be tried again) or DEAD_LETTERED. */
+export type OutcomeStatus = 'HANDLED' | 'FAILED' | 'DEAD_LETTERED';
+
+/**
+ * The processing trail's entry for one (tenant, event, handler): what the
+ * handler's line last did with the event. One entry per triple, rewritten
+ * after every attempt.
+ */
+export interface HandlerOutcome {
+  tenantId: string;
+  eventId: string;
+  handler: string;
+  status: OutcomeStatus;
+  /** Attempts so far, a redrive's added to the earlier ones. */
+  attempts: number;
+  /** When the first attempt started; the store keeps the first one it was given. */
+  firstAttemptAt: Date;
+  /** When the last attempt started. */
+  lastAttemptAt: Date;
+  /** How long the last attempt ran, in whole milliseconds. */
+  durationMs: number;
+  /** Ids of the follow-up events the last attempt published (a DUPLICATE's original id included), at most MAX_FOLLOW_UPS. */
+  followUps: string[];
+  /** The last attempt's failure; absent on HANDLED. */
+  error?: DeliveryErrorInfo;
+}
+
+/** Follow-up ids kept per outcome: a handler fanning out to thousands of events must not make a huge entry. */
+export const MAX_FOLLOW_UPS = 100;
+
 export interface DeadLetterQuery {
   /** Applied to the dead letter's event, as `events` applies it. */
   filter: CompiledFilter;
@@ -81,6 +111,21 @@ export interface HandlerStore {
   redriven(handler: string, tenantId: string, limit: number): Promise<DeadLetter[]>;
   /** Removes a dead letter whose redrive succeeded. */
   resolve(tenantId: string, id: string): Promise<void>;
+
+  /**
+   * Records what a line did with an event, replacing the entry of (tenant,
+   * event, handler) except its `firstAttemptAt`, which stays the one first
+   * recorded (so it survives retries, restarts and takeovers). Only the holder
+   * of the line's lease calls it. Adapters may assume an entry with
+   * `attempts: 1` is usually new.
+   */
+  recordOutcome(outcome: HandlerOutcome): Promise<void>;
+  /**
+   * The recorded outcomes of these events in this tenant, every handler's, in
+   * no particular order; ids of other tenants' events or of unknown events
+   * find nothing. Serves a whole page of events in one call.
+   */
+  outcomes(tenantId: string, eventIds: readonly string[]): Promise<HandlerOutcome[]>;
 
   /** Handlers' read models (HandlerContext.projections). */
   getProjection(tenantId: string, projection: string, key: string): Promise<Record<string, unknown> | null>;

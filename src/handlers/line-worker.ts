@@ -5,7 +5,8 @@ import type { Logger } from '../logger.ts';
 import type { EventStore } from '../store/event-store.ts';
 import { describeFailure, runAttempt, type AttemptServices } from './handler-attempt.ts';
 import type { HubHandler } from './handler.ts';
-import type { DeadLetter, LineState } from './handler-store.ts';
+import type { DeadLetter, HandlerOutcome, LineState, OutcomeStatus } from './handler-store.ts';
+import { createOutcomeTrail, type TriedAttempt } from './outcome-trail.ts';
 
 export interface RetryPolicy {
   /** Waits before the 2nd, 3rd, ... attempt; the last one repeats. */
@@ -75,9 +76,11 @@ export async function drainLine(options: LineWorkerOptions): Promise<number> {
   // Set when `mayStart` refused an attempt: the pass ends as when `stop` aborts.
   let halted = false;
   const ended = () => stop.aborted || halted;
-  const save = async (next: LineState) => {
+  const trail = createOutcomeTrail({ handlerStore, handler: handler.name, tenantId, holds: options.holds, log: options.log });
+  /** Saves the checkpoint and, beside it (no extra round trip in sequence), the event's trail entry. */
+  const save = async (next: LineState, outcome?: HandlerOutcome) => {
     if (!options.holds()) return; // someone else works the line now: leave it to them
-    await handlerStore.saveLine(next);
+    await Promise.all([handlerStore.saveLine(next), outcome && trail.record(outcome)]);
     state = next;
   };
 
@@ -111,11 +114,13 @@ export async function drainLine(options: LineWorkerOptions): Promise<number> {
       if (state.retryAt !== undefined && !(await waitUntil(state.retryAt))) return;
       if (stop.aborted) return;
       const attempt = state.attempts + 1;
-      const failure = await tryOnce(event, attempt);
-      if (failure === undefined) return; // not tried: the lease may not outlast it
+      const tried = await tryOnce(event, attempt);
+      if (tried === undefined) return; // not tried: the lease may not outlast it
+      const { failure } = tried;
+      const outcome = (status: OutcomeStatus) => trail.outcome(event, tried, status, attempt);
       const base = { handler: state.handler, tenantId, processed: state.processed, failed: state.failed, position: state.position };
       if (failure === null) {
-        await save({ ...base, position: event.position, attempts: 0, processed: state.processed + 1 });
+        await save({ ...base, position: event.position, attempts: 0, processed: state.processed + 1 }, outcome('HANDLED'));
         return;
       }
       if (stop.aborted) return; // a failure caused by stopping is no failure of the handler
@@ -124,22 +129,25 @@ export async function drainLine(options: LineWorkerOptions): Promise<number> {
         options.observer?.deadLettered(handler.name);
         const traceId = event.metadata.trace?.traceId;
         options.log.warn({ handler: handler.name, tenantId, eventId: event.id, attempts: attempt, error: failure, ...(traceId && { traceId }) }, 'handler gave up on an event: dead letter');
-        await save({ ...base, position: event.position, attempts: 0, failed: state.failed + 1 });
+        await save({ ...base, position: event.position, attempts: 0, failed: state.failed + 1 }, outcome('DEAD_LETTERED'));
         return;
       }
-      await save({ ...base, attempts: attempt, retryAt: options.now() + backoff(attempt), lastError: failure });
+      await save({ ...base, attempts: attempt, retryAt: options.now() + backoff(attempt), lastError: failure }, outcome('FAILED'));
     }
   }
 
   /** A redriven dead letter: the same attempts and backoff, kept in memory; it dies again if they run out. */
   async function redrive(letter: DeadLetter): Promise<void> {
+    const before = await trail.attemptsBefore(letter); // the trail's attempts add up across redrives
     for (let attempt = 1; ; attempt++) {
-      const failure = await tryOnce(letter.event, attempt);
-      if (failure === undefined) return; // not tried: the lease may not outlast it
+      const tried = await tryOnce(letter.event, attempt);
+      if (tried === undefined) return; // not tried: the lease may not outlast it
+      const { failure } = tried;
+      const outcome = (status: OutcomeStatus) => trail.outcome(letter.event, tried, status, before + attempt);
       if (failure === null) {
         if (!options.holds()) return;
         await handlerStore.resolve(tenantId, letter.id);
-        await save({ ...state, processed: state.processed + 1 });
+        await save({ ...state, processed: state.processed + 1 }, outcome('HANDLED'));
         return;
       }
       if (stop.aborted) return;
@@ -147,29 +155,31 @@ export async function drainLine(options: LineWorkerOptions): Promise<number> {
         const now = new Date(options.now());
         await handlerStore.addDeadLetter({ tenantId, handler: handler.name, event: letter.event, error: { ...failure, attempts: attempt, lastAttempt: now }, deadAt: now });
         options.observer?.deadLettered(handler.name);
+        await trail.record(outcome('DEAD_LETTERED'));
         return;
       }
+      await trail.record(outcome('FAILED'));
       if (!(await waitUntil(options.now() + backoff(attempt)))) return;
     }
   }
 
-  /** Null on success, the failure otherwise, undefined when not tried (the pass halts). */
-  async function tryOnce(event: HubEvent, attempt: number) {
+  /** The attempt (its `failure` null on success), or undefined when not tried (the pass halts). */
+  async function tryOnce(event: HubEvent, attempt: number): Promise<TriedAttempt | undefined> {
     if (!(await options.mayStart())) {
       halted = true;
       return undefined;
     }
+    const tried: TriedAttempt = { failure: null, startedAt: options.now(), durationMs: 0, followUps: [] };
     const started = performance.now();
     options.observer?.attemptStarted(handler.name);
-    const finished = (ok: boolean) => options.observer?.attemptFinished(handler.name, ok, (performance.now() - started) / 1000);
     try {
-      await runAttempt(handler, event, attempt, { ...options, timeoutMs: handler.timeoutMs ?? options.policy.timeoutMs, stop });
-      finished(true);
-      return null;
+      await runAttempt(handler, event, attempt, { ...options, timeoutMs: handler.timeoutMs ?? options.policy.timeoutMs, stop, followUps: tried.followUps });
     } catch (error) {
-      finished(false);
-      return describeFailure(error);
+      tried.failure = describeFailure(error);
     }
+    tried.durationMs = performance.now() - started;
+    options.observer?.attemptFinished(handler.name, tried.failure === null, tried.durationMs / 1000);
+    return tried;
   }
 
   function backoff(failedAttempts: number): number {

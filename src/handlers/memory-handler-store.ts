@@ -2,9 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { createMatcher } from '../filter/index.ts';
 import { compareDeadLetters, decodeDeadLetterCursor, encodeDeadLetterCursor } from './dead-letter-cursor.ts';
 import type { DeadLetter, HandlerStore, LineState } from './handler-store.ts';
+import { createMemoryOutcomes, DEFAULT_MAX_OUTCOMES_PER_TENANT } from './memory-outcomes.ts';
+
+export interface MemoryHandlerStoreOptions {
+  /** Processing-trail entries kept per tenant; past it the oldest events' are dropped. Default 100,000. */
+  maxOutcomesPerTenant?: number;
+}
 
 /** The embedded handler store: everything in this process's memory, lost on exit. */
-export function createMemoryHandlerStore(): HandlerStore {
+export function createMemoryHandlerStore(options: MemoryHandlerStoreOptions = {}): HandlerStore {
+  const outcomes = createMemoryOutcomes(options.maxOutcomesPerTenant ?? DEFAULT_MAX_OUTCOMES_PER_TENANT);
   const lines = new Map<string, LineState>();
   const letters = new Map<string, DeadLetter>();
   const projections = new Map<string, Record<string, unknown>>();
@@ -69,6 +76,13 @@ export function createMemoryHandlerStore(): HandlerStore {
       if (letter) letters.delete(letterKey(tenantId, letter.handler, letter.event.id));
     },
 
+    async recordOutcome(outcome) {
+      outcomes.record(outcome);
+    },
+    async outcomes(tenantId, eventIds) {
+      return outcomes.of(tenantId, eventIds);
+    },
+
     async getProjection(tenantId, projection, key) {
       const value = projections.get(JSON.stringify([tenantId, projection, key]));
       return value ? copy(value) : null;
@@ -80,6 +94,7 @@ export function createMemoryHandlerStore(): HandlerStore {
       lines.clear();
       letters.clear();
       projections.clear();
+      outcomes.clear();
     },
   };
 }

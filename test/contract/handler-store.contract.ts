@@ -8,6 +8,7 @@ import { compareDeadLetters, encodeDeadLetterCursor } from '../../src/handlers/d
 import type { DeadLetter, DeadLetterPage, HandlerStore, LineState } from '../../src/handlers/handler-store.ts';
 import { pendingEvent } from '../support/fixtures.ts';
 import type { CleanupScope } from '../support/servers.ts';
+import { runOutcomeContract } from './handler-outcomes.contract.ts';
 import { FILTER_CASES, FILTER_FIXTURES, LABELS, type Label } from './filter-cases.ts';
 
 export interface HandlerStoreUnderTest {
@@ -435,5 +436,7 @@ export function runHandlerStoreContract(name: string, make: MakeHandlerStore): v
         assert.equal(await store.getProjection('initech', 'contacts', 'c-1'), null);
       });
     });
+
+    runOutcomeContract(make);
   });
 }

@@ -6,6 +6,7 @@ import { decodeDeadLetterCursor, encodeDeadLetterCursor } from '../../handlers/d
 import type { DeadLetter, DeadLetterPage, DeliveryErrorInfo, HandlerStore, LineState } from '../../handlers/handler-store.ts';
 import { ensureCollection, ensureIndexes } from './collections.ts';
 import { guard, isDuplicateKey } from './errors.ts';
+import { createMongoOutcomes, OUTCOMES_COLLECTION } from './handler-outcomes.ts';
 import { prefixQuery } from './prefix-query.ts';
 
 /** The handler runtime's collections, next to the event store's in the same database. */
@@ -13,6 +14,7 @@ export const HANDLER_COLLECTIONS = {
   lines: 'handler_lines',
   deadLetters: 'handler_dead_letters',
   projections: 'handler_projections',
+  outcomes: OUTCOMES_COLLECTION,
 } as const;
 
 /** A line's state, `_id` = `lineId(tenantId, handler)`. Written only by the holder of the line's lease. */
@@ -93,6 +95,7 @@ export function deadLetterId(tenantId: string, handler: string, eventId: string)
  *   what the range yields); `tenant_handler_status_deadAt` serves `redriven`;
  *   `redrive`, `resolve` and the duplicate path of `addDeadLetter` go by `_id`.
  * - projections: `_id` lookups only.
+ * - outcomes (the processing trail): see handler-outcomes.ts.
  */
 export async function createMongoHandlerStore(options: MongoHandlerStoreOptions): Promise<HandlerStore> {
   const log = (options.log ?? pino({ enabled: false })).child({ component: 'mongo-handler-store' });
@@ -102,7 +105,7 @@ export async function createMongoHandlerStore(options: MongoHandlerStoreOptions)
   // ignoreUndefined: an optional field left undefined is absent when read back, never null.
   const collection = <T extends Document>(name: string) => db.collection<T>(name, { writeConcern, ignoreUndefined: true });
 
-  const { lines, letters, projections } = await guard(async () => {
+  const { lines, letters, projections, trail } = await guard(async () => {
     for (const name of Object.values(HANDLER_COLLECTIONS)) await ensureCollection(db, name);
     const lines = collection<LineDocument>(HANDLER_COLLECTIONS.lines);
     await ensureIndexes(lines, [{ key: { tenantId: 1, handler: 1 }, name: 'tenant_handler' }]);
@@ -112,7 +115,8 @@ export async function createMongoHandlerStore(options: MongoHandlerStoreOptions)
       { key: { tenantId: 1, handler: 1, status: 1, deadAt: 1 }, name: 'tenant_handler_status_deadAt' },
     ]);
     const projections = collection<ProjectionDocument>(HANDLER_COLLECTIONS.projections);
-    return { lines, letters, projections };
+    const trail = await createMongoOutcomes(collection, deadLetterId, maxTimeMS);
+    return { lines, letters, projections, trail };
   });
 
   /**
@@ -217,6 +221,9 @@ export async function createMongoHandlerStore(options: MongoHandlerStoreOptions)
       guard(async () => {
         await letters.deleteOne({ _id: id, tenantId });
       }),
+
+    recordOutcome: (outcome) => guard(() => trail.recordOutcome(outcome)),
+    outcomes: (tenantId, eventIds) => guard(() => trail.outcomes(tenantId, eventIds)),
 
     getProjection: (tenantId, projection, key) =>
       guard(async () => {
