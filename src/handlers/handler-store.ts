@@ -121,6 +121,12 @@ export interface HandlerStore {
    */
   recordOutcome(outcome: HandlerOutcome): Promise<void>;
   /**
+   * Records several outcomes at once, each as `recordOutcome` would (an entry
+   * already there keeps its `firstAttemptAt`): for a line's successful first
+   * attempts, which are written together rather than one write per event.
+   */
+  recordOutcomes(outcomes: readonly HandlerOutcome[]): Promise<void>;
+  /**
    * The recorded outcomes of these events in this tenant, every handler's, in
    * no particular order; ids of other tenants' events or of unknown events
    * find nothing. Serves a whole page of events in one call.

@@ -59,7 +59,9 @@ export interface LineWorkerOptions extends AttemptServices {
  * first the dead letters redriven for it, then the events after its
  * checkpoint, in position order, each until it succeeds or runs out of
  * attempts. The checkpoint is saved after every event, so whoever takes the
- * line over next repeats at most the event in flight (at-least-once).
+ * line over next repeats at most the event in flight (at-least-once). The
+ * processing trail's successes are written together (outcome-trail.ts) and
+ * flushed when the pass ends, however it ends.
  * Resolves with the line's position when nothing is left to do, or when `stop` aborts.
  */
 export async function drainLine(options: LineWorkerOptions): Promise<number> {
@@ -76,7 +78,7 @@ export async function drainLine(options: LineWorkerOptions): Promise<number> {
   // Set when `mayStart` refused an attempt: the pass ends as when `stop` aborts.
   let halted = false;
   const ended = () => stop.aborted || halted;
-  const trail = createOutcomeTrail({ handlerStore, handler: handler.name, tenantId, holds: options.holds, log: options.log });
+  const trail = createOutcomeTrail({ handlerStore, handler: handler.name, tenantId, holds: options.holds, now: options.now, log: options.log });
   /** Saves the checkpoint and, beside it (no extra round trip in sequence), the event's trail entry. */
   const save = async (next: LineState, outcome?: HandlerOutcome) => {
     if (!options.holds()) return; // someone else works the line now: leave it to them
@@ -88,25 +90,32 @@ export async function drainLine(options: LineWorkerOptions): Promise<number> {
     if (options.skipTo > state.position) await save({ ...state, position: options.skipTo });
     return state.position;
   }
-
-  for (const letter of await handlerStore.redriven(handler.name, tenantId, options.batch)) {
-    if (ended()) return state.position;
-    await redrive(letter);
+  try {
+    return await work();
+  } finally {
+    await trail.flush(); // the pass's last successes, however it ended
   }
 
-  if (ended()) return state.position;
-  // One cursor over everything there is now; what is appended meanwhile wakes the line again.
-  const range = await store.readRange(tenantId, { after: state.position, filter: options.filter, batch: options.batch });
-  for await (const events of range.pages) {
-    for (const event of events) {
-      if (ended()) return state.position; // leaving the loop closes the cursor
-      await handleInLine(event);
+  async function work(): Promise<number> {
+    for (const letter of await handlerStore.redriven(handler.name, tenantId, options.batch)) {
+      if (ended()) return state.position;
+      await redrive(letter);
     }
+
+    if (ended()) return state.position;
+    // One cursor over everything there is now; what is appended meanwhile wakes the line again.
+    const range = await store.readRange(tenantId, { after: state.position, filter: options.filter, batch: options.batch });
+    for await (const events of range.pages) {
+      for (const event of events) {
+        if (ended()) return state.position; // leaving the loop closes the cursor
+        await handleInLine(event);
+      }
+    }
+    if (ended()) return state.position; // the last event may be unfinished
+    // Every matching event up to the head is handled: the rest of the way there matches nothing.
+    if (range.head > state.position) await save({ ...state, position: range.head });
+    return state.position;
   }
-  if (ended()) return state.position; // the last event may be unfinished
-  // Every matching event up to the head is handled: the rest of the way there matches nothing.
-  if (range.head > state.position) await save({ ...state, position: range.head });
-  return state.position;
 
   /** One event of the line: retried with backoff, then given up on as a dead letter. */
   async function handleInLine(event: HubEvent): Promise<void> {

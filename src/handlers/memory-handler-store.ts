@@ -79,6 +79,9 @@ export function createMemoryHandlerStore(options: MemoryHandlerStoreOptions = {}
     async recordOutcome(outcome) {
       outcomes.record(outcome);
     },
+    async recordOutcomes(many) {
+      for (const outcome of many) outcomes.record(outcome);
+    },
     async outcomes(tenantId, eventIds) {
       return outcomes.of(tenantId, eventIds);
     },

@@ -81,6 +81,15 @@ export function runOutcomeContract(make: MakeHandlerStore): void {
       assert.deepEqual(sorted(await store.outcomes('acme', ['evt-late', 'evt-again'])), [{ ...again, firstAttemptAt: at(0) }, late]);
     });
 
+    it('records a line’s successes in one call, an entry already there keeping its first attempt time', async (t) => {
+      const { store } = await setup(t);
+      await store.recordOutcome(outcome({ eventId: 'evt-b', status: 'FAILED', followUps: [], error: { message: 'x', code: 'HANDLER_ERROR' } }));
+      const batch = ['evt-a', 'evt-b', 'evt-c'].map((eventId, i) => outcome({ eventId, firstAttemptAt: at(10 + i), lastAttemptAt: at(10 + i) }));
+      await store.recordOutcomes(batch);
+      await store.recordOutcomes([]);
+      assert.deepEqual(sorted(await store.outcomes('acme', ['evt-a', 'evt-b', 'evt-c'])), [batch[0], { ...batch[1], firstAttemptAt: at(0) }, batch[2]]);
+    });
+
     it('keeps handlers and tenants apart: another tenant asking for the same event ids finds only its own', async (t) => {
       const { store } = await setup(t);
       const mine = outcome();

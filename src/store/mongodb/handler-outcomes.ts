@@ -1,7 +1,7 @@
 import type { Collection, Document } from 'mongodb';
 import type { DeliveryErrorInfo, HandlerOutcome, HandlerStore, OutcomeStatus } from '../../handlers/handler-store.ts';
 import { ensureIndexes } from './collections.ts';
-import { isDuplicateKey } from './errors.ts';
+import { DUPLICATE_KEY, isDuplicateKey, writeErrorsOf } from './errors.ts';
 
 /** The processing trail's collection, beside the handler runtime's others. */
 export const OUTCOMES_COLLECTION = 'handler_outcomes';
@@ -25,7 +25,7 @@ interface OutcomeDocument {
   error?: DeliveryErrorInfo;
 }
 
-type OutcomeCalls = Pick<HandlerStore, 'recordOutcome' | 'outcomes'>;
+type OutcomeCalls = Pick<HandlerStore, 'recordOutcome' | 'recordOutcomes' | 'outcomes'>;
 
 /**
  * The trail's half of the MongoDB HandlerStore. Index `tenant_event` serves
@@ -61,15 +61,35 @@ export async function createMongoOutcomes(
     return (await outcomes.updateOne({ _id }, change)).matchedCount > 0;
   }
 
+  /** Updated in place, or inserted when missing; a racing insert (a stale lease holder) sends us back to updating. */
+  async function upsert(doc: OutcomeDocument): Promise<void> {
+    for (let round = 0; round < 3; round++) {
+      if ((await update(doc)) || (await insert(doc))) return;
+    }
+    throw new Error(`handler outcome ${doc._id} kept vanishing while it was being recorded`);
+  }
+
+  const docOf = (outcome: HandlerOutcome) => toDocument(outcome, idOf(outcome.tenantId, outcome.handler, outcome.eventId));
+
   return {
     async recordOutcome(outcome) {
-      const doc = toDocument(outcome, idOf(outcome.tenantId, outcome.handler, outcome.eventId));
+      const doc = docOf(outcome);
       if (doc.attempts === 1 && (await insert(doc))) return;
-      // Updated in place, or inserted when missing; a racing insert (a stale lease holder) sends us back to updating.
-      for (let round = 0; round < 3; round++) {
-        if ((await update(doc)) || (await insert(doc))) return;
+      await upsert(doc);
+    },
+    async recordOutcomes(many) {
+      if (many.length === 0) return;
+      const docs = many.map(docOf);
+      // One unordered insert for all; those already there (a re-run after a crash) are updated one by one.
+      const present = new Set<number>();
+      try {
+        await outcomes.insertMany(docs, { ordered: false });
+      } catch (error) {
+        const errors = writeErrorsOf(error);
+        if (!errors || errors.some((e) => e.code !== DUPLICATE_KEY)) throw error;
+        for (const e of errors) present.add(e.index);
       }
-      throw new Error(`handler outcome ${doc._id} kept vanishing while it was being recorded`);
+      for (const i of present) await upsert(docs[i]!);
     },
     async outcomes(tenantId, eventIds) {
       const unique = [...new Set(eventIds)];

@@ -223,6 +223,7 @@ export async function createMongoHandlerStore(options: MongoHandlerStoreOptions)
       }),
 
     recordOutcome: (outcome) => guard(() => trail.recordOutcome(outcome)),
+    recordOutcomes: (outcomes) => guard(() => trail.recordOutcomes(outcomes)),
     outcomes: (tenantId, eventIds) => guard(() => trail.outcomes(tenantId, eventIds)),
 
     getProjection: (tenantId, projection, key) =>

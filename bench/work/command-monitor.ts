@@ -1,0 +1,91 @@
+import { MongoClient, type CommandStartedEvent } from 'mongodb';
+
+/**
+ * Counts what the hub asks of the MongoDB server, from the driver's own
+ * command monitoring: every MongoClient in this process (the hub's included,
+ * whichever checkout it comes from: they share this driver) reports its
+ * commands here once `install()` ran and the connection string carries
+ * `monitorCommands=true`. Nothing is changed in what the driver does.
+ */
+export interface WorkCounts {
+  /** Commands by name (`insert`, `find`, `getMore`, `update`, …). */
+  commands: Record<string, number>;
+  /** Documents the commands asked to write: inserted, updated (upserts too) or deleted, and findAndModify's one. */
+  documentsWritten: number;
+}
+
+export interface CommandMonitor {
+  /** Counts since the monitor was installed (take two and subtract). */
+  snapshot(): WorkCounts;
+  /**
+   * Sequential round trips between `from` and `to` (performance.now()):
+   * how many times the number of commands in flight rose from zero. For one
+   * request alone on an otherwise quiet hub, the round trips it waited for.
+   */
+  busyPeriods(from: number, to: number): number;
+  /** Documents written by commands started between `from` and `to`. */
+  documentsBetween(from: number, to: number): number;
+}
+
+let installed: CommandMonitor | undefined;
+
+/** Starts counting (idempotent). Call before the hub creates its MongoClient. */
+export function install(): CommandMonitor {
+  if (installed) return installed;
+  const commands: Record<string, number> = {};
+  let documentsWritten = 0;
+  let inFlight = 0;
+  const periodStarts: number[] = [];
+  const writes: { at: number; documents: number }[] = [];
+  const open = new Set<number>();
+  const emit = MongoClient.prototype.emit;
+  MongoClient.prototype.emit = function (this: MongoClient, name: string | symbol, ...args: unknown[]) {
+    if (name === 'commandStarted') {
+      const event = args[0] as CommandStartedEvent;
+      commands[event.commandName] = (commands[event.commandName] ?? 0) + 1;
+      const documents = written(event);
+      documentsWritten += documents;
+      if (documents > 0) writes.push({ at: performance.now(), documents });
+      if (inFlight++ === 0) periodStarts.push(performance.now());
+      open.add(event.requestId);
+    } else if (name === 'commandSucceeded' || name === 'commandFailed') {
+      const { requestId } = args[0] as { requestId: number };
+      if (open.delete(requestId)) inFlight--;
+    }
+    return (emit as (this: MongoClient, name: string | symbol, ...rest: unknown[]) => boolean).call(this, name, ...args);
+  } as typeof emit;
+  installed = {
+    snapshot: () => ({ commands: { ...commands }, documentsWritten }),
+    busyPeriods: (from, to) => periodStarts.filter((at) => at >= from && at <= to).length,
+    documentsBetween: (from, to) => writes.filter((w) => w.at >= from && w.at <= to).reduce((sum, w) => sum + w.documents, 0),
+  };
+  return installed;
+}
+
+function written(event: CommandStartedEvent): number {
+  const command = event.command as Record<string, unknown>;
+  const length = (key: string) => (Array.isArray(command[key]) ? (command[key] as unknown[]).length : 0);
+  switch (event.commandName) {
+    case 'insert':
+      return length('documents');
+    case 'update':
+      return length('updates');
+    case 'delete':
+      return length('deletes');
+    case 'findAndModify':
+      return 1;
+    default:
+      return 0;
+  }
+}
+
+/** `after` minus `before`, per 1,000 of `per`. */
+export function perThousand(before: WorkCounts, after: WorkCounts, per: number): WorkCounts {
+  const scale = 1000 / per;
+  const commands: Record<string, number> = {};
+  for (const [name, count] of Object.entries(after.commands)) {
+    const delta = count - (before.commands[name] ?? 0);
+    if (delta > 0) commands[name] = delta * scale;
+  }
+  return { commands, documentsWritten: (after.documentsWritten - before.documentsWritten) * scale };
+}
