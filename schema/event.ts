@@ -65,7 +65,7 @@ const EventMetadataRef = builder.objectRef<EventMetadata>('EventMetadata').imple
 });
 
 export const EventRef = builder.objectRef<HubEvent>('Event').implement({
-  description: 'A stored event (DESIGN §3).',
+  description: 'A stored event: what an integration published, with the id, position and receivedAt the hub gave it.',
   extensions: fromEvent,
   fields: (t) => ({
     id: t.exposeID('id'),

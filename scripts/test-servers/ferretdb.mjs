@@ -16,7 +16,7 @@ export function cachedBinaryPath() {
 
 /**
  * `go install …@v1.24.2` fails (the proxy refuses the version list and upstream generates
- * build/version/version.txt), so this follows DESIGN §7: download the module, copy it somewhere
+ * build/version/version.txt), so this does what works: download the module, copy it somewhere
  * writable, add version.txt, build. Output goes to a temp name and is renamed into place, so an
  * interrupted build never leaves a binary that later runs would trust.
  */

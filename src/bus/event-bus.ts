@@ -8,7 +8,7 @@ export interface BusSubscription {
 }
 
 /**
- * Fans stored events out to every hub instance (DESIGN §1). The bus is a
+ * Fans stored events out to every hub instance (docs/ARCHITECTURE.md §1). The bus is a
  * notification channel, not the record: what it drops, readers recover
  * from the store by position.
  */

@@ -1,5 +1,5 @@
 /**
- * Leases (DESIGN §1: handler lines and replay jobs run on one process at a
+ * Leases (docs/ARCHITECTURE.md §13 and docs/HANDLERS.md: handler lines and replay jobs run on one process at a
  * time). A lease is held by one owner until it expires or is released; then
  * anyone may take it, and of several processes trying at once exactly one
  * gets it. Expiry is by the clock of whoever looks, so hold leases for much

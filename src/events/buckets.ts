@@ -1,7 +1,7 @@
 /**
  * Time buckets for `eventStats` HOUR/DAY, computed from `timestamp` in UTC.
  * The MongoDB store writes them at ingest because the portable subset has no
- * date operators (DESIGN §7); the memory store computes them on the fly. Both
+ * date operators (docs/ARCHITECTURE.md §10, the portable MongoDB subset); the memory store computes them on the fly. Both
  * must use these two functions so the keys are identical.
  */
 export const hourBucket = (timestamp: Date): string => `${timestamp.toISOString().slice(0, 13)}:00:00Z`;

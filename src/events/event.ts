@@ -1,7 +1,7 @@
 import type { TraceContext } from './trace-context.ts';
 
 /**
- * The event envelope (DESIGN §3): what integrations publish, what the hub
+ * The event envelope (README: the GraphQL contract): what integrations publish, what the hub
  * stores and what subscribers receive.
  */
 export const SourceType = {

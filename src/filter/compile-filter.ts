@@ -5,7 +5,7 @@ import { FilterLimits, type EventFilter } from './filter-input.ts';
 import { compileTypeClause, type TypePattern } from './type-patterns.ts';
 
 /**
- * A filter compiled once (DESIGN §5): `query` is a MongoDB query document
+ * A filter compiled once (docs/ARCHITECTURE.md §8): `query` is a MongoDB query document
  * that the MongoDB adapter sends as is (after AND-ing `{ tenantId }`), and
  * that the memory store and the subscription hub evaluate with
  * `createMatcher`. Its top-level keys are `type`, `$or`, `source.type`,

@@ -11,7 +11,7 @@ import { checkValueShape } from './value-shape.ts';
  * (string, finite number, boolean, null), or, for EQ / NE / IN, arrays of them:
  * objects are refused because MongoDB compares embedded documents field order
  * included while mingo ignores the order, and both executors must agree
- * (DESIGN §6.8). Filter on nested paths instead.
+ * (the EventStore contract: both stores select the same events). Filter on nested paths instead.
  *
  * - EQ / NE: `$eq` / `$ne`, MongoDB semantics (an array field matches when
  *   one element equals; NE also matches a missing field; EQ null matches

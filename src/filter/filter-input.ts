@@ -1,7 +1,7 @@
 import type { SourceType } from '../events/event.ts';
 
 /**
- * The `EventFilter` GraphQL input (DESIGN §4) as the core receives it.
+ * The `EventFilter` GraphQL input (schema/event-filter.ts) as the core receives it.
  * GraphQL hands absent fields over as `null`, so every field may be null.
  */
 export const PatternKind = {

@@ -3,7 +3,7 @@ import { FilterLimits, PatternKind, type EventPatternInput } from './filter-inpu
 import { checkUserRegex, escapeRegex } from './regex-guard.ts';
 
 /**
- * A type pattern, parsed, for the live subscription index (DESIGN §5): index
+ * A type pattern, parsed, for the live subscription index (docs/ARCHITECTURE.md §9): index
  * `exact` and `wildcard` patterns by their literal segments, `prefix` by its
  * leading characters; `regex` can only be tested one by one.
  */

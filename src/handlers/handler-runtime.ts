@@ -90,7 +90,7 @@ interface RunningLine {
 const FULL_CHECK_EVERY = 10;
 
 /**
- * Runs typed handlers (DESIGN §6.5): per handler and tenant a "line" that
+ * Runs typed handlers (docs/HANDLERS.md): per handler and tenant a "line" that
  * one process at a time works through, holding a lease. The store decides
  * everything: checkpoints and dead letters live there, and every process
  * polls it, so a lost Redis message or a dead process delays work but never

@@ -85,7 +85,7 @@ export interface DeadLetterPage {
 }
 
 /**
- * The handler runtime's state (DESIGN §1: checkpoints and dead letters in the
+ * The handler runtime's state (docs/HANDLERS.md: checkpoints and dead letters in the
  * store), plus the projections handlers maintain. Every call is scoped to one
  * tenant, except that a line names its own.
  */

@@ -4,7 +4,7 @@ import type { PublishResult } from '../ingest/ingest.ts';
 import type { Logger } from '../logger.ts';
 
 /**
- * A typed handler (DESIGN §1): a reaction to events of some types, run by
+ * A typed handler (docs/HANDLERS.md): a reaction to events of some types, run by
  * the handler runtime at least once per event, per tenant in position order.
  * Everything a handler does should be safe to do twice for one event: after
  * a crash or a timeout the event is handled again.

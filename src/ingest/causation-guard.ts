@@ -17,7 +17,7 @@ export interface CausationGuard {
 }
 
 /**
- * Stops event storms (DESIGN §6.5): a handler that reacts to its own
+ * Stops event storms (HUB_MAX_CAUSATION_DEPTH): a handler that reacts to its own
  * follow-ups, directly or through others, builds a causation chain, and the
  * chain is refused once it is deeper than `maxDepth`.
  */

@@ -10,7 +10,7 @@ export interface EventContext {
   /** From the caller's credentials, never from the input. */
   tenantId: string;
   now: Date;
-  /** The whole event, serialized as JSON, may not be larger (DESIGN §3: 1 MB). */
+  /** The whole event, serialized as JSON, may not be larger (HUB_MAX_EVENT_BYTES). */
   maxEventBytes: number;
   /** The publishing request's trace context, kept as `metadata.trace`. */
   trace?: TraceContext | undefined;

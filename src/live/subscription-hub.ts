@@ -56,7 +56,7 @@ interface Tenant {
 }
 
 /**
- * The per-instance fan-out (DESIGN §1): one bus listener for all tenants;
+ * The per-instance fan-out (docs/ARCHITECTURE.md §9): one bus listener for all tenants;
  * per tenant a sequencer that turns bus traffic into contiguous positions,
  * and an index that finds the few subscriptions that may want an event.
  * Dispatch is synchronous and never waits for a consumer.

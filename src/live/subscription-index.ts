@@ -1,7 +1,7 @@
 import type { TypePattern } from '../filter/index.ts';
 
 /**
- * Which subscriptions might want an event of a given type (DESIGN §5: live
+ * Which subscriptions might want an event of a given type (docs/ARCHITECTURE.md §9: live
  * matching must not cost O(subscribers) per event). Per tenant:
  *
  * - exact types in a Map: one lookup;

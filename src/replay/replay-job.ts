@@ -1,5 +1,5 @@
 /**
- * A replay job (DESIGN §1, §6.6): reads the archive of one tenant by filter,
+ * A replay job (docs/ARCHITECTURE.md §13): reads the archive of one tenant by filter,
  * up to the tenant's head at the job's start, and re-runs handlers on what it
  * reads or republishes it as new events.
  */

@@ -38,7 +38,7 @@ export interface ReplayServiceOptions extends ReplayRunnerOptions {
 
 const notFound = (id: string) => new HubError(ErrorCode.NOT_FOUND, `there is no replay job "${id}"`);
 
-/** Replay jobs (DESIGN §1, §6.6): what the GraphQL resolvers call, and the runner behind them. */
+/** Replay jobs (docs/ARCHITECTURE.md §13): what the GraphQL resolvers call, and the runner behind them. */
 export function createReplayService(options: ReplayServiceOptions): ReplayService {
   const { replayStore } = options;
   const now = options.now ?? Date.now;

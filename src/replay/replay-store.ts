@@ -29,7 +29,7 @@ export interface ReplayJobPage {
 }
 
 /**
- * Replay jobs and what keeps them exactly-once across processes (DESIGN §1:
+ * Replay jobs and what keeps them exactly-once across processes (docs/ARCHITECTURE.md §13:
  * replay jobs in the store). Everything that decides between processes is an
  * insert into a unique key (FerretDB applies concurrent updates to one
  * document non-atomically; docs/ARCHITECTURE.md §6): a job's state is

@@ -90,7 +90,7 @@ export interface EventStat {
 }
 
 /**
- * The hub's source of truth (DESIGN §1). Every method is scoped to one
+ * The hub's source of truth (docs/ARCHITECTURE.md §1, §2). Every method is scoped to one
  * tenant: no call returns or counts another tenant's events.
  */
 export interface EventStore {

@@ -6,7 +6,7 @@ import type { AppendOutcome, CountRequest, EventPage, EventQuery, EventStore, Ra
 import { groupKey, sortStats } from './stats-keys.ts';
 
 export interface MemoryEventStoreOptions {
-  /** How long an idempotency key is remembered (DESIGN §3: 24 h). */
+  /** How long an idempotency key is remembered (HUB_IDEMPOTENCY_WINDOW_MS, default 24 h). */
   idempotencyWindowMs: number;
   /** Oldest events are dropped past this many per tenant; reading before them is CURSOR_EXPIRED. */
   maxEventsPerTenant?: number;

@@ -1,4 +1,4 @@
-// The EventBus contract (DESIGN §1): the guarantees of src/bus/event-bus.ts, run on every adapter.
+// The EventBus contract (docs/ARCHITECTURE.md §2): the guarantees of src/bus/event-bus.ts, run on every adapter.
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';

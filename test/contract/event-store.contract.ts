@@ -1,4 +1,4 @@
-// The EventStore contract (DESIGN §6.8): one suite of behaviours, run on every adapter.
+// The EventStore contract (memory and MongoDB answer the same): one suite of behaviours, run on every adapter.
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { isHubError } from '../../src/errors.ts';

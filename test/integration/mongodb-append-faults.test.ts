@@ -1,5 +1,5 @@
 // A crash between any two writes of an append must neither lose an event nor store it twice
-// when the client retries (DESIGN §3, §6.2). The store's `faults` hooks stop an append
+// when the client retries (docs/ARCHITECTURE.md §4). The store's `faults` hooks stop an append
 // between two writes, as a dying process would; a second store on the same database plays
 // the restarted (or another) hub process.
 import assert from 'node:assert/strict';

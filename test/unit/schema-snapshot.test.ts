@@ -9,7 +9,7 @@ it('schema.graphql matches the schema the code builds (run `npm run schema:print
   assert.equal(committed, `${printSchema(printableSchema())}\n`);
 });
 
-it('keeps the contract names of DESIGN §4', () => {
+it('keeps the contract names of the GraphQL schema', () => {
   const schema = printableSchema();
   const fields = (name: string) => Object.keys((schema.getType(name) as any).getFields());
   for (const field of ['event', 'events', 'eventStats']) assert.ok(fields('Query').includes(field), field);

@@ -34,7 +34,7 @@ export type RedisEventBus = EventBus;
 const WHAT = 'the Redis event bus';
 
 /**
- * The event bus across hub instances (DESIGN §1): Redis pub/sub on one
+ * The event bus across hub instances (docs/ARCHITECTURE.md §1): Redis pub/sub on one
  * channel, one connection that publishes and one that subscribes.
  *
  * Failure behaviour. Resolves once both connections are ready; rejects with

@@ -84,7 +84,7 @@ export function deadLetterId(tenantId: string, handler: string, eventId: string)
 }
 
 /**
- * The HandlerStore on MongoDB 6/7 and FerretDB v1 (DESIGN §7). Races between
+ * The HandlerStore on MongoDB 6/7 and FerretDB v1 (docs/ARCHITECTURE.md §10). Races between
  * processes are decided by inserts on `_id` only (FerretDB applies
  * concurrent updates to one document non-atomically). Indexes, each named
  * for the query it serves on MongoDB (FerretDB's SQLite backend scans):

@@ -34,7 +34,7 @@ export interface MongoEventStoreOptions {
    * different size is logged.
    */
   liveCollectionBytes?: number;
-  /** How long an idempotency key is remembered (DESIGN §3: 24 h). */
+  /** How long an idempotency key is remembered (HUB_IDEMPOTENCY_WINDOW_MS, default 24 h). */
   idempotencyWindowMs: number;
   /** Server-side time limit of every read but a range's cursor; exceeding it is UNAVAILABLE. Default 10 s. */
   maxTimeMS?: number;
@@ -62,7 +62,7 @@ export interface MongoEventStoreOptions {
 }
 
 /**
- * The MongoDB EventStore: portable to MongoDB 6/7 and FerretDB v1 (DESIGN §7).
+ * The MongoDB EventStore: portable to MongoDB 6/7 and FerretDB v1 (docs/ARCHITECTURE.md §10).
  * Creates its collections and indexes idempotently, hence async.
  */
 export async function createMongoEventStore(options: MongoEventStoreOptions): Promise<EventStore> {

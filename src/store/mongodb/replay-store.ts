@@ -60,7 +60,7 @@ const runId = ({ jobId, eventId, handler }: RunKey) => JSON.stringify([jobId, ev
 const outcomeId = ({ jobId, eventId, handler }: RunKey) => JSON.stringify([jobId, eventId, handler, 'end']);
 
 /**
- * The ReplayStore on MongoDB 6/7 and FerretDB v1 (DESIGN §7). Indexes, each
+ * The ReplayStore on MongoDB 6/7 and FerretDB v1 (docs/ARCHITECTURE.md §10). Indexes, each
  * named for the query it serves on MongoDB (FerretDB's SQLite backend scans):
  *
  * - jobs: `tenant_id` `{ tenantId, _id: -1 }` serves `list` (tenant, newest
