@@ -17,7 +17,7 @@ const EventMetadataInput = builder.inputType('EventMetadataInput', {
   fields: (t) => ({
     correlationId: t.string(),
     causationId: t.string(),
-    idempotencyKey: t.string({ description: 'Publishing the same key again within 24 h answers DUPLICATE.' }),
+    idempotencyKey: t.string({ description: 'Publishing the same key again within HUB_IDEMPOTENCY_WINDOW_MS (24 h by default) answers DUPLICATE.' }),
     actor: t.field({ type: ActorInput }),
     context: t.field({ type: EventContextInput }),
     attributes: t.field({ type: 'JSON' }),
@@ -31,7 +31,7 @@ const PublishEventInput = builder.inputType('PublishEventInput', {
     source: t.field({ type: EventSourceInput, required: true }),
     timestamp: t.field({ type: 'DateTime', description: 'When it happened; defaults to now.' }),
     subject: t.string(),
-    payload: t.field({ type: 'JSON', required: true, description: 'A JSON object; the whole event is limited to 1 MB.' }),
+    payload: t.field({ type: 'JSON', required: true, description: 'A JSON object; the whole event is limited to HUB_MAX_EVENT_BYTES.' }),
     metadata: t.field({ type: EventMetadataInput }),
   }),
 });
@@ -73,7 +73,7 @@ builder.mutationFields((t) => ({
   publishEvents: t.field({
     type: [PublishResultRef],
     description:
-      'Stores a batch (at most 1,000 by default): one result per input, in input order. Counts one per event against the publish rate limit; a batch that does not fit is refused whole with RATE_LIMITED.',
+      'Stores a batch (at most HUB_MAX_BATCH events): one result per input, in input order. Counts one per event against the publish rate limit; a batch that does not fit is refused whole with RATE_LIMITED.',
     args: { input: t.arg({ type: [PublishEventInput], required: true }) },
     resolve: (_root, args, ctx) => publishEvents(args.input, ctx),
   }),

@@ -157,7 +157,7 @@ export function attachWebSocket({ server, yoga, auth, allowedOrigins, checkHost,
  * still runs that subscription and the socket keeps up. Only offered events
  * while the subscription's consumer (graphql-ws) waits with everything
  * earlier written. A class rather than a closure: one small object per
- * subscription (S3 counts bytes per connection).
+ * subscription, as memory per connection is what many subscribers cost.
  */
 class SocketDelivery implements DirectDelivery {
   constructor(
