@@ -17,10 +17,18 @@ it('docker-compose.yml is a valid compose file', async () => {
     env: { ...process.env, HUB_API_KEYS: '', HUB_ALLOWED_ORIGINS: '' },
   });
   const resolved = parse(stdout);
-  assert.deepEqual(Object.keys(resolved.services).sort(), ['hub', 'mongo', 'redis']);
+  assert.deepEqual(Object.keys(resolved.services).sort(), ['hub', 'hub2', 'mongo', 'redis']);
   for (const name of ['mongo', 'redis']) assert.ok(resolved.services[name].healthcheck, `${name} has a health check`);
-  assert.equal(resolved.services.hub.depends_on.mongo.condition, 'service_healthy');
-  assert.equal(resolved.services.hub.depends_on.redis.condition, 'service_healthy');
+  for (const hub of ['hub', 'hub2']) {
+    assert.equal(resolved.services[hub].depends_on.mongo.condition, 'service_healthy');
+    assert.equal(resolved.services[hub].depends_on.redis.condition, 'service_healthy');
+  }
+  // Two hub processes on one MongoDB and one Redis, published on 4000 and 4001.
+  // docker-compose 1.x prints a port as '127.0.0.1:4001:4000/tcp', Compose v2 as { published, target }.
+  const published = (hub: string) =>
+    resolved.services[hub].ports.map((port: string | { published: string | number }) => (typeof port === 'string' ? port.split(':').at(-2) : String(port.published)));
+  assert.deepEqual([published('hub'), published('hub2')], [['4000'], ['4001']]);
+  assert.deepEqual(resolved.services.hub2.environment, resolved.services.hub.environment);
 });
 
 it("the hub's environment in docker-compose.yml uses only variables the hub reads, and the ones it needs", () => {
