@@ -10,6 +10,7 @@ import { createSubscriptionHub } from './live/subscription-hub.ts';
 import type { Logger } from './logger.ts';
 import { createHubAuthenticator } from './auth/hub-authenticator.ts';
 import type { HttpRoute } from './doors/http-route.ts';
+import { createEventsDoor } from './doors/cloudevents/events-door.ts';
 import type { HubServices } from './server/context.ts';
 import { closeConnectionsWhenIdle, createHttpServer } from './server/http-server.ts';
 import { createHostCheck } from './server/host-check.ts';
@@ -148,6 +149,7 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
 
   /** The ways in and out beside GraphQL, each on the same auth, budgets and audit (src/doors/). */
   const doors: HttpRoute[] = [];
+  doors.push(createEventsDoor({ auth, services, maxBodyBytes: config.HUB_MAX_BODY_BYTES, maxBatch: config.HUB_MAX_BATCH }));
 
   let closing: Promise<void> | null = null;
   const checkHost = createHostCheck(auth.open);
