@@ -87,7 +87,7 @@ for (const kind of STORE_KINDS) {
 
     it('answers a batch per item in order: bad items refused in their place with their path, the valid ones stored', async () => {
       const answer = await batch(hub.url, [
-        cloudEvent({ id: 'b-1', type: 'crm.batch.first' }),
+        cloudEvent({ id: 'b-1', type: 'crm.batch.first', traceparent: TRACEPARENT }),
         cloudEvent({ id: undefined, type: 'crm.batch.noid' }),
         cloudEvent({ id: 'b-3', type: 'Not A Type' }),
         cloudEvent({ id: 'b-4', type: 'crm.batch.bad_data', data: { $where: 1 } }),
@@ -101,6 +101,7 @@ for (const kind of STORE_KINDS) {
       const stored = await storedEvents(hub, 'acme', ['crm.batch.first', 'crm.batch.noid', 'crm.batch.bad_data', 'crm.batch.last'], 2);
       assert.deepEqual(stored.map((event) => event.type), ['crm.batch.first', 'crm.batch.last']);
       assert.deepEqual(stored.map((event) => event.id), [answer.body[0].id, answer.body[4].id]);
+      assert.deepEqual(stored.map((event) => event.metadata.trace?.traceparent), [TRACEPARENT, undefined], 'each event keeps the trace it names');
     });
 
     it('stores the same CloudEvent once: sent again it answers DUPLICATE with the original id; the same id from another source is another event', async () => {

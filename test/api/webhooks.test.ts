@@ -36,7 +36,7 @@ const SOURCES = [
     secrets: [OLD_SECRET, NEW_SECRET],
     mapping: { type: '"crm.contact." & action', subject: '"contact/" & data.id', timestamp: 'occurredAt', payload: 'data' },
   },
-  { id: 'shop', tenant: 'acme', scheme: 'standard', secrets: [NEW_SECRET], mapping: { type: '"sales.order.cancelled"', payload: '{ "orderId": order.id, "customerId": order.customer }' } },
+  { id: 'shop', tenant: 'acme', scheme: 'standard', secrets: [NEW_SECRET], mapping: { type: '"sales.order.cancelled"', idempotencyKey: 'order.id & "/" & $webhookId', payload: '{ "orderId": order.id, "customerId": order.customer }' } },
   { id: 'gh', tenant: 'globex', scheme: 'github', secrets: [GITHUB_SECRET], mapping: { type: '"github." & $headers."x-github-event"', subject: 'repository.full_name' } },
   { id: 'loops', tenant: 'acme', scheme: 'standard', secrets: [NEW_SECRET], mapping: { type: '($f := function($n) { $f($n + 1) }; $f(0))' } },
   { id: 'untyped', tenant: 'acme', scheme: 'standard', secrets: [NEW_SECRET], mapping: { type: 'kind' } },
@@ -103,8 +103,9 @@ for (const kind of STORE_KINDS) {
       refused(await deliver(hub.url, 'shop', { order: { id: 'o-1' } }), 400, 'BAD_USER_INPUT');
       const bad = await deliver(hub.url, 'shop', { order: { id: 'o-1' } });
       assert.deepEqual(bad.body.path, ['payload', 'customerId']);
-      assert.equal((await deliver(hub.url, 'shop', { order: { id: 'o-1', customer: 'cu-1' } })).status, 202);
-      assert.equal((await storedEvents(hub, 'acme', ['sales.order.cancelled'], 1)).length, 1);
+      assert.equal((await deliver(hub.url, 'shop', { order: { id: 'o-1', customer: 'cu-1' } }, { id: 'msg_cancel' })).status, 202);
+      const [event] = await storedEvents(hub, 'acme', ['sales.order.cancelled'], 1);
+      assert.equal(event!.metadata.idempotencyKey, 'wh:shop:o-1/msg_cancel', 'the mapped key, scoped by source');
     });
   });
 }
