@@ -10,6 +10,9 @@ import { createSubscriptionHub } from './live/subscription-hub.ts';
 import type { Logger } from './logger.ts';
 import { createHubAuthenticator } from './auth/hub-authenticator.ts';
 import type { HttpRoute } from './doors/http-route.ts';
+import { createEventsDoor } from './doors/cloudevents/events-door.ts';
+import { createWebhooksDoor } from './doors/webhooks/webhooks-door.ts';
+import { loadWebhookSources } from './doors/webhooks/webhook-sources.ts';
 import type { HubServices } from './server/context.ts';
 import { closeConnectionsWhenIdle, createHttpServer } from './server/http-server.ts';
 import { createHostCheck } from './server/host-check.ts';
@@ -65,6 +68,7 @@ export interface HubApp {
 
 /** Builds the core around the given adapters and serves it. `main` picks the adapters. */
 export async function startHub({ config, store, bus, handlerStore, leases, replayStore, rateLimits, handlers, log }: HubAppOptions): Promise<HubApp> {
+  const webhookSources = await loadWebhookSources(config, log.child({ component: 'webhooks' }));
   const { auth, close: closeAuth } = await createHubAuthenticator(config, log.child({ component: 'auth' }));
   if (auth.open) {
     log.warn('no API keys or tokens configured (HUB_API_KEYS, HUB_API_KEYS_FILE, HUB_JWT_*): every caller is tenant "default" with every scope; only requests to localhost are answered');
@@ -148,6 +152,8 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
 
   /** The ways in and out beside GraphQL, each on the same auth, budgets and audit (src/doors/). */
   const doors: HttpRoute[] = [];
+  doors.push(createEventsDoor({ auth, services, maxBodyBytes: config.HUB_MAX_BODY_BYTES, maxBatch: config.HUB_MAX_BATCH }));
+  doors.push(createWebhooksDoor({ sources: webhookSources, services, maxBodyBytes: config.HUB_MAX_BODY_BYTES }));
 
   let closing: Promise<void> | null = null;
   const checkHost = createHostCheck(auth.open);
@@ -197,6 +203,7 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
     step('live: websockets closed with 1001, SSE streams ended');
     await sockets.close(GOING_AWAY, 'server shutting down; resume with after');
     closeAuth();
+    webhookSources.close();
     await live.close();
     step('requests under way, handlers and replays: finishing the work in hand');
     await Promise.all([requestsDone, runtime.close(), replays.close()]);

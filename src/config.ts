@@ -124,6 +124,25 @@ const configSchema = z.object({
   HUB_MAX_EVENT_BYTES: positiveInt(1_048_576),
   /** Most items one publishEvents call may carry. */
   HUB_MAX_BATCH: positiveInt(1000),
+  /**
+   * Signed webhook sources served at `POST /webhooks/{id}`, as a JSON array of
+   * `{ id, tenant, scheme: "standard" | "github", secrets: [...], mapping: { type, subject?, timestamp?,
+   * idempotencyKey?, payload? } }` (JSONata expressions; docs/INGEST.md). Checked when the hub starts:
+   * a source that does not parse, or an expression that does not compile, stops it with the source
+   * and field named. Unset: no webhook source.
+   */
+  HUB_WEBHOOK_SOURCES: optionalText,
+  /**
+   * Path of a file holding the webhook sources in HUB_WEBHOOK_SOURCES's format, instead of it (both
+   * set is an error). Re-read when it changes, so sources and secrets rotate without a restart; a
+   * rewrite that does not parse or compile keeps the last good sources (logged as an error).
+   */
+  HUB_WEBHOOK_SOURCES_FILE: optionalText,
+  /**
+   * Time one webhook mapping expression may run on one body, in ms; past it (or past a call depth
+   * of 500) the webhook is answered 422. JSONata can loop, and the body is the sender's. Default 100.
+   */
+  HUB_WEBHOOK_MAPPING_MS: positiveInt(100),
   /** Largest HTTP request body, in bytes. */
   HUB_MAX_BODY_BYTES: positiveInt(16 * 1_048_576),
   /** How long an idempotency key is remembered per tenant. */
@@ -249,6 +268,9 @@ const configSchema = z.object({
 const configChecks = configSchema.superRefine((config, ctx) => {
   if (config.HUB_API_KEYS.length > 0 && config.HUB_API_KEYS_FILE !== undefined) {
     ctx.addIssue({ code: 'custom', path: ['HUB_API_KEYS_FILE'], message: 'set either HUB_API_KEYS or HUB_API_KEYS_FILE, not both' });
+  }
+  if (config.HUB_WEBHOOK_SOURCES !== undefined && config.HUB_WEBHOOK_SOURCES_FILE !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['HUB_WEBHOOK_SOURCES_FILE'], message: 'set either HUB_WEBHOOK_SOURCES or HUB_WEBHOOK_SOURCES_FILE, not both' });
   }
   const jwt = config.HUB_JWT_SECRET !== undefined || config.HUB_JWT_JWKS_FILE !== undefined;
   for (const name of ['HUB_JWT_ISSUER', 'HUB_JWT_AUDIENCE'] as const) {

@@ -82,7 +82,7 @@ async function createRateLimits(config: Config, log: Logger): Promise<RateLimitS
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof HandlerModuleError) {
+  if (error instanceof HandlerModuleError || error instanceof ConfigError) {
     process.stderr.write(`event hub failed to start: ${error.message}\n`);
     process.exit(1);
   }

@@ -46,6 +46,11 @@ export interface PublishRequest {
   /** The caller's W3C trace context (or the handled event's, for a handler's follow-up): stored as `metadata.trace`. */
   trace?: TraceContext | undefined;
   /**
+   * Per item, in input order: a trace context that replaces `trace` for that item (a CloudEvent's own
+   * `traceparent` extension, naming the trace its producer started). Items without one keep `trace`.
+   */
+  traces?: readonly (TraceContext | undefined)[] | undefined;
+  /**
    * The source the hub stamps on every item, replacing the input's: a
    * handler's follow-ups are SYSTEM `handler:<name>`. Without it an input
    * from source SYSTEM is REJECTED, as is any `system.*` type either way.
@@ -135,7 +140,7 @@ export function createIngest(options: IngestOptions): Ingest {
       const valid: { index: number; event: PendingEvent; depth: number }[] = [];
       for (const [index, input] of inputs.entries()) {
         try {
-          const event = toPendingEvent(input, { tenantId, now: receivedAt, maxEventBytes: options.maxEventBytes, trace: request.trace, source: request.source });
+          const event = toPendingEvent(input, { tenantId, now: receivedAt, maxEventBytes: options.maxEventBytes, trace: request.traces?.[index] ?? request.trace, source: request.source });
           catalog.checkPayload(event.type, event.version, event.payload);
           valid.push({ index, event, depth: await causation.check(event) });
         } catch (error) {
