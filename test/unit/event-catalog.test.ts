@@ -73,6 +73,14 @@ describe('a catalog file compiled with ajv', () => {
     assert.equal(check({ id: 'x' }), null);
   });
 
+  it('compiles each file on its own: two files, or two versions of one, may carry the same $id', () => {
+    const withId = (required: string[]) => ({ $id: 'https://schemas.example.com/contact.json', type: 'object', required, properties: { a: { type: 'string' }, b: { type: 'string' } } });
+    const v1 = file('crm.contact.created@1.0.json', withId(['a']));
+    const v2 = file('crm.contact.created@2.0.json', withId(['b']));
+    assert.deepEqual([v1.check({ b: 'x' })?.path, v2.check({ a: 'x' })?.path], [['a'], ['b']]);
+    assert.equal(file('crm.contact.created@1.0.json', withId(['a'])).check({ a: 'x' }), null, 'and the same file again, as after a rewrite');
+  });
+
   it('refuses what is not a JSON Schema the hub can enforce, saying why', () => {
     const cases: [string, unknown, RegExp][] = [
       ['not JSON', '{', /not JSON/],
