@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { watch, type FSWatcher, type Stats } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { WATCH_INTERVAL_MS } from '../auth/watched-file.ts';
+import { WATCH_INTERVAL_MS, watchDirectory } from '../auth/watched-file.ts';
 import { ConfigError } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { MAX_SCHEMA_FILE_BYTES } from './catalog-file.ts';
@@ -57,10 +57,11 @@ export async function watchCatalogDirectory({ dir, compile, onChange, log, inter
     for (const name of names) {
       const before = known.get(name);
       const path = join(dir, name);
+      let stamp: string | undefined;
       try {
         const info = await stat(path).catch(ignoreMissing);
         if (!info) continue; // removed between the listing and now
-        const stamp = `${info.size}:${info.mtimeMs}:${info.ino}`;
+        stamp = `${info.size}:${info.mtimeMs}:${info.ino}`;
         if (refused.get(name) === stamp) {
           if (before) next.set(name, before); // still the version refused last time: not read, nor logged, again
           continue;
@@ -76,8 +77,7 @@ export async function watchCatalogDirectory({ dir, compile, onChange, log, inter
       } catch (error) {
         if (starting) throw new ConfigError(`HUB_CATALOG_DIR (${dir}): ${name}: ${reasonOf(error)}`, { cause: error });
         log.error({ file: name, reason: reasonOf(error) }, 'catalog file invalid: keeping its last good version');
-        const info = await stat(path).catch(() => undefined);
-        if (info) refused.set(name, `${info.size}:${info.mtimeMs}:${info.ino}`);
+        if (stamp !== undefined) refused.set(name, stamp);
         if (before) next.set(name, before);
       }
     }
@@ -99,10 +99,25 @@ export async function watchCatalogDirectory({ dir, compile, onChange, log, inter
     throw new ConfigError(`HUB_CATALOG_DIR (${dir}): ${reasonOf(error)}`, { cause: error });
   }
 
-  // scans go one at a time, in order; a trigger while one runs makes another after it
+  // scans go one at a time; a trigger while one runs queues one more after it, never a backlog
   let scanning = Promise.resolve();
+  let queued = false;
+  let closed = false;
+  let unreadable = false;
   const rescan = () => {
-    scanning = scanning.then(() => scan(false)).catch((error: unknown) => log.error({ dir, reason: reasonOf(error) }, 'catalog directory unreadable: keeping the catalog as it was'));
+    if (queued || closed) return;
+    queued = true;
+    scanning = scanning
+      .then(async () => {
+        queued = false;
+        if (closed) return;
+        await scan(false);
+        unreadable = false;
+      })
+      .catch((error: unknown) => {
+        if (!unreadable) log.error({ dir, reason: reasonOf(error) }, 'catalog directory unreadable: keeping the catalog as it was');
+        unreadable = true; // logged once until it is readable again
+      });
   };
   let timer: NodeJS.Timeout | undefined;
   const changed = () => {
@@ -119,6 +134,7 @@ export async function watchCatalogDirectory({ dir, compile, onChange, log, inter
       return versionsOf(known);
     },
     close() {
+      closed = true;
       clearTimeout(timer);
       clearInterval(poll);
       watcher?.close();
@@ -147,15 +163,6 @@ const versionsOf = (known: Map<string, Known>): CatalogVersion[] => [...known.va
 function ignoreMissing(error: unknown): undefined {
   if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
   throw error;
-}
-
-function watchDirectory(dir: string, onEvent: () => void, onError: (error: unknown) => void): FSWatcher | undefined {
-  try {
-    return watch(dir, { persistent: false }, onEvent).on('error', onError);
-  } catch (error) {
-    onError(error); // e.g. out of inotify watches
-    return undefined;
-  }
 }
 
 const reasonOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
