@@ -1,4 +1,5 @@
 import type { EventMetadata, HubEvent } from '../src/events/event.ts';
+import { OffsetDate } from '../src/events/event-time.ts';
 import { encodePosition } from '../src/events/position.ts';
 import { SHARED_RESULT, type SharedResult } from '../src/server/shared-selection.ts';
 import { builder } from './builder.ts';
@@ -73,7 +74,11 @@ export const EventRef = builder.objectRef<HubEvent>('Event').implement({
     version: t.exposeString('version'),
     tenantId: t.exposeString('tenantId'),
     source: t.field({ type: EventSourceRef, resolve: (e) => e.source }),
-    timestamp: t.field({ type: 'DateTime', resolve: (e) => e.timestamp }),
+    timestamp: t.field({
+      type: 'DateTime',
+      description: 'When it happened, in the offset it was published with; ordering, `from`/`to` and stats use the instant.',
+      resolve: (e) => new OffsetDate(e.timestamp.getTime(), e.timestampOffset ?? 0),
+    }),
     receivedAt: t.field({ type: 'DateTime', resolve: (e) => e.receivedAt }),
     subject: t.string({ nullable: true, resolve: (e) => e.subject ?? null }),
     payload: t.field({ type: 'JSON', resolve: (e) => e.payload }),

@@ -1,11 +1,11 @@
 import { GraphQLError, Kind, type ValueNode } from 'graphql';
+import { formatOffsetDateTime, parseOffsetDateTime } from '../src/events/event-time.ts';
 import { builder } from './builder.ts';
 
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
-
+/** A Date that remembers its offset (an event's timestamp keeps it); every other use reads it as the instant. */
 function parseDateTime(value: unknown): Date {
-  const date = typeof value === 'string' && ISO_8601.test(value) ? new Date(value) : null;
-  if (!date || Number.isNaN(date.getTime())) {
+  const date = typeof value === 'string' ? parseOffsetDateTime(value) : null;
+  if (!date) {
     throw new GraphQLError('DateTime must be an ISO 8601 string with a time zone, e.g. 2026-11-23T10:00:00Z', {
       extensions: { code: 'BAD_USER_INPUT' },
     });
@@ -14,8 +14,10 @@ function parseDateTime(value: unknown): Date {
 }
 
 builder.scalarType('DateTime', {
-  description: 'An ISO 8601 date-time with a time zone; always serialized in UTC.',
-  serialize: (value) => (value instanceof Date ? value : new Date(String(value))).toISOString(),
+  description:
+    'An ISO 8601 date-time with a time zone. Event.timestamp is served in the offset it was published with (2026-01-05T10:00:00.000+02:00); every other DateTime in UTC.',
+  // only Event.timestamp resolves to an OffsetDate (schema/event.ts)
+  serialize: (value) => formatOffsetDateTime(value instanceof Date ? value : new Date(String(value))),
   parseValue: parseDateTime,
   parseLiteral: (ast) => parseDateTime(ast.kind === Kind.STRING ? ast.value : null),
 });

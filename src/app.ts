@@ -1,8 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import { createAuditTrail } from './audit/audit-trail.ts';
-import { catalog } from '../handlers/catalog.ts';
+import { catalog as codeCatalog } from '../handlers/catalog.ts';
 import { schema } from '../schema/index.ts';
-import { createEventCatalog } from './catalog/event-catalog.ts';
+import { createHubCatalog } from './catalog/hub-catalog.ts';
+import { createCatalogDoor } from './doors/catalog-door.ts';
 import type { EventBus } from './bus/event-bus.ts';
 import type { Config } from './config.ts';
 import { createIngest } from './ingest/ingest.ts';
@@ -68,6 +69,12 @@ export interface HubApp {
 
 /** Builds the core around the given adapters and serves it. `main` picks the adapters. */
 export async function startHub({ config, store, bus, handlerStore, leases, replayStore, rateLimits, handlers, log }: HubAppOptions): Promise<HubApp> {
+  const { catalog, close: closeCatalog } = await createHubCatalog({
+    code: codeCatalog,
+    dir: config.HUB_CATALOG_DIR,
+    strict: config.HUB_STRICT_TYPES,
+    log: log.child({ component: 'catalog' }),
+  });
   const webhookSources = await loadWebhookSources(config, log.child({ component: 'webhooks' }));
   const { auth, close: closeAuth } = await createHubAuthenticator(config, log.child({ component: 'auth' }));
   if (auth.open) {
@@ -88,7 +95,7 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
     log: log.child({ component: 'ingest' }),
     maxEventBytes: config.HUB_MAX_EVENT_BYTES,
     maxBatch: config.HUB_MAX_BATCH,
-    catalog: createEventCatalog(catalog, { strict: config.HUB_STRICT_TYPES }),
+    catalog,
     maxCausationDepth: config.HUB_MAX_CAUSATION_DEPTH,
     rateLimiter,
     onPublished: metrics.published,
@@ -148,12 +155,13 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
     maxRegexPerRequest: config.HUB_MAX_REGEX_PER_REQUEST,
     maxRegexInstructions: config.HUB_MAX_REGEX_INSTRUCTIONS,
   };
-  const services: HubServices = { ingest, store, live, handlers: runtime, handlerStore, replays, audit, limits };
+  const services: HubServices = { ingest, store, live, handlers: runtime, handlerStore, replays, audit, catalog, limits };
 
   /** The ways in and out beside GraphQL, each on the same auth, budgets and audit (src/doors/). */
   const doors: HttpRoute[] = [];
   doors.push(createEventsDoor({ auth, services, maxBodyBytes: config.HUB_MAX_BODY_BYTES, maxBatch: config.HUB_MAX_BATCH }));
   doors.push(createWebhooksDoor({ sources: webhookSources, services, maxBodyBytes: config.HUB_MAX_BODY_BYTES }));
+  doors.push(createCatalogDoor({ catalog, auth, audit }));
 
   let closing: Promise<void> | null = null;
   const checkHost = createHostCheck(auth.open);
@@ -204,6 +212,7 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
     await sockets.close(GOING_AWAY, 'server shutting down; resume with after');
     closeAuth();
     webhookSources.close();
+    closeCatalog();
     await live.close();
     step('requests under way, handlers and replays: finishing the work in hand');
     await Promise.all([requestsDone, runtime.close(), replays.close()]);

@@ -212,6 +212,14 @@ const configSchema = z.object({
   /** Refuse event types that are not in the event catalog (handlers/catalog.ts). */
   HUB_STRICT_TYPES: bool(false),
   /**
+   * A directory of JSON Schema files, `<type>@<version>.json` (e.g. `crm.contact.created@1.0.json`), adding
+   * event types to the catalog beside handlers/catalog.ts: listed by `eventTypes` and GET /catalog, and
+   * enforced on every publish. Read at start (a bad file stops the hub, naming it) and again when a file is
+   * added, changed or removed; a file that turns bad keeps its last good version (logged as an error).
+   * A type defined in code cannot come from a file. Unset: code types only.
+   */
+  HUB_CATALOG_DIR: optionalText,
+  /**
    * Publishes (events) per second per tenant, shared by every hub process on REDIS_URL (else per
    * process); a batch counts one per event. 0 = no limit. A key's own `rateLimit` overrides it.
    */

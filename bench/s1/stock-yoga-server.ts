@@ -4,6 +4,7 @@ import { createYoga } from 'graphql-yoga';
 import { handlers } from '../../handlers/index.ts';
 import { schema } from '../../schema/index.ts';
 import { createAuditTrail } from '../../src/audit/audit-trail.ts';
+import { createEventCatalog } from '../../src/catalog/event-catalog.ts';
 import { createInProcessEventBus } from '../../src/bus/in-process-event-bus.ts';
 import { createHandlerRuntime } from '../../src/handlers/handler-runtime.ts';
 import { createIngest } from '../../src/ingest/ingest.ts';
@@ -27,7 +28,8 @@ export async function startStockYogaServer(): Promise<BenchServer> {
   const log = createLogger('silent');
   const { store, handlerStore, leases, replayStore } = createMemoryStorage({ HUB_IDEMPOTENCY_WINDOW_MS: 86_400_000 });
   const bus = createInProcessEventBus();
-  const ingest = createIngest({ store, bus, log, maxEventBytes: MAX_EVENT_BYTES, maxBatch: 1000 });
+  const catalog = createEventCatalog({}, { strict: false });
+  const ingest = createIngest({ store, bus, log, maxEventBytes: MAX_EVENT_BYTES, maxBatch: 1000, catalog });
   const live = createSubscriptionHub({ store, bus, log });
   await live.start();
   const runtime = createHandlerRuntime({
@@ -45,7 +47,7 @@ export async function startStockYogaServer(): Promise<BenchServer> {
   // Never started: the bench runs no replays, and an idle runner would only poll.
   const replays = createReplayService({ store, replayStore, leases, ingest, handlerStore, handlers, handlerTimeoutMs: 30_000, ratePerSecond: 500, leaseMs: 15_000, log });
   const audit = createAuditTrail({ ingest, log, sampleMs: 60_000 });
-  const services: HubServices = { ingest, store, live, handlers: runtime, handlerStore, replays, audit, limits: { maxPageSize: 1000, maxFilterBytes: 16_384, maxRegexPerRequest: 16, maxRegexInstructions: 4000 } };
+  const services: HubServices = { ingest, store, live, handlers: runtime, handlerStore, replays, audit, catalog, limits: { maxPageSize: 1000, maxFilterBytes: 16_384, maxRegexPerRequest: 16, maxRegexInstructions: 4000 } };
   const auth = createAuthenticator([{ key: BENCH_KEY, tenant: BENCH_TENANT, scopes: ['publish'] }]);
 
   const yoga = createYoga<object, HubContext>({

@@ -95,7 +95,8 @@ export async function watchFileValue<T>({ path, parse, onChange, what, log, inte
   };
 }
 
-function watchDirectory(directory: string, onEvent: () => void, onError: (error: unknown) => void): FSWatcher | undefined {
+/** Watches a directory's entries (`fs.watch`), or reports why it cannot and returns undefined: then only polling sees changes. */
+export function watchDirectory(directory: string, onEvent: () => void, onError: (error: unknown) => void): FSWatcher | undefined {
   try {
     return watch(directory, { persistent: false }, onEvent).on('error', onError);
   } catch (error) {

@@ -42,8 +42,13 @@ export interface HubEvent {
   version: string;
   tenantId: string;
   source: { type: SourceType; id: string };
-  /** When it happened, as the publisher says (default: when received). */
+  /** When it happened, as the publisher says (default: when received): the instant, which orders, filters and buckets. */
   timestamp: Date;
+  /**
+   * Minutes east of UTC the publisher wrote `timestamp` in (`+02:00` = 120), so it is shown as sent;
+   * absent for UTC, and on events stored before offsets were kept.
+   */
+  timestampOffset?: number;
   /** When the hub stored it. */
   receivedAt: Date;
   subject?: string;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ContextType, SourceType } from '../events/event.ts';
+import { parseOffsetDateTime } from '../events/event-time.ts';
 
 /**
  * The publish input as GraphQL hands it over (absent fields may be `null`),
@@ -27,6 +28,20 @@ const jsonObject = z
   })
   .transform((value) => Object.fromEntries(Object.entries(value)));
 
+/**
+ * A date-time as text, for the ways in that carry it as a string (GraphQL's DateTime scalar
+ * hands over a Date already): kept with its offset (event-time.ts).
+ */
+const isoDateTime = z
+  .string()
+  .max(64)
+  .transform((text, ctx) => {
+    const date = parseOffsetDateTime(text);
+    if (date) return date;
+    ctx.addIssue({ code: 'custom', message: 'must be an ISO 8601 date-time with a time zone, e.g. 2026-01-05T10:00:00+02:00' });
+    return z.NEVER;
+  });
+
 export const eventInputSchema = z.object({
   type: typeName,
   version: text(32).nullish(),
@@ -35,7 +50,7 @@ export const eventInputSchema = z.object({
     id: text(256),
   }),
   timestamp: z
-    .date()
+    .union([z.date(), isoDateTime])
     .refine((d) => !Number.isNaN(d.getTime()) && d.getUTCFullYear() >= 1970 && d.getUTCFullYear() <= 9999, {
       message: 'must be a valid date between 1970 and 9999',
     })

@@ -1,5 +1,6 @@
 import { badInput, payloadTooLarge } from '../errors.ts';
 import type { EventMetadata, HubEvent, PendingEvent } from '../events/event.ts';
+import { offsetOf } from '../events/event-time.ts';
 import { newEventId } from '../events/ids.ts';
 import type { TraceContext } from '../events/trace-context.ts';
 import { eventInputSchema, type ParsedEventInput } from './event-input.ts';
@@ -31,6 +32,7 @@ export function toPendingEvent(input: unknown, context: EventContext): PendingEv
     throw badInput(`${path.join('.') || 'input'}: ${issue.message}`, path);
   }
   const data = parsed.data;
+  const timestampOffset = data.timestamp ? offsetOf(data.timestamp) : 0;
   const source = context.source ?? { type: data.source.type, id: data.source.id };
   assertNotReserved({ type: data.type, source }, context.source !== undefined);
   assertStorableJson(data.payload, ['payload']);
@@ -42,7 +44,9 @@ export function toPendingEvent(input: unknown, context: EventContext): PendingEv
     version: data.version ?? '1.0',
     tenantId: context.tenantId,
     source,
-    timestamp: data.timestamp ?? context.now,
+    // a plain Date, the instant; the offset it was written in beside it (absent for UTC)
+    timestamp: data.timestamp ? new Date(data.timestamp.getTime()) : context.now,
+    ...(timestampOffset !== 0 && { timestampOffset }),
     receivedAt: context.now,
     ...(data.subject != null && { subject: data.subject }),
     payload: data.payload,

@@ -1,4 +1,5 @@
 import type { AuditActor, AuditTrail } from '../audit/audit-trail.ts';
+import type { EventCatalog } from '../catalog/event-catalog.ts';
 import type { FilterBudgetOptions } from '../filter/filter-budget.ts';
 import type { HandlerRuntime } from '../handlers/handler-runtime.ts';
 import type { HandlerStore } from '../handlers/handler-store.ts';
@@ -21,6 +22,8 @@ export interface HubServices {
   handlerStore: HandlerStore;
   replays: ReplayService;
   audit: AuditTrail;
+  /** The event types the hub knows, from code and HUB_CATALOG_DIR. */
+  catalog: EventCatalog;
   limits: { maxPageSize: number } & FilterBudgetOptions;
 }
 

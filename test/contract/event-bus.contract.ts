@@ -32,6 +32,8 @@ const richEvent = (i: number): HubEvent =>
     type: `crm.deal.stage_${i % 3}`,
     tenantId: i % 2 ? 'acme' : 'globex',
     timestamp: new Date(Date.UTC(2024, 0, 2, 3, 4, 5, i)),
+    // the offset the timestamp was published in travels with it (absent: UTC)
+    ...(i % 3 === 1 ? { timestampOffset: 120 } : i % 3 === 2 ? { timestampOffset: -330 } : {}),
     receivedAt: new Date(Date.UTC(2024, 0, 2, 3, 4, 6, 999 - i)),
     ...(i % 2 ? { subject: `deal/${i}` } : {}),
     payload: {

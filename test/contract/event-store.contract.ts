@@ -82,6 +82,44 @@ export function runEventStoreContract(name: string, makeStore: MakeStore): void 
           assert.deepEqual(stored.metadata, {});
         });
 
+        it('keeps the offset a timestamp was published in beside its instant, through append, get, query and readRange', async () => {
+          const plus = pendingEvent({ timestamp: new Date('2026-01-05T08:00:00.000Z'), timestampOffset: 120 });
+          const minus = pendingEvent({ timestamp: new Date('2026-01-05T15:30:00.000Z'), timestampOffset: -330 });
+          const utc = pendingEvent({ timestamp: new Date('2026-01-05T10:00:00.000Z') });
+          const stored = await appendAll([plus, minus, utc]);
+          assert.deepEqual(stored.map((e) => e.timestampOffset), [120, -330, undefined]);
+          assert.deepEqual(await store.get('acme', plus.id), { ...plus, position: stored[0]!.position });
+          assert.equal('timestampOffset' in (await store.get('acme', utc.id))!, false, 'UTC is stored as no offset at all');
+          const page = await store.query('acme', { filter: ALL, first: 10, order: 'ASC' });
+          assert.deepEqual(page.events.map((e) => [e.timestamp.toISOString(), e.timestampOffset]), [
+            ['2026-01-05T08:00:00.000Z', 120],
+            ['2026-01-05T15:30:00.000Z', -330],
+            ['2026-01-05T10:00:00.000Z', undefined],
+          ]);
+          const range: HubEvent[] = [];
+          for await (const batch of (await store.readRange('acme', { after: 0, filter: ALL, batch: 10 })).pages) range.push(...batch);
+          assert.deepEqual(range.map((e) => e.timestampOffset), [120, -330, undefined]);
+          assert.deepEqual((await store.readAfter('acme', 0, ALL, 10)).map((e) => e.timestampOffset), [120, -330, undefined]);
+        });
+
+        it('filters and buckets by the instant, whatever offset the timestamp was written in', async () => {
+          // 10:00+02:00 is 08:00Z; 23:30-05:30 on the 4th is 05:00Z on the 5th; 09:00Z
+          await appendAll([
+            pendingEvent({ type: 'a.plus', timestamp: new Date('2026-01-05T08:00:00.000Z'), timestampOffset: 120 }),
+            pendingEvent({ type: 'a.minus', timestamp: new Date('2026-01-05T05:00:00.000Z'), timestampOffset: -330 }),
+            pendingEvent({ type: 'a.utc', timestamp: new Date('2026-01-05T09:00:00.000Z') }),
+          ]);
+          const between = async (from: string, to: string) =>
+            (await store.query('acme', { filter: filter({ from: new Date(from), to: new Date(to) }), first: 10, order: 'ASC' })).events.map((e) => e.type);
+          assert.deepEqual(await between('2026-01-05T07:59:59.999Z', '2026-01-05T08:00:00.001Z'), ['a.plus']);
+          assert.deepEqual(await between('2026-01-05T00:00:00.000Z', '2026-01-05T08:00:00.000Z'), ['a.minus']);
+          assert.deepEqual(await store.stats('acme', ALL, 'DAY'), [{ key: '2026-01-05', count: 3 }]);
+          assert.deepEqual(
+            (await store.stats('acme', ALL, 'HOUR')).map((s) => s.key).sort(),
+            ['2026-01-05T05:00:00Z', '2026-01-05T08:00:00Z', '2026-01-05T09:00:00Z'],
+          );
+        });
+
         it('returns null for an unknown id and for another tenant’s event', async () => {
           const [event] = await appendAll([pendingEvent({ tenantId: 'acme' })]);
           assert.equal(await store.get('acme', '01900000-0000-7000-8000-000000000000'), null);

@@ -17,6 +17,8 @@ export interface StoredEvent {
   version: string;
   source: HubEvent['source'];
   timestamp: Date;
+  /** Minutes east of UTC the timestamp was published in; absent for UTC and in documents older than it. */
+  timestampOffset?: number;
   receivedAt: Date;
   subject?: string;
   payload: HubEvent['payload'];
@@ -52,6 +54,7 @@ export function toUnpositioned(event: PendingEvent): UnpositionedEvent {
     version: event.version,
     source: { type: event.source.type, id: event.source.id },
     timestamp: event.timestamp,
+    ...(event.timestampOffset !== undefined && { timestampOffset: event.timestampOffset }),
     receivedAt: event.receivedAt,
     ...(event.subject !== undefined && { subject: event.subject }),
     payload: event.payload,
@@ -71,6 +74,7 @@ export function toHubEvent(doc: StoredEvent): HubEvent {
     tenantId: doc.tenantId,
     source: { type: doc.source.type, id: doc.source.id },
     timestamp: doc.timestamp,
+    ...(typeof doc.timestampOffset === 'number' && doc.timestampOffset !== 0 && { timestampOffset: doc.timestampOffset }),
     receivedAt: doc.receivedAt,
     ...(doc.subject !== undefined && doc.subject !== null && { subject: doc.subject }),
     payload: doc.payload,
