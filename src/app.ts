@@ -10,6 +10,7 @@ import { createSubscriptionHub } from './live/subscription-hub.ts';
 import type { Logger } from './logger.ts';
 import { createHubAuthenticator } from './auth/hub-authenticator.ts';
 import type { HttpRoute } from './doors/http-route.ts';
+import { createExportDoor } from './doors/export/export-door.ts';
 import type { HubServices } from './server/context.ts';
 import { closeConnectionsWhenIdle, createHttpServer } from './server/http-server.ts';
 import { createHostCheck } from './server/host-check.ts';
@@ -146,8 +147,11 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
   };
   const services: HubServices = { ingest, store, live, handlers: runtime, handlerStore, replays, audit, limits };
 
+  /** Aborted as the shutdown begins: doors that stream (exports) stop and close their cursors. */
+  const stopping = new AbortController();
   /** The ways in and out beside GraphQL, each on the same auth, budgets and audit (src/doors/). */
   const doors: HttpRoute[] = [];
+  doors.push(createExportDoor({ services, auth, schema, stopping: stopping.signal, log: log.child({ component: 'export' }) }));
 
   let closing: Promise<void> | null = null;
   const checkHost = createHostCheck(auth.open);
@@ -192,6 +196,7 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
   async function shutDown(): Promise<void> {
     const step = (name: string) => log.info({ step: name }, 'shutdown step');
     step('intake: no new connections, requests or sockets');
+    stopping.abort();
     const requestsDone = new Promise<void>((resolve) => server.close(() => resolve()));
     closeConnectionsWhenIdle(server);
     step('live: websockets closed with 1001, SSE streams ended');
