@@ -71,6 +71,9 @@ for (const kind of STORE_KINDS) {
       assert.equal(zipped.events.length, 50);
       assert.deepEqual(zipped.events, plain.events);
       assert.deepEqual(zipped.trailer, plain.trailer);
+      const refused = await openExport(hub.url, TEST_KEYS.acme, { filter }, { 'accept-encoding': 'gzip;q=0, identity' });
+      refused.resume();
+      assert.equal(refused.headers['content-encoding'], undefined, 'gzip;q=0 refuses gzip');
     });
 
     it('resumes a cut export after the last complete line: every event exactly once, in order', async () => {
@@ -94,6 +97,7 @@ for (const kind of STORE_KINDS) {
         [{ filter: { from: 'yesterday' } }, ['filter', 'from']],
         [{ filter: { where: [{ path: 'payload.a', op: 'EQ', value: 'x' }], nope: 1 } }, ['filter']],
         [{ filter: '{not json' }, ['filter']],
+        [{ filter: { patterns: Array.from({ length: 17 }, (_, i) => ({ kind: 'REGEX', value: `^a${i}` })) } }, ['filter', 'patterns']],
         [{ order: 'DESC' }, ['order']],
         [{ after: 'abc' }, ['after']],
         [{ fliter: '{}' }, ['fliter']],
