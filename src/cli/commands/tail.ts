@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { CliError } from '../cli-error.ts';
 import { filterOf, withFilterOptions, type FilterFlags } from '../filter-options.ts';
 import { graphql, type HubTarget } from '../hub-client.ts';
 import { follow } from '../live.ts';
@@ -25,7 +26,7 @@ export function registerTail(program: Command): void {
     const { target, out } = globalsOf(command);
     const filter = filterOf(options, patterns);
     // Without --after, start from the newest event now, so even a reconnect before the first event leaves no gap.
-    let after = options.after ?? (await newestPosition(target));
+    let after: string | undefined = options.after ?? (await newestPosition(target));
     let shown = 0;
     const stopped = new AbortController();
     process.once('SIGINT', () => stopped.abort());
@@ -35,7 +36,7 @@ export function registerTail(program: Command): void {
       variables: () => ({ filter, after }),
       endsOnComplete: false,
       signal: stopped.signal,
-      onReconnect: (reason) => out.say(`${reason}; resuming after ${after}`),
+      onReconnect: (reason) => out.say(`${reason}; resuming after ${after ?? 'the live edge (no event yet)'}`),
       onData: ({ events: event }) => {
         out.data(event, eventLine);
         after = event['position'] as string;
@@ -46,7 +47,13 @@ export function registerTail(program: Command): void {
   });
 }
 
-async function newestPosition(target: HubTarget): Promise<string> {
-  const { events } = await graphql<{ events: { edges: { node: { position: string } }[] } }>(target, NEWEST);
-  return events.edges[0]?.node.position ?? '0';
+/** The tenant's newest position ('0' for none); undefined for a key without the query scope, which then tails live only. */
+async function newestPosition(target: HubTarget): Promise<string | undefined> {
+  try {
+    const { events } = await graphql<{ events: { edges: { node: { position: string } }[] } }>(target, NEWEST);
+    return events.edges[0]?.node.position ?? '0';
+  } catch (error) {
+    if (error instanceof CliError && error.code === 'FORBIDDEN') return undefined;
+    throw error;
+  }
 }
