@@ -1,5 +1,5 @@
-import { compileFilter, type CompiledFilter, type EventFilter } from '../src/filter/index.ts';
-import { createFilterBudget, precompileRegexes, type FilterBudget } from '../src/filter/filter-budget.ts';
+import type { CompiledFilter, EventFilter } from '../src/filter/index.ts';
+import { compileWithinBudget, createFilterBudget, type FilterBudget } from '../src/filter/filter-budget.ts';
 import type { HubContext } from '../src/server/context.ts';
 
 /**
@@ -29,7 +29,5 @@ export async function requestFilter(
   ctx: HubContext,
   path: readonly string[] = ['filter'],
 ): Promise<CompiledFilter> {
-  budgetOf(ctx).charge(filter, path);
-  await precompileRegexes(filter);
-  return compileFilter(filter, { path });
+  return compileWithinBudget(filter, budgetOf(ctx), path);
 }

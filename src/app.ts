@@ -14,6 +14,7 @@ import type { HttpRoute } from './doors/http-route.ts';
 import { createEventsDoor } from './doors/cloudevents/events-door.ts';
 import { createWebhooksDoor } from './doors/webhooks/webhooks-door.ts';
 import { loadWebhookSources } from './doors/webhooks/webhook-sources.ts';
+import { createExportDoor } from './doors/export/export-door.ts';
 import type { HubServices } from './server/context.ts';
 import { closeConnectionsWhenIdle, createHttpServer } from './server/http-server.ts';
 import { createHostCheck } from './server/host-check.ts';
@@ -157,11 +158,14 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
   };
   const services: HubServices = { ingest, store, live, handlers: runtime, handlerStore, replays, audit, catalog, limits };
 
+  /** Aborted as the shutdown begins: doors that stream (exports) stop and close their cursors. */
+  const stopping = new AbortController();
   /** The ways in and out beside GraphQL, each on the same auth, budgets and audit (src/doors/). */
   const doors: HttpRoute[] = [];
   doors.push(createEventsDoor({ auth, services, maxBodyBytes: config.HUB_MAX_BODY_BYTES, maxBatch: config.HUB_MAX_BATCH }));
   doors.push(createWebhooksDoor({ sources: webhookSources, services, maxBodyBytes: config.HUB_MAX_BODY_BYTES }));
   doors.push(createCatalogDoor({ catalog, auth, audit }));
+  doors.push(createExportDoor({ services, auth, schema, stopping: stopping.signal, log: log.child({ component: 'export' }) }));
 
   let closing: Promise<void> | null = null;
   const checkHost = createHostCheck(auth.open);
@@ -206,6 +210,7 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
   async function shutDown(): Promise<void> {
     const step = (name: string) => log.info({ step: name }, 'shutdown step');
     step('intake: no new connections, requests or sockets');
+    stopping.abort();
     const requestsDone = new Promise<void>((resolve) => server.close(() => resolve()));
     closeConnectionsWhenIdle(server);
     step('live: websockets closed with 1001, SSE streams ended');

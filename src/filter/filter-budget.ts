@@ -1,5 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { badInput } from '../errors.ts';
+import { compileFilter, type CompiledFilter } from './compile-filter.ts';
 import { FilterLimits, PatternKind, type EventFilter } from './filter-input.ts';
 import { sharedRegexes } from './regex-cache.ts';
 import { estimateRegexCost } from './regex-cost.ts';
@@ -59,6 +60,17 @@ export function createFilterBudget(options: FilterBudgetOptions): FilterBudget {
       }
     },
   };
+}
+
+/**
+ * A filter of a request (any door: GraphQL, `/export`), checked against the request's `budget`
+ * before any of it is compiled, its REGEX patterns compiled a turn of the event loop apart, then
+ * compiled. Throws BAD_USER_INPUT under `path`.
+ */
+export async function compileWithinBudget(filter: EventFilter | null | undefined, budget: FilterBudget, path: readonly string[]): Promise<CompiledFilter> {
+  budget.charge(filter, path);
+  await precompileRegexes(filter);
+  return compileFilter(filter, { path });
 }
 
 /**
