@@ -1,9 +1,11 @@
 import type { HubEvent } from './event.ts';
+import { formatOffsetDateTime, OffsetDate } from './event-time.ts';
 import { encodePosition } from './position.ts';
 
 /**
  * An event as the GraphQL `Event` type answers it when every field is selected (`processing`
- * aside: it is the handlers' trail, not the event): dates as ISO 8601 in UTC, the position as
+ * aside: it is the handlers' trail, not the event): dates as ISO 8601 (`timestamp` in the
+ * publisher's offset, the others in UTC), the position as
  * its opaque string, absent optional fields as null. What `GET /export` writes per line, so a
  * line and a GraphQL `events` node are the same JSON.
  */
@@ -15,7 +17,7 @@ export function eventJson(event: HubEvent): Record<string, unknown> {
     version: event.version,
     tenantId: event.tenantId,
     source: { type: event.source.type, id: event.source.id },
-    timestamp: event.timestamp.toISOString(),
+    timestamp: formatOffsetDateTime(new OffsetDate(event.timestamp.getTime(), event.timestampOffset ?? 0)),
     receivedAt: event.receivedAt.toISOString(),
     subject: event.subject ?? null,
     payload: event.payload,
