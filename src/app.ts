@@ -27,6 +27,9 @@ import { createPublishRateLimiter } from './limits/publish-rate-limiter.ts';
 import { createMemoryRateLimitStore } from './limits/memory-rate-limit-store.ts';
 import type { RateLimitStore } from './limits/rate-limit-store.ts';
 import type { ReplayStore } from './replay/replay-store.ts';
+import type { EndpointStore } from './delivery/endpoint-store.ts';
+import { createDeliveryRuntime } from './delivery/delivery-runtime.ts';
+import { createWebhookService } from './delivery/webhook-service.ts';
 
 /** WebSocket close code for a server going away (RFC 6455). */
 const GOING_AWAY = 1001;
@@ -38,6 +41,7 @@ export interface HubAppOptions {
   handlerStore: HandlerStore;
   leases: LeaseStore;
   replayStore: ReplayStore;
+  endpointStore: EndpointStore;
   /**
    * Where publish budgets (HUB_RATE_LIMIT, keys' `rateLimit`) are counted: Redis to share them
    * between processes. Default: this process's memory. The caller closes it.
@@ -64,7 +68,7 @@ export interface HubApp {
 }
 
 /** Builds the core around the given adapters and serves it. `main` picks the adapters. */
-export async function startHub({ config, store, bus, handlerStore, leases, replayStore, rateLimits, handlers, log }: HubAppOptions): Promise<HubApp> {
+export async function startHub({ config, store, bus, handlerStore, leases, replayStore, endpointStore, rateLimits, handlers, log }: HubAppOptions): Promise<HubApp> {
   const { auth, close: closeAuth } = await createHubAuthenticator(config, log.child({ component: 'auth' }));
   if (auth.open) {
     log.warn('no API keys or tokens configured (HUB_API_KEYS, HUB_API_KEYS_FILE, HUB_JWT_*): every caller is tenant "default" with every scope; only requests to localhost are answered');
@@ -113,7 +117,25 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
     log: log.child({ component: 'handlers' }),
   });
   await runtime.start();
+  const delivery = createDeliveryRuntime({
+    store,
+    endpoints: endpointStore,
+    leases,
+    bus,
+    ingest,
+    backoffMs: config.HUB_WEBHOOK_BACKOFF_MS,
+    concurrency: config.HUB_WEBHOOK_CONCURRENCY,
+    timeoutMs: config.HUB_WEBHOOK_TIMEOUT_MS,
+    allowPrivate: config.HUB_WEBHOOK_ALLOW_PRIVATE,
+    leaseMs: config.HUB_LEASE_MS,
+    pollMs: config.HUB_WEBHOOK_POLL_MS,
+    maxEndpoints: config.HUB_WEBHOOK_MAX_ENDPOINTS,
+    log: log.child({ component: 'webhooks' }),
+  });
+  await delivery.start();
+  const webhooks = createWebhookService({ endpoints: endpointStore, runtime: delivery, allowPrivate: config.HUB_WEBHOOK_ALLOW_PRIVATE });
   const replays = createReplayService({
+    webhooks,
     store,
     replayStore,
     leases,
@@ -144,7 +166,7 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
     maxRegexPerRequest: config.HUB_MAX_REGEX_PER_REQUEST,
     maxRegexInstructions: config.HUB_MAX_REGEX_INSTRUCTIONS,
   };
-  const services: HubServices = { ingest, store, live, handlers: runtime, handlerStore, replays, audit, limits };
+  const services: HubServices = { ingest, store, live, handlers: runtime, handlerStore, replays, webhooks, audit, limits };
 
   /** The ways in and out beside GraphQL, each on the same auth, budgets and audit (src/doors/). */
   const doors: HttpRoute[] = [];
@@ -199,7 +221,7 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
     closeAuth();
     await live.close();
     step('requests under way, handlers and replays: finishing the work in hand');
-    await Promise.all([requestsDone, runtime.close(), replays.close()]);
+    await Promise.all([requestsDone, runtime.close(), replays.close(), delivery.close()]);
     step('publishes under way');
     await ingest.drain();
   }

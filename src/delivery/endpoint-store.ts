@@ -127,8 +127,12 @@ export interface EndpointStore {
   saveDelivery(delivery: WebhookDelivery): Promise<void>;
   /** The tenant's deliveries to one of its endpoints, newest event first. */
   deliveries(tenantId: string, endpointId: string, query: DeliveryQuery): Promise<DeliveryPage>;
-  /** Makes the tenant's DEAD deliveries PENDING again with no attempts; returns the endpoints they belong to (each once), other tenants' and unknown ids ignored. */
-  redrive(tenantId: string, ids: readonly string[], now: Date): Promise<string[]>;
+  /**
+   * Makes the tenant's DEAD deliveries PENDING again with no attempts; says
+   * how many and the endpoints they belong to (each once). Other tenants'
+   * ids, unknown ids and deliveries that are not DEAD are left alone.
+   */
+  redrive(tenantId: string, ids: readonly string[], now: Date): Promise<{ queued: number; endpointIds: string[] }>;
   /** Drops up to `limit` DELIVERED deliveries last updated before `before`; returns how many. */
   dropDelivered(before: Date, limit: number): Promise<number>;
 

@@ -112,15 +112,17 @@ export function createMemoryEndpointStore(): EndpointStore {
     async redrive(tenantId, ids, now) {
       const wanted = new Set(ids);
       const touched = new Set<string>();
+      let queued = 0;
       for (const [endpointId, queue] of deliveries) {
         if (!mine(tenantId, endpointId)) continue;
         for (const delivery of queue.values()) {
           if (!wanted.has(delivery.id) || delivery.status !== DeliveryStatus.DEAD) continue;
           Object.assign(delivery, { status: DeliveryStatus.PENDING, attempts: 0, nextAttemptAt: now, updatedAt: now });
           touched.add(endpointId);
+          queued += 1;
         }
       }
-      return [...touched];
+      return { queued, endpointIds: [...touched] };
     },
     async dropDelivered(before, limit) {
       let dropped = 0;

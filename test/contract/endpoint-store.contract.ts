@@ -131,13 +131,13 @@ export function runEndpointStoreContract(name: string, make: MakeEndpointStore):
       await store.enqueue([a!, b!]);
       const { nextAttemptAt: _n, ...dead } = { ...a!, status: DeliveryStatus.DEAD, attempts: 3, lastStatusCode: 500, updatedAt: at(1) };
       await store.saveDelivery(dead);
-      assert.deepEqual(await store.redrive('globex', [a!.id, b!.id], at(10)), [], "another tenant's ids change nothing");
-      assert.deepEqual(await store.redrive('acme', [a!.id, b!.id, 'unknown'], at(10)), [endpoint.id]);
+      assert.deepEqual(await store.redrive('globex', [a!.id, b!.id], at(10)), { queued: 0, endpointIds: [] }, "another tenant's ids change nothing");
+      assert.deepEqual(await store.redrive('acme', [a!.id, b!.id, 'unknown'], at(10)), { queued: 1, endpointIds: [endpoint.id] });
       const [redriven] = await store.open(endpoint.id, { limit: 1 });
       assert.equal(redriven!.status, DeliveryStatus.PENDING);
       assert.equal(redriven!.attempts, 0);
       assert.deepEqual(redriven!.nextAttemptAt, at(10));
-      assert.deepEqual(await store.redrive('acme', [a!.id], at(20)), [], 'no longer DEAD');
+      assert.deepEqual(await store.redrive('acme', [a!.id], at(20)), { queued: 0, endpointIds: [] }, 'no longer DEAD');
     });
 
     it('requeues events of the tenant for a replay, whatever their deliveries became', async (t) => {

@@ -166,11 +166,11 @@ export async function createMongoEndpointStore(options: MongoEndpointStoreOption
     redrive: (tenantId, ids, now) =>
       guard(async () => {
         const unique = [...new Set(ids)];
-        if (unique.length === 0) return [];
+        if (unique.length === 0) return { queued: 0, endpointIds: [] };
         const query = { _id: { $in: unique }, tenantId, status: DeliveryStatus.DEAD };
         const dead = await deliveries.find(query, { projection: { endpointId: 1 }, maxTimeMS }).toArray();
-        await deliveries.updateMany(query, { $set: { status: DeliveryStatus.PENDING, attempts: 0, nextAttemptAt: now, updatedAt: now } });
-        return [...new Set(dead.map((doc) => doc.endpointId))];
+        const { modifiedCount } = await deliveries.updateMany(query, { $set: { status: DeliveryStatus.PENDING, attempts: 0, nextAttemptAt: now, updatedAt: now } });
+        return { queued: modifiedCount, endpointIds: [...new Set(dead.map((doc) => doc.endpointId))] };
       }),
     dropDelivered: (before, limit) =>
       guard(async () => {
