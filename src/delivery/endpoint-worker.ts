@@ -74,6 +74,8 @@ export function startEndpointWorker(options: EndpointWorkerOptions): EndpointWor
   let wakeUp: (() => void) | null = null;
   const cache = new Map<string, HubEvent>();
   const inFlight = new Map<string, Promise<void>>();
+  /** Unordered: due deliveries read from the store and not started yet, in position order. */
+  const due: WebhookDelivery[] = [];
 
   const worker: EndpointWorker = {
     wake(events) {
@@ -85,6 +87,7 @@ export function startEndpointWorker(options: EndpointWorkerOptions): EndpointWor
       if (next.rateLimit !== endpoint.rateLimit) bucket = bucketFor(next);
       endpoint = next;
       filter = nextFilter;
+      due.length = 0; // read again under the new settings (ordered or not)
       worker.wake(true);
     },
     get checkpoint() {
@@ -144,8 +147,13 @@ export function startEndpointWorker(options: EndpointWorkerOptions): EndpointWor
     }
     const free = options.concurrency - inFlight.size;
     if (free <= 0) return null;
-    const due = await endpoints.open(endpoint.id, { limit: options.concurrency + inFlight.size, dueBy: new Date(now()) });
-    for (const delivery of due.filter((d) => !inFlight.has(d.id)).slice(0, free)) start(delivery);
+    // Due deliveries are fetched several slots' worth at a time, not one query per finished request.
+    if (due.length < free) {
+      const queued = new Set(due.map((d) => d.id));
+      const found = await endpoints.open(endpoint.id, { limit: options.concurrency * 8 + inFlight.size, dueBy: new Date(now()) });
+      due.push(...found.filter((d) => !inFlight.has(d.id) && !queued.has(d.id)));
+    }
+    for (const delivery of due.splice(0, free)) start(delivery);
     return null;
   }
 
