@@ -12,6 +12,7 @@ import './handlers.ts';
 import './event-processing.ts';
 import './replay.ts';
 import './event-types.ts';
+import './webhooks.ts';
 
 /** The hub's GraphQL schema; `npm run schema:print` writes it to schema.graphql. */
 export const schema: GraphQLSchema = builder.toSchema();

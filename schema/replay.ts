@@ -14,7 +14,9 @@ import { EventFilterInput } from './event-filter.ts';
 import { PageInfoRef } from './events-query.ts';
 
 const ReplayTargetEnum = builder.enumType('ReplayTarget', {
-  description: 'HANDLERS: re-run typed handlers on the stored events. REPUBLISH: publish each as a new event to subscribers and handlers.',
+  description:
+    'HANDLERS: re-run typed handlers on the stored events. REPUBLISH: publish each as a new event to subscribers and handlers. ' +
+    "ENDPOINT: send them again to one webhook endpoint (`endpointId`; the endpoint's filter applies too).",
   values: Object.values(ReplayTarget),
 });
 
@@ -29,6 +31,7 @@ const StartReplayInput = builder.inputType('StartReplayInput', {
     target: t.field({ type: ReplayTargetEnum, required: true }),
     handlers: t.stringList({ description: 'With HANDLERS: which handlers (default: every handler, each on the events its eventTypes match).' }),
     dryRun: t.boolean({ defaultValue: false, description: 'Only count (`total`) and keep a sample; no side effects.' }),
+    endpointId: t.id({ description: 'With ENDPOINT: the webhook endpoint to send to.' }),
   }),
 });
 
@@ -43,7 +46,8 @@ const ReplayJobRef = builder.objectRef<ReplayJob>('ReplayJob').implement({
     status: t.field({ type: ReplayStatusEnum, resolve: (job) => job.status }),
     filter: t.field({ type: 'JSON', description: 'The filter as given (dates as ISO strings).', resolve: (job) => job.filter }),
     target: t.field({ type: ReplayTargetEnum, resolve: (job) => job.target }),
-    handlers: t.stringList({ description: 'HANDLERS: the handlers it re-runs. Empty for REPUBLISH.', resolve: (job) => job.handlers }),
+    handlers: t.stringList({ description: 'HANDLERS: the handlers it re-runs. Empty for the other targets.', resolve: (job) => job.handlers }),
+    endpointId: t.id({ nullable: true, description: 'ENDPOINT: the webhook endpoint it sends to.', resolve: (job) => job.endpointId ?? null }),
     dryRun: t.exposeBoolean('dryRun'),
     total: t.int({
       nullable: true,
@@ -55,7 +59,9 @@ const ReplayJobRef = builder.objectRef<ReplayJob>('ReplayJob').implement({
         'How much of the position range the job covers (up to the newest event when it began) is behind it, from 0 to 1: exact for a replay of everything, an estimate under a filter; 1 once COMPLETED.',
       resolve: (job) => progressOf(job),
     }),
-    processed: t.exposeInt('processed', { description: 'Events done: every handler succeeded (HANDLERS), or the new event is stored (REPUBLISH).' }),
+    processed: t.exposeInt('processed', {
+      description: 'Events done: every handler succeeded (HANDLERS), the new event is stored (REPUBLISH), or the event is queued for delivery (ENDPOINT).',
+    }),
     failed: t.exposeInt('failed', {
       description: 'Events given up on: a handler failed, or the run was interrupted by a crash (never run twice), or the store refused the new event.',
     }),
@@ -106,7 +112,7 @@ builder.mutationFields((t) => ({
     type: ReplayJobRef,
     description: 'Starts a replay of your stored events (scope replay). Watch it with Subscription.replayJob.',
     args: { input: t.arg({ type: StartReplayInput, required: true }) },
-    resolve: (_root, args, ctx) => startReplay(args.input, ctx),
+    resolve: (_root, args, ctx) => startReplay({ ...args.input, endpointId: args.input.endpointId == null ? null : String(args.input.endpointId) }, ctx),
   }),
   cancelReplay: t.field({
     type: ReplayJobRef,

@@ -32,6 +32,9 @@ import { createPublishRateLimiter } from './limits/publish-rate-limiter.ts';
 import { createMemoryRateLimitStore } from './limits/memory-rate-limit-store.ts';
 import type { RateLimitStore } from './limits/rate-limit-store.ts';
 import type { ReplayStore } from './replay/replay-store.ts';
+import type { EndpointStore } from './delivery/endpoint-store.ts';
+import { createDeliveryRuntime } from './delivery/delivery-runtime.ts';
+import { createWebhookService } from './delivery/webhook-service.ts';
 
 /** WebSocket close code for a server going away (RFC 6455). */
 const GOING_AWAY = 1001;
@@ -43,6 +46,7 @@ export interface HubAppOptions {
   handlerStore: HandlerStore;
   leases: LeaseStore;
   replayStore: ReplayStore;
+  endpointStore: EndpointStore;
   /**
    * Where publish budgets (HUB_RATE_LIMIT, keys' `rateLimit`) are counted: Redis to share them
    * between processes. Default: this process's memory. The caller closes it.
@@ -69,7 +73,7 @@ export interface HubApp {
 }
 
 /** Builds the core around the given adapters and serves it. `main` picks the adapters. */
-export async function startHub({ config, store, bus, handlerStore, leases, replayStore, rateLimits, handlers, log }: HubAppOptions): Promise<HubApp> {
+export async function startHub({ config, store, bus, handlerStore, leases, replayStore, endpointStore, rateLimits, handlers, log }: HubAppOptions): Promise<HubApp> {
   const { catalog, close: closeCatalog } = await createHubCatalog({
     code: codeCatalog,
     dir: config.HUB_CATALOG_DIR,
@@ -125,7 +129,25 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
     log: log.child({ component: 'handlers' }),
   });
   await runtime.start();
+  const delivery = createDeliveryRuntime({
+    store,
+    endpoints: endpointStore,
+    leases,
+    bus,
+    ingest,
+    backoffMs: config.HUB_WEBHOOK_BACKOFF_MS,
+    concurrency: config.HUB_WEBHOOK_CONCURRENCY,
+    timeoutMs: config.HUB_WEBHOOK_TIMEOUT_MS,
+    allowPrivate: config.HUB_WEBHOOK_ALLOW_PRIVATE,
+    leaseMs: config.HUB_LEASE_MS,
+    pollMs: config.HUB_WEBHOOK_POLL_MS,
+    maxEndpoints: config.HUB_WEBHOOK_MAX_ENDPOINTS,
+    log: log.child({ component: 'webhooks' }),
+  });
+  await delivery.start();
+  const webhooks = createWebhookService({ endpoints: endpointStore, runtime: delivery, allowPrivate: config.HUB_WEBHOOK_ALLOW_PRIVATE });
   const replays = createReplayService({
+    webhooks,
     store,
     replayStore,
     leases,
@@ -156,7 +178,7 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
     maxRegexPerRequest: config.HUB_MAX_REGEX_PER_REQUEST,
     maxRegexInstructions: config.HUB_MAX_REGEX_INSTRUCTIONS,
   };
-  const services: HubServices = { ingest, store, live, handlers: runtime, handlerStore, replays, audit, catalog, limits };
+  const services: HubServices = { ingest, store, live, handlers: runtime, handlerStore, replays, webhooks, audit, catalog, limits };
 
   /** Aborted as the shutdown begins: doors that stream (exports) stop and close their cursors. */
   const stopping = new AbortController();
@@ -220,7 +242,7 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
     closeCatalog();
     await live.close();
     step('requests under way, handlers and replays: finishing the work in hand');
-    await Promise.all([requestsDone, runtime.close(), replays.close()]);
+    await Promise.all([requestsDone, runtime.close(), replays.close(), delivery.close()]);
     step('publishes under way');
     await ingest.drain();
   }

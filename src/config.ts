@@ -244,6 +244,33 @@ const configSchema = z.object({
   HUB_HANDLER_TIMEOUT_MS: positiveInt(30_000),
   /** How often each process looks in the store for handler work the bus did not announce. */
   HUB_HANDLER_POLL_MS: positiveInt(1000),
+  /** Time limit of one webhook delivery attempt (connect, send, answer, its first 1 KB); past it the attempt failed. Default 10 s. */
+  HUB_WEBHOOK_TIMEOUT_MS: positiveInt(10_000),
+  /**
+   * Waits before the 2nd, 3rd, ... attempt of a webhook delivery, in ms, comma-separated; after the
+   * last one the delivery is DEAD. Default 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h (8 attempts).
+   */
+  HUB_WEBHOOK_BACKOFF_MS: z
+    .string()
+    .default('5000,300000,1800000,7200000,18000000,36000000,36000000')
+    .transform((value, ctx) => {
+      const delays = value.split(',').map((item) => Number(item.trim()));
+      if (delays.length > 0 && delays.every((ms) => Number.isInteger(ms) && ms >= 0)) return delays;
+      ctx.addIssue({ code: 'custom', message: 'must be whole milliseconds, comma-separated, such as 5000,300000' });
+      return z.NEVER;
+    }),
+  /** Deliveries under way at once to one unordered endpoint (an ordered one gets one at a time). Default 8. */
+  HUB_WEBHOOK_CONCURRENCY: positiveInt(8),
+  /**
+   * Whether webhook URLs may point at loopback, private, link-local, CGNAT or cloud-metadata
+   * addresses. Off: refused when an endpoint is saved and again at each delivery (SSRF). Only for
+   * development and tests.
+   */
+  HUB_WEBHOOK_ALLOW_PRIVATE: bool(false),
+  /** How often each process looks for endpoints to serve and for events the bus did not announce. Default 1000. */
+  HUB_WEBHOOK_POLL_MS: positiveInt(1000),
+  /** Endpoints one process serves at once (each holds a lease); the rest are left to other processes. Default 1000. */
+  HUB_WEBHOOK_MAX_ENDPOINTS: positiveInt(1000),
   /** How long a process holds a handler line or replay job without renewing before another may take it. */
   HUB_LEASE_MS: positiveInt(15_000),
   /** Events per second the replay jobs of one process handle together at most, so live traffic keeps its latency. */

@@ -1,12 +1,15 @@
 import { MongoClient } from 'mongodb';
 import type { Config } from './config.ts';
 import type { LeaseStore } from './coordination/lease-store.ts';
+import type { EndpointStore } from './delivery/endpoint-store.ts';
+import { createMemoryEndpointStore } from './delivery/memory-endpoint-store.ts';
 import { createMemoryLeaseStore } from './coordination/memory-lease-store.ts';
 import type { HandlerStore } from './handlers/handler-store.ts';
 import { createMemoryHandlerStore } from './handlers/memory-handler-store.ts';
 import type { Logger } from './logger.ts';
 import type { EventStore } from './store/event-store.ts';
 import { createMemoryEventStore } from './store/memory-event-store.ts';
+import { createMongoEndpointStore } from './store/mongodb/endpoint-store.ts';
 import { createMongoHandlerStore } from './store/mongodb/handler-store.ts';
 import { createMongoEventStore } from './store/mongodb/index.ts';
 import { createMongoLeaseStore } from './store/mongodb/lease-store.ts';
@@ -20,6 +23,7 @@ export interface Storage {
   handlerStore: HandlerStore;
   leases: LeaseStore;
   replayStore: ReplayStore;
+  endpointStore: EndpointStore;
   close(): Promise<void>;
 }
 
@@ -29,12 +33,14 @@ export function createMemoryStorage(config: Pick<Config, 'HUB_IDEMPOTENCY_WINDOW
   const handlerStore = createMemoryHandlerStore();
   const leases = createMemoryLeaseStore();
   const replayStore = createMemoryReplayStore();
+  const endpointStore = createMemoryEndpointStore();
   return {
     store,
     handlerStore,
     leases,
     replayStore,
-    close: async () => void (await Promise.all([store.close(), handlerStore.close(), leases.close(), replayStore.close()])),
+    endpointStore,
+    close: async () => void (await Promise.all([store.close(), handlerStore.close(), leases.close(), replayStore.close(), endpointStore.close()])),
   };
 }
 
@@ -56,14 +62,16 @@ export async function createStorage(config: Config, log: Logger): Promise<Storag
     const handlerStore = await createMongoHandlerStore({ ...common, log });
     const leases = await createMongoLeaseStore(common);
     const replayStore = await createMongoReplayStore(common);
+    const endpointStore = await createMongoEndpointStore(common);
     log.info({ store: 'mongodb', db: config.MONGODB_DB }, 'MongoDB store ready');
     return {
       store,
       handlerStore,
       leases,
       replayStore,
+      endpointStore,
       close: async () => {
-        await Promise.all([store.close(), handlerStore.close(), leases.close(), replayStore.close()]);
+        await Promise.all([store.close(), handlerStore.close(), leases.close(), replayStore.close(), endpointStore.close()]);
         await client.close();
       },
     };

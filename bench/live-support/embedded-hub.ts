@@ -1,3 +1,4 @@
+import { createMemoryEndpointStore } from '../../src/delivery/memory-endpoint-store.ts';
 import { handlers as builtInHandlers } from '../../handlers/index.ts';
 import { startHub, type HubApp } from '../../src/app.ts';
 import { createInProcessEventBus } from '../../src/bus/in-process-event-bus.ts';
@@ -21,9 +22,10 @@ export async function startEmbeddedHub(): Promise<{ app: HubApp; close(): Promis
   const handlerStore = createMemoryHandlerStore();
   const leases = createMemoryLeaseStore();
   const replayStore = createMemoryReplayStore();
+  const endpointStore = createMemoryEndpointStore();
   const bus = createInProcessEventBus();
   const log = createLogger(config.LOG_LEVEL);
-  const app = await startHub({ config, store, bus, handlerStore, leases, replayStore, handlers: builtInHandlers, log });
+  const app = await startHub({ config, store, bus, handlerStore, leases, replayStore, endpointStore, handlers: builtInHandlers, log });
   return {
     app,
     async close() {

@@ -1,3 +1,4 @@
+import { createMongoEndpointStore } from '../../src/store/mongodb/endpoint-store.ts';
 import { parseArgs } from 'node:util';
 import { MongoClient } from 'mongodb';
 import { handlers } from '../../handlers/index.ts';
@@ -52,9 +53,10 @@ try {
   const handlerStore = await createMongoHandlerStore({ ...common, log });
   const leases = await createMongoLeaseStore(common);
   const replayStore = await createMongoReplayStore(common);
+  const endpointStore = await createMongoEndpointStore(common);
   const bus = createInProcessEventBus();
   seen.clear();
-  const app = await startHub({ config, store, bus, handlerStore, leases, replayStore, handlers, log });
+  const app = await startHub({ config, store, bus, handlerStore, leases, replayStore, endpointStore, handlers, log });
   await new Promise((resolve) => setTimeout(resolve, Number(args.seconds) * 1000));
   await app.close();
   process.stdout.write(`idle hub over ${args.events} events for ${args.seconds} s, commands by kind:\n\n| count | server s | command |\n|---:|---:|---|\n`);

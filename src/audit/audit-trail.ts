@@ -140,6 +140,7 @@ export function createAuditTrail(options: AuditTrailOptions): AuditTrail {
         jobId: job.id,
         target: job.target,
         ...(job.target === 'HANDLERS' && { handlers: job.handlers }),
+        ...(job.endpointId !== undefined && { endpointId: job.endpointId }),
         dryRun: job.dryRun,
         filter: boundedJson(job.filter, filterBytes),
       });

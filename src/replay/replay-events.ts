@@ -45,7 +45,7 @@ export function replaySystemEvent(job: ReplayJob, phase: 'started' | 'completed'
     source: { type: 'SYSTEM', id: 'replay' },
     timestamp: now,
     receivedAt: now,
-    payload: { jobId: job.id, target: job.target, ...(job.target === 'HANDLERS' && { handlers: job.handlers }), ...counts },
+    payload: { jobId: job.id, target: job.target, ...(job.target === 'HANDLERS' && { handlers: job.handlers }), ...(job.endpointId !== undefined && { endpointId: job.endpointId }), ...counts },
     metadata: { correlationId: job.id, idempotencyKey: `replay:${job.id}:${phase}` },
   };
 }

@@ -9,6 +9,8 @@ export interface StartReplayInput {
   target: ReplayTarget;
   handlers?: readonly string[] | null | undefined;
   dryRun?: boolean | null | undefined;
+  /** ENDPOINT: the webhook endpoint to send to. */
+  endpointId?: string | null | undefined;
 }
 
 const TARGETS = new Set<unknown>(Object.values(ReplayTarget));
@@ -30,6 +32,7 @@ export function newReplayJob(tenantId: string, input: StartReplayInput, known: r
     filter: toFilterJson(input.filter),
     target: input.target,
     handlers: selectHandlers(input, known),
+    ...endpointOf(input),
     dryRun: input.dryRun ?? false,
     total: null,
     processed: 0,
@@ -41,9 +44,19 @@ export function newReplayJob(tenantId: string, input: StartReplayInput, known: r
   };
 }
 
+/** ENDPOINT names its endpoint (whose existence the service checks); the other targets name none. */
+function endpointOf(input: StartReplayInput): { endpointId?: string } {
+  if (input.target !== ReplayTarget.ENDPOINT) {
+    if (input.endpointId != null) throw badInput('endpointId can be given only with target ENDPOINT', ['input', 'endpointId']);
+    return {};
+  }
+  if (input.endpointId == null) throw badInput('target ENDPOINT needs an endpointId', ['input', 'endpointId']);
+  return { endpointId: input.endpointId };
+}
+
 function selectHandlers(input: StartReplayInput, known: readonly string[]): string[] {
   const named = input.handlers;
-  if (input.target === ReplayTarget.REPUBLISH) {
+  if (input.target !== ReplayTarget.HANDLERS) {
     if (named != null && named.length > 0) throw badInput('handlers can be named only with target HANDLERS', ['input', 'handlers']);
     return [];
   }

@@ -3,7 +3,7 @@
  * up to the tenant's head at the job's start, and re-runs handlers on what it
  * reads or republishes it as new events.
  */
-export const ReplayTarget = { HANDLERS: 'HANDLERS', REPUBLISH: 'REPUBLISH' } as const;
+export const ReplayTarget = { HANDLERS: 'HANDLERS', REPUBLISH: 'REPUBLISH', ENDPOINT: 'ENDPOINT' } as const;
 export type ReplayTarget = (typeof ReplayTarget)[keyof typeof ReplayTarget];
 
 export const ReplayStatus = {
@@ -33,8 +33,10 @@ export interface ReplayJob {
   status: ReplayStatus;
   filter: ReplayFilterJson;
   target: ReplayTarget;
-  /** HANDLERS: the handlers it re-runs, resolved at creation (all handlers when none were named). Empty for REPUBLISH. */
+  /** HANDLERS: the handlers it re-runs, resolved at creation (all handlers when none were named). Empty otherwise. */
   handlers: string[];
+  /** ENDPOINT: the tenant's webhook endpoint the events are sent to again (its filter applies too). */
+  endpointId?: string;
   /** Only counts (`total`) and keeps `sample`: no side effects. */
   dryRun: boolean;
   /** Matching events up to `until`: counted first by a dry run, known at the end (processed + failed) otherwise; null until then. */

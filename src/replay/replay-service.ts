@@ -49,6 +49,8 @@ export function createReplayService(options: ReplayServiceOptions): ReplayServic
   return {
     async create(tenantId, input) {
       const job = newReplayJob(tenantId, input, handlerNames, new Date(now()));
+      // The tenant's endpoint, or NOT_FOUND, as every webhook call answers for another tenant's id.
+      if (job.endpointId !== undefined) await options.webhooks?.get(tenantId, job.endpointId);
       await replayStore.create(job);
       runner.poke();
       return job;

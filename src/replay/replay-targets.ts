@@ -9,6 +9,7 @@ import type { Logger } from '../logger.ts';
 import { replayedEvent } from './replay-events.ts';
 import type { ReplayJob } from './replay-job.ts';
 import type { ReplayStore, RunKey, RunOutcome } from './replay-store.ts';
+import type { WebhookService } from '../delivery/webhook-service.ts';
 
 export interface ReplayHandler {
   handler: HubHandler;
@@ -23,6 +24,8 @@ export interface TargetServices {
   handlerTimeoutMs: number;
   /** REPUBLISH takes its events from the tenant's publish budget (HUB_RATE_LIMIT), waiting for it. Default: no limit. */
   rateLimiter?: Pick<PublishRateLimiter, 'wait'> | undefined;
+  /** ENDPOINT: finds the job's endpoint and queues events for it again. Absent: no ENDPOINT job can run. */
+  webhooks?: Pick<WebhookService, 'get' | 'requeue'> | undefined;
   log: Logger;
   now: () => number;
 }
@@ -45,6 +48,18 @@ export async function republishChunk(job: ReplayJob, events: readonly HubEvent[]
     services.log.warn({ jobId: job.id, eventId: events[i]!.id, code: result.error.code }, 'replayed event not stored; counted as failed');
     return false;
   });
+}
+
+/**
+ * ENDPOINT: the chunk's events queued to be sent to the job's endpoint again,
+ * as new PENDING deliveries (a delivered one is sent once more, with its
+ * attempts from zero); the endpoint's worker sends them in its own time and
+ * order. Processed once queued; failed when the endpoint was deleted meanwhile.
+ */
+export async function requeueChunk(job: ReplayJob, events: readonly HubEvent[], services: TargetServices): Promise<ChunkOutcome> {
+  const items = events.map((event) => ({ eventId: event.id, position: event.position }));
+  const queued = await services.webhooks!.requeue(job.tenantId, job.endpointId!, items);
+  return events.map(() => queued > 0);
 }
 
 /** A signal that never aborts: a replayed handler run is never retried, so shutdown lets it finish (its timeout bounds it). */

@@ -4,7 +4,8 @@ import type { EventStore } from '../store/event-store.ts';
 import { replaySystemEvent } from './replay-events.ts';
 import { compileJobFilter } from './replay-input.ts';
 import { ReplayStatus, ReplayTarget, SAMPLE_SIZE, type ReplayJob } from './replay-job.ts';
-import { republishChunk, runHandlersOnChunk, type ReplayHandler, type TargetServices } from './replay-targets.ts';
+import { republishChunk, requeueChunk, runHandlersOnChunk, type ReplayHandler, type TargetServices } from './replay-targets.ts';
+import { isHubError } from '../errors.ts';
 import type { TokenBucket } from './token-bucket.ts';
 
 export interface RunReplayOptions extends TargetServices {
@@ -60,7 +61,7 @@ export async function runReplay(saved: ReplayJob, options: RunReplayOptions): Pr
   if (job.status === ReplayStatus.PENDING) {
     await save({ ...job, status: ReplayStatus.RUNNING, startedAt: at(), until: await store.headPosition(job.tenantId) });
   }
-  const filter = selection(job, options.handlers);
+  const filter = await selection(job, options);
   if (job.dryRun) {
     // A dry run is for the count: exact, with the first few ids as its sample.
     const counted = await count(job, filter, options);
@@ -106,13 +107,30 @@ export async function endReplay(job: ReplayJob, status: ReplayStatus, options: P
   options.log.info({ jobId: job.id, tenantId: job.tenantId, status, processed: job.processed, failed: job.failed }, 'replay job finished');
 }
 
-/** Events the job reads: its filter, and for HANDLERS only those some selected handler takes. */
-function selection(job: ReplayJob, handlers: ReadonlyMap<string, ReplayHandler>): CompiledFilter {
+/**
+ * Events the job reads: its filter, and for HANDLERS only those some selected
+ * handler takes, for ENDPOINT only those the endpoint's own filter takes.
+ */
+async function selection(job: ReplayJob, options: Pick<RunReplayOptions, 'handlers' | 'webhooks'>): Promise<CompiledFilter> {
   const filter = compileJobFilter(job.filter);
-  if (job.target !== ReplayTarget.HANDLERS) return filter;
-  const types = compileFilter({ types: [...new Set(job.handlers.flatMap((name) => handlers.get(name)!.handler.eventTypes))] });
-  const parts = [filter.query, types.query].filter((query) => Object.keys(query).length > 0);
+  if (job.target === ReplayTarget.REPUBLISH) return filter;
+  const other = job.target === ReplayTarget.HANDLERS ? handlerTypes(job, options.handlers) : await endpointFilter(job, options);
+  const parts = [filter.query, other.query].filter((query) => Object.keys(query).length > 0);
   return { query: parts.length === 2 ? { $and: parts } : (parts[0] ?? {}), typePatterns: filter.typePatterns };
+}
+
+const handlerTypes = (job: ReplayJob, handlers: ReadonlyMap<string, ReplayHandler>) =>
+  compileFilter({ types: [...new Set(job.handlers.flatMap((name) => handlers.get(name)!.handler.eventTypes))] });
+
+/** The filter of the job's endpoint; a job whose endpoint is gone cannot run. */
+async function endpointFilter(job: ReplayJob, options: Pick<RunReplayOptions, 'webhooks'>): Promise<CompiledFilter> {
+  if (!options.webhooks) throw new ReplayFailure('this hub process does not deliver webhooks');
+  try {
+    return compileJobFilter((await options.webhooks.get(job.tenantId, job.endpointId!)).filter);
+  } catch (error) {
+    if (isHubError(error) && error.code === 'NOT_FOUND') throw new ReplayFailure(`webhook endpoint "${job.endpointId}" was deleted`);
+    throw error;
+  }
 }
 
 /**
@@ -133,7 +151,9 @@ async function processChunk(job: ReplayJob, chunk: readonly HubEvent[], options:
   const outcome =
     job.target === ReplayTarget.REPUBLISH
       ? await republishChunk(job, chunk, options, options.signal)
-      : await runHandlersOnChunk(job, chunk, options.handlers, options, options.signal);
+      : job.target === ReplayTarget.ENDPOINT
+        ? await requeueChunk(job, chunk, options)
+        : await runHandlersOnChunk(job, chunk, options.handlers, options, options.signal);
   const ok = outcome.filter(Boolean).length;
   // A stopped HANDLERS run ends after the event in hand: the checkpoint is the last event it got to.
   const checkpoint = outcome.length ? chunk[outcome.length - 1]!.position : job.checkpoint;

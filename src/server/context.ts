@@ -9,6 +9,7 @@ import type { DirectDelivery } from '../live/live-subscription.ts';
 import type { SubscriptionHub } from '../live/subscription-hub.ts';
 import type { Logger } from '../logger.ts';
 import type { ReplayService } from '../replay/replay-service.ts';
+import type { WebhookService } from '../delivery/webhook-service.ts';
 import type { EventStore } from '../store/event-store.ts';
 import type { Principal } from './auth.ts';
 import type { TraceContext } from '../events/trace-context.ts';
@@ -21,6 +22,7 @@ export interface HubServices {
   handlers: HandlerRuntime;
   handlerStore: HandlerStore;
   replays: ReplayService;
+  webhooks: WebhookService;
   audit: AuditTrail;
   /** The event types the hub knows, from code and HUB_CATALOG_DIR. */
   catalog: EventCatalog;
