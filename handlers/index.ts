@@ -1,9 +1,8 @@
 import type { HubHandler } from '../src/handlers/handler.ts';
-import { customerOrderTotals } from './customer-order-totals.ts';
-import { requestShipment } from './request-shipment.ts';
 
 /**
- * The handlers every hub runs: one reaction per file in this folder, listed
- * here. Deployments add their own with HUB_HANDLER_MODULES (README).
+ * Handlers every hub runs, whatever HUB_HANDLER_MODULES adds: none. Business reactions belong to a
+ * deployment, loaded with HUB_HANDLER_MODULES (examples/handlers shows two, typed from the
+ * catalog with `defineHandler` from ./define.ts).
  */
-export const handlers: readonly HubHandler[] = [requestShipment, customerOrderTotals];
+export const handlers: readonly HubHandler[] = [];

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { handlers as builtIn } from '../../handlers/index.ts';
+import { exampleHandlers as builtIn } from '../../examples/handlers/index.ts';
 import { compileFilter } from '../../src/filter/index.ts';
 import type { HubHandler } from '../../src/handlers/handler.ts';
 import { runCli, startCli } from '../support/cli.ts';

@@ -3,7 +3,7 @@ import { startHub, type HubApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
 import { createMemoryStorage } from '../../src/storage.ts';
-import { handlers as builtInHandlers } from '../../handlers/index.ts';
+import { exampleHandlers } from '../../examples/handlers/index.ts';
 import type { HubHandler } from '../../src/handlers/handler.ts';
 import type { RateLimitStore } from '../../src/limits/rate-limit-store.ts';
 import { spawnHubProcess, type HubProcess } from './hub-process.ts';
@@ -23,12 +23,12 @@ export const TEST_API_KEYS = JSON.stringify([
 
 /**
  * An embedded hub in this process on a free port; `stop` stops it and its adapters.
- * It runs the built-in handlers, or `handlers` when given, logs to `log` when given, and counts
+ * It runs the example handlers (examples/handlers), or `handlers` when given, logs to `log` when given, and counts
  * rate limits in memory, or in `rateLimits` when given (which the caller closes).
  */
 export async function startTestHub(
   env: Record<string, string> = {},
-  { handlers = builtInHandlers, log, rateLimits }: { handlers?: readonly HubHandler[]; log?: Logger; rateLimits?: RateLimitStore } = {},
+  { handlers = exampleHandlers, log, rateLimits }: { handlers?: readonly HubHandler[]; log?: Logger; rateLimits?: RateLimitStore } = {},
 ): Promise<HubApp & { stop(): Promise<void> }> {
   const config = loadConfig({ PORT: '0', LOG_LEVEL: 'silent', HUB_API_KEYS: TEST_API_KEYS, ...env });
   const { close: closeStorage, ...storage } = createMemoryStorage(config);

@@ -18,7 +18,7 @@ import { startHub, type HubApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
 import { createStorage } from '../../src/storage.ts';
-import { handlers as builtInHandlers } from '../../handlers/index.ts';
+import { exampleHandlers } from '../../examples/handlers/index.ts';
 import type { HubHandler } from '../../src/handlers/handler.ts';
 import { TEST_API_KEYS } from './hub.ts';
 import { testMongo, type TestMongo } from './servers.ts';
@@ -32,7 +32,7 @@ export type TestHub = HubApp & { stop(): Promise<void> };
 export async function startHubOn(
   kind: StoreKind,
   env: Record<string, string> = {},
-  { handlers = builtInHandlers, log }: { handlers?: readonly HubHandler[]; log?: Logger } = {},
+  { handlers = exampleHandlers, log }: { handlers?: readonly HubHandler[]; log?: Logger } = {},
 ): Promise<TestHub> {
   let mongo: TestMongo | undefined;
   const storeEnv: Record<string, string> = {};

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
-import { handlers as builtIn } from '../../handlers/index.ts';
+import { exampleHandlers as builtIn } from '../../examples/handlers/index.ts';
 import { HandlerModuleError, loadHandlerModules } from '../../src/handlers/load-handler-modules.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hub-handler-modules-'));
@@ -53,5 +54,15 @@ describe('HUB_HANDLER_MODULES', () => {
   it('refuses two handlers with one name, also against a built-in one', async () => {
     const clash = moduleFile('clash.mjs', `export default { name: '${builtIn[0]!.name}', eventTypes: ['a.b'], async handle() {} };`);
     await rejects([clash], new RegExp(`two handlers are named "${builtIn[0]!.name}"`));
+  });
+});
+
+describe('a plain hub', () => {
+  it('runs no business handler of its own; the examples load as a module like any other', async () => {
+    const { handlers: plain } = await import('../../handlers/index.ts');
+    assert.deepEqual(plain, []);
+    const examples = fileURLToPath(new URL('../../examples/handlers/index.ts', import.meta.url));
+    const loaded = await loadHandlerModules([examples], plain);
+    assert.deepEqual(loaded.map((h) => h.name), ['request-shipment', 'customer-order-totals']);
   });
 });

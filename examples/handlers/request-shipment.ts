@@ -1,4 +1,4 @@
-import { defineHandler } from './define.ts';
+import { defineHandler } from '../../handlers/define.ts';
 
 /**
  * A placed order asks fulfilment to ship its lines. The follow-up event is

@@ -1,4 +1,4 @@
-import { defineHandler } from './define.ts';
+import { defineHandler } from '../../handlers/define.ts';
 
 /** One customer's read model: open orders and their total, per currency. */
 export interface CustomerOrderTotals extends Record<string, unknown> {
