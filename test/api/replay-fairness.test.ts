@@ -41,10 +41,11 @@ for (const kind of STORE_KINDS) {
       let job: { status: string; createdAt: string; startedAt: string | null } | undefined;
       let maxRunning = 0;
       for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
-        job = (await gql(hub.url, JOB, { id }, TEST_KEYS.globex)).data!['replayJob'];
+        const seen: { status: string; createdAt: string; startedAt: string | null } = (await gql(hub.url, JOB, { id }, TEST_KEYS.globex)).data!['replayJob'];
+        job = seen;
         const acmeJobs = (await gql(hub.url, JOBS, {}, TEST_KEYS.acme)).data!['replayJobs'].edges as { node: { status: string } }[];
         maxRunning = Math.max(maxRunning, acmeJobs.filter((edge) => edge.node.status === 'RUNNING').length);
-        if (job.status === 'COMPLETED') break;
+        if (seen.status === 'COMPLETED') break;
         await sleep(20);
       }
       // Behind acme's backlog it would wait about 30 s; taken at once, it starts within a poll (plus
