@@ -14,7 +14,9 @@ import { EventFilterInput } from './event-filter.ts';
 import { PageInfoRef } from './events-query.ts';
 
 const ReplayTargetEnum = builder.enumType('ReplayTarget', {
-  description: 'HANDLERS: re-run typed handlers on the stored events. REPUBLISH: publish each as a new event to subscribers and handlers.',
+  description:
+    'HANDLERS: re-run typed handlers on the stored events. REPUBLISH: publish each as a new event to subscribers and handlers. ' +
+    'SHADOW: run handlers (by default the shadow handlers) with their effects captured, and list in replayDiff where they differ from the live trail; stores nothing else.',
   values: Object.values(ReplayTarget),
 });
 
@@ -27,7 +29,9 @@ const StartReplayInput = builder.inputType('StartReplayInput', {
   fields: (t) => ({
     filter: t.field({ type: EventFilterInput, required: true, description: 'The events to replay; from/to strongly advised.' }),
     target: t.field({ type: ReplayTargetEnum, required: true }),
-    handlers: t.stringList({ description: 'With HANDLERS: which handlers (default: every handler, each on the events its eventTypes match).' }),
+    handlers: t.stringList({
+      description: 'With HANDLERS or SHADOW: which handlers (default: every live handler for HANDLERS, every shadow handler for SHADOW; each on the events its eventTypes match).',
+    }),
     dryRun: t.boolean({ defaultValue: false, description: 'Only count (`total`) and keep a sample; no side effects.' }),
   }),
 });
@@ -43,7 +47,12 @@ const ReplayJobRef = builder.objectRef<ReplayJob>('ReplayJob').implement({
     status: t.field({ type: ReplayStatusEnum, resolve: (job) => job.status }),
     filter: t.field({ type: 'JSON', description: 'The filter as given (dates as ISO strings).', resolve: (job) => job.filter }),
     target: t.field({ type: ReplayTargetEnum, resolve: (job) => job.target }),
-    handlers: t.stringList({ description: 'HANDLERS: the handlers it re-runs. Empty for REPUBLISH.', resolve: (job) => job.handlers }),
+    handlers: t.stringList({ description: 'HANDLERS and SHADOW: the handlers it runs. Empty for REPUBLISH.', resolve: (job) => job.handlers }),
+    differences: t.int({
+      nullable: true,
+      description: 'SHADOW: events (per handler) whose outcome or follow-ups differ from the live trail so far; see replayDiff. Null for other targets.',
+      resolve: (job) => job.differences ?? null,
+    }),
     dryRun: t.exposeBoolean('dryRun'),
     total: t.int({
       nullable: true,

@@ -23,6 +23,8 @@ export interface TargetServices {
   handlerTimeoutMs: number;
   /** REPUBLISH takes its events from the tenant's publish budget (HUB_RATE_LIMIT), waiting for it. Default: no limit. */
   rateLimiter?: Pick<PublishRateLimiter, 'wait'> | undefined;
+  /** HUB_SHADOW_MAX_DIFFERENCES: differences a SHADOW job stores (all are counted). Default 10,000. */
+  maxDifferences?: number | undefined;
   log: Logger;
   now: () => number;
 }
