@@ -4,6 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { getNamedType, isObjectType, type GraphQLObjectType } from 'graphql';
+import { handlers as builtIn } from '../../handlers/index.ts';
+import { MAX_DIFF_PAGE } from '../../resolvers/replay-diff.ts';
 import { schema } from '../../schema/index.ts';
 import { publishInput } from '../support/fixtures.ts';
 import { errorCodes, gql, PUBLISH, type GraphQLResponse } from '../support/graphql-client.ts';
@@ -20,10 +22,12 @@ function everyField(type: GraphQLObjectType): string {
     .join(' ');
 }
 
-/** The root query fields that page with `first`: events, deadLetters, replayJobs. */
+/** The root query fields that page with `first`: events, deadLetters, replayJobs, replayDiff. */
 const PAGED = Object.values(schema.getQueryType()!.getFields()).filter((field) => field.args.some((arg) => arg.name === 'first'));
 const connection = (name: string) => getNamedType(schema.getQueryType()!.getFields()[name]!.type) as GraphQLObjectType;
-const page = (name: string, first: number | string, alias = '') => `${alias}${name}(first: ${first}) { ${everyField(connection(name))} }`;
+const page = (name: string, first: number | string, alias = '', args = '') => `${alias}${name}(${args}first: ${first}) { ${everyField(connection(name))} }`;
+/** replayDiff pages are smaller than HUB_MAX_PAGE_SIZE: each item carries an event, two outcomes and captured payloads. */
+const fullPage = (name: string) => (name === 'replayDiff' ? MAX_DIFF_PAGE : 1000);
 
 const assertCostRefused = (response: GraphQLResponse) => {
   assert.deepEqual(errorCodes(response), ['GRAPHQL_VALIDATION_FAILED'], JSON.stringify(response.errors));
@@ -34,8 +38,11 @@ const assertCostRefused = (response: GraphQLResponse) => {
 for (const kind of STORE_KINDS) {
   describe(`the cost limit, on ${kind}`, () => {
     let hub: TestHub;
+    let shadowJobId: string;
     before(async () => {
       hub = await startHubOn(kind);
+      const shadow = await hub.services.replays.create('acme', { target: 'SHADOW', handlers: [builtIn[0]!.name], dryRun: true, filter: {} });
+      shadowJobId = shadow.id;
       const metadata = { correlationId: 'c', causationId: 'k', actor: { id: 'u', type: 'user' }, context: { type: 'USER', id: 'u' }, attributes: { a: 1 } };
       await gql(hub.url, PUBLISH, { input: publishInput({ subject: 's', metadata }) }, TEST_KEYS.acme);
     });
@@ -48,10 +55,11 @@ for (const kind of STORE_KINDS) {
       assert.ok('replay' in answer.data?.['events'].edges[0].node.metadata && 'trace' in answer.data?.['events'].edges[0].node.metadata);
     });
 
-    it('admits a full page of every paged field (events, deadLetters, replayJobs) selecting everything', async () => {
-      assert.deepEqual(PAGED.map((field) => field.name).sort(), ['deadLetters', 'events', 'replayJobs']);
+    it('admits a full page of every paged field (events, deadLetters, replayJobs, replayDiff) selecting everything', async () => {
+      assert.deepEqual(PAGED.map((field) => field.name).sort(), ['deadLetters', 'events', 'replayDiff', 'replayJobs']);
       for (const field of PAGED) {
-        const answer = await gql(hub.url, `{ ${page(field.name, 1000)} }`, {}, TEST_KEYS.acme);
+        const args = field.name === 'replayDiff' ? `jobId: "${shadowJobId}", ` : '';
+        const answer = await gql(hub.url, `{ ${page(field.name, fullPage(field.name), '', args)} }`, {}, TEST_KEYS.acme);
         assert.equal(answer.errors, undefined, `${field.name}: ${JSON.stringify(answer.errors)}`);
       }
     });
