@@ -64,7 +64,7 @@ const ReplayJobRef = builder.objectRef<ReplayJob>('ReplayJob').implement({
         'How much of the position range the job covers (up to the newest event when it began) is behind it, from 0 to 1: exact for a replay of everything, an estimate under a filter; 1 once COMPLETED.',
       resolve: (job) => progressOf(job),
     }),
-    processed: t.exposeInt('processed', { description: 'Events done: every handler succeeded (HANDLERS), or the new event is stored (REPUBLISH).' }),
+    processed: t.exposeInt('processed', { description: 'Events done: every handler succeeded (HANDLERS, SHADOW), or the new event is stored (REPUBLISH).' }),
     failed: t.exposeInt('failed', {
       description: 'Events given up on: a handler failed, or the run was interrupted by a crash (never run twice), or the store refused the new event.',
     }),

@@ -28,11 +28,24 @@ const oddShipper: HubHandler = {
   },
 };
 
-async function setup(t: TestContext) {
+/** Publishes a follow-up over the captured-payload budget and one the hub refuses (a system.* type). */
+const bulky: HubHandler = {
+  name: 'bulky',
+  eventTypes: ['crm.>'],
+  priority: 0,
+  async handle(event, ctx) {
+    await ctx.publish({ type: 'crm.item.small', payload: { n: event.payload['n'] } });
+    await ctx.publish({ type: 'crm.item.bulky', payload: { blob: 'x'.repeat(20_000) } });
+    const refused = await ctx.publish({ type: 'system.item.forged', payload: {} });
+    assert.equal(refused.status, 'REJECTED');
+  },
+};
+
+async function setup(t: TestContext, { maxDifferences }: { maxDifferences?: number } = {}) {
   const { close, ...storage } = createMemoryStorage({ HUB_IDEMPOTENCY_WINDOW_MS: 86_400_000 });
   const bus = createInProcessEventBus();
   const ingest = createIngest({ store: storage.store, bus, log, maxEventBytes: 1_048_576, maxBatch: 1000 });
-  const replays = createReplayService({ ...storage, ingest, handlers: [oddShipper], handlerTimeoutMs: 1000, ratePerSecond: 1000, leaseMs: 1000, pollMs: 50, log });
+  const replays = createReplayService({ ...storage, ingest, handlers: [oddShipper, bulky], handlerTimeoutMs: 1000, ratePerSecond: 1000, leaseMs: 1000, pollMs: 50, log, maxDifferences });
   t.after(async () => {
     await replays.close();
     await close();
@@ -98,5 +111,29 @@ describe('SHADOW jobs in the replay runner', () => {
       assert.equal(await hub.handlerStore.getProjection('acme', 'seen', event.id), null);
     }
     assert.equal(await hub.store.headPosition('acme'), hub.events.at(-1)!.position, 'no follow-up stored');
+  });
+
+  it('stores at most HUB_SHADOW_MAX_DIFFERENCES differences of a job, and counts them all', async (t) => {
+    const hub = await setup(t, { maxDifferences: 1 });
+    hub.replays.start();
+    const job = await hub.replays.create('acme', { target: 'SHADOW', handlers: ['odd'], filter: {} });
+    const done = await hub.final(job.id);
+    assert.equal(done.differences, 2);
+    assert.deepEqual((await hub.replays.differences('acme', job.id, { first: 10 })).differences.map((d) => d.eventId), [hub.events[1]!.id]);
+  });
+
+  it('keeps captured payloads up to 16 KiB per outcome (then only their hash), and does not capture a refused publish', async (t) => {
+    const hub = await setup(t);
+    hub.replays.start();
+    const job = await hub.replays.create('acme', { target: 'SHADOW', handlers: ['bulky'], filter: {} });
+    const done = await hub.final(job.id);
+    // bulky has no trail entry (it is not live), so every event it handled is a difference.
+    assert.deepEqual([done.status, done.processed, done.differences], ['COMPLETED', 5, 5]);
+    const [first] = (await hub.replays.differences('acme', job.id, { first: 1 })).differences;
+    assert.deepEqual(first!.shadow.followUps.map((f) => [f.type, f.payload === null, f.payloadHash.length]), [
+      ['crm.item.small', false, 64],
+      ['crm.item.bulky', true, 64],
+    ]);
+    assert.equal(await hub.store.headPosition('acme'), hub.events.at(-1)!.position, 'nothing stored');
   });
 });
