@@ -41,8 +41,10 @@ export interface Ingest {
    * store), or REJECTED for the same reasons (shape, size, reserved names,
    * catalog, causation limit). There is no idempotency check, so it never
    * answers DUPLICATE. SHADOW replays capture handlers' follow-ups with it.
+   * `cause`: the stored event the input names as its causationId, when the
+   * caller holds it (the causation limit then need not read it).
    */
-  check(tenantId: string, input: unknown, request?: PublishRequest): Promise<PublishResult>;
+  check(tenantId: string, input: unknown, request?: PublishRequest, cause?: HubEvent): Promise<PublishResult>;
   /** Resolves once every publish under way has returned (shutdown: before the store closes). */
   drain(): Promise<void>;
 }
@@ -180,11 +182,11 @@ export function createIngest(options: IngestOptions): Ingest {
       return results;
     },
 
-    async check(tenantId, input, request = {}) {
+    async check(tenantId, input, request = {}, cause) {
       try {
         const event = toPendingEvent(input, { tenantId, now: now(), maxEventBytes: options.maxEventBytes, trace: request.trace, source: request.source });
         catalog.checkPayload(event.type, event.version, event.payload);
-        await causation.check(event);
+        await causation.check(event, cause);
         return { status: 'ACCEPTED', event: { ...event, position: 0 } };
       } catch (error) {
         if (!isHubError(error)) throw error;

@@ -49,21 +49,24 @@ export async function runShadowOnChunk(
   const trail = await services.handlerStore.outcomes(job.tenantId, events.map((event) => event.id));
   const liveOf = new Map(trail.map((o) => [JSON.stringify([o.eventId, o.handler]), o]));
   const outcome: ChunkOutcome = [];
-  const found: ReplayDifference[] = [];
+  const ran: { run: ShadowRun; shadow: ShadowOutcome; live: HandlerOutcome | null }[] = [];
   for (const runs of plan) {
     if (stop.aborted) break;
-    const shadows: ShadowOutcome[] = [];
-    for (const run of runs) shadows.push(run.skipped ? SKIPPED : await runShadow(handlers.get(run.handler)!.handler, run.event, job, services));
-    outcome.push(shadows.every((shadow) => shadow.status !== 'FAILED'));
-    const lives = runs.map((run) => liveOf.get(JSON.stringify([run.event.id, run.live])) ?? null);
-    const followUps = await liveFollowUps(job.tenantId, lives, services.store);
-    runs.forEach((run, i) => {
-      const live = lives[i] ? processingOfOutcome(lives[i]!) : null;
-      const changes = changesOf(live, followUps[i]!, shadows[i]!);
-      const { event } = run;
-      if (changes.length) found.push({ jobId: job.id, tenantId: job.tenantId, eventId: event.id, position: event.position, handler: run.handler, live, shadow: shadows[i]!, changes });
-    });
+    let ok = true;
+    for (const run of runs) {
+      const shadow = run.skipped ? SKIPPED : await runShadow(handlers.get(run.handler)!.handler, run.event, job, services);
+      if (shadow.status === 'FAILED') ok = false;
+      ran.push({ run, shadow, live: liveOf.get(JSON.stringify([run.event.id, run.live])) ?? null });
+    }
+    outcome.push(ok);
   }
+  const followUps = await liveFollowUps(job.tenantId, ran.map(({ live }) => live), services.store);
+  const found = ran.flatMap(({ run, shadow, live: entry }, i): ReplayDifference[] => {
+    const live = entry ? processingOfOutcome(entry) : null;
+    const changes = changesOf(live, followUps[i]!, shadow);
+    const { event } = run;
+    return changes.length ? [{ jobId: job.id, tenantId: job.tenantId, eventId: event.id, position: event.position, handler: run.handler, live, shadow, changes }] : [];
+  });
   const room = Math.max(0, services.maxDifferences - (job.differences ?? 0));
   if (services.holds()) await services.replayStore.putDifferences(found.slice(0, room));
   return { outcome, differences: found.length };
@@ -79,16 +82,17 @@ function planRun(event: HubEvent, name: string, handlers: ReadonlyMap<string, Re
   return handlers.get(live)?.matches(event) ? [{ event, handler: name, live, skipped: true }] : [];
 }
 
-/** The live outcomes' follow-ups as stored (one `get` each, together); a follow-up no longer stored compares as a type of its own. */
+/**
+ * The live outcomes' follow-ups as stored, read for the whole chunk in one `getMany`; a follow-up
+ * no longer stored compares as a type of its own.
+ */
 async function liveFollowUps(tenantId: string, lives: readonly (HandlerOutcome | null)[], store: EventStore): Promise<ComparedFollowUp[][]> {
-  return Promise.all(
-    lives.map((live) =>
-      Promise.all(
-        (live?.followUps ?? []).map(async (id): Promise<ComparedFollowUp> => {
-          const event = await store.get(tenantId, id);
-          return event ? { type: event.type, subject: event.subject ?? null, payloadHash: payloadHash(event.payload) } : { type: '(not stored)', subject: null, payloadHash: '' };
-        }),
-      ),
-    ),
+  const ids = lives.flatMap((live) => live?.followUps ?? []);
+  const stored = new Map((ids.length ? await store.getMany(tenantId, ids) : []).map((event) => [event.id, event]));
+  return lives.map((live) =>
+    (live?.followUps ?? []).map((id): ComparedFollowUp => {
+      const event = stored.get(id);
+      return event ? { type: event.type, subject: event.subject ?? null, payloadHash: payloadHash(event.payload) } : { type: '(not stored)', subject: null, payloadHash: '' };
+    }),
   );
 }

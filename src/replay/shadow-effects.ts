@@ -43,7 +43,7 @@ export async function runShadow(handler: HubHandler, event: HubEvent, job: Repla
       timeoutMs: handler.timeoutMs ?? services.handlerTimeoutMs,
       stop: NEVER,
       replay: { jobId: job.id, mode: 'SHADOW' },
-      effects: shadowEffects(job, services, captured),
+      effects: shadowEffects(replayed, job, services, captured),
     });
     return { status: 'HANDLED', attempts: 1, durationMs: elapsed(started), followUps: captured, error: null };
   } catch (error) {
@@ -53,11 +53,12 @@ export async function runShadow(handler: HubHandler, event: HubEvent, job: Repla
 
 const elapsed = (started: number) => Math.round(performance.now() - started);
 
-function shadowEffects(job: ReplayJob, services: ShadowServices, captured: ShadowFollowUp[]): AttemptEffects {
+function shadowEffects(event: HubEvent, job: ReplayJob, services: ShadowServices, captured: ShadowFollowUp[]): AttemptEffects {
   let payloadBytes = 0;
   return {
     async publish(input, request) {
-      const result = await services.ingest.check(job.tenantId, input, request);
+      // The event in hand is the follow-up's cause: the causation limit need not read it again.
+      const result = await services.ingest.check(job.tenantId, input, request, event);
       // As the live trail names only follow-ups that were stored, a REJECTED one is not captured.
       if (result.status === 'ACCEPTED' && captured.length < MAX_FOLLOW_UPS) {
         const { type, subject, payload } = result.event;
