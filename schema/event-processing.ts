@@ -10,7 +10,7 @@ const HandlerOutcomeStatusEnum = builder.enumType('HandlerOutcomeStatus', {
   values: ['HANDLED', 'FAILED', 'DEAD_LETTERED', 'PENDING'] as const,
 });
 
-const HandlerOutcomeRef = builder.objectRef<EventProcessing>('HandlerOutcome').implement({
+export const HandlerOutcomeRef = builder.objectRef<EventProcessing>('HandlerOutcome').implement({
   description: 'What one handler did with one event: the processing trail.',
   fields: (t) => ({
     handler: t.exposeString('handler'),

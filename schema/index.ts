@@ -13,6 +13,7 @@ import './event-processing.ts';
 import './replay.ts';
 import './event-types.ts';
 import './webhooks.ts';
+import './replay-diff.ts';
 
 /** The hub's GraphQL schema; `npm run schema:print` writes it to schema.graphql. */
 export const schema: GraphQLSchema = builder.toSchema();

@@ -16,7 +16,8 @@ import { PageInfoRef } from './events-query.ts';
 const ReplayTargetEnum = builder.enumType('ReplayTarget', {
   description:
     'HANDLERS: re-run typed handlers on the stored events. REPUBLISH: publish each as a new event to subscribers and handlers. ' +
-    "ENDPOINT: send them again to one webhook endpoint (`endpointId`; the endpoint's filter applies too).",
+    'ENDPOINT: send them again to one webhook endpoint (`endpointId`; the endpoint\'s filter applies too). ' +
+    'SHADOW: run handlers (by default the shadow handlers) with their effects captured, and list in replayDiff where they differ from the live trail; stores nothing else.',
   values: Object.values(ReplayTarget),
 });
 
@@ -29,7 +30,9 @@ const StartReplayInput = builder.inputType('StartReplayInput', {
   fields: (t) => ({
     filter: t.field({ type: EventFilterInput, required: true, description: 'The events to replay; from/to strongly advised.' }),
     target: t.field({ type: ReplayTargetEnum, required: true }),
-    handlers: t.stringList({ description: 'With HANDLERS: which handlers (default: every handler, each on the events its eventTypes match).' }),
+    handlers: t.stringList({
+      description: 'With HANDLERS or SHADOW: which handlers (default: every live handler for HANDLERS, every shadow handler for SHADOW; each on the events its eventTypes match).',
+    }),
     dryRun: t.boolean({ defaultValue: false, description: 'Only count (`total`) and keep a sample; no side effects.' }),
     endpointId: t.id({ description: 'With ENDPOINT: the webhook endpoint to send to.' }),
   }),
@@ -46,8 +49,13 @@ const ReplayJobRef = builder.objectRef<ReplayJob>('ReplayJob').implement({
     status: t.field({ type: ReplayStatusEnum, resolve: (job) => job.status }),
     filter: t.field({ type: 'JSON', description: 'The filter as given (dates as ISO strings).', resolve: (job) => job.filter }),
     target: t.field({ type: ReplayTargetEnum, resolve: (job) => job.target }),
-    handlers: t.stringList({ description: 'HANDLERS: the handlers it re-runs. Empty for the other targets.', resolve: (job) => job.handlers }),
+    handlers: t.stringList({ description: 'HANDLERS and SHADOW: the handlers it runs. Empty for the other targets.', resolve: (job) => job.handlers }),
     endpointId: t.id({ nullable: true, description: 'ENDPOINT: the webhook endpoint it sends to.', resolve: (job) => job.endpointId ?? null }),
+    differences: t.int({
+      nullable: true,
+      description: 'SHADOW: events (per handler) whose outcome or follow-ups differ from the live trail so far; see replayDiff. Null for other targets.',
+      resolve: (job) => job.differences ?? null,
+    }),
     dryRun: t.exposeBoolean('dryRun'),
     total: t.int({
       nullable: true,
@@ -60,7 +68,7 @@ const ReplayJobRef = builder.objectRef<ReplayJob>('ReplayJob').implement({
       resolve: (job) => progressOf(job),
     }),
     processed: t.exposeInt('processed', {
-      description: 'Events done: every handler succeeded (HANDLERS), the new event is stored (REPUBLISH), or the event is queued for delivery (ENDPOINT).',
+      description: 'Events done: every handler succeeded (HANDLERS, SHADOW), the new event is stored (REPUBLISH), or the event is queued for delivery (ENDPOINT).',
     }),
     failed: t.exposeInt('failed', {
       description: 'Events given up on: a handler failed, or the run was interrupted by a crash (never run twice), or the store refused the new event.',

@@ -160,6 +160,7 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
     pollMs: config.HUB_REPLAY_POLL_MS,
     maxActivePerTenant: config.HUB_MAX_ACTIVE_REPLAYS_PER_TENANT,
     retentionMs: config.HUB_REPLAY_RETENTION_DAYS * 86_400_000,
+    maxDifferences: config.HUB_SHADOW_MAX_DIFFERENCES,
     rateLimiter,
     log: log.child({ component: 'replay' }),
   });

@@ -284,6 +284,12 @@ const configSchema = z.object({
   HUB_MAX_ACTIVE_REPLAYS_PER_TENANT: positiveInt(2),
   /** Days a replay job is kept after it ended (with its record of handler runs); then it is dropped. */
   HUB_REPLAY_RETENTION_DAYS: positiveInt(30),
+  /**
+   * Differences one SHADOW replay stores for `replayDiff` (each an event, the live and the shadow
+   * outcome, up to 16 KiB of captured payloads); past it they are still counted in
+   * `ReplayJob.differences`. Default 10,000.
+   */
+  HUB_SHADOW_MAX_DIFFERENCES: positiveInt(10_000),
   /** Window of the sampled audit events (access denied, rate limit exceeded): at most one per kind, tenant and key per window and process. */
   HUB_AUDIT_SAMPLE_MS: positiveInt(60_000),
   /** Tenant that records denials without a tenant (no valid API key); unset: those are only logged. */

@@ -1,8 +1,8 @@
 import { isHubError } from '../errors.ts';
 import type { HubEvent } from '../events/event.ts';
-import type { Ingest } from '../ingest/ingest.ts';
+import type { Ingest, PublishRequest, PublishResult } from '../ingest/ingest.ts';
 import type { Logger } from '../logger.ts';
-import type { FollowUpEvent, HandlerContext, HubHandler, ReplayCall } from './handler.ts';
+import type { FollowUpEvent, HandlerContext, HubHandler, Projections, ReplayCall } from './handler.ts';
 import { MAX_FOLLOW_UPS, type DeliveryErrorInfo, type HandlerStore } from './handler-store.ts';
 
 export interface AttemptServices {
@@ -11,12 +11,24 @@ export interface AttemptServices {
   log: Logger;
 }
 
+/**
+ * Where a call's effects go instead of the hub's store: a SHADOW replay captures follow-ups and
+ * keeps projections in a scratch namespace. The follow-up is built as for a live call (source,
+ * causation, correlation, trace).
+ */
+export interface AttemptEffects {
+  publish(input: Record<string, unknown>, request: PublishRequest): Promise<PublishResult>;
+  projections: Projections;
+}
+
 interface AttemptOptions extends AttemptServices {
   timeoutMs: number;
   stop: AbortSignal;
   replay?: ReplayCall | undefined;
   /** Receives the id of every follow-up the attempt publishes (a DUPLICATE's original), up to MAX_FOLLOW_UPS. */
   followUps?: string[] | undefined;
+  /** Default: follow-ups are published through `ingest`, projections kept in `handlerStore`. */
+  effects?: AttemptEffects | undefined;
 }
 
 /** Raised when an attempt outlives its time limit. */
@@ -68,9 +80,10 @@ function contextFor(
   event: HubEvent,
   attempt: number,
   signal: AbortSignal,
-  { ingest, handlerStore, log, replay, followUps }: Omit<AttemptOptions, 'timeoutMs' | 'stop'>,
+  { ingest, handlerStore, log, replay, followUps, effects }: Omit<AttemptOptions, 'timeoutMs' | 'stop'>,
 ): HandlerContext {
   const { tenantId } = event;
+  const send = effects?.publish ?? (async (input: Record<string, unknown>, request: PublishRequest) => (await ingest.publish(tenantId, [input], request))[0]!);
   return {
     attempt,
     replay,
@@ -82,13 +95,13 @@ function contextFor(
       const source = { type: 'SYSTEM', id: `handler:${handler.name}` } as const;
       const input = { ...rest, source, metadata: { ...metadata, causationId: event.id, correlationId: event.metadata.correlationId ?? event.id } };
       // A follow-up belongs to the trace of the event it answers; its source is the hub's stamp, its type may still not be system.*.
-      const [result] = await ingest.publish(tenantId, [input], { trace: event.metadata.trace, source });
+      const result = await send(input, { trace: event.metadata.trace, source });
       // A DUPLICATE is the follow-up an earlier attempt published: a re-run after a crash still names it.
-      const id = result!.status === 'ACCEPTED' ? result!.event.id : result!.status === 'DUPLICATE' ? result!.originalEventId : null;
+      const id = result.status === 'ACCEPTED' ? result.event.id : result.status === 'DUPLICATE' ? result.originalEventId : null;
       if (id !== null && followUps && followUps.length < MAX_FOLLOW_UPS) followUps.push(id);
-      return result!;
+      return result;
     },
-    projections: {
+    projections: effects?.projections ?? {
       get: async <T extends Record<string, unknown>>(projection: string, key: string) =>
         (await handlerStore.getProjection(tenantId, projection, key)) as T | null,
       put: (projection, key, value) => handlerStore.putProjection(tenantId, projection, key, value),

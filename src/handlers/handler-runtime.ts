@@ -101,7 +101,9 @@ export function createHandlerRuntime(options: HandlerRuntimeOptions): HandlerRun
   const now = options.now ?? Date.now;
   const pollMs = options.pollMs ?? 1000;
   const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const compiled: CompiledHandler[] = [...options.handlers]
+  // A shadow handler is a candidate version: it runs in SHADOW replays only, never on live events.
+  const compiled: CompiledHandler[] = options.handlers
+    .filter((handler) => handler.shadows === undefined)
     .sort((a, b) => b.priority - a.priority)
     .map((handler) => {
       const filter = compileFilter({ types: [...handler.eventTypes] });

@@ -18,6 +18,12 @@ export interface HubHandler {
   priority: number;
   /** Per attempt; past it `ctx.signal` aborts and the attempt counts as failed. Default HUB_HANDLER_TIMEOUT_MS. */
   timeoutMs?: number;
+  /**
+   * The name of a live handler this one is a candidate version of. Such a handler never runs on
+   * live events, only in SHADOW replays, which compare what it does with the live trail of the
+   * handler it shadows (docs/HANDLERS.md).
+   */
+  shadows?: string;
   handle(event: HubEvent, ctx: HandlerContext): Promise<void>;
 }
 
@@ -88,6 +94,8 @@ export interface HandlerDefinition<C extends CatalogShape, T extends string> {
   eventTypes: readonly T[];
   priority?: number;
   timeoutMs?: number;
+  /** Makes this a shadow of the named live handler: it runs only in SHADOW replays. */
+  shadows?: string;
   handle(event: TypedEvent<C, T>, ctx: HandlerContext): Promise<void>;
 }
 

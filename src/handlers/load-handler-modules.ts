@@ -11,6 +11,7 @@ const handlerShape = z.object({
   eventTypes: z.array(z.string()).min(1, 'must list at least one type pattern'),
   priority: z.number().int().optional(),
   timeoutMs: z.number().int().positive().optional(),
+  shadows: z.string().regex(NAME, 'must name a handler (1-64 characters: lowercase letters, digits, ".", "_" or "-")').optional(),
   handle: z.custom<HubHandler['handle']>((value) => typeof value === 'function', 'must be a function (event, ctx) => Promise<void>'),
 });
 
@@ -39,9 +40,10 @@ export function checkHandler(value: unknown, origin: string): HubHandler {
 
 /**
  * Loads HUB_HANDLER_MODULES: absolute paths of ES modules whose default
- * export is a handler `{ name, eventTypes, priority?, timeoutMs?, handle }`
+ * export is a handler `{ name, eventTypes, priority?, timeoutMs?, shadows?, handle }`
  * or an array of them. Fails on the first module that is missing or invalid,
- * and on two handlers with one name (built-in ones included).
+ * on two handlers with one name (built-in ones included), and on a `shadows`
+ * that names no live handler.
  */
 export async function loadHandlerModules(paths: readonly string[], builtIn: readonly HubHandler[]): Promise<HubHandler[]> {
   const loaded: HubHandler[] = [];
@@ -64,5 +66,22 @@ export async function loadHandlerModules(paths: readonly string[], builtIn: read
     if (seen.has(handler.name)) throw new HandlerModuleError(`two handlers are named "${handler.name}"; handler names must be unique`);
     seen.add(handler.name);
   }
+  checkShadows(all);
   return all;
+}
+
+/**
+ * A shadow must name a loaded live handler: its SHADOW replays compare with that handler's trail,
+ * which a missing handler, itself or another shadow (never run live) would not have.
+ */
+export function checkShadows(handlers: readonly HubHandler[]): void {
+  const byName = new Map(handlers.map((handler) => [handler.name, handler]));
+  for (const { name, shadows } of handlers) {
+    if (shadows === undefined) continue;
+    const shadowed = byName.get(shadows);
+    if (!shadowed) throw new HandlerModuleError(`handler "${name}" shadows "${shadows}", which is not loaded; shadows must name a loaded handler`);
+    if (shadowed.shadows !== undefined || shadowed === byName.get(name)) {
+      throw new HandlerModuleError(`handler "${name}" shadows "${shadows}", which does not run live; shadows must name a live handler`);
+    }
+  }
 }

@@ -1,6 +1,6 @@
 import type { HubEvent } from '../events/event.ts';
 import type { EventMatcher } from '../filter/index.ts';
-import type { DeliveryErrorInfo, HandlerStore, OutcomeStatus } from './handler-store.ts';
+import type { DeliveryErrorInfo, HandlerOutcome, HandlerStore, OutcomeStatus } from './handler-store.ts';
 
 /** One handler's part in one event, as `Event.processing` shows it. */
 export interface EventProcessing {
@@ -46,10 +46,15 @@ export async function processingOf(
     wanted[i]!.flatMap(({ name }): EventProcessing[] => {
       const outcome = recorded.get(JSON.stringify([event.id, name]));
       if (!outcome) return (positions.get(name) ?? 0) >= event.position ? [] : [pending(name)];
-      const { status, attempts, firstAttemptAt, lastAttemptAt, durationMs, followUps, error } = outcome;
-      return [{ handler: name, status, attempts, firstAttemptAt, lastAttemptAt, durationMs, followUps, error: error ? { ...error, attempts, lastAttempt: lastAttemptAt } : null }];
+      return [processingOfOutcome(outcome)];
     }),
   );
+}
+
+/** A trail entry as `Event.processing` shows it: the error carries the attempts and when the last one was. */
+export function processingOfOutcome(outcome: HandlerOutcome): EventProcessing {
+  const { handler, status, attempts, firstAttemptAt, lastAttemptAt, durationMs, followUps, error } = outcome;
+  return { handler, status, attempts, firstAttemptAt, lastAttemptAt, durationMs, followUps, error: error ? { ...error, attempts, lastAttempt: lastAttemptAt } : null };
 }
 
 const pending = (handler: string): EventProcessing => ({

@@ -1,5 +1,5 @@
 import { badInput } from '../errors.ts';
-import type { PendingEvent } from '../events/event.ts';
+import type { HubEvent, PendingEvent } from '../events/event.ts';
 import type { EventStore } from '../store/event-store.ts';
 
 /** Depths remembered by event id, so a handler's follow-ups cost no store reads. */
@@ -9,9 +9,10 @@ export interface CausationGuard {
   /**
    * The event's depth: 0 without a causationId, else 1 + its cause's depth
    * (1 when the cause is not a stored event of the tenant, e.g. an id from
-   * another system). Throws BAD_USER_INPUT past `maxDepth`.
+   * another system). Throws BAD_USER_INPUT past `maxDepth`. `cause`, when the
+   * caller holds the event's cause already, saves reading it.
    */
-  check(event: PendingEvent): Promise<number>;
+  check(event: PendingEvent, cause?: HubEvent): Promise<number>;
   /** Records the depth of an event that was stored. */
   remember(tenantId: string, eventId: string, depth: number): void;
 }
@@ -39,19 +40,23 @@ export function createCausationGuard({ store, maxDepth }: { store: EventStore; m
     if (known !== undefined) return known;
     if (budget < 0) return Infinity;
     const event = await store.get(tenantId, id);
-    if (!event) return null;
+    return event ? depthOfStored(event, budget) : null;
+  }
+
+  async function depthOfStored(event: HubEvent, budget: number): Promise<number> {
     const cause = event.metadata.causationId;
-    const depth = cause === undefined ? 0 : 1 + ((await depthOf(tenantId, cause, budget - 1)) ?? 0);
-    if (Number.isFinite(depth)) remember(tenantId, id, depth);
+    const depth = cause === undefined ? 0 : 1 + ((await depthOf(event.tenantId, cause, budget - 1)) ?? 0);
+    if (Number.isFinite(depth)) remember(event.tenantId, event.id, depth);
     return depth;
   }
 
   return {
     remember,
-    async check(event) {
+    async check(event, known) {
       const cause = event.metadata.causationId;
       if (cause === undefined) return 0;
-      const depth = 1 + ((await depthOf(event.tenantId, cause, maxDepth)) ?? 0);
+      const held = known?.id === cause && known.tenantId === event.tenantId && !depths.has(`${event.tenantId}/${cause}`);
+      const depth = 1 + ((held ? await depthOfStored(known, maxDepth) : await depthOf(event.tenantId, cause, maxDepth)) ?? 0);
       if (depth > maxDepth) {
         throw badInput(`the causation chain is deeper than ${maxDepth} events (an event storm?); the event was not stored`, ['metadata', 'causationId']);
       }

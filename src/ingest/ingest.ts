@@ -35,6 +35,16 @@ export interface Ingest {
    * bound it). One result per event, in order; throws only when the store is down.
    */
   publishInternal(events: readonly PendingEvent[]): Promise<PublishResult[]>;
+  /**
+   * What `publish` would answer for one input, storing and publishing
+   * nothing: ACCEPTED with the event it would have stored (position 0, in no
+   * store), or REJECTED for the same reasons (shape, size, reserved names,
+   * catalog, causation limit). There is no idempotency check, so it never
+   * answers DUPLICATE. SHADOW replays capture handlers' follow-ups with it.
+   * `cause`: the stored event the input names as its causationId, when the
+   * caller holds it (the causation limit then need not read it).
+   */
+  check(tenantId: string, input: unknown, request?: PublishRequest, cause?: HubEvent): Promise<PublishResult>;
   /** Resolves once every publish under way has returned (shutdown: before the store closes). */
   drain(): Promise<void>;
 }
@@ -175,6 +185,18 @@ export function createIngest(options: IngestOptions): Ingest {
       const stored = await storeAndPublish(fitting.map((item) => item.event));
       stored.forEach((result, i) => (results[fitting[i]!.index] = result));
       return results;
+    },
+
+    async check(tenantId, input, request = {}, cause) {
+      try {
+        const event = toPendingEvent(input, { tenantId, now: now(), maxEventBytes: options.maxEventBytes, trace: request.trace, source: request.source });
+        catalog.checkPayload(event.type, event.version, event.payload);
+        await causation.check(event, cause);
+        return { status: 'ACCEPTED', event: { ...event, position: 0 } };
+      } catch (error) {
+        if (!isHubError(error)) throw error;
+        return { status: 'REJECTED', error };
+      }
     },
 
     async drain() {

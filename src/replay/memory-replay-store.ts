@@ -1,4 +1,5 @@
 import { isFinal, ReplayStatus, type ReplayJob } from './replay-job.ts';
+import { createMemoryShadowRecords } from './memory-shadow-records.ts';
 import type { ReplayFate, ReplayStore, RunKey, RunState } from './replay-store.ts';
 
 /** The embedded replay store: this process's memory, lost on exit. Decisions are synchronous, so first caller wins. */
@@ -7,6 +8,7 @@ export function createMemoryReplayStore({ now = Date.now }: { now?: () => number
   const fates = new Map<string, { fate: ReplayFate; at: Date }>();
   const cancels = new Set<string>();
   const runs = new Map<string, RunState>();
+  const { dropJobs, ...shadow } = createMemoryShadowRecords();
   const runKey = ({ jobId, eventId, handler }: RunKey) => JSON.stringify([jobId, eventId, handler]);
   const copy = <T>(value: T): T => structuredClone(value);
 
@@ -19,6 +21,7 @@ export function createMemoryReplayStore({ now = Date.now }: { now?: () => number
   }
 
   return {
+    ...shadow,
     async create(job) {
       if (jobs.has(job.id)) throw new Error(`replay job ${job.id} exists`);
       jobs.set(job.id, { ...copy(job), cancelRequested: false });
@@ -51,6 +54,7 @@ export function createMemoryReplayStore({ now = Date.now }: { now?: () => number
     },
     async dropFinished(finishedBefore, limit) {
       const old = [...jobs.values()].filter((job) => isFinal(job.status) && job.finishedAt !== undefined && job.finishedAt < finishedBefore).slice(0, limit);
+      dropJobs(old.map((job) => job.id));
       for (const job of old) {
         for (const key of runs.keys()) if ((JSON.parse(key) as string[])[0] === job.id) runs.delete(key);
         fates.delete(job.id);

@@ -15,13 +15,20 @@ export interface StartReplayInput {
 
 const TARGETS = new Set<unknown>(Object.values(ReplayTarget));
 
+/** A handler of the hub as a start request sees it: its name, and whom it shadows. */
+export interface KnownHandler {
+  name: string;
+  shadows?: string | undefined;
+}
+
 /**
  * Validates a start request and builds the PENDING job, or throws
  * BAD_USER_INPUT with the input path: a filter that does not compile, an
- * unknown target, an unknown handler name, handlers named for REPUBLISH.
- * HANDLERS without names selects every handler of the hub.
+ * unknown target, an unknown handler name, handlers named for REPUBLISH, a
+ * shadow handler named for HANDLERS. HANDLERS without names selects every
+ * live handler of the hub, SHADOW every shadow handler.
  */
-export function newReplayJob(tenantId: string, input: StartReplayInput, known: readonly string[], now: Date): ReplayJob {
+export function newReplayJob(tenantId: string, input: StartReplayInput, known: readonly KnownHandler[], now: Date): ReplayJob {
   if (!TARGETS.has(input.target)) throw badInput(`target must be one of ${[...TARGETS].join(', ')}`, ['input', 'target']);
   if (input.filter == null) throw badInput('a filter is required (from/to strongly advised)', ['input', 'filter']);
   compileFilter(input.filter, { path: ['input', 'filter'] });
@@ -37,6 +44,7 @@ export function newReplayJob(tenantId: string, input: StartReplayInput, known: r
     total: null,
     processed: 0,
     failed: 0,
+    ...(input.target === ReplayTarget.SHADOW && { differences: 0 }),
     sample: [],
     createdAt: now,
     checkpoint: 0,
@@ -54,19 +62,26 @@ function endpointOf(input: StartReplayInput): { endpointId?: string } {
   return { endpointId: input.endpointId };
 }
 
-function selectHandlers(input: StartReplayInput, known: readonly string[]): string[] {
+function selectHandlers(input: StartReplayInput, known: readonly KnownHandler[]): string[] {
   const named = input.handlers;
-  if (input.target !== ReplayTarget.HANDLERS) {
-    if (named != null && named.length > 0) throw badInput('handlers can be named only with target HANDLERS', ['input', 'handlers']);
+  if (input.target === ReplayTarget.REPUBLISH || input.target === ReplayTarget.ENDPOINT) {
+    if (named != null && named.length > 0) throw badInput('handlers can be named only with target HANDLERS or SHADOW', ['input', 'handlers']);
     return [];
   }
+  const shadow = input.target === ReplayTarget.SHADOW;
   if (named == null) {
-    if (known.length === 0) throw badInput('this hub runs no handlers, so there is nothing to replay to', ['input', 'target']);
-    return [...known];
+    // SHADOW runs the candidate versions; HANDLERS the live handlers (a shadow never runs for real).
+    const all = known.filter((handler) => (handler.shadows !== undefined) === shadow).map((handler) => handler.name);
+    if (all.length > 0) return all;
+    if (shadow) throw badInput('no handler of this hub shadows another; name the handlers to run in the shadow', ['input', 'handlers']);
+    throw badInput('this hub runs no handlers, so there is nothing to replay to', ['input', 'target']);
   }
   if (named.length === 0) throw badInput('name at least one handler, or leave handlers out for every handler', ['input', 'handlers']);
   named.forEach((name, i) => {
-    if (!known.includes(name)) throw badInput(`unknown handler "${name}"; this hub runs: ${known.join(', ') || 'none'}`, ['input', 'handlers', String(i)]);
+    const handler = known.find((candidate) => candidate.name === name);
+    const path = ['input', 'handlers', String(i)];
+    if (!handler) throw badInput(`unknown handler "${name}"; this hub runs: ${known.map((h) => h.name).join(', ') || 'none'}`, path);
+    if (!shadow && handler.shadows !== undefined) throw badInput(`handler "${name}" shadows "${handler.shadows}": it runs only in SHADOW replays`, path);
   });
   return [...new Set(named)];
 }

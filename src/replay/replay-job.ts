@@ -1,9 +1,10 @@
 /**
  * A replay job (docs/ARCHITECTURE.md §13): reads the archive of one tenant by filter,
  * up to the tenant's head at the job's start, and re-runs handlers on what it
- * reads or republishes it as new events.
+ * reads, republishes it as new events, or (SHADOW) runs handlers with their
+ * effects captured and compares what they did with the live trail.
  */
-export const ReplayTarget = { HANDLERS: 'HANDLERS', REPUBLISH: 'REPUBLISH', ENDPOINT: 'ENDPOINT' } as const;
+export const ReplayTarget = { HANDLERS: 'HANDLERS', REPUBLISH: 'REPUBLISH', ENDPOINT: 'ENDPOINT', SHADOW: 'SHADOW' } as const;
 export type ReplayTarget = (typeof ReplayTarget)[keyof typeof ReplayTarget];
 
 export const ReplayStatus = {
@@ -33,7 +34,7 @@ export interface ReplayJob {
   status: ReplayStatus;
   filter: ReplayFilterJson;
   target: ReplayTarget;
-  /** HANDLERS: the handlers it re-runs, resolved at creation (all handlers when none were named). Empty otherwise. */
+  /** HANDLERS and SHADOW: the handlers it runs, resolved at creation (when none were named: every live handler, or every shadow handler). Empty otherwise. */
   handlers: string[];
   /** ENDPOINT: the tenant's webhook endpoint the events are sent to again (its filter applies too). */
   endpointId?: string;
@@ -45,6 +46,11 @@ export interface ReplayJob {
   processed: number;
   /** Events given up on: a handler failed, or an event was interrupted by a crash (never run twice), or the store refused it. */
   failed: number;
+  /**
+   * SHADOW: (event, handler) pairs whose shadow outcome differs from the live trail so far,
+   * saved with the checkpoint (so a takeover recounts only what follows it). Absent otherwise.
+   */
+  differences?: number;
   /** Ids of the first few matching events. */
   sample: string[];
   createdAt: Date;

@@ -4,7 +4,7 @@ import { isEventId } from '../events/ids.ts';
 import { newReplayJob, type StartReplayInput } from './replay-input.ts';
 import { isFinal, type ReplayJob } from './replay-job.ts';
 import { createReplayRunner, type ReplayRunnerOptions } from './replay-runner.ts';
-import type { ReplayJobPage } from './replay-store.ts';
+import type { DifferenceCursor, DifferencePage, ReplayJobPage } from './replay-store.ts';
 import { watchReplayJob } from './watch-replay-job.ts';
 
 export interface ReplayService {
@@ -23,6 +23,11 @@ export interface ReplayService {
   cancel(tenantId: string, id: string): Promise<ReplayJob>;
   /** The job whenever it changes until it is final (Subscription.replayJob); the stream throws NOT_FOUND as `cancel` does. */
   watch(tenantId: string, id: string): AsyncIterableIterator<ReplayJob>;
+  /**
+   * A SHADOW job's differences in event order, `first` after the cursor `after` (from an earlier
+   * page); NOT_FOUND for an unknown id or another tenant's job, BAD_USER_INPUT for a bad cursor.
+   */
+  differences(tenantId: string, id: string, page: { first: number; after?: string }): Promise<DifferencePage>;
   /** Starts running jobs (polling for them). */
   start(): void;
   /** Stops the jobs running here after the event in hand and releases their leases. */
@@ -38,17 +43,30 @@ export interface ReplayServiceOptions extends ReplayRunnerOptions {
 
 const notFound = (id: string) => new HubError(ErrorCode.NOT_FOUND, `there is no replay job "${id}"`);
 
+/** A difference's place as a `replayDiff` cursor: opaque to clients, base64url of `[position, handler]`. */
+export const differenceCursor = ({ position, handler }: DifferenceCursor): string => Buffer.from(JSON.stringify([position, handler])).toString('base64url');
+
+function decodeCursor(cursor: string): DifferenceCursor {
+  try {
+    const [position, handler] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as unknown[];
+    if (Number.isSafeInteger(position) && typeof handler === 'string') return { position: position as number, handler };
+  } catch {
+    // not JSON: the same answer as a well-formed stranger
+  }
+  throw badInput('after is not a cursor from an earlier replayDiff page', ['after']);
+}
+
 /** Replay jobs (docs/ARCHITECTURE.md §13): what the GraphQL resolvers call, and the runner behind them. */
 export function createReplayService(options: ReplayServiceOptions): ReplayService {
   const { replayStore } = options;
   const now = options.now ?? Date.now;
   const runner = createReplayRunner(options);
-  const handlerNames = options.handlers.map((handler) => handler.name);
+  const known = options.handlers.map(({ name, shadows }) => ({ name, shadows }));
   const get = async (tenantId: string, id: string) => (isEventId(id) ? replayStore.get(tenantId, id) : null);
 
   return {
     async create(tenantId, input) {
-      const job = newReplayJob(tenantId, input, handlerNames, new Date(now()));
+      const job = newReplayJob(tenantId, input, known, new Date(now()));
       // The tenant's endpoint, or NOT_FOUND, as every webhook call answers for another tenant's id.
       if (job.endpointId !== undefined) await options.webhooks?.get(tenantId, job.endpointId);
       await replayStore.create(job);
@@ -70,6 +88,11 @@ export function createReplayService(options: ReplayServiceOptions): ReplayServic
         if (isFinal(job.status) || now() >= deadline) return job;
         await sleep(50);
       }
+    },
+    async differences(tenantId, id, { first, after }) {
+      const cursor = after === undefined ? undefined : decodeCursor(after);
+      if (!(await get(tenantId, id))) throw notFound(id);
+      return replayStore.differences(tenantId, id, { first, ...(cursor && { after: cursor }) });
     },
     watch: (tenantId, id) => watchReplayJob(() => get(tenantId, id), () => notFound(id), options.watchIntervalMs ?? 200),
     start: () => runner.start(),

@@ -1,4 +1,5 @@
 import type { ReplayJob } from './replay-job.ts';
+import type { ReplayDifference } from './shadow-outcome.ts';
 
 /** What was decided first about a job that had not begun: it runs, or it was cancelled. */
 export type ReplayFate = 'RUN' | 'CANCELLED';
@@ -28,6 +29,42 @@ export interface ReplayJobPage {
   hasNextPage: boolean;
 }
 
+/** Where a page of differences continues: strictly after this (position, handler). */
+export interface DifferenceCursor {
+  position: number;
+  handler: string;
+}
+
+export interface DifferencePage {
+  /** In event order (position), then by handler. */
+  differences: ReplayDifference[];
+  hasNextPage: boolean;
+}
+
+/**
+ * What a SHADOW job keeps besides itself: the differences it found, and the
+ * scratch namespace its handlers' projections are written to. Both belong to
+ * the job: the scratch is dropped when it ends, the differences with the job
+ * (retention).
+ */
+export interface ShadowRecords {
+  /**
+   * Stores differences, each replacing the one of the same (jobId, eventId,
+   * handler): a chunk run again after a takeover overwrites what it found the
+   * first time instead of adding to it. Only the job's lease holder calls it.
+   */
+  putDifferences(differences: readonly ReplayDifference[]): Promise<void>;
+  /** The tenant's job's differences, `first` of them after `after`; another tenant's job (or an unknown one) has none. */
+  differences(tenantId: string, jobId: string, page: { first: number; after?: DifferenceCursor }): Promise<DifferencePage>;
+  /** Removes the job's differences of events past `position`: a job resuming from that checkpoint runs them again. */
+  dropDifferencesAfter(jobId: string, position: number): Promise<void>;
+  /** A projection document of the job's scratch namespace, or null when the shadow has not written it. */
+  getScratch(jobId: string, projection: string, key: string): Promise<Record<string, unknown> | null>;
+  putScratch(jobId: string, projection: string, key: string, value: Record<string, unknown>): Promise<void>;
+  /** Drops the job's scratch namespace (its end, or retention); dropping twice is harmless. */
+  dropScratch(jobId: string): Promise<void>;
+}
+
 /**
  * Replay jobs and what keeps them exactly-once across processes (docs/ARCHITECTURE.md §13:
  * replay jobs in the store). Everything that decides between processes is an
@@ -39,7 +76,7 @@ export interface ReplayJobPage {
  * Every call that reads a job is scoped to one tenant: another tenant's job
  * reads as absent, never as its data.
  */
-export interface ReplayStore {
+export interface ReplayStore extends ShadowRecords {
   /** Stores a new job. Its id is fresh (a UUIDv7), so the insert cannot collide. */
   create(job: ReplayJob): Promise<void>;
 
@@ -118,8 +155,8 @@ export interface ReplayStore {
 
   /**
    * Retention: deletes up to `limit` jobs that ended (COMPLETED, FAILED, CANCELLED) before
-   * `finishedBefore`, with their marks and runs, and answers how many jobs went. Their runs and
-   * marks go first, so a job interrupted half way is found and finished by the next call. Every
+   * `finishedBefore`, with their marks, runs, differences and scratch, and answers how many jobs
+   * went. Those go first, so a job interrupted half way is found and finished by the next call. Every
    * process may call it; deleting twice is harmless.
    */
   dropFinished(finishedBefore: Date, limit: number): Promise<number>;

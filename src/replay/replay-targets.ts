@@ -26,6 +26,8 @@ export interface TargetServices {
   rateLimiter?: Pick<PublishRateLimiter, 'wait'> | undefined;
   /** ENDPOINT: finds the job's endpoint and queues events for it again. Absent: no ENDPOINT job can run. */
   webhooks?: Pick<WebhookService, 'get' | 'requeue'> | undefined;
+  /** HUB_SHADOW_MAX_DIFFERENCES: differences a SHADOW job stores (all are counted). Default 10,000. */
+  maxDifferences?: number | undefined;
   log: Logger;
   now: () => number;
 }

@@ -4,8 +4,9 @@ import type { EventStore } from '../store/event-store.ts';
 import { replaySystemEvent } from './replay-events.ts';
 import { compileJobFilter } from './replay-input.ts';
 import { ReplayStatus, ReplayTarget, SAMPLE_SIZE, type ReplayJob } from './replay-job.ts';
-import { republishChunk, requeueChunk, runHandlersOnChunk, type ReplayHandler, type TargetServices } from './replay-targets.ts';
+import { republishChunk, requeueChunk, runHandlersOnChunk, type ChunkOutcome, type ReplayHandler, type TargetServices } from './replay-targets.ts';
 import { isHubError } from '../errors.ts';
+import { runShadowOnChunk } from './shadow-chunk.ts';
 import type { TokenBucket } from './token-bucket.ts';
 
 export interface RunReplayOptions extends TargetServices {
@@ -55,7 +56,7 @@ export async function runReplay(saved: ReplayJob, options: RunReplayOptions): Pr
     const seen = await replayStore.get(job.tenantId, job.id);
     return await save({ ...job, status: ReplayStatus.CANCELLED, finishedAt: seen?.finishedAt ?? at() });
   }
-  for (const name of job.handlers) {
+  for (const name of [...job.handlers, ...shadowed(job, options.handlers)]) {
     if (!options.handlers.has(name)) throw new ReplayFailure(`handler "${name}" is not loaded in the hub process that ran the job`);
   }
   if (job.status === ReplayStatus.PENDING) {
@@ -70,7 +71,9 @@ export async function runReplay(saved: ReplayJob, options: RunReplayOptions): Pr
     return await finish(ReplayStatus.COMPLETED);
   }
   // No count first: it would read the whole range once more. `progress` tells how far it is, `total` comes at the end.
-  await options.ingest.publishInternal([replaySystemEvent(job, 'started', at())]);
+  if (job.target !== ReplayTarget.SHADOW) await options.ingest.publishInternal([replaySystemEvent(job, 'started', at())]);
+  // A shadow resumed from its checkpoint runs what follows again: what it found there before goes, so nothing counts twice.
+  else await replayStore.dropDifferencesAfter(job.id, job.checkpoint);
 
   const range = await store.readRange(job.tenantId, { ...jobRange(job, job.checkpoint), filter, batch: options.batch ?? 200 });
   for await (const events of range.pages) {
@@ -96,31 +99,41 @@ export async function runReplay(saved: ReplayJob, options: RunReplayOptions): Pr
 }
 
 /**
- * Saves a job as final. Unless it is a dry run or never began (when
- * `system.replay.started` is emitted), `system.replay.completed` goes out
- * first: a crash between the two writes repeats it, and its key keeps it once.
+ * Saves a job as final. Unless it is a dry run, a SHADOW job (which stores
+ * no event) or never began (when `system.replay.started` is emitted),
+ * `system.replay.completed` goes out first: a crash between the two writes
+ * repeats it, and its key keeps it once. A SHADOW job's scratch projections
+ * are dropped.
  */
 export async function endReplay(job: ReplayJob, status: ReplayStatus, options: Pick<RunReplayOptions, 'replayStore' | 'ingest' | 'log' | 'now'>, error?: string): Promise<void> {
   const final: ReplayJob = { ...job, status, finishedAt: new Date(options.now()), ...(error !== undefined && { error }) };
-  if (!final.dryRun && final.until !== undefined) await options.ingest.publishInternal([replaySystemEvent(final, 'completed', new Date(options.now()))]);
+  const shadow = final.target === ReplayTarget.SHADOW;
+  if (!final.dryRun && final.until !== undefined && !shadow) await options.ingest.publishInternal([replaySystemEvent(final, 'completed', new Date(options.now()))]);
+  // Its projections were for the comparison only; retention drops what a crash here leaves.
+  if (shadow) await options.replayStore.dropScratch(final.id);
   await options.replayStore.save(final);
   options.log.info({ jobId: job.id, tenantId: job.tenantId, status, processed: job.processed, failed: job.failed }, 'replay job finished');
 }
 
+/** SHADOW: the live handlers the job's handlers compare with (those they shadow). */
+const shadowed = (job: ReplayJob, handlers: ReadonlyMap<string, ReplayHandler>): string[] =>
+  job.target === ReplayTarget.SHADOW ? job.handlers.flatMap((name) => handlers.get(name)?.handler.shadows ?? []) : [];
+
 /**
- * Events the job reads: its filter, and for HANDLERS only those some selected
- * handler takes, for ENDPOINT only those the endpoint's own filter takes.
+ * Events the job reads: its filter, and for HANDLERS only those some selected handler takes; for
+ * SHADOW also those the handlers it compares with take (a shadow that drops a type shows as
+ * SKIPPED); for ENDPOINT only those the endpoint's own filter takes.
  */
 async function selection(job: ReplayJob, options: Pick<RunReplayOptions, 'handlers' | 'webhooks'>): Promise<CompiledFilter> {
   const filter = compileJobFilter(job.filter);
   if (job.target === ReplayTarget.REPUBLISH) return filter;
-  const other = job.target === ReplayTarget.HANDLERS ? handlerTypes(job, options.handlers) : await endpointFilter(job, options);
+  const other = job.target === ReplayTarget.ENDPOINT ? await endpointFilter(job, options) : handlerTypes(job, options.handlers);
   const parts = [filter.query, other.query].filter((query) => Object.keys(query).length > 0);
   return { query: parts.length === 2 ? { $and: parts } : (parts[0] ?? {}), typePatterns: filter.typePatterns };
 }
 
 const handlerTypes = (job: ReplayJob, handlers: ReadonlyMap<string, ReplayHandler>) =>
-  compileFilter({ types: [...new Set(job.handlers.flatMap((name) => handlers.get(name)!.handler.eventTypes))] });
+  compileFilter({ types: [...new Set([...job.handlers, ...shadowed(job, handlers)].flatMap((name) => handlers.get(name)!.handler.eventTypes))] });
 
 /** The filter of the job's endpoint; a job whose endpoint is gone cannot run. */
 async function endpointFilter(job: ReplayJob, options: Pick<RunReplayOptions, 'webhooks'>): Promise<CompiledFilter> {
@@ -148,12 +161,21 @@ async function count(job: ReplayJob, filter: CompiledFilter, options: RunReplayO
 
 /** Processes a chunk in order; the job state after it, to be saved. */
 async function processChunk(job: ReplayJob, chunk: readonly HubEvent[], options: RunReplayOptions): Promise<ReplayJob> {
+  if (job.target === ReplayTarget.SHADOW) {
+    const shadow = await runShadowOnChunk(job, chunk, options.handlers, { ...options, maxDifferences: options.maxDifferences ?? 10_000 }, options.signal);
+    return { ...counted(job, chunk, shadow.outcome), differences: (job.differences ?? 0) + shadow.differences };
+  }
   const outcome =
     job.target === ReplayTarget.REPUBLISH
       ? await republishChunk(job, chunk, options, options.signal)
       : job.target === ReplayTarget.ENDPOINT
         ? await requeueChunk(job, chunk, options)
         : await runHandlersOnChunk(job, chunk, options.handlers, options, options.signal);
+  return counted(job, chunk, outcome);
+}
+
+/** The job's counts, checkpoint and sample after the part of `chunk` that `outcome` covers. */
+function counted(job: ReplayJob, chunk: readonly HubEvent[], outcome: ChunkOutcome): ReplayJob {
   const ok = outcome.filter(Boolean).length;
   // A stopped HANDLERS run ends after the event in hand: the checkpoint is the last event it got to.
   const checkpoint = outcome.length ? chunk[outcome.length - 1]!.position : job.checkpoint;

@@ -7,8 +7,9 @@ import type { Plugin } from 'graphql-yoga';
  * 1 per scalar, each level down weighing 1.5 times more, the whole field times its `first`/`last`
  * (armor knows no other list sizes). An `events` item selecting every Event field (metadata,
  * source, actor, context, replay, trace, processing), its cursor and a share of pageInfo costs
- * 285; a `deadLetters` item 462; a `replayJobs` item with its sample of events 475. Two `events`
- * items cost 570, so two full pages stay over. Measured in test/security/cost-limit.test.ts,
+ * 285; a `deadLetters` item 462; a `replayJobs` item with its sample of events 475; a `replayDiff`
+ * item 602, but its pages hold at most 100. Two `events` items cost 570, so two full pages stay
+ * over. Measured in test/security/cost-limit.test.ts,
  * which fails when the schema outgrows this.
  */
 const PAGE_ITEM_COST = 500;

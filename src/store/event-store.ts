@@ -114,6 +114,12 @@ export interface EventStore {
   /** One event by id, or null when it does not exist in this tenant. */
   get(tenantId: string, id: string): Promise<HubEvent | null>;
 
+  /**
+   * The events of these ids that exist in this tenant, in no particular order: one store call
+   * for many ids (on a server that scans, one scan instead of one per id).
+   */
+  getMany(tenantId: string, ids: readonly string[]): Promise<HubEvent[]>;
+
   /** A page of matching events ordered by position. */
   query(tenantId: string, query: EventQuery): Promise<EventPage>;
 

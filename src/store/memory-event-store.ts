@@ -110,6 +110,11 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions): EventS
       return tenants.get(tenantId)?.byId.get(id) ?? null;
     },
 
+    async getMany(tenantId: string, ids: readonly string[]) {
+      const byId = tenants.get(tenantId)?.byId;
+      return [...new Set(ids)].flatMap((id) => byId?.get(id) ?? []);
+    },
+
     async query(tenantId: string, query: EventQuery): Promise<EventPage> {
       const { after, first, order } = query;
       let events = matching(tenantId, query.filter);

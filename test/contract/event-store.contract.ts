@@ -126,6 +126,13 @@ export function runEventStoreContract(name: string, makeStore: MakeStore): void 
           assert.equal(await store.get('globex', event!.id), null);
         });
 
+        it('reads many events by id in one call, leaving out unknown ids and other tenants’ events', async () => {
+          const [a, b, theirs] = await appendAll([pendingEvent({ type: 'a.one' }), pendingEvent({ type: 'a.two' }), pendingEvent({ tenantId: 'globex' })]);
+          const found = await store.getMany('acme', [b!.id, a!.id, b!.id, theirs!.id, '01900000-0000-7000-8000-000000000000']);
+          assert.deepEqual(found.sort((x, y) => x.position - y.position), [a, b]);
+          assert.deepEqual(await store.getMany('acme', []), []);
+        });
+
         it('answers one outcome per input, in input order', async () => {
           const inputs = [pendingEvent({ type: 'a.one' }), keyed('k'), keyed('k'), pendingEvent({ type: 'a.two' })];
           const outcomes = await store.append(inputs);

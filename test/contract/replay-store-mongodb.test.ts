@@ -1,10 +1,11 @@
 import { MongoClient } from 'mongodb';
 import { createMongoReplayStore } from '../../src/store/mongodb/replay-store.ts';
 import { testMongo } from '../support/servers.ts';
-import { runReplayStoreContract } from './replay-store.contract.ts';
+import { runShadowRecordsContract } from './replay-shadow-records.contract.ts';
+import { runReplayStoreContract, type MakeReplayStore } from './replay-store.contract.ts';
 
 // A database per test: each starts empty, and FerretDB scans less.
-runReplayStoreContract('MongoDB (FerretDB unless MONGODB_URL says otherwise)', async (t) => {
+const make: MakeReplayStore = async (t) => {
   const mongo = await testMongo(t);
   const store = await createMongoReplayStore({ client: mongo.client, dbName: mongo.dbName });
   return {
@@ -17,4 +18,8 @@ runReplayStoreContract('MongoDB (FerretDB unless MONGODB_URL says otherwise)', a
       return createMongoReplayStore({ client, dbName: mongo.dbName });
     },
   };
-});
+};
+
+const name = 'MongoDB (FerretDB unless MONGODB_URL says otherwise)';
+runReplayStoreContract(name, make);
+runShadowRecordsContract(name, make);

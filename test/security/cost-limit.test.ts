@@ -4,6 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { getNamedType, isObjectType, type GraphQLObjectType } from 'graphql';
+import { exampleHandlers as builtIn } from '../../examples/handlers/index.ts';
+import { MAX_DIFF_PAGE } from '../../resolvers/replay-diff.ts';
 import { schema } from '../../schema/index.ts';
 import { publishInput } from '../support/fixtures.ts';
 import { errorCodes, gql, PUBLISH, type GraphQLResponse } from '../support/graphql-client.ts';
@@ -20,12 +22,14 @@ function everyField(type: GraphQLObjectType): string {
     .join(' ');
 }
 
-/** The root query fields that page with `first`: events, deadLetters, replayJobs, webhookDeliveries. */
+/** The root query fields that page with `first`: events, deadLetters, replayJobs, replayDiff, webhookDeliveries. */
 const PAGED = Object.values(schema.getQueryType()!.getFields()).filter((field) => field.args.some((arg) => arg.name === 'first'));
 const connection = (name: string) => getNamedType(schema.getQueryType()!.getFields()[name]!.type) as GraphQLObjectType;
-/** Required arguments besides `first`, with a value that passes validation. */
+/** Required arguments besides `first`, with a value that passes validation (replayDiff's job is made in `before`). */
 const REQUIRED: Record<string, string> = { webhookDeliveries: 'endpointId: "00000000-0000-7000-8000-000000000000", ' };
-const page = (name: string, first: number | string, alias = '') => `${alias}${name}(${REQUIRED[name] ?? ''}first: ${first}) { ${everyField(connection(name))} }`;
+const page = (name: string, first: number | string, alias = '', args = REQUIRED[name] ?? '') => `${alias}${name}(${args}first: ${first}) { ${everyField(connection(name))} }`;
+/** replayDiff pages are smaller than HUB_MAX_PAGE_SIZE: each item carries an event, two outcomes and captured payloads. */
+const fullPage = (name: string) => (name === 'replayDiff' ? MAX_DIFF_PAGE : 1000);
 
 const assertCostRefused = (response: GraphQLResponse) => {
   assert.deepEqual(errorCodes(response), ['GRAPHQL_VALIDATION_FAILED'], JSON.stringify(response.errors));
@@ -36,8 +40,11 @@ const assertCostRefused = (response: GraphQLResponse) => {
 for (const kind of STORE_KINDS) {
   describe(`the cost limit, on ${kind}`, () => {
     let hub: TestHub;
+    let shadowJobId: string;
     before(async () => {
       hub = await startHubOn(kind);
+      const shadow = await hub.services.replays.create('acme', { target: 'SHADOW', handlers: [builtIn[0]!.name], dryRun: true, filter: {} });
+      shadowJobId = shadow.id;
       const metadata = { correlationId: 'c', causationId: 'k', actor: { id: 'u', type: 'user' }, context: { type: 'USER', id: 'u' }, attributes: { a: 1 } };
       await gql(hub.url, PUBLISH, { input: publishInput({ subject: 's', metadata }) }, TEST_KEYS.acme);
     });
@@ -50,10 +57,11 @@ for (const kind of STORE_KINDS) {
       assert.ok('replay' in answer.data?.['events'].edges[0].node.metadata && 'trace' in answer.data?.['events'].edges[0].node.metadata);
     });
 
-    it('admits a full page of every paged field (events, deadLetters, replayJobs, webhookDeliveries) selecting everything', async () => {
-      assert.deepEqual(PAGED.map((field) => field.name).sort(), ['deadLetters', 'events', 'replayJobs', 'webhookDeliveries']);
+    it('admits a full page of every paged field (events, deadLetters, replayJobs, replayDiff, webhookDeliveries) selecting everything', async () => {
+      assert.deepEqual(PAGED.map((field) => field.name).sort(), ['deadLetters', 'events', 'replayDiff', 'replayJobs', 'webhookDeliveries']);
       for (const field of PAGED) {
-        const answer = await gql(hub.url, `{ ${page(field.name, 1000)} }`, {}, TEST_KEYS.acme);
+        const args = field.name === 'replayDiff' ? `jobId: "${shadowJobId}", ` : REQUIRED[field.name];
+        const answer = await gql(hub.url, `{ ${page(field.name, fullPage(field.name), '', args)} }`, {}, TEST_KEYS.acme);
         // webhookDeliveries needs the admin scope these keys lack: past the cost limit it is refused FORBIDDEN.
         if (field.name === 'webhookDeliveries') assert.deepEqual(errorCodes(answer), ['FORBIDDEN'], JSON.stringify(answer.errors));
         else assert.equal(answer.errors, undefined, `${field.name}: ${JSON.stringify(answer.errors)}`);

@@ -55,6 +55,29 @@ describe('HUB_HANDLER_MODULES', () => {
     const clash = moduleFile('clash.mjs', `export default { name: '${builtIn[0]!.name}', eventTypes: ['a.b'], async handle() {} };`);
     await rejects([clash], new RegExp(`two handlers are named "${builtIn[0]!.name}"`));
   });
+
+  it('loads a handler that shadows a loaded live handler, keeping whom it shadows', async () => {
+    const both = moduleFile('shadow-ok.mjs', `export default [
+      { name: 'ship', eventTypes: ['sales.>'], async handle() {} },
+      { name: 'ship-next', shadows: 'ship', eventTypes: ['sales.>'], async handle() {} },
+    ];`);
+    const loaded = await loadHandlerModules([both], builtIn);
+    assert.deepEqual(loaded.slice(-2).map((h) => [h.name, h.shadows]), [['ship', undefined], ['ship-next', 'ship']]);
+  });
+
+  it('refuses a shadows that names no loaded handler, itself, or another shadow', async () => {
+    await rejects([moduleFile('shadow-missing.mjs', `export default { name: 'x', shadows: 'nobody', eventTypes: ['a.b'], async handle() {} };`)], /"x" shadows "nobody", which is not loaded/);
+    await rejects([moduleFile('shadow-self.mjs', `export default { name: 'x', shadows: 'x', eventTypes: ['a.b'], async handle() {} };`)], /"x" shadows "x", which does not run live/);
+    await rejects(
+      [moduleFile('shadow-chain.mjs', `export default [
+        { name: 'a', eventTypes: ['a.b'], async handle() {} },
+        { name: 'b', shadows: 'a', eventTypes: ['a.b'], async handle() {} },
+        { name: 'c', shadows: 'b', eventTypes: ['a.b'], async handle() {} },
+      ];`)],
+      /"c" shadows "b", which does not run live/,
+    );
+    await rejects([moduleFile('shadow-bad.mjs', `export default { name: 'x', shadows: 'Not A Name', eventTypes: ['a.b'], async handle() {} };`)], /shadows must name a handler/);
+  });
 });
 
 describe('a plain hub', () => {

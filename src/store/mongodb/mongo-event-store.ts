@@ -98,6 +98,7 @@ export async function createMongoEventStore(options: MongoEventStoreOptions): Pr
   return {
     append: (events) => (events.length ? guard(() => append.append(events)) : Promise.resolve([])),
     get: (tenantId, id) => guard(() => queries.get(tenantId, id)),
+    getMany: (tenantId, ids) => guard(() => queries.getMany(tenantId, ids)),
     query: (tenantId, query) => guard(() => queries.query(tenantId, query)),
     stats: (tenantId, filter, groupBy) => guard(() => queries.stats(tenantId, filter, groupBy)),
     readAfter: (tenantId, after, filter, limit) => guard(() => queries.readAfter(tenantId, after, filter, limit)),

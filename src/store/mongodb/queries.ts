@@ -37,6 +37,12 @@ export function createQueries(options: QueriesOptions) {
     return doc ? toHubEvent(doc) : null;
   }
 
+  async function getMany(tenantId: string, ids: readonly string[]) {
+    if (!ids.length) return [];
+    const docs = await archive.find<StoredEvent>({ _id: { $in: [...new Set(ids)] }, tenantId, ...NOT_GAP }, { maxTimeMS }).toArray();
+    return docs.map(toHubEvent);
+  }
+
   async function query(tenantId: string, { filter, first, after, order }: EventQuery): Promise<EventPage> {
     const bound = after === undefined ? [] : [{ position: order === 'ASC' ? { $gt: after } : { $lt: after } }];
     const docs = await events(scoped(tenantId, filter, ...bound), order === 'ASC' ? 1 : -1, first + 1);
@@ -86,7 +92,7 @@ export function createQueries(options: QueriesOptions) {
     return docs.map((doc) => doc._id);
   }
 
-  return { get, query, stats, readAfter, headPosition, positionHint, tenants };
+  return { get, getMany, query, stats, readAfter, headPosition, positionHint, tenants };
 }
 
 /** Stored fields only: the portable subset has no date operators, so time buckets are written at ingest. */

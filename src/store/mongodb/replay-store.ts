@@ -3,6 +3,7 @@ import { isFinal, ReplayStatus, type ReplayJob } from '../../replay/replay-job.t
 import type { ReplayFate, ReplayStore, RunKey, RunState } from '../../replay/replay-store.ts';
 import { ensureCollection, ensureIndexes } from './collections.ts';
 import { DUPLICATE_KEY, guard, isDuplicateKey, writeErrorsOf } from './errors.ts';
+import { createShadowRecordsOnMongo } from './replay-shadow-records.ts';
 
 /** The replay collections, next to the event store's in the same database. */
 export const REPLAY_COLLECTIONS = {
@@ -70,6 +71,7 @@ const outcomeId = ({ jobId, eventId, handler }: RunKey) => JSON.stringify([jobId
  * - jobs: `status_finished` `{ status, finishedAt }` serves `dropFinished` (retention).
  * - marks and runs: their unique `_id` decides every race; `job` `{ jobId }` serves
  *   retention's deletes.
+ * - SHADOW jobs' differences and scratch projections: see replay-shadow-records.ts.
  */
 export async function createMongoReplayStore(options: MongoReplayStoreOptions): Promise<ReplayStore> {
   const now = options.now ?? Date.now;
@@ -94,6 +96,7 @@ export async function createMongoReplayStore(options: MongoReplayStoreOptions): 
     await ensureIndexes(runs, [{ key: { jobId: 1 }, name: 'job' }]);
     return { jobs, marks, runs };
   });
+  const { dropJobs, ...shadow } = await createShadowRecordsOnMongo(db, collection, maxTimeMS);
 
   /** Inserts a document whose `_id` decides a race; false when it was there already. */
   async function insertFirst<T extends Document>(target: Collection<T>, doc: OptionalUnlessRequiredId<T>): Promise<boolean> {
@@ -135,6 +138,7 @@ export async function createMongoReplayStore(options: MongoReplayStoreOptions): 
   }
 
   return {
+    ...shadow,
     create: (job) =>
       guard(async () => {
         await jobs.insertOne(toDocument(job));
@@ -176,6 +180,7 @@ export async function createMongoReplayStore(options: MongoReplayStoreOptions): 
         const old = await jobs.find({ status, finishedAt: { $lt: finishedBefore } }, { projection: { _id: 1 }, limit, maxTimeMS }).toArray();
         if (!old.length) return 0;
         const ids = old.map((doc) => doc._id);
+        await dropJobs(ids);
         await runs.deleteMany({ jobId: { $in: ids } });
         await marks.deleteMany({ jobId: { $in: ids } });
         await jobs.deleteMany({ _id: { $in: ids } });
@@ -244,7 +249,7 @@ function toDocument(job: ReplayJob): JobDocument {
 }
 
 function toJob(doc: JobDocument): ReplayJob {
-  const { _id, filter, startedAt, finishedAt, error, until, ...rest } = doc;
+  const { _id, filter, startedAt, finishedAt, error, until, differences, ...rest } = doc;
   return {
     ...rest,
     id: _id,
@@ -254,6 +259,7 @@ function toJob(doc: JobDocument): ReplayJob {
     ...(finishedAt != null && { finishedAt }),
     ...(error != null && { error }),
     ...(until != null && { until }),
+    ...(differences != null && { differences }),
     cancelRequested: false,
   };
 }
