@@ -99,6 +99,8 @@ export async function createMongoEventStore(options: MongoEventStoreOptions): Pr
     append: (events) => (events.length ? guard(() => append.append(events)) : Promise.resolve([])),
     get: (tenantId, id) => guard(() => queries.get(tenantId, id)),
     query: (tenantId, query) => guard(() => queries.query(tenantId, query)),
+    count: (tenantId, filter, limit) => guard(() => queries.count(tenantId, filter, limit)),
+    idempotencyRecord: (tenantId, key) => guard(() => claims.record(tenantId, key)),
     stats: (tenantId, filter, groupBy) => guard(() => queries.stats(tenantId, filter, groupBy)),
     readAfter: (tenantId, after, filter, limit) => guard(() => queries.readAfter(tenantId, after, filter, limit)),
     readRange: (tenantId, request) => guard(() => readRange(tenantId, request)),
