@@ -11,6 +11,9 @@ import './event-subscription.ts';
 import './handlers.ts';
 import './event-processing.ts';
 import './replay.ts';
+import './event-causation.ts';
+import './filter-preview.ts';
+import './idempotency-record.ts';
 
 /** The hub's GraphQL schema; `npm run schema:print` writes it to schema.graphql. */
 export const schema: GraphQLSchema = builder.toSchema();

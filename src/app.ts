@@ -140,6 +140,7 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
   });
   const limits = {
     maxPageSize: config.HUB_MAX_PAGE_SIZE,
+    previewLimit: config.HUB_PREVIEW_LIMIT,
     maxFilterBytes: config.HUB_MAX_FILTER_BYTES,
     maxRegexPerRequest: config.HUB_MAX_REGEX_PER_REQUEST,
     maxRegexInstructions: config.HUB_MAX_REGEX_INSTRUCTIONS,

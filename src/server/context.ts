@@ -21,7 +21,8 @@ export interface HubServices {
   handlerStore: HandlerStore;
   replays: ReplayService;
   audit: AuditTrail;
-  limits: { maxPageSize: number } & FilterBudgetOptions;
+  /** `previewLimit`: most events `previewFilter` counts (HUB_PREVIEW_LIMIT). */
+  limits: { maxPageSize: number; previewLimit: number } & FilterBudgetOptions;
 }
 
 /** The audit trail's view of who made a request. */
