@@ -10,6 +10,7 @@ import { createSubscriptionHub } from './live/subscription-hub.ts';
 import type { Logger } from './logger.ts';
 import { createHubAuthenticator } from './auth/hub-authenticator.ts';
 import type { HttpRoute } from './doors/http-route.ts';
+import { createConsoleDoor } from './doors/console-door.ts';
 import type { HubServices } from './server/context.ts';
 import { closeConnectionsWhenIdle, createHttpServer } from './server/http-server.ts';
 import { createHostCheck } from './server/host-check.ts';
@@ -149,6 +150,7 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
 
   /** The ways in and out beside GraphQL, each on the same auth, budgets and audit (src/doors/). */
   const doors: HttpRoute[] = [];
+  if (config.HUB_CONSOLE) doors.push(createConsoleDoor());
 
   let closing: Promise<void> | null = null;
   const checkHost = createHostCheck(auth.open);
