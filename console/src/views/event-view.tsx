@@ -38,7 +38,7 @@ export function EventView({ id }: { id: string }) {
           <h2 id="payload-title">Payload</h2>
           <JsonView value={event.payload} label="Payload" />
           <h2>Metadata</h2>
-          <JsonView value={event.metadata} label="Metadata" />
+          <JsonView value={Object.fromEntries(Object.entries(event.metadata).filter(([, value]) => value !== null))} label="Metadata" />
         </section>
         <section class="panel" aria-labelledby="tree-title">
           <h2 id="tree-title">Causes and effects</h2>
