@@ -9,6 +9,7 @@ COPY src ./src
 COPY schema ./schema
 COPY resolvers ./resolvers
 COPY handlers ./handlers
+COPY console/dist ./console/dist
 USER node
 EXPOSE 4000
 ENV HOST=0.0.0.0 PORT=4000

@@ -41,8 +41,19 @@ export async function watchForText(page: Page, text: string): Promise<() => Prom
       observer.observe(document.body, { childList: true, subtree: true, characterData: true });
     });
   }, text);
-  return () => page.evaluate(() => (window as unknown as { __seenAt: Promise<number> }).__seenAt);
+  return () =>
+    page.evaluate(
+      (timeoutMs: number) =>
+        Promise.race([
+          (window as unknown as { __seenAt: Promise<number> }).__seenAt,
+          new Promise<number>((_, reject) => setTimeout(() => reject(new Error('the text did not appear')), timeoutMs)),
+        ]),
+      APPEAR_MS,
+    );
 }
+
+/** How long a test waits for something to appear: generous, as a loaded two-core machine runs the hub, Chromium and the test. */
+export const APPEAR_MS = 30_000;
 
 /** The width the page lays out to, to check nothing forces a sideways scroll. */
 export const pageWidth = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth);
