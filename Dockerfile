@@ -10,6 +10,7 @@ COPY schema ./schema
 COPY resolvers ./resolvers
 COPY handlers ./handlers
 COPY examples ./examples
+COPY console/dist ./console/dist
 USER node
 EXPOSE 4000
 ENV HOST=0.0.0.0 PORT=4000

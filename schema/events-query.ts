@@ -15,7 +15,7 @@ const EventEdgeRef = builder.objectRef<EventEdge>('EventEdge').implement({
   fields: (t) => ({ cursor: t.exposeString('cursor'), node: t.field({ type: EventRef, resolve: (e) => e.node }) }),
 });
 
-const EventConnectionRef = builder
+export const EventConnectionRef = builder
   .objectRef<{ edges: EventEdge[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } }>('EventConnection')
   .implement({
     fields: (t) => ({

@@ -14,6 +14,9 @@ import './replay.ts';
 import './event-types.ts';
 import './webhooks.ts';
 import './replay-diff.ts';
+import './event-causation.ts';
+import './filter-preview.ts';
+import './idempotency-record.ts';
 
 /** The hub's GraphQL schema; `npm run schema:print` writes it to schema.graphql. */
 export const schema: GraphQLSchema = builder.toSchema();

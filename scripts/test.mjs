@@ -16,6 +16,7 @@ import { constants, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serverEnv, startServers, stopServers } from './test-servers/index.mjs';
+import { CHROMIUM_TOOL, exportChromiumPath } from './test-servers/chromium.mjs';
 import { ensureNode24 } from './test-servers/node24.mjs';
 import { run, running, say } from './test-servers/proc.mjs';
 
@@ -149,8 +150,10 @@ try {
   await ensureDependencies();
   tmp = mkdtempSync(join(tmpdir(), 'event-hub-test-'));
   const env = serverEnv();
-  // docker-compose validates docker-compose.yml in a test (`config` needs no Docker engine).
-  await startServers(env, tmp, { extraTools: [{ executable: 'docker-compose', pkg: 'docker-compose' }] });
+  // docker-compose validates docker-compose.yml in a test (`config` needs no Docker engine);
+  // the browser tests drive Debian's Chromium, found through CHROMIUM_PATH.
+  await startServers(env, tmp, { extraTools: [{ executable: 'docker-compose', pkg: 'docker-compose' }, CHROMIUM_TOOL] });
+  exportChromiumPath(env);
   const runs = [await runTests(flags, files, env)];
   if (wantsNode24()) runs.push(await runTests(flags, files, env, await ensureNode24()));
   await stopAll();

@@ -15,6 +15,7 @@ import { createEventsDoor } from './doors/cloudevents/events-door.ts';
 import { createWebhooksDoor } from './doors/webhooks/webhooks-door.ts';
 import { loadWebhookSources } from './doors/webhooks/webhook-sources.ts';
 import { createExportDoor } from './doors/export/export-door.ts';
+import { createConsoleDoor } from './doors/console-door.ts';
 import type { HubServices } from './server/context.ts';
 import { closeConnectionsWhenIdle, createHttpServer } from './server/http-server.ts';
 import { createHostCheck } from './server/host-check.ts';
@@ -175,6 +176,7 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
   });
   const limits = {
     maxPageSize: config.HUB_MAX_PAGE_SIZE,
+    previewLimit: config.HUB_PREVIEW_LIMIT,
     maxFilterBytes: config.HUB_MAX_FILTER_BYTES,
     maxRegexPerRequest: config.HUB_MAX_REGEX_PER_REQUEST,
     maxRegexInstructions: config.HUB_MAX_REGEX_INSTRUCTIONS,
@@ -189,6 +191,7 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
   doors.push(createWebhooksDoor({ sources: webhookSources, services, maxBodyBytes: config.HUB_MAX_BODY_BYTES }));
   doors.push(createCatalogDoor({ catalog, auth, audit }));
   doors.push(createExportDoor({ services, auth, schema, stopping: stopping.signal, log: log.child({ component: 'export' }) }));
+  if (config.HUB_CONSOLE) doors.push(createConsoleDoor());
 
   let closing: Promise<void> | null = null;
   const checkHost = createHostCheck(auth.open);

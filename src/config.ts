@@ -160,6 +160,14 @@ const configSchema = z.object({
   /** Whether GET /graphql from a browser serves GraphiQL (its assets from the hub, no CDN). Default: on, except with NODE_ENV=production. */
   HUB_GRAPHIQL: bool(true),
   /**
+   * Whether the hub serves the console at /console: static files from the package (console/dist),
+   * a client of the same GraphQL API signing in with a key or token; it holds no privileges of
+   * its own. Default: on.
+   */
+  HUB_CONSOLE: bool(true),
+  /** Most events `previewFilter` counts before it answers `capped: true`; bounds a preview's work. Default 10000. */
+  HUB_PREVIEW_LIMIT: positiveInt(10_000),
+  /**
    * A bearer token Prometheus presents to read /metrics (`Authorization: Bearer <token>`). Unset:
    * /metrics is open only when no API keys are configured; with keys, an `admin` key reads it too.
    */

@@ -26,7 +26,8 @@ export interface HubServices {
   audit: AuditTrail;
   /** The event types the hub knows, from code and HUB_CATALOG_DIR. */
   catalog: EventCatalog;
-  limits: { maxPageSize: number } & FilterBudgetOptions;
+  /** `previewLimit`: most events `previewFilter` counts (HUB_PREVIEW_LIMIT). */
+  limits: { maxPageSize: number; previewLimit: number } & FilterBudgetOptions;
 }
 
 /** The audit trail's view of who made a request. */

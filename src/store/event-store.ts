@@ -89,6 +89,30 @@ export interface EventStat {
   count: number;
 }
 
+/** How many stored events match, counted no further than a limit. */
+export interface BoundedCount {
+  /** At most the limit asked for. */
+  count: number;
+  /** More events match than the limit: `count` is the limit, not the total. */
+  capped: boolean;
+}
+
+/** What the store knows of one idempotency key while its window lasts. */
+export interface IdempotencyRecord {
+  key: string;
+  /** The event the key was first accepted with. */
+  eventId: string;
+  /**
+   * Publishes of the key answered DUPLICATE inside this window. On FerretDB
+   * two duplicates at the same instant may count once (its updates are not
+   * atomic); on MongoDB and the memory store every one counts.
+   */
+  duplicates: number;
+  lastDuplicateAt: Date | null;
+  /** When the key is forgotten and may be accepted again. */
+  expiresAt: Date;
+}
+
 /**
  * The hub's source of truth (docs/ARCHITECTURE.md §1, §2). Every method is scoped to one
  * tenant: no call returns or counts another tenant's events.
@@ -122,6 +146,19 @@ export interface EventStore {
 
   /** A page of matching events ordered by position. */
   query(tenantId: string, query: EventQuery): Promise<EventPage>;
+
+  /**
+   * How many stored events match, counting at most `limit` of them: a
+   * preview's answer, bounded however many events the tenant has (on
+   * MongoDB the server stops at `limit + 1` documents).
+   */
+  count(tenantId: string, filter: CompiledFilter, limit: number): Promise<BoundedCount>;
+
+  /**
+   * The key's record while it is remembered (the idempotency window), else
+   * null: its original event and how many publishes it turned away.
+   */
+  idempotencyRecord(tenantId: string, key: string): Promise<IdempotencyRecord | null>;
 
   /** Counts of matching events grouped by type, `source.type:source.id`, hour or day of `timestamp` (UTC). */
   stats(tenantId: string, filter: CompiledFilter, groupBy: StatsGroup): Promise<EventStat[]>;

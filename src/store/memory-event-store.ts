@@ -25,7 +25,14 @@ interface TenantLog {
   firstPosition: number;
   byId: Map<string, HubEvent>;
   /** idempotency key → original event; Map order is acceptance order, so expiry sweeps from the front. */
-  claims: Map<string, { eventId: string; at: number }>;
+  claims: Map<string, Claim>;
+}
+
+interface Claim {
+  eventId: string;
+  at: number;
+  duplicates: number;
+  lastDuplicateAt: number | null;
 }
 
 /**
@@ -86,8 +93,12 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions): EventS
     if (key !== undefined) {
       sweepClaims(tenant, now() - options.idempotencyWindowMs);
       const claim = tenant.claims.get(key);
-      if (claim) return { status: 'DUPLICATE', originalEventId: claim.eventId };
-      tenant.claims.set(key, { eventId: pending.id, at: now() });
+      if (claim) {
+        claim.duplicates += 1;
+        claim.lastDuplicateAt = now();
+        return { status: 'DUPLICATE', originalEventId: claim.eventId };
+      }
+      tenant.claims.set(key, { eventId: pending.id, at: now(), duplicates: 0, lastDuplicateAt: null });
     }
     const event: HubEvent = { ...pending, position: head(tenant) + 1 };
     tenant.events.push(event);
@@ -123,6 +134,25 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions): EventS
         events = events.filter((e) => (order === 'ASC' ? e.position > after : e.position < after));
       }
       return { events: events.slice(0, first), hasNextPage: events.length > first };
+    },
+
+    async count(tenantId: string, filter: CompiledFilter, limit: number) {
+      const matches = createMatcher(filter);
+      let count = 0;
+      for (const event of stored(tenants.get(tenantId))) {
+        if (!matches(event)) continue;
+        if (count === limit) return { count, capped: true };
+        count += 1;
+      }
+      return { count, capped: false };
+    },
+
+    async idempotencyRecord(tenantId: string, key: string) {
+      const claim = tenants.get(tenantId)?.claims.get(key);
+      const expiresAt = claim ? claim.at + options.idempotencyWindowMs : 0;
+      if (!claim || expiresAt <= now()) return null;
+      const lastDuplicateAt = claim.lastDuplicateAt === null ? null : new Date(claim.lastDuplicateAt);
+      return { key, eventId: claim.eventId, duplicates: claim.duplicates, lastDuplicateAt, expiresAt: new Date(expiresAt) };
     },
 
     async stats(tenantId: string, filter: CompiledFilter, groupBy: StatsGroup) {

@@ -336,6 +336,59 @@ export function runEventStoreContract(name: string, makeStore: MakeStore): void 
         });
       });
 
+      describe('idempotencyRecord', () => {
+        it('names the original event and counts the duplicates of a key, in later calls and inside one', async () => {
+          const [original] = await appendAll([keyed('rec')]);
+          assert.deepEqual(await store.idempotencyRecord('acme', 'rec'), {
+            key: 'rec',
+            eventId: original!.id,
+            duplicates: 0,
+            lastDuplicateAt: null,
+            expiresAt: new Date(START + WINDOW_MS),
+          });
+          clock = START + 1000;
+          await store.append([keyed('rec')]);
+          clock = START + 2000;
+          await store.append([keyed('rec'), keyed('other'), keyed('other'), keyed('other')]);
+          const record = await store.idempotencyRecord('acme', 'rec');
+          assert.equal(record?.duplicates, 2);
+          assert.deepEqual(record?.lastDuplicateAt, new Date(START + 2000));
+          assert.equal((await store.idempotencyRecord('acme', 'other'))?.duplicates, 2, 'two followers of a key first seen in the same call');
+        });
+
+        it('is null for an unknown key, for another tenant’s key, and once the window has passed', async () => {
+          await appendAll([keyed('mine', { tenantId: 'acme' })]);
+          assert.equal(await store.idempotencyRecord('acme', 'unknown'), null);
+          assert.equal(await store.idempotencyRecord('globex', 'mine'), null);
+          clock = START + WINDOW_MS + 1;
+          assert.equal(await store.idempotencyRecord('acme', 'mine'), null);
+        });
+
+        it('starts over with the event of a new window', async () => {
+          await appendAll([keyed('daily')]);
+          await store.append([keyed('daily')]);
+          clock = START + WINDOW_MS + 1;
+          const [again] = await appendAll([keyed('daily')]);
+          const record = await store.idempotencyRecord('acme', 'daily');
+          assert.equal(record?.eventId, again!.id);
+          assert.equal(record?.duplicates, 0);
+          assert.deepEqual(record?.expiresAt, new Date(clock + WINDOW_MS));
+        });
+      });
+
+      describe('count', () => {
+        it('counts matching events up to the limit, and says when more match', async () => {
+          await appendAll(['y.a', 'y.b', 'y.a', 'y.a'].map((type) => pendingEvent({ type })));
+          await appendAll([pendingEvent({ type: 'y.a', tenantId: 'globex' })]);
+          const ya = filter({ types: ['y.a'] });
+          assert.deepEqual(await store.count('acme', ya, 3), { count: 3, capped: false });
+          assert.deepEqual(await store.count('acme', ya, 2), { count: 2, capped: true });
+          assert.deepEqual(await store.count('acme', ALL, 100), { count: 4, capped: false });
+          assert.deepEqual(await store.count('globex', ya, 100), { count: 1, capped: false });
+          assert.deepEqual(await store.count('initech', ALL, 100), { count: 0, capped: false });
+        });
+      });
+
       describe('countRange', () => {
         it('counts the matching events in (after, through] and gives the first ids in position order', async () => {
           const events = await appendAll(['x.a', 'x.b', 'x.a', 'x.a', 'x.b', 'x.a', 'x.a', 'x.b'].map((type) => pendingEvent({ type })));

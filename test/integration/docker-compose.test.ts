@@ -43,5 +43,5 @@ it("the hub's environment in docker-compose.yml uses only variables the hub read
 it('the Dockerfile starts the hub the way npm start does and copies every source folder', () => {
   const dockerfile = readFileSync(`${ROOT}/Dockerfile`, 'utf8');
   assert.match(dockerfile, /CMD \["node", "--import", "tsx", "src\/main.ts"\]/);
-  for (const folder of ['src', 'schema', 'resolvers', 'handlers']) assert.match(dockerfile, new RegExp(`COPY ${folder} `));
+  for (const folder of ['src', 'schema', 'resolvers', 'handlers', 'console/dist']) assert.match(dockerfile, new RegExp(`COPY ${folder} `));
 });

@@ -68,8 +68,10 @@ export function createAppend(options: AppendOptions) {
     const claimed = await claims.claim(
       claimants.map((i) => ({ tenantId: events[i]!.tenantId, key: events[i]!.metadata.idempotencyKey!, event: docs[i]! })),
     );
+    const claimOf = new Map<number, string>();
     claimants.forEach((i, n) => {
       const result = claimed[n]!;
+      if (result.kind !== 'failed') claimOf.set(i, result.claimId);
       if (result.kind === 'own') items.push({ input: i, doc: docs[i]!, finishesClaim: false });
       else if (result.kind === 'complete') items.push({ input: i, doc: result.event, finishesClaim: true });
       else if (result.kind === 'duplicate') outcomes[i] = { status: 'DUPLICATE', originalEventId: result.eventId };
@@ -93,10 +95,28 @@ export function createAppend(options: AppendOptions) {
       if ('stored' in result && result.byThisCall) copies.push(result.stored);
     });
     for (const [follower, leader] of followers) outcomes[follower] = followerOutcome(outcomes[leader]!);
+    // A follower was turned away by its leader's claim.
+    for (const [follower, leader] of followers) if (claimOf.has(leader)) claimOf.set(follower, claimOf.get(leader)!);
+    await countDuplicates(outcomes, claimOf);
 
     // 5. The live copy, best effort and after the acknowledgement: readers never depend on it.
     liveCopier?.copy(copies);
     return outcomes.map((o) => o ?? { status: 'FAILED', error: unavailable('the event store') });
+  }
+
+  /** Every DUPLICATE answer of the call, counted on the claim that turned it away; best effort. */
+  async function countDuplicates(outcomes: readonly (AppendOutcome | undefined)[], claimOf: ReadonlyMap<number, string>): Promise<void> {
+    const counts = new Map<string, number>();
+    outcomes.forEach((outcome, i) => {
+      const claim = claimOf.get(i);
+      if (outcome?.status === 'DUPLICATE' && claim !== undefined) counts.set(claim, (counts.get(claim) ?? 0) + 1);
+    });
+    if (!counts.size) return;
+    try {
+      await claims.countDuplicates(counts);
+    } catch (error) {
+      options.log.warn({ err: error }, 'duplicate count not recorded');
+    }
   }
 
   return { append, flush: async () => liveCopier?.flush() };

@@ -1,5 +1,6 @@
 import type { ClaimDocument, StoreCollections } from './collections.ts';
 import type { UnpositionedEvent } from './documents.ts';
+import type { IdempotencyRecord } from '../event-store.ts';
 import { DUPLICATE_KEY, isDuplicateKey, writeErrorsOf } from './errors.ts';
 
 /** Unambiguous for any tenant and key, and looked up by `_id`, the one lookup FerretDB does fast. */
@@ -13,16 +14,16 @@ export interface ClaimRequest {
 }
 
 export type ClaimResult =
-  /** This call holds the claim: store its event, answer ACCEPTED. */
-  | { kind: 'own' }
+  /** This call holds the claim `claimId`: store its event, answer ACCEPTED. */
+  | { kind: 'own'; claimId: string }
   /** The key's event is in the archive: answer DUPLICATE. */
-  | { kind: 'duplicate'; eventId: string }
+  | { kind: 'duplicate'; eventId: string; claimId: string }
   /**
    * The key is claimed by an event that is not in the archive (its ingest
    * crashed after the claim, or is still in flight): store the claimed event
    * (the unique `_id` makes a double insert harmless) and answer DUPLICATE.
    */
-  | { kind: 'complete'; event: UnpositionedEvent }
+  | { kind: 'complete'; event: UnpositionedEvent; claimId: string }
   | { kind: 'failed'; cause: unknown };
 
 export interface ClaimsOptions {
@@ -63,7 +64,7 @@ export function createClaims(options: ClaimsOptions) {
       at,
       event,
     }));
-    const results: ClaimResult[] = docs.map(() => ({ kind: 'own' }));
+    const results: ClaimResult[] = docs.map((doc) => ({ kind: 'own', claimId: doc._id }));
     try {
       await claims.insertMany(docs, { ordered: false });
       return results;
@@ -76,17 +77,20 @@ export function createClaims(options: ClaimsOptions) {
         else results[writeError.index] = { kind: 'failed', cause: writeError };
       }
       const resolved = await Promise.all(conflicts.map((i) => resolveConflict(docs[i]!)));
-      const held = await heldOutcomes(resolved.flatMap((r) => (r === 'own' ? [] : [r])));
+      const held = await heldOutcomes(resolved.flatMap((r) => (typeof r === 'string' ? [] : [r])));
       conflicts.forEach((i, n) => {
         const r = resolved[n]!;
-        results[i] = r === 'own' ? { kind: 'own' } : held.get(r._id)!;
+        results[i] = typeof r === 'string' ? { kind: 'own', claimId: r } : held.get(r._id)!;
       });
       return results;
     }
   }
 
-  /** Walks the key's generations: the first live one holds the key; after the last expired one, the next is ours to take. */
-  async function resolveConflict(doc: ClaimDocument): Promise<'own' | ClaimDocument> {
+  /**
+   * Walks the key's generations: the first live one holds the key; after the last expired one,
+   * the next is ours to take (answered with its `_id`).
+   */
+  async function resolveConflict(doc: ClaimDocument): Promise<string | ClaimDocument> {
     let generation = 0;
     let jumped = false;
     for (let step = 0; step < 2 * MAX_GENERATIONS; step++) {
@@ -95,7 +99,7 @@ export function createClaims(options: ClaimsOptions) {
       if (!existing) {
         try {
           await claims.insertOne({ ...doc, _id, generation });
-          return 'own';
+          return _id;
         } catch (error) {
           if (!isDuplicateKey(error)) throw error;
           continue; // someone took this generation first: read theirs
@@ -128,8 +132,8 @@ export function createClaims(options: ClaimsOptions) {
     const outcomes = new Map<string, ClaimResult>();
     held.forEach((c, i) => {
       let outcome: ClaimResult;
-      if (archived[i]) outcome = { kind: 'duplicate', eventId: c.eventId };
-      else if (c.event) outcome = { kind: 'complete', event: c.event };
+      if (archived[i]) outcome = { kind: 'duplicate', eventId: c.eventId, claimId: c._id };
+      else if (c.event) outcome = { kind: 'complete', event: c.event, claimId: c._id };
       else outcome = { kind: 'failed', cause: new Error(`claim ${c._id} lost its event copy while live (clock skew?)`) };
       outcomes.set(c._id, outcome);
     });
@@ -143,7 +147,34 @@ export function createClaims(options: ClaimsOptions) {
     return modifiedCount;
   }
 
-  return { claim, sweep };
+  /**
+   * Adds the duplicates an append met to their claims: an `_id` update per claim, and only when
+   * a duplicate happened, so publishes without one pay nothing. A count, not a decision: on
+   * FerretDB two concurrent updates of one claim may count once.
+   */
+  async function countDuplicates(counts: ReadonlyMap<string, number>): Promise<void> {
+    const at = new Date(now());
+    await Promise.all(
+      [...counts].map(([_id, n]) => claims.updateOne({ _id }, { $inc: { duplicates: n }, $max: { lastDuplicateAt: at } })),
+    );
+  }
+
+  /** The key's newest claim generation while it is live: the only one that can be (a later one is taken only after it expires). */
+  async function record(tenantId: string, key: string): Promise<IdempotencyRecord | null> {
+    const [claim] = await claims
+      .find({ tenantId, key }, { projection: { event: 0 }, sort: { generation: -1 }, limit: 1, maxTimeMS })
+      .toArray();
+    if (!claim || !live(claim)) return null;
+    return {
+      key,
+      eventId: claim.eventId,
+      duplicates: claim.duplicates ?? 0,
+      lastDuplicateAt: claim.lastDuplicateAt ?? null,
+      expiresAt: new Date(claim.at.getTime() + idempotencyWindowMs),
+    };
+  }
+
+  return { claim, sweep, countDuplicates, record };
 }
 
 export type Claims = ReturnType<typeof createClaims>;

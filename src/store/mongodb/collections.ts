@@ -44,6 +44,9 @@ export interface ClaimDocument {
    * ingest. Removed by the sweep once the claim has expired.
    */
   event?: UnpositionedEvent;
+  /** Publishes of the key answered DUPLICATE while this claim held it; absent until the first. */
+  duplicates?: number;
+  lastDuplicateAt?: Date;
 }
 
 export interface StoreCollections {

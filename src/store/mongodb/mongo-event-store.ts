@@ -100,6 +100,8 @@ export async function createMongoEventStore(options: MongoEventStoreOptions): Pr
     get: (tenantId, id) => guard(() => queries.get(tenantId, id)),
     getMany: (tenantId, ids) => guard(() => queries.getMany(tenantId, ids)),
     query: (tenantId, query) => guard(() => queries.query(tenantId, query)),
+    count: (tenantId, filter, limit) => guard(() => queries.count(tenantId, filter, limit)),
+    idempotencyRecord: (tenantId, key) => guard(() => claims.record(tenantId, key)),
     stats: (tenantId, filter, groupBy) => guard(() => queries.stats(tenantId, filter, groupBy)),
     readAfter: (tenantId, after, filter, limit) => guard(() => queries.readAfter(tenantId, after, filter, limit)),
     readRange: (tenantId, request) => guard(() => readRange(tenantId, request)),

@@ -2,7 +2,7 @@ import type { Filter } from 'mongodb';
 import { cursorExpired } from '../../errors.ts';
 import { encodePosition } from '../../events/position.ts';
 import type { CompiledFilter } from '../../filter/index.ts';
-import type { EventPage, EventQuery, EventStat, StatsGroup } from '../event-store.ts';
+import type { BoundedCount, EventPage, EventQuery, EventStat, StatsGroup } from '../event-store.ts';
 import { sortStats, sourceKey } from '../stats-keys.ts';
 import type { StoreCollections } from './collections.ts';
 import { NOT_GAP, toHubEvent, type ArchiveDocument, type StoredEvent } from './documents.ts';
@@ -59,6 +59,15 @@ export function createQueries(options: QueriesOptions) {
     return sortStats(stats.map((s) => ({ key: statKey(s._id, groupBy), count: s.count })), groupBy);
   }
 
+  /** `$limit` before `$count`: the server stops after `limit + 1` matches, enough to know the count is capped. */
+  async function count(tenantId: string, filter: CompiledFilter, limit: number): Promise<BoundedCount> {
+    const [counted] = await archive
+      .aggregate<{ n: number }>([{ $match: scoped(tenantId, filter) }, { $limit: limit + 1 }, { $count: 'n' }], { maxTimeMS })
+      .toArray();
+    const n = counted?.n ?? 0;
+    return { count: Math.min(n, limit), capped: n > limit };
+  }
+
   async function readAfter(tenantId: string, after: number, filter: CompiledFilter, limit: number) {
     if (after < 0) throw cursorExpired(encodePosition(after), 'evicted');
     let safe = await positions.currentHead(tenantId);
@@ -92,7 +101,7 @@ export function createQueries(options: QueriesOptions) {
     return docs.map((doc) => doc._id);
   }
 
-  return { get, getMany, query, stats, readAfter, headPosition, positionHint, tenants };
+  return { get, getMany, query, stats, count, readAfter, headPosition, positionHint, tenants };
 }
 
 /** Stored fields only: the portable subset has no date operators, so time buckets are written at ingest. */
