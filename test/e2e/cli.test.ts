@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -149,5 +151,60 @@ describe('the event-hub command line against a running hub', () => {
     assert.deepEqual([search.code, search.stdout], [0, '']);
     serve.child.kill('SIGTERM');
     assert.equal((await serve.done).code, 0);
+  });
+});
+
+describe('the event-hub command line and webhook endpoints', () => {
+  const ADMIN_KEY = 'acme-cli-admin-key-00000000001';
+  let hub: Awaited<ReturnType<typeof startTestHub>>;
+  let receiver: Server;
+  let receiverUrl: string;
+  const received: string[] = [];
+
+  before(async () => {
+    hub = await startTestHub({
+      HUB_API_KEYS: JSON.stringify([{ key: ADMIN_KEY, tenant: 'acme', scopes: ['admin'] }]),
+      HUB_WEBHOOK_ALLOW_PRIVATE: 'true',
+      HUB_WEBHOOK_POLL_MS: '100',
+    });
+    receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk));
+      req.on('end', () => {
+        received.push(body);
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  });
+  after(async () => {
+    await hub.stop();
+    await new Promise<void>((resolve) => receiver.close(() => resolve()));
+  });
+
+  it('creates an endpoint, lists it, shows its deliveries, and redrives nothing of another’s', async () => {
+    const env = { HUB_URL: hub.url, HUB_TOKEN: ADMIN_KEY };
+    const created = await runCli(['endpoints', 'create', '--json', '--type', 'cli.hook.>', '-d', 'cli test', receiverUrl], { env });
+    assert.equal(created.code, 0, created.stderr);
+    const [{ endpoint, secret }] = created.json() as [{ endpoint: { id: string; url: string; status: string }; secret: string }];
+    assert.deepEqual([endpoint.url, endpoint.status], [receiverUrl, 'ENABLED']);
+    assert.match(secret, /^whsec_/);
+
+    const published = await runCli(['publish', '--json', JSON.stringify(publishInput({ type: 'cli.hook.made' }))], { env });
+    assert.equal(published.code, 0, published.stderr);
+    await until(() => received.length === 1, 'the delivery');
+    assert.equal(JSON.parse(received[0]!).type, 'cli.hook.made');
+
+    const listed = await runCli(['endpoints', 'list', '--json'], { env });
+    assert.deepEqual(listed.json().map((e) => e['id']), [endpoint.id]);
+    let deliveries: Record<string, any>[] = [];
+    await until(async () => {
+      deliveries = (await runCli(['endpoints', 'deliveries', '--json', endpoint.id], { env })).json();
+      return deliveries.some((d) => d['status'] === 'DELIVERED');
+    }, 'the delivery recorded as DELIVERED');
+    assert.equal(deliveries.length, 1);
+    const redrive = await runCli(['endpoints', 'redrive', '--json', '00000000-0000-7000-8000-000000000000'], { env });
+    assert.deepEqual(redrive.json(), [{ queued: 0 }]);
   });
 });
