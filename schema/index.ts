@@ -11,6 +11,7 @@ import './event-subscription.ts';
 import './handlers.ts';
 import './event-processing.ts';
 import './replay.ts';
+import './cold-segment.ts';
 
 /** The hub's GraphQL schema; `npm run schema:print` writes it to schema.graphql. */
 export const schema: GraphQLSchema = builder.toSchema();

@@ -27,6 +27,8 @@ import { createPublishRateLimiter } from './limits/publish-rate-limiter.ts';
 import { createMemoryRateLimitStore } from './limits/memory-rate-limit-store.ts';
 import type { RateLimitStore } from './limits/rate-limit-store.ts';
 import type { ReplayStore } from './replay/replay-store.ts';
+import type { ColdStore } from './cold/cold-store.ts';
+import { startRetention } from './retention/start-retention.ts';
 
 /** WebSocket close code for a server going away (RFC 6455). */
 const GOING_AWAY = 1001;
@@ -38,6 +40,8 @@ export interface HubAppOptions {
   handlerStore: HandlerStore;
   leases: LeaseStore;
   replayStore: ReplayStore;
+  /** The cold tier (HUB_COLD_DIR); without it nothing ever leaves the archive. */
+  cold?: ColdStore | null;
   /**
    * Where publish budgets (HUB_RATE_LIMIT, keys' `rateLimit`) are counted: Redis to share them
    * between processes. Default: this process's memory. The caller closes it.
@@ -64,7 +68,7 @@ export interface HubApp {
 }
 
 /** Builds the core around the given adapters and serves it. `main` picks the adapters. */
-export async function startHub({ config, store, bus, handlerStore, leases, replayStore, rateLimits, handlers, log }: HubAppOptions): Promise<HubApp> {
+export async function startHub({ config, store, bus, handlerStore, leases, replayStore, cold = null, rateLimits, handlers, log }: HubAppOptions): Promise<HubApp> {
   const { auth, close: closeAuth } = await createHubAuthenticator(config, log.child({ component: 'auth' }));
   if (auth.open) {
     log.warn('no API keys or tokens configured (HUB_API_KEYS, HUB_API_KEYS_FILE, HUB_JWT_*): every caller is tenant "default" with every scope; only requests to localhost are answered');
@@ -144,7 +148,8 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
     maxRegexPerRequest: config.HUB_MAX_REGEX_PER_REQUEST,
     maxRegexInstructions: config.HUB_MAX_REGEX_INSTRUCTIONS,
   };
-  const services: HubServices = { ingest, store, live, handlers: runtime, handlerStore, replays, audit, limits };
+  const retention = startRetention({ config, store, cold, leases, ingest, log: log.child({ component: 'retention' }) });
+  const services: HubServices = { ingest, store, cold, live, handlers: runtime, handlerStore, replays, audit, limits };
 
   /** The ways in and out beside GraphQL, each on the same auth, budgets and audit (src/doors/). */
   const doors: HttpRoute[] = [];
@@ -199,7 +204,7 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
     closeAuth();
     await live.close();
     step('requests under way, handlers and replays: finishing the work in hand');
-    await Promise.all([requestsDone, runtime.close(), replays.close()]);
+    await Promise.all([requestsDone, runtime.close(), replays.close(), retention.close()]);
     step('publishes under way');
     await ingest.drain();
   }

@@ -52,6 +52,8 @@ export interface DayRange {
   fromDay?: string;
   /** Last day listed (inclusive); unset: to the newest. */
   toDay?: string;
+  /** Most segments listed: the oldest days' first. Unset: all of them. */
+  limit?: number;
 }
 
 export interface ColdStore {

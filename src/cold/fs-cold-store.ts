@@ -96,19 +96,20 @@ export function createFsColdStore({ root }: { root: string }): ColdStore {
 
     manifest: (key) => readManifest(manifestPath(key)),
 
-    async list(tenantId, { fromDay, toDay }: DayRange = {}) {
+    async list(tenantId, { fromDay, toDay, limit = Infinity }: DayRange = {}) {
       const days = (await names(dir(tenantId)))
         .filter((day) => DAY.test(day) && (fromDay === undefined || day >= fromDay) && (toDay === undefined || day <= toDay))
         .sort();
       const manifests: SegmentManifest[] = [];
       for (const day of days) {
+        if (manifests.length >= limit) break;
         for (const name of await names(dir(tenantId, day))) {
           if (!MANIFEST.test(name)) continue;
           const manifest = await readManifest(join(dir(tenantId, day), name));
           if (manifest) manifests.push(manifest);
         }
       }
-      return manifests.sort((a, b) => a.firstPosition - b.firstPosition);
+      return manifests.sort((a, b) => a.firstPosition - b.firstPosition).slice(0, limit);
     },
 
     async delete(key) {
