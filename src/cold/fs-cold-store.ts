@@ -94,7 +94,7 @@ export function createFsColdStore({ root }: { root: string }): ColdStore {
       }
     },
 
-    manifest: (key) => readManifest(manifestPath(key)),
+    manifest: async (key) => readManifest(manifestPath(key)),
 
     async list(tenantId, { fromDay, toDay, limit = Infinity }: DayRange = {}) {
       const days = (await names(dir(tenantId)))
