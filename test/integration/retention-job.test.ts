@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import type { Db } from 'mongodb';
 import { createInProcessEventBus } from '../../src/bus/in-process-event-bus.ts';
 import type { ColdStore } from '../../src/cold/cold-store.ts';
 import { createFsColdStore } from '../../src/cold/fs-cold-store.ts';
@@ -30,7 +31,8 @@ const ALL = compileFilter(null);
 const log = createLogger('silent');
 const at = (iso: string) => new Date(iso);
 
-type MakeStore = () => Promise<{ store: EventStore; close(): Promise<void> }>;
+/** `db` is the MongoDB store's database, for a test that leaves it as a crash inside a delete would. */
+type MakeStore = () => Promise<{ store: EventStore; db?: Db; close(): Promise<void> }>;
 const STORES: Record<string, MakeStore> = {
   memory: async () => {
     const store = createMemoryEventStore({ idempotencyWindowMs: DAY });
@@ -39,7 +41,7 @@ const STORES: Record<string, MakeStore> = {
   mongodb: async () => {
     const mongo = await testMongo();
     const store = await createMongoEventStore({ client: mongo.client, dbName: mongo.dbName, idempotencyWindowMs: DAY, liveCollectionBytes: 0 });
-    return { store, close: async () => (await store.close(), await mongo.close()) };
+    return { store, db: mongo.db, close: async () => (await store.close(), await mongo.close()) };
   },
 };
 
@@ -59,13 +61,14 @@ for (const [kind, makeStore] of Object.entries(STORES)) {
   describe(`the retention job on ${kind}`, () => {
     let store: EventStore;
     let closeStore: () => Promise<void>;
+    let db: Db | undefined;
     let dir: string;
     let cold: ColdStore;
     let clock: number;
     const leases = createMemoryLeaseStore({ now: () => clock });
 
     beforeEach(async () => {
-      ({ store, close: closeStore } = await makeStore());
+      ({ store, db, close: closeStore } = await makeStore());
       dir = await mkdtemp(join(tmpdir(), 'hub-cold-'));
       cold = createFsColdStore({ root: dir });
       clock = Date.parse('2024-03-10T12:00:00Z');
@@ -176,6 +179,22 @@ for (const [kind, makeStore] of Object.entries(STORES)) {
         assert.deepEqual(records.map((r) => r.payload['day']), ['2024-03-01', '2024-03-02']);
       });
     }
+
+    // MongoDB only: the memory store deletes a prefix in one step.
+    if (kind === 'mongodb') it('finishes a delete that died after the floor was raised, hiding its leftovers from pages meanwhile', async () => {
+      const events = await seed();
+      await job({ faults: { afterVerify: () => Promise.reject(new Error('crash')) } }).runOnce();
+      const [segment] = await cold.list('acme');
+      // What a deleteMany killed before it removed anything leaves: the floor raised, every event still there.
+      await db!.collection('event_floors').updateOne({ _id: 'acme' as never }, { $set: { purged: segment!.lastPosition } }, { upsert: true });
+      assert.equal(await db!.collection('events').countDocuments({ tenantId: 'acme', position: { $lte: segment!.lastPosition } }), 3);
+      const page = await store.query('acme', { filter: ALL, first: 50, order: 'DESC' });
+      assert.deepEqual(ids(business(page.events)), ids(events.slice(3).reverse()), 'pages do not show what is below the floor');
+      await job().runOnce();
+      assert.equal(await db!.collection('events').countDocuments({ tenantId: 'acme', position: { $lte: segment!.lastPosition } }), 0);
+      assert.deepEqual(ids(business(await everyTier(store, cold, 'acme'))), ids(events));
+      assert.deepEqual((await cold.list('acme')).map((s) => s.day), ['2024-03-01', '2024-03-02']);
+    });
 
     it('runs on one process at a time: a second job waits for the lease, and one that lost it stops before its next write', async () => {
       const events = await seed();
