@@ -17,6 +17,7 @@ import './replay-diff.ts';
 import './event-causation.ts';
 import './filter-preview.ts';
 import './idempotency-record.ts';
+import './cold-segment.ts';
 
 /** The hub's GraphQL schema; `npm run schema:print` writes it to schema.graphql. */
 export const schema: GraphQLSchema = builder.toSchema();

@@ -36,6 +36,8 @@ import type { ReplayStore } from './replay/replay-store.ts';
 import type { EndpointStore } from './delivery/endpoint-store.ts';
 import { createDeliveryRuntime } from './delivery/delivery-runtime.ts';
 import { createWebhookService } from './delivery/webhook-service.ts';
+import type { ColdStore } from './cold/cold-store.ts';
+import { startRetention } from './retention/start-retention.ts';
 
 /** WebSocket close code for a server going away (RFC 6455). */
 const GOING_AWAY = 1001;
@@ -48,6 +50,8 @@ export interface HubAppOptions {
   leases: LeaseStore;
   replayStore: ReplayStore;
   endpointStore: EndpointStore;
+  /** The cold tier (HUB_COLD_DIR); without it nothing ever leaves the archive. */
+  cold?: ColdStore | null;
   /**
    * Where publish budgets (HUB_RATE_LIMIT, keys' `rateLimit`) are counted: Redis to share them
    * between processes. Default: this process's memory. The caller closes it.
@@ -74,7 +78,7 @@ export interface HubApp {
 }
 
 /** Builds the core around the given adapters and serves it. `main` picks the adapters. */
-export async function startHub({ config, store, bus, handlerStore, leases, replayStore, endpointStore, rateLimits, handlers, log }: HubAppOptions): Promise<HubApp> {
+export async function startHub({ config, store, bus, handlerStore, leases, replayStore, endpointStore, cold = null, rateLimits, handlers, log }: HubAppOptions): Promise<HubApp> {
   const { catalog, close: closeCatalog } = await createHubCatalog({
     code: codeCatalog,
     dir: config.HUB_CATALOG_DIR,
@@ -181,7 +185,8 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
     maxRegexPerRequest: config.HUB_MAX_REGEX_PER_REQUEST,
     maxRegexInstructions: config.HUB_MAX_REGEX_INSTRUCTIONS,
   };
-  const services: HubServices = { ingest, store, live, handlers: runtime, handlerStore, replays, webhooks, audit, catalog, limits };
+  const retention = startRetention({ config, store, cold, leases, ingest, log: log.child({ component: 'retention' }) });
+  const services: HubServices = { ingest, store, cold, live, handlers: runtime, handlerStore, replays, webhooks, audit, catalog, limits };
 
   /** Aborted as the shutdown begins: doors that stream (exports) stop and close their cursors. */
   const stopping = new AbortController();
@@ -246,7 +251,7 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
     closeCatalog();
     await live.close();
     step('requests under way, handlers and replays: finishing the work in hand');
-    await Promise.all([requestsDone, runtime.close(), replays.close(), delivery.close()]);
+    await Promise.all([requestsDone, runtime.close(), replays.close(), delivery.close(), retention.close()]);
     step('publishes under way');
     await ingest.drain();
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { duration, durationMs } from './retention/duration.ts';
 
 /**
  * Everything the hub reads from its environment, parsed once in `main`.
@@ -59,6 +60,30 @@ const apiKeys = z
     }
   })
   .pipe(z.array(apiKeySchema));
+
+const retentionPolicySchema = z
+  .object({
+    tenant: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a tenant id: 1-64 letters, digits, "_" or "-"'),
+    warm: durationMs.optional(),
+    cold: durationMs.optional(),
+    hold: z.boolean().default(false),
+  })
+  .strict();
+export type RetentionPolicyConfig = z.infer<typeof retentionPolicySchema>;
+
+const retentionPolicies = z
+  .string()
+  .optional()
+  .transform((raw, ctx) => {
+    if (raw === undefined || raw.trim() === '') return [];
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON array such as [{"tenant":"acme","warm":"30d","cold":"10y","hold":true}]' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.array(retentionPolicySchema).max(10_000));
 
 const configSchema = z.object({
   /** HTTP and websocket port. */
@@ -147,6 +172,28 @@ const configSchema = z.object({
   HUB_MAX_BODY_BYTES: positiveInt(16 * 1_048_576),
   /** How long an idempotency key is remembered per tenant. */
   HUB_IDEMPOTENCY_WINDOW_MS: positiveInt(86_400_000),
+  /**
+   * Directory of the cold tier: gzip-compressed NDJSON segments of the events that have aged out of
+   * the archive (docs/OPERATIONS.md). Unset: nothing ever leaves the archive and the HUB_RETENTION_*
+   * variables do nothing. Needs MONGODB_URL (the memory store numbers positions from 1 again on every start).
+   */
+  HUB_COLD_DIR: optionalText,
+  /**
+   * How long the archive keeps an event, counted from its `receivedAt`, before the retention job
+   * moves it to a cold segment: a duration such as `365d`, `12h`, `30s`. From a day up, whole UTC
+   * days move together. Default 365d.
+   */
+  HUB_RETENTION_WARM: duration('365d'),
+  /** How long cold segments are kept, counted from their events' `receivedAt`, before they are deleted. At least HUB_RETENTION_WARM. Default 7y. */
+  HUB_RETENTION_COLD: duration('7y'),
+  /** How often the retention job runs; one hub process at a time runs it, through a lease. Default 1h. */
+  HUB_RETENTION_INTERVAL: duration('1h'),
+  /**
+   * Per-tenant retention as a JSON array, e.g. `[{"tenant":"acme","warm":"30d","cold":"10y","hold":true}]`:
+   * `warm` and `cold` override the defaults above; `hold: true` (legal hold) keeps the tenant's cold
+   * segments however old (its events still move to cold; nothing of it is ever deleted).
+   */
+  HUB_RETENTION_POLICIES: retentionPolicies,
   /**
    * Browser origins (comma-separated, e.g. https://app.example) allowed to call the hub cross-origin:
    * CORS answers only these, and only these may open a websocket from another origin. Empty: no
@@ -321,6 +368,10 @@ const configChecks = configSchema.superRefine((config, ctx) => {
   if (config.HUB_WEBHOOK_SOURCES !== undefined && config.HUB_WEBHOOK_SOURCES_FILE !== undefined) {
     ctx.addIssue({ code: 'custom', path: ['HUB_WEBHOOK_SOURCES_FILE'], message: 'set either HUB_WEBHOOK_SOURCES or HUB_WEBHOOK_SOURCES_FILE, not both' });
   }
+  if (config.HUB_COLD_DIR !== undefined && config.MONGODB_URL === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['HUB_COLD_DIR'], message: 'needs MONGODB_URL: the memory store numbers positions from 1 again on every start, so its segments would collide' });
+  }
+  checkRetention(config, ctx);
   const jwt = config.HUB_JWT_SECRET !== undefined || config.HUB_JWT_JWKS_FILE !== undefined;
   for (const name of ['HUB_JWT_ISSUER', 'HUB_JWT_AUDIENCE'] as const) {
     if (config[name] !== undefined && !jwt) {
@@ -328,6 +379,21 @@ const configChecks = configSchema.superRefine((config, ctx) => {
     }
   }
 });
+
+/** Cold must outlast warm, for the defaults and for every tenant's policy; a tenant is named once. */
+function checkRetention(config: z.infer<typeof configSchema>, ctx: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  config.HUB_RETENTION_POLICIES.forEach((policy, i) => {
+    if (seen.has(policy.tenant)) ctx.addIssue({ code: 'custom', path: ['HUB_RETENTION_POLICIES', i, 'tenant'], message: 'names a tenant a second time' });
+    seen.add(policy.tenant);
+    if ((policy.cold ?? config.HUB_RETENTION_COLD) < (policy.warm ?? config.HUB_RETENTION_WARM)) {
+      ctx.addIssue({ code: 'custom', path: ['HUB_RETENTION_POLICIES', i, 'cold'], message: 'must be at least warm' });
+    }
+  });
+  if (config.HUB_RETENTION_COLD < config.HUB_RETENTION_WARM) {
+    ctx.addIssue({ code: 'custom', path: ['HUB_RETENTION_COLD'], message: 'must be at least HUB_RETENTION_WARM' });
+  }
+}
 
 export type Config = z.infer<typeof configSchema>;
 

@@ -54,13 +54,19 @@ export const payloadTooLarge = (bytes: number, limit: number) =>
   new HubError(ErrorCode.PAYLOAD_TOO_LARGE, `event is ${bytes} bytes; the limit is ${limit}`, {
     extensions: { bytes, limit },
   });
-/** A resume position the store cannot continue from: evicted (too old), or never handed out (beyond the head). */
-export const cursorExpired = (position: string, why: 'evicted' | 'beyond-head') =>
+/**
+ * A resume position the store cannot continue from: evicted (too old), or never handed out (beyond the head).
+ * An evicted one names, when the store knows it, the highest position that has left it (`purgedThrough`):
+ * `extensions.oldestPosition` is the oldest position still served and `resumeAfter` the cursor that reads
+ * everything still served.
+ */
+export const cursorExpired = (position: string, why: 'evicted' | 'beyond-head', purgedThrough?: number) =>
   new HubError(
     ErrorCode.CURSOR_EXPIRED,
     why === 'evicted'
-      ? `position ${position} is older than the store can serve; start again without after`
+      ? `position ${position} is older than the store can serve; start again without after${purgedThrough ? ` or after ${purgedThrough}` : ''}`
       : `position ${position} is beyond the newest stored event, so it did not come from this hub's store`,
+    purgedThrough ? { extensions: { oldestPosition: String(purgedThrough + 1), resumeAfter: String(purgedThrough) } } : {},
   );
 /** A publish over its rate limit; nothing of it was stored. `events` more than `limit` never fits: the batch must be split. */
 export const rateLimited = (retryAfterMs: number, limit: number, events: number) =>

@@ -16,6 +16,8 @@ import { createMongoLeaseStore } from './store/mongodb/lease-store.ts';
 import { createMongoReplayStore } from './store/mongodb/replay-store.ts';
 import { createMemoryReplayStore } from './replay/memory-replay-store.ts';
 import type { ReplayStore } from './replay/replay-store.ts';
+import type { ColdStore } from './cold/cold-store.ts';
+import { createFsColdStore } from './cold/fs-cold-store.ts';
 
 /** The stores of one backend, and whatever was opened for them (the MongoDB client), closed together. */
 export interface Storage {
@@ -24,6 +26,8 @@ export interface Storage {
   leases: LeaseStore;
   replayStore: ReplayStore;
   endpointStore: EndpointStore;
+  /** Where aged events go (HUB_COLD_DIR), or null: then they stay in the archive. */
+  cold: ColdStore | null;
   close(): Promise<void>;
 }
 
@@ -40,6 +44,7 @@ export function createMemoryStorage(config: Pick<Config, 'HUB_IDEMPOTENCY_WINDOW
     leases,
     replayStore,
     endpointStore,
+    cold: null,
     close: async () => void (await Promise.all([store.close(), handlerStore.close(), leases.close(), replayStore.close(), endpointStore.close()])),
   };
 }
@@ -70,6 +75,7 @@ export async function createStorage(config: Config, log: Logger): Promise<Storag
       leases,
       replayStore,
       endpointStore,
+      cold: config.HUB_COLD_DIR === undefined ? null : createFsColdStore({ root: config.HUB_COLD_DIR }),
       close: async () => {
         await Promise.all([store.close(), handlerStore.close(), leases.close(), replayStore.close(), endpointStore.close()]);
         await client.close();

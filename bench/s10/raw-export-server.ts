@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MongoClient } from 'mongodb';
-import { eventJson } from '../../src/events/event-json.ts';
+import { toEventJson as eventJson } from '../../src/events/event-json.ts';
 import { NOT_GAP, toHubEvent, type StoredEvent } from '../../src/store/mongodb/documents.ts';
 import { COLLECTIONS } from '../../src/store/mongodb/index.ts';
 import { BENCH_TENANT } from '../cluster-support/workload.ts';

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ErrorCode, isHubError } from '../errors.ts';
 import type { HubEvent } from '../events/event.ts';
 import type { CompiledFilter } from '../filter/index.ts';
 import type { Logger } from '../logger.ts';
@@ -96,6 +97,27 @@ export async function drainLine(options: LineWorkerOptions): Promise<number> {
     await trail.flush(); // the pass's last successes, however it ended
   }
 
+  /**
+   * The line's range; a line whose checkpoint lies below what the archive
+   * still serves (retention moved those events to cold before the line got
+   * to them: a new handler, or one stopped for longer than warm) starts
+   * again from the oldest event served, saying so, instead of failing on
+   * every pass.
+   */
+  async function openRange() {
+    const read = () => store.readRange(tenantId, { after: state.position, filter: options.filter, batch: options.batch });
+    try {
+      return await read();
+    } catch (error) {
+      if (!isHubError(error) || error.code !== ErrorCode.CURSOR_EXPIRED) throw error;
+      const purged = await store.purgedThrough(tenantId);
+      if (purged <= state.position) throw error;
+      options.log.warn({ handler: handler.name, tenantId, from: state.position, to: purged }, 'handler line behind the archive: events that moved to cold are skipped');
+      await save({ ...state, position: purged });
+      return read();
+    }
+  }
+
   async function work(): Promise<number> {
     for (const letter of await handlerStore.redriven(handler.name, tenantId, options.batch)) {
       if (ended()) return state.position;
@@ -104,7 +126,7 @@ export async function drainLine(options: LineWorkerOptions): Promise<number> {
 
     if (ended()) return state.position;
     // One cursor over everything there is now; what is appended meanwhile wakes the line again.
-    const range = await store.readRange(tenantId, { after: state.position, filter: options.filter, batch: options.batch });
+    const range = await openRange();
     for await (const events of range.pages) {
       for (const event of events) {
         if (ended()) return state.position; // leaving the loop closes the cursor

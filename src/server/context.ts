@@ -11,6 +11,7 @@ import type { Logger } from '../logger.ts';
 import type { ReplayService } from '../replay/replay-service.ts';
 import type { WebhookService } from '../delivery/webhook-service.ts';
 import type { EventStore } from '../store/event-store.ts';
+import type { ColdStore } from '../cold/cold-store.ts';
 import type { Principal } from './auth.ts';
 import type { TraceContext } from '../events/trace-context.ts';
 
@@ -18,6 +19,8 @@ import type { TraceContext } from '../events/trace-context.ts';
 export interface HubServices {
   ingest: Ingest;
   store: EventStore;
+  /** The cold tier, or null when HUB_COLD_DIR is unset. */
+  cold: ColdStore | null;
   live: SubscriptionHub;
   handlers: HandlerRuntime;
   handlerStore: HandlerStore;

@@ -84,6 +84,19 @@ export interface EventRange {
   pages: AsyncIterableIterator<HubEvent[]>;
 }
 
+/** What `deleteRange` removes: the tenant's oldest events, through `upTo`. */
+export interface DeleteRangeRequest {
+  /** Every stored position at or below it leaves the store (lowered to the safe head). */
+  upTo: number;
+  /**
+   * A guard: when an event in the range was received at or after this
+   * instant, nothing is deleted and the call throws. Retention passes the end
+   * of the day it archived, so a bug that would drop an event not yet in a
+   * cold segment stops instead.
+   */
+  receivedBefore: Date;
+}
+
 export interface EventStat {
   key: string;
   count: number;
@@ -213,6 +226,28 @@ export interface EventStore {
 
   /** The highest safe position of the tenant (0 when it has no events yet). */
   headPosition(tenantId: string): Promise<number>;
+
+  /**
+   * Removes the tenant's events at positions up to `upTo` (retention, once
+   * they are safe in a cold segment); returns how many it removed.
+   *
+   * - The range is a prefix: afterwards the store serves no position at or
+   *   below `upTo` and every position above it as before. Reads from below it
+   *   (`after` < `purgedThrough`) throw CURSOR_EXPIRED naming the oldest
+   *   position still served; a page or range being read when it happens ends
+   *   with CURSOR_EXPIRED rather than silently skip what left.
+   * - Idempotent: repeating it (after a crash part-way, say) finishes the
+   *   work and deletes nothing twice; a lower `upTo` than before does nothing.
+   * - Throws, deleting nothing, when `receivedBefore` would be crossed.
+   */
+  deleteRange(tenantId: string, request: DeleteRangeRequest): Promise<number>;
+
+  /**
+   * The highest position that has left the store (0 when none has): reads
+   * with `after` at or above it are served. Raised by `deleteRange`, and on a
+   * store that keeps a window, by eviction.
+   */
+  purgedThrough(tenantId: string): Promise<number>;
 
   /** Resolves when the store answers; rejects otherwise. Cheap enough to poll every second. */
   ping(): Promise<void>;

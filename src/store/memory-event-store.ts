@@ -2,7 +2,8 @@ import { cursorExpired } from '../errors.ts';
 import type { HubEvent, PendingEvent } from '../events/event.ts';
 import { encodePosition } from '../events/position.ts';
 import { createMatcher, type CompiledFilter, type EventMatcher } from '../filter/index.ts';
-import type { AppendOutcome, CountRequest, EventPage, EventQuery, EventStore, RangeRequest, StatsGroup } from './event-store.ts';
+import { pageLeftStore, tooRecent } from './purged-range.ts';
+import type { AppendOutcome, CountRequest, DeleteRangeRequest, EventPage, EventQuery, EventStore, RangeRequest, StatsGroup } from './event-store.ts';
 import { groupKey, sortStats } from './stats-keys.ts';
 
 export interface MemoryEventStoreOptions {
@@ -59,7 +60,7 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions): EventS
   /** The tenant's log, once `after` is known to be a position it can serve from. */
   function checkReadable(tenantId: string, after: number): TenantLog {
     const tenant = log(tenantId);
-    if (after < tenant.firstPosition - 1) throw cursorExpired(encodePosition(after), 'evicted');
+    if (after < tenant.firstPosition - 1) throw cursorExpired(encodePosition(after), 'evicted', tenant.firstPosition - 1);
     if (after > head(tenant)) throw cursorExpired(encodePosition(after), 'beyond-head');
     return tenant;
   }
@@ -107,6 +108,19 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions): EventS
     return { status: 'ACCEPTED', event };
   }
 
+  /** Drops the events through `upTo` at once: the prefix is gone for every reader together. */
+  function deleteThrough(tenant: TenantLog, upTo: number, receivedBefore: Date): number {
+    const count = Math.min(upTo, head(tenant)) - tenant.firstPosition + 1;
+    if (count <= 0) return 0;
+    const doomed = tenant.events.slice(tenant.start, tenant.start + count);
+    if (doomed.some((event) => event.receivedAt >= receivedBefore)) throw tooRecent(receivedBefore);
+    for (const event of doomed) tenant.byId.delete(event.id);
+    tenant.events = tenant.events.slice(tenant.start + count);
+    tenant.start = 0;
+    tenant.firstPosition += count;
+    return count;
+  }
+
   function matching(tenantId: string, filter: CompiledFilter): HubEvent[] {
     const matches = createMatcher(filter);
     return stored(tenants.get(tenantId)).filter((event) => matches(event));
@@ -128,6 +142,8 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions): EventS
 
     async query(tenantId: string, query: EventQuery): Promise<EventPage> {
       const { after, first, order } = query;
+      const purged = (tenants.get(tenantId)?.firstPosition ?? 1) - 1;
+      if (after !== undefined && pageLeftStore(after, order, purged)) throw cursorExpired(encodePosition(after), 'evicted', purged);
       let events = matching(tenantId, query.filter);
       if (order === 'DESC') events.reverse();
       if (after !== undefined) {
@@ -184,7 +200,7 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions): EventS
 
     async countRange(tenantId: string, { after, through, filter, sample }: CountRequest) {
       const tenant = tenants.get(tenantId);
-      if (after < 0 || (tenant && after < tenant.firstPosition - 1)) throw cursorExpired(encodePosition(after), 'evicted');
+      if (after < 0 || (tenant && after < tenant.firstPosition - 1)) throw cursorExpired(encodePosition(after), 'evicted', (tenant?.firstPosition ?? 1) - 1);
       const matches = matching(tenantId, filter).filter((event) => event.position > after && event.position <= through);
       return { total: matches.length, sample: matches.slice(0, Math.max(0, sample)).map((event) => event.id) };
     },
@@ -201,6 +217,15 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions): EventS
     async headPosition(tenantId: string) {
       const tenant = tenants.get(tenantId);
       return tenant ? head(tenant) : 0;
+    },
+
+    async deleteRange(tenantId: string, { upTo, receivedBefore }: DeleteRangeRequest) {
+      const tenant = tenants.get(tenantId);
+      return tenant ? deleteThrough(tenant, upTo, receivedBefore) : 0;
+    },
+
+    async purgedThrough(tenantId: string) {
+      return (tenants.get(tenantId)?.firstPosition ?? 1) - 1;
     },
 
     async ping() {},

@@ -410,6 +410,70 @@ export function runEventStoreContract(name: string, makeStore: MakeStore): void 
         });
       });
 
+      describe('deleteRange', () => {
+        const later = () => new Date(Date.now() + 60_000);
+        const expiredAt = (purged: number) => (error: unknown) =>
+          isHubError(error) && error.code === 'CURSOR_EXPIRED' && error.extensions['oldestPosition'] === String(purged + 1) && error.extensions['resumeAfter'] === String(purged);
+        const drain = async (pages: AsyncIterable<HubEvent[]>) => {
+          const read: HubEvent[] = [];
+          for await (const page of pages) read.push(...page);
+          return read;
+        };
+
+        it('removes a prefix: reads from below it are CURSOR_EXPIRED naming the oldest position served, reads from it go on', async () => {
+          const events = await appendAll([1, 2, 3, 4, 5].map((n) => pendingEvent({ payload: { n } })));
+          const p = events.map((e) => e.position);
+          assert.equal(await store.purgedThrough('acme'), 0);
+          assert.equal(await store.deleteRange('acme', { upTo: p[1]!, receivedBefore: later() }), 2);
+          assert.equal(await store.purgedThrough('acme'), p[1]);
+          assert.equal(await store.get('acme', events[0]!.id), null);
+          await assert.rejects(store.readAfter('acme', p[0]!, ALL, 10), expiredAt(p[1]!));
+          await assert.rejects(store.readRange('acme', { after: 0, filter: ALL, batch: 10 }), expiredAt(p[1]!));
+          await assert.rejects(store.countRange('acme', { after: 0, through: p[4]!, filter: ALL, sample: 1 }), expiredAt(p[1]!));
+          await assert.rejects(store.query('acme', { filter: ALL, first: 10, order: 'ASC', after: p[0]! }), expiredAt(p[1]!));
+          await assert.rejects(store.query('acme', { filter: ALL, first: 10, order: 'DESC', after: p[2]! }), expiredAt(p[1]!));
+          assert.deepEqual(ids(await store.readAfter('acme', p[1]!, ALL, 10)), ids(events.slice(2)));
+          assert.deepEqual(ids(await drain((await store.readRange('acme', { after: p[1]!, filter: ALL, batch: 2 })).pages)), ids(events.slice(2)));
+          const desc = await store.query('acme', { filter: ALL, first: 10, order: 'DESC' });
+          assert.deepEqual(ids(desc.events), ids(events.slice(2).reverse()));
+          assert.equal(desc.hasNextPage, false);
+          assert.deepEqual(ids((await store.query('acme', { filter: ALL, first: 10, order: 'ASC' })).events), ids(events.slice(2)));
+        });
+
+        it('is idempotent, stops at the safe head and touches no other tenant', async () => {
+          const events = await appendAll([pendingEvent(), pendingEvent(), pendingEvent()]);
+          const [theirs] = await appendAll([pendingEvent({ tenantId: 'globex' })]);
+          const p = events.map((e) => e.position);
+          assert.equal(await store.deleteRange('acme', { upTo: p[0]!, receivedBefore: later() }), 1);
+          assert.equal(await store.deleteRange('acme', { upTo: p[0]!, receivedBefore: later() }), 0);
+          assert.equal(await store.deleteRange('nobody', { upTo: 10, receivedBefore: later() }), 0);
+          assert.equal(await store.deleteRange('acme', { upTo: p[2]! + 100, receivedBefore: later() }), 2);
+          assert.equal(await store.purgedThrough('acme'), p[2]);
+          assert.equal(await store.headPosition('acme'), p[2]);
+          assert.deepEqual(await store.readAfter('acme', p[2]!, ALL, 10), []);
+          const [next] = await appendAll([pendingEvent()]);
+          assert.ok(next!.position > p[2]!);
+          assert.deepEqual(ids(await store.readAfter('acme', p[2]!, ALL, 10)), [next!.id]);
+          assert.deepEqual(await store.get('globex', theirs!.id), theirs);
+          assert.equal(await store.purgedThrough('globex'), 0);
+        });
+
+        it('deletes nothing when the range holds an event received at or after receivedBefore', async () => {
+          const events = await appendAll([pendingEvent({ receivedAt: new Date('2024-01-01T00:00:00Z') }), pendingEvent({ receivedAt: new Date('2024-01-02T00:00:00Z') })]);
+          await assert.rejects(store.deleteRange('acme', { upTo: events[1]!.position, receivedBefore: new Date('2024-01-02T00:00:00Z') }));
+          assert.equal(await store.purgedThrough('acme'), 0);
+          assert.deepEqual(ids((await store.query('acme', { filter: ALL, first: 10, order: 'ASC' })).events), ids(events));
+        });
+
+        it('ends a range being read with CURSOR_EXPIRED when what it had still to read is deleted', async () => {
+          const events = await appendAll([pendingEvent(), pendingEvent(), pendingEvent(), pendingEvent()]);
+          const range = await store.readRange('acme', { after: 0, filter: ALL, batch: 1 });
+          assert.deepEqual(ids((await range.pages.next()).value as HubEvent[]), [events[0]!.id]);
+          await store.deleteRange('acme', { upTo: events[2]!.position, receivedBefore: later() });
+          await assert.rejects(drain(range.pages), isCode('CURSOR_EXPIRED'));
+        });
+      });
+
       describe('tenant isolation', () => {
         it('never shows or counts another tenant’s events', async () => {
           const [mine] = await appendAll([pendingEvent({ tenantId: 'acme', type: 'x.shared' })]);

@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import { eventJson } from '../../events/event-json.ts';
+import { toEventJson } from '../../events/event-json.ts';
 import { encodePosition } from '../../events/position.ts';
 import type { EventRange } from '../../store/event-store.ts';
 
@@ -47,7 +47,7 @@ async function* lines({ pages }: EventRange, after: number): AsyncGenerator<stri
   // Leaving this loop early (the stream destroyed) calls pages.return(), closing the cursor.
   for await (const page of pages) {
     let chunk = '';
-    for (const event of page) chunk += `${JSON.stringify(eventJson(event))}\n`;
+    for (const event of page) chunk += `${JSON.stringify(toEventJson(event))}\n`;
     last = page.at(-1)?.position ?? last;
     yield chunk;
   }

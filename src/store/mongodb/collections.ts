@@ -9,6 +9,7 @@ export const COLLECTIONS = {
   claims: 'event_claims',
   counters: 'event_positions',
   watermarks: 'event_watermarks',
+  floors: 'event_floors',
 } as const;
 
 /** Per-tenant position counter, `_id` = tenant id: proposes positions to writers (see positions.ts). */
@@ -27,6 +28,17 @@ export interface CounterDocument {
 export interface WatermarkDocument {
   _id: string;
   safe: number;
+}
+
+/**
+ * How far retention has removed a tenant's oldest events, `_id` = tenant id:
+ * every position up to `purged` has left the archive (or is leaving it: the
+ * floor is raised before the delete, so a reader that checks it after reading
+ * never mistakes a half-deleted range for a whole one).
+ */
+export interface FloorDocument {
+  _id: string;
+  purged: number;
 }
 
 /** An idempotency claim, `_id` = `claimId(tenantId, key, generation)` (see claims.ts). */
@@ -56,6 +68,7 @@ export interface StoreCollections {
   claims: Collection<ClaimDocument>;
   counters: Collection<CounterDocument>;
   watermarks: Collection<WatermarkDocument>;
+  floors: Collection<FloorDocument>;
 }
 
 /**
@@ -96,6 +109,7 @@ export async function setUpCollections(db: Db, options: SetupOptions): Promise<S
   await ensureCollection(db, COLLECTIONS.claims);
   await ensureCollection(db, COLLECTIONS.counters);
   await ensureCollection(db, COLLECTIONS.watermarks);
+  await ensureCollection(db, COLLECTIONS.floors);
   const archive = db.collection<ArchiveDocument>(COLLECTIONS.archive, { writeConcern });
   await ensureIndexes(archive, ARCHIVE_INDEXES);
   const claims = db.collection<ClaimDocument>(COLLECTIONS.claims, { writeConcern });
@@ -107,6 +121,7 @@ export async function setUpCollections(db: Db, options: SetupOptions): Promise<S
   ]);
   const counters = db.collection<CounterDocument>(COLLECTIONS.counters, { writeConcern });
   const watermarks = db.collection<WatermarkDocument>(COLLECTIONS.watermarks, { writeConcern });
+  const floors = db.collection<FloorDocument>(COLLECTIONS.floors, { writeConcern });
 
   let live: Collection<StoredEvent> | null = null;
   if (options.liveCollectionBytes > 0) {
@@ -114,7 +129,7 @@ export async function setUpCollections(db: Db, options: SetupOptions): Promise<S
     // The live copy is best effort: acknowledged by the primary is enough.
     live = db.collection<StoredEvent>(COLLECTIONS.live, { writeConcern: { w: 1 } });
   }
-  return { archive, live, claims, counters, watermarks };
+  return { archive, live, claims, counters, watermarks, floors };
 }
 
 const NAMESPACE_EXISTS = 48;

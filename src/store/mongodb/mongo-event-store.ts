@@ -7,6 +7,7 @@ import { createClaims } from './claims.ts';
 import { setUpCollections } from './collections.ts';
 import { guard } from './errors.ts';
 import { createPositions } from './positions.ts';
+import { createPurgedRanges } from './purged-ranges.ts';
 import { createQueries } from './queries.ts';
 import { createRangeCounter } from './range-counter.ts';
 import { createRangeReader } from './range-reader.ts';
@@ -80,9 +81,11 @@ export async function createMongoEventStore(options: MongoEventStoreOptions): Pr
   const positions = createPositions({ collections, maxTimeMS, gapGraceMs: options.gapGraceMs ?? 2000, log });
   const claims = createClaims({ collections, idempotencyWindowMs: options.idempotencyWindowMs, maxTimeMS, now });
   const append = createAppend({ collections, claims, positions, maxTimeMS, log, faults: options.faults ?? {} });
-  const queries = createQueries({ collections, positions, maxTimeMS });
-  const readRange = createRangeReader({ collections, positions, cursorMaxTimeMS: options.rangeMaxTimeMS ?? 600_000 });
-  const countRange = createRangeCounter({ collections, cursorMaxTimeMS: options.rangeMaxTimeMS ?? 600_000 });
+  const rangeMaxTimeMS = options.rangeMaxTimeMS ?? 600_000;
+  const purged = createPurgedRanges({ collections, positions, maxTimeMS, deleteMaxTimeMS: rangeMaxTimeMS });
+  const queries = createQueries({ collections, positions, purged, maxTimeMS });
+  const readRange = createRangeReader({ collections, positions, purged, cursorMaxTimeMS: rangeMaxTimeMS });
+  const countRange = createRangeCounter({ collections, purged, cursorMaxTimeMS: rangeMaxTimeMS });
 
   const sweepEvery = options.claimSweepIntervalMs ?? 10 * 60_000;
   const sweeper =
@@ -109,6 +112,8 @@ export async function createMongoEventStore(options: MongoEventStoreOptions): Pr
     headPosition: (tenantId) => guard(() => queries.headPosition(tenantId)),
     tenants: () => guard(() => queries.tenants()),
     positionHint: (tenantId) => guard(() => queries.positionHint(tenantId)),
+    deleteRange: (tenantId, request) => guard(() => purged.deleteRange(tenantId, request)),
+    purgedThrough: (tenantId) => guard(() => purged.purgedThrough(tenantId)),
     async ping() {
       try {
         await db.command({ ping: 1 }, { timeoutMS: maxTimeMS });

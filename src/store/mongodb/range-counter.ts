@@ -2,12 +2,14 @@ import { cursorExpired } from '../../errors.ts';
 import { encodePosition } from '../../events/position.ts';
 import type { CountRequest, RangeCount } from '../event-store.ts';
 import type { StoreCollections } from './collections.ts';
+import type { PurgedRanges } from './purged-ranges.ts';
 import { scoped } from './queries.ts';
 
 export interface RangeCounterOptions {
   collections: StoreCollections;
   /** Of the count's cursor, over its whole life (MongoEventStoreOptions.rangeMaxTimeMS). */
   cursorMaxTimeMS: number;
+  purged: PurgedRanges;
 }
 
 /**
@@ -20,7 +22,7 @@ export interface RangeCounterOptions {
  * index range scan (`tenant_position`, or a more selective index of the
  * filter).
  */
-export function createRangeCounter({ collections, cursorMaxTimeMS }: RangeCounterOptions) {
+export function createRangeCounter({ collections, cursorMaxTimeMS, purged }: RangeCounterOptions) {
   return async function countRange(tenantId: string, { after, through, filter, sample }: CountRequest): Promise<RangeCount> {
     if (after < 0) throw cursorExpired(encodePosition(after), 'evicted');
     const query = scoped(tenantId, filter, { position: { $gt: after, $lte: through } });
@@ -40,6 +42,7 @@ export function createRangeCounter({ collections, cursorMaxTimeMS }: RangeCounte
       first.splice(at === -1 ? first.length : at, 0, doc);
       if (first.length > size) first.pop();
     }
+    await purged.assertServed(tenantId, after); // after the count: a delete that raced it makes it wrong
     return { total, sample: first.map((doc) => doc.id) };
   };
 }

@@ -8,6 +8,7 @@ import type { StoreCollections } from './collections.ts';
 import { toHubEvent, type StoredEvent } from './documents.ts';
 import { toStoreError } from './errors.ts';
 import type { Positions } from './positions.ts';
+import type { PurgedRanges } from './purged-ranges.ts';
 import { scoped } from './queries.ts';
 
 export interface RangeReaderOptions {
@@ -15,6 +16,7 @@ export interface RangeReaderOptions {
   positions: Positions;
   /** Of the range's cursor, over its whole life (MongoEventStoreOptions.rangeMaxTimeMS). */
   cursorMaxTimeMS: number;
+  purged: PurgedRanges;
 }
 
 /** The server dropped the cursor (idle too long, or killed): the range goes on with a new one. */
@@ -29,7 +31,7 @@ const CURSOR_LOST = new Set([43 /* CursorNotFound */, 175 /* QueryPlanKilled */,
  * enough for the server to drop the cursor gets a new one from the last
  * page it was given.
  */
-export function createRangeReader({ collections, positions, cursorMaxTimeMS }: RangeReaderOptions) {
+export function createRangeReader({ collections, positions, cursorMaxTimeMS, purged }: RangeReaderOptions) {
   const { archive } = collections;
 
   async function* pages(tenantId: string, filter: CompiledFilter, after: number, head: number, batch: number): AsyncGenerator<HubEvent[]> {
@@ -43,10 +45,13 @@ export function createRangeReader({ collections, positions, cursorMaxTimeMS }: R
         for await (const doc of cursor) {
           page.push(toHubEvent(doc));
           if (page.length < batch) continue;
+          // Retention may have deleted part of what this page should hold: end rather than skip it.
+          await purged.assertServed(tenantId, from);
           from = doc.position;
           yield page;
           page = [];
         }
+        await purged.assertServed(tenantId, from);
         if (page.length) yield page;
         return;
       } catch (error) {
@@ -62,6 +67,7 @@ export function createRangeReader({ collections, positions, cursorMaxTimeMS }: R
   return async function readRange(tenantId: string, request: RangeRequest): Promise<EventRange> {
     const { after, filter, batch } = request;
     if (after < 0) throw cursorExpired(encodePosition(after), 'evicted');
+    await purged.assertServed(tenantId, after);
     const safe = await positions.currentHead(tenantId);
     const head = Math.max(safe.head, request.through ?? 0);
     if (after > head) {
