@@ -3,12 +3,12 @@
 // and only in the caller's tenant.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { HubHandler } from '../../src/handlers/handler.ts';
 import { publishInput } from '../support/fixtures.ts';
 import { errorCodes, gql, PUBLISH } from '../support/graphql-client.ts';
 import { TEST_API_KEYS, TEST_KEYS } from '../support/hub.ts';
 import { STORE_KINDS, startHubOn, type TestHub } from '../support/store-hubs.ts';
+import { until } from '../support/until.ts';
 
 const PROCESSING = `query($id: ID!) { event(id: $id) { id processing {
   handler status attempts firstAttemptAt lastAttemptAt durationMs followUps error { message code attempts lastAttempt } } } }`;
@@ -35,15 +35,6 @@ function gate() {
   return { opened, open };
 }
 
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
-    await sleep(25);
-  }
-}
 
 for (const kind of STORE_KINDS) {
   describe(`Event.processing, on ${kind}`, () => {

@@ -2,13 +2,13 @@
 // are set on HANDLERS replays only. On the memory store and on MongoDB.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { HubEvent } from '../../src/events/event.ts';
 import type { HandlerContext, HubHandler } from '../../src/handlers/handler.ts';
 import { publishInput } from '../support/fixtures.ts';
 import { gql, PUBLISH } from '../support/graphql-client.ts';
 import { TEST_KEYS } from '../support/hub.ts';
 import { STORE_KINDS, startHubOn, type TestHub } from '../support/store-hubs.ts';
+import { until } from '../support/until.ts';
 
 interface Seen {
   eventId: string;
@@ -19,15 +19,6 @@ interface Seen {
 const START = 'mutation($input: StartReplayInput!) { startReplay(input: $input) { id status } }';
 const JOB = 'query($id: ID!) { replayJob(id: $id) { status processed failed } }';
 
-async function until<T>(read: () => T | Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
-    await sleep(25);
-  }
-}
 
 for (const kind of STORE_KINDS) {
   describe(`a handler's view of replays, on ${kind}`, () => {

@@ -11,6 +11,7 @@ import { publishInput } from '../support/fixtures.ts';
 import { errorCodes, gql } from '../support/graphql-client.ts';
 import { TEST_KEYS } from '../support/hub.ts';
 import { STORE_KINDS, startHubOn, type TestHub } from '../support/store-hubs.ts';
+import { until } from '../support/until.ts';
 
 const PUBLISH_MANY = 'mutation($input: [PublishEventInput!]!) { publishEvents(input: $input) { status event { id } } }';
 const START = 'mutation($input: StartReplayInput!) { startReplay(input: $input) { id status handlers differences } }';
@@ -40,15 +41,6 @@ interface ShadowCall {
   readAfter: Record<string, unknown> | null;
 }
 
-async function until<T>(read: () => T | Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
-    await sleep(50);
-  }
-}
 
 for (const kind of STORE_KINDS) {
   describe(`SHADOW replays, on ${kind}`, () => {
@@ -99,7 +91,7 @@ for (const kind of STORE_KINDS) {
       hub = await startHubOn(kind, { HUB_REPLAY_POLL_MS: '100', HUB_HANDLER_POLL_MS: '100', HUB_LEASE_MS: '2000' }, { handlers: [ship, shipNext, shipExpress] });
       const published = await acme(PUBLISH_MANY, { input: ORDERS.map((payload) => publishInput({ type: 'sh.order.placed', payload })) });
       orderIds = new Map(published.data!['publishEvents'].map((r: any, i: number) => [ORDERS[i]!.orderId, r.event.id]));
-      await until(trail, (nodes) => nodes.every((n: any) => n.processing.some((p: any) => p.handler === 'ship' && p.status === 'HANDLED')), 'live handling');
+      await until(trail, (nodes) => nodes.every((n: any) => n.processing.some((p: any) => p.handler === 'ship' && p.status === 'HANDLED')), 'live handling', 20_000);
     });
     after(() => hub.stop());
 
@@ -122,7 +114,7 @@ for (const kind of STORE_KINDS) {
       assert.equal(started.errors, undefined, JSON.stringify(started.errors));
       const { id: jobId, handlers, differences } = started.data!['startReplay'];
       assert.deepEqual([handlers, differences], [['ship-next'], 0]);
-      const job = await until(async () => (await acme(JOB, { id: jobId })).data!['replayJob'], (j) => j.status === 'COMPLETED', 'the shadow run');
+      const job = await until(async () => (await acme(JOB, { id: jobId })).data!['replayJob'], (j) => j.status === 'COMPLETED', 'the shadow run', 20_000);
       assert.deepEqual(job, { status: 'COMPLETED', total: 5, processed: 4, failed: 1, differences: 3 });
 
       // The handler saw a SHADOW call, read the live projection through its scratch, and then its own write.
@@ -164,7 +156,7 @@ for (const kind of STORE_KINDS) {
     it('pages replayDiff with cursors in event order, and refuses a foreign cursor or an oversized page', async () => {
       const started = await acme(START, { input: { target: 'SHADOW', handlers: ['ship-next'], filter: { types: ['sh.>'] } } });
       const jobId = started.data!['startReplay'].id;
-      await until(async () => (await acme(JOB, { id: jobId })).data!['replayJob'].status, (s) => s === 'COMPLETED', 'the shadow run');
+      await until(async () => (await acme(JOB, { id: jobId })).data!['replayJob'].status, (s) => s === 'COMPLETED', 'the shadow run', 20_000);
       const all = (await acme(DIFF, { jobId, first: 100 })).data!['replayDiff'].edges;
       const paged: any[] = [];
       let afterCursor: string | null = null;
@@ -184,7 +176,7 @@ for (const kind of STORE_KINDS) {
     it('shows the follow-ups a shadow captured, with type, subject, payload and hash, where only their payloads changed', async () => {
       const started = await acme(START, { input: { target: 'SHADOW', handlers: ['ship-express'], filter: { types: ['sh.>'] } } });
       const jobId = started.data!['startReplay'].id;
-      const job = await until(async () => (await acme(JOB, { id: jobId })).data!['replayJob'], (j) => j.status === 'COMPLETED', 'the shadow run');
+      const job = await until(async () => (await acme(JOB, { id: jobId })).data!['replayJob'], (j) => j.status === 'COMPLETED', 'the shadow run', 20_000);
       assert.deepEqual([job.processed, job.differences], [5, 5]);
       const nodes = (await acme(DIFF, { jobId })).data!['replayDiff'].edges.map((e: any) => e.node);
       assert.ok(nodes.every((n: any) => JSON.stringify(n.changes) === '["followUps.payloads"]'), JSON.stringify(nodes));
@@ -196,7 +188,7 @@ for (const kind of STORE_KINDS) {
     it('finds no difference when the live version shadows itself: its captured follow-ups hash like the stored ones', async () => {
       const started = await acme(START, { input: { target: 'SHADOW', handlers: ['ship'], filter: { types: ['sh.>'] } } });
       const jobId = started.data!['startReplay'].id;
-      const job = await until(async () => (await acme(JOB, { id: jobId })).data!['replayJob'], (j) => j.status === 'COMPLETED', 'a shadow of the live version');
+      const job = await until(async () => (await acme(JOB, { id: jobId })).data!['replayJob'], (j) => j.status === 'COMPLETED', 'a shadow of the live version', 20_000);
       assert.deepEqual([job.processed, job.differences], [5, 0]);
       assert.deepEqual((await acme(DIFF, { jobId })).data!['replayDiff'].edges, []);
     });
@@ -214,7 +206,7 @@ for (const kind of STORE_KINDS) {
     it("answers another tenant's job as not found, and its differences as NOT_FOUND", async () => {
       const started = await acme(START, { input: { target: 'SHADOW', handlers: ['ship-next'], filter: { types: ['sh.>'] } } });
       const jobId = started.data!['startReplay'].id;
-      await until(async () => (await acme(JOB, { id: jobId })).data!['replayJob'].status, (s) => s === 'COMPLETED', 'the shadow run');
+      await until(async () => (await acme(JOB, { id: jobId })).data!['replayJob'].status, (s) => s === 'COMPLETED', 'the shadow run', 20_000);
       const globex = (query: string, variables: Record<string, unknown>) => gql(hub.url, query, variables, TEST_KEYS.globex);
       assert.deepEqual(errorCodes(await globex(DIFF, { jobId })), ['NOT_FOUND']);
       assert.equal((await globex(JOB, { id: jobId })).data!['replayJob'], null);

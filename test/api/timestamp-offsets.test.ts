@@ -3,13 +3,13 @@
 // while `from`/`to`, ordering and eventStats buckets keep using the instant. On both stores.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { formatOffsetDateTime, OffsetDate } from '../../src/events/event-time.ts';
 import type { HubHandler } from '../../src/handlers/handler.ts';
 import { publishInput } from '../support/fixtures.ts';
 import { gql } from '../support/graphql-client.ts';
 import { TEST_KEYS } from '../support/hub.ts';
 import { STORE_KINDS, startHubOn, type TestHub } from '../support/store-hubs.ts';
+import { until } from '../support/until.ts';
 import { subscribe, wsClient, type TestSubscription } from '../support/ws-client.ts';
 
 /** What the handler saw of each event: the instant, the offset, and the two together as the API shows them. */
@@ -35,15 +35,6 @@ const SENT = {
 } as const;
 const TYPES = Object.keys(SENT) as (keyof typeof SENT)[];
 
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
-    await sleep(25);
-  }
-}
 
 for (const kind of STORE_KINDS) {
   describe(`timestamps keep their offset on ${kind}`, () => {
@@ -60,7 +51,7 @@ for (const kind of STORE_KINDS) {
       hub = await startHubOn(kind, { HUB_HANDLER_POLL_MS: '100', HUB_REPLAY_POLL_MS: '100' }, { handlers: [clock] });
       client = wsClient(hub.url, TEST_KEYS.acme);
       live = subscribe(client, 'subscription { events(filter: { types: ["tz.clock.*"] }) { id type timestamp } }');
-      await until(async () => hub.services.live.size, (n) => n === 1, 'the live subscription');
+      await until(async () => hub.services.live.size, (n) => n === 1, 'the live subscription', 10_000);
       const input = TYPES.map((type) => publishInput({ type, timestamp: SENT[type][0] }));
       published = (await query(PUBLISH_MANY, { input }))['publishEvents'];
       published.forEach((result, i) => (ids[TYPES[i]!] = result.event.id));
@@ -87,7 +78,7 @@ for (const kind of STORE_KINDS) {
     it('delivers the offset to subscribers and to handlers, which also get the instant', async () => {
       const received = await live.waitFor(3);
       assert.deepEqual(received.map((r) => r.data?.['events'].timestamp), TYPES.map((type) => SENT[type][1]));
-      await until(async () => TYPES.every((type) => seen.has(ids[type]!)), Boolean, 'the handler');
+      await until(async () => TYPES.every((type) => seen.has(ids[type]!)), Boolean, 'the handler', 10_000);
       assert.deepEqual(seen.get(ids['tz.clock.plus']!), { instant: '2026-01-05T08:00:00.000Z', offset: 120, shown: SENT['tz.clock.plus'][1] });
       assert.deepEqual(seen.get(ids['tz.clock.minus']!), { instant: '2026-01-05T05:00:00.000Z', offset: -330, shown: SENT['tz.clock.minus'][1] });
       assert.deepEqual(seen.get(ids['tz.clock.utc']!), { instant: '2026-01-05T09:00:00.000Z', offset: undefined, shown: SENT['tz.clock.utc'][1] });
@@ -117,7 +108,7 @@ for (const kind of STORE_KINDS) {
         input: { target: 'REPUBLISH', filter: { types: ['tz.clock.plus', 'tz.clock.minus'] } },
       });
       const jobId = start['startReplay'].id;
-      await until(async () => (await query('query($id: ID!) { replayJob(id: $id) { status } }', { id: jobId }))['replayJob'].status, (s) => s === 'COMPLETED', 'the replay');
+      await until(async () => (await query('query($id: ID!) { replayJob(id: $id) { status } }', { id: jobId }))['replayJob'].status, (s) => s === 'COMPLETED', 'the replay', 10_000);
       const copies = (await events({})).filter((e) => e.metadata.replay);
       assert.deepEqual(
         copies.map((e) => [e.metadata.replay.originalEventId, e.timestamp]),

@@ -1,5 +1,5 @@
 import type { Collection, Document } from 'mongodb';
-import type { DeliveryErrorInfo, HandlerOutcome, HandlerStore, OutcomeStatus } from '../../handlers/handler-store.ts';
+import type { HandlerOutcome, HandlerStore } from '../../handlers/handler-store.ts';
 import { ensureIndexes } from './collections.ts';
 import { DUPLICATE_KEY, isDuplicateKey, writeErrorsOf } from './errors.ts';
 
@@ -11,18 +11,8 @@ export const OUTCOMES_COLLECTION = 'handler_outcomes';
  * dead letter's does), so the first insert decides and later attempts update
  * it by `_id`. Only ids and times: the event itself stays in the archive.
  */
-interface OutcomeDocument {
+interface OutcomeDocument extends HandlerOutcome {
   _id: string;
-  tenantId: string;
-  eventId: string;
-  handler: string;
-  status: OutcomeStatus;
-  attempts: number;
-  firstAttemptAt: Date;
-  lastAttemptAt: Date;
-  durationMs: number;
-  followUps: string[];
-  error?: DeliveryErrorInfo;
 }
 
 type OutcomeCalls = Pick<HandlerStore, 'recordOutcome' | 'recordOutcomes' | 'outcomes'>;
