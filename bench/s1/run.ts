@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
+import { fire } from '../support/fire.ts';
 import { SERVER_KINDS, type FromServer, type RunKind, type ToServer } from './bench-server.ts';
 import { report, type Sample } from './report.ts';
 import { REQUEST_BODY, REQUEST_HEADERS } from './workload.ts';
@@ -112,29 +112,12 @@ async function checkAnswer(server: RunningServer): Promise<void> {
 /** Fires `amount` requests at `connections` concurrency; every one must be a 2xx that stored exactly one event. */
 async function load(server: RunningServer, amount: number): Promise<number> {
   const before = await server.head();
-  const { result, seconds } = await fire(server.url, amount);
+  const { result, seconds } = await fire({ url: server.url, headers: REQUEST_HEADERS, body: REQUEST_BODY, connections, amount });
   const stored = (await server.head()) - before;
   if (result.errors + result.timeouts + result.non2xx > 0 || stored !== amount) {
     throw new Error(`${server.kind}: ${result.non2xx} non-2xx, ${result.errors} errors, ${stored}/${amount} events stored`);
   }
   return amount / seconds;
-}
-
-/** autocannon ends an `amount` run on its 1 s tick, so the time to the last response is measured here. */
-function fire(url: string, amount: number): Promise<{ result: autocannon.Result; seconds: number }> {
-  const started = performance.now();
-  let finished = 0;
-  let answered = 0;
-  return new Promise((resolve, reject) => {
-    const options = { url, method: 'POST', headers: REQUEST_HEADERS, body: REQUEST_BODY, connections, pipelining: 1, amount, timeout: 30 } as const;
-    const instance = autocannon(options, (error: unknown, result) => {
-      if (error) return reject(error as Error);
-      resolve({ result, seconds: ((finished || performance.now()) - started) / 1000 });
-    });
-    instance.on('response', () => {
-      if (++answered === amount) finished = performance.now();
-    });
-  });
 }
 
 async function stop(server: RunningServer): Promise<void> {

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
+import { fire } from '../support/fire.ts';
 import type { FromServer, ToServer } from '../s1/bench-server.ts';
 import { median, spread } from '../support/stats.ts';
 import { GOAL, REQUESTS, SIDES, type Side } from './workload.ts';
@@ -82,7 +82,7 @@ async function checkAnswer(hub: RunningHub): Promise<void> {
 /** Fires `amount` requests; every one must be a 2xx that stored exactly one event. */
 async function load(hub: RunningHub, amount: number): Promise<number> {
   const before = await hub.head();
-  const { result, seconds } = await fire(hub, amount);
+  const { result, seconds } = await fireAt(hub, amount);
   const stored = (await hub.head()) - before;
   if (result.errors + result.timeouts + result.non2xx > 0 || stored !== amount) {
     throw new Error(`${hub.side}: ${result.non2xx} non-2xx, ${result.errors} errors, ${stored}/${amount} events stored`);
@@ -90,22 +90,10 @@ async function load(hub: RunningHub, amount: number): Promise<number> {
   return amount / seconds;
 }
 
-/** autocannon ends an `amount` run on its 1 s tick, so the time to the last response is measured here. */
-function fire(hub: RunningHub, amount: number): Promise<{ result: autocannon.Result; seconds: number }> {
+/** One side's requests, timed to the last response. */
+function fireAt(hub: RunningHub, amount: number) {
   const { path, headers, body } = REQUESTS[hub.side];
-  const started = performance.now();
-  let finished = 0;
-  let answered = 0;
-  return new Promise((resolve, reject) => {
-    const options = { url: `${hub.url}${path}`, method: 'POST', headers, body, idReplacement: true, connections, pipelining: 1, amount, timeout: 30 } as const;
-    const instance = autocannon(options, (error: unknown, result) => {
-      if (error) return reject(error as Error);
-      resolve({ result, seconds: ((finished || performance.now()) - started) / 1000 });
-    });
-    instance.on('response', () => {
-      if (++answered === amount) finished = performance.now();
-    });
-  });
+  return fire({ url: `${hub.url}${path}`, headers, body, connections, amount, idReplacement: true });
 }
 
 async function stop(hub: RunningHub): Promise<void> {
