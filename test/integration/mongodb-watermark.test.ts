@@ -31,7 +31,7 @@ async function monitoredStore(t: { after(fn: () => Promise<void>): void }, mongo
 
 const append = async (store: EventStore, count: number) => {
   const outcomes = await store.append(Array.from({ length: count }, () => pendingEvent()));
-  for (const outcome of outcomes) assert.equal(outcome.status, 'ACCEPTED');
+  for (const outcome of outcomes) assert.equal(outcome.status, 'ACCEPTED', outcome.status === 'FAILED' ? `${outcome.error.message} (${String(outcome.error.cause)})` : undefined);
 };
 
 async function marks(mongo: TestMongo) {
