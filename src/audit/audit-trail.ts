@@ -1,5 +1,4 @@
-import type { PendingEvent } from '../events/event.ts';
-import { newEventId } from '../events/ids.ts';
+import { systemEvent } from '../events/system-event.ts';
 import type { TraceContext } from '../events/trace-context.ts';
 import type { Ingest } from '../ingest/ingest.ts';
 import type { Logger } from '../logger.ts';
@@ -88,20 +87,8 @@ export function createAuditTrail(options: AuditTrailOptions): AuditTrail {
 
   function record(tenantId: string, type: string, actor: AuditActor, payload: Record<string, unknown>): void {
     const at = new Date(now());
-    const event: PendingEvent = {
-      id: newEventId(at.getTime()),
-      type,
-      version: '1.0',
-      tenantId,
-      source: { type: 'SYSTEM', id: 'audit' },
-      timestamp: at,
-      receivedAt: at,
-      payload: { ...payload, keyName: actor.keyName, requestId: actor.requestId.slice(0, 200) },
-      metadata: {
-        ...(actor.keyName !== null && { actor: { id: actor.keyName, type: 'API_KEY' } }),
-        ...(actor.trace && { trace: actor.trace }),
-      },
-    };
+    const metadata = { ...(actor.keyName !== null && { actor: { id: actor.keyName, type: 'API_KEY' } }), ...(actor.trace && { trace: actor.trace }) };
+    const event = systemEvent('audit', type, tenantId, { ...payload, keyName: actor.keyName, requestId: actor.requestId.slice(0, 200) }, metadata, at);
     ingest.publishInternal([event]).catch((error: unknown) => log.warn({ err: error, type, tenantId }, 'could not record an audit event'));
   }
 

@@ -1,5 +1,5 @@
 import type { PendingEvent } from '../events/event.ts';
-import { newEventId } from '../events/ids.ts';
+import { systemEvent } from '../events/system-event.ts';
 import type { WebhookDelivery, WebhookEndpoint } from './endpoint-store.ts';
 
 export const WEBHOOK_DISABLED = 'system.webhook.disabled';
@@ -10,22 +10,14 @@ export const WEBHOOK_DISABLED = 'system.webhook.disabled';
  * attempt, so a process that repeats the step after a crash records it once.
  */
 export function webhookDisabledEvent(endpoint: WebhookEndpoint, delivery: WebhookDelivery, now: Date): PendingEvent {
-  return {
-    id: newEventId(now.getTime()),
-    type: WEBHOOK_DISABLED,
-    version: '1.0',
-    tenantId: endpoint.tenantId,
-    source: { type: 'SYSTEM', id: 'webhooks' },
-    timestamp: now,
-    receivedAt: now,
-    payload: {
-      endpointId: endpoint.id,
-      url: endpoint.url,
-      reason: 'GONE',
-      statusCode: delivery.lastStatusCode ?? null,
-      eventId: delivery.eventId,
-      deliveryId: delivery.id,
-    },
-    metadata: { correlationId: endpoint.id, idempotencyKey: `webhook:${endpoint.id}:disabled:${delivery.id}:${delivery.attempts}` },
+  const payload = {
+    endpointId: endpoint.id,
+    url: endpoint.url,
+    reason: 'GONE',
+    statusCode: delivery.lastStatusCode ?? null,
+    eventId: delivery.eventId,
+    deliveryId: delivery.id,
   };
+  const metadata = { correlationId: endpoint.id, idempotencyKey: `webhook:${endpoint.id}:disabled:${delivery.id}:${delivery.attempts}` };
+  return systemEvent('webhooks', WEBHOOK_DISABLED, endpoint.tenantId, payload, metadata, now);
 }

@@ -1,5 +1,6 @@
 import type { HubEvent, PendingEvent } from '../events/event.ts';
 import { newEventId } from '../events/ids.ts';
+import { systemEvent } from '../events/system-event.ts';
 import type { ReplayJob } from './replay-job.ts';
 
 export const REPLAY_STARTED = 'system.replay.started';
@@ -37,15 +38,7 @@ export function replayedEvent(original: HubEvent, jobId: string, now: Date): Pen
 export function replaySystemEvent(job: ReplayJob, phase: 'started' | 'completed', now: Date): PendingEvent {
   // A job does not count before it starts (only a dry run does, and it emits neither event): totals come at the end.
   const counts = phase === 'started' ? {} : { status: job.status, total: job.total, processed: job.processed, failed: job.failed };
-  return {
-    id: newEventId(now.getTime()),
-    type: phase === 'started' ? REPLAY_STARTED : REPLAY_COMPLETED,
-    version: '1.0',
-    tenantId: job.tenantId,
-    source: { type: 'SYSTEM', id: 'replay' },
-    timestamp: now,
-    receivedAt: now,
-    payload: { jobId: job.id, target: job.target, ...(job.target === 'HANDLERS' && { handlers: job.handlers }), ...(job.endpointId !== undefined && { endpointId: job.endpointId }), ...counts },
-    metadata: { correlationId: job.id, idempotencyKey: `replay:${job.id}:${phase}` },
-  };
+  const type = phase === 'started' ? REPLAY_STARTED : REPLAY_COMPLETED;
+  const payload = { jobId: job.id, target: job.target, ...(job.target === 'HANDLERS' && { handlers: job.handlers }), ...(job.endpointId !== undefined && { endpointId: job.endpointId }), ...counts };
+  return systemEvent('replay', type, job.tenantId, payload, { correlationId: job.id, idempotencyKey: `replay:${job.id}:${phase}` }, now);
 }

@@ -1,7 +1,7 @@
 import type { SegmentManifest } from '../cold/cold-store.ts';
 import type { PendingEvent } from '../events/event.ts';
-import { newEventId } from '../events/ids.ts';
 import { encodePosition } from '../events/position.ts';
+import { systemEvent } from '../events/system-event.ts';
 
 export const RETENTION_ARCHIVED = 'system.retention.archived';
 export const RETENTION_PURGED = 'system.retention.purged';
@@ -13,21 +13,13 @@ export const RETENTION_PURGED = 'system.retention.purged';
  * records it once (within the idempotency window).
  */
 export function retentionEvent(kind: 'archived' | 'purged', segment: SegmentManifest, now: Date): PendingEvent {
-  return {
-    id: newEventId(now.getTime()),
-    type: kind === 'archived' ? RETENTION_ARCHIVED : RETENTION_PURGED,
-    version: '1.0',
-    tenantId: segment.tenantId,
-    source: { type: 'SYSTEM', id: 'retention' },
-    timestamp: now,
-    receivedAt: now,
-    payload: {
-      day: segment.day,
-      firstPosition: encodePosition(segment.firstPosition),
-      lastPosition: encodePosition(segment.lastPosition),
-      count: segment.count,
-      ...(kind === 'archived' && { sha256: segment.sha256, bytes: segment.bytes }),
-    },
-    metadata: { idempotencyKey: `retention:${kind}:${segment.day}:${segment.firstPosition}` },
+  const payload = {
+    day: segment.day,
+    firstPosition: encodePosition(segment.firstPosition),
+    lastPosition: encodePosition(segment.lastPosition),
+    count: segment.count,
+    ...(kind === 'archived' && { sha256: segment.sha256, bytes: segment.bytes }),
   };
+  const type = kind === 'archived' ? RETENTION_ARCHIVED : RETENTION_PURGED;
+  return systemEvent('retention', type, segment.tenantId, payload, { idempotencyKey: `retention:${kind}:${segment.day}:${segment.firstPosition}` }, now);
 }
