@@ -47,19 +47,26 @@ const apiKeySchema = z
   .refine((k) => (k.key === undefined) !== (k.sha256 === undefined), 'give exactly one of "key" or "sha256"');
 export type ApiKeyConfig = z.infer<typeof apiKeySchema>;
 
-const apiKeys = z
-  .string()
-  .optional()
-  .transform((raw, ctx) => {
-    if (raw === undefined || raw.trim() === '') return [];
-    try {
-      return JSON.parse(raw) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be a JSON array such as [{"key":"…","tenant":"acme","scopes":["publish"]}]' });
-      return z.NEVER;
-    }
-  })
-  .pipe(z.array(apiKeySchema));
+/**
+ * A variable holding a JSON array of `item`: unset or empty is `[]`; text that is not JSON says
+ * what it should look like (`example`), items are checked by their own schema.
+ */
+const jsonArray = <T extends z.ZodType>(item: T, example: string, max?: number) =>
+  z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw.trim() === '') return [];
+      try {
+        return JSON.parse(raw) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `must be a JSON array such as ${example}` });
+        return z.NEVER;
+      }
+    })
+    .pipe(max === undefined ? z.array(item) : z.array(item).max(max));
+
+const apiKeys = jsonArray(apiKeySchema, '[{"key":"…","tenant":"acme","scopes":["publish"]}]');
 
 const retentionPolicySchema = z
   .object({
@@ -71,19 +78,7 @@ const retentionPolicySchema = z
   .strict();
 export type RetentionPolicyConfig = z.infer<typeof retentionPolicySchema>;
 
-const retentionPolicies = z
-  .string()
-  .optional()
-  .transform((raw, ctx) => {
-    if (raw === undefined || raw.trim() === '') return [];
-    try {
-      return JSON.parse(raw) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be a JSON array such as [{"tenant":"acme","warm":"30d","cold":"10y","hold":true}]' });
-      return z.NEVER;
-    }
-  })
-  .pipe(z.array(retentionPolicySchema).max(10_000));
+const retentionPolicies = jsonArray(retentionPolicySchema, '[{"tenant":"acme","warm":"30d","cold":"10y","hold":true}]', 10_000);
 
 const configSchema = z.object({
   /** HTTP and websocket port. */
