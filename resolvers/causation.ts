@@ -36,7 +36,10 @@ export async function caused(event: HubEvent, args: PageArgs, ctx: HubContext, i
   if (info.operation.operation !== 'subscription') {
     const used = (causedLookups.get(ctx) ?? 0) + 1;
     if (used > MAX_CAUSED_PER_REQUEST) {
-      throw badInput(`a request may ask for Event.caused at most ${MAX_CAUSED_PER_REQUEST} times; ask for fewer events' effects at once`, ['caused']);
+      throw badInput(
+        `a request may ask for Event.caused at most ${MAX_CAUSED_PER_REQUEST} times; ask for fewer events' effects at once`,
+        ['caused'],
+      );
     }
     causedLookups.set(ctx, used);
   }

@@ -23,6 +23,10 @@ export async function coldSegments(args: ColdSegmentsArgs, ctx: HubContext): Pro
   if (!cold) return [];
   const limit = limits.maxPageSize;
   const listed = await cold.list(tenantId, { fromDay: utcDay(from), toDay: utcDay(to), limit: limit + 1 });
-  if (listed.length > limit) throw badInput(`more than ${limit} segments lie in this range; narrow "from" and "to"`, ['from']);
-  return listed.filter((segment) => Date.parse(segment.lastReceivedAt) >= from.getTime() && Date.parse(segment.firstReceivedAt) <= to.getTime());
+  if (listed.length > limit)
+    throw badInput(`more than ${limit} segments lie in this range; narrow "from" and "to"`, ['from']);
+  return listed.filter(
+    (segment) =>
+      Date.parse(segment.lastReceivedAt) >= from.getTime() && Date.parse(segment.firstReceivedAt) <= to.getTime(),
+  );
 }

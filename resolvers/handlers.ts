@@ -13,26 +13,35 @@ export function handlerStatuses(ctx: HubContext) {
 }
 
 export async function deadLettersPage(
-  args: { filter?: EventFilter | null | undefined; first?: number | null | undefined; after?: string | null | undefined },
+  args: {
+    filter?: EventFilter | null | undefined;
+    first?: number | null | undefined;
+    after?: string | null | undefined;
+  },
   ctx: HubContext,
 ) {
   const { tenantId } = requireScope(ctx.principal, Scope.QUERY);
   const first = args.first ?? 50;
   const { maxPageSize } = ctx.services.limits;
-  if (!Number.isInteger(first) || first < 1 || first > maxPageSize) throw badInput(`"first" must be between 1 and ${maxPageSize}`, ['first']);
+  if (!Number.isInteger(first) || first < 1 || first > maxPageSize)
+    throw badInput(`"first" must be between 1 and ${maxPageSize}`, ['first']);
   const page = await ctx.services.handlerStore.deadLetters(tenantId, {
     filter: await requestFilter(args.filter, ctx),
     first,
     ...(args.after != null && { after: args.after }),
   });
-  const edges = page.deadLetters.map((node) => ({ cursor: encodeDeadLetterCursor({ deadAt: node.deadAt.getTime(), id: node.id }), node }));
+  const edges = page.deadLetters.map((node) => ({
+    cursor: encodeDeadLetterCursor({ deadAt: node.deadAt.getTime(), id: node.id }),
+    node,
+  }));
   return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor } };
 }
 
 /** Queues the caller's dead letters to be handled again; answers how many were queued. */
 export async function redriveDeadLetters(ids: readonly string[], ctx: HubContext): Promise<number> {
   const { tenantId } = requireScope(ctx.principal, Scope.REPLAY);
-  if (ids.length > ctx.services.limits.maxPageSize) throw badInput(`at most ${ctx.services.limits.maxPageSize} ids at a time`, ['ids']);
+  if (ids.length > ctx.services.limits.maxPageSize)
+    throw badInput(`at most ${ctx.services.limits.maxPageSize} ids at a time`, ['ids']);
   const queued = await ctx.services.handlerStore.redrive(tenantId, ids);
   if (queued > 0) ctx.services.handlers.poke(tenantId);
   return queued;

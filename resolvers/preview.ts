@@ -20,7 +20,10 @@ export interface FilterPreview {
  * by HUB_PREVIEW_LIMIT and the first matching events in position order (the order a replay takes
  * them); a read like `events`, so it leaves no job and no audit event.
  */
-export async function previewFilter(args: { filter: EventFilter; samples?: number | null | undefined }, ctx: HubContext): Promise<FilterPreview> {
+export async function previewFilter(
+  args: { filter: EventFilter; samples?: number | null | undefined },
+  ctx: HubContext,
+): Promise<FilterPreview> {
   const { tenantId } = requireScope(ctx.principal, Scope.QUERY);
   const samples = args.samples ?? 10;
   if (!Number.isInteger(samples) || samples < 0 || samples > MAX_PREVIEW_SAMPLES) {

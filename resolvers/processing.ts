@@ -46,7 +46,10 @@ async function dispatch(tenantId: string, batch: Waiting[], ctx: HubContext): Pr
   for (let from = 0; from < batch.length; from += CHUNK) {
     const chunk = batch.slice(from, from + CHUNK);
     try {
-      const answers = await ctx.services.handlers.processing(tenantId, chunk.map((w) => w.event));
+      const answers = await ctx.services.handlers.processing(
+        tenantId,
+        chunk.map((w) => w.event),
+      );
       chunk.forEach((waiting, i) => waiting.resolve(answers[i] ?? []));
     } catch (error) {
       for (const waiting of chunk) waiting.reject(error);

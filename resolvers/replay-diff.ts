@@ -18,15 +18,24 @@ export interface DifferenceNode extends ReplayDifference {
 }
 
 /** Query.replayDiff: scope `replay`, the caller's tenant only (another tenant's job is NOT_FOUND). */
-export async function replayDiff(args: { jobId: string; first?: number | null | undefined; after?: string | null | undefined }, ctx: HubContext) {
+export async function replayDiff(
+  args: { jobId: string; first?: number | null | undefined; after?: string | null | undefined },
+  ctx: HubContext,
+) {
   const { tenantId } = requireScope(ctx.principal, Scope.REPLAY);
   const first = args.first ?? 20;
   const max = Math.min(MAX_DIFF_PAGE, ctx.services.limits.maxPageSize);
-  if (!Number.isInteger(first) || first < 1 || first > max) throw badInput(`"first" must be between 1 and ${max}`, ['first']);
-  const page = await ctx.services.replays.differences(tenantId, args.jobId, { first, ...(args.after != null && { after: args.after }) });
+  if (!Number.isInteger(first) || first < 1 || first > max)
+    throw badInput(`"first" must be between 1 and ${max}`, ['first']);
+  const page = await ctx.services.replays.differences(tenantId, args.jobId, {
+    first,
+    ...(args.after != null && { after: args.after }),
+  });
   // One read per event, together; a difference whose event is no longer stored is left out.
   const events = await Promise.all(page.differences.map((d) => ctx.services.store.get(tenantId, d.eventId)));
-  const edges = page.differences.flatMap((d, i) => (events[i] ? [{ cursor: differenceCursor(d), node: { ...d, event: events[i]! } }] : []));
+  const edges = page.differences.flatMap((d, i) =>
+    events[i] ? [{ cursor: differenceCursor(d), node: { ...d, event: events[i]! } }] : [],
+  );
   const endCursor = page.differences.length ? differenceCursor(page.differences.at(-1)!) : null;
   return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor } };
 }

@@ -29,11 +29,15 @@ export function replayJob(id: string, ctx: HubContext): Promise<ReplayJob | null
   return ctx.services.replays.get(tenantOf(ctx), id);
 }
 
-export async function replayJobs(args: { first?: number | null | undefined; after?: string | null | undefined }, ctx: HubContext) {
+export async function replayJobs(
+  args: { first?: number | null | undefined; after?: string | null | undefined },
+  ctx: HubContext,
+) {
   const tenantId = tenantOf(ctx);
   const first = args.first ?? 20;
   const { maxPageSize } = ctx.services.limits;
-  if (!Number.isInteger(first) || first < 1 || first > maxPageSize) throw badInput(`"first" must be between 1 and ${maxPageSize}`, ['first']);
+  if (!Number.isInteger(first) || first < 1 || first > maxPageSize)
+    throw badInput(`"first" must be between 1 and ${maxPageSize}`, ['first']);
   const page = await ctx.services.replays.list(tenantId, { first, ...(args.after != null && { after: args.after }) });
   const edges = page.jobs.map((node) => ({ cursor: node.id, node }));
   return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };

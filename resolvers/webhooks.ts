@@ -22,14 +22,21 @@ export async function createWebhookEndpoint(input: EndpointInput, ctx: HubContex
   return ctx.services.webhooks.create(tenantId, await checkedInput(input, ctx));
 }
 
-export async function updateWebhookEndpoint(id: string, input: EndpointInput, ctx: HubContext): Promise<WebhookEndpoint> {
+export async function updateWebhookEndpoint(
+  id: string,
+  input: EndpointInput,
+  ctx: HubContext,
+): Promise<WebhookEndpoint> {
   const tenantId = tenantOf(ctx);
   return ctx.services.webhooks.update(tenantId, id, await checkedInput(input, ctx));
 }
 
-export const rotateWebhookSecret = (id: string, ctx: HubContext) => ctx.services.webhooks.rotateSecret(tenantOf(ctx), id);
-export const disableWebhookEndpoint = (id: string, ctx: HubContext) => ctx.services.webhooks.setStatus(tenantOf(ctx), id, 'DISABLED');
-export const enableWebhookEndpoint = (id: string, ctx: HubContext) => ctx.services.webhooks.setStatus(tenantOf(ctx), id, 'ENABLED');
+export const rotateWebhookSecret = (id: string, ctx: HubContext) =>
+  ctx.services.webhooks.rotateSecret(tenantOf(ctx), id);
+export const disableWebhookEndpoint = (id: string, ctx: HubContext) =>
+  ctx.services.webhooks.setStatus(tenantOf(ctx), id, 'DISABLED');
+export const enableWebhookEndpoint = (id: string, ctx: HubContext) =>
+  ctx.services.webhooks.setStatus(tenantOf(ctx), id, 'ENABLED');
 export const webhookEndpoints = (ctx: HubContext) => ctx.services.webhooks.list(tenantOf(ctx));
 
 export async function deleteWebhookEndpoint(id: string, ctx: HubContext): Promise<boolean> {
@@ -38,13 +45,19 @@ export async function deleteWebhookEndpoint(id: string, ctx: HubContext): Promis
 }
 
 export async function webhookDeliveries(
-  args: { endpointId: string; status?: DeliveryStatus | null | undefined; first?: number | null | undefined; after?: string | null | undefined },
+  args: {
+    endpointId: string;
+    status?: DeliveryStatus | null | undefined;
+    first?: number | null | undefined;
+    after?: string | null | undefined;
+  },
   ctx: HubContext,
 ) {
   const tenantId = tenantOf(ctx);
   const first = args.first ?? 50;
   const { maxPageSize } = ctx.services.limits;
-  if (!Number.isInteger(first) || first < 1 || first > maxPageSize) throw badInput(`"first" must be between 1 and ${maxPageSize}`, ['first']);
+  if (!Number.isInteger(first) || first < 1 || first > maxPageSize)
+    throw badInput(`"first" must be between 1 and ${maxPageSize}`, ['first']);
   const page = await ctx.services.webhooks.deliveries(tenantId, args.endpointId, {
     first,
     ...(args.status != null && { status: args.status }),
@@ -56,7 +69,8 @@ export async function webhookDeliveries(
 
 export async function redriveWebhookDeliveries(ids: readonly string[], ctx: HubContext): Promise<number> {
   const tenantId = tenantOf(ctx);
-  if (ids.length > ctx.services.limits.maxPageSize) throw badInput(`at most ${ctx.services.limits.maxPageSize} ids at a time`, ['ids']);
+  if (ids.length > ctx.services.limits.maxPageSize)
+    throw badInput(`at most ${ctx.services.limits.maxPageSize} ids at a time`, ['ids']);
   return ctx.services.webhooks.redrive(tenantId, ids);
 }
 

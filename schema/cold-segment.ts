@@ -4,7 +4,8 @@ import { encodePosition } from '../src/events/position.ts';
 import { builder } from './builder.ts';
 
 const ColdSegmentRef = builder.objectRef<SegmentManifest>('ColdSegment').implement({
-  description: 'A gzip-compressed NDJSON file of events that have left the archive: one tenant, one UTC day of `receivedAt`, in position order.',
+  description:
+    'A gzip-compressed NDJSON file of events that have left the archive: one tenant, one UTC day of `receivedAt`, in position order.',
   fields: (t) => ({
     day: t.exposeString('day', { description: 'The UTC day of the events’ `receivedAt`, YYYY-MM-DD.' }),
     firstPosition: t.string({ resolve: (s) => encodePosition(s.firstPosition) }),

@@ -18,7 +18,7 @@ builder.objectFields(EventRef, (t) => ({
   caused: t.field({
     type: EventConnectionRef,
     description:
-      'The events whose `causationId` is this event (its effects, e.g. a handler\'s follow-ups), in position order (scope query). A query may ask for it on at most 100 events.',
+      "The events whose `causationId` is this event (its effects, e.g. a handler's follow-ups), in position order (scope query). A query may ask for it on at most 100 events.",
     extensions: perSubscriber,
     args: { first: t.arg.int({ defaultValue: 50 }), after: t.arg.string() },
     resolve: (event, args, ctx, info) => caused(event, args, ctx, info),
@@ -28,7 +28,8 @@ builder.objectFields(EventRef, (t) => ({
 builder.queryField('correlation', (t) =>
   t.field({
     type: EventConnectionRef,
-    description: 'Every event of your tenant with this `metadata.correlationId`, in position order; `after` is a cursor from a previous page.',
+    description:
+      'Every event of your tenant with this `metadata.correlationId`, in position order; `after` is a cursor from a previous page.',
     args: { id: t.arg.string({ required: true }), first: t.arg.int({ defaultValue: 50 }), after: t.arg.string() },
     resolve: (_root, args, ctx) => correlation(args, ctx),
   }),

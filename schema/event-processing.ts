@@ -6,7 +6,8 @@ import { EventRef } from './event.ts';
 import { DeliveryErrorRef } from './handlers.ts';
 
 const HandlerOutcomeStatusEnum = builder.enumType('HandlerOutcomeStatus', {
-  description: 'HANDLED: succeeded; FAILED: failed, to be tried again; DEAD_LETTERED: given up on; PENDING: not tried yet.',
+  description:
+    'HANDLED: succeeded; FAILED: failed, to be tried again; DEAD_LETTERED: given up on; PENDING: not tried yet.',
   values: ['HANDLED', 'FAILED', 'DEAD_LETTERED', 'PENDING'] as const,
 });
 
@@ -19,8 +20,16 @@ export const HandlerOutcomeRef = builder.objectRef<EventProcessing>('HandlerOutc
     firstAttemptAt: t.field({ type: 'DateTime', nullable: true, resolve: (o) => o.firstAttemptAt }),
     lastAttemptAt: t.field({ type: 'DateTime', nullable: true, resolve: (o) => o.lastAttemptAt }),
     durationMs: t.int({ nullable: true, description: 'How long the last attempt ran.', resolve: (o) => o.durationMs }),
-    followUps: t.idList({ description: 'Ids of the follow-up events the last attempt published (at most 100).', resolve: (o) => o.followUps }),
-    error: t.field({ type: DeliveryErrorRef, nullable: true, description: "The last attempt's failure; null once handled.", resolve: (o) => o.error }),
+    followUps: t.idList({
+      description: 'Ids of the follow-up events the last attempt published (at most 100).',
+      resolve: (o) => o.followUps,
+    }),
+    error: t.field({
+      type: DeliveryErrorRef,
+      nullable: true,
+      description: "The last attempt's failure; null once handled.",
+      resolve: (o) => o.error,
+    }),
   }),
 });
 

@@ -11,7 +11,8 @@ const EventStatRef = builder.objectRef<EventStat>('EventStat').implement({
 builder.queryField('eventStats', (t) =>
   t.field({
     type: [EventStatRef],
-    description: 'Counts of matching events per group: TYPE and SOURCE by count (largest first), HOUR and DAY in time order.',
+    description:
+      'Counts of matching events per group: TYPE and SOURCE by count (largest first), HOUR and DAY in time order.',
     args: { filter: t.arg({ type: EventFilterInput }), groupBy: t.arg({ type: StatsGroupEnum, required: true }) },
     resolve: (_root, args, ctx) => eventStats(args, ctx),
   }),

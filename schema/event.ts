@@ -76,7 +76,8 @@ export const EventRef = builder.objectRef<HubEvent>('Event').implement({
     source: t.field({ type: EventSourceRef, resolve: (e) => e.source }),
     timestamp: t.field({
       type: 'DateTime',
-      description: 'When it happened, in the offset it was published with; ordering, `from`/`to` and stats use the instant.',
+      description:
+        'When it happened, in the offset it was published with; ordering, `from`/`to` and stats use the instant.',
       resolve: (e) => new OffsetDate(e.timestamp.getTime(), e.timestampOffset ?? 0),
     }),
     receivedAt: t.field({ type: 'DateTime', resolve: (e) => e.receivedAt }),

@@ -7,8 +7,14 @@ const FilterPreviewRef = builder.objectRef<FilterPreview>('FilterPreview').imple
   description: 'What a filter selects now: a bounded count and the first matching events.',
   fields: (t) => ({
     count: t.exposeInt('count', { description: 'Matching events, at most HUB_PREVIEW_LIMIT.' }),
-    capped: t.exposeBoolean('capped', { description: 'More events match than HUB_PREVIEW_LIMIT: `count` is that limit.' }),
-    samples: t.field({ type: [EventRef], description: 'The first matching events in position order, the order a replay takes them.', resolve: (p) => p.samples }),
+    capped: t.exposeBoolean('capped', {
+      description: 'More events match than HUB_PREVIEW_LIMIT: `count` is that limit.',
+    }),
+    samples: t.field({
+      type: [EventRef],
+      description: 'The first matching events in position order, the order a replay takes them.',
+      resolve: (p) => p.samples,
+    }),
   }),
 });
 

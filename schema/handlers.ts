@@ -6,7 +6,14 @@ import { EventFilterInput } from './event-filter.ts';
 import { PageInfoRef } from './events-query.ts';
 
 const HandlerStatusRef = builder
-  .objectRef<{ name: string; eventTypes: readonly string[]; priority: number; processed: number; failed: number; lag: number }>('HandlerStatus')
+  .objectRef<{
+    name: string;
+    eventTypes: readonly string[];
+    priority: number;
+    processed: number;
+    failed: number;
+    lag: number;
+  }>('HandlerStatus')
   .implement({
     description: "A handler's progress in your tenant.",
     fields: (t) => ({
@@ -22,7 +29,9 @@ const HandlerStatusRef = builder
 export const DeliveryErrorRef = builder.objectRef<DeadLetter['error']>('DeliveryError').implement({
   fields: (t) => ({
     message: t.exposeString('message'),
-    code: t.exposeString('code', { description: 'A hub error code, HANDLER_TIMEOUT, or HANDLER_ERROR for anything the handler threw.' }),
+    code: t.exposeString('code', {
+      description: 'A hub error code, HANDLER_TIMEOUT, or HANDLER_ERROR for anything the handler threw.',
+    }),
     attempts: t.exposeInt('attempts'),
     lastAttempt: t.field({ type: 'DateTime', resolve: (e) => e.lastAttempt }),
   }),
@@ -44,7 +53,10 @@ const DeadLetterEdgeRef = builder.objectRef<{ cursor: string; node: DeadLetter }
 });
 
 const DeadLetterConnectionRef = builder
-  .objectRef<{ edges: { cursor: string; node: DeadLetter }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } }>('DeadLetterConnection')
+  .objectRef<{
+    edges: { cursor: string; node: DeadLetter }[];
+    pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  }>('DeadLetterConnection')
   .implement({
     fields: (t) => ({
       edges: t.field({ type: [DeadLetterEdgeRef], resolve: (c) => c.edges }),
@@ -60,7 +72,8 @@ builder.queryFields((t) => ({
   }),
   deadLetters: t.field({
     type: DeadLetterConnectionRef,
-    description: 'Events handlers gave up on, newest first; the filter applies to the events. Dead letters being redriven are included.',
+    description:
+      'Events handlers gave up on, newest first; the filter applies to the events. Dead letters being redriven are included.',
     args: { filter: t.arg({ type: EventFilterInput }), first: t.arg.int({ defaultValue: 50 }), after: t.arg.string() },
     resolve: (_root, args, ctx) => deadLettersPage(args, ctx),
   }),
@@ -68,7 +81,8 @@ builder.queryFields((t) => ({
 
 builder.mutationFields((t) => ({
   redriveDeadLetters: t.int({
-    description: 'Queues dead letters to be handled again by their handler (scope replay); returns how many were queued.',
+    description:
+      'Queues dead letters to be handled again by their handler (scope replay); returns how many were queued.',
     args: { ids: t.arg.idList({ required: true }) },
     resolve: (_root, args, ctx) => redriveDeadLetters(args.ids.map(String), ctx),
   }),

@@ -14,7 +14,11 @@ const IdempotencyRecordRef = builder.objectRef<IdempotencyAnswer>('IdempotencyRe
     }),
     duplicates: t.exposeInt('duplicates', { description: 'Publishes of the key answered DUPLICATE in this window.' }),
     lastDuplicateAt: t.field({ type: 'DateTime', nullable: true, resolve: (record) => record.lastDuplicateAt }),
-    expiresAt: t.field({ type: 'DateTime', description: 'When the key is forgotten and accepted again.', resolve: (record) => record.expiresAt }),
+    expiresAt: t.field({
+      type: 'DateTime',
+      description: 'When the key is forgotten and accepted again.',
+      resolve: (record) => record.expiresAt,
+    }),
   }),
 });
 
@@ -22,7 +26,8 @@ builder.queryField('idempotencyRecord', (t) =>
   t.field({
     type: IdempotencyRecordRef,
     nullable: true,
-    description: 'An idempotency key of your tenant while it is remembered (HUB_IDEMPOTENCY_WINDOW_MS), else null (scope query).',
+    description:
+      'An idempotency key of your tenant while it is remembered (HUB_IDEMPOTENCY_WINDOW_MS), else null (scope query).',
     args: { key: t.arg.string({ required: true }) },
     resolve: (_root, args, ctx) => idempotencyRecord(args.key, ctx),
   }),

@@ -17,7 +17,10 @@ const EventMetadataInput = builder.inputType('EventMetadataInput', {
   fields: (t) => ({
     correlationId: t.string(),
     causationId: t.string(),
-    idempotencyKey: t.string({ description: 'Publishing the same key again within HUB_IDEMPOTENCY_WINDOW_MS (24 h by default) answers DUPLICATE.' }),
+    idempotencyKey: t.string({
+      description:
+        'Publishing the same key again within HUB_IDEMPOTENCY_WINDOW_MS (24 h by default) answers DUPLICATE.',
+    }),
     actor: t.field({ type: ActorInput }),
     context: t.field({ type: EventContextInput }),
     attributes: t.field({ type: 'JSON' }),
@@ -31,7 +34,11 @@ const PublishEventInput = builder.inputType('PublishEventInput', {
     source: t.field({ type: EventSourceInput, required: true }),
     timestamp: t.field({ type: 'DateTime', description: 'When it happened; defaults to now.' }),
     subject: t.string(),
-    payload: t.field({ type: 'JSON', required: true, description: 'A JSON object; the whole event is limited to HUB_MAX_EVENT_BYTES.' }),
+    payload: t.field({
+      type: 'JSON',
+      required: true,
+      description: 'A JSON object; the whole event is limited to HUB_MAX_EVENT_BYTES.',
+    }),
     metadata: t.field({ type: EventMetadataInput }),
   }),
 });
@@ -57,7 +64,8 @@ const PublishResultRef = builder.objectRef<PublishResult>('PublishResult').imple
       type: PublishErrorRef,
       nullable: true,
       // a plain object: graphql-js treats an Error returned by a resolver as a failure of the field
-      resolve: (r) => (r.status === 'REJECTED' ? { code: r.error.code, message: r.error.message, path: r.error.inputPath } : null),
+      resolve: (r) =>
+        r.status === 'REJECTED' ? { code: r.error.code, message: r.error.message, path: r.error.inputPath } : null,
     }),
   }),
 });

@@ -1,4 +1,9 @@
-import { DeliveryStatus, EndpointStatus, type WebhookDelivery, type WebhookEndpoint } from '../src/delivery/endpoint-store.ts';
+import {
+  DeliveryStatus,
+  EndpointStatus,
+  type WebhookDelivery,
+  type WebhookEndpoint,
+} from '../src/delivery/endpoint-store.ts';
 import type { EndpointWithSecret } from '../src/delivery/webhook-service.ts';
 import {
   createWebhookEndpoint,
@@ -18,18 +23,21 @@ import { EventFilterInput } from './event-filter.ts';
 import { PageInfoRef } from './events-query.ts';
 
 const EndpointStatusEnum = builder.enumType('WebhookEndpointStatus', {
-  description: 'DISABLED: nothing is sent (disabled by a client, or after a 410 Gone); enabling it again sends what matched meanwhile.',
+  description:
+    'DISABLED: nothing is sent (disabled by a client, or after a 410 Gone); enabling it again sends what matched meanwhile.',
   values: Object.values(EndpointStatus),
 });
 
 const DeliveryStatusEnum = builder.enumType('DeliveryStatus', {
-  description: 'PENDING: not tried yet. FAILED: tried, to be tried again at nextAttemptAt. DELIVERED: a 2xx came back. DEAD: every attempt failed (redrive to try again).',
+  description:
+    'PENDING: not tried yet. FAILED: tried, to be tried again at nextAttemptAt. DELIVERED: a 2xx came back. DEAD: every attempt failed (redrive to try again).',
   values: Object.values(DeliveryStatus),
 });
 
 const fields = {
   url: 'http or https; refused when it reaches a loopback, private, link-local or metadata address.',
-  ordered: "True: your events one at a time in position order (the next waits for the one before, retries included). False: several at once, in no particular order.",
+  ordered:
+    'True: your events one at a time in position order (the next waits for the one before, retries included). False: several at once, in no particular order.',
   rateLimit: 'Deliveries per second to this endpoint at most; 0 or absent: no limit.',
 };
 
@@ -44,7 +52,8 @@ const CreateInput = builder.inputType('CreateWebhookEndpointInput', {
 });
 
 const UpdateInput = builder.inputType('UpdateWebhookEndpointInput', {
-  description: 'The fields to change; absent ones stay as they are. A new filter applies to events after the ones already queued.',
+  description:
+    'The fields to change; absent ones stay as they are. A new filter applies to events after the ones already queued.',
   fields: (t) => ({
     url: t.string({ description: fields.url }),
     filter: t.field({ type: EventFilterInput }),
@@ -55,12 +64,17 @@ const UpdateInput = builder.inputType('UpdateWebhookEndpointInput', {
 });
 
 const EndpointRef = builder.objectRef<WebhookEndpoint>('WebhookEndpoint').implement({
-  description: 'Where matching events of your tenant are POSTed, signed (Standard Webhooks) as CloudEvents. See docs/DELIVERY.md.',
+  description:
+    'Where matching events of your tenant are POSTed, signed (Standard Webhooks) as CloudEvents. See docs/DELIVERY.md.',
   fields: (t) => ({
     id: t.exposeID('id'),
     url: t.exposeString('url'),
     description: t.exposeString('description'),
-    filter: t.field({ type: 'JSON', description: 'The filter as given (dates as ISO strings).', resolve: (e) => e.filter }),
+    filter: t.field({
+      type: 'JSON',
+      description: 'The filter as given (dates as ISO strings).',
+      resolve: (e) => e.filter,
+    }),
     ordered: t.exposeBoolean('ordered'),
     rateLimit: t.int({ nullable: true, resolve: (e) => (e.rateLimit > 0 ? e.rateLimit : null) }),
     status: t.field({ type: EndpointStatusEnum, resolve: (e) => e.status }),
@@ -71,7 +85,9 @@ const EndpointRef = builder.objectRef<WebhookEndpoint>('WebhookEndpoint').implem
 const EndpointSecretRef = builder.objectRef<EndpointWithSecret>('WebhookEndpointSecret').implement({
   fields: (t) => ({
     endpoint: t.field({ type: EndpointRef, resolve: (r) => r.endpoint }),
-    secret: t.exposeString('secret', { description: 'The signing secret (`whsec_…`), shown this once: keep it in the receiver.' }),
+    secret: t.exposeString('secret', {
+      description: 'The signing secret (`whsec_…`), shown this once: keep it in the receiver.',
+    }),
   }),
 });
 
@@ -79,12 +95,25 @@ const DeliveryRef = builder.objectRef<WebhookDelivery>('WebhookDelivery').implem
   description: 'One event sent, or being sent, to one endpoint.',
   fields: (t) => ({
     id: t.exposeID('id'),
-    event: t.field({ type: EventRef, nullable: true, description: 'Null once the event is no longer stored.', resolve: (d, _args, ctx) => deliveryEvent(d, ctx) }),
+    event: t.field({
+      type: EventRef,
+      nullable: true,
+      description: 'Null once the event is no longer stored.',
+      resolve: (d, _args, ctx) => deliveryEvent(d, ctx),
+    }),
     status: t.field({ type: DeliveryStatusEnum, resolve: (d) => d.status }),
     attempts: t.exposeInt('attempts'),
-    lastStatusCode: t.int({ nullable: true, description: 'HTTP status of the last answer; null when none came (timeout, refused).', resolve: (d) => d.lastStatusCode ?? null }),
+    lastStatusCode: t.int({
+      nullable: true,
+      description: 'HTTP status of the last answer; null when none came (timeout, refused).',
+      resolve: (d) => d.lastStatusCode ?? null,
+    }),
     lastLatencyMs: t.int({ nullable: true, resolve: (d) => d.lastLatencyMs ?? null }),
-    lastResponse: t.string({ nullable: true, description: 'The first 1 KB of the last answer, or why none came.', resolve: (d) => d.lastResponse ?? null }),
+    lastResponse: t.string({
+      nullable: true,
+      description: 'The first 1 KB of the last answer, or why none came.',
+      resolve: (d) => d.lastResponse ?? null,
+    }),
     nextAttemptAt: t.field({ type: 'DateTime', nullable: true, resolve: (d) => d.nextAttemptAt ?? null }),
   }),
 });
@@ -94,7 +123,10 @@ const DeliveryEdgeRef = builder.objectRef<{ cursor: string; node: WebhookDeliver
 });
 
 const DeliveryConnectionRef = builder
-  .objectRef<{ edges: { cursor: string; node: WebhookDelivery }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } }>('WebhookDeliveryConnection')
+  .objectRef<{
+    edges: { cursor: string; node: WebhookDelivery }[];
+    pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  }>('WebhookDeliveryConnection')
   .implement({
     fields: (t) => ({
       edges: t.field({ type: [DeliveryEdgeRef], resolve: (c) => c.edges }),
@@ -121,7 +153,6 @@ builder.queryFields((t) => ({
   }),
 }));
 
-
 builder.mutationFields((t) => ({
   createWebhookEndpoint: t.field({
     type: EndpointSecretRef,
@@ -136,7 +167,8 @@ builder.mutationFields((t) => ({
   }),
   rotateWebhookSecret: t.field({
     type: EndpointSecretRef,
-    description: 'A new signing secret, shown this once; the old one keeps signing beside it for 24 hours (two signatures).',
+    description:
+      'A new signing secret, shown this once; the old one keeps signing beside it for 24 hours (two signatures).',
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, args, ctx) => rotateWebhookSecret(String(args.id), ctx),
   }),

@@ -22,6 +22,11 @@ export function consoleSources(root) {
 /** SHA-256 over each source's path and bytes (line endings as stored). */
 export function hashConsoleSources(root) {
   const hash = createHash('sha256');
-  for (const file of consoleSources(root)) hash.update(file).update('\0').update(readFileSync(join(root, file))).update('\0');
+  for (const file of consoleSources(root))
+    hash
+      .update(file)
+      .update('\0')
+      .update(readFileSync(join(root, file)))
+      .update('\0');
   return hash.digest('hex');
 }

@@ -101,7 +101,8 @@ function runTests(flags, files, env, node = process.execPath) {
   if (!flags.some((flag) => flag.startsWith('--test-concurrency'))) args.push('--test-concurrency=2');
   if (process.stdout.isTTY && env.FORCE_COLOR === undefined && env.NO_COLOR === undefined) env.FORCE_COLOR = '1';
   const counts = { passed: 0, failed: 0 };
-  const version = node === process.execPath ? process.version : execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
+  const version =
+    node === process.execPath ? process.version : execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
   say(`running ${files.length} test file(s) on Node ${version}`);
   return new Promise((resolvePromise, reject) => {
     testRun = spawn(node, [...args, ...flags, ...files], { cwd: root, env, stdio: ['inherit', 'pipe', 'inherit'] });
@@ -152,7 +153,9 @@ try {
   const env = serverEnv();
   // docker-compose validates docker-compose.yml in a test (`config` needs no Docker engine);
   // the browser tests drive Debian's Chromium, found through CHROMIUM_PATH.
-  await startServers(env, tmp, { extraTools: [{ executable: 'docker-compose', pkg: 'docker-compose' }, CHROMIUM_TOOL] });
+  await startServers(env, tmp, {
+    extraTools: [{ executable: 'docker-compose', pkg: 'docker-compose' }, CHROMIUM_TOOL],
+  });
   exportChromiumPath(env);
   const runs = [await runTests(flags, files, env)];
   if (wantsNode24()) runs.push(await runTests(flags, files, env, await ensureNode24()));

@@ -26,7 +26,8 @@ async function stopAll(code) {
 process.on('exit', () => {
   for (const server of running) server.child.kill('SIGKILL');
 });
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.once(signal, () => void stopAll(128 + constants.signals[signal]));
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'])
+  process.once(signal, () => void stopAll(128 + constants.signals[signal]));
 
 try {
   const env = serverEnv();

@@ -78,7 +78,19 @@ export interface HubApp {
 }
 
 /** Builds the core around the given adapters and serves it. `main` picks the adapters. */
-export async function startHub({ config, store, bus, handlerStore, leases, replayStore, endpointStore, cold = null, rateLimits, handlers, log }: HubAppOptions): Promise<HubApp> {
+export async function startHub({
+  config,
+  store,
+  bus,
+  handlerStore,
+  leases,
+  replayStore,
+  endpointStore,
+  cold = null,
+  rateLimits,
+  handlers,
+  log,
+}: HubAppOptions): Promise<HubApp> {
   const { catalog, close: closeCatalog } = await createHubCatalog({
     code: codeCatalog,
     dir: config.HUB_CATALOG_DIR,
@@ -88,7 +100,9 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
   const webhookSources = await loadWebhookSources(config, log.child({ component: 'webhooks' }));
   const { auth, close: closeAuth } = await createHubAuthenticator(config, log.child({ component: 'auth' }));
   if (auth.open) {
-    log.warn('no API keys or tokens configured (HUB_API_KEYS, HUB_API_KEYS_FILE, HUB_JWT_*): every caller is tenant "default" with every scope; only requests to localhost are answered');
+    log.warn(
+      'no API keys or tokens configured (HUB_API_KEYS, HUB_API_KEYS_FILE, HUB_JWT_*): every caller is tenant "default" with every scope; only requests to localhost are answered',
+    );
   }
 
   const metrics = createMetrics();
@@ -127,7 +141,11 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
     leases,
     bus,
     ingest,
-    policy: { backoffMs: config.HUB_HANDLER_BACKOFF_MS, maxAttempts: config.HUB_HANDLER_MAX_ATTEMPTS, timeoutMs: config.HUB_HANDLER_TIMEOUT_MS },
+    policy: {
+      backoffMs: config.HUB_HANDLER_BACKOFF_MS,
+      maxAttempts: config.HUB_HANDLER_MAX_ATTEMPTS,
+      timeoutMs: config.HUB_HANDLER_TIMEOUT_MS,
+    },
     leaseMs: config.HUB_LEASE_MS,
     pollMs: config.HUB_HANDLER_POLL_MS,
     observer: metrics,
@@ -150,7 +168,11 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
     log: log.child({ component: 'webhooks' }),
   });
   await delivery.start();
-  const webhooks = createWebhookService({ endpoints: endpointStore, runtime: delivery, allowPrivate: config.HUB_WEBHOOK_ALLOW_PRIVATE });
+  const webhooks = createWebhookService({
+    endpoints: endpointStore,
+    runtime: delivery,
+    allowPrivate: config.HUB_WEBHOOK_ALLOW_PRIVATE,
+  });
   const replays = createReplayService({
     webhooks,
     store,
@@ -186,16 +208,32 @@ export async function startHub({ config, store, bus, handlerStore, leases, repla
     maxRegexInstructions: config.HUB_MAX_REGEX_INSTRUCTIONS,
   };
   const retention = startRetention({ config, store, cold, leases, ingest, log: log.child({ component: 'retention' }) });
-  const services: HubServices = { ingest, store, cold, live, handlers: runtime, handlerStore, replays, webhooks, audit, catalog, limits };
+  const services: HubServices = {
+    ingest,
+    store,
+    cold,
+    live,
+    handlers: runtime,
+    handlerStore,
+    replays,
+    webhooks,
+    audit,
+    catalog,
+    limits,
+  };
 
   /** Aborted as the shutdown begins: doors that stream (exports) stop and close their cursors. */
   const stopping = new AbortController();
   /** The ways in and out beside GraphQL, each on the same auth, budgets and audit (src/doors/). */
   const doors: HttpRoute[] = [];
-  doors.push(createEventsDoor({ auth, services, maxBodyBytes: config.HUB_MAX_BODY_BYTES, maxBatch: config.HUB_MAX_BATCH }));
+  doors.push(
+    createEventsDoor({ auth, services, maxBodyBytes: config.HUB_MAX_BODY_BYTES, maxBatch: config.HUB_MAX_BATCH }),
+  );
   doors.push(createWebhooksDoor({ sources: webhookSources, services, maxBodyBytes: config.HUB_MAX_BODY_BYTES }));
   doors.push(createCatalogDoor({ catalog, auth, audit }));
-  doors.push(createExportDoor({ services, auth, schema, stopping: stopping.signal, log: log.child({ component: 'export' }) }));
+  doors.push(
+    createExportDoor({ services, auth, schema, stopping: stopping.signal, log: log.child({ component: 'export' }) }),
+  );
   if (config.HUB_CONSOLE) doors.push(createConsoleDoor());
 
   let closing: Promise<void> | null = null;

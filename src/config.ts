@@ -9,7 +9,12 @@ const positiveInt = (fallback: number) => z.coerce.number().int().positive().def
 const commaList = z
   .string()
   .optional()
-  .transform((value) => (value ?? '').split(',').map((item) => item.trim()).filter(Boolean));
+  .transform((value) =>
+    (value ?? '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean),
+  );
 /** Events per second, 0 meaning no limit; `coerce` for environment strings, plain for JSON numbers. */
 const eventsPerSecond = (number: z.ZodNumber) =>
   number.int('must be a whole number of events per second').min(0, 'must be 0 (no limit) or more events per second');
@@ -24,7 +29,13 @@ const bool = (fallback: boolean) =>
     .optional()
     .transform((value) => (value === undefined ? fallback : value === 'true' || value === '1'));
 
-export const Scope = { PUBLISH: 'publish', SUBSCRIBE: 'subscribe', QUERY: 'query', REPLAY: 'replay', ADMIN: 'admin' } as const;
+export const Scope = {
+  PUBLISH: 'publish',
+  SUBSCRIBE: 'subscribe',
+  QUERY: 'query',
+  REPLAY: 'replay',
+  ADMIN: 'admin',
+} as const;
 export type Scope = (typeof Scope)[keyof typeof Scope];
 
 const apiKeySchema = z
@@ -32,7 +43,10 @@ const apiKeySchema = z
     /** The key itself; hashed at load and never kept in clear. */
     key: z.string().min(16, 'an API key must be at least 16 characters').optional(),
     /** Or its SHA-256 as 64 hex characters, so the clear key never reaches the hub's environment. */
-    sha256: z.string().regex(/^[0-9a-f]{64}$/i, 'must be 64 hex characters').optional(),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/i, 'must be 64 hex characters')
+      .optional(),
     tenant: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "_" or "-"'),
     scopes: z.array(z.enum(Object.values(Scope) as [Scope, ...Scope[]])).min(1),
     /** An optional display name for logs; never the key. */
@@ -78,7 +92,11 @@ const retentionPolicySchema = z
   .strict();
 export type RetentionPolicyConfig = z.infer<typeof retentionPolicySchema>;
 
-const retentionPolicies = jsonArray(retentionPolicySchema, '[{"tenant":"acme","warm":"30d","cold":"10y","hold":true}]', 10_000);
+const retentionPolicies = jsonArray(
+  retentionPolicySchema,
+  '[{"tenant":"acme","warm":"30d","cold":"10y","hold":true}]',
+  10_000,
+);
 
 const configSchema = z.object({
   /** HTTP and websocket port. */
@@ -88,7 +106,10 @@ const configSchema = z.object({
   /** MongoDB connection string; unset runs the embedded memory store. */
   MONGODB_URL: z.string().url().optional(),
   /** Database name used on MONGODB_URL. */
-  MONGODB_DB: z.string().regex(/^[A-Za-z0-9_-]{1,60}$/).default('event_hub'),
+  MONGODB_DB: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,60}$/)
+    .default('event_hub'),
   /**
    * Write concern `w` of every store write that decides an outcome: `majority` or a node count.
    * An event is ACCEPTED only once its archive write is acknowledged with it.
@@ -100,13 +121,20 @@ const configSchema = z.object({
       if (value === 'majority') return value;
       const nodes = Number(value);
       if (Number.isInteger(nodes) && nodes >= 1) return nodes;
-      ctx.addIssue({ code: 'custom', message: 'must be "majority" or a node count of at least 1 (0 would accept events before they are stored)' });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be "majority" or a node count of at least 1 (0 would accept events before they are stored)',
+      });
       return z.NEVER;
     }),
   /** Whether those writes also wait for the journal (`j`). */
   MONGODB_JOURNAL: bool(true),
   /** Size of the capped live collection (the recent window) in bytes; 0 keeps no live copy. Existing collections keep their size. */
-  MONGODB_LIVE_BYTES: z.coerce.number().int().min(0).default(64 * 1_048_576),
+  MONGODB_LIVE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(64 * 1_048_576),
   /** Server selection timeout and per-query `maxTimeMS`, in milliseconds. */
   MONGODB_TIMEOUT_MS: positiveInt(10_000),
   /** Redis connection string; unset runs the in-process bus (one hub process only). */
@@ -124,7 +152,9 @@ const configSchema = z.object({
    * Shared secret of HS256-signed JWT bearer tokens (at least 32 characters, RFC 7518's 256 bits),
    * so browsers can hold short-lived tokens instead of API keys. Unset: no HS256 token is accepted.
    */
-  HUB_JWT_SECRET: optionalText.pipe(z.string().min(32, 'must be at least 32 characters (256 bits) for HS256').optional()),
+  HUB_JWT_SECRET: optionalText.pipe(
+    z.string().min(32, 'must be at least 32 characters (256 bits) for HS256').optional(),
+  ),
   /**
    * Path of a JWKS file (`{"keys":[...]}`, RSA or EC public keys) that RS256 and ES256 tokens are
    * verified against; re-read when it changes, so signing keys rotate without a restart. A rewrite
@@ -343,7 +373,10 @@ const configSchema = z.object({
   /** Window of the sampled audit events (access denied, rate limit exceeded): at most one per kind, tenant and key per window and process. */
   HUB_AUDIT_SAMPLE_MS: positiveInt(60_000),
   /** Tenant that records denials without a tenant (no valid API key); unset: those are only logged. */
-  HUB_AUDIT_TENANT: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a tenant id: 1-64 letters, digits, "_" or "-"').optional(),
+  HUB_AUDIT_TENANT: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a tenant id: 1-64 letters, digits, "_" or "-"')
+    .optional(),
   /**
    * Most audit sampling windows (one per tenant or client address, code, key name and operation type) one
    * process keeps. Protects the hub's memory from callers who make up keys (many addresses, many tenants):
@@ -358,19 +391,36 @@ const configSchema = z.object({
 /** Settings that only make sense together, checked once every variable has parsed. */
 const configChecks = configSchema.superRefine((config, ctx) => {
   if (config.HUB_API_KEYS.length > 0 && config.HUB_API_KEYS_FILE !== undefined) {
-    ctx.addIssue({ code: 'custom', path: ['HUB_API_KEYS_FILE'], message: 'set either HUB_API_KEYS or HUB_API_KEYS_FILE, not both' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['HUB_API_KEYS_FILE'],
+      message: 'set either HUB_API_KEYS or HUB_API_KEYS_FILE, not both',
+    });
   }
   if (config.HUB_WEBHOOK_SOURCES !== undefined && config.HUB_WEBHOOK_SOURCES_FILE !== undefined) {
-    ctx.addIssue({ code: 'custom', path: ['HUB_WEBHOOK_SOURCES_FILE'], message: 'set either HUB_WEBHOOK_SOURCES or HUB_WEBHOOK_SOURCES_FILE, not both' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['HUB_WEBHOOK_SOURCES_FILE'],
+      message: 'set either HUB_WEBHOOK_SOURCES or HUB_WEBHOOK_SOURCES_FILE, not both',
+    });
   }
   if (config.HUB_COLD_DIR !== undefined && config.MONGODB_URL === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['HUB_COLD_DIR'], message: 'needs MONGODB_URL: the memory store numbers positions from 1 again on every start, so its segments would collide' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['HUB_COLD_DIR'],
+      message:
+        'needs MONGODB_URL: the memory store numbers positions from 1 again on every start, so its segments would collide',
+    });
   }
   checkRetention(config, ctx);
   const jwt = config.HUB_JWT_SECRET !== undefined || config.HUB_JWT_JWKS_FILE !== undefined;
   for (const name of ['HUB_JWT_ISSUER', 'HUB_JWT_AUDIENCE'] as const) {
     if (config[name] !== undefined && !jwt) {
-      ctx.addIssue({ code: 'custom', path: [name], message: 'has no effect without HUB_JWT_SECRET or HUB_JWT_JWKS_FILE' });
+      ctx.addIssue({
+        code: 'custom',
+        path: [name],
+        message: 'has no effect without HUB_JWT_SECRET or HUB_JWT_JWKS_FILE',
+      });
     }
   }
 });
@@ -379,7 +429,12 @@ const configChecks = configSchema.superRefine((config, ctx) => {
 function checkRetention(config: z.infer<typeof configSchema>, ctx: z.RefinementCtx): void {
   const seen = new Set<string>();
   config.HUB_RETENTION_POLICIES.forEach((policy, i) => {
-    if (seen.has(policy.tenant)) ctx.addIssue({ code: 'custom', path: ['HUB_RETENTION_POLICIES', i, 'tenant'], message: 'names a tenant a second time' });
+    if (seen.has(policy.tenant))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['HUB_RETENTION_POLICIES', i, 'tenant'],
+        message: 'names a tenant a second time',
+      });
     seen.add(policy.tenant);
     if ((policy.cold ?? config.HUB_RETENTION_COLD) < (policy.warm ?? config.HUB_RETENTION_WARM)) {
       ctx.addIssue({ code: 'custom', path: ['HUB_RETENTION_POLICIES', i, 'cold'], message: 'must be at least warm' });
@@ -407,7 +462,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 /** Defaults that depend on NODE_ENV: a production hub serves neither GraphiQL nor introspection unless told to. */
 function withEnvironmentDefaults(env: Record<string, string | undefined>): Record<string, string | undefined> {
   const development = env['NODE_ENV'] === 'production' ? 'false' : 'true';
-  return { ...env, HUB_GRAPHIQL: env['HUB_GRAPHIQL'] ?? development, HUB_INTROSPECTION: env['HUB_INTROSPECTION'] ?? development };
+  return {
+    ...env,
+    HUB_GRAPHIQL: env['HUB_GRAPHIQL'] ?? development,
+    HUB_INTROSPECTION: env['HUB_INTROSPECTION'] ?? development,
+  };
 }
 
 /** Parses the text of HUB_API_KEYS_FILE like HUB_API_KEYS (but empty is not "no keys"), or throws a ConfigError saying what is wrong. */

@@ -66,7 +66,9 @@ export const cursorExpired = (position: string, why: 'evicted' | 'beyond-head', 
     why === 'evicted'
       ? `position ${position} is older than the store can serve; start again without after${purgedThrough ? ` or after ${purgedThrough}` : ''}`
       : `position ${position} is beyond the newest stored event, so it did not come from this hub's store`,
-    purgedThrough ? { extensions: { oldestPosition: String(purgedThrough + 1), resumeAfter: String(purgedThrough) } } : {},
+    purgedThrough
+      ? { extensions: { oldestPosition: String(purgedThrough + 1), resumeAfter: String(purgedThrough) } }
+      : {},
   );
 /** A publish over its rate limit; nothing of it was stored. `events` more than `limit` never fits: the batch must be split. */
 export const rateLimited = (retryAfterMs: number, limit: number, events: number) =>

@@ -42,7 +42,10 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal, limitMs: config.HUB_SHUTDOWN_MS }, 'shutting down');
     setTimeout(() => {
-      log.error({ limitMs: config.HUB_SHUTDOWN_MS }, 'shutdown did not finish within HUB_SHUTDOWN_MS; exiting (the last shutdown step logged is where it stood)');
+      log.error(
+        { limitMs: config.HUB_SHUTDOWN_MS },
+        'shutdown did not finish within HUB_SHUTDOWN_MS; exiting (the last shutdown step logged is where it stood)',
+      );
       process.exit(1);
     }, config.HUB_SHUTDOWN_MS).unref();
     await app.close();
@@ -70,7 +73,10 @@ async function createBus(config: Config, log: Logger): Promise<EventBus> {
  */
 async function createRateLimits(config: Config, log: Logger): Promise<RateLimitStore> {
   // a key file's keys may gain a rateLimit at any rewrite
-  const limited = config.HUB_RATE_LIMIT > 0 || config.HUB_API_KEYS_FILE !== undefined || config.HUB_API_KEYS.some((key) => (key.rateLimit ?? 0) > 0);
+  const limited =
+    config.HUB_RATE_LIMIT > 0 ||
+    config.HUB_API_KEYS_FILE !== undefined ||
+    config.HUB_API_KEYS.some((key) => (key.rateLimit ?? 0) > 0);
   if (!limited) return createMemoryRateLimitStore();
   if (!config.REDIS_URL) {
     log.info({ rateLimits: 'memory', defaultLimit: config.HUB_RATE_LIMIT }, 'publish rate limits count per process');

@@ -45,7 +45,14 @@ export function createMemoryStorage(config: Pick<Config, 'HUB_IDEMPOTENCY_WINDOW
     replayStore,
     endpointStore,
     cold: null,
-    close: async () => void (await Promise.all([store.close(), handlerStore.close(), leases.close(), replayStore.close(), endpointStore.close()])),
+    close: async () =>
+      void (await Promise.all([
+        store.close(),
+        handlerStore.close(),
+        leases.close(),
+        replayStore.close(),
+        endpointStore.close(),
+      ])),
   };
 }
 
@@ -57,7 +64,12 @@ export async function createStorage(config: Config, log: Logger): Promise<Storag
   }
   const client = new MongoClient(config.MONGODB_URL, { serverSelectionTimeoutMS: config.MONGODB_TIMEOUT_MS });
   try {
-    const common = { client, dbName: config.MONGODB_DB, writeConcern: { w: config.MONGODB_WRITE_CONCERN, j: config.MONGODB_JOURNAL }, maxTimeMS: config.MONGODB_TIMEOUT_MS };
+    const common = {
+      client,
+      dbName: config.MONGODB_DB,
+      writeConcern: { w: config.MONGODB_WRITE_CONCERN, j: config.MONGODB_JOURNAL },
+      maxTimeMS: config.MONGODB_TIMEOUT_MS,
+    };
     const store = await createMongoEventStore({
       ...common,
       idempotencyWindowMs: config.HUB_IDEMPOTENCY_WINDOW_MS,
@@ -77,7 +89,13 @@ export async function createStorage(config: Config, log: Logger): Promise<Storag
       endpointStore,
       cold: config.HUB_COLD_DIR === undefined ? null : createFsColdStore({ root: config.HUB_COLD_DIR }),
       close: async () => {
-        await Promise.all([store.close(), handlerStore.close(), leases.close(), replayStore.close(), endpointStore.close()]);
+        await Promise.all([
+          store.close(),
+          handlerStore.close(),
+          leases.close(),
+          replayStore.close(),
+          endpointStore.close(),
+        ]);
         await client.close();
       },
     };

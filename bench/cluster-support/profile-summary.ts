@@ -32,10 +32,14 @@ for (const file of positionals) {
   const selfUs = new Map<number, number>();
   profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
   const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
-  const idle = [...selfUs].filter(([id]) => ['(idle)', '(program)', '(garbage collector)'].includes(byId.get(id)!.callFrame.functionName));
+  const idle = [...selfUs].filter(([id]) =>
+    ['(idle)', '(program)', '(garbage collector)'].includes(byId.get(id)!.callFrame.functionName),
+  );
 
-  const short = (url: string) => url.replace(/^file:\/\/.*?\/(node_modules|src|bench|schema|resolvers)\//, '$1/').replace(/^node:/, 'node:');
-  const name = (node: ProfileNode) => `${node.callFrame.functionName || '(anonymous)'} ${short(node.callFrame.url)}:${node.callFrame.lineNumber + 1}`;
+  const short = (url: string) =>
+    url.replace(/^file:\/\/.*?\/(node_modules|src|bench|schema|resolvers)\//, '$1/').replace(/^node:/, 'node:');
+  const name = (node: ProfileNode) =>
+    `${node.callFrame.functionName || '(anonymous)'} ${short(node.callFrame.url)}:${node.callFrame.lineNumber + 1}`;
 
   const self = new Map<string, number>();
   for (const [id, us] of selfUs) self.set(name(byId.get(id)!), (self.get(name(byId.get(id)!)) ?? 0) + us);
@@ -50,9 +54,13 @@ for (const file of positionals) {
     for (const f of files) inclusive.set(f, (inclusive.get(f) ?? 0) + us);
   }
   const pct = (us: number) => `${((100 * us) / total).toFixed(1).padStart(5)} %`;
-  process.stdout.write(`\n${file}: ${(total / 1e6).toFixed(1)} s sampled; ${idle.map(([id, us]) => `${byId.get(id)!.callFrame.functionName} ${pct(us)}`).join(', ')}\n`);
+  process.stdout.write(
+    `\n${file}: ${(total / 1e6).toFixed(1)} s sampled; ${idle.map(([id, us]) => `${byId.get(id)!.callFrame.functionName} ${pct(us)}`).join(', ')}\n`,
+  );
   process.stdout.write(`\nself time, top ${top}:\n`);
-  for (const [fn, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, top)) process.stdout.write(`${pct(us)}  ${fn}\n`);
+  for (const [fn, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, top))
+    process.stdout.write(`${pct(us)}  ${fn}\n`);
   process.stdout.write(`\ninclusive time per file${args.match ? ` (matching ${args.match})` : ''}, top ${top}:\n`);
-  for (const [f, us] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, top)) process.stdout.write(`${pct(us)}  ${f}\n`);
+  for (const [f, us] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, top))
+    process.stdout.write(`${pct(us)}  ${f}\n`);
 }

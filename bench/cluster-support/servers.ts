@@ -12,7 +12,11 @@ const WHAT: Record<ServerUrl, string> = {
 };
 
 /** The URLs `bench` needs, or exits (code 2) naming the missing ones and the command that provides them. */
-export function requireUrls<const N extends ServerUrl>(bench: string, script: string, names: readonly N[]): Record<N, string> {
+export function requireUrls<const N extends ServerUrl>(
+  bench: string,
+  script: string,
+  names: readonly N[],
+): Record<N, string> {
   const missing = names.filter((name) => !process.env[name]);
   if (missing.length > 0) {
     process.stderr.write(

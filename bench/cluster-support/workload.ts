@@ -8,7 +8,9 @@ import { PUBLISH_INPUT } from '../s1/workload.ts';
 /** The hub's single API key in S5 and S6 (tenant `bench`): auth runs as in production. */
 export const BENCH_KEY = 'bench-cluster-key-all-scopes-0001';
 export const BENCH_TENANT = 'bench';
-export const BENCH_API_KEYS = JSON.stringify([{ key: BENCH_KEY, tenant: BENCH_TENANT, scopes: ['publish', 'subscribe', 'query'] }]);
+export const BENCH_API_KEYS = JSON.stringify([
+  { key: BENCH_KEY, tenant: BENCH_TENANT, scopes: ['publish', 'subscribe', 'query'] },
+]);
 
 export const EVENT_TYPE = PUBLISH_INPUT.type;
 

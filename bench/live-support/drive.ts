@@ -70,7 +70,9 @@ export class Delivery {
       await this.changed(200);
       if (performance.now() - this.lastChange > stallMs) {
         const expected = this.groups.reduce((sum, g) => sum + g.target, 0);
-        throw new Error(`delivery stalled: ${this.received} of ${expected} frames after ${stallMs / 1000} s without progress`);
+        throw new Error(
+          `delivery stalled: ${this.received} of ${expected} frames after ${stallMs / 1000} s without progress`,
+        );
       }
     }
     return Math.max(...this.doneAt.values());
@@ -125,20 +127,25 @@ const agent = new PublishAgent({ keepAlive: true, maxSockets: 16, timeout: 2000 
 /** POSTs a JSON body over a keep-alive connection; resolves with the parsed answer (non-2xx fails). */
 export function postJson<T>(url: string, body: string, headers: Record<string, string>): Promise<T> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', agent, headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        if ((res.statusCode ?? 0) >= 300) return reject(new Error(`${url} answered ${res.statusCode}: ${text.slice(0, 500)}`));
-        try {
-          resolve(JSON.parse(text) as T);
-        } catch (error) {
-          reject(error instanceof Error ? error : new Error(String(error)));
-        }
-      });
-      res.on('error', reject);
-    });
+    const req = request(
+      url,
+      { method: 'POST', agent, headers: { ...headers, 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          if ((res.statusCode ?? 0) >= 300)
+            return reject(new Error(`${url} answered ${res.statusCode}: ${text.slice(0, 500)}`));
+          try {
+            resolve(JSON.parse(text) as T);
+          } catch (error) {
+            reject(error instanceof Error ? error : new Error(String(error)));
+          }
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -146,8 +153,10 @@ export function postJson<T>(url: string, body: string, headers: Record<string, s
 
 /** The position of a `publishEvent` answer that must be ACCEPTED. */
 export function acceptedPosition(answer: unknown): number {
-  const result = (answer as { data?: { publishEvent?: { status?: string; event?: { position?: string } } } }).data?.publishEvent;
-  if (result?.status !== 'ACCEPTED' || result.event?.position === undefined) throw new Error(`publish not accepted: ${JSON.stringify(answer).slice(0, 500)}`);
+  const result = (answer as { data?: { publishEvent?: { status?: string; event?: { position?: string } } } }).data
+    ?.publishEvent;
+  if (result?.status !== 'ACCEPTED' || result.event?.position === undefined)
+    throw new Error(`publish not accepted: ${JSON.stringify(answer).slice(0, 500)}`);
   return Number(result.event.position);
 }
 

@@ -25,7 +25,17 @@ export async function startEmbeddedHub(): Promise<{ app: HubApp; close(): Promis
   const endpointStore = createMemoryEndpointStore();
   const bus = createInProcessEventBus();
   const log = createLogger(config.LOG_LEVEL);
-  const app = await startHub({ config, store, bus, handlerStore, leases, replayStore, endpointStore, handlers: builtInHandlers, log });
+  const app = await startHub({
+    config,
+    store,
+    bus,
+    handlerStore,
+    leases,
+    replayStore,
+    endpointStore,
+    handlers: builtInHandlers,
+    log,
+  });
   return {
     app,
     async close() {

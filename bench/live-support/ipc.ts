@@ -34,7 +34,12 @@ export interface SpawnOptions {
   cwd?: string;
 }
 
-export async function spawnChild<Ready>(name: string, entry: string, argv: string[], options: SpawnOptions = {}): Promise<Child<Ready>> {
+export async function spawnChild<Ready>(
+  name: string,
+  entry: string,
+  argv: string[],
+  options: SpawnOptions = {},
+): Promise<Child<Ready>> {
   const child: ChildProcess = fork(entry, argv, {
     execArgv: ['--import', 'tsx', ...(options.execArgv ?? [])],
     env: { ...process.env, ...options.env },
@@ -64,7 +69,8 @@ export async function spawnChild<Ready>(name: string, entry: string, argv: strin
   // The IPC pipe can fail (ECONNRESET) when a child exits with a message of ours unread: that child is
   // gone or going, which `exit` reports; without a listener the error would end this process instead.
   child.on('error', (error) => {
-    if (child.exitCode === null && child.signalCode === null) process.stderr.write(`${name}: IPC error ${error.message}\n`);
+    if (child.exitCode === null && child.signalCode === null)
+      process.stderr.write(`${name}: IPC error ${error.message}\n`);
   });
   child.on('exit', (code, signal) => {
     exited = new Error(`${name} exited (${code ?? signal})`);
@@ -129,7 +135,8 @@ export function serveCalls(commands: Commands, ready: unknown, onStop: () => Pro
       .then(() => command(message.args as never))
       .then(
         (value) => send({ call: message.call, value: value ?? null }),
-        (error: unknown) => send({ call: message.call, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
+        (error: unknown) =>
+          send({ call: message.call, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
       );
   });
   process.on('disconnect', () => process.exit(0));

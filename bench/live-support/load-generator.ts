@@ -74,7 +74,9 @@ class Connection {
     readonly index: number,
     readonly prefix: Buffer,
   ) {
-    this.prefixEndsWithMark = prefix.length >= POSITION_MARK.length && prefix.subarray(prefix.length - POSITION_MARK.length).equals(POSITION_MARK);
+    this.prefixEndsWithMark =
+      prefix.length >= POSITION_MARK.length &&
+      prefix.subarray(prefix.length - POSITION_MARK.length).equals(POSITION_MARK);
   }
 
   /** A frame after the subscription started. */
@@ -123,7 +125,8 @@ async function open(args: OpenArgs): Promise<{ opened: number; seconds: number }
   const started = performance.now();
   const url = new URL(args.url);
   let group = groups.get(args.group);
-  if (!group) groups.set(args.group, (group = { connections: [], total: 0, target: -1, doneAt: undefined, timer: null }));
+  if (!group)
+    groups.set(args.group, (group = { connections: [], total: 0, target: -1, doneAt: undefined, timer: null }));
   const base = group.connections.length;
   const connections = args.specs.map((spec, i) => new Connection(group, base + i, Buffer.from(spec.prefix)));
   group.connections.push(...connections);
@@ -139,7 +142,13 @@ async function open(args: OpenArgs): Promise<{ opened: number; seconds: number }
         if (live) return connection.frame(buf, start, end);
         if (end - start >= ACK.length && buf.compare(ACK, 0, ACK.length, start, start + ACK.length) === 0) {
           live = true;
-          wire.sendText(JSON.stringify({ id: SUBSCRIBE_ID, type: 'subscribe', payload: { query: args.query, variables: spec.variables ?? {} } }));
+          wire.sendText(
+            JSON.stringify({
+              id: SUBSCRIBE_ID,
+              type: 'subscribe',
+              payload: { query: args.query, variables: spec.variables ?? {} },
+            }),
+          );
           acked!();
         } else connection.frame(buf, start, end);
       },
@@ -205,7 +214,8 @@ function watch({ group, target }: { group: string; target: number }): void {
 
 function check({ group, expect }: { group: string; expect: Expectation }): CheckResult {
   const g = groupOf(group);
-  const at = (value: number | number[] | undefined, i: number) => (value === undefined ? -1 : typeof value === 'number' ? value : (value[i] ?? -1));
+  const at = (value: number | number[] | undefined, i: number) =>
+    value === undefined ? -1 : typeof value === 'number' ? value : (value[i] ?? -1);
   const problems: string[] = [];
   let problemCount = 0;
   const problem = (text: string) => {
@@ -223,8 +233,10 @@ function check({ group, expect }: { group: string; expect: Expectation }): Check
     if (c.bad > 0) problem(`connection ${i}: ${c.bad} unexpected frames, first: ${c.sample}`);
     if (c.count !== count) problem(`connection ${i}: ${c.count} frames, expected ${count}`);
     if (c.outOfOrder > 0) problem(`connection ${i}: ${c.outOfOrder} frames not above the previous position`);
-    if (c.count > 0 && first >= 0 && c.firstPos !== first) problem(`connection ${i}: first position ${c.firstPos}, expected ${first}`);
-    if (c.count > 0 && last >= 0 && c.lastPos !== last) problem(`connection ${i}: last position ${c.lastPos}, expected ${last}`);
+    if (c.count > 0 && first >= 0 && c.firstPos !== first)
+      problem(`connection ${i}: first position ${c.firstPos}, expected ${first}`);
+    if (c.count > 0 && last >= 0 && c.lastPos !== last)
+      problem(`connection ${i}: last position ${c.lastPos}, expected ${last}`);
   });
   return { total: g.total, problemCount, problems };
 }

@@ -18,7 +18,14 @@ export interface ProcessStats {
 
 export function processStats({ subscriptions }: { subscriptions: number }): ProcessStats {
   const memory = process.memoryUsage();
-  return { rss: memory.rss, heapUsed: memory.heapUsed, external: memory.external, cpu: process.cpuUsage(), sched: schedstat(), subscriptions };
+  return {
+    rss: memory.rss,
+    heapUsed: memory.heapUsed,
+    external: memory.external,
+    cpu: process.cpuUsage(),
+    sched: schedstat(),
+    subscriptions,
+  };
 }
 
 export function schedstat(): ProcessStats['sched'] {
@@ -31,4 +38,5 @@ export function schedstat(): ProcessStats['sched'] {
 }
 
 /** CPU microseconds between two readings. */
-export const cpuMicros = (from: ProcessStats['cpu'], to: ProcessStats['cpu']): number => to.user - from.user + (to.system - from.system);
+export const cpuMicros = (from: ProcessStats['cpu'], to: ProcessStats['cpu']): number =>
+  to.user - from.user + (to.system - from.system);

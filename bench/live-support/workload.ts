@@ -18,7 +18,8 @@ export const SUBSCRIPTION_QUERY =
   'subscription Follow($filter: EventFilter) { events(filter: $filter) { type position id timestamp subject source { type id } payload } }';
 
 /** The start of every `next` frame for subscription id "1" of an event of `type` (`type` may be a prefix of it). */
-export const nextFramePrefix = (type: string): string => `{"id":"1","type":"next","payload":{"data":{"events":{"type":"${type}`;
+export const nextFramePrefix = (type: string): string =>
+  `{"id":"1","type":"next","payload":{"data":{"events":{"type":"${type}`;
 
 /** S1's event: a realistic `publishEvent` input (ten payload fields, a subject, a correlation id). */
 export const EVENT_INPUT = PUBLISH_INPUT;

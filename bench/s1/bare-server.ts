@@ -29,10 +29,21 @@ export async function startBareServer(): Promise<BenchServer> {
     const chunks: Buffer[] = [];
     for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
     const request = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { variables?: { input?: unknown } };
-    const event = toPendingEvent(request.variables?.input, { tenantId: BENCH_TENANT, now: new Date(), maxEventBytes: MAX_EVENT_BYTES });
+    const event = toPendingEvent(request.variables?.input, {
+      tenantId: BENCH_TENANT,
+      now: new Date(),
+      maxEventBytes: MAX_EVENT_BYTES,
+    });
     const [outcome] = await store.append([event]);
     if (outcome?.status !== 'ACCEPTED') throw new Error(`append answered ${outcome?.status}`);
-    return { data: { publishEvent: { status: outcome.status, event: { id: outcome.event.id, position: encodePosition(outcome.event.position) } } } };
+    return {
+      data: {
+        publishEvent: {
+          status: outcome.status,
+          event: { id: outcome.event.id, position: encodePosition(outcome.event.position) },
+        },
+      },
+    };
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

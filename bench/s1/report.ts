@@ -19,11 +19,15 @@ const median = (values: number[]): number => {
 export function report(samples: readonly Sample[]) {
   const kinds = [...new Set(samples.map((s) => s.kind))];
   const rpsOf = (kind: ServerKind) => samples.filter((s) => s.kind === kind).map((s) => s.rps);
-  const medians = Object.fromEntries(kinds.map((kind) => [kind, median(rpsOf(kind))])) as Partial<Record<ServerKind, number>>;
+  const medians = Object.fromEntries(kinds.map((kind) => [kind, median(rpsOf(kind))])) as Partial<
+    Record<ServerKind, number>
+  >;
   const lines = ['| server | median req/s | min | max |', '|---|---:|---:|---:|'];
   for (const kind of kinds) {
     const rps = rpsOf(kind);
-    lines.push(`| ${kind} | ${medians[kind]!.toFixed(0)} | ${Math.min(...rps).toFixed(0)} | ${Math.max(...rps).toFixed(0)} |`);
+    lines.push(
+      `| ${kind} | ${medians[kind]!.toFixed(0)} | ${Math.min(...rps).toFixed(0)} | ${Math.max(...rps).toFixed(0)} |`,
+    );
   }
 
   const ratios: Record<string, number> = {};

@@ -43,7 +43,8 @@ const warmup = Number(args.warmup);
 const kinds = args.servers.split(',').filter(Boolean) as RunKind[];
 if (args.baseline) kinds.push('base');
 const profiled = new Set(args.profile.split(',').filter(Boolean));
-for (const kind of kinds) if (kind !== 'base' && !SERVER_KINDS.includes(kind)) throw new Error(`unknown server ${kind}`);
+for (const kind of kinds)
+  if (kind !== 'base' && !SERVER_KINDS.includes(kind)) throw new Error(`unknown server ${kind}`);
 
 /**
  * The memory store keeps 100,000 events per tenant and drops the oldest
@@ -52,7 +53,9 @@ for (const kind of kinds) if (kind !== 'base' && !SERVER_KINDS.includes(kind)) t
  */
 const STORE_CAP = 100_000;
 if (warmup + rounds * requests > STORE_CAP) {
-  process.stderr.write(`warning: ${warmup + rounds * requests} events per server exceed the memory store's ${STORE_CAP}; later rounds also measure its eviction\n`);
+  process.stderr.write(
+    `warning: ${warmup + rounds * requests} events per server exceed the memory store's ${STORE_CAP}; later rounds also measure its eviction\n`,
+  );
 }
 
 const ENTRY = fileURLToPath(new URL('./server-process.ts', import.meta.url));
@@ -68,8 +71,15 @@ async function spawnServer(kind: RunKind): Promise<RunningServer> {
   const profile = profiled.has(kind) ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
   if (profile.length > 0) mkdirSync(PROFILE_DIR, { recursive: true });
   // `base` is the hub of the baseline checkout, started by that checkout's own entry
-  const [entry, cwd, serverKind] = kind === 'base' ? [join(resolve(args.baseline!), 'bench/s1/server-process.ts'), resolve(args.baseline!), 'hub'] : [ENTRY, undefined, kind];
-  const child = fork(entry, [serverKind], { cwd, execArgv: ['--import', 'tsx', ...profile], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const [entry, cwd, serverKind] =
+    kind === 'base'
+      ? [join(resolve(args.baseline!), 'bench/s1/server-process.ts'), resolve(args.baseline!), 'hub']
+      : [ENTRY, undefined, kind];
+  const child = fork(entry, [serverKind], {
+    cwd,
+    execArgv: ['--import', 'tsx', ...profile],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const first = await nextMessage(child, kind);
   if (!('ready' in first)) throw new Error(`${kind} did not report ready`);
   let nextId = 0;
@@ -112,10 +122,18 @@ async function checkAnswer(server: RunningServer): Promise<void> {
 /** Fires `amount` requests at `connections` concurrency; every one must be a 2xx that stored exactly one event. */
 async function load(server: RunningServer, amount: number): Promise<number> {
   const before = await server.head();
-  const { result, seconds } = await fire({ url: server.url, headers: REQUEST_HEADERS, body: REQUEST_BODY, connections, amount });
+  const { result, seconds } = await fire({
+    url: server.url,
+    headers: REQUEST_HEADERS,
+    body: REQUEST_BODY,
+    connections,
+    amount,
+  });
   const stored = (await server.head()) - before;
   if (result.errors + result.timeouts + result.non2xx > 0 || stored !== amount) {
-    throw new Error(`${server.kind}: ${result.non2xx} non-2xx, ${result.errors} errors, ${stored}/${amount} events stored`);
+    throw new Error(
+      `${server.kind}: ${result.non2xx} non-2xx, ${result.errors} errors, ${stored}/${amount} events stored`,
+    );
   }
   return amount / seconds;
 }
@@ -131,7 +149,9 @@ const servers: RunningServer[] = [];
 try {
   for (const kind of kinds) servers.push(await spawnServer(kind));
   for (const server of servers) await checkAnswer(server);
-  process.stdout.write(`S1 publishEvent: ${rounds} rounds × ${requests} requests, ${connections} connections, warm-up ${warmup}\n`);
+  process.stdout.write(
+    `S1 publishEvent: ${rounds} rounds × ${requests} requests, ${connections} connections, warm-up ${warmup}\n`,
+  );
   for (const server of servers) await load(server, warmup);
 
   const samples: Sample[] = [];
@@ -146,7 +166,11 @@ try {
   }
   const summary = report(samples);
   process.stdout.write(`\n${summary.text}\n`);
-  if (args.json) writeFileSync(args.json, JSON.stringify({ rounds, requests, connections, warmup, samples, ...summary.data }, null, 2));
+  if (args.json)
+    writeFileSync(
+      args.json,
+      JSON.stringify({ rounds, requests, connections, warmup, samples, ...summary.data }, null, 2),
+    );
 } finally {
   await Promise.all(servers.map(stop));
 }

@@ -11,7 +11,8 @@ const starters: Record<ServerKind, () => Promise<BenchServer>> = {
 };
 
 const kind = process.argv[2] as ServerKind;
-if (!SERVER_KINDS.includes(kind)) throw new Error(`unknown server kind ${String(kind)}; use one of ${SERVER_KINDS.join(', ')}`);
+if (!SERVER_KINDS.includes(kind))
+  throw new Error(`unknown server kind ${String(kind)}; use one of ${SERVER_KINDS.join(', ')}`);
 
 const send = (message: FromServer) => process.send!(message);
 const server = await starters[kind]();

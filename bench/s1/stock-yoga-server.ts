@@ -47,10 +47,43 @@ export async function startStockYogaServer(): Promise<BenchServer> {
   });
   await runtime.start();
   // Never started: the bench runs no replays, and an idle runner would only poll.
-  const replays = createReplayService({ store, replayStore, leases, ingest, handlerStore, handlers, handlerTimeoutMs: 30_000, ratePerSecond: 500, leaseMs: 15_000, log });
+  const replays = createReplayService({
+    store,
+    replayStore,
+    leases,
+    ingest,
+    handlerStore,
+    handlers,
+    handlerTimeoutMs: 30_000,
+    ratePerSecond: 500,
+    leaseMs: 15_000,
+    log,
+  });
   const audit = createAuditTrail({ ingest, log, sampleMs: 60_000 });
-  const webhooks = createWebhookService({ endpoints: createMemoryEndpointStore(), runtime: { poke() {} }, allowPrivate: false });
-  const services: HubServices = { ingest, store, cold: null, live, handlers: runtime, handlerStore, replays, webhooks, audit, catalog, limits: { maxPageSize: 1000, previewLimit: 10_000, maxFilterBytes: 16_384, maxRegexPerRequest: 16, maxRegexInstructions: 4000 } };
+  const webhooks = createWebhookService({
+    endpoints: createMemoryEndpointStore(),
+    runtime: { poke() {} },
+    allowPrivate: false,
+  });
+  const services: HubServices = {
+    ingest,
+    store,
+    cold: null,
+    live,
+    handlers: runtime,
+    handlerStore,
+    replays,
+    webhooks,
+    audit,
+    catalog,
+    limits: {
+      maxPageSize: 1000,
+      previewLimit: 10_000,
+      maxFilterBytes: 16_384,
+      maxRegexPerRequest: 16,
+      maxRegexInstructions: 4000,
+    },
+  };
   const auth = createAuthenticator([{ key: BENCH_KEY, tenant: BENCH_TENANT, scopes: ['publish'] }]);
 
   const yoga = createYoga<object, HubContext>({

@@ -62,7 +62,9 @@ for (let i = 0; i < EVENTS; i += 1000) {
   }));
   await ingest.publish('bench', inputs);
 }
-const events: HubEvent[] = (await store.query('bench', { filter: { query: {}, typePatterns: null }, first: EVENTS, order: 'ASC' })).events;
+const events: HubEvent[] = (
+  await store.query('bench', { filter: { query: {}, typePatterns: null }, first: EVENTS, order: 'ASC' })
+).events;
 
 async function untilReceived(target: number): Promise<void> {
   while (received < target) await sleep(2);
@@ -109,8 +111,13 @@ for (let round = 1; round <= Number(args.rounds); round++) {
   rows.push({ round, hub: (EVENTS * 1000) / hub, fetch: (EVENTS * 1000) / plain });
 }
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-process.stdout.write(`S10 part 1: ${EVENTS} deliveries, concurrency ${CONCURRENCY}, alternated\n\n| round | hub deliveries/s | fetch loop posts/s | ratio |\n|---:|---:|---:|---:|\n`);
-for (const row of rows) process.stdout.write(`| ${row.round} | ${Math.round(row.hub)} | ${Math.round(row.fetch)} | ${(row.hub / row.fetch).toFixed(2)} |\n`);
+process.stdout.write(
+  `S10 part 1: ${EVENTS} deliveries, concurrency ${CONCURRENCY}, alternated\n\n| round | hub deliveries/s | fetch loop posts/s | ratio |\n|---:|---:|---:|---:|\n`,
+);
+for (const row of rows)
+  process.stdout.write(
+    `| ${row.round} | ${Math.round(row.hub)} | ${Math.round(row.fetch)} | ${(row.hub / row.fetch).toFixed(2)} |\n`,
+  );
 const ratio = median(rows.map((row) => row.hub / row.fetch));
 process.stdout.write(`\nmedian ratio ${ratio.toFixed(2)} (goal ≥ 0.70)\n`);
 

@@ -20,7 +20,9 @@ import { thousands } from '../support/stats.ts';
  * hub ≥ 0.7× raw events/s. See BENCHMARKS.md.
  */
 const { MONGODB_URL: mongoUrl } = requireUrls('S10', 'bench:s10', ['MONGODB_URL']);
-const { values: args } = parseArgs({ options: { events: { type: 'string', default: '20000' }, rounds: { type: 'string', default: '3' } } });
+const { values: args } = parseArgs({
+  options: { events: { type: 'string', default: '20000' }, rounds: { type: 'string', default: '3' } },
+});
 const total = Number(args.events);
 const rounds = Number(args.rounds);
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -45,7 +47,9 @@ async function read(url: string, key?: string): Promise<{ events: number; second
 async function handlersCaughtUp(url: string): Promise<void> {
   const since = performance.now();
   for (;;) {
-    const { handlers } = await postGraphql<{ handlers: { lag: number }[] }>(url, BENCH_KEY, { query: '{ handlers { lag } }' });
+    const { handlers } = await postGraphql<{ handlers: { lag: number }[] }>(url, BENCH_KEY, {
+      query: '{ handlers { lag } }',
+    });
     if (handlers.every((handler) => handler.lag === 0)) break;
     if (performance.now() - since > 600_000) throw new Error('the handler lines did not catch up within 10 minutes');
     await sleep(200);
@@ -55,7 +59,9 @@ async function handlersCaughtUp(url: string): Promise<void> {
 
 async function startRaw(dbName: string): Promise<{ url: string; stop: () => void }> {
   const script = fileURLToPath(new URL('./raw-export-server.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, mongoUrl, dbName], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', script, mongoUrl, dbName], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const [first] = (await once(child.stdout!, 'data')) as [Buffer];
   return { url: first.toString().trim(), stop: () => child.kill('SIGTERM') };
 }
@@ -67,7 +73,10 @@ let raw: { url: string; stop: () => void } | undefined;
 try {
   const seeded = await seed(client, dbName, total, 1000, () => {});
   say(`S10 export: seeded ${thousands(seeded.events)} events in ${seeded.seconds.toFixed(1)} s`);
-  hub = await spawnHubProcess({ ...BENCH_HUB, env: { MONGODB_URL: mongoUrl, MONGODB_DB: dbName, HUB_API_KEYS: BENCH_API_KEYS } });
+  hub = await spawnHubProcess({
+    ...BENCH_HUB,
+    env: { MONGODB_URL: mongoUrl, MONGODB_DB: dbName, HUB_API_KEYS: BENCH_API_KEYS },
+  });
   await handlersCaughtUp(hub.url);
   raw = await startRaw(dbName);
   const rates = { hub: [] as number[], raw: [] as number[] };
@@ -78,16 +87,23 @@ try {
       const result = side === 'hub' ? await read(`${hub.url}/export`, BENCH_KEY) : await read(raw.url);
       if (result.events !== total) throw new Error(`${side} exported ${result.events} events, not ${total}`);
       rates[side].push(result.events / result.seconds);
-      line.push(`${side} ${thousands(result.events / result.seconds)} events/s (${result.mb.toFixed(1)} MB in ${result.seconds.toFixed(2)} s)`);
+      line.push(
+        `${side} ${thousands(result.events / result.seconds)} events/s (${result.mb.toFixed(1)} MB in ${result.seconds.toFixed(2)} s)`,
+      );
     }
     say(`round ${round}: ${line.join(', ')}`);
   }
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   const ratios = rates.hub.map((rate, i) => rate / rates.raw[i]!);
-  say(`median hub ${thousands(median(rates.hub))} events/s, raw ${thousands(median(rates.raw))} events/s: hub/raw ${(median(rates.hub) / median(rates.raw)).toFixed(2)} (per round ${ratios.map((r) => r.toFixed(2)).join(', ')}); goal ≥ 0.7`);
+  say(
+    `median hub ${thousands(median(rates.hub))} events/s, raw ${thousands(median(rates.raw))} events/s: hub/raw ${(median(rates.hub) / median(rates.raw)).toFixed(2)} (per round ${ratios.map((r) => r.toFixed(2)).join(', ')}); goal ≥ 0.7`,
+  );
 } finally {
   raw?.stop();
   await hub?.stop();
-  await client.db(dbName).dropDatabase().catch(() => undefined);
+  await client
+    .db(dbName)
+    .dropDatabase()
+    .catch(() => undefined);
   await client.close();
 }

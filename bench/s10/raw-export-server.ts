@@ -18,7 +18,10 @@ const archive = client.db(dbName).collection<StoredEvent>(COLLECTIONS.archive);
 
 const server = createServer(async (_req, res) => {
   res.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8' });
-  const cursor = archive.find({ tenantId: BENCH_TENANT, ...NOT_GAP } as never, { sort: { position: 1 }, batchSize: Number(batch) });
+  const cursor = archive.find({ tenantId: BENCH_TENANT, ...NOT_GAP } as never, {
+    sort: { position: 1 },
+    batchSize: Number(batch),
+  });
   let last = 0;
   try {
     for await (const doc of cursor) {
@@ -30,7 +33,9 @@ const server = createServer(async (_req, res) => {
     await cursor.close();
   }
 });
-server.listen(0, '127.0.0.1', () => process.stdout.write(`http://127.0.0.1:${(server.address() as AddressInfo).port}\n`));
+server.listen(0, '127.0.0.1', () =>
+  process.stdout.write(`http://127.0.0.1:${(server.address() as AddressInfo).port}\n`),
+);
 process.on('SIGTERM', () => {
   server.close();
   void client.close().then(() => process.exit(0));

@@ -36,7 +36,9 @@ const log = createLogger('warn');
 const client = new MongoClient(mongoUrl, { monitorCommands: true });
 const started = new Map<number, string>();
 let current: Map<string, number> | null = null;
-client.on('commandStarted', (e) => started.set(e.requestId, `${e.commandName} ${String((e.command as Record<string, unknown>)[e.commandName])}`));
+client.on('commandStarted', (e) =>
+  started.set(e.requestId, `${e.commandName} ${String((e.command as Record<string, unknown>)[e.commandName])}`),
+);
 client.on('commandSucceeded', (e) => {
   const name = started.get(e.requestId) ?? e.commandName;
   if (current) current.set(name, (current.get(name) ?? 0) + e.duration);
@@ -47,10 +49,22 @@ const rawDb = runDatabase('s2bd', 'raw');
 let bus: EventBus | undefined;
 try {
   await client.connect();
-  const store = await createMongoEventStore({ client, dbName: hubDb, idempotencyWindowMs: 86_400_000, liveCollectionBytes: Number(args['live-bytes']) });
-  const rawStore = await createMongoEventStore({ client, dbName: rawDb, idempotencyWindowMs: 86_400_000, liveCollectionBytes: 0 });
+  const store = await createMongoEventStore({
+    client,
+    dbName: hubDb,
+    idempotencyWindowMs: 86_400_000,
+    liveCollectionBytes: Number(args['live-bytes']),
+  });
+  const rawStore = await createMongoEventStore({
+    client,
+    dbName: rawDb,
+    idempotencyWindowMs: 86_400_000,
+    liveCollectionBytes: 0,
+  });
   await rawStore.close(); // only for its collections and indexes
-  const raw = client.db(rawDb).collection<StoredEvent>(COLLECTIONS.archive, { writeConcern: { w: 'majority', j: true } });
+  const raw = client
+    .db(rawDb)
+    .collection<StoredEvent>(COLLECTIONS.archive, { writeConcern: { w: 'majority', j: true } });
   const redisUrl = process.env['REDIS_URL'];
   bus = redisUrl ? await createRedisEventBus({ url: redisUrl, log }) : createInProcessEventBus();
   let busMs = 0;
@@ -100,10 +114,17 @@ try {
     if (b >= 0) rows.push(commands);
   }
   const names = [...new Set(rows.flatMap((row) => [...row.keys()]))];
-  process.stdout.write(`S2 breakdown: ${batches} batches of ${size} one at a time, ${keyed ? 'keyed' : 'no keys'}, bus ${redisUrl ? 'Redis' : 'in-process'}\n\n| step | median ms per batch |\n|---|---:|\n`);
-  for (const name of names) process.stdout.write(`| ${name} | ${median(rows.map((row) => row.get(name) ?? 0)).toFixed(1)} |\n`);
+  process.stdout.write(
+    `S2 breakdown: ${batches} batches of ${size} one at a time, ${keyed ? 'keyed' : 'no keys'}, bus ${redisUrl ? 'Redis' : 'in-process'}\n\n| step | median ms per batch |\n|---|---:|\n`,
+  );
+  for (const name of names)
+    process.stdout.write(`| ${name} | ${median(rows.map((row) => row.get(name) ?? 0)).toFixed(1)} |\n`);
 } finally {
   await bus?.close();
-  for (const name of [hubDb, rawDb]) await client.db(name).dropDatabase().catch(() => undefined);
+  for (const name of [hubDb, rawDb])
+    await client
+      .db(name)
+      .dropDatabase()
+      .catch(() => undefined);
   await client.close();
 }

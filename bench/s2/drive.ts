@@ -3,7 +3,11 @@
  * taking the next batch as soon as its previous one is acknowledged. Returns
  * the seconds from the first send to the last acknowledgement.
  */
-export async function drive(count: number, concurrency: number, send: (batch: number) => Promise<void>): Promise<number> {
+export async function drive(
+  count: number,
+  concurrency: number,
+  send: (batch: number) => Promise<void>,
+): Promise<number> {
   let next = 0;
   const started = performance.now();
   const worker = async () => {

@@ -42,13 +42,17 @@ export async function runHubSide(client: MongoClient, options: SideOptions): Pro
     const publish = async (body: string, expected: number) => {
       const answer = await postGraphql<PublishAnswer>(hub.url, BENCH_KEY, body);
       const results = answer.publishEvents;
-      if (results?.length !== expected) throw new Error(`hub: unexpected answer ${JSON.stringify(answer).slice(0, 500)}`);
+      if (results?.length !== expected)
+        throw new Error(`hub: unexpected answer ${JSON.stringify(answer).slice(0, 500)}`);
       for (const result of results) {
-        if (result.status !== 'ACCEPTED' || !result.event) throw new Error(`hub: an event was ${result.status} ${JSON.stringify(result.error)}`);
+        if (result.status !== 'ACCEPTED' || !result.event)
+          throw new Error(`hub: an event was ${result.status} ${JSON.stringify(result.error)}`);
         acknowledged.add(result.event.id);
       }
     };
-    const warm = Array.from({ length: warmupBatches }, (_, b) => publishBody(batchInputs(b, batchSize, { runId: `${runId}-warm`, keyed })));
+    const warm = Array.from({ length: warmupBatches }, (_, b) =>
+      publishBody(batchInputs(b, batchSize, { runId: `${runId}-warm`, keyed })),
+    );
     for (const body of warm) await publish(body, batchSize);
     const bodies = Array.from({ length: batches }, (_, b) => publishBody(batchInputs(b, batchSize, { runId, keyed })));
 
@@ -57,10 +61,13 @@ export async function runHubSide(client: MongoClient, options: SideOptions): Pro
     );
 
     const total = (warmupBatches + batches) * batchSize;
-    if (acknowledged.size !== total) throw new Error(`hub: ${acknowledged.size} distinct ids acknowledged for ${total} events`);
+    if (acknowledged.size !== total)
+      throw new Error(`hub: ${acknowledged.size} distinct ids acknowledged for ${total} events`);
     const stored = await storedCounts(client, dbName);
     if (stored.events !== total || stored.positions !== total) {
-      throw new Error(`hub: ${total} events acknowledged, the archive holds ${stored.events} on ${stored.positions} distinct positions`);
+      throw new Error(
+        `hub: ${total} events acknowledged, the archive holds ${stored.events} on ${stored.positions} distinct positions`,
+      );
     }
     return { eventsPerSecond: (batches * batchSize) / seconds, seconds, cpuMs, stored };
   } finally {

@@ -35,12 +35,16 @@ export async function runRawSide(client: MongoClient, options: SideOptions): Pro
   };
   const insert = async (docs: StoredEvent[]) => {
     const result = await archive.insertMany(docs, { ordered: false });
-    if (result.insertedCount !== docs.length) throw new Error(`raw: ${result.insertedCount} of ${docs.length} inserted`);
+    if (result.insertedCount !== docs.length)
+      throw new Error(`raw: ${result.insertedCount} of ${docs.length} inserted`);
   };
-  for (let b = 0; b < warmupBatches; b++) await insert(docsOf(batchInputs(b, batchSize, { runId: `${runId}-warm`, keyed })));
+  for (let b = 0; b < warmupBatches; b++)
+    await insert(docsOf(batchInputs(b, batchSize, { runId: `${runId}-warm`, keyed })));
   const prepared = Array.from({ length: batches }, (_, b) => docsOf(batchInputs(b, batchSize, { runId, keyed })));
 
-  const { result: seconds, cpuMs } = await cpuDuring(options.pids, () => drive(batches, concurrency, (b) => insert(prepared[b]!)));
+  const { result: seconds, cpuMs } = await cpuDuring(options.pids, () =>
+    drive(batches, concurrency, (b) => insert(prepared[b]!)),
+  );
 
   const total = (warmupBatches + batches) * batchSize;
   const events = await archive.countDocuments({ tenantId: BENCH_TENANT });

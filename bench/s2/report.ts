@@ -20,14 +20,22 @@ export function report(samples: readonly Sample[]) {
   const lines = ['| side | median events/s | min | max |', '|---|---:|---:|---:|'];
   for (const side of SIDES) {
     const values = of(side);
-    lines.push(`| ${side} | ${thousands(median(values))} | ${thousands(Math.min(...values))} | ${thousands(Math.max(...values))} |`);
+    lines.push(
+      `| ${side} | ${thousands(median(values))} | ${thousands(Math.min(...values))} | ${thousands(Math.max(...values))} |`,
+    );
   }
   const processes = [...new Set(samples.flatMap((s) => Object.keys(s.cpuPerThousand)))];
   if (processes.length) {
-    lines.push('', `| CPU ms per 1,000 events (median) | ${processes.join(' | ')} |`, `|---|${processes.map(() => '---:').join('|')}|`);
+    lines.push(
+      '',
+      `| CPU ms per 1,000 events (median) | ${processes.join(' | ')} |`,
+      `|---|${processes.map(() => '---:').join('|')}|`,
+    );
     for (const side of SIDES) {
       const cells = processes.map((p) => {
-        const values = samples.filter((s) => s.side === side && s.cpuPerThousand[p] !== undefined).map((s) => s.cpuPerThousand[p]!);
+        const values = samples
+          .filter((s) => s.side === side && s.cpuPerThousand[p] !== undefined)
+          .map((s) => s.cpuPerThousand[p]!);
         return values.length ? median(values).toFixed(0) : '–';
       });
       lines.push(`| ${side} | ${cells.join(' | ')} |`);

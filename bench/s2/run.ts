@@ -89,7 +89,9 @@ try {
       const dbName = runDatabase('s2', `r${round}_${side}`);
       try {
         const result = await runners[side](client, { ...base, dbName, runId: dbName });
-        const perThousand = Object.fromEntries(Object.entries(result.cpuMs).map(([p, ms]) => [p, (ms * 1000) / (base.batches * base.batchSize)]));
+        const perThousand = Object.fromEntries(
+          Object.entries(result.cpuMs).map(([p, ms]) => [p, (ms * 1000) / (base.batches * base.batchSize)]),
+        );
         samples.push({ round, side, eventsPerSecond: result.eventsPerSecond, cpuPerThousand: perThousand });
         details.push({ round, side, result });
         line.push(`${side} ${thousands(result.eventsPerSecond)}`);

@@ -61,18 +61,44 @@ async function measure(mode: Mode): Promise<{ cpu: number; heapMB: number }> {
   async function* sharedResults(source: AsyncIterable<unknown>): AsyncGenerator<ExecutionResult> {
     for await (const event of source) {
       let result = shared.get(event as object);
-      if (!result) shared.set(event as object, (result = execute({ schema, document, rootValue: event, variableValues: STREAM_VARIABLES, contextValue }) as ExecutionResult));
+      if (!result)
+        shared.set(
+          event as object,
+          (result = execute({
+            schema,
+            document,
+            rootValue: event,
+            variableValues: STREAM_VARIABLES,
+            contextValue,
+          }) as ExecutionResult),
+        );
       yield result;
     }
   }
 
   for (let i = 0; i < N; i++) {
     if (mode === 'live' || mode === 'live-json') {
-      consume(services.live.subscribe({ tenantId: LIVE_TENANT, filter: compileFilter(STREAM_VARIABLES.filter) }), mode === 'live-json');
+      consume(
+        services.live.subscribe({ tenantId: LIVE_TENANT, filter: compileFilter(STREAM_VARIABLES.filter) }),
+        mode === 'live-json',
+      );
     } else if (mode === 'graphql') {
-      consume((await subscribe({ schema, document, variableValues: STREAM_VARIABLES, contextValue })) as AsyncIterable<ExecutionResult>, true);
+      consume(
+        (await subscribe({
+          schema,
+          document,
+          variableValues: STREAM_VARIABLES,
+          contextValue,
+        })) as AsyncIterable<ExecutionResult>,
+        true,
+      );
     } else {
-      const source = (await createSourceEventStream({ schema, document, variableValues: STREAM_VARIABLES, contextValue })) as AsyncIterable<unknown>;
+      const source = (await createSourceEventStream({
+        schema,
+        document,
+        variableValues: STREAM_VARIABLES,
+        contextValue,
+      })) as AsyncIterable<unknown>;
       consume(sharedResults(source), true);
     }
   }
@@ -102,7 +128,9 @@ async function measure(mode: Mode): Promise<{ cpu: number; heapMB: number }> {
   return { cpu: (cpu.user + cpu.system) / (E * N), heapMB };
 }
 
-process.stdout.write(`S3 layers: ${N} subscribers, ${E} events, in one process, no sockets\n\n| layer | CPU µs per frame | heap MB at the end |\n|---|---:|---:|\n`);
+process.stdout.write(
+  `S3 layers: ${N} subscribers, ${E} events, in one process, no sockets\n\n| layer | CPU µs per frame | heap MB at the end |\n|---|---:|---:|\n`,
+);
 for (const mode of args.modes.split(',') as Mode[]) {
   const { cpu, heapMB } = await measure(mode);
   process.stdout.write(`| ${mode} | ${cpu.toFixed(1)} | ${heapMB.toFixed(0)} |\n`);

@@ -18,7 +18,9 @@ const server = createServer((req, res) => {
     const position = ++head;
     const frame = Buffer.from(nextFrame(position, randomUUID(), new Date().toISOString()));
     for (const client of wss.clients) client.send(frame, { binary: false });
-    const body = JSON.stringify({ data: { publishEvent: { status: 'ACCEPTED', event: { position: String(position) } } } });
+    const body = JSON.stringify({
+      data: { publishEvent: { status: 'ACCEPTED', event: { position: String(position) } } },
+    });
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
   });
 });

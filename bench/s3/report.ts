@@ -37,12 +37,14 @@ export function report(samples: readonly Sample[]) {
     const raw = median(of('raw', n).map((s) => s.framesPerSecond));
     const perRound = roundRatios(samples, n);
     const ratio = hub / raw;
-    lines.push(`| ${thousands(n)} | ${thousands(hub)} | ${thousands(raw)} | ${ratio.toFixed(3)} | ${spread(perRound)} | ${ratio >= GOALS.ratio ? 'met' : 'NOT met'} |`);
+    lines.push(
+      `| ${thousands(n)} | ${thousands(hub)} | ${thousands(raw)} | ${ratio.toFixed(3)} | ${spread(perRound)} | ${ratio >= GOALS.ratio ? 'met' : 'NOT met'} |`,
+    );
     data[`framesPerSecond.${n}`] = { hub, raw, ratio, perRound };
   }
   lines.push(
     '',
-    'CPU per frame (the server\'s CPU time ÷ frames; less sensitive than frames/s to how much CPU the machine leaves each process):',
+    "CPU per frame (the server's CPU time ÷ frames; less sensitive than frames/s to how much CPU the machine leaves each process):",
     '',
     '| subscribers | hub µs/frame | raw µs/frame | raw/hub (of medians) | per-round min–max |',
     '|---:|---:|---:|---:|---:|',
@@ -51,27 +53,36 @@ export function report(samples: readonly Sample[]) {
     const hub = median(of('hub', n).map((s) => s.cpuMicrosPerFrame));
     const raw = median(of('raw', n).map((s) => s.cpuMicrosPerFrame));
     const perRound = roundRatios(samples, n, 'cpuMicrosPerFrame').map((r) => 1 / r);
-    lines.push(`| ${thousands(n)} | ${hub.toFixed(1)} | ${raw.toFixed(1)} | ${(raw / hub).toFixed(3)} | ${spread(perRound)} |`);
+    lines.push(
+      `| ${thousands(n)} | ${hub.toFixed(1)} | ${raw.toFixed(1)} | ${(raw / hub).toFixed(3)} | ${spread(perRound)} |`,
+    );
     data[`cpuMicrosPerFrame.${n}`] = { hub, raw, ratio: raw / hub, perRound };
   }
-  lines.push('', '| subscribers | hub RSS/conn KB (min–max) | raw RSS/conn KB (min–max) | hub heap/conn KB | goal ≤ 30 KB |', '|---:|---:|---:|---:|---|');
+  lines.push(
+    '',
+    '| subscribers | hub RSS/conn KB (min–max) | raw RSS/conn KB (min–max) | hub heap/conn KB | goal ≤ 30 KB |',
+    '|---:|---:|---:|---:|---|',
+  );
   for (const n of counts) {
     const hub = of('hub', n).map((s) => s.rssPerConnectionKB);
     const raw = of('raw', n).map((s) => s.rssPerConnectionKB);
     const heap = median(of('hub', n).map((s) => s.heapPerConnectionKB));
     const m = median(hub);
-    lines.push(`| ${thousands(n)} | ${m.toFixed(1)} (${spread(hub, 1)}) | ${median(raw).toFixed(1)} (${spread(raw, 1)}) | ${heap.toFixed(1)} | ${m <= GOALS.rssKB ? 'met' : 'NOT met'} |`);
+    lines.push(
+      `| ${thousands(n)} | ${m.toFixed(1)} (${spread(hub, 1)}) | ${median(raw).toFixed(1)} (${spread(raw, 1)}) | ${heap.toFixed(1)} | ${m <= GOALS.rssKB ? 'met' : 'NOT met'} |`,
+    );
     data[`rssPerConnectionKB.${n}`] = { hub: m, raw: median(raw), hubHeap: heap };
   }
   lines.push(
     '',
-    'Medians, as shares of the timed runs\' wall time (one core = 100 %):',
+    "Medians, as shares of the timed runs' wall time (one core = 100 %):",
     '',
     '| subscribers | server on CPU (hub / raw) | server waiting for a CPU (hub / raw) | load generators on CPU (hub / raw) |',
     '|---:|---:|---:|---:|',
   );
   for (const n of counts) {
-    const pct = (kind: ServerKind, key: 'serverCpu' | 'serverWait' | 'loadCpu') => `${(median(of(kind, n).map((s) => s[key])) * 100).toFixed(0)} %`;
+    const pct = (kind: ServerKind, key: 'serverCpu' | 'serverWait' | 'loadCpu') =>
+      `${(median(of(kind, n).map((s) => s[key])) * 100).toFixed(0)} %`;
     lines.push(
       `| ${thousands(n)} | ${pct('hub', 'serverCpu')} / ${pct('raw', 'serverCpu')} | ${pct('hub', 'serverWait')} / ${pct('raw', 'serverWait')} | ${pct('hub', 'loadCpu')} / ${pct('raw', 'loadCpu')} |`,
     );
@@ -80,7 +91,11 @@ export function report(samples: readonly Sample[]) {
 }
 
 /** hub ÷ raw per round, of `key`. */
-function roundRatios(samples: readonly Sample[], n: number, key: 'framesPerSecond' | 'cpuMicrosPerFrame' = 'framesPerSecond'): number[] {
+function roundRatios(
+  samples: readonly Sample[],
+  n: number,
+  key: 'framesPerSecond' | 'cpuMicrosPerFrame' = 'framesPerSecond',
+): number[] {
   const byRound = new Map<number, Partial<Record<ServerKind, number>>>();
   for (const s of samples) if (s.subscribers === n) byRound.set(s.round, { ...byRound.get(s.round), [s.kind]: s[key] });
   return [...byRound.values()].filter((r) => r.hub && r.raw).map((r) => r.hub! / r.raw!);

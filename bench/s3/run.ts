@@ -42,7 +42,10 @@ const { values: args } = parseArgs({
   },
 });
 const rounds = Number(args.rounds);
-const counts = args.subscribers.split(',').map(Number).sort((a, b) => a - b);
+const counts = args.subscribers
+  .split(',')
+  .map(Number)
+  .sort((a, b) => a - b);
 const frames = Number(args.frames);
 const window = Number(args.window);
 const concurrency = Number(args.concurrency);
@@ -97,7 +100,9 @@ let batchId = 0;
 async function connect(generators: Child[], server: Server, kind: ServerKind, count: number): Promise<Batch> {
   const id = ++batchId;
   const share = (g: number) => Math.floor(count / generators.length) + (g < count % generators.length ? 1 : 0);
-  const groups = generators.map((generator, g) => ({ generator, group: `${kind}-${id}-${g}`, count: share(g) })).filter((g) => g.count > 0);
+  const groups = generators
+    .map((generator, g) => ({ generator, group: `${kind}-${id}-${g}`, count: share(g) }))
+    .filter((g) => g.count > 0);
   const spec: ConnectionSpec = { prefix: FRAME_PREFIX, ...(kind === 'hub' && { variables: STREAM_VARIABLES }) };
   await Promise.all(
     groups.map(({ generator, group, count: n }) =>
@@ -135,7 +140,9 @@ interface Timed {
 async function publishAndCount(server: Server, batches: Batch[], events: number): Promise<Timed> {
   const groups = batches.flatMap((b) => b.groups);
   const subscribers = groups.reduce((sum, g) => sum + g.count, 0);
-  const delivery = new Delivery(groups.map((g) => ({ generator: g.generator, group: g.group, target: g.count * events })));
+  const delivery = new Delivery(
+    groups.map((g) => ({ generator: g.generator, group: g.group, target: g.count * events })),
+  );
   await delivery.start();
   const generators = [...new Set(groups.map((g) => g.generator))];
   const loadCpu = () => Promise.all(generators.map((g) => g.call<NodeJS.CpuUsage>('cpu')));
@@ -157,7 +164,8 @@ async function publishAndCount(server: Server, batches: Batch[], events: number)
   if (last - first + 1 !== events) throw new Error(`${server.name}: positions ${first}–${last} for ${events} events`);
   for (const { generator, group } of groups) {
     const result = await generator.call<CheckResult>('check', { group, expect: { count: events, first, last } });
-    if (result.problemCount > 0) throw new Error(`${server.name}: ${result.problemCount} delivery problems:\n${result.problems.join('\n')}`);
+    if (result.problemCount > 0)
+      throw new Error(`${server.name}: ${result.problemCount} delivery problems:\n${result.problems.join('\n')}`);
   }
   // CPU and wait from the first publish to the last stats call: a little past the last frame, so a share, not exact.
   const wallMicros = (performance.timeOrigin + performance.now() - startedAt) * 1000;
@@ -179,19 +187,30 @@ async function checkFrame(server: Server): Promise<void> {
     socket.on('message', (data: Buffer) => {
       const text = data.toString('utf8');
       if (text.startsWith('{"type":"connection_ack"')) {
-        socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: SUBSCRIPTION_QUERY, variables: STREAM_VARIABLES } }));
+        socket.send(
+          JSON.stringify({
+            id: '1',
+            type: 'subscribe',
+            payload: { query: SUBSCRIPTION_QUERY, variables: STREAM_VARIABLES },
+          }),
+        );
         until('subscriptions', async () => (await stats(server)).subscriptions, 1)
           .then(() => postJson(server.ready.url, BODY, PUBLISH_HEADERS))
           .catch(reject);
       } else resolve(text);
     });
   });
-  socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: AUTHORIZATION } })));
+  socket.on('open', () =>
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: AUTHORIZATION } })),
+  );
   const text = await frame;
   socket.close();
-  const { events } = (JSON.parse(text) as { payload: { data: { events: { position: string; id: string; timestamp: string } } } }).payload.data;
+  const { events } = (
+    JSON.parse(text) as { payload: { data: { events: { position: string; id: string; timestamp: string } } } }
+  ).payload.data;
   const expected = nextFrame(Number(events.position), events.id, events.timestamp);
-  if (text !== expected) throw new Error(`the hub's frame differs from the raw server's:\nhub: ${text}\nraw: ${expected}`);
+  if (text !== expected)
+    throw new Error(`the hub's frame differs from the raw server's:\nhub: ${text}\nraw: ${expected}`);
   await until('subscriptions', async () => (await stats(server)).subscriptions, 0);
 }
 
@@ -207,9 +226,14 @@ let frameChecked = false;
 async function round(round: number, generators: Child[]): Promise<Sample[]> {
   const order = round % 2 === 1 ? kinds : [...kinds].reverse();
   const servers = new Map<ServerKind, Server>();
-  const batches = new Map<ServerKind, { count: number; batch: Batch; rss: number; heap: number }[]>(order.map((kind) => [kind, []]));
+  const batches = new Map<ServerKind, { count: number; batch: Batch; rss: number; heap: number }[]>(
+    order.map((kind) => [kind, []]),
+  );
   try {
-    for (const [kind, server] of await Promise.all(order.map(async (kind) => [kind, await spawnServer(kind, round)] as const))) servers.set(kind, server);
+    for (const [kind, server] of await Promise.all(
+      order.map(async (kind) => [kind, await spawnServer(kind, round)] as const),
+    ))
+      servers.set(kind, server);
     const subscriptions = (kind: ServerKind) => async () => (await stats(servers.get(kind)!)).subscriptions;
     const base = new Map<ServerKind, ProcessStats>();
     for (const kind of order) {
@@ -234,7 +258,14 @@ async function round(round: number, generators: Child[]): Promise<Sample[]> {
         await until(`${kind} subscriptions`, subscriptions(kind), count);
         const after = await settled(server);
         const before = base.get(kind)!;
-        batches.get(kind)!.push({ count, batch, rss: (after.rss - before.rss) / count / 1000, heap: (after.heapUsed - before.heapUsed) / count / 1000 });
+        batches
+          .get(kind)!
+          .push({
+            count,
+            batch,
+            rss: (after.rss - before.rss) / count / 1000,
+            heap: (after.heapUsed - before.heapUsed) / count / 1000,
+          });
       }
       connected = count;
     }
@@ -280,7 +311,8 @@ async function round(round: number, generators: Child[]): Promise<Sample[]> {
 const pct = (share: number) => `${(share * 100).toFixed(0)}%`;
 const generators: Child[] = [];
 try {
-  for (let g = 0; g < Number(args.loadgens); g++) generators.push(await spawnChild(`load generator ${g + 1}`, LOAD_GENERATOR, []));
+  for (let g = 0; g < Number(args.loadgens); g++)
+    generators.push(await spawnChild(`load generator ${g + 1}`, LOAD_GENERATOR, []));
   process.stdout.write(
     `S3 fan-out: ${rounds} rounds, ${counts.join(' and ')} subscribers, ~${frames} frames per timed run, window ${window} events, ${concurrency} publishes in flight, ${generators.length} load generator(s)\n`,
   );
@@ -299,7 +331,11 @@ try {
   }
   const summary = report(samples);
   process.stdout.write(`\n${summary.text}\n`);
-  if (args.json) writeFileSync(args.json, JSON.stringify({ rounds, counts, frames, window, concurrency, samples, ...summary.data }, null, 2));
+  if (args.json)
+    writeFileSync(
+      args.json,
+      JSON.stringify({ rounds, counts, frames, window, concurrency, samples, ...summary.data }, null, 2),
+    );
 } finally {
   await Promise.all(generators.map((g) => g.stop()));
 }

@@ -49,7 +49,12 @@ const JSONScalar = new GraphQLScalarType({
 });
 const SourceType = new GraphQLEnumType({
   name: 'SourceType',
-  values: Object.fromEntries(['WORKFLOW', 'TASK', 'INTEGRATION', 'EXTERNAL', 'SYSTEM', 'WEBHOOK', 'MANUAL', 'CRON'].map((v) => [v, { value: v }])),
+  values: Object.fromEntries(
+    ['WORKFLOW', 'TASK', 'INTEGRATION', 'EXTERNAL', 'SYSTEM', 'WEBHOOK', 'MANUAL', 'CRON'].map((v) => [
+      v,
+      { value: v },
+    ]),
+  ),
 });
 const EventSource = new GraphQLObjectType({
   name: 'EventSource',
@@ -145,14 +150,20 @@ async function publish(input: PublishInput): Promise<BenchEvent> {
 }
 
 const schema = new GraphQLSchema({
-  query: new GraphQLObjectType({ name: 'Query', fields: { head: { type: GraphQLString, resolve: () => String(head) } } }),
+  query: new GraphQLObjectType({
+    name: 'Query',
+    fields: { head: { type: GraphQLString, resolve: () => String(head) } },
+  }),
   mutation: new GraphQLObjectType({
     name: 'Mutation',
     fields: {
       publishEvent: {
         type: new GraphQLNonNull(PublishResult),
         args: { input: { type: new GraphQLNonNull(PublishEventInput) } },
-        resolve: async (_root, args: { input: PublishInput }) => ({ status: 'ACCEPTED', event: await publish(args.input) }),
+        resolve: async (_root, args: { input: PublishInput }) => ({
+          status: 'ACCEPTED',
+          event: await publish(args.input),
+        }),
       },
     },
   }),
@@ -180,7 +191,10 @@ const httpServer = createServer((req, res) => {
         if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
       }
       const search = new URL(req.url ?? '/', 'http://apollo').search;
-      return apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: { method: req.method ?? 'GET', headers, search, body }, context: async () => ({}) });
+      return apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: req.method ?? 'GET', headers, search, body },
+        context: async () => ({}),
+      });
     })
     .then((response) => {
       for (const [key, value] of response.headers) res.setHeader(key, value);
@@ -219,7 +233,8 @@ serveCalls(
     stats: () => processStats({ subscriptions: emitter.listenerCount(EVENT) }),
     gc: () => globalThis.gc?.(),
     /** Publishes straight into the PubSub (no HTTP); answers the positions. */
-    ingest: async ({ inputs }: { inputs: PublishInput[] }) => Promise.all(inputs.map(async (input) => Number((await publish(input)).position))),
+    ingest: async ({ inputs }: { inputs: PublishInput[] }) =>
+      Promise.all(inputs.map(async (input) => Number((await publish(input)).position))),
   },
   { url: `http://127.0.0.1:${port}/graphql` },
   async () => {

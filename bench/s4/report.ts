@@ -26,7 +26,8 @@ const perFrame = (s: Sample) => s.cpuMicros / s.frames;
 export function report(samples: readonly Sample[]) {
   const scales = [...new Set(samples.map((s) => s.keyed))].sort((a, b) => b - a);
   const [large, small] = [scales[0]!, scales[scales.length - 1]!];
-  const of = (kind: ServerKind, keyed: number, matched = true) => samples.filter((s) => s.kind === kind && s.keyed === keyed && s.matched === matched);
+  const of = (kind: ServerKind, keyed: number, matched = true) =>
+    samples.filter((s) => s.kind === kind && s.keyed === keyed && s.matched === matched);
   const ms = (micros: number) => (micros / 1000).toFixed(micros < 10_000 ? 3 : 1);
   const data: Record<string, unknown> = {};
 
@@ -47,7 +48,10 @@ export function report(samples: readonly Sample[]) {
             `${ms(median(events))} (${ms(Math.min(...events))}–${ms(Math.max(...events))}) | ` +
             `${matched ? `${median(frames).toFixed(1)} (${spread(frames, 1)})` : '–'} |`,
         );
-        data[`${kind}.${keyed}.${matched ? 'matched' : 'unmatched'}`] = { cpuMsPerEvent: median(events) / 1000, cpuMicrosPerFrame: matched ? median(frames) : null };
+        data[`${kind}.${keyed}.${matched ? 'matched' : 'unmatched'}`] = {
+          cpuMsPerEvent: median(events) / 1000,
+          cpuMicrosPerFrame: matched ? median(frames) : null,
+        };
       }
     }
   }
@@ -55,7 +59,12 @@ export function report(samples: readonly Sample[]) {
   lines.push('', '| ratio | of medians | per-round min–max | goal |', '|---|---:|---:|---|');
   if (large !== small && of('hub', large).length > 0 && of('hub', small).length > 0) {
     const ratio = median(of('hub', large).map(perFrame)) / median(of('hub', small).map(perFrame));
-    const perRound = roundRatios(samples, (s) => s.kind === 'hub' && s.matched && s.keyed === large, (s) => s.kind === 'hub' && s.matched && s.keyed === small, perFrame);
+    const perRound = roundRatios(
+      samples,
+      (s) => s.kind === 'hub' && s.matched && s.keyed === large,
+      (s) => s.kind === 'hub' && s.matched && s.keyed === small,
+      perFrame,
+    );
     lines.push(
       `| hub CPU/frame, ${thousands(large)} ÷ ${thousands(small)} keyed | ${ratio.toFixed(3)} | ${spread(perRound)} | ≤ ${GOALS.scaling}: ${ratio <= GOALS.scaling ? 'met' : 'NOT met'} |`,
     );
@@ -78,22 +87,42 @@ export function report(samples: readonly Sample[]) {
   for (const keyed of scales) {
     if (of('hub', keyed).length === 0 || of('apollo', keyed).length === 0) continue;
     const ratio = median(of('hub', keyed).map(perEvent)) / median(of('apollo', keyed).map(perEvent));
-    const perRound = roundRatios(samples, (s) => s.kind === 'hub' && s.matched && s.keyed === keyed, (s) => s.kind === 'apollo' && s.keyed === keyed, perEvent);
-    const goal = keyed === large ? `≤ ${GOALS.apollo}: ${ratio <= GOALS.apollo ? 'met' : 'NOT met'}` : '(for reference)';
-    lines.push(`| hub CPU/event ÷ Apollo's, ${thousands(keyed)} keyed | ${ratio.toFixed(4)} | ${spread(perRound, 4)} | ${goal} |`);
+    const perRound = roundRatios(
+      samples,
+      (s) => s.kind === 'hub' && s.matched && s.keyed === keyed,
+      (s) => s.kind === 'apollo' && s.keyed === keyed,
+      perEvent,
+    );
+    const goal =
+      keyed === large ? `≤ ${GOALS.apollo}: ${ratio <= GOALS.apollo ? 'met' : 'NOT met'}` : '(for reference)';
+    lines.push(
+      `| hub CPU/event ÷ Apollo's, ${thousands(keyed)} keyed | ${ratio.toFixed(4)} | ${spread(perRound, 4)} | ${goal} |`,
+    );
     data[`apollo.${keyed}`] = { ratio, perRound };
   }
   for (const keyed of scales) {
     if (of('hub', keyed).length === 0 || of('base', keyed).length === 0) continue;
     const ratio = median(of('hub', keyed).map(perEvent)) / median(of('base', keyed).map(perEvent));
-    const perRound = roundRatios(samples, (s) => s.kind === 'hub' && s.matched && s.keyed === keyed, (s) => s.kind === 'base' && s.keyed === keyed, perEvent);
-    lines.push(`| hub CPU/event ÷ baseline's, ${thousands(keyed)} keyed | ${ratio.toFixed(3)} | ${spread(perRound, 3)} | ≤ ${GOALS.base}: ${ratio <= GOALS.base ? 'met' : 'NOT met'} |`);
+    const perRound = roundRatios(
+      samples,
+      (s) => s.kind === 'hub' && s.matched && s.keyed === keyed,
+      (s) => s.kind === 'base' && s.keyed === keyed,
+      perEvent,
+    );
+    lines.push(
+      `| hub CPU/event ÷ baseline's, ${thousands(keyed)} keyed | ${ratio.toFixed(3)} | ${spread(perRound, 3)} | ≤ ${GOALS.base}: ${ratio <= GOALS.base ? 'met' : 'NOT met'} |`,
+    );
     data[`base.${keyed}`] = { ratio, perRound };
   }
   return { text: lines.join('\n'), data };
 }
 
-function roundRatios(samples: readonly Sample[], top: (s: Sample) => boolean, bottom: (s: Sample) => boolean, value: (s: Sample) => number): number[] {
+function roundRatios(
+  samples: readonly Sample[],
+  top: (s: Sample) => boolean,
+  bottom: (s: Sample) => boolean,
+  value: (s: Sample) => number,
+): number[] {
   const rounds = [...new Set(samples.map((s) => s.round))];
   return rounds.flatMap((round) => {
     const a = samples.find((s) => s.round === round && top(s));

@@ -56,7 +56,8 @@ const profiled = new Set(args.profile.split(',').filter(Boolean));
 for (const kind of kinds) if (kind !== 'hub' && kind !== 'apollo') throw new Error(`unknown server ${kind}`);
 if (args.baseline) kinds.push('base');
 if (args.publish !== 'http' && args.publish !== 'ipc') throw new Error('--publish is http or ipc');
-if (hubEvents.length !== sizes.length || apolloEvents.length !== sizes.length) throw new Error('give --hub-events and --apollo-events per size');
+if (hubEvents.length !== sizes.length || apolloEvents.length !== sizes.length)
+  throw new Error('give --hub-events and --apollo-events per size');
 
 const BASELINE = args.baseline ? resolve(args.baseline) : undefined;
 const ENTRIES: Record<ServerKind, string> = {
@@ -90,7 +91,10 @@ async function spawnServer(kind: ServerKind, keyed: number): Promise<Server> {
     mkdirSync(dir, { recursive: true });
     process.stdout.write(`profiling ${kind} at ${keyed} into ${dir}\n`);
   }
-  return spawnChild(`${kind}@${keyed}`, ENTRIES[kind], [], { execArgv: profile, ...(kind === 'base' && BASELINE && { cwd: BASELINE }) });
+  return spawnChild(`${kind}@${keyed}`, ENTRIES[kind], [], {
+    execArgv: profile,
+    ...(kind === 'base' && BASELINE && { cwd: BASELINE }),
+  });
 }
 
 async function publishOne(target: Target, type: string, body: string): Promise<number> {
@@ -107,11 +111,17 @@ async function publishOne(target: Target, type: string, body: string): Promise<n
  * type nobody follows), waits for every frame, then checks every connection:
  * keyed subscribers got exactly their own events, wildcard ones every event.
  */
-async function timedRun(target: Target, events: number, matched: boolean): Promise<{ cpuMicros: number; seconds: number; frames: number }> {
+async function timedRun(
+  target: Target,
+  events: number,
+  matched: boolean,
+): Promise<{ cpuMicros: number; seconds: number; frames: number }> {
   const { keys, bodies } = eventBodies(target.keyed, target.cursor, events, matched);
   target.cursor = (target.cursor + events) % target.keyed;
   const framesPerEvent = matched ? 1 + target.wildcards : 0;
-  const delivery = new Delivery([{ generator: target.generator, group: target.group, target: events * framesPerEvent }]);
+  const delivery = new Delivery([
+    { generator: target.generator, group: target.group, target: events * framesPerEvent },
+  ]);
   await delivery.start();
   const before = await stats(target.server);
   const typeOf = (i: number) => (matched ? keyedType(keys[i]!) : unmatchedType(keys[i]!));
@@ -128,18 +138,37 @@ async function timedRun(target: Target, events: number, matched: boolean): Promi
 
   const expect: Expectation = matched ? expectations(target.keyed, keys, positions) : { count: 0 };
   const result = await target.generator.call<CheckResult>('check', { group: target.group, expect });
-  if (result.problemCount > 0) throw new Error(`${target.label}: ${result.problemCount} delivery problems:\n${result.problems.join('\n')}`);
-  return { cpuMicros: cpuMicros(before.cpu, after.cpu), seconds: (doneAt - startedAt) / 1000, frames: events * framesPerEvent };
+  if (result.problemCount > 0)
+    throw new Error(`${target.label}: ${result.problemCount} delivery problems:\n${result.problems.join('\n')}`);
+  return {
+    cpuMicros: cpuMicros(before.cpu, after.cpu),
+    seconds: (doneAt - startedAt) / 1000,
+    frames: events * framesPerEvent,
+  };
 }
 
 const generators = new Map<ServerKind, Child>();
 const targets: Target[] = [];
 try {
   for (const kind of kinds) generators.set(kind, await spawnChild(`load generator (${kind})`, LOAD_GENERATOR, []));
-  const spawned = await Promise.all(kinds.flatMap((kind) => sizes.map(async (keyed, i) => ({ kind, keyed, i, server: await spawnServer(kind, keyed) }))));
+  const spawned = await Promise.all(
+    kinds.flatMap((kind) =>
+      sizes.map(async (keyed, i) => ({ kind, keyed, i, server: await spawnServer(kind, keyed) })),
+    ),
+  );
   for (const { kind, keyed, i, server } of spawned) {
     const events = (kind === 'apollo' ? apolloEvents : hubEvents)[i]!;
-    targets.push({ kind, keyed, wildcards: wildcardsFor(keyed), events, server, generator: generators.get(kind)!, group: `${kind}-${keyed}`, cursor: 0, label: `${kind}@${keyed}` });
+    targets.push({
+      kind,
+      keyed,
+      wildcards: wildcardsFor(keyed),
+      events,
+      server,
+      generator: generators.get(kind)!,
+      group: `${kind}-${keyed}`,
+      cursor: 0,
+      label: `${kind}@${keyed}`,
+    });
   }
   process.stdout.write(
     `S4 keyed subscribers: ${rounds} rounds; ${sizes.map((k) => `${k} keyed + ${wildcardsFor(k)} wildcard`).join(', ')}; ` +
@@ -159,8 +188,11 @@ try {
     await until(`${target.label} subscriptions`, async () => (await stats(target.server)).subscriptions, specs.length);
     // Warm-up: every code path compiled before anything is timed.
     await timedRun(target, Math.max(5, Math.round(target.events / 3)), true);
-    if (target.kind === 'hub' && !args['no-baseline']) await timedRun(target, Math.max(5, Math.round(target.events / 3)), false);
-    process.stdout.write(`${target.label}: ${specs.length} subscribers connected and warmed up in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+    if (target.kind === 'hub' && !args['no-baseline'])
+      await timedRun(target, Math.max(5, Math.round(target.events / 3)), false);
+    process.stdout.write(
+      `${target.label}: ${specs.length} subscribers connected and warmed up in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+    );
   }
 
   const samples: Sample[] = [];
@@ -179,7 +211,15 @@ try {
   }
   const summary = report(samples);
   process.stdout.write(`\n${summary.text}\n`);
-  if (args.json) writeFileSync(args.json, JSON.stringify({ rounds, sizes, hubEvents, apolloEvents, publish: args.publish, samples, ...summary.data }, null, 2));
+  if (args.json)
+    writeFileSync(
+      args.json,
+      JSON.stringify(
+        { rounds, sizes, hubEvents, apolloEvents, publish: args.publish, samples, ...summary.data },
+        null,
+        2,
+      ),
+    );
 } finally {
   await Promise.all(targets.map((t) => t.server.stop()));
   await Promise.all([...generators.values()].map((g) => g.stop()));

@@ -17,14 +17,23 @@ export const wildcardsFor = (keyed: number): number => Math.max(1, Math.round(ke
 export function connectionSpecs(keyed: number): ConnectionSpec[] {
   const specs: ConnectionSpec[] = [];
   for (let i = 0; i < keyed; i++) {
-    specs.push({ variables: { filter: { types: [keyedType(i)] } }, prefix: `${nextFramePrefix(keyedType(i))}","position":"` });
+    specs.push({
+      variables: { filter: { types: [keyedType(i)] } },
+      prefix: `${nextFramePrefix(keyedType(i))}","position":"`,
+    });
   }
-  for (let w = wildcardsFor(keyed); w > 0; w--) specs.push({ variables: { filter: { types: [WILDCARD] } }, prefix: nextFramePrefix('order.k') });
+  for (let w = wildcardsFor(keyed); w > 0; w--)
+    specs.push({ variables: { filter: { types: [WILDCARD] } }, prefix: nextFramePrefix('order.k') });
   return specs;
 }
 
 /** The HTTP bodies of `events` events whose keys go round from `cursor`. */
-export function eventBodies(keyed: number, cursor: number, events: number, matched: boolean): { keys: number[]; bodies: string[] } {
+export function eventBodies(
+  keyed: number,
+  cursor: number,
+  events: number,
+  matched: boolean,
+): { keys: number[]; bodies: string[] } {
   const keys = Array.from({ length: events }, (_, j) => (cursor + j) % keyed);
   return { keys, bodies: keys.map((key) => publishBody(matched ? keyedType(key) : unmatchedType(key))) };
 }

@@ -7,7 +7,8 @@ import { createSubscriber } from './subscriber.ts';
  * `subscriber`. Answers each command with its id; stops on `stop`.
  */
 const role = process.argv[2];
-if (role !== 'publisher' && role !== 'subscriber') throw new Error(`unknown role ${String(role)}; use publisher or subscriber`);
+if (role !== 'publisher' && role !== 'subscriber')
+  throw new Error(`unknown role ${String(role)}; use publisher or subscriber`);
 
 const send = (message: FromEnd) => process.send!(message);
 const publisher = role === 'publisher' ? createPublisher() : null;
@@ -28,7 +29,11 @@ async function handle(message: ToEnd): Promise<FromEnd> {
     case 'publish':
       return { id: message.id, ok: true, report: await publisher!.publish(message.run, message.load) };
     case 'collect':
-      return { id: message.id, ok: true, report: await subscriber!.collect(message.run, message.count, message.timeoutMs, message.latencies) };
+      return {
+        id: message.id,
+        ok: true,
+        report: await subscriber!.collect(message.run, message.count, message.timeoutMs, message.latencies),
+      };
     case 'stop':
       await end.disconnect();
       // exiting (not just idling) lets --cpu-prof write its profile
@@ -38,7 +43,9 @@ async function handle(message: ToEnd): Promise<FromEnd> {
 }
 
 process.on('message', (message: ToEnd) => {
-  handle(message).then(send, (error: unknown) => send({ id: message.id, ok: false, error: error instanceof Error ? error.message : String(error) }));
+  handle(message).then(send, (error: unknown) =>
+    send({ id: message.id, ok: false, error: error instanceof Error ? error.message : String(error) }),
+  );
 });
 process.on('disconnect', () => process.exit(0));
 send({ ready: true });

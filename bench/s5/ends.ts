@@ -32,7 +32,10 @@ export interface SubscriberEnd extends End {
 async function spawnEnd(role: End['role'], profile: boolean) {
   const flags = profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
   if (profile) mkdirSync(PROFILE_DIR, { recursive: true });
-  const child = fork(ENTRY, [role], { execArgv: ['--import', 'tsx', ...flags], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(ENTRY, [role], {
+    execArgv: ['--import', 'tsx', ...flags],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const pending = new Map<number, { resolve: (m: FromEnd) => void; reject: (e: Error) => void }>();
   let nextId = 0;
   let ready!: () => void;
@@ -49,7 +52,10 @@ async function spawnEnd(role: End['role'], profile: boolean) {
     for (const waiter of pending.values()) waiter.reject(new Error(`${role} exited (${code ?? signal})`));
     pending.clear();
   });
-  await Promise.race([started, once(child, 'exit').then(() => Promise.reject(new Error(`${role} exited before it was ready`)))]);
+  await Promise.race([
+    started,
+    once(child, 'exit').then(() => Promise.reject(new Error(`${role} exited before it was ready`))),
+  ]);
 
   /** Every command answers within seconds (a publish run lasts as long as asked, a collect at most 60 s); 10 min means stuck. */
   const request = (command: Command) =>
@@ -92,6 +98,7 @@ export async function spawnSubscriber(profile = false): Promise<SubscriberEnd> {
   const end = await spawnEnd('subscriber', profile);
   return {
     ...end,
-    collect: (run, count, timeoutMs, latencies) => end.reportOf<ReceiveReport>({ cmd: 'collect', run, count, timeoutMs, latencies }),
+    collect: (run, count, timeoutMs, latencies) =>
+      end.reportOf<ReceiveReport>({ cmd: 'collect', run, count, timeoutMs, latencies }),
   };
 }

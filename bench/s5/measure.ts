@@ -36,16 +36,29 @@ export function createMeasure(mongo: MongoClient, redisUrl: string) {
     // Without a subscriber (ingest) the acknowledgements are the arrivals.
     const recv: ReceiveReport = path.subscriber
       ? await path.subscriber.collect(id, pub.sent, 60_000, load.mode === 'rate')
-      : { received: pub.sent, duplicates: 0, outOfOrder: 0, firstReceiveUs: pub.firstSendUs, lastReceiveUs: pub.lastAckUs, latencyUs: pub.ackUs };
+      : {
+          received: pub.sent,
+          duplicates: 0,
+          outOfOrder: 0,
+          firstReceiveUs: pub.firstSendUs,
+          lastReceiveUs: pub.lastAckUs,
+          latencyUs: pub.ackUs,
+        };
     const per = (n: number) => n / Math.max(1, recv.received);
-    const cpu = Object.fromEntries(Object.entries(path.pids).map(([name, pid]) => [name, per(processCpuMs(pid) - before[name]!)]));
+    const cpu = Object.fromEntries(
+      Object.entries(path.pids).map(([name, pid]) => [name, per(processCpuMs(pid) - before[name]!)]),
+    );
     let commands: Record<string, number> | undefined;
     if (commandsBefore) {
       const after = await serverCommands(mongo.db('admin'));
-      commands = Object.fromEntries(COUNTED.map((name) => [name, per((after[name] ?? 0) - (commandsBefore[name] ?? 0))]));
+      commands = Object.fromEntries(
+        COUNTED.map((name) => [name, per((after[name] ?? 0) - (commandsBefore[name] ?? 0))]),
+      );
     }
     if (recv.received !== pub.sent || recv.duplicates || recv.outOfOrder) {
-      throw new Error(`${path.side}: ${recv.received} of ${pub.sent} events arrived, ${recv.duplicates} duplicates, ${recv.outOfOrder} out of order`);
+      throw new Error(
+        `${path.side}: ${recv.received} of ${pub.sent} events arrived, ${recv.duplicates} duplicates, ${recv.outOfOrder} out of order`,
+      );
     }
     const perSecond = recv.received / ((recv.lastReceiveUs - pub.firstSendUs) / 1e6);
     return { pub, recv, perSecond, cpu, ...(commands && { commands }) };
@@ -59,7 +72,10 @@ export function createMeasure(mongo: MongoClient, redisUrl: string) {
       const message = once(spy, 'message');
       await path.publisher.publishOne(-1_000_000, 0);
       const [, text] = (await message) as [string, string];
-      return { hub: Buffer.byteLength(text), raw: Buffer.byteLength(rawMessage({ run: 1, seq: 1000, sentAt: nowUs() })) };
+      return {
+        hub: Buffer.byteLength(text),
+        raw: Buffer.byteLength(rawMessage({ run: 1, seq: 1000, sentAt: nowUs() })),
+      };
     } finally {
       spy.disconnect();
     }

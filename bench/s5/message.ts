@@ -21,7 +21,11 @@ export const hubInput = (stamp: Stamp) => eventInput({ ...stamp });
  * the hub's own serializer), built once through the hub's own validation.
  */
 const TEMPLATE: HubEvent = {
-  ...toPendingEvent(hubInput({ run: 1, seq: 1, sentAt: 1 }), { tenantId: BENCH_TENANT, now: new Date(), maxEventBytes: 1_048_576 }),
+  ...toPendingEvent(hubInput({ run: 1, seq: 1, sentAt: 1 }), {
+    tenantId: BENCH_TENANT,
+    now: new Date(),
+    maxEventBytes: 1_048_576,
+  }),
   position: 1,
 };
 

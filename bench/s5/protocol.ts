@@ -7,7 +7,9 @@
 export type Target = { hub: string } | { redis: string; channel: string };
 
 /** `max`: `concurrency` publishes in flight for `seconds`. `rate`: one every 1/rate s for `seconds`, whatever the answers do. */
-export type Load = { mode: 'max'; seconds: number; concurrency: number } | { mode: 'rate'; seconds: number; perSecond: number };
+export type Load =
+  | { mode: 'max'; seconds: number; concurrency: number }
+  | { mode: 'rate'; seconds: number; perSecond: number };
 
 export type ToEnd =
   | { id: number; cmd: 'connect'; target: Target }
@@ -46,4 +48,7 @@ export interface ReceiveReport {
   latencyUs: number[];
 }
 
-export type FromEnd = { ready: true } | { id: number; ok: true; report?: PublishReport | ReceiveReport } | { id: number; ok: false; error: string };
+export type FromEnd =
+  | { ready: true }
+  | { id: number; ok: true; report?: PublishReport | ReceiveReport }
+  | { id: number; ok: false; error: string };

@@ -20,15 +20,19 @@ export function createPublisher() {
     send = (stamp) =>
       new Promise<void>((resolve, reject) => {
         const body = JSON.stringify({ query: PUBLISH_QUERY, variables: { input: hubInput(stamp) } });
-        const req = request(url, { method: 'POST', agent, headers: { ...REQUEST_HEADERS, 'content-length': Buffer.byteLength(body) } }, (res) => {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => (text += chunk));
-          res.on('end', () => {
-            if (res.statusCode === 200 && text.includes('"status":"ACCEPTED"')) resolve();
-            else reject(new Error(`the hub answered ${res.statusCode}: ${text.slice(0, 300)}`));
-          });
-        });
+        const req = request(
+          url,
+          { method: 'POST', agent, headers: { ...REQUEST_HEADERS, 'content-length': Buffer.byteLength(body) } },
+          (res) => {
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (chunk: string) => (text += chunk));
+            res.on('end', () => {
+              if (res.statusCode === 200 && text.includes('"status":"ACCEPTED"')) resolve();
+              else reject(new Error(`the hub answered ${res.statusCode}: ${text.slice(0, 300)}`));
+            });
+          },
+        );
         req.on('error', reject);
         req.end(body);
       });
@@ -46,7 +50,15 @@ export function createPublisher() {
 
   async function publish(run: number, load: Load): Promise<PublishReport> {
     if (!send) throw new Error('publisher not connected');
-    const report: PublishReport = { sent: 0, failed: 0, firstSendUs: 0, lastSendUs: 0, lastAckUs: 0, ackUs: [], late: 0 };
+    const report: PublishReport = {
+      sent: 0,
+      failed: 0,
+      firstSendUs: 0,
+      lastSendUs: 0,
+      lastAckUs: 0,
+      ackUs: [],
+      late: 0,
+    };
     const one = async (seq: number, recordAck: boolean) => {
       const sentAt = nowUs();
       if (report.sent++ === 0) report.firstSendUs = sentAt;

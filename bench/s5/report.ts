@@ -29,7 +29,12 @@ export const GOALS = { throughput: 0.5, addedP99Ms: 2 } as const;
 
 const sidesIn = <T extends { side: Side }>(samples: readonly T[]) => [...new Set(samples.map((s) => s.side))];
 
-function perRound<T extends { round: number; side: Side }>(samples: readonly T[], a: Side, b: Side, f: (a: T, b: T) => number): number[] {
+function perRound<T extends { round: number; side: Side }>(
+  samples: readonly T[],
+  a: Side,
+  b: Side,
+  f: (a: T, b: T) => number,
+): number[] {
   const rounds = [...new Set(samples.map((s) => s.round))];
   return rounds.flatMap((round) => {
     const x = samples.find((s) => s.round === round && s.side === a);
@@ -41,11 +46,15 @@ function perRound<T extends { round: number; side: Side }>(samples: readonly T[]
 export function throughputReport(samples: readonly ThroughputSample[]) {
   const sides = sidesIn(samples);
   const of = (side: Side) => samples.filter((s) => s.side === side);
-  const medians = Object.fromEntries(sides.map((side) => [side, median(of(side).map((s) => s.perSecond))])) as Partial<Record<Side, number>>;
+  const medians = Object.fromEntries(sides.map((side) => [side, median(of(side).map((s) => s.perSecond))])) as Partial<
+    Record<Side, number>
+  >;
   const lines = ['| path | median events/s | min | max | events per run (median) |', '|---|---:|---:|---:|---:|'];
   for (const side of sides) {
     const rates = of(side).map((s) => s.perSecond);
-    lines.push(`| ${side} | ${thousands(medians[side]!)} | ${thousands(Math.min(...rates))} | ${thousands(Math.max(...rates))} | ${thousands(median(of(side).map((s) => s.events)))} |`);
+    lines.push(
+      `| ${side} | ${thousands(medians[side]!)} | ${thousands(Math.min(...rates))} | ${thousands(Math.max(...rates))} | ${thousands(median(of(side).map((s) => s.events)))} |`,
+    );
   }
 
   const ratios: Record<string, number> = {};
@@ -62,9 +71,17 @@ export function throughputReport(samples: readonly ThroughputSample[]) {
     ratios[`${a}/${b}`] = ratio;
     const rounds = perRound(samples, a, b, (x, y) => x.perSecond / y.perSecond);
     const verdict = goal ? `${goal}: ${ratio >= GOALS.throughput ? 'met' : 'NOT met'}` : '';
-    ratioLines.push(`| ${a}/${b} | ${ratio.toFixed(4)} | ${median(rounds).toFixed(4)} | ${spread(rounds, 4)} | ${verdict} |`);
+    ratioLines.push(
+      `| ${a}/${b} | ${ratio.toFixed(4)} | ${median(rounds).toFixed(4)} | ${spread(rounds, 4)} | ${verdict} |`,
+    );
   }
-  if (ratioLines.length) lines.push('', '| ratio | of medians | median per-round | per-round min–max | goal |', '|---|---:|---:|---:|---|', ...ratioLines);
+  if (ratioLines.length)
+    lines.push(
+      '',
+      '| ratio | of medians | median per-round | per-round min–max | goal |',
+      '|---|---:|---:|---:|---|',
+      ...ratioLines,
+    );
 
   lines.push('', '| CPU ms per event (median over rounds) | processes |', '|---|---|');
   for (const side of sides) {
@@ -77,7 +94,9 @@ export function throughputReport(samples: readonly ThroughputSample[]) {
     lines.push('', '| MongoDB commands per event (median over rounds) | |', '|---|---|');
     for (const side of withCommands) {
       const names = Object.keys(of(side)[0]!.commandsPerEvent!);
-      lines.push(`| ${side} | ${names.map((name) => `${name} ${median(of(side).map((s) => s.commandsPerEvent![name]!)).toFixed(2)}`).join(', ')} |`);
+      lines.push(
+        `| ${side} | ${names.map((name) => `${name} ${median(of(side).map((s) => s.commandsPerEvent![name]!)).toFixed(2)}`).join(', ')} |`,
+      );
     }
   }
   return { text: lines.join('\n'), data: { medians, ratios } };
@@ -85,7 +104,8 @@ export function throughputReport(samples: readonly ThroughputSample[]) {
 
 export function latencyReport(samples: readonly LatencySample[]) {
   const sides = sidesIn(samples);
-  const all = (side: Side, field: 'latencyMs' | 'ackMs') => samples.filter((s) => s.side === side).flatMap((s) => s[field]);
+  const all = (side: Side, field: 'latencyMs' | 'ackMs') =>
+    samples.filter((s) => s.side === side).flatMap((s) => s[field]);
   const lines = [
     '| path | rate /s | events | p50 ms | p99 ms | max ms | ack p50 ms | ack p99 ms | late sends |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -107,9 +127,18 @@ export function latencyReport(samples: readonly LatencySample[]) {
     if (!pct[side] || !pct.raw) continue;
     added[side] = { p50: pct[side].p50 - pct.raw.p50, p99: pct[side].p99 - pct.raw.p99 };
     const rounds = perRound(samples, side, 'raw', (x, y) => quantile(x.latencyMs, 0.99) - quantile(y.latencyMs, 0.99));
-    const verdict = side === 'hub' ? `≤ ${GOALS.addedP99Ms} ms: ${added[side].p99 <= GOALS.addedP99Ms ? 'met' : 'NOT met'}` : '';
-    addedLines.push(`| ${side} − raw | ${added[side].p50.toFixed(2)} | ${added[side].p99.toFixed(2)} | ${spread(rounds, 2)} | ${verdict} |`);
+    const verdict =
+      side === 'hub' ? `≤ ${GOALS.addedP99Ms} ms: ${added[side].p99 <= GOALS.addedP99Ms ? 'met' : 'NOT met'}` : '';
+    addedLines.push(
+      `| ${side} − raw | ${added[side].p50.toFixed(2)} | ${added[side].p99.toFixed(2)} | ${spread(rounds, 2)} | ${verdict} |`,
+    );
   }
-  if (addedLines.length) lines.push('', '| added latency | p50 ms | p99 ms | per-round p99 min–max | goal |', '|---|---:|---:|---:|---|', ...addedLines);
+  if (addedLines.length)
+    lines.push(
+      '',
+      '| added latency | p50 ms | p99 ms | per-round p99 min–max | goal |',
+      '|---|---:|---:|---:|---|',
+      ...addedLines,
+    );
   return { text: lines.join('\n'), data: { percentiles: pct, added } };
 }

@@ -53,11 +53,14 @@ const sides = args.sides.split(',').filter(Boolean) as Side[];
 for (const side of sides) if (!SIDES.includes(side)) throw new Error(`unknown path ${side}; use ${SIDES.join(', ')}`);
 const profile = new Set(args.profile.split(',').filter(Boolean));
 const hubEnv = Object.fromEntries(
-  args['hub-env'].split(',').filter(Boolean).map((pair) => {
-    const at = pair.indexOf('=');
-    if (at < 1) throw new Error(`--hub-env wants KEY=VALUE, got ${pair}`);
-    return [pair.slice(0, at), pair.slice(at + 1)];
-  }),
+  args['hub-env']
+    .split(',')
+    .filter(Boolean)
+    .map((pair) => {
+      const at = pair.indexOf('=');
+      if (at < 1) throw new Error(`--hub-env wants KEY=VALUE, got ${pair}`);
+      return [pair.slice(0, at), pair.slice(at + 1)];
+    }),
 );
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -80,7 +83,8 @@ const ctx: PathContext = {
 };
 const rotated = (round: number) => sides.map((_, i) => sides[(i + round - 1) % sides.length]!);
 /** Unmeasured publishing at full speed on a freshly opened path (new processes start cold). */
-const warm = async (path: Path) => void (await measure(path, { mode: 'max', seconds: Number(args.warmup), concurrency }));
+const warm = async (path: Path) =>
+  void (await measure(path, { mode: 'max', seconds: Number(args.warmup), concurrency }));
 
 /** Opens a fresh path, warms it up, measures one run, closes it. */
 async function onFreshPath<T>(side: Side, round: number, run: (path: Path) => Promise<T>): Promise<T> {
@@ -107,7 +111,14 @@ try {
         if (side === 'hub' && !sizes) sizes = await messageSizes(path);
         return measure(path, { mode: 'max', seconds: Number(args.seconds), concurrency });
       });
-      throughput.push({ round, side, perSecond: max.perSecond, events: max.recv.received, cpuPerEvent: max.cpu, ...(max.commands && { commandsPerEvent: max.commands }) });
+      throughput.push({
+        round,
+        side,
+        perSecond: max.perSecond,
+        events: max.recv.received,
+        cpuPerEvent: max.cpu,
+        ...(max.commands && { commandsPerEvent: max.commands }),
+      });
       line.push(`${side} ${max.perSecond.toFixed(0)}`);
     }
     say(`round ${round}: ${line.join(', ')} events/s`);
@@ -120,7 +131,9 @@ try {
   const rate = args.rate ? Number(args.rate) : hubMax !== undefined ? Math.max(1, Math.round(hubMax / 2)) : Number.NaN;
   const latency: LatencySample[] = [];
   if (latencyRounds > 0 && Number.isFinite(rate)) {
-    say(`latency: ${latencyRounds} rounds × ${args['latency-seconds']} s per path at ${rate} events/s (${args.rate ? '--rate' : 'half the hub\'s median maximum'}), open loop`);
+    say(
+      `latency: ${latencyRounds} rounds × ${args['latency-seconds']} s per path at ${rate} events/s (${args.rate ? '--rate' : "half the hub's median maximum"}), open loop`,
+    );
     for (let round = 1; round <= latencyRounds; round++) {
       const line: string[] = [];
       for (const side of rotated(round)) {
@@ -128,7 +141,14 @@ try {
           measure(path, { mode: 'rate', seconds: Number(args['latency-seconds']), perSecond: rate }),
         );
         const latencyMs = recv.latencyUs.map((us) => us / 1000);
-        latency.push({ round, side, perSecond: rate, latencyMs, ackMs: pub.ackUs.map((us) => us / 1000), late: pub.late });
+        latency.push({
+          round,
+          side,
+          perSecond: rate,
+          latencyMs,
+          ackMs: pub.ackUs.map((us) => us / 1000),
+          late: pub.late,
+        });
         line.push(`${side} p50 ${quantile(latencyMs, 0.5).toFixed(2)} p99 ${quantile(latencyMs, 0.99).toFixed(2)}`);
       }
       say(`round ${round}: ${line.join(', ')} ms`);
@@ -137,7 +157,17 @@ try {
   const lat = latency.length ? latencyReport(latency) : undefined;
   if (lat) say(`\n${lat.text}`);
   if (args.json) {
-    const data = { rounds, seconds: Number(args.seconds), concurrency, sizes, rate, throughput, ...tput.data, latency: lat?.data, latencySamples: latency };
+    const data = {
+      rounds,
+      seconds: Number(args.seconds),
+      concurrency,
+      sizes,
+      rate,
+      throughput,
+      ...tput.data,
+      latency: lat?.data,
+      latencySamples: latency,
+    };
     writeFileSync(args.json, JSON.stringify(data, null, 2));
   }
 } finally {

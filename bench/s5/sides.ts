@@ -82,7 +82,10 @@ export async function openPath(side: Side, ctx: PathContext, round: number): Pro
   );
   const [first, second = first] = hubs as [HubProcess, HubProcess?];
   await Promise.all([publisher.connect({ hub: first.url }), subscriber?.connect({ hub: second.url })]);
-  const hubPids = side === 'hub' ? { 'hub A': first.child.pid, 'hub B': second.child.pid } : { [side === 'mem' ? 'hub mem' : 'hub A']: first.child.pid };
+  const hubPids =
+    side === 'hub'
+      ? { 'hub A': first.child.pid, 'hub B': second.child.pid }
+      : { [side === 'mem' ? 'hub mem' : 'hub A']: first.child.pid };
   const pids: Record<string, number | undefined> = {
     publisher: publisher.child.pid,
     ...hubPids,
@@ -99,7 +102,11 @@ export async function openPath(side: Side, ctx: PathContext, round: number): Pro
     async close() {
       await disconnect(path);
       await Promise.all(hubs.map((hub) => hub.stop()));
-      if (dbName) await ctx.mongo.db(dbName).dropDatabase().catch(() => {});
+      if (dbName)
+        await ctx.mongo
+          .db(dbName)
+          .dropDatabase()
+          .catch(() => {});
     },
   };
   return live(path);

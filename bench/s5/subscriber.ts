@@ -24,7 +24,14 @@ export function createSubscriber() {
     const at = nowUs();
     let state = runs.get(stamp.run);
     if (!state) {
-      const report: ReceiveReport = { received: 0, duplicates: 0, outOfOrder: 0, firstReceiveUs: at, lastReceiveUs: at, latencyUs: [] };
+      const report: ReceiveReport = {
+        received: 0,
+        duplicates: 0,
+        outOfOrder: 0,
+        firstReceiveUs: at,
+        lastReceiveUs: at,
+        latencyUs: [],
+      };
       runs.set(stamp.run, (state = { seqs: new Set(), report, lastPosition: 0 }));
     }
     const { report } = state;
@@ -80,7 +87,14 @@ export function createSubscriber() {
         waiters.set(run, () => (runs.get(run)?.report.received ?? 0) >= count && done());
         if ((runs.get(run)?.report.received ?? 0) >= count) done();
       });
-      const report = runs.get(run)?.report ?? { received: 0, duplicates: 0, outOfOrder: 0, firstReceiveUs: 0, lastReceiveUs: 0, latencyUs: [] };
+      const report = runs.get(run)?.report ?? {
+        received: 0,
+        duplicates: 0,
+        outOfOrder: 0,
+        firstReceiveUs: 0,
+        lastReceiveUs: 0,
+        latencyUs: [],
+      };
       runs.delete(run);
       return latencies ? report : { ...report, latencyUs: [] };
     },

@@ -36,7 +36,13 @@ export function check(received: readonly number[], expected: Expected, prefix = 
   }
   const upTo = prefix ? last : Number.POSITIVE_INFINITY;
   const gaps = expected.positions.filter((p) => p <= upTo && !seen.has(p)).length;
-  return { received: received.length, gaps, duplicates, unexpected, complete: gaps === 0 && seen.size === expected.positions.length };
+  return {
+    received: received.length,
+    gaps,
+    duplicates,
+    unexpected,
+    complete: gaps === 0 && seen.size === expected.positions.length,
+  };
 }
 
 /** Positions 1..highest except the tombstones. */

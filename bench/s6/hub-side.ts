@@ -46,16 +46,22 @@ export async function readThroughHub(options: HubReadOptions): Promise<ReadResul
   const started = lastPageAt;
   let caughtUpAt = 0;
 
-  const subscription = subscribe<{ events: { position: string } }>(options.url, BENCH_KEY, RESUME_QUERY, { after: '0' }, (data) => {
-    positions.push(Number(data.events.position));
-    if (positions.length % page === 0) {
-      const now = performance.now();
-      pageMs.push(now - lastPageAt);
-      lastPageAt = now;
-    }
-    if (positions.length === stored) caughtUpAt = performance.now();
-    if (positions.length >= wanted) reached?.();
-  });
+  const subscription = subscribe<{ events: { position: string } }>(
+    options.url,
+    BENCH_KEY,
+    RESUME_QUERY,
+    { after: '0' },
+    (data) => {
+      positions.push(Number(data.events.position));
+      if (positions.length % page === 0) {
+        const now = performance.now();
+        pageMs.push(now - lastPageAt);
+        lastPageAt = now;
+      }
+      if (positions.length === stored) caughtUpAt = performance.now();
+      if (positions.length >= wanted) reached?.();
+    },
+  );
   /** Resolves when `count` events are in, with 'budget' when `ms` pass first; rejects when the subscription fails. */
   const receive = (count: number, ms: number) =>
     new Promise<'done' | 'budget'>((resolve, reject) => {
@@ -73,7 +79,14 @@ export async function readThroughHub(options: HubReadOptions): Promise<ReadResul
       outcome = await receive(stored, options.budgetMs);
     } catch (error) {
       const seconds = (performance.now() - started) / 1000;
-      return { events: positions.length, seconds, partial: true, error: codeOf(error), check: check(positions, expected, true), pageMs };
+      return {
+        events: positions.length,
+        seconds,
+        partial: true,
+        error: codeOf(error),
+        check: check(positions, expected, true),
+        pageMs,
+      };
     }
     if (outcome === 'budget') {
       const seconds = (performance.now() - started) / 1000;
@@ -97,10 +110,14 @@ async function publishLive(
   const before = positions.length;
   const published: number[] = [];
   for (let i = 0; i < options.live; i++) {
-    const data = await postGraphql<{ publishEvent: { status: string; event: { position: string } } }>(options.url, BENCH_KEY, {
-      query: PUBLISH_QUERY,
-      variables: { input: eventInput({ seq: 1_000_000_000 + i }) },
-    });
+    const data = await postGraphql<{ publishEvent: { status: string; event: { position: string } } }>(
+      options.url,
+      BENCH_KEY,
+      {
+        query: PUBLISH_QUERY,
+        variables: { input: eventInput({ seq: 1_000_000_000 + i }) },
+      },
+    );
     if (data.publishEvent.status !== 'ACCEPTED') throw new Error(`live publish answered ${data.publishEvent.status}`);
     published.push(Number(data.publishEvent.event.position));
   }

@@ -24,7 +24,9 @@ import { seed } from './seed.ts';
  *   npm run with-servers -- node --import tsx bench/s6/idle-commands.ts --events 5000 --seconds 20
  */
 const { MONGODB_URL: url } = requireUrls('S6 idle-commands', 'bench:s6', ['MONGODB_URL']);
-const { values: args } = parseArgs({ options: { events: { type: 'string', default: '5000' }, seconds: { type: 'string', default: '20' } } });
+const { values: args } = parseArgs({
+  options: { events: { type: 'string', default: '5000' }, seconds: { type: 'string', default: '20' } },
+});
 
 const dbName = runDatabase('s6idle');
 const client = new MongoClient(url, { monitorCommands: true });
@@ -46,10 +48,26 @@ client.on('commandFailed', (e) => record(e.requestId, e.duration, true));
 
 try {
   await seed(client, dbName, Number(args.events), 1000, () => {});
-  const config = loadConfig({ PORT: '0', LOG_LEVEL: 'error', MONGODB_URL: url, MONGODB_DB: dbName, HUB_API_KEYS: BENCH_API_KEYS });
+  const config = loadConfig({
+    PORT: '0',
+    LOG_LEVEL: 'error',
+    MONGODB_URL: url,
+    MONGODB_DB: dbName,
+    HUB_API_KEYS: BENCH_API_KEYS,
+  });
   const log = createLogger(config.LOG_LEVEL);
-  const common = { client, dbName, writeConcern: { w: config.MONGODB_WRITE_CONCERN, j: config.MONGODB_JOURNAL }, maxTimeMS: config.MONGODB_TIMEOUT_MS };
-  const store = await createMongoEventStore({ ...common, idempotencyWindowMs: config.HUB_IDEMPOTENCY_WINDOW_MS, liveCollectionBytes: config.MONGODB_LIVE_BYTES, log });
+  const common = {
+    client,
+    dbName,
+    writeConcern: { w: config.MONGODB_WRITE_CONCERN, j: config.MONGODB_JOURNAL },
+    maxTimeMS: config.MONGODB_TIMEOUT_MS,
+  };
+  const store = await createMongoEventStore({
+    ...common,
+    idempotencyWindowMs: config.HUB_IDEMPOTENCY_WINDOW_MS,
+    liveCollectionBytes: config.MONGODB_LIVE_BYTES,
+    log,
+  });
   const handlerStore = await createMongoHandlerStore({ ...common, log });
   const leases = await createMongoLeaseStore(common);
   const replayStore = await createMongoReplayStore(common);
@@ -59,12 +77,17 @@ try {
   const app = await startHub({ config, store, bus, handlerStore, leases, replayStore, endpointStore, handlers, log });
   await new Promise((resolve) => setTimeout(resolve, Number(args.seconds) * 1000));
   await app.close();
-  process.stdout.write(`idle hub over ${args.events} events for ${args.seconds} s, commands by kind:\n\n| count | server s | command |\n|---:|---:|---|\n`);
+  process.stdout.write(
+    `idle hub over ${args.events} events for ${args.seconds} s, commands by kind:\n\n| count | server s | command |\n|---:|---:|---|\n`,
+  );
   for (const [key, { count, ms }] of [...seen].sort((a, b) => b[1].ms - a[1].ms)) {
     process.stdout.write(`| ${count} | ${(ms / 1000).toFixed(2)} | \`${key}\` |\n`);
   }
   await Promise.all([bus.close(), store.close(), handlerStore.close(), leases.close(), replayStore.close()]);
 } finally {
-  await client.db(dbName).dropDatabase().catch(() => {});
+  await client
+    .db(dbName)
+    .dropDatabase()
+    .catch(() => {});
   await client.close();
 }

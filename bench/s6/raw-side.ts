@@ -14,7 +14,10 @@ export async function readRaw(archive: Collection<Document>, expected: Expected,
   const pageMs: number[] = [];
   const started = performance.now();
   let lastPageAt = started;
-  const cursor = archive.find({ tenantId: BENCH_TENANT, gap: { $ne: true } }, { sort: { position: 1 }, batchSize: page });
+  const cursor = archive.find(
+    { tenantId: BENCH_TENANT, gap: { $ne: true } },
+    { sort: { position: 1 }, batchSize: page },
+  );
   for await (const doc of cursor) {
     positions.push(doc['position'] as number);
     if (positions.length % page === 0) {

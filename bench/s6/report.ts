@@ -23,16 +23,22 @@ const pageMs = (runs: readonly ReadResult[]) => {
 
 /** Medians per side (events/s), hub/raw of the medians and of each round, and the delivery checks. */
 export function report(samples: readonly Sample[]) {
-  if (samples.length === 0) return { text: 'no rounds', data: { medians: {}, ratio: Number.NaN, perRound: [], clean: true } };
+  if (samples.length === 0)
+    return { text: 'no rounds', data: { medians: {}, ratio: Number.NaN, perRound: [], clean: true } };
   const of = (side: Side) => samples.filter((s) => s.side === side);
-  const lines = ['| side | rounds | median events/s | min | max | median page ms | partial / failed |', '|---|---:|---:|---:|---:|---:|---|'];
+  const lines = [
+    '| side | rounds | median events/s | min | max | median page ms | partial / failed |',
+    '|---|---:|---:|---:|---:|---:|---|',
+  ];
   const medians: Partial<Record<Side, number>> = {};
   for (const side of SIDES) {
     const runs = of(side);
     if (!runs.length) continue;
     const rates = runs.map(rate);
     medians[side] = median(rates);
-    const odd = runs.filter((s) => s.partial || s.error).map((s) => `round ${s.round}: ${s.error ?? `budget, ${thousands(s.events)} events`}`);
+    const odd = runs
+      .filter((s) => s.partial || s.error)
+      .map((s) => `round ${s.round}: ${s.error ?? `budget, ${thousands(s.events)} events`}`);
     lines.push(
       `| ${side} | ${runs.length} | ${thousands(medians[side])} | ${thousands(Math.min(...rates))} | ${thousands(Math.max(...rates))} | ${pageMs(runs)} | ${odd.join('; ') || '–'} |`,
     );
@@ -61,10 +67,18 @@ export function report(samples: readonly Sample[]) {
   );
   for (const s of samples) {
     const c = s.check;
-    const live = s.live ? `${s.live.published} / ${s.live.complete && s.live.duplicates === 0 ? s.live.received : `${s.live.received} (gaps ${s.live.gaps}, dup ${s.live.duplicates})`}` : '–';
+    const live = s.live
+      ? `${s.live.published} / ${s.live.complete && s.live.duplicates === 0 ? s.live.received : `${s.live.received} (gaps ${s.live.gaps}, dup ${s.live.duplicates})`}`
+      : '–';
     const complete = c.complete ? 'yes' : s.partial ? 'prefix' : 'NO';
-    lines.push(`| ${s.round} | ${s.side} | ${thousands(c.received)} | ${c.gaps} | ${c.duplicates} | ${c.unexpected} | ${complete} | ${live} | ${s.commands.find} / ${s.commands.getMore} |`);
+    lines.push(
+      `| ${s.round} | ${s.side} | ${thousands(c.received)} | ${c.gaps} | ${c.duplicates} | ${c.unexpected} | ${complete} | ${live} | ${s.commands.find} / ${s.commands.getMore} |`,
+    );
   }
-  const clean = samples.every((s) => s.check.gaps + s.check.duplicates + s.check.unexpected === 0 && (!s.live || (s.live.complete && s.live.duplicates === 0)));
+  const clean = samples.every(
+    (s) =>
+      s.check.gaps + s.check.duplicates + s.check.unexpected === 0 &&
+      (!s.live || (s.live.complete && s.live.duplicates === 0)),
+  );
   return { text: lines.join('\n'), data: { medians, ratio, perRound, clean } };
 }

@@ -67,9 +67,16 @@ let hub: HubProcess | undefined;
 
 /** What an existing database holds: its tombstones and highest position (two scans). */
 async function archiveFacts(): Promise<{ highest: number; tombstones: number[] }> {
-  const gaps = await archive.find({ tenantId: BENCH_TENANT, gap: true }, { projection: { _id: 0, position: 1 } }).toArray();
-  const [top] = await archive.find({ tenantId: BENCH_TENANT }, { projection: { _id: 0, position: 1 }, sort: { position: -1 }, limit: 1 }).toArray();
-  return { highest: (top?.['position'] as number | undefined) ?? 0, tombstones: gaps.map((g) => g['position'] as number) };
+  const gaps = await archive
+    .find({ tenantId: BENCH_TENANT, gap: true }, { projection: { _id: 0, position: 1 } })
+    .toArray();
+  const [top] = await archive
+    .find({ tenantId: BENCH_TENANT }, { projection: { _id: 0, position: 1 }, sort: { position: -1 }, limit: 1 })
+    .toArray();
+  return {
+    highest: (top?.['position'] as number | undefined) ?? 0,
+    tombstones: gaps.map((g) => g['position'] as number),
+  };
 }
 
 try {
@@ -83,7 +90,9 @@ try {
       if (done - shown >= 20_000) process.stderr.write(`seeded ${thousands((shown = done))}\n`);
     });
     facts = seeded;
-    say(`S6: seeded ${thousands(seeded.events)} events in ${seeded.seconds.toFixed(1)} s (${thousands(seeded.events / seeded.seconds)} events/s, batches of ${args.batch}), tombstones at ${seeded.tombstones.join(', ')}`);
+    say(
+      `S6: seeded ${thousands(seeded.events)} events in ${seeded.seconds.toFixed(1)} s (${thousands(seeded.events / seeded.seconds)} events/s, batches of ${args.batch}), tombstones at ${seeded.tombstones.join(', ')}`,
+    );
   }
   const tombstones = new Set(facts.tombstones);
   const expected: Expected = { positions: storedPositions(facts.highest, tombstones), tombstones };
@@ -108,7 +117,9 @@ try {
   const handlersCaughtUp = async (started: HubProcess) => {
     const since = performance.now();
     for (;;) {
-      const { handlers } = await postGraphql<{ handlers: { lag: number }[] }>(started.url, BENCH_KEY, { query: '{ handlers { lag } }' });
+      const { handlers } = await postGraphql<{ handlers: { lag: number }[] }>(started.url, BENCH_KEY, {
+        query: '{ handlers { lag } }',
+      });
       if (handlers.every((h) => h.lag === 0)) break;
       if (performance.now() - since > 600_000) throw new Error('the handler lines did not catch up within 10 minutes');
       await new Promise((resolve) => setTimeout(resolve, 200));
@@ -119,7 +130,13 @@ try {
     const before = await serverCommands(client.db('admin'));
     const result = await work();
     const after = await serverCommands(client.db('admin'));
-    return { result, commands: { find: (after['find'] ?? 0) - (before['find'] ?? 0), getMore: (after['getMore'] ?? 0) - (before['getMore'] ?? 0) } };
+    return {
+      result,
+      commands: {
+        find: (after['find'] ?? 0) - (before['find'] ?? 0),
+        getMore: (after['getMore'] ?? 0) - (before['getMore'] ?? 0),
+      },
+    };
   };
 
   if (idleSeconds > 0) {
@@ -138,7 +155,9 @@ try {
     hub = undefined;
   }
 
-  say(`${rounds} rounds over ${thousands(expected.positions.length)} stored events, hub and raw alternating; hub budget ${args.budget} s, MONGODB_TIMEOUT_MS ${args['hub-timeout-ms'] ?? 'default (10000)'}`);
+  say(
+    `${rounds} rounds over ${thousands(expected.positions.length)} stored events, hub and raw alternating; hub budget ${args.budget} s, MONGODB_TIMEOUT_MS ${args['hub-timeout-ms'] ?? 'default (10000)'}`,
+  );
   const samples: Sample[] = [];
   const sides: Record<Side, () => Promise<ReadResult>> = {
     // A hub process per hub round, stopped afterwards: the raw reads run with no hub loading the server.
@@ -160,22 +179,36 @@ try {
     for (const side of order) {
       // The hub stops itself at its budget; the rest is slack for starting and stopping it. The driver gets half an hour.
       const deadlineMs = side === 'hub' ? budgetMs + 300_000 : 1_800_000;
-      const { result, commands } = await withDeadline(commandsDuring(sides[side]), deadlineMs, `round ${round}, ${side}`);
+      const { result, commands } = await withDeadline(
+        commandsDuring(sides[side]),
+        deadlineMs,
+        `round ${round}, ${side}`,
+      );
       samples.push({ round, side, ...result, commands });
       const note = result.error ? ` (${result.error})` : result.partial ? ' (budget)' : '';
-      line.push(`${side} ${thousands(result.events / result.seconds)} events/s in ${result.seconds.toFixed(1)} s${note}`);
+      line.push(
+        `${side} ${thousands(result.events / result.seconds)} events/s in ${result.seconds.toFixed(1)} s${note}`,
+      );
     }
     say(`round ${round}: ${line.join(', ')}`);
   }
   const summary = report(samples);
   say(`\n${summary.text}`);
   const failed = samples.filter((sample) => sample.error);
-  if (failed.length) say(`\n${failed.length} read(s) ended with an error: ${failed.map((f) => `round ${f.round} ${f.side}: ${f.error}`).join('; ')}`);
+  if (failed.length)
+    say(
+      `\n${failed.length} read(s) ended with an error: ${failed.map((f) => `round ${f.round} ${f.side}: ${f.error}`).join('; ')}`,
+    );
   if (!summary.data.clean || failed.length) process.exitCode = 1;
-  if (args.json) writeFileSync(args.json, JSON.stringify({ events: total, rounds, page, samples, ...summary.data }, null, 2));
+  if (args.json)
+    writeFileSync(args.json, JSON.stringify({ events: total, rounds, page, samples, ...summary.data }, null, 2));
 } finally {
   await hub?.stop();
-  if (!args.db && !args['keep-db']) await client.db(dbName).dropDatabase().catch(() => {});
+  if (!args.db && !args['keep-db'])
+    await client
+      .db(dbName)
+      .dropDatabase()
+      .catch(() => {});
   else say(`database kept: ${dbName}`);
   await client.close();
 }

@@ -29,9 +29,21 @@ const TOMBSTONE_AT = [0.25, 0.5, 0.75] as const;
  * (every position up to it is filled: the watermark's invariant), as the
  * first reader's scan would have left it.
  */
-export async function seed(client: MongoClient, dbName: string, count: number, batch: number, progress: (done: number) => void): Promise<Seeded> {
+export async function seed(
+  client: MongoClient,
+  dbName: string,
+  count: number,
+  batch: number,
+  progress: (done: number) => void,
+): Promise<Seeded> {
   const started = performance.now();
-  const store = await createMongoEventStore({ client, dbName, idempotencyWindowMs: 86_400_000, liveCollectionBytes: 0, log: pino({ level: 'warn' }) });
+  const store = await createMongoEventStore({
+    client,
+    dbName,
+    idempotencyWindowMs: 86_400_000,
+    liveCollectionBytes: 0,
+    log: pino({ level: 'warn' }),
+  });
   const db = client.db(dbName);
   const marks = TOMBSTONE_AT.map((at) => Math.floor(count * at));
   const tombstones: number[] = [];
@@ -57,7 +69,9 @@ export async function seed(client: MongoClient, dbName: string, count: number, b
       }
       progress(done);
     }
-    await db.collection(COLLECTIONS.watermarks).updateOne({ _id: BENCH_TENANT as never }, { $max: { safe: highest } }, { upsert: true });
+    await db
+      .collection(COLLECTIONS.watermarks)
+      .updateOne({ _id: BENCH_TENANT as never }, { $max: { safe: highest } }, { upsert: true });
   } finally {
     await store.close();
   }

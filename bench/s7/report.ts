@@ -23,14 +23,22 @@ export function report(samples: readonly Sample[], cpu: Record<Side, Record<stri
   const lines = ['| side | queries | p50 ms | p95 ms | min | max |', '|---|---:|---:|---:|---:|---:|'];
   for (const side of SIDES) {
     const ms = of(side);
-    lines.push(`| ${side} | ${ms.length} | ${quantile(ms, 0.5).toFixed(0)} | ${quantile(ms, 0.95).toFixed(0)} | ${Math.min(...ms).toFixed(0)} | ${Math.max(...ms).toFixed(0)} |`);
+    lines.push(
+      `| ${side} | ${ms.length} | ${quantile(ms, 0.5).toFixed(0)} | ${quantile(ms, 0.95).toFixed(0)} | ${Math.min(...ms).toFixed(0)} | ${Math.max(...ms).toFixed(0)} |`,
+    );
   }
   const processes = [...new Set(SIDES.flatMap((side) => Object.keys(cpu[side])))];
   if (processes.length) {
-    lines.push('', `| CPU ms per query (mean) | ${processes.join(' | ')} |`, `|---|${processes.map(() => '---:').join('|')}|`);
+    lines.push(
+      '',
+      `| CPU ms per query (mean) | ${processes.join(' | ')} |`,
+      `|---|${processes.map(() => '---:').join('|')}|`,
+    );
     for (const side of SIDES) {
       const n = of(side).length;
-      lines.push(`| ${side} | ${processes.map((p) => (cpu[side][p] === undefined ? '–' : (cpu[side][p] / n).toFixed(0))).join(' | ')} |`);
+      lines.push(
+        `| ${side} | ${processes.map((p) => (cpu[side][p] === undefined ? '–' : (cpu[side][p] / n).toFixed(0))).join(' | ')} |`,
+      );
     }
   }
   const rounds = [...new Set(samples.map((s) => s.round))];

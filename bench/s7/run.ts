@@ -75,10 +75,13 @@ try {
     const started = performance.now();
     const head = await seed(client, dbName, total);
     if (head !== total) throw new Error(`seeding stored ${head} positions for ${total} events`);
-    say(`S7 seeded ${total} events through the store into ${dbName} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    say(
+      `S7 seeded ${total} events through the store into ${dbName} in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
   }
   const searches = await prepareSearches(archive, total, first);
-  for (const s of searches) say(`search "${s.name}": ${s.matching} matching events, query ${JSON.stringify(s.compiled.query)}`);
+  for (const s of searches)
+    say(`search "${s.name}": ${s.matching} matching events, query ${JSON.stringify(s.compiled.query)}`);
 
   const baseEnv = { MONGODB_DB: dbName, HUB_API_KEYS: BENCH_API_KEYS };
   hub = await spawnHubProcess({
@@ -97,18 +100,24 @@ try {
       }
     },
     async raw(s) {
-      const docs = await archive.find({ tenantId: BENCH_TENANT, ...s.compiled.query }, { sort: { position: -1 }, limit: first, maxTimeMS }).toArray();
-      if (docs.map((doc) => doc['id'] as string).join(',') !== s.expected) throw new Error(`raw: "${s.name}" returned a different page than expected`);
+      const docs = await archive
+        .find({ tenantId: BENCH_TENANT, ...s.compiled.query }, { sort: { position: -1 }, limit: first, maxTimeMS })
+        .toArray();
+      if (docs.map((doc) => doc['id'] as string).join(',') !== s.expected)
+        throw new Error(`raw: "${s.name}" returned a different page than expected`);
     },
   };
   /** CPU milliseconds per process, summed per side over the measured queries. */
   const cpu: Record<Side, Record<string, number>> = { hub: {}, raw: {} };
   const timed = async (side: Side, s: PreparedSearch, count = true) => {
-    const { result: ms, cpuMs } = await cpuDuring({ server: serverPid, hub: hub!.child.pid, runner: process.pid }, async () => {
-      const started = performance.now();
-      await ask[side](s);
-      return performance.now() - started;
-    });
+    const { result: ms, cpuMs } = await cpuDuring(
+      { server: serverPid, hub: hub!.child.pid, runner: process.pid },
+      async () => {
+        const started = performance.now();
+        await ask[side](s);
+        return performance.now() - started;
+      },
+    );
     if (count) for (const [name, value] of Object.entries(cpuMs)) cpu[side][name] = (cpu[side][name] ?? 0) + value;
     return ms;
   };
@@ -138,16 +147,29 @@ try {
   let background: Awaited<ReturnType<typeof backgroundLoad>> | undefined;
   if (!args['no-background'] && serverPid !== undefined) {
     background = await backgroundLoad(serverPid, baseEnv);
-    say(`server CPU with no query running: ${background.withoutHub?.toFixed(0)} ms/s without a hub, ${background.withIdleHub?.toFixed(0)} ms/s with an idle hub as main starts it`);
+    say(
+      `server CPU with no query running: ${background.withoutHub?.toFixed(0)} ms/s without a hub, ${background.withIdleHub?.toFixed(0)} ms/s with an idle hub as main starts it`,
+    );
   }
   const summary = report(samples, cpu);
   say(`\n${summary.text}`);
   if (args.json) {
     const matching = Object.fromEntries(searches.map((s) => [s.name, s.matching]));
-    writeFileSync(args.json, JSON.stringify({ total, rounds, perRound, first, hubEnv, background, matching, samples, cpu, ...summary.data }, null, 2));
+    writeFileSync(
+      args.json,
+      JSON.stringify(
+        { total, rounds, perRound, first, hubEnv, background, matching, samples, cpu, ...summary.data },
+        null,
+        2,
+      ),
+    );
   }
 } finally {
   await hub?.stop();
-  if (!args.db && !args['keep-db']) await client.db(dbName).dropDatabase().catch(() => undefined);
+  if (!args.db && !args['keep-db'])
+    await client
+      .db(dbName)
+      .dropDatabase()
+      .catch(() => undefined);
   await client.close();
 }

@@ -20,20 +20,29 @@ export interface PreparedSearch {
  * tenant, with the hub's matcher (mingo on the compiled document) and the
  * page order (position descending): independent of both sides under test.
  */
-export async function prepareSearches(archive: Collection<Document>, total: number, first: number): Promise<PreparedSearch[]> {
+export async function prepareSearches(
+  archive: Collection<Document>,
+  total: number,
+  first: number,
+): Promise<PreparedSearch[]> {
   const all = await archive.find({ tenantId: BENCH_TENANT, gap: { $ne: true } }).toArray();
   if (all.length !== total) throw new Error(`the archive holds ${all.length} events, expected ${total}`);
   return SEARCHES.map(({ name, filter }) => {
     const compiled = compileFilter(filter);
     const matches = createMatcher(compiled);
-    const hits = all.filter((doc) => matches(doc)).sort((a, b) => (b['position'] as number) - (a['position'] as number));
+    const hits = all
+      .filter((doc) => matches(doc))
+      .sort((a, b) => (b['position'] as number) - (a['position'] as number));
     if (hits.length === 0) throw new Error(`search "${name}" matches nothing; the benchmark would measure empty pages`);
     return {
       name,
       compiled,
       body: JSON.stringify({ query: EVENTS_QUERY, variables: searchVariables(filter, first) }),
       matching: hits.length,
-      expected: hits.slice(0, first).map((doc) => doc['id'] as string).join(','),
+      expected: hits
+        .slice(0, first)
+        .map((doc) => doc['id'] as string)
+        .join(','),
       hasNextPage: hits.length > first,
     };
   });

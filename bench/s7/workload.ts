@@ -15,14 +15,25 @@ export const BENCH_TENANT = 'audit';
 export const BENCH_API_KEYS = JSON.stringify([{ key: BENCH_KEY, tenant: BENCH_TENANT, scopes: ['query'] }]);
 
 const TYPES = [
-  'order.created', 'order.payment.captured', 'order.refunded', 'order.shipment.dispatched',
-  'invoice.issued', 'invoice.paid', 'invoice.overdue',
-  'customer.created', 'customer.address.updated',
-  'lead.contact.ingested', 'opportunity.created', 'opportunity.stage.changed',
+  'order.created',
+  'order.payment.captured',
+  'order.refunded',
+  'order.shipment.dispatched',
+  'invoice.issued',
+  'invoice.paid',
+  'invoice.overdue',
+  'customer.created',
+  'customer.address.updated',
+  'lead.contact.ingested',
+  'opportunity.created',
+  'opportunity.stage.changed',
 ] as const;
 const SOURCES = [
-  { type: 'INTEGRATION', id: 'shop-sync' }, { type: 'WORKFLOW', id: 'billing' },
-  { type: 'MANUAL', id: 'backoffice' }, { type: 'WEBHOOK', id: 'psp' }, { type: 'CRON', id: 'dunning' },
+  { type: 'INTEGRATION', id: 'shop-sync' },
+  { type: 'WORKFLOW', id: 'billing' },
+  { type: 'MANUAL', id: 'backoffice' },
+  { type: 'WEBHOOK', id: 'psp' },
+  { type: 'CRON', id: 'dunning' },
 ] as const;
 const CURRENCIES = ['EUR', 'USD', 'GBP'] as const;
 const COUNTRIES = ['DE', 'FR', 'NL', 'AT', 'GB', 'US', 'ES'] as const;
@@ -74,15 +85,36 @@ const day = (d: number) => new Date(START + d * DAY_MS);
 export const SEARCHES: { name: string; filter: EventFilter }[] = [
   {
     name: 'large EUR orders, 10 days',
-    filter: { types: ['order.>'], where: [{ path: 'payload.amount', op: 'GTE', value: 500 }, { path: 'payload.currency', op: 'EQ', value: 'EUR' }], from: day(10), to: day(20) },
+    filter: {
+      types: ['order.>'],
+      where: [
+        { path: 'payload.amount', op: 'GTE', value: 500 },
+        { path: 'payload.currency', op: 'EQ', value: 'EUR' },
+      ],
+      from: day(10),
+      to: day(20),
+    },
   },
   {
     name: 'disputed invoices, 2 weeks',
-    filter: { types: ['invoice.*'], where: [{ path: 'payload.status', op: 'IN', value: ['disputed', 'open'] }], from: day(3), to: day(17) },
+    filter: {
+      types: ['invoice.*'],
+      where: [{ path: 'payload.status', op: 'IN', value: ['disputed', 'open'] }],
+      from: day(3),
+      to: day(17),
+    },
   },
   {
     name: 'high-value anything.created in DE/AT, 3 weeks',
-    filter: { types: ['*.created'], where: [{ path: 'payload.country', op: 'IN', value: ['DE', 'AT'] }, { path: 'payload.amount', op: 'GT', value: 1000 }], from: day(7), to: day(28) },
+    filter: {
+      types: ['*.created'],
+      where: [
+        { path: 'payload.country', op: 'IN', value: ['DE', 'AT'] },
+        { path: 'payload.amount', op: 'GT', value: 1000 },
+      ],
+      from: day(7),
+      to: day(28),
+    },
   },
 ];
 

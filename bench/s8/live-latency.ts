@@ -22,14 +22,20 @@ export async function measureLive(url: string, rate: number, seconds: number, fi
   const latencies: number[] = [];
   const seen = new Set<number>();
   let duplicates = 0;
-  const subscription = subscribe<{ events: { payload: { seq: number } } }>(url, BENCH_KEY, PING_SUBSCRIPTION, {}, (data) => {
-    const arrived = performance.now();
-    const seq = data.events.payload.seq;
-    if (seen.has(seq)) return void duplicates++;
-    seen.add(seq);
-    const sent = sentAt.get(seq);
-    if (sent !== undefined) latencies.push(arrived - sent);
-  });
+  const subscription = subscribe<{ events: { payload: { seq: number } } }>(
+    url,
+    BENCH_KEY,
+    PING_SUBSCRIPTION,
+    {},
+    (data) => {
+      const arrived = performance.now();
+      const seq = data.events.payload.seq;
+      if (seen.has(seq)) return void duplicates++;
+      seen.add(seq);
+      const sent = sentAt.get(seq);
+      if (sent !== undefined) latencies.push(arrived - sent);
+    },
+  );
   await subscription.connected;
   await sleep(200); // the subscribe message reaches the hub
   const count = Math.round(rate * seconds);

@@ -10,7 +10,10 @@ import noop from './noop-handler.ts';
  */
 export async function replayRaw(archive: Collection, batch: number): Promise<{ events: number; seconds: number }> {
   const started = performance.now();
-  const cursor = archive.find({ tenantId: BENCH_TENANT, type: EVENT_TYPE, gap: { $ne: true } }, { sort: { position: 1 }, batchSize: batch });
+  const cursor = archive.find(
+    { tenantId: BENCH_TENANT, type: EVENT_TYPE, gap: { $ne: true } },
+    { sort: { position: 1 }, batchSize: batch },
+  );
   let events = 0;
   for await (const doc of cursor) {
     noop.handle(doc);

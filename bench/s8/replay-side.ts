@@ -33,7 +33,10 @@ export interface RunningReplay {
 /** Starts the HANDLERS replay to the no-op handler and follows it on `Subscription.replayJob` until it is final. */
 export async function startReplay(url: string): Promise<RunningReplay> {
   const started = performance.now();
-  const { startReplay: job } = await postGraphql<{ startReplay: { id: string } }>(url, BENCH_KEY, { query: START_REPLAY, variables: { input: REPLAY_INPUT } });
+  const { startReplay: job } = await postGraphql<{ startReplay: { id: string } }>(url, BENCH_KEY, {
+    query: START_REPLAY,
+    variables: { input: REPLAY_INPUT },
+  });
   let last: JobView | null = null;
   let done: ((view: JobView) => void) | null = null;
   const final = new Promise<JobView>((resolve) => (done = resolve));
@@ -48,7 +51,14 @@ export async function startReplay(url: string): Promise<RunningReplay> {
     const seconds = (performance.now() - started) / 1000;
     await watch.close();
     if (!FINAL.has(view.status)) throw new Error(`the watch of job ${job.id} ended at ${view.status}`);
-    return { jobId: view.id, status: view.status, total: view.total, processed: view.processed, failed: view.failed, seconds };
+    return {
+      jobId: view.id,
+      status: view.status,
+      total: view.total,
+      processed: view.processed,
+      failed: view.failed,
+      seconds,
+    };
   });
   return {
     jobId: job.id,

@@ -16,17 +16,26 @@ export interface LatencySample extends LatencyPhase {
 }
 
 /** The S8 tables; `clean` is false when a read missed events or a ping was lost or repeated. */
-export function report(throughput: readonly ThroughputSample[], latency: readonly LatencySample[]): { text: string; clean: boolean } {
+export function report(
+  throughput: readonly ThroughputSample[],
+  latency: readonly LatencySample[],
+): { text: string; clean: boolean } {
   const lines: string[] = [];
   let clean = true;
   if (throughput.length) {
     const rate = (s: ThroughputSample) => s.events / s.seconds;
     const of = (side: 'hub' | 'raw') => throughput.filter((s) => s.side === side);
     const rounds = [...new Set(throughput.map((s) => s.round))];
-    const ratios = rounds.map((r) => rate(of('hub').find((s) => s.round === r)!) / rate(of('raw').find((s) => s.round === r)!));
+    const ratios = rounds.map(
+      (r) => rate(of('hub').find((s) => s.round === r)!) / rate(of('raw').find((s) => s.round === r)!),
+    );
     lines.push('| side | median events/s | min–max |', '|---|---:|---:|');
-    for (const side of ['hub', 'raw'] as const) lines.push(`| ${side} | ${thousands(median(of(side).map(rate)))} | ${spread(of(side).map(rate), 0)} |`);
-    lines.push('', `replay throughput hub/raw: **${median(ratios).toFixed(2)}** (per round ${spread(ratios)}; goal ≥ 0.5)`);
+    for (const side of ['hub', 'raw'] as const)
+      lines.push(`| ${side} | ${thousands(median(of(side).map(rate)))} | ${spread(of(side).map(rate), 0)} |`);
+    lines.push(
+      '',
+      `replay throughput hub/raw: **${median(ratios).toFixed(2)}** (per round ${spread(ratios)}; goal ≥ 0.5)`,
+    );
     if (throughput.some((s) => !s.ok)) {
       clean = false;
       lines.push('CHECK FAILED: a replay did not complete every event, or the driver read a different count');
@@ -38,7 +47,9 @@ export function report(throughput: readonly ThroughputSample[], latency: readonl
     lines.push('', '| phase | pings | p50 ms | p99 ms | per-round p99 ms |', '|---|---:|---:|---:|---:|');
     for (const phase of ['quiet', 'replay'] as const) {
       const perRound = latency.filter((s) => s.phase === phase).map((s) => quantile(s.latencies, 0.99));
-      lines.push(`| ${phase} | ${pooled(phase).length} | ${quantile(pooled(phase), 0.5).toFixed(1)} | ${p99(phase).toFixed(1)} | ${spread(perRound, 1)} |`);
+      lines.push(
+        `| ${phase} | ${pooled(phase).length} | ${quantile(pooled(phase), 0.5).toFixed(1)} | ${p99(phase).toFixed(1)} | ${spread(perRound, 1)} |`,
+      );
     }
     lines.push('', `live p99 with a replay / without: **${(p99('replay') / p99('quiet')).toFixed(2)}** (goal ≤ 1.5)`);
     const lost = latency.reduce((sum, s) => sum + s.missing + s.duplicates, 0);

@@ -64,11 +64,19 @@ let hub: HubProcess | undefined;
 async function startHub(env: Record<string, string>): Promise<HubProcess> {
   const started = await spawnHubProcess({
     ...BENCH_HUB,
-    env: { MONGODB_URL: mongoUrl, MONGODB_DB: dbName, HUB_API_KEYS: S8_API_KEYS, HUB_HANDLER_MODULES: HANDLER_MODULE, ...env },
+    env: {
+      MONGODB_URL: mongoUrl,
+      MONGODB_DB: dbName,
+      HUB_API_KEYS: S8_API_KEYS,
+      HUB_HANDLER_MODULES: HANDLER_MODULE,
+      ...env,
+    },
   });
   const since = performance.now();
   for (;;) {
-    const { handlers } = await postGraphql<{ handlers: { name: string; lag: number }[] }>(started.url, BENCH_KEY, { query: HANDLER_LAG });
+    const { handlers } = await postGraphql<{ handlers: { name: string; lag: number }[] }>(started.url, BENCH_KEY, {
+      query: HANDLER_LAG,
+    });
     if (handlers.some((h) => h.name === NOOP_HANDLER) && handlers.every((h) => h.lag === 0)) break;
     if (performance.now() - since > 600_000) throw new Error('the handler line did not catch up within 10 minutes');
     await sleep(200);
@@ -99,15 +107,24 @@ try {
         const account = async () => {
           const after = await serverCommands(client.db('admin'));
           const entry = accounts[side];
-          for (const [name, count] of Object.entries(after)) entry.commands[name] = (entry.commands[name] ?? 0) + count - (before.commands[name] ?? 0);
+          for (const [name, count] of Object.entries(after))
+            entry.commands[name] = (entry.commands[name] ?? 0) + count - (before.commands[name] ?? 0);
           entry.serverMs += processCpuMs(server) - before.cpu;
           entry.events += total;
         };
         if (side === 'hub') {
           const run = await startReplay(hub.url);
           const result = await withDeadline(run.finished, 1_800_000, `round ${round}, replay`);
-          throughput.push({ round, side, events: result.processed, seconds: result.seconds, ok: result.status === 'COMPLETED' && result.processed === total && result.failed === 0 });
-          line.push(`hub ${thousands(result.processed / result.seconds)} events/s (${result.status}, ${result.processed} processed, ${result.failed} failed)`);
+          throughput.push({
+            round,
+            side,
+            events: result.processed,
+            seconds: result.seconds,
+            ok: result.status === 'COMPLETED' && result.processed === total && result.failed === 0,
+          });
+          line.push(
+            `hub ${thousands(result.processed / result.seconds)} events/s (${result.status}, ${result.processed} processed, ${result.failed} failed)`,
+          );
         } else {
           const result = await withDeadline(replayRaw(archive, batch), 1_800_000, `round ${round}, raw`);
           throughput.push({ round, side, ...result, ok: result.events === total });
@@ -124,7 +141,9 @@ try {
         .sort((a, b) => b[1] - a[1])
         .map(([name, count]) => `${name} ${((1000 * count) / events).toFixed(1)}`)
         .join(', ');
-      say(`${side}: per 1,000 events the server ran ${perThousand || 'nothing'}; server CPU ${Number.isNaN(serverMs) ? 'n/a' : ((1000 * serverMs) / events).toFixed(0)} ms`);
+      say(
+        `${side}: per 1,000 events the server ran ${perThousand || 'nothing'}; server CPU ${Number.isNaN(serverMs) ? 'n/a' : ((1000 * serverMs) / events).toFixed(0)} ms`,
+      );
     }
     await hub.stop();
     hub = undefined;
@@ -152,7 +171,9 @@ try {
         }
         seq += measured.published;
         latency.push({ round, phase, ...measured });
-        say(`latency round ${round}, ${phase}: ${measured.latencies.length}/${measured.published} pings, ${measured.missing} missing, ${measured.duplicates} twice${replayed}`);
+        say(
+          `latency round ${round}, ${phase}: ${measured.latencies.length}/${measured.published} pings, ${measured.missing} missing, ${measured.duplicates} twice${replayed}`,
+        );
       }
     }
   }
@@ -160,9 +181,26 @@ try {
   const summary = report(throughput, latency);
   say(`\n${summary.text}`);
   if (!summary.clean) process.exitCode = 1;
-  if (args.json) writeFileSync(args.json, JSON.stringify({ events: total, rounds, batch, throughput, latency: latency.map(({ latencies, ...rest }) => ({ ...rest, count: latencies.length })) }, null, 2));
+  if (args.json)
+    writeFileSync(
+      args.json,
+      JSON.stringify(
+        {
+          events: total,
+          rounds,
+          batch,
+          throughput,
+          latency: latency.map(({ latencies, ...rest }) => ({ ...rest, count: latencies.length })),
+        },
+        null,
+        2,
+      ),
+    );
 } finally {
   await hub?.stop();
-  await client.db(dbName).dropDatabase().catch(() => {});
+  await client
+    .db(dbName)
+    .dropDatabase()
+    .catch(() => {});
   await client.close();
 }

@@ -3,7 +3,9 @@ import { BENCH_KEY, BENCH_TENANT, EVENT_TYPE, eventInput } from '../cluster-supp
 import { NOOP_HANDLER } from './noop-handler.ts';
 
 /** The bench key with the replay scope too. */
-export const S8_API_KEYS = JSON.stringify([{ key: BENCH_KEY, tenant: BENCH_TENANT, scopes: ['publish', 'subscribe', 'query', 'replay'] }]);
+export const S8_API_KEYS = JSON.stringify([
+  { key: BENCH_KEY, tenant: BENCH_TENANT, scopes: ['publish', 'subscribe', 'query', 'replay'] },
+]);
 
 export const START_REPLAY = 'mutation Start($input: StartReplayInput!) { startReplay(input: $input) { id status } }';
 export const REPLAY_INPUT = { target: 'HANDLERS', handlers: [NOOP_HANDLER], filter: { types: [EVENT_TYPE] } } as const;

@@ -73,9 +73,16 @@ function nextMessage(child: ChildProcess, side: Side): Promise<FromServer> {
 /** One request by hand first: each side must answer with an accepted event, or the numbers would mean nothing. */
 async function checkAnswer(hub: RunningHub): Promise<void> {
   const { path, headers, body } = REQUESTS[hub.side];
-  const response = await fetch(`${hub.url}${path}`, { method: 'POST', headers: { ...headers, 'ce-id': 'check-1' }, body });
+  const response = await fetch(`${hub.url}${path}`, {
+    method: 'POST',
+    headers: { ...headers, 'ce-id': 'check-1' },
+    body,
+  });
   const text = await response.text();
-  const accepted = hub.side === 'events' ? response.status === 202 && JSON.parse(text).status === 'ACCEPTED' : JSON.parse(text).data?.publishEvent?.status === 'ACCEPTED';
+  const accepted =
+    hub.side === 'events'
+      ? response.status === 202 && JSON.parse(text).status === 'ACCEPTED'
+      : JSON.parse(text).data?.publishEvent?.status === 'ACCEPTED';
   if (!accepted) throw new Error(`${hub.side} answered ${response.status} ${text}`);
 }
 
@@ -85,7 +92,9 @@ async function load(hub: RunningHub, amount: number): Promise<number> {
   const { result, seconds } = await fireAt(hub, amount);
   const stored = (await hub.head()) - before;
   if (result.errors + result.timeouts + result.non2xx > 0 || stored !== amount) {
-    throw new Error(`${hub.side}: ${result.non2xx} non-2xx, ${result.errors} errors, ${stored}/${amount} events stored`);
+    throw new Error(
+      `${hub.side}: ${result.non2xx} non-2xx, ${result.errors} errors, ${stored}/${amount} events stored`,
+    );
   }
   return amount / seconds;
 }
@@ -107,7 +116,9 @@ const hubs: RunningHub[] = [];
 try {
   for (const side of SIDES) hubs.push(await spawnHub(side));
   for (const hub of hubs) await checkAnswer(hub);
-  process.stdout.write(`S9 CloudEvents binary vs GraphQL publishEvent: ${rounds} rounds × ${requests} requests, ${connections} connections, warm-up ${warmup}\n`);
+  process.stdout.write(
+    `S9 CloudEvents binary vs GraphQL publishEvent: ${rounds} rounds × ${requests} requests, ${connections} connections, warm-up ${warmup}\n`,
+  );
   for (const hub of hubs) await load(hub, warmup);
   const samples: { round: number; side: Side; rps: number }[] = [];
   for (let round = 1; round <= rounds; round++) {
@@ -122,11 +133,20 @@ try {
   const perRound = Array.from({ length: rounds }, (_, i) => rpsOf('events')[i]! / rpsOf('graphql')[i]!);
   const ratio = medians.events / medians.graphql;
   const lines = ['| side | median req/s | min | max |', '|---|---:|---:|---:|'];
-  for (const side of SIDES) lines.push(`| ${side} | ${medians[side].toFixed(0)} | ${Math.min(...rpsOf(side)).toFixed(0)} | ${Math.max(...rpsOf(side)).toFixed(0)} |`);
+  for (const side of SIDES)
+    lines.push(
+      `| ${side} | ${medians[side].toFixed(0)} | ${Math.min(...rpsOf(side)).toFixed(0)} | ${Math.max(...rpsOf(side)).toFixed(0)} |`,
+    );
   lines.push('', '| ratio | of medians | per-round min–max | goal |', '|---|---:|---:|---|');
-  lines.push(`| events/graphql | ${ratio.toFixed(3)} | ${spread(perRound)} | ≥ ${GOAL.toFixed(2)}: ${ratio >= GOAL ? 'met' : 'NOT met'} |`);
+  lines.push(
+    `| events/graphql | ${ratio.toFixed(3)} | ${spread(perRound)} | ≥ ${GOAL.toFixed(2)}: ${ratio >= GOAL ? 'met' : 'NOT met'} |`,
+  );
   process.stdout.write(`\n${lines.join('\n')}\n`);
-  if (args.json) writeFileSync(args.json, JSON.stringify({ rounds, requests, connections, warmup, samples, medians, ratio }, null, 2));
+  if (args.json)
+    writeFileSync(
+      args.json,
+      JSON.stringify({ rounds, requests, connections, warmup, samples, medians, ratio }, null, 2),
+    );
 } finally {
   await Promise.all(hubs.map(stop));
 }

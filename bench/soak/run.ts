@@ -74,9 +74,18 @@ const hub = await spawnChild<{ url: string }>('hub', HUB, [], { execArgv: ['--ex
 const generator = await spawnChild('load generator', LOAD_GENERATOR, []);
 try {
   const specs = soakSpecs(keyed, wildcards);
-  await generator.call('open', { group: GROUP, url: hub.ready.url.replace(/^http/, 'ws'), mode: 'graphql-ws', authorization: AUTHORIZATION, query: SUBSCRIPTION_QUERY, specs });
+  await generator.call('open', {
+    group: GROUP,
+    url: hub.ready.url.replace(/^http/, 'ws'),
+    mode: 'graphql-ws',
+    authorization: AUTHORIZATION,
+    query: SUBSCRIPTION_QUERY,
+    specs,
+  });
   await until('subscriptions', async () => (await hub.call<ProcessStats>('stats')).subscriptions, specs.length);
-  process.stdout.write(`soak: ${keyed} keyed + ${wildcards} wildcard subscribers; ${rate} publishes/s; ${warmupMs / 1000} s warm-up, then ${measuredMs / 60_000} min\n`);
+  process.stdout.write(
+    `soak: ${keyed} keyed + ${wildcards} wildcard subscribers; ${rate} publishes/s; ${warmupMs / 1000} s warm-up, then ${measuredMs / 60_000} min\n`,
+  );
 
   // Publishing: event i goes out at i / rate seconds, at most `concurrency` in flight.
   const stored: { key: number; position: number }[] = [];
@@ -99,7 +108,11 @@ try {
       const key = i % keyed;
       const body = bodies[key]!;
       try {
-        const answer = await postJson<{ data?: { publishEvent?: { status: string; event?: { position: string } } } }>(hub.ready.url, body!, PUBLISH_HEADERS);
+        const answer = await postJson<{ data?: { publishEvent?: { status: string; event?: { position: string } } } }>(
+          hub.ready.url,
+          body!,
+          PUBLISH_HEADERS,
+        );
         const result = answer.data?.publishEvent;
         if (result?.status !== 'ACCEPTED') throw new Error(JSON.stringify(answer).slice(0, 300));
         stored.push({ key, position: Number(result.event!.position) });
@@ -130,7 +143,9 @@ try {
     });
     previous = { at, cpu: stats.cpu };
     const last = samples.at(-1)!;
-    process.stdout.write(`  ${last.atSeconds} s: ${last.published} published, ${last.errors} errors, RSS ${last.rssMB} MB, heap ${last.heapMB} MB, hub CPU ${last.hubCpuPercent} %, load ${last.loadAverage}\n`);
+    process.stdout.write(
+      `  ${last.atSeconds} s: ${last.published} published, ${last.errors} errors, RSS ${last.rssMB} MB, heap ${last.heapMB} MB, hub CPU ${last.hubCpuPercent} %, load ${last.loadAverage}\n`,
+    );
   }, everyMs);
   await load;
   clearInterval(sampler);
@@ -139,7 +154,12 @@ try {
   // Every frame in: then each subscriber must hold exactly its events, in order.
   const expected = soakExpectations(keyed, wildcards, stored);
   const frames = expected.count.reduce((sum, n) => sum + n, 0);
-  await until('frames delivered', async () => (await generator.call<CheckResult>('check', { group: GROUP, expect: { count: 0 } })).total, frames, 60_000).catch((error: unknown) => {
+  await until(
+    'frames delivered',
+    async () => (await generator.call<CheckResult>('check', { group: GROUP, expect: { count: 0 } })).total,
+    frames,
+    60_000,
+  ).catch((error: unknown) => {
     process.stdout.write(`${error instanceof Error ? error.message : String(error)}\n`);
   });
   const check = await generator.call<CheckResult>('check', { group: GROUP, expect: expected });
@@ -157,8 +177,16 @@ try {
     deliveryProblems: check.problemCount,
     problems: check.problems,
     subscribersAlive: alive,
-    rssMB: { start: mb(start.rss), end: mb(end.rss), growth: Math.round(((end.rss - start.rss) / start.rss) * 1000) / 10 },
-    heapMB: { start: mb(start.heapUsed), end: mb(end.heapUsed), growth: Math.round(((end.heapUsed - start.heapUsed) / start.heapUsed) * 1000) / 10 },
+    rssMB: {
+      start: mb(start.rss),
+      end: mb(end.rss),
+      growth: Math.round(((end.rss - start.rss) / start.rss) * 1000) / 10,
+    },
+    heapMB: {
+      start: mb(start.heapUsed),
+      end: mb(end.heapUsed),
+      growth: Math.round(((end.heapUsed - start.heapUsed) / start.heapUsed) * 1000) / 10,
+    },
   };
   process.stdout.write(`\n${JSON.stringify(summary, null, 2)}\n`);
   const ok = errors === 0 && check.problemCount === 0 && alive === specs.length && summary.rssMB.growth < 10;

@@ -9,13 +9,22 @@ import { keyedType, WILDCARD } from '../s4/workload.ts';
  */
 export function soakSpecs(keyed: number, wildcards: number): ConnectionSpec[] {
   const specs: ConnectionSpec[] = [];
-  for (let i = 0; i < keyed; i++) specs.push({ variables: { filter: { types: [keyedType(i)] } }, prefix: `${nextFramePrefix(keyedType(i))}","position":"` });
-  for (let w = 0; w < wildcards; w++) specs.push({ variables: { filter: { types: [WILDCARD] } }, prefix: nextFramePrefix('order.k') });
+  for (let i = 0; i < keyed; i++)
+    specs.push({
+      variables: { filter: { types: [keyedType(i)] } },
+      prefix: `${nextFramePrefix(keyedType(i))}","position":"`,
+    });
+  for (let w = 0; w < wildcards; w++)
+    specs.push({ variables: { filter: { types: [WILDCARD] } }, prefix: nextFramePrefix('order.k') });
   return specs;
 }
 
 /** What each connection must hold once every frame is in: keyed i the events of key i, each wildcard every event (count, first and last position). */
-export function soakExpectations(keyed: number, wildcards: number, events: readonly { key: number; position: number }[]) {
+export function soakExpectations(
+  keyed: number,
+  wildcards: number,
+  events: readonly { key: number; position: number }[],
+) {
   const size = keyed + wildcards;
   const count = new Array<number>(size).fill(0);
   const first = new Array<number>(size).fill(-1);

@@ -99,8 +99,13 @@ function socketOwner(inodes: Set<string>): number | undefined {
  * diffed around a run, it says how many finds, inserts and updates each
  * event cost on the server.
  */
-export async function serverCommands(admin: { command(doc: Record<string, unknown>): Promise<Record<string, unknown>> }): Promise<Record<string, number>> {
+export async function serverCommands(admin: {
+  command(doc: Record<string, unknown>): Promise<Record<string, unknown>>;
+}): Promise<Record<string, number>> {
   const status = await admin.command({ serverStatus: 1 });
-  const commands = ((status['metrics'] as Record<string, unknown> | undefined)?.['commands'] ?? {}) as Record<string, { total?: unknown }>;
+  const commands = ((status['metrics'] as Record<string, unknown> | undefined)?.['commands'] ?? {}) as Record<
+    string,
+    { total?: unknown }
+  >;
   return Object.fromEntries(Object.entries(commands).map(([name, c]) => [name, Number(c.total ?? 0)]));
 }

@@ -15,12 +15,29 @@ export interface FireOptions {
  * POSTs `amount` requests over `connections` keep-alive connections and times them to the last
  * response: autocannon ends an `amount` run on its 1 s tick, which would pad the time.
  */
-export function fire({ url, headers, body, connections, amount, idReplacement = false }: FireOptions): Promise<{ result: autocannon.Result; seconds: number }> {
+export function fire({
+  url,
+  headers,
+  body,
+  connections,
+  amount,
+  idReplacement = false,
+}: FireOptions): Promise<{ result: autocannon.Result; seconds: number }> {
   const started = performance.now();
   let finished = 0;
   let answered = 0;
   return new Promise((resolve, reject) => {
-    const options = { url, method: 'POST', headers, body, idReplacement, connections, pipelining: 1, amount, timeout: 30 } as const;
+    const options = {
+      url,
+      method: 'POST',
+      headers,
+      body,
+      idReplacement,
+      connections,
+      pipelining: 1,
+      amount,
+      timeout: 30,
+    } as const;
     const instance = autocannon(options, (error: unknown, result) => {
       if (error) return reject(error as Error);
       resolve({ result, seconds: ((finished || performance.now()) - started) / 1000 });

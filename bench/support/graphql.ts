@@ -8,12 +8,17 @@ export type GraphqlRequest = string | { query: string; variables?: Record<string
 export async function postGraphql<T>(baseUrl: string, key: string, request: GraphqlRequest): Promise<T> {
   const response = await fetch(`${baseUrl}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', authorization: `Bearer ${key}` },
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/graphql-response+json, application/json',
+      authorization: `Bearer ${key}`,
+    },
     body: typeof request === 'string' ? request : JSON.stringify(request),
   });
   const text = await response.text();
   const body = (response.status === 200 ? JSON.parse(text) : {}) as { data?: T; errors?: unknown };
-  if (response.status !== 200 || body.errors || !body.data) throw new Error(`the hub answered ${response.status}: ${text.slice(0, 500)}`);
+  if (response.status !== 200 || body.errors || !body.data)
+    throw new Error(`the hub answered ${response.status}: ${text.slice(0, 500)}`);
   return body.data;
 }
 
@@ -31,7 +36,13 @@ export interface Subscription {
  * with the API key `key`, handing each result's data to `onData`. An error
  * result rejects `ended`.
  */
-export function subscribe<T>(baseUrl: string, key: string, query: string, variables: Record<string, unknown>, onData: (data: T) => void): Subscription {
+export function subscribe<T>(
+  baseUrl: string,
+  key: string,
+  query: string,
+  variables: Record<string, unknown>,
+  onData: (data: T) => void,
+): Subscription {
   const client: Client = createClient({
     url: `${baseUrl.replace(/^http/, 'ws')}/graphql`,
     webSocketImpl: WebSocket,
@@ -42,17 +53,24 @@ export function subscribe<T>(baseUrl: string, key: string, query: string, variab
   let closing = false;
   const connected = new Promise<void>((resolve, reject) => {
     const offConnected = client.on('connected', () => (offConnected(), offClosed(), resolve()));
-    const offClosed = client.on('closed', (event) => (offConnected(), offClosed(), reject(new Error(`socket closed before connecting: ${JSON.stringify(event)}`))));
+    const offClosed = client.on(
+      'closed',
+      (event) => (
+        offConnected(), offClosed(), reject(new Error(`socket closed before connecting: ${JSON.stringify(event)}`))
+      ),
+    );
   });
   const ended = new Promise<void>((resolve, reject) => {
     client.subscribe<T>(
       { query, variables },
       {
         next: (result) => {
-          if (result.errors || !result.data) return reject(new Error(`subscription error: ${JSON.stringify(result.errors)}`));
+          if (result.errors || !result.data)
+            return reject(new Error(`subscription error: ${JSON.stringify(result.errors)}`));
           onData(result.data);
         },
-        error: (error) => (closing ? resolve() : reject(error instanceof Error ? error : new Error(JSON.stringify(error)))),
+        error: (error) =>
+          closing ? resolve() : reject(error instanceof Error ? error : new Error(JSON.stringify(error))),
         complete: () => resolve(),
       },
     );

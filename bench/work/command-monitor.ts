@@ -52,12 +52,17 @@ export function install(): CommandMonitor {
       const { requestId } = args[0] as { requestId: number };
       if (open.delete(requestId)) inFlight--;
     }
-    return (emit as (this: MongoClient, name: string | symbol, ...rest: unknown[]) => boolean).call(this, name, ...args);
+    return (emit as (this: MongoClient, name: string | symbol, ...rest: unknown[]) => boolean).call(
+      this,
+      name,
+      ...args,
+    );
   } as typeof emit;
   installed = {
     snapshot: () => ({ commands: { ...commands }, documentsWritten }),
     busyPeriods: (from, to) => periodStarts.filter((at) => at >= from && at <= to).length,
-    documentsBetween: (from, to) => writes.filter((w) => w.at >= from && w.at <= to).reduce((sum, w) => sum + w.documents, 0),
+    documentsBetween: (from, to) =>
+      writes.filter((w) => w.at >= from && w.at <= to).reduce((sum, w) => sum + w.documents, 0),
   };
   return installed;
 }

@@ -24,12 +24,20 @@ export function report(sides: readonly SideResult[]): string {
   const names = [...new Set(sides.map((s) => s.side))];
   const lines: string[] = [];
   for (const scenario of scenarios) {
-    lines.push(`\n### ${scenario}\n`, '| side | commands per 1,000 events | total | documents written per 1,000 | round trips per request | documents before ack per event | events/s |', '|---|---|---:|---:|---:|---:|---:|');
+    lines.push(
+      `\n### ${scenario}\n`,
+      '| side | commands per 1,000 events | total | documents written per 1,000 | round trips per request | documents before ack per event | events/s |',
+      '|---|---|---:|---:|---:|---:|---:|',
+    );
     for (const side of names) {
-      const taken = sides.filter((s) => s.side === side).flatMap((s) => s.results.filter((r) => r.scenario === scenario));
+      const taken = sides
+        .filter((s) => s.side === side)
+        .flatMap((s) => s.results.filter((r) => r.scenario === scenario));
       if (taken.length === 0) continue;
       const commandNames = [...new Set(taken.flatMap((r) => Object.keys(r.counts.commands)))].sort();
-      const byName = commandNames.map((name) => `${name} ${fixed(median(taken.map((r) => r.counts.commands[name] ?? 0)))}`).join(', ');
+      const byName = commandNames
+        .map((name) => `${name} ${fixed(median(taken.map((r) => r.counts.commands[name] ?? 0)))}`)
+        .join(', ');
       const optional = (pick: (r: ScenarioResult) => number | undefined, digits: number) => {
         const values = taken.map(pick).filter((v): v is number => v !== undefined);
         return values.length ? fixed(median(values), digits) : '–';

@@ -30,22 +30,32 @@ const { values: args } = parseArgs({
 const events = Number(args.events);
 const rounds = Number(args.rounds);
 const here = fileURLToPath(new URL('../..', import.meta.url));
-const sides = [{ side: 'this checkout', root: here }, ...(args.baseline ? [{ side: 'baseline', root: args.baseline }] : [])];
+const sides = [
+  { side: 'this checkout', root: here },
+  ...(args.baseline ? [{ side: 'baseline', root: args.baseline }] : []),
+];
 
 const monitor = install();
 const admin = new MongoClient(mongoUrl);
 const results: SideResult[] = [];
 try {
-  process.stdout.write(`work counts: ${events} events a scenario, ${rounds} rounds, sides: ${sides.map((s) => s.side).join(', ')}\n`);
+  process.stdout.write(
+    `work counts: ${events} events a scenario, ${rounds} rounds, sides: ${sides.map((s) => s.side).join(', ')}\n`,
+  );
   for (let round = 1; round <= rounds; round++) {
     for (const { side, root } of round % 2 === 1 ? sides : [...sides].reverse()) {
       const dbName = `bench_work_${randomBytes(4).toString('hex')}`;
       try {
         const scenarioResults = await runScenarios(monitor, root, { mongoUrl, dbName }, events);
         results.push({ side, round, results: scenarioResults });
-        process.stdout.write(`round ${round}, ${side}: ${scenarioResults.map((r) => `${r.scenario} ${r.counts.documentsWritten.toFixed(0)} docs/1k`).join('; ')}\n`);
+        process.stdout.write(
+          `round ${round}, ${side}: ${scenarioResults.map((r) => `${r.scenario} ${r.counts.documentsWritten.toFixed(0)} docs/1k`).join('; ')}\n`,
+        );
       } finally {
-        await admin.db(dbName).dropDatabase().catch(() => {});
+        await admin
+          .db(dbName)
+          .dropDatabase()
+          .catch(() => {});
       }
     }
   }

@@ -27,12 +27,25 @@ export function workEvent() {
     type: EVENT_TYPE,
     source: { type: 'INTEGRATION', id: 'work-bench' },
     subject: `item/${n}`,
-    payload: { n, sku: `sku-${n % 97}`, quantity: n % 7, price: 19.99, currency: 'EUR', warehouse: 'FRA-2', express: n % 2 === 0, note: 'work bench' },
+    payload: {
+      n,
+      sku: `sku-${n % 97}`,
+      quantity: n % 7,
+      price: 19.99,
+      currency: 'EUR',
+      warehouse: 'FRA-2',
+      express: n % 2 === 0,
+      note: 'work bench',
+    },
     metadata: { idempotencyKey: `work-${process.pid}-${n}`, correlationId: `order-${n % 50}` },
   };
 }
 
-export async function graphql(hub: WorkHub, query: string, variables: Record<string, unknown>): Promise<Record<string, any>> {
+export async function graphql(
+  hub: WorkHub,
+  query: string,
+  variables: Record<string, unknown>,
+): Promise<Record<string, any>> {
   const response = await fetch(`${hub.url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${WORK_KEY}` },
@@ -44,7 +57,13 @@ export async function graphql(hub: WorkHub, query: string, variables: Record<str
 }
 
 /** Publishes `requests` requests one after another; counts per 1,000 events, round trips and documents per request window. */
-async function publishing(monitor: CommandMonitor, hub: WorkHub, name: string, requests: number, perRequest: number): Promise<ScenarioResult> {
+async function publishing(
+  monitor: CommandMonitor,
+  hub: WorkHub,
+  name: string,
+  requests: number,
+  perRequest: number,
+): Promise<ScenarioResult> {
   const send = () =>
     perRequest === 1
       ? graphql(hub, PUBLISH_ONE, { input: workEvent() })
@@ -82,7 +101,12 @@ async function withHub<T>(root: string, options: WorkHubOptions, fn: (hub: WorkH
 }
 
 /** Times `work` and counts what it asked, per 1,000 of `events`. */
-async function measured(monitor: CommandMonitor, scenario: string, events: number, work: () => Promise<void>): Promise<ScenarioResult> {
+async function measured(
+  monitor: CommandMonitor,
+  scenario: string,
+  events: number,
+  work: () => Promise<void>,
+): Promise<ScenarioResult> {
   const before = monitor.snapshot();
   const started = performance.now();
   await work();
@@ -104,7 +128,12 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30
  * catching up with a no-op handler, a HANDLERS replay of them, and a subscription resuming from
  * the start.
  */
-export async function runScenarios(monitor: CommandMonitor, root: string, base: Omit<WorkHubOptions, 'env' | 'handlers'>, events: number): Promise<ScenarioResult[]> {
+export async function runScenarios(
+  monitor: CommandMonitor,
+  root: string,
+  base: Omit<WorkHubOptions, 'env' | 'handlers'>,
+  events: number,
+): Promise<ScenarioResult[]> {
   const results: ScenarioResult[] = [];
   await withHub(root, { ...base, env: QUIET }, async (hub) => {
     results.push(await publishing(monitor, hub, 'publishEvents ×100', Math.max(1, Math.round(events / 100)), 100));
@@ -114,20 +143,42 @@ export async function runScenarios(monitor: CommandMonitor, root: string, base: 
   let calls = 0;
   const noop = { name: 'work-noop', eventTypes: [EVENT_TYPE], priority: 0, handle: async () => void calls++ };
   await withHub(root, { ...base, handlers: [noop], env: { HUB_REPLAY_RATE: '1000000' } }, async (hub) => {
-    results.push(await measured(monitor, 'handler line', stored, () => until('the handler line', async () => (await hub.services.handlers.status(WORK_TENANT)).every((line) => line.lag === 0) && calls >= stored)));
+    results.push(
+      await measured(monitor, 'handler line', stored, () =>
+        until(
+          'the handler line',
+          async () =>
+            (await hub.services.handlers.status(WORK_TENANT)).every((line) => line.lag === 0) && calls >= stored,
+        ),
+      ),
+    );
     results.push(
       await measured(monitor, 'replay (HANDLERS)', stored, async () => {
-        const { startReplay } = await graphql(hub, 'mutation($input: StartReplayInput!) { startReplay(input: $input) { id } }', {
-          input: { target: 'HANDLERS', handlers: ['work-noop'], filter: { types: [EVENT_TYPE] } },
-        });
-        await until('the replay', async () => (await graphql(hub, 'query($id: ID!) { replayJob(id: $id) { status } }', { id: startReplay.id })).replayJob.status === 'COMPLETED');
+        const { startReplay } = await graphql(
+          hub,
+          'mutation($input: StartReplayInput!) { startReplay(input: $input) { id } }',
+          {
+            input: { target: 'HANDLERS', handlers: ['work-noop'], filter: { types: [EVENT_TYPE] } },
+          },
+        );
+        await until(
+          'the replay',
+          async () =>
+            (await graphql(hub, 'query($id: ID!) { replayJob(id: $id) { status } }', { id: startReplay.id })).replayJob
+              .status === 'COMPLETED',
+        );
       }),
     );
     results.push(
       await measured(monitor, 'resume from the start', stored, async () => {
         const controller = new AbortController();
         let seen = 0;
-        for await (const _event of hub.services.live.subscribe({ tenantId: WORK_TENANT, filter: hub.compileFilter({ types: [EVENT_TYPE] }), after: 0, signal: controller.signal })) {
+        for await (const _event of hub.services.live.subscribe({
+          tenantId: WORK_TENANT,
+          filter: hub.compileFilter({ types: [EVENT_TYPE] }),
+          after: 0,
+          signal: controller.signal,
+        })) {
           if (++seen >= stored) break;
         }
       }),

@@ -31,7 +31,14 @@ export interface WorkHubOptions {
  */
 export async function startWorkHub(root: string, options: WorkHubOptions): Promise<WorkHub> {
   const load = (path: string) => import(pathToFileURL(join(resolve(root), path)).href);
-  const [{ startHub }, { loadConfig }, { createStorage }, { createInProcessEventBus }, { createLogger }, { compileFilter }] = await Promise.all([
+  const [
+    { startHub },
+    { loadConfig },
+    { createStorage },
+    { createInProcessEventBus },
+    { createLogger },
+    { compileFilter },
+  ] = await Promise.all([
     load('src/app.ts'),
     load('src/config.ts'),
     load('src/storage.ts'),

@@ -2,7 +2,16 @@
 
 export const FIELD_OPS = ['EQ', 'NE', 'GT', 'GTE', 'LT', 'LTE', 'IN', 'CONTAINS', 'EXISTS'] as const;
 export type FieldOp = (typeof FIELD_OPS)[number];
-export const SOURCE_TYPES = ['CRON', 'EXTERNAL', 'INTEGRATION', 'MANUAL', 'SYSTEM', 'TASK', 'WEBHOOK', 'WORKFLOW'] as const;
+export const SOURCE_TYPES = [
+  'CRON',
+  'EXTERNAL',
+  'INTEGRATION',
+  'MANUAL',
+  'SYSTEM',
+  'TASK',
+  'WEBHOOK',
+  'WORKFLOW',
+] as const;
 
 export interface WhereRow {
   key: number;
@@ -23,7 +32,16 @@ export interface FilterForm {
   where: WhereRow[];
 }
 
-export const emptyFilter = (): FilterForm => ({ types: '', sourceType: '', sourceId: '', subject: '', actorId: '', from: '', to: '', where: [] });
+export const emptyFilter = (): FilterForm => ({
+  types: '',
+  sourceType: '',
+  sourceId: '',
+  subject: '',
+  actorId: '',
+  from: '',
+  to: '',
+  where: [],
+});
 
 let nextKey = 1;
 export const newWhereRow = (): WhereRow => ({ key: nextKey++, path: 'payload.', op: 'EQ', value: '' });
@@ -34,7 +52,12 @@ function parseValue(op: FieldOp, text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    return op === 'IN' ? text.split(',').map((item) => item.trim()).filter(Boolean) : text;
+    return op === 'IN'
+      ? text
+          .split(',')
+          .map((item) => item.trim())
+          .filter(Boolean)
+      : text;
   }
 }
 
@@ -52,6 +75,7 @@ export function toEventFilter(form: FilterForm): Record<string, unknown> {
   if (form.from) filter['from'] = utc(form.from);
   if (form.to) filter['to'] = utc(form.to);
   const where = form.where.filter((row) => row.path.trim() && row.path.trim() !== 'payload.');
-  if (where.length) filter['where'] = where.map((row) => ({ path: row.path.trim(), op: row.op, value: parseValue(row.op, row.value) }));
+  if (where.length)
+    filter['where'] = where.map((row) => ({ path: row.path.trim(), op: row.op, value: parseValue(row.op, row.value) }));
   return filter;
 }

@@ -31,7 +31,15 @@ export function useLiveEvents(maxRows: number): LiveEvents {
   const [error, setError] = useState<string | null>(null);
   const [rate, setRate] = useState(0);
   const [received, setReceived] = useState(0);
-  const state = useRef({ pending: [] as EventSummary[], frame: 0, count: 0, total: 0, after: null as string | null, filter: {} as Record<string, unknown>, stop: null as (() => void) | null });
+  const state = useRef({
+    pending: [] as EventSummary[],
+    frame: 0,
+    count: 0,
+    total: 0,
+    after: null as string | null,
+    filter: {} as Record<string, unknown>,
+    stop: null as (() => void) | null,
+  });
 
   function flush() {
     const s = state.current;

@@ -12,7 +12,11 @@ export interface RequestState<T> {
 /** Runs a query when its key changes (and on `reload`); the last answer wins. */
 export function useRequest<T>(query: string, variables: Record<string, unknown> | null, key: string): RequestState<T> {
   const { request } = useSession();
-  const [state, setState] = useState<{ data: T | null; error: string | null; loading: boolean }>({ data: null, error: null, loading: variables !== null });
+  const [state, setState] = useState<{ data: T | null; error: string | null; loading: boolean }>({
+    data: null,
+    error: null,
+    loading: variables !== null,
+  });
   const [round, setRound] = useState(0);
   useEffect(() => {
     if (variables === null) return undefined;

@@ -31,7 +31,13 @@ export const customerOrderTotals = defineHandler({
       delete orders[orderId];
     }
     const totals: Record<string, number> = {};
-    for (const { currency, amount } of Object.values(orders)) totals[currency] = Math.round(((totals[currency] ?? 0) + amount) * 100) / 100;
-    await ctx.projections.put(PROJECTION, customerId, { customerId, orders, totals, updatedAt: event.timestamp.toISOString() });
+    for (const { currency, amount } of Object.values(orders))
+      totals[currency] = Math.round(((totals[currency] ?? 0) + amount) * 100) / 100;
+    await ctx.projections.put(PROJECTION, customerId, {
+      customerId,
+      orders,
+      totals,
+      updatedAt: event.timestamp.toISOString(),
+    });
   },
 });

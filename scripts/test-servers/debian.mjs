@@ -11,7 +11,9 @@ export async function ensureDebianTools(tools) {
   if (!missing.length) return;
   const packages = missing.map((tool) => tool.pkg);
   if (process.getuid?.() !== 0) {
-    throw new Error(`${packages.join(', ')} not installed and this user cannot apt-get install them: install them first`);
+    throw new Error(
+      `${packages.join(', ')} not installed and this user cannot apt-get install them: install them first`,
+    );
   }
   say(`installing ${packages.join(', ')} with apt-get`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };

@@ -22,7 +22,8 @@ export function cachedBinaryPath() {
  */
 async function buildFerretdb(target) {
   const go = findExecutable('go', ['/usr/local/go/bin', join(homedir(), 'go', 'bin')]);
-  if (!go) throw new Error(`Go is needed to build FerretDB ${VERSION} but \`go\` was not found. Install Go (>= 1.22). ${FIX}`);
+  if (!go)
+    throw new Error(`Go is needed to build FerretDB ${VERSION} but \`go\` was not found. Install Go (>= 1.22). ${FIX}`);
   say(`building FerretDB ${VERSION} into ${target} (about 90 s, once)`);
   const work = mkdtempSync(join(tmpdir(), 'event-hub-ferretdb-build-'));
   const partial = `${target}.partial-${process.pid}`;
@@ -85,13 +86,19 @@ export async function startFerretdb(dir) {
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
   const args = [
-    '--handler=sqlite', `--sqlite-url=file:${dir}/`, `--listen-addr=127.0.0.1:${port}`,
-    '--telemetry=disable', '--debug-addr=127.0.0.1:0', `--state-dir=${dir}`, '--log-level=warn',
+    '--handler=sqlite',
+    `--sqlite-url=file:${dir}/`,
+    `--listen-addr=127.0.0.1:${port}`,
+    '--telemetry=disable',
+    '--debug-addr=127.0.0.1:0',
+    `--state-dir=${dir}`,
+    '--log-level=warn',
   ];
   // Eviction tests need capped cleanup faster than the default minute; only pass the
   // flag when this build knows it, because an unknown flag makes FerretDB exit.
   const help = spawnSync(bin, ['--help'], { encoding: 'utf8' });
-  if (`${help.stdout}${help.stderr}`.includes('--test-capped-cleanup-interval')) args.push('--test-capped-cleanup-interval=1s');
+  if (`${help.stdout}${help.stderr}`.includes('--test-capped-cleanup-interval'))
+    args.push('--test-capped-cleanup-interval=1s');
   else say('this FerretDB has no --test-capped-cleanup-interval; capped eviction runs every minute');
   const server = startServer('ferretdb', bin, args);
   const url = `mongodb://127.0.0.1:${port}/`;

@@ -11,7 +11,10 @@ import { running, say } from './proc.mjs';
  * same apt-get call as redis-server, since parallel apt-get runs fight over the dpkg lock.
  */
 export async function startServers(env, dir, { extraTools = [] } = {}) {
-  await ensureDebianTools([...extraTools, ...(env.REDIS_URL ? [] : [{ executable: 'redis-server', pkg: 'redis-server' }])]);
+  await ensureDebianTools([
+    ...extraTools,
+    ...(env.REDIS_URL ? [] : [{ executable: 'redis-server', pkg: 'redis-server' }]),
+  ]);
   const starts = [];
   if (env.REDIS_URL) say(`Redis: using REDIS_URL ${env.REDIS_URL}`);
   else {

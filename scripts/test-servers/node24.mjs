@@ -34,8 +34,17 @@ export async function ensureNode24() {
   mkdirSync(partial, { recursive: true });
   try {
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-    await run(npm, ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', partial, `node-${process.platform}-${process.arch}@${MAJOR}`]);
-    if (!existsSync(binaryIn(partial))) throw new Error(`the package holds no bin/node for ${process.platform}-${process.arch}`);
+    await run(npm, [
+      'install',
+      '--no-save',
+      '--no-audit',
+      '--no-fund',
+      '--prefix',
+      partial,
+      `node-${process.platform}-${process.arch}@${MAJOR}`,
+    ]);
+    if (!existsSync(binaryIn(partial)))
+      throw new Error(`the package holds no bin/node for ${process.platform}-${process.arch}`);
     rmSync(dir, { recursive: true, force: true });
     renameSync(partial, dir);
   } catch (error) {

@@ -113,7 +113,10 @@ export async function waitUntilReady(server, check, { timeoutMs, hint }) {
     }
     await sleep(200);
   }
-  const why = server.exitInfo !== undefined ? `exited (${server.exitInfo})` : `did not answer within ${timeoutMs / 1000} s`;
+  const why =
+    server.exitInfo !== undefined ? `exited (${server.exitInfo})` : `did not answer within ${timeoutMs / 1000} s`;
   const last = lastError ? `\nlast check error: ${lastError.message ?? lastError}` : '';
-  throw new Error(`${server.name} ${why}.${last}\n--- ${server.name} output (tail) ---\n${server.tail() || '(none)'}\n---\n${hint}`);
+  throw new Error(
+    `${server.name} ${why}.${last}\n--- ${server.name} output (tail) ---\n${server.tail() || '(none)'}\n---\n${hint}`,
+  );
 }

@@ -36,9 +36,22 @@ export async function startRedis(dir) {
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
   const args = [
-    '--port', String(port), '--bind', '127.0.0.1', '--dir', dir,
-    '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning',
-    '--protected-mode', 'no',
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--daemonize',
+    'no',
+    '--loglevel',
+    'warning',
+    '--protected-mode',
+    'no',
   ];
   const server = startServer('redis-server', bin, args);
   await waitUntilReady(server, () => pingRedis(port), { timeoutMs: 15_000, hint: FIX });

@@ -39,12 +39,22 @@ interface Window {
  * them costs only what it drops. Memory is bounded by `maxKeys` plus
  * `maxBuckets` windows whatever the callers send.
  */
-export function createAuditSampler({ windowMs, maxKeys, maxBuckets = 1024, now = Date.now }: AuditSamplerOptions): AuditSampler {
+export function createAuditSampler({
+  windowMs,
+  maxKeys,
+  maxBuckets = 1024,
+  now = Date.now,
+}: AuditSamplerOptions): AuditSampler {
   const windows = new Map<string, Window>();
   const overflow = new Map<string, Window>();
 
   /** Counts in `key`'s open window, or (re)opens it; `room` says whether a new key may be added. */
-  function hit(map: Map<string, Window>, key: string, at: number, room: (map: Map<string, Window>) => boolean): number | null | undefined {
+  function hit(
+    map: Map<string, Window>,
+    key: string,
+    at: number,
+    room: (map: Map<string, Window>) => boolean,
+  ): number | null | undefined {
     const window = map.get(key);
     if (window && at - window.openedAt < windowMs) {
       window.suppressed++;

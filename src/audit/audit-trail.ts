@@ -87,9 +87,21 @@ export function createAuditTrail(options: AuditTrailOptions): AuditTrail {
 
   function record(tenantId: string, type: string, actor: AuditActor, payload: Record<string, unknown>): void {
     const at = new Date(now());
-    const metadata = { ...(actor.keyName !== null && { actor: { id: actor.keyName, type: 'API_KEY' } }), ...(actor.trace && { trace: actor.trace }) };
-    const event = systemEvent('audit', type, tenantId, { ...payload, keyName: actor.keyName, requestId: actor.requestId.slice(0, 200) }, metadata, at);
-    ingest.publishInternal([event]).catch((error: unknown) => log.warn({ err: error, type, tenantId }, 'could not record an audit event'));
+    const metadata = {
+      ...(actor.keyName !== null && { actor: { id: actor.keyName, type: 'API_KEY' } }),
+      ...(actor.trace && { trace: actor.trace }),
+    };
+    const event = systemEvent(
+      'audit',
+      type,
+      tenantId,
+      { ...payload, keyName: actor.keyName, requestId: actor.requestId.slice(0, 200) },
+      metadata,
+      at,
+    );
+    ingest
+      .publishInternal([event])
+      .catch((error: unknown) => log.warn({ err: error, type, tenantId }, 'could not record an audit event'));
   }
 
   return {
@@ -98,11 +110,28 @@ export function createAuditTrail(options: AuditTrailOptions): AuditTrail {
       const { code, scope, operation, clientAddress } = denial;
       // A caller without a valid key is told apart by its address; the operation type is one of a fixed few, so it cannot multiply the records.
       const who = denial.tenantId ?? `address:${clientAddress ?? 'unknown'}`;
-      const sampled = sampler.sample(JSON.stringify(['denied', who, code, denial.keyName, operation]), `denied:${tenantId ?? ''}`);
+      const sampled = sampler.sample(
+        JSON.stringify(['denied', who, code, denial.keyName, operation]),
+        `denied:${tenantId ?? ''}`,
+      );
       if (sampled === null) return;
       const { occurrences, overflow } = sampled;
       const fields = boundedFields(denial.fields);
-      log.warn({ tenantId: denial.tenantId, code, scope, operation, fields, keyName: denial.keyName, requestId: denial.requestId, clientAddress, occurrences, overflow }, 'access denied');
+      log.warn(
+        {
+          tenantId: denial.tenantId,
+          code,
+          scope,
+          operation,
+          fields,
+          keyName: denial.keyName,
+          requestId: denial.requestId,
+          clientAddress,
+          occurrences,
+          overflow,
+        },
+        'access denied',
+      );
       if (tenantId === undefined || tenantId === null) return;
       record(tenantId, AUDIT_TYPES.accessDenied, denial, {
         code,
@@ -119,7 +148,13 @@ export function createAuditTrail(options: AuditTrailOptions): AuditTrail {
       const sampled = sampler.sample(JSON.stringify(['limited', hit.tenantId, hit.keyName]), `limited:${hit.tenantId}`);
       if (sampled === null) return;
       const { occurrences, overflow } = sampled;
-      record(hit.tenantId, AUDIT_TYPES.rateLimitExceeded, hit, { fields: boundedFields(hit.fields), limit: hit.limit, retryAfterMs: hit.retryAfterMs, occurrences, ...(overflow && { overflow }) });
+      record(hit.tenantId, AUDIT_TYPES.rateLimitExceeded, hit, {
+        fields: boundedFields(hit.fields),
+        limit: hit.limit,
+        retryAfterMs: hit.retryAfterMs,
+        occurrences,
+        ...(overflow && { overflow }),
+      });
     },
 
     replayRequested(job, actor) {
@@ -134,7 +169,11 @@ export function createAuditTrail(options: AuditTrailOptions): AuditTrail {
     },
 
     replayCancelled(job, actor) {
-      record(job.tenantId, AUDIT_TYPES.replayCancelled, actor, { jobId: job.id, status: job.status, processed: job.processed });
+      record(job.tenantId, AUDIT_TYPES.replayCancelled, actor, {
+        jobId: job.id,
+        status: job.status,
+        processed: job.processed,
+      });
     },
   };
 }

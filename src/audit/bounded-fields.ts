@@ -30,6 +30,7 @@ export function boundedJson(value: unknown, maxBytes: number): unknown {
   if (bytes <= maxBytes) return value;
   // Characters, then bytes: a multi-byte excerpt is cut again until it fits.
   let excerpt = json.slice(0, maxBytes);
-  while (excerpt.length > 0 && Buffer.byteLength(JSON.stringify(excerpt)) > maxBytes) excerpt = excerpt.slice(0, Math.floor(excerpt.length * 0.9));
+  while (excerpt.length > 0 && Buffer.byteLength(JSON.stringify(excerpt)) > maxBytes)
+    excerpt = excerpt.slice(0, Math.floor(excerpt.length * 0.9));
   return { truncated: true, bytes, excerpt } satisfies TruncatedJson;
 }

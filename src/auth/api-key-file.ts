@@ -8,6 +8,10 @@ import { watchFileValue, type WatchedFile } from './watched-file.ts';
  * change. A rewrite that does not parse, or reads empty mid-write, keeps the
  * keys in force; `onChange` gets each new good list.
  */
-export function watchApiKeyFile(path: string, log: Logger, onChange: (keys: readonly ApiKeyConfig[]) => void): Promise<WatchedFile<readonly ApiKeyConfig[]>> {
+export function watchApiKeyFile(
+  path: string,
+  log: Logger,
+  onChange: (keys: readonly ApiKeyConfig[]) => void,
+): Promise<WatchedFile<readonly ApiKeyConfig[]>> {
   return watchFileValue({ path, parse: parseApiKeys, onChange, what: 'HUB_API_KEYS_FILE', log });
 }

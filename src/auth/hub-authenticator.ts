@@ -37,7 +37,10 @@ export async function createHubAuthenticator(config: AuthConfig, log: Logger): P
   let auth: KeyedAuthenticator | undefined;
   let verifier: JwtVerifier | undefined;
   try {
-    const keyFile = config.HUB_API_KEYS_FILE === undefined ? undefined : await watchApiKeyFile(config.HUB_API_KEYS_FILE, log, (keys) => auth?.replaceKeys(keys));
+    const keyFile =
+      config.HUB_API_KEYS_FILE === undefined
+        ? undefined
+        : await watchApiKeyFile(config.HUB_API_KEYS_FILE, log, (keys) => auth?.replaceKeys(keys));
     if (keyFile) files.push(keyFile);
     const jwksFile =
       config.HUB_JWT_JWKS_FILE === undefined

@@ -29,20 +29,28 @@ export async function parseJwks(text: string): Promise<JSONWebKeySet> {
   }
   const result = jwksSchema.safeParse(json);
   if (!result.success) {
-    throw new Error(result.error.issues.map((issue) => `${issue.path.join('.') || 'file'}: ${issue.message}`).join('; '));
+    throw new Error(
+      result.error.issues.map((issue) => `${issue.path.join('.') || 'file'}: ${issue.message}`).join('; '),
+    );
   }
   for (const [i, jwk] of result.data.keys.entries()) {
     const alg = jwk.alg ?? (jwk.kty === 'RSA' ? 'RS256' : 'ES256');
     try {
       await importJWK(jwk as JWK, alg);
     } catch (error) {
-      throw new Error(`keys.${i}: not a usable ${alg} public key (${error instanceof Error ? error.message : String(error)})`);
+      throw new Error(
+        `keys.${i}: not a usable ${alg} public key (${error instanceof Error ? error.message : String(error)})`,
+      );
     }
   }
   return result.data as JSONWebKeySet;
 }
 
 /** HUB_JWT_JWKS_FILE, read at start and again on every change; `onChange` gets each new good key set. */
-export function watchJwksFile(path: string, log: Logger, onChange: (jwks: JSONWebKeySet) => void): Promise<WatchedFile<JSONWebKeySet>> {
+export function watchJwksFile(
+  path: string,
+  log: Logger,
+  onChange: (jwks: JSONWebKeySet) => void,
+): Promise<WatchedFile<JSONWebKeySet>> {
   return watchFileValue({ path, parse: parseJwks, onChange, what: 'HUB_JWT_JWKS_FILE', log });
 }

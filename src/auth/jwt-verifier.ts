@@ -40,7 +40,8 @@ const KNOWN_SCOPES: ReadonlySet<string> = new Set(Object.values(Scope));
  * key as HMAC secret (algorithm confusion) verifies. Every token must expire.
  */
 export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
-  const secret: KeyObject | undefined = options.secret === undefined ? undefined : createSecretKey(Buffer.from(options.secret, 'utf8'));
+  const secret: KeyObject | undefined =
+    options.secret === undefined ? undefined : createSecretKey(Buffer.from(options.secret, 'utf8'));
   let jwks = options.jwks && createLocalJWKSet(options.jwks);
   const algorithms = [...(secret ? ['HS256'] : []), ...(options.jwks ? JWKS_ALGORITHMS : [])];
   const getKey: JWTVerifyGetKey = (header, token) => {
@@ -85,7 +86,8 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
 
 function principalOf(payload: JWTPayload, { tenantClaim, clockToleranceS }: JwtVerifierOptions): Principal {
   const tenant = payload[tenantClaim];
-  if (typeof tenant !== 'string' || !TENANT_ID.test(tenant)) throw unauthenticated(`token has no valid "${tenantClaim}" claim`);
+  if (typeof tenant !== 'string' || !TENANT_ID.test(tenant))
+    throw unauthenticated(`token has no valid "${tenantClaim}" claim`);
   const scopes = scopesOf(payload);
   if (scopes.size === 0) throw unauthenticated('token grants no scope of this hub');
   const subject = typeof payload.sub === 'string' ? payload.sub : '';
@@ -102,7 +104,12 @@ function principalOf(payload: JWTPayload, { tenantClaim, clockToleranceS }: JwtV
 
 /** OAuth's space-separated `scope`, or a `scopes` array; scopes this hub does not know are ignored. */
 function scopesOf(payload: JWTPayload): Set<Scope> {
-  const granted = typeof payload['scope'] === 'string' ? payload['scope'].split(' ') : Array.isArray(payload['scopes']) ? payload['scopes'] : [];
+  const granted =
+    typeof payload['scope'] === 'string'
+      ? payload['scope'].split(' ')
+      : Array.isArray(payload['scopes'])
+        ? payload['scopes']
+        : [];
   return new Set(granted.filter((scope): scope is Scope => typeof scope === 'string' && KNOWN_SCOPES.has(scope)));
 }
 
@@ -117,7 +124,8 @@ function refusalReason(error: unknown): string {
     if (error.claim === 'exp') return 'token has no valid exp claim';
     return `token claim "${error.claim}" invalid`;
   }
-  if (error instanceof errors.JOSEAlgNotAllowed || error instanceof errors.JOSENotSupported) return 'token algorithm not allowed';
+  if (error instanceof errors.JOSEAlgNotAllowed || error instanceof errors.JOSENotSupported)
+    return 'token algorithm not allowed';
   if (error instanceof errors.JWSSignatureVerificationFailed) return 'token signature invalid';
   if (error instanceof errors.JWKSNoMatchingKey) return 'token signing key unknown';
   return 'token malformed';

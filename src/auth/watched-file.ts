@@ -43,7 +43,15 @@ export interface WatchedFile<T> {
  * good value and is logged as an error; at start it throws, so a hub never
  * starts without its keys.
  */
-export async function watchFileValue<T>({ path, parse, onChange, what, log, intervalMs = WATCH_INTERVAL_MS, directoryEvents = true }: WatchedFileOptions<T>): Promise<WatchedFile<T>> {
+export async function watchFileValue<T>({
+  path,
+  parse,
+  onChange,
+  what,
+  log,
+  intervalMs = WATCH_INTERVAL_MS,
+  directoryEvents = true,
+}: WatchedFileOptions<T>): Promise<WatchedFile<T>> {
   let digest = '';
   const load = async (): Promise<T | undefined> => {
     const text = await readFile(path, 'utf8');
@@ -64,7 +72,10 @@ export async function watchFileValue<T>({ path, parse, onChange, what, log, inte
       log.info({ file: what, path }, 'configuration file reloaded');
       onChange(value);
     } catch (error) {
-      log.error({ file: what, path, reason: reasonOf(error) }, 'configuration file unreadable or invalid: keeping its last good version');
+      log.error(
+        { file: what, path, reason: reasonOf(error) },
+        'configuration file unreadable or invalid: keeping its last good version',
+      );
     }
   };
   // a burst of events (truncate, write, rename) makes one read a little later; reads go one at a time, so
@@ -80,7 +91,11 @@ export async function watchFileValue<T>({ path, parse, onChange, what, log, inte
     if (now.mtimeMs !== before.mtimeMs || now.size !== before.size || now.ino !== before.ino) changed();
   };
   watchFile(path, { interval: intervalMs, persistent: false }, polled);
-  const onWatchError = (error: unknown) => log.warn({ file: what, path, reason: reasonOf(error) }, 'cannot watch the directory of a configuration file: polling it only');
+  const onWatchError = (error: unknown) =>
+    log.warn(
+      { file: what, path, reason: reasonOf(error) },
+      'cannot watch the directory of a configuration file: polling it only',
+    );
   const directory = directoryEvents ? watchDirectory(dirname(path), changed, onWatchError) : undefined;
 
   return {
@@ -96,7 +111,11 @@ export async function watchFileValue<T>({ path, parse, onChange, what, log, inte
 }
 
 /** Watches a directory's entries (`fs.watch`), or reports why it cannot and returns undefined: then only polling sees changes. */
-export function watchDirectory(directory: string, onEvent: () => void, onError: (error: unknown) => void): FSWatcher | undefined {
+export function watchDirectory(
+  directory: string,
+  onEvent: () => void,
+  onError: (error: unknown) => void,
+): FSWatcher | undefined {
   try {
     return watch(directory, { persistent: false }, onEvent).on('error', onError);
   } catch (error) {

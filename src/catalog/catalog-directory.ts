@@ -44,7 +44,13 @@ interface Known {
  * its last good version (or stays out, if it never had one) and is logged as
  * an error, a removed file is dropped.
  */
-export async function watchCatalogDirectory({ dir, compile, onChange, log, intervalMs = WATCH_INTERVAL_MS }: CatalogDirectoryOptions): Promise<CatalogDirectory> {
+export async function watchCatalogDirectory({
+  dir,
+  compile,
+  onChange,
+  log,
+  intervalMs = WATCH_INTERVAL_MS,
+}: CatalogDirectoryOptions): Promise<CatalogDirectory> {
   let known = new Map<string, Known>();
   /** The stamp of each file's version that was refused, so a bad file is logged once, not at every poll. */
   const refused = new Map<string, string>();
@@ -72,7 +78,8 @@ export async function watchCatalogDirectory({ dir, compile, onChange, log, inter
         next.set(name, entry);
         if (entry.version !== before?.version) {
           changed = true;
-          if (!starting) log.info({ file: name, type: entry.version.type, version: entry.version.version }, 'catalog file loaded');
+          if (!starting)
+            log.info({ file: name, type: entry.version.type, version: entry.version.version }, 'catalog file loaded');
         }
       } catch (error) {
         if (starting) throw new ConfigError(`HUB_CATALOG_DIR (${dir}): ${name}: ${reasonOf(error)}`, { cause: error });
@@ -115,7 +122,8 @@ export async function watchCatalogDirectory({ dir, compile, onChange, log, inter
         unreadable = false;
       })
       .catch((error: unknown) => {
-        if (!unreadable) log.error({ dir, reason: reasonOf(error) }, 'catalog directory unreadable: keeping the catalog as it was');
+        if (!unreadable)
+          log.error({ dir, reason: reasonOf(error) }, 'catalog directory unreadable: keeping the catalog as it was');
         unreadable = true; // logged once until it is readable again
       });
   };
@@ -127,7 +135,9 @@ export async function watchCatalogDirectory({ dir, compile, onChange, log, inter
     }, SETTLE_MS).unref();
   };
   const poll = setInterval(rescan, intervalMs).unref();
-  const watcher = watchDirectory(dir, changed, (error) => log.warn({ dir, reason: reasonOf(error) }, 'cannot watch the catalog directory: polling it only'));
+  const watcher = watchDirectory(dir, changed, (error) =>
+    log.warn({ dir, reason: reasonOf(error) }, 'cannot watch the catalog directory: polling it only'),
+  );
 
   return {
     get current() {
@@ -147,7 +157,14 @@ async function fileNames(dir: string): Promise<string[]> {
 }
 
 /** The file's entry: `before` when its content did not change, a new one when it did, undefined when it is gone. */
-async function readEntry(path: string, name: string, info: Stats, stamp: string, before: Known | undefined, compile: CatalogDirectoryOptions['compile']): Promise<Known | undefined> {
+async function readEntry(
+  path: string,
+  name: string,
+  info: Stats,
+  stamp: string,
+  before: Known | undefined,
+  compile: CatalogDirectoryOptions['compile'],
+): Promise<Known | undefined> {
   if (!info.isFile()) throw new Error('not a file');
   if (info.size > MAX_SCHEMA_FILE_BYTES) throw new Error(`larger than ${MAX_SCHEMA_FILE_BYTES} bytes`);
   if (before?.stamp === stamp) return before;

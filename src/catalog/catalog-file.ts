@@ -41,7 +41,9 @@ const AJV_OPTIONS: Options = { strict: true, allErrors: false, code: { regExp: r
 export function parseCatalogFileName(name: string): { type: string; version: string } | null {
   const match = FILE_NAME.exec(name);
   const { type, version } = match?.groups ?? {};
-  return type !== undefined && version !== undefined && type.length <= 255 && TYPE_NAME.test(type) ? { type, version } : null;
+  return type !== undefined && version !== undefined && type.length <= 255 && TYPE_NAME.test(type)
+    ? { type, version }
+    : null;
 }
 
 /**
@@ -49,9 +51,16 @@ export function parseCatalogFileName(name: string): { type: string; version: str
  * it. `refusal` says why a type may not come from a file at all (one that code
  * defines), or null.
  */
-export function compileCatalogFile(name: string, text: string, refusal: (type: string) => string | null): CatalogVersion {
+export function compileCatalogFile(
+  name: string,
+  text: string,
+  refusal: (type: string) => string | null,
+): CatalogVersion {
   const named = parseCatalogFileName(name);
-  if (!named) throw new Error('not named <type>@<version>.json, e.g. crm.contact.created@1.0.json (type: 2-6 lowercase dot-separated segments)');
+  if (!named)
+    throw new Error(
+      'not named <type>@<version>.json, e.g. crm.contact.created@1.0.json (type: 2-6 lowercase dot-separated segments)',
+    );
   const refused = refusal(named.type);
   if (refused) throw new Error(refused);
   const schema = parseSchema(text);
@@ -60,7 +69,8 @@ export function compileCatalogFile(name: string, text: string, refusal: (type: s
   const annotations = annotationsOf(schema);
   if ('example' in annotations) {
     const issue = check(annotations.example);
-    if (issue) throw new Error(`examples[0] does not fit the schema: ${['payload', ...issue.path].join('.')}: ${issue.message}`);
+    if (issue)
+      throw new Error(`examples[0] does not fit the schema: ${['payload', ...issue.path].join('.')}: ${issue.message}`);
   }
   return { ...named, schema, ...annotations, origin: name, check };
 }
@@ -72,7 +82,8 @@ function parseSchema(text: string): Record<string, unknown> {
   } catch (error) {
     throw new Error(`not JSON: ${(error as Error).message}`);
   }
-  if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) throw new Error('must hold a JSON Schema object');
+  if (typeof schema !== 'object' || schema === null || Array.isArray(schema))
+    throw new Error('must hold a JSON Schema object');
   return schema as Record<string, unknown>;
 }
 
@@ -96,7 +107,10 @@ const metaChecker = (dialect: AjvClass) => {
  */
 function compile(schema: Record<string, unknown>): ValidateFunction {
   const declared = schema['$schema'];
-  if (declared !== undefined && (typeof declared !== 'string' || !(DRAFT_07.test(declared) || DRAFT_2020_12.test(declared)))) {
+  if (
+    declared !== undefined &&
+    (typeof declared !== 'string' || !(DRAFT_07.test(declared) || DRAFT_2020_12.test(declared)))
+  ) {
     throw new Error('$schema must name JSON Schema draft 2020-12 or draft-07 (or be left out, for 2020-12)');
   }
   const dialect: AjvClass = typeof declared === 'string' && DRAFT_07.test(declared) ? Ajv : Ajv2020;

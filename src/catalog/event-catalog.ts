@@ -93,12 +93,17 @@ export function createEventCatalog(shape: CatalogShape, { strict }: EventCatalog
     checkPayload(type, version, payload) {
       const versions = index.get(type);
       if (!versions) {
-        if (strict) throw badInput(`type "${type}" is not in the event catalog, and this hub accepts only catalog types`, ['type']);
+        if (strict)
+          throw badInput(`type "${type}" is not in the event catalog, and this hub accepts only catalog types`, [
+            'type',
+          ]);
         return;
       }
       const entry = versions.get(version);
       if (!entry) {
-        throw badInput(`type "${type}" has no version "${version}"; registered: ${[...versions.keys()].join(', ')}`, ['version']);
+        throw badInput(`type "${type}" has no version "${version}"; registered: ${[...versions.keys()].join(', ')}`, [
+          'version',
+        ]);
       }
       const issue = entry.check(payload);
       if (!issue) return;

@@ -21,7 +21,12 @@ export interface HubCatalogOptions {
  * a ConfigError naming the file when one is bad at start. `close` stops
  * watching the directory.
  */
-export async function createHubCatalog({ code, dir, strict, log }: HubCatalogOptions): Promise<{ catalog: EventCatalog; close(): void }> {
+export async function createHubCatalog({
+  code,
+  dir,
+  strict,
+  log,
+}: HubCatalogOptions): Promise<{ catalog: EventCatalog; close(): void }> {
   const catalog = createEventCatalog(code, { strict });
   if (dir === undefined) return { catalog, close() {} };
   const directory = await watchCatalogDirectory({
@@ -43,7 +48,8 @@ export async function createHubCatalog({ code, dir, strict, log }: HubCatalogOpt
  * catalog at all, so listing one would promise what is not enforced.
  */
 function refusal(code: CatalogShape, type: string): string | null {
-  if (Object.hasOwn(code, type)) return `type "${type}" is defined in code (${CODE_CATALOG}); a file may neither replace nor extend it`;
+  if (Object.hasOwn(code, type))
+    return `type "${type}" is defined in code (${CODE_CATALOG}); a file may neither replace nor extend it`;
   if (type.startsWith(SYSTEM_TYPE_PREFIX)) return `"${SYSTEM_TYPE_PREFIX}*" types are the hub's own`;
   return null;
 }

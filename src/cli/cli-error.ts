@@ -13,7 +13,14 @@ export class CliError extends Error {
   /** The hub error's other `extensions` (`retryAfterMs`, …). */
   readonly details: Record<string, unknown>;
 
-  constructor(message: string, { code = 'ERROR', exitCode = ExitCode.ERROR, details = {} }: { code?: string | undefined; exitCode?: ExitCode; details?: Record<string, unknown> } = {}) {
+  constructor(
+    message: string,
+    {
+      code = 'ERROR',
+      exitCode = ExitCode.ERROR,
+      details = {},
+    }: { code?: string | undefined; exitCode?: ExitCode; details?: Record<string, unknown> } = {},
+  ) {
     super(message);
     this.code = code;
     this.exitCode = exitCode;

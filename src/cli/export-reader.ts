@@ -21,7 +21,12 @@ const POSITION_AT_END = /"position":"(\d+)"\}$/;
  * part without `next`; the caller resumes after `last`. A refusal is a CliError with the code of
  * the hub's problem document.
  */
-export async function exportPart(target: HubTarget, params: URLSearchParams, out: Writable, onLine: (events: number) => void): Promise<ExportPart> {
+export async function exportPart(
+  target: HubTarget,
+  params: URLSearchParams,
+  out: Writable,
+  onLine: (events: number) => void,
+): Promise<ExportPart> {
   const part: ExportPart = { events: 0, last: params.get('after') ?? '0', next: null };
   let response: Response;
   try {
@@ -58,8 +63,15 @@ export async function exportPart(target: HubTarget, params: URLSearchParams, out
 }
 
 async function refusal(response: Response): Promise<CliError> {
-  const problem = (await response.json().catch(() => null)) as { code?: string; detail?: string; path?: string[] } | null;
+  const problem = (await response.json().catch(() => null)) as {
+    code?: string;
+    detail?: string;
+    path?: string[];
+  } | null;
   const code = problem?.code ?? `HTTP_${response.status}`;
   const where = problem?.path?.length ? ` (at ${problem.path.join('.')})` : '';
-  return new CliError(`${code}: ${problem?.detail ?? `the hub answered HTTP ${response.status}`}${where}`, { code, details: { status: response.status } });
+  return new CliError(`${code}: ${problem?.detail ?? `the hub answered HTTP ${response.status}`}${where}`, {
+    code,
+    details: { status: response.status },
+  });
 }

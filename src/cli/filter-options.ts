@@ -19,12 +19,23 @@ interface Condition {
   value?: unknown;
 }
 
-const OPERATORS: Readonly<Record<string, string>> = { '=': 'EQ', '!=': 'NE', '>': 'GT', '>=': 'GTE', '<': 'LT', '<=': 'LTE', '~': 'CONTAINS' };
+const OPERATORS: Readonly<Record<string, string>> = {
+  '=': 'EQ',
+  '!=': 'NE',
+  '>': 'GT',
+  '>=': 'GTE',
+  '<': 'LT',
+  '<=': 'LTE',
+  '~': 'CONTAINS',
+};
 
 /** `payload.total>=100` → a FieldCondition; the value is JSON when it parses as JSON (`42`, `true`, `"42"`), else the text. */
 export function parseCondition(text: string, previous: Condition[] = []): Condition[] {
   const match = /^([^=!<>~]+)(!=|>=|<=|=|>|<|~)(.*)$/s.exec(text);
-  if (!match) throw new InvalidArgumentError('expected path=value (or !=, >, >=, <, <=, ~ for contains), e.g. payload.status=paid');
+  if (!match)
+    throw new InvalidArgumentError(
+      'expected path=value (or !=, >, >=, <, <=, ~ for contains), e.g. payload.status=paid',
+    );
   const [, path, operator, raw] = match as unknown as [string, string, string, string];
   return [...previous, { path: path.trim(), op: OPERATORS[operator]!, value: jsonOrText(raw) }];
 }
@@ -46,15 +57,21 @@ function parseFilterJson(text: string): Record<string, unknown> {
   } catch {
     throw new InvalidArgumentError('expected an EventFilter as JSON, e.g. {"types":["order.>"]}');
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InvalidArgumentError('expected a JSON object');
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new InvalidArgumentError('expected a JSON object');
   return value as Record<string, unknown>;
 }
 
 /** Adds the filter flags every reading command shares (`events`, `tail`, `export`, `replay start`, …). */
 export function withFilterOptions(command: Command, { types = true } = {}): Command {
-  if (types) command.option('-t, --type <pattern>', 'event type pattern (repeatable): order.created, order.*, order.>', collect);
+  if (types)
+    command.option('-t, --type <pattern>', 'event type pattern (repeatable): order.created, order.*, order.>', collect);
   return command
-    .option('-w, --where <condition>', 'field condition (repeatable): payload.status=paid, payload.total>=100, subject~abc', parseCondition)
+    .option(
+      '-w, --where <condition>',
+      'field condition (repeatable): payload.status=paid, payload.total>=100, subject~abc',
+      parseCondition,
+    )
     .option('--source-type <type>', 'source type (repeatable): WORKFLOW, INTEGRATION, …', collect)
     .option('--source-id <id>', 'source id')
     .option('--subject <subject>', 'subject')
@@ -71,7 +88,13 @@ export function filterOf(flags: FilterFlags, patterns: readonly string[] = []): 
   if (types.length) filter['types'] = types;
   if (flags.where?.length) filter['where'] = [...((filter['where'] as Condition[] | undefined) ?? []), ...flags.where];
   if (flags.sourceType?.length) filter['sourceTypes'] = flags.sourceType.map((type) => type.toUpperCase());
-  const scalars = { sourceId: flags.sourceId, subject: flags.subject, correlationId: flags.correlationId, from: flags.from, to: flags.to };
+  const scalars = {
+    sourceId: flags.sourceId,
+    subject: flags.subject,
+    correlationId: flags.correlationId,
+    from: flags.from,
+    to: flags.to,
+  };
   for (const [name, value] of Object.entries(scalars)) if (value !== undefined) filter[name] = value;
   return Object.keys(filter).length ? filter : null;
 }

@@ -22,7 +22,12 @@ export interface FollowOptions<T> {
 /** Hub error codes after which subscribing again (after the last position) helps. */
 const RETRYABLE = new Set(['SLOW_CONSUMER', 'UNAVAILABLE', 'TOO_MANY_SUBSCRIPTIONS']);
 /** Close codes that say the hub refuses this client: reconnecting would be refused too. */
-const REFUSED = new Map([[4400, 'BAD_REQUEST'], [4401, 'UNAUTHENTICATED'], [4403, 'UNAUTHENTICATED'], [4406, 'BAD_REQUEST']]);
+const REFUSED = new Map([
+  [4400, 'BAD_REQUEST'],
+  [4401, 'UNAUTHENTICATED'],
+  [4403, 'UNAUTHENTICATED'],
+  [4406, 'BAD_REQUEST'],
+]);
 const MAX_BACKOFF_MS = 5000;
 
 type Ending = { done: true } | { done: false; reason: string };
@@ -40,11 +45,16 @@ export async function follow<T>(options: FollowOptions<T>): Promise<void> {
     if (ending.done) return;
     failures = received ? 1 : failures + 1;
     options.onReconnect?.(ending.reason);
-    await sleep(Math.min(MAX_BACKOFF_MS, 100 * 2 ** failures), undefined, { signal: options.signal }).catch(() => undefined);
+    await sleep(Math.min(MAX_BACKOFF_MS, 100 * 2 ** failures), undefined, { signal: options.signal }).catch(
+      () => undefined,
+    );
   }
 }
 
-function subscribeOnce<T>({ target, query, variables, onData, endsOnComplete, signal }: FollowOptions<T>, onReceived: () => void): Promise<Ending> {
+function subscribeOnce<T>(
+  { target, query, variables, onData, endsOnComplete, signal }: FollowOptions<T>,
+  onReceived: () => void,
+): Promise<Ending> {
   const client = createClient({
     url: `${baseUrl(target.url).replace(/^http/, 'ws')}/graphql`,
     webSocketImpl: WebSocket,
@@ -70,20 +80,32 @@ function subscribeOnce<T>({ target, query, variables, onData, endsOnComplete, si
           if (result.data && onData(result.data as T) === true) stop();
         },
         error: (error) => judge(error),
-        complete: () => finish(() => resolve(endsOnComplete ? { done: true } : { done: false, reason: 'the hub completed the subscription' })),
+        complete: () =>
+          finish(() =>
+            resolve(endsOnComplete ? { done: true } : { done: false, reason: 'the hub completed the subscription' }),
+          ),
       },
     );
     function judge(error: unknown): void {
       if (Array.isArray(error)) {
         const first = error[0] as GraphQLFailure;
         const code = first.extensions?.code;
-        if (typeof code === 'string' && RETRYABLE.has(code)) return finish(() => resolve({ done: false, reason: first.message }));
+        if (typeof code === 'string' && RETRYABLE.has(code))
+          return finish(() => resolve({ done: false, reason: first.message }));
         return finish(() => reject(hubFailure(first)));
       }
       const close = error as { code?: unknown; reason?: unknown; message?: unknown };
       const refused = typeof close.code === 'number' ? REFUSED.get(close.code) : undefined;
-      if (refused) return finish(() => reject(new CliError(`${refused}: ${String(close.reason || 'the hub refused the connection')}`, { code: refused })));
-      const reason = typeof close.code === 'number' ? `connection closed (${close.code}${close.reason ? ` ${String(close.reason)}` : ''})` : `connection failed: ${String(close.message ?? error)}`;
+      if (refused)
+        return finish(() =>
+          reject(
+            new CliError(`${refused}: ${String(close.reason || 'the hub refused the connection')}`, { code: refused }),
+          ),
+        );
+      const reason =
+        typeof close.code === 'number'
+          ? `connection closed (${close.code}${close.reason ? ` ${String(close.reason)}` : ''})`
+          : `connection failed: ${String(close.message ?? error)}`;
       finish(() => resolve({ done: false, reason }));
     }
   });

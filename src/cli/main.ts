@@ -3,7 +3,12 @@ import { CliError, ExitCode } from './cli-error.ts';
 import { createProgram } from './program.ts';
 
 /** Commander's codes for a help or version request: not errors. */
-const NOT_ERRORS = new Set(['commander.helpDisplayed', 'commander.help', 'commander.version', 'commander.executeSubCommandAsync']);
+const NOT_ERRORS = new Set([
+  'commander.helpDisplayed',
+  'commander.help',
+  'commander.version',
+  'commander.executeSubCommandAsync',
+]);
 
 /** Runs `event-hub` with `argv` and answers its exit code: 0 success, 1 an error, 2 a usage error. */
 export async function run(argv: readonly string[]): Promise<ExitCode> {

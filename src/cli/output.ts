@@ -31,7 +31,13 @@ export function createOutput(json: boolean): Output {
 
 /** An event in one line: position, time, type, subject and payload. */
 export function eventLine(event: Record<string, any>): string {
-  return [event['position'], event['timestamp'], event['type'], event['subject'] ?? '-', JSON.stringify(event['payload'])].join('  ');
+  return [
+    event['position'],
+    event['timestamp'],
+    event['type'],
+    event['subject'] ?? '-',
+    JSON.stringify(event['payload']),
+  ].join('  ');
 }
 
 /** The global flags every command sees: the hub, the token and `--json`. */

@@ -8,8 +8,14 @@ export interface Progress {
 
 export function createProgress(enabled: boolean, { total, unit }: { total: number | null; unit: string }): Progress {
   if (!enabled) return { update() {}, stop() {} };
-  const format = total === null ? `{value} ${unit} | {duration_formatted}` : `{bar} {percentage}% | {value}/{total} ${unit} | ETA {eta_formatted}`;
-  const bar = new SingleBar({ format, stream: process.stderr, hideCursor: true, etaBuffer: 50 }, Presets.shades_classic);
+  const format =
+    total === null
+      ? `{value} ${unit} | {duration_formatted}`
+      : `{bar} {percentage}% | {value}/{total} ${unit} | ETA {eta_formatted}`;
+  const bar = new SingleBar(
+    { format, stream: process.stderr, hideCursor: true, etaBuffer: 50 },
+    Presets.shades_classic,
+  );
   bar.start(total ?? 0, 0);
   return {
     update: (value) => bar.update(value),

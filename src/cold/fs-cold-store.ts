@@ -35,12 +35,14 @@ const isMissing = (error: unknown) => codeOf(error) === 'ENOENT';
 export function createFsColdStore({ root }: { root: string }): ColdStore {
   function dir(tenantId: string, day?: string): string {
     // The names become paths: nothing but a tenant id and a day may reach them.
-    if (!TENANT.test(tenantId) || (day !== undefined && !DAY.test(day))) throw new Error(`not a segment path: ${tenantId}/${day ?? ''}`);
+    if (!TENANT.test(tenantId) || (day !== undefined && !DAY.test(day)))
+      throw new Error(`not a segment path: ${tenantId}/${day ?? ''}`);
     return day === undefined ? join(root, tenantId) : join(root, tenantId, day);
   }
   const stem = (key: SegmentKey) => String(key.firstPosition).padStart(16, '0');
   const manifestPath = (key: SegmentKey) => join(dir(key.tenantId, key.day), `${stem(key)}.manifest.json`);
-  const dataPath = (manifest: SegmentManifest) => join(dir(manifest.tenantId, manifest.day), `${stem(manifest)}.${manifest.sha256.slice(0, 16)}.ndjson.gz`);
+  const dataPath = (manifest: SegmentManifest) =>
+    join(dir(manifest.tenantId, manifest.day), `${stem(manifest)}.${manifest.sha256.slice(0, 16)}.ndjson.gz`);
 
   async function readManifest(path: string): Promise<SegmentManifest | null> {
     try {
@@ -54,7 +56,8 @@ export function createFsColdStore({ root }: { root: string }): ColdStore {
   /** The files of a key but its manifest and `keep`: data of earlier attempts, temporary files. */
   async function leftovers(key: SegmentKey, keep?: string): Promise<string[]> {
     const directory = dir(key.tenantId, key.day);
-    const mine = (name: string) => name.startsWith(`${stem(key)}.`) && !MANIFEST.test(name) && join(directory, name) !== keep;
+    const mine = (name: string) =>
+      name.startsWith(`${stem(key)}.`) && !MANIFEST.test(name) && join(directory, name) !== keep;
     return (await names(directory)).filter(mine).map((name) => join(directory, name));
   }
 
@@ -98,7 +101,9 @@ export function createFsColdStore({ root }: { root: string }): ColdStore {
 
     async list(tenantId, { fromDay, toDay, limit = Infinity }: DayRange = {}) {
       const days = (await names(dir(tenantId)))
-        .filter((day) => DAY.test(day) && (fromDay === undefined || day >= fromDay) && (toDay === undefined || day <= toDay))
+        .filter(
+          (day) => DAY.test(day) && (fromDay === undefined || day >= fromDay) && (toDay === undefined || day <= toDay),
+        )
         .sort();
       const manifests: SegmentManifest[] = [];
       for (const day of days) {
@@ -123,7 +128,11 @@ export function createFsColdStore({ root }: { root: string }): ColdStore {
 }
 
 /** Writes `data` durably under a unique temporary name beside `path`, then hands the name to `place`. */
-async function writeTemporary(path: string, data: Uint8Array | string, place: (temporary: string) => Promise<void>): Promise<void> {
+async function writeTemporary(
+  path: string,
+  data: Uint8Array | string,
+  place: (temporary: string) => Promise<void>,
+): Promise<void> {
   const temporary = `${path}.${randomUUID()}.tmp`;
   try {
     const handle = await open(temporary, 'wx');

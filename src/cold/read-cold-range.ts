@@ -17,8 +17,14 @@ export interface ColdRange {
  * it, so an event whose segment was written but not yet deleted from the
  * archive comes out once. Holds one segment in memory at a time.
  */
-export async function* readColdRange(cold: ColdStore, tenantId: string, { after = 0, to = Number.MAX_SAFE_INTEGER }: ColdRange = {}): AsyncGenerator<HubEvent> {
-  const segments = (await cold.list(tenantId)).filter((segment) => segment.lastPosition > after && segment.firstPosition <= to);
+export async function* readColdRange(
+  cold: ColdStore,
+  tenantId: string,
+  { after = 0, to = Number.MAX_SAFE_INTEGER }: ColdRange = {},
+): AsyncGenerator<HubEvent> {
+  const segments = (await cold.list(tenantId)).filter(
+    (segment) => segment.lastPosition > after && segment.firstPosition <= to,
+  );
   for (const segment of segments) {
     for (const event of await verifySegment(segment, await cold.read(segment))) {
       if (event.position > after && event.position <= to) yield event;

@@ -47,11 +47,20 @@ export async function decodeSegment(data: Uint8Array): Promise<HubEvent[]> {
 export async function verifySegment(manifest: SegmentManifest, data: Uint8Array | null): Promise<HubEvent[]> {
   const where = `segment ${manifest.tenantId}/${manifest.day}/${manifest.firstPosition}`;
   if (!data) throw new Error(`${where}: the data is missing`);
-  if (data.length !== manifest.bytes || sha256(data) !== manifest.sha256) throw new Error(`${where}: the data does not match its sha256`);
+  if (data.length !== manifest.bytes || sha256(data) !== manifest.sha256)
+    throw new Error(`${where}: the data does not match its sha256`);
   const events = await decodeSegment(data);
   const ordered = events.every((event, i) => i === 0 || event.position > events[i - 1]!.position);
-  const same = events.every((event) => event.tenantId === manifest.tenantId && utcDay(event.receivedAt) === manifest.day);
-  if (events.length !== manifest.count || events[0]?.position !== manifest.firstPosition || events.at(-1)?.position !== manifest.lastPosition || !ordered || !same) {
+  const same = events.every(
+    (event) => event.tenantId === manifest.tenantId && utcDay(event.receivedAt) === manifest.day,
+  );
+  if (
+    events.length !== manifest.count ||
+    events[0]?.position !== manifest.firstPosition ||
+    events.at(-1)?.position !== manifest.lastPosition ||
+    !ordered ||
+    !same
+  ) {
     throw new Error(`${where}: the events do not match the manifest`);
   }
   return events;

@@ -74,7 +74,10 @@ export class RefusedAddress extends Error {
   readonly code = 'WEBHOOK_ADDRESS_REFUSED';
 }
 
-type Resolver = (hostname: string, callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => void;
+type Resolver = (
+  hostname: string,
+  callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
+) => void;
 const systemResolver: Resolver = (hostname, callback) => dnsLookup(hostname, { all: true }, callback);
 
 /**
@@ -87,8 +90,11 @@ export function guardedLookup(resolve: Resolver = systemResolver): LookupFunctio
   return (hostname, options, callback) => {
     resolve(hostname, (error, addresses) => {
       if (error) return callback(error, '', 0);
-      const allowed = addresses.filter((a) => !isRefusedAddress(a.address) && (!options.family || a.family === options.family));
-      if (allowed.length === 0) return callback(new RefusedAddress(`${hostname} resolves only to addresses webhooks may not reach`), '', 0);
+      const allowed = addresses.filter(
+        (a) => !isRefusedAddress(a.address) && (!options.family || a.family === options.family),
+      );
+      if (allowed.length === 0)
+        return callback(new RefusedAddress(`${hostname} resolves only to addresses webhooks may not reach`), '', 0);
       if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, allowed);
       callback(null, allowed[0]!.address, allowed[0]!.family);
     });
@@ -103,7 +109,12 @@ const MAX_URL_LENGTH = 2048;
  * literal and resolves to at least one address webhooks may reach. Throws
  * BAD_USER_INPUT under `path`. The check holds again at each delivery.
  */
-export async function checkWebhookUrl(raw: string, path: readonly string[], allowPrivate: boolean, resolve: Resolver = systemResolver): Promise<string> {
+export async function checkWebhookUrl(
+  raw: string,
+  path: readonly string[],
+  allowPrivate: boolean,
+  resolve: Resolver = systemResolver,
+): Promise<string> {
   if (raw.length > MAX_URL_LENGTH) throw badInput(`url may be at most ${MAX_URL_LENGTH} characters`, path);
   let url: URL;
   try {
@@ -115,11 +126,15 @@ export async function checkWebhookUrl(raw: string, path: readonly string[], allo
   if (allowPrivate) return url.href;
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   if (isIP(host)) {
-    if (isRefusedAddress(host)) throw badInput('url points at a loopback, private, link-local or metadata address', path);
+    if (isRefusedAddress(host))
+      throw badInput('url points at a loopback, private, link-local or metadata address', path);
     return url.href;
   }
-  const addresses = await new Promise<LookupAddress[]>((done) => resolve(host, (error, found) => done(error ? [] : found)));
+  const addresses = await new Promise<LookupAddress[]>((done) =>
+    resolve(host, (error, found) => done(error ? [] : found)),
+  );
   if (addresses.length === 0) throw badInput(`url's host ${host} does not resolve`, path);
-  if (addresses.every((a) => isRefusedAddress(a.address))) throw badInput('url resolves to a loopback, private, link-local or metadata address', path);
+  if (addresses.every((a) => isRefusedAddress(a.address)))
+    throw badInput('url resolves to a loopback, private, link-local or metadata address', path);
   return url.href;
 }

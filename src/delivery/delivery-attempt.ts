@@ -11,7 +11,11 @@ export interface AttemptOutcome {
 }
 
 /** The request of one attempt: the CloudEvent body and the Standard Webhooks headers, signed with every secret that signs now. */
-export function webhookRequest(endpoint: WebhookEndpoint, event: HubEvent, now: number): { headers: Record<string, string>; body: string } {
+export function webhookRequest(
+  endpoint: WebhookEndpoint,
+  event: HubEvent,
+  now: number,
+): { headers: Record<string, string>; body: string } {
   const body = JSON.stringify(cloudEventOf(event));
   const timestamp = Math.floor(now / 1000);
   return {
@@ -48,7 +52,12 @@ export async function attemptDelivery(
  * is `gone`: the endpoint is disabled and the delivery waits, due at once, for
  * it to be enabled again.
  */
-export function afterAttempt(delivery: WebhookDelivery, result: PostResult, backoffMs: readonly number[], now: number): AttemptOutcome {
+export function afterAttempt(
+  delivery: WebhookDelivery,
+  result: PostResult,
+  backoffMs: readonly number[],
+  now: number,
+): AttemptOutcome {
   const { nextAttemptAt: _due, lastStatusCode: _code, ...rest } = delivery;
   const attempts = delivery.attempts + 1;
   const seen = {
@@ -61,7 +70,8 @@ export function afterAttempt(delivery: WebhookDelivery, result: PostResult, back
   };
   const code = result.statusCode ?? 0;
   if (code >= 200 && code < 300) return { delivery: { ...seen, status: DeliveryStatus.DELIVERED }, gone: false };
-  if (code === 410) return { delivery: { ...seen, status: DeliveryStatus.FAILED, nextAttemptAt: new Date(now) }, gone: true };
+  if (code === 410)
+    return { delivery: { ...seen, status: DeliveryStatus.FAILED, nextAttemptAt: new Date(now) }, gone: true };
   const wait = backoffMs[attempts - 1];
   if (wait === undefined) return { delivery: { ...seen, status: DeliveryStatus.DEAD }, gone: false };
   return { delivery: { ...seen, status: DeliveryStatus.FAILED, nextAttemptAt: new Date(now + wait) }, gone: false };

@@ -102,7 +102,8 @@ export function createDeliveryRuntime(options: DeliveryRuntimeOptions): Delivery
     try {
       const enabled = await endpoints.enabledEndpoints(SCAN_LIMIT);
       const ids = new Set(enabled.map((endpoint) => endpoint.id));
-      for (const [id, entry] of served) if (!ids.has(id)) entry.controller.abort(new Error('endpoint disabled or deleted'));
+      for (const [id, entry] of served)
+        if (!ids.has(id)) entry.controller.abort(new Error('endpoint disabled or deleted'));
       const hints = new Map<string, number>();
       for (const endpoint of enabled) {
         if (closed) return;
@@ -113,7 +114,8 @@ export function createDeliveryRuntime(options: DeliveryRuntimeOptions): Delivery
             entry.worker.update(endpoint, compileJobFilter(endpoint.filter));
             entry.matches = createMatcher(compileJobFilter(endpoint.filter));
           }
-          if (!hints.has(endpoint.tenantId)) hints.set(endpoint.tenantId, await options.store.positionHint(endpoint.tenantId));
+          if (!hints.has(endpoint.tenantId))
+            hints.set(endpoint.tenantId, await options.store.positionHint(endpoint.tenantId));
           if (hints.get(endpoint.tenantId)! > entry.worker.checkpoint) entry.worker.wake(true);
           continue;
         }
@@ -135,7 +137,15 @@ export function createDeliveryRuntime(options: DeliveryRuntimeOptions): Delivery
       allowPrivate: options.allowPrivate,
       ...(options.lookup && { lookup: options.lookup }),
     });
-    const entry = { endpoint, lease, holds: true, renewing: null, controller, matches: createMatcher(filter), client } as Omit<Served, 'worker'> as Served;
+    const entry = {
+      endpoint,
+      lease,
+      holds: true,
+      renewing: null,
+      controller,
+      matches: createMatcher(filter),
+      client,
+    } as Omit<Served, 'worker'> as Served;
     entry.worker = startEndpointWorker({
       endpoint,
       filter,
@@ -158,7 +168,10 @@ export function createDeliveryRuntime(options: DeliveryRuntimeOptions): Delivery
     void entry.worker.done.finally(async () => {
       served.delete(endpoint.id);
       client.close();
-      if (entry.holds) await leases.release(entry.lease).catch((error: unknown) => log.warn({ err: error }, 'releasing a webhook lease failed'));
+      if (entry.holds)
+        await leases
+          .release(entry.lease)
+          .catch((error: unknown) => log.warn({ err: error }, 'releasing a webhook lease failed'));
     });
   }
 
@@ -166,7 +179,10 @@ export function createDeliveryRuntime(options: DeliveryRuntimeOptions): Delivery
   async function disable(endpoint: WebhookEndpoint, delivery: WebhookDelivery): Promise<void> {
     await endpoints.updateEndpoint(endpoint.tenantId, endpoint.id, { status: 'DISABLED' });
     await options.ingest.publishInternal([webhookDisabledEvent(endpoint, delivery, new Date(now()))]);
-    log.warn({ endpointId: endpoint.id, tenantId: endpoint.tenantId, url: endpoint.url }, 'webhook endpoint answered 410 Gone: disabled');
+    log.warn(
+      { endpointId: endpoint.id, tenantId: endpoint.tenantId, url: endpoint.url },
+      'webhook endpoint answered 410 Gone: disabled',
+    );
   }
 
   /** Renews one lease; a caller arriving while a renewal is in flight shares it. */
@@ -215,7 +231,10 @@ export function createDeliveryRuntime(options: DeliveryRuntimeOptions): Delivery
       subscription = await options.bus.subscribe(onBusEvent);
       timers = [
         setInterval(scan, options.pollMs),
-        setInterval(() => void Promise.all([...served.values()].filter((e) => e.holds).map(renew)), Math.max(50, Math.floor(options.leaseMs / 3))),
+        setInterval(
+          () => void Promise.all([...served.values()].filter((e) => e.holds).map(renew)),
+          Math.max(50, Math.floor(options.leaseMs / 3)),
+        ),
         setInterval(() => void sweep(), 3_600_000),
       ];
       for (const timer of timers) timer.unref();

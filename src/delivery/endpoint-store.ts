@@ -40,7 +40,9 @@ export interface WebhookEndpoint {
 }
 
 /** What `updateEndpoint` may change. */
-export type EndpointPatch = Partial<Pick<WebhookEndpoint, 'url' | 'description' | 'filter' | 'ordered' | 'rateLimit' | 'status' | 'secrets'>>;
+export type EndpointPatch = Partial<
+  Pick<WebhookEndpoint, 'url' | 'description' | 'filter' | 'ordered' | 'rateLimit' | 'status' | 'secrets'>
+>;
 
 export interface WebhookDelivery {
   /** `deliveryId(endpointId, eventId)`: one delivery per endpoint and event, whichever process enqueues it. */
@@ -145,7 +147,10 @@ export interface EndpointStore {
  * insert decides who enqueued it.
  */
 export function deliveryId(endpointId: string, eventId: string): string {
-  const bytes = createHash('sha256').update(JSON.stringify([endpointId, eventId])).digest().subarray(0, 16);
+  const bytes = createHash('sha256')
+    .update(JSON.stringify([endpointId, eventId]))
+    .digest()
+    .subarray(0, 16);
   bytes[6] = 0x80 | (bytes[6]! & 0x0f);
   bytes[8] = 0x80 | (bytes[8]! & 0x3f);
   const hex = bytes.toString('hex');
@@ -153,7 +158,11 @@ export function deliveryId(endpointId: string, eventId: string): string {
 }
 
 /** A new delivery of `event` to `endpoint`, due now. */
-export function newDelivery(endpoint: Pick<WebhookEndpoint, 'id' | 'tenantId'>, event: RequeueItem, now: Date): WebhookDelivery {
+export function newDelivery(
+  endpoint: Pick<WebhookEndpoint, 'id' | 'tenantId'>,
+  event: RequeueItem,
+  now: Date,
+): WebhookDelivery {
   return {
     id: deliveryId(endpoint.id, event.eventId),
     tenantId: endpoint.tenantId,

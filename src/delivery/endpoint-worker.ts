@@ -5,7 +5,13 @@ import type { Logger } from '../logger.ts';
 import { createTokenBucket, type TokenBucket } from '../replay/token-bucket.ts';
 import type { EventStore } from '../store/event-store.ts';
 import { attemptDelivery } from './delivery-attempt.ts';
-import { DeliveryStatus, newDelivery, type EndpointStore, type WebhookDelivery, type WebhookEndpoint } from './endpoint-store.ts';
+import {
+  DeliveryStatus,
+  newDelivery,
+  type EndpointStore,
+  type WebhookDelivery,
+  type WebhookEndpoint,
+} from './endpoint-store.ts';
 import type { WebhookClient } from './http-sender.ts';
 
 /** Open deliveries an endpoint may have in the store; past it no more are enqueued until some are done (the events wait in the archive). */
@@ -121,7 +127,9 @@ export function startEndpointWorker(options: EndpointWorkerOptions): EndpointWor
     for await (const events of range.pages) {
       if (!running()) return;
       const at = new Date(now());
-      await endpoints.enqueue(events.map((event) => newDelivery(endpoint, { eventId: event.id, position: event.position }, at)));
+      await endpoints.enqueue(
+        events.map((event) => newDelivery(endpoint, { eventId: event.id, position: event.position }, at)),
+      );
       for (const event of events) if (cache.size < EVENT_CACHE) cache.set(event.id, event);
       checkpoint = events.at(-1)!.position;
       await endpoints.saveCheckpoint(endpoint.id, checkpoint);
@@ -150,7 +158,10 @@ export function startEndpointWorker(options: EndpointWorkerOptions): EndpointWor
     // Due deliveries are fetched several slots' worth at a time, not one query per finished request.
     if (due.length < free) {
       const queued = new Set(due.map((d) => d.id));
-      const found = await endpoints.open(endpoint.id, { limit: options.concurrency * 8 + inFlight.size, dueBy: new Date(now()) });
+      const found = await endpoints.open(endpoint.id, {
+        limit: options.concurrency * 8 + inFlight.size,
+        dueBy: new Date(now()),
+      });
       due.push(...found.filter((d) => !inFlight.has(d.id) && !queued.has(d.id)));
     }
     for (const delivery of due.splice(0, free)) start(delivery);
@@ -159,7 +170,12 @@ export function startEndpointWorker(options: EndpointWorkerOptions): EndpointWor
 
   function start(delivery: WebhookDelivery): void {
     const attempt = send(delivery)
-      .catch((error: unknown) => log.warn({ err: error, endpointId: endpoint.id, deliveryId: delivery.id }, 'webhook delivery attempt failed; trying again'))
+      .catch((error: unknown) =>
+        log.warn(
+          { err: error, endpointId: endpoint.id, deliveryId: delivery.id },
+          'webhook delivery attempt failed; trying again',
+        ),
+      )
       .finally(() => {
         inFlight.delete(delivery.id);
         wakeUp?.();
@@ -171,9 +187,23 @@ export function startEndpointWorker(options: EndpointWorkerOptions): EndpointWor
     if (bucket && !(await bucket.take(1, stop))) return;
     if (!(await options.mayStart())) return void (halted = true);
     const event = cache.get(delivery.eventId) ?? (await store.get(endpoint.tenantId, delivery.eventId));
-    if (!event) return await save({ ...withoutDue(delivery), status: DeliveryStatus.DEAD, lastResponse: 'the event is no longer stored', updatedAt: new Date(now()) });
+    if (!event)
+      return await save({
+        ...withoutDue(delivery),
+        status: DeliveryStatus.DEAD,
+        lastResponse: 'the event is no longer stored',
+        updatedAt: new Date(now()),
+      });
     const sentTo = endpoint;
-    const { delivery: after, gone } = await attemptDelivery(sentTo, delivery, event, options.client, options.backoffMs, stop, now);
+    const { delivery: after, gone } = await attemptDelivery(
+      sentTo,
+      delivery,
+      event,
+      options.client,
+      options.backoffMs,
+      stop,
+      now,
+    );
     if (stop.aborted) return; // cut short by the shutdown: not an attempt; the next holder sends it again
     if (after.status !== DeliveryStatus.FAILED || gone) cache.delete(delivery.eventId);
     await save(after);
@@ -197,7 +227,11 @@ export function startEndpointWorker(options: EndpointWorkerOptions): EndpointWor
     waits.push(new Promise<void>((resolve) => (wakeUp = resolve)));
     const ms = Math.min(options.pollMs, dueAt === null ? Infinity : Math.max(0, dueAt - now()));
     waits.push(sleep(ms, undefined, { signal: timer.signal }).catch(() => {}));
-    waits.push(new Promise<void>((resolve) => stop.addEventListener('abort', () => resolve(), { once: true, signal: timer.signal })));
+    waits.push(
+      new Promise<void>((resolve) =>
+        stop.addEventListener('abort', () => resolve(), { once: true, signal: timer.signal }),
+      ),
+    );
     await Promise.race(waits);
     wakeUp = null;
     timer.abort();
@@ -210,7 +244,12 @@ export function startEndpointWorker(options: EndpointWorkerOptions): EndpointWor
 }
 
 function bucketFor(endpoint: WebhookEndpoint): TokenBucket | null {
-  return endpoint.rateLimit > 0 ? createTokenBucket({ ratePerSecond: endpoint.rateLimit, capacity: Math.max(1, Math.ceil(endpoint.rateLimit / 10)) }) : null;
+  return endpoint.rateLimit > 0
+    ? createTokenBucket({
+        ratePerSecond: endpoint.rateLimit,
+        capacity: Math.max(1, Math.ceil(endpoint.rateLimit / 10)),
+      })
+    : null;
 }
 
 function withoutDue(delivery: WebhookDelivery): WebhookDelivery {

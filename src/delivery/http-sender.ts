@@ -40,17 +40,27 @@ export interface WebhookClientOptions {
  */
 export function createWebhookClient(options: WebhookClientOptions): WebhookClient {
   const lookup = options.allowPrivate ? undefined : (options.lookup ?? guardedLookup());
-  const agentOptions = { keepAlive: true, maxSockets: options.maxSockets, timeout: options.timeoutMs, ...(lookup && { lookup }) };
+  const agentOptions = {
+    keepAlive: true,
+    maxSockets: options.maxSockets,
+    timeout: options.timeoutMs,
+    ...(lookup && { lookup }),
+  };
   const agents = { 'http:': new http.Agent(agentOptions), 'https:': new https.Agent(agentOptions) };
 
   function post(raw: string, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<PostResult> {
     const started = performance.now();
-    const done = (result: Omit<PostResult, 'latencyMs'>): PostResult => ({ ...result, latencyMs: Math.round(performance.now() - started) });
+    const done = (result: Omit<PostResult, 'latencyMs'>): PostResult => ({
+      ...result,
+      latencyMs: Math.round(performance.now() - started),
+    });
     const url = new URL(raw);
     const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
     // An IP literal is connected to without a lookup: checked here instead.
     if (!options.allowPrivate && isIP(host) && isRefusedAddress(host)) {
-      return Promise.resolve(done({ response: new RefusedAddress(`${host} is an address webhooks may not reach`).message }));
+      return Promise.resolve(
+        done({ response: new RefusedAddress(`${host} is an address webhooks may not reach`).message }),
+      );
     }
     return new Promise<PostResult>((resolve) => {
       let settled = false;
@@ -67,14 +77,18 @@ export function createWebhookClient(options: WebhookClientOptions): WebhookClien
         agent: agents[url.protocol as 'http:' | 'https:'],
         headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
       });
-      const timer = setTimeout(() => request.destroy(new Error(`no answer within ${options.timeoutMs} ms`)), options.timeoutMs);
+      const timer = setTimeout(
+        () => request.destroy(new Error(`no answer within ${options.timeoutMs} ms`)),
+        options.timeoutMs,
+      );
       const onAbort = () => request.destroy(new Error('delivery stopped: the hub is shutting down'));
       signal.addEventListener('abort', onAbort, { once: true });
       request.on('error', (error) => finish({ response: describe(error) }));
       request.on('response', (response) => {
         const chunks: Buffer[] = [];
         let kept = 0;
-        const end = () => finish({ statusCode: response.statusCode ?? 0, response: Buffer.concat(chunks).toString('utf8') });
+        const end = () =>
+          finish({ statusCode: response.statusCode ?? 0, response: Buffer.concat(chunks).toString('utf8') });
         response.on('data', (chunk: Buffer) => {
           if (kept >= RESPONSE_CAP_BYTES) return;
           chunks.push(chunk.subarray(0, RESPONSE_CAP_BYTES - kept));

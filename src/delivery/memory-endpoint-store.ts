@@ -36,7 +36,10 @@ export function createMemoryEndpointStore(): EndpointStore {
       return endpoint ? copy(endpoint) : null;
     },
     async endpoints(tenantId) {
-      return [...endpoints.values()].filter((e) => e.tenantId === tenantId).sort((a, b) => (a.id < b.id ? -1 : 1)).map(copy);
+      return [...endpoints.values()]
+        .filter((e) => e.tenantId === tenantId)
+        .sort((a, b) => (a.id < b.id ? -1 : 1))
+        .map(copy);
     },
     async updateEndpoint(tenantId, id, patch) {
       const endpoint = mine(tenantId, id);

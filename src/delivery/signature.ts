@@ -23,7 +23,13 @@ export const signingSecrets = (secrets: readonly SigningSecret[], now: number): 
   secrets.filter((secret) => secret.expiresAt === undefined || secret.expiresAt > now);
 
 /** The `webhook-signature` header: one signature per secret that signs, space-separated, as the spec allows. */
-export const signatureHeader = (secrets: readonly SigningSecret[], now: number, id: string, timestamp: number, body: string): string =>
+export const signatureHeader = (
+  secrets: readonly SigningSecret[],
+  now: number,
+  id: string,
+  timestamp: number,
+  body: string,
+): string =>
   signingSecrets(secrets, now)
     .map(({ secret }) => sign(secret, id, timestamp, body))
     .join(' ');

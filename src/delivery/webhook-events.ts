@@ -18,6 +18,9 @@ export function webhookDisabledEvent(endpoint: WebhookEndpoint, delivery: Webhoo
     eventId: delivery.eventId,
     deliveryId: delivery.id,
   };
-  const metadata = { correlationId: endpoint.id, idempotencyKey: `webhook:${endpoint.id}:disabled:${delivery.id}:${delivery.attempts}` };
+  const metadata = {
+    correlationId: endpoint.id,
+    idempotencyKey: `webhook:${endpoint.id}:disabled:${delivery.id}:${delivery.attempts}`,
+  };
   return systemEvent('webhooks', WEBHOOK_DISABLED, endpoint.tenantId, payload, metadata, now);
 }

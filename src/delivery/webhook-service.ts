@@ -4,7 +4,15 @@ import type { EventFilter } from '../filter/index.ts';
 import { toFilterJson } from '../replay/replay-input.ts';
 import { checkWebhookUrl } from './address-guard.ts';
 import type { DeliveryRuntime } from './delivery-runtime.ts';
-import type { DeliveryPage, DeliveryQuery, EndpointPatch, EndpointStatus, EndpointStore, RequeueItem, WebhookEndpoint } from './endpoint-store.ts';
+import type {
+  DeliveryPage,
+  DeliveryQuery,
+  EndpointPatch,
+  EndpointStatus,
+  EndpointStore,
+  RequeueItem,
+  WebhookEndpoint,
+} from './endpoint-store.ts';
 import { newSecret, rotate } from './signature.ts';
 
 /** `createWebhookEndpoint`'s input as GraphQL hands it over (absent fields may be null). */
@@ -54,7 +62,8 @@ const MAX_DESCRIPTION = 500;
 /** Highest rateLimit, deliveries per second. */
 const MAX_RATE = 10_000;
 
-export const endpointNotFound = (id: string) => new HubError(ErrorCode.NOT_FOUND, `there is no webhook endpoint "${id}"`);
+export const endpointNotFound = (id: string) =>
+  new HubError(ErrorCode.NOT_FOUND, `there is no webhook endpoint "${id}"`);
 
 /**
  * Webhook endpoints as clients manage them: validated input (URL scheme and
@@ -76,9 +85,11 @@ export function createWebhookService(options: WebhookServiceOptions): WebhookSer
     const patch: EndpointPatch = {};
     if (input.url != null) patch.url = await checkWebhookUrl(input.url, ['input', 'url'], options.allowPrivate);
     else if (creating) throw badInput('url is required', ['input', 'url']);
-    if (input.filter !== undefined && (input.filter !== null || creating)) patch.filter = toFilterJson(input.filter ?? {});
+    if (input.filter !== undefined && (input.filter !== null || creating))
+      patch.filter = toFilterJson(input.filter ?? {});
     if (input.description != null) {
-      if (input.description.length > MAX_DESCRIPTION) throw badInput(`description may be at most ${MAX_DESCRIPTION} characters`, ['input', 'description']);
+      if (input.description.length > MAX_DESCRIPTION)
+        throw badInput(`description may be at most ${MAX_DESCRIPTION} characters`, ['input', 'description']);
       patch.description = input.description;
     }
     if (input.ordered != null) patch.ordered = input.ordered;
@@ -103,7 +114,9 @@ export function createWebhookService(options: WebhookServiceOptions): WebhookSer
     async create(tenantId, input) {
       const patch = await patchOf(input, true);
       if ((await endpoints.endpoints(tenantId)).length >= MAX_ENDPOINTS_PER_TENANT) {
-        throw badInput(`a tenant may have at most ${MAX_ENDPOINTS_PER_TENANT} webhook endpoints; delete one first`, ['input']);
+        throw badInput(`a tenant may have at most ${MAX_ENDPOINTS_PER_TENANT} webhook endpoints; delete one first`, [
+          'input',
+        ]);
       }
       const secret = newSecret();
       const endpoint: WebhookEndpoint = {
@@ -128,7 +141,9 @@ export function createWebhookService(options: WebhookServiceOptions): WebhookSer
     },
     async rotateSecret(tenantId, id) {
       const secret = newSecret();
-      const endpoint = await changed(tenantId, id, { secrets: rotate((await get(tenantId, id)).secrets, secret, now()) });
+      const endpoint = await changed(tenantId, id, {
+        secrets: rotate((await get(tenantId, id)).secrets, secret, now()),
+      });
       return { endpoint, secret };
     },
     setStatus: (tenantId, id, status) => changed(tenantId, id, { status }),

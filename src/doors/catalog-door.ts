@@ -46,7 +46,11 @@ export function createCatalogDoor({ catalog, auth, audit }: CatalogDoorOptions):
         res.writeHead(304, headers).end();
         return;
       }
-      res.writeHead(200, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+      res.writeHead(200, {
+        ...headers,
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': Buffer.byteLength(body),
+      });
       res.end(req.method === 'HEAD' ? undefined : body);
     },
   };

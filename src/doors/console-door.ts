@@ -56,13 +56,19 @@ export function createConsoleDoor({ root = CONSOLE_DIST }: { root?: string } = {
         throw error;
       });
       const files = await assets.catch(() => null);
-      if (!files) return sendProblem(res, problem(404, 'NOT_FOUND', 'the console is not built: run npm run console:build'));
+      if (!files)
+        return sendProblem(res, problem(404, 'NOT_FOUND', 'the console is not built: run npm run console:build'));
       const name = pathname.slice('/console/'.length) || 'index.html';
       const asset = files.get(name);
       if (!asset) return sendProblem(res, problem(404, 'NOT_FOUND', `no console file ${name.slice(0, 200)}`));
       // Built assets carry a content hash in their name; the page itself must be asked for again.
       const cache = name.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'no-cache';
-      res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': asset.type, 'content-length': asset.body.length, 'cache-control': cache });
+      res.writeHead(200, {
+        ...SECURITY_HEADERS,
+        'content-type': asset.type,
+        'content-length': asset.body.length,
+        'cache-control': cache,
+      });
       res.end(req.method === 'HEAD' ? undefined : asset.body);
     },
   };

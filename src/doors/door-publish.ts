@@ -33,7 +33,13 @@ export async function publishThroughDoor(
   } catch (error) {
     if (isHubError(error) && error.code === ErrorCode.RATE_LIMITED) {
       const { limit, retryAfterMs } = error.extensions;
-      audit.rateLimited({ ...publisher.actor, tenantId: publisher.tenantId, fields: [publisher.operation], limit: Number(limit), retryAfterMs: Number(retryAfterMs) });
+      audit.rateLimited({
+        ...publisher.actor,
+        tenantId: publisher.tenantId,
+        fields: [publisher.operation],
+        limit: Number(limit),
+        retryAfterMs: Number(retryAfterMs),
+      });
     }
     throw error;
   }
@@ -41,31 +47,54 @@ export async function publishThroughDoor(
 
 /** The request as the audit trail knows a caller: request id, trace, address; `keyName` as given. */
 export function requestActor(req: IncomingMessage, keyName: string | null): AuditActor {
-  return { keyName, requestId: headerText(req.headers['x-request-id']) ?? randomUUID(), trace: requestTrace(req), clientAddress: req.socket.remoteAddress };
+  return {
+    keyName,
+    requestId: headerText(req.headers['x-request-id']) ?? randomUUID(),
+    trace: requestTrace(req),
+    clientAddress: req.socket.remoteAddress,
+  };
 }
 
 /** The W3C trace context of the HTTP request itself (`traceparent`, `tracestate` headers). */
 export const requestTrace = (req: IncomingMessage): TraceContext | undefined =>
   parseTraceContext(headerText(req.headers.traceparent), headerText(req.headers.tracestate));
 
-const headerText = (value: string | string[] | undefined): string | undefined => (typeof value === 'string' ? value.slice(0, 600) : undefined);
+const headerText = (value: string | string[] | undefined): string | undefined =>
+  typeof value === 'string' ? value.slice(0, 600) : undefined;
 
 /** One event's answer: `{ status, id, position, originalEventId }`, and a REJECTED item's problem. */
-export function answerOf(result: PublishResult, pathOf: (path: readonly string[]) => readonly string[] = (path) => path): Record<string, unknown> {
+export function answerOf(
+  result: PublishResult,
+  pathOf: (path: readonly string[]) => readonly string[] = (path) => path,
+): Record<string, unknown> {
   switch (result.status) {
     case 'ACCEPTED':
-      return { status: result.status, id: result.event.id, position: encodePosition(result.event.position), originalEventId: null };
+      return {
+        status: result.status,
+        id: result.event.id,
+        position: encodePosition(result.event.position),
+        originalEventId: null,
+      };
     case 'DUPLICATE':
       return { status: result.status, id: null, position: null, originalEventId: result.originalEventId };
     case 'REJECTED': {
       const problem = problemOf(result.error);
-      return { status: result.status, id: null, position: null, originalEventId: null, problem: problemBody({ ...problem, path: problem.path && pathOf(problem.path) }) };
+      return {
+        status: result.status,
+        id: null,
+        position: null,
+        originalEventId: null,
+        problem: problemBody({ ...problem, path: problem.path && pathOf(problem.path) }),
+      };
     }
   }
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }

@@ -67,7 +67,15 @@ export function problem(status: number, code: string, detail: string, more: Part
 
 /** The problem document as JSON members (also one item's answer inside a batch's answer). */
 export function problemBody({ status, code, title, detail, path, extensions }: Problem): Record<string, unknown> {
-  return { type: 'about:blank', title, status, code, ...(detail !== undefined && { detail }), ...(path && { path }), ...extensions };
+  return {
+    type: 'about:blank',
+    title,
+    status,
+    code,
+    ...(detail !== undefined && { detail }),
+    ...(path && { path }),
+    ...extensions,
+  };
 }
 
 /** Writes `problem`; a RATE_LIMITED one also gets `Retry-After` (whole seconds, at least 1). */
@@ -75,8 +83,12 @@ export function sendProblem(res: ServerResponse, problem: Problem): void {
   const { status, extensions } = problem;
   const body = JSON.stringify(problemBody(problem));
   const retryAfterMs = extensions?.['retryAfterMs'];
-  if (typeof retryAfterMs === 'number') res.setHeader('retry-after', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
+  if (typeof retryAfterMs === 'number')
+    res.setHeader('retry-after', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
   if (status === 401) res.setHeader('www-authenticate', 'Bearer');
-  res.writeHead(status, { 'content-type': 'application/problem+json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+  res.writeHead(status, {
+    'content-type': 'application/problem+json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+  });
   res.end(body);
 }

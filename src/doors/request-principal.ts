@@ -12,7 +12,12 @@ import { requireScope, type Authenticator, type Principal } from '../server/auth
  * the audit trail, which samples denials as it does GraphQL's. `operation` names the door in the
  * audit event (`POST /events`).
  */
-export async function principalFor(req: IncomingMessage, scope: Scope, operation: string, { auth, audit }: { auth: Authenticator; audit: AuditTrail }): Promise<Principal> {
+export async function principalFor(
+  req: IncomingMessage,
+  scope: Scope,
+  operation: string,
+  { auth, audit }: { auth: Authenticator; audit: AuditTrail },
+): Promise<Principal> {
   const { principal, refusal } = await auth.identify(req.headers.authorization);
   try {
     if (!principal && refusal) throw new HubError(ErrorCode.UNAUTHENTICATED, refusal);
@@ -35,4 +40,5 @@ export async function principalFor(req: IncomingMessage, scope: Scope, operation
   }
 }
 
-const headerText = (value: string | string[] | undefined): string | undefined => (typeof value === 'string' ? value.slice(0, 200) : undefined);
+const headerText = (value: string | string[] | undefined): string | undefined =>
+  typeof value === 'string' ? value.slice(0, 200) : undefined;

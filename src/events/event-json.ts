@@ -53,7 +53,9 @@ export function toEventJson(event: HubEvent): EventJson {
       context: m.context ? { type: m.context.type, id: m.context.id ?? null } : null,
       attributes: m.attributes ?? null,
       replay: m.replay ? { jobId: m.replay.jobId, originalEventId: m.replay.originalEventId } : null,
-      trace: m.trace ? { traceparent: m.trace.traceparent, traceId: m.trace.traceId, tracestate: m.trace.tracestate ?? null } : null,
+      trace: m.trace
+        ? { traceparent: m.trace.traceparent, traceId: m.trace.traceId, tracestate: m.trace.tracestate ?? null }
+        : null,
     },
     position: encodePosition(event.position),
   };
@@ -69,11 +71,17 @@ export function fromEventJson(json: EventJson): HubEvent {
     ...(m.causationId !== null && { causationId: m.causationId }),
     ...(m.idempotencyKey !== null && { idempotencyKey: m.idempotencyKey }),
     ...(m.actor !== null && { actor: m.actor }),
-    ...(m.context !== null && { context: { type: m.context.type, ...(m.context.id !== null && { id: m.context.id }) } }),
+    ...(m.context !== null && {
+      context: { type: m.context.type, ...(m.context.id !== null && { id: m.context.id }) },
+    }),
     ...(m.attributes !== null && m.attributes !== undefined && { attributes: m.attributes }),
     ...(m.replay !== null && { replay: m.replay }),
     ...(m.trace !== null && {
-      trace: { traceparent: m.trace.traceparent, traceId: m.trace.traceId, ...(m.trace.tracestate !== null && { tracestate: m.trace.tracestate }) },
+      trace: {
+        traceparent: m.trace.traceparent,
+        traceId: m.trace.traceId,
+        ...(m.trace.tracestate !== null && { tracestate: m.trace.tracestate }),
+      },
     }),
   };
   return {

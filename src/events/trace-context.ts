@@ -19,7 +19,10 @@ const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(
 const MAX_TRACESTATE = 512;
 
 /** The trace context of a request, or undefined when it sent none or an invalid one (which the spec says to ignore). */
-export function parseTraceContext(traceparent: string | null | undefined, tracestate?: string | null): TraceContext | undefined {
+export function parseTraceContext(
+  traceparent: string | null | undefined,
+  tracestate?: string | null,
+): TraceContext | undefined {
   if (!traceparent) return undefined;
   const header = traceparent.trim().toLowerCase();
   const match = TRACEPARENT.exec(header);
@@ -28,5 +31,9 @@ export function parseTraceContext(traceparent: string | null | undefined, traces
   if (version === 'ff' || (version === '00' && rest !== undefined)) return undefined;
   if (/^0+$/.test(traceId!) || /^0+$/.test(parentId!)) return undefined;
   const state = tracestate?.trim();
-  return { traceparent: header, traceId: traceId!, ...(state && state.length <= MAX_TRACESTATE && { tracestate: state }) };
+  return {
+    traceparent: header,
+    traceId: traceId!,
+    ...(state && state.length <= MAX_TRACESTATE && { tracestate: state }),
+  };
 }

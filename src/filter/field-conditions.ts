@@ -40,7 +40,8 @@ const ROOTS = new Set(['payload', 'metadata', 'source', 'subject']);
 const SEGMENT = /^[A-Za-z0-9_-]+$/;
 
 function compileCondition(condition: FieldCondition, at: readonly string[]): Record<string, unknown> {
-  if (typeof condition !== 'object' || condition === null) throw badInput('a condition must be { path, op, value }', at);
+  if (typeof condition !== 'object' || condition === null)
+    throw badInput('a condition must be { path, op, value }', at);
   const field = parsePath(condition.path, [...at, 'path']);
   const valuePath = [...at, 'value'];
   const value: unknown = condition.value ?? null;
@@ -73,7 +74,8 @@ function compileCondition(condition: FieldCondition, at: readonly string[]): Rec
 /** `payload.a.b`, `$.payload.a`, `metadata.x`, `source.id`, `subject` → a dotted MongoDB path. */
 export function parsePath(raw: unknown, at: readonly string[]): string {
   if (typeof raw !== 'string') throw badInput('a path must be a string', at);
-  if (raw.length > FilterLimits.maxPathLength) throw badInput(`a path is limited to ${FilterLimits.maxPathLength} characters`, at);
+  if (raw.length > FilterLimits.maxPathLength)
+    throw badInput(`a path is limited to ${FilterLimits.maxPathLength} characters`, at);
   const path = raw.startsWith('$.') ? raw.slice(2) : raw;
   const segments = path.split('.');
   if (segments.length > FilterLimits.maxPathSegments) {

@@ -67,7 +67,11 @@ export function createFilterBudget(options: FilterBudgetOptions): FilterBudget {
  * before any of it is compiled, its REGEX patterns compiled a turn of the event loop apart, then
  * compiled. Throws BAD_USER_INPUT under `path`.
  */
-export async function compileWithinBudget(filter: EventFilter | null | undefined, budget: FilterBudget, path: readonly string[]): Promise<CompiledFilter> {
+export async function compileWithinBudget(
+  filter: EventFilter | null | undefined,
+  budget: FilterBudget,
+  path: readonly string[],
+): Promise<CompiledFilter> {
   budget.charge(filter, path);
   await precompileRegexes(filter);
   return compileFilter(filter, { path });
@@ -97,7 +101,9 @@ function regexSources(filter: EventFilter | null | undefined): string[] {
   return patterns.flatMap((pattern: unknown) => {
     if (typeof pattern !== 'object' || pattern === null) return [];
     const { kind, value } = pattern as { kind?: unknown; value?: unknown };
-    return kind === PatternKind.REGEX && typeof value === 'string' && value.length <= FilterLimits.maxRegexLength ? [value] : [];
+    return kind === PatternKind.REGEX && typeof value === 'string' && value.length <= FilterLimits.maxRegexLength
+      ? [value]
+      : [];
   });
 }
 

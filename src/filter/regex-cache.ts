@@ -66,10 +66,14 @@ function checkCost(source: string): void {
     throw new RegexRefused(`a counted repeat such as {0,${cost.largestRepeat}} is limited to ${maxRegexRepeat}`);
   }
   if (cost.repeatProduct > maxRegexRepeatProduct) {
-    throw new RegexRefused(`nested counted repeats multiply to ${cost.repeatProduct}; the limit is ${maxRegexRepeatProduct}`);
+    throw new RegexRefused(
+      `nested counted repeats multiply to ${cost.repeatProduct}; the limit is ${maxRegexRepeatProduct}`,
+    );
   }
   if (cost.instructions > maxRegexProgram) {
-    throw new RegexRefused(`the pattern would compile to about ${cost.instructions} instructions; the limit is ${maxRegexProgram}`);
+    throw new RegexRefused(
+      `the pattern would compile to about ${cost.instructions} instructions; the limit is ${maxRegexProgram}`,
+    );
   }
 }
 
@@ -78,7 +82,9 @@ function compileBounded(source: string, flags: number): Entry {
   try {
     regex = RE2JS.compile(source, flags);
   } catch (error) {
-    return { refused: `not a valid RE2 regular expression (${error instanceof Error ? error.message : String(error)})` };
+    return {
+      refused: `not a valid RE2 regular expression (${error instanceof Error ? error.message : String(error)})`,
+    };
   }
   // The estimate is tested never to fall below this; the exact check stays in case RE2 changes.
   const size = regex.programSize();

@@ -29,7 +29,8 @@ export function checkValueShape(value: unknown, at: readonly string[]): void {
       throw badInput(`a where value is nested deeper than ${FilterLimits.maxValueDepth} levels${where}`, at);
     }
     if (Array.isArray(node)) {
-      if (nodes + node.length > MAX_NODES) throw badInput(`a where value is limited to ${MAX_NODES} items and keys`, at);
+      if (nodes + node.length > MAX_NODES)
+        throw badInput(`a where value is limited to ${MAX_NODES} items and keys`, at);
       node.forEach((item, i) => stack.push({ node: item, inner: [...inner, String(i)] }));
       continue;
     }

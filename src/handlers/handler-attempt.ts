@@ -54,13 +54,19 @@ export async function runAttempt(
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      const error = Object.assign(new Error(`handler "${handler.name}" did not finish within ${options.timeoutMs} ms`), { code: HANDLER_TIMEOUT });
+      const error = Object.assign(
+        new Error(`handler "${handler.name}" did not finish within ${options.timeoutMs} ms`),
+        { code: HANDLER_TIMEOUT },
+      );
       reject(error); // first, so the race settles on the timeout rather than on how the handler reacts to the abort
       controller.abort(error);
     }, options.timeoutMs);
   });
   try {
-    await Promise.race([handler.handle(event, contextFor(handler, event, attempt, controller.signal, options)), timedOut]);
+    await Promise.race([
+      handler.handle(event, contextFor(handler, event, attempt, controller.signal, options)),
+      timedOut,
+    ]);
   } finally {
     clearTimeout(timer);
     options.stop.removeEventListener('abort', onStop);
@@ -83,21 +89,35 @@ function contextFor(
   { ingest, handlerStore, log, replay, followUps, effects }: Omit<AttemptOptions, 'timeoutMs' | 'stop'>,
 ): HandlerContext {
   const { tenantId } = event;
-  const send = effects?.publish ?? (async (input: Record<string, unknown>, request: PublishRequest) => (await ingest.publish(tenantId, [input], request))[0]!);
+  const send =
+    effects?.publish ??
+    (async (input: Record<string, unknown>, request: PublishRequest) =>
+      (await ingest.publish(tenantId, [input], request))[0]!);
   return {
     attempt,
     replay,
     tenantId,
     signal,
-    log: log.child({ handler: handler.name, tenantId, eventId: event.id, attempt, ...(event.metadata.trace && { traceId: event.metadata.trace.traceId }) }),
+    log: log.child({
+      handler: handler.name,
+      tenantId,
+      eventId: event.id,
+      attempt,
+      ...(event.metadata.trace && { traceId: event.metadata.trace.traceId }),
+    }),
     async publish(followUp: FollowUpEvent) {
       const { metadata, ...rest } = followUp;
       const source = { type: 'SYSTEM', id: `handler:${handler.name}` } as const;
-      const input = { ...rest, source, metadata: { ...metadata, causationId: event.id, correlationId: event.metadata.correlationId ?? event.id } };
+      const input = {
+        ...rest,
+        source,
+        metadata: { ...metadata, causationId: event.id, correlationId: event.metadata.correlationId ?? event.id },
+      };
       // A follow-up belongs to the trace of the event it answers; its source is the hub's stamp, its type may still not be system.*.
       const result = await send(input, { trace: event.metadata.trace, source });
       // A DUPLICATE is the follow-up an earlier attempt published: a re-run after a crash still names it.
-      const id = result.status === 'ACCEPTED' ? result.event.id : result.status === 'DUPLICATE' ? result.originalEventId : null;
+      const id =
+        result.status === 'ACCEPTED' ? result.event.id : result.status === 'DUPLICATE' ? result.originalEventId : null;
       if (id !== null && followUps && followUps.length < MAX_FOLLOW_UPS) followUps.push(id);
       return result;
     },

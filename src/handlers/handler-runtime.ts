@@ -154,7 +154,13 @@ export function createHandlerRuntime(options: HandlerRuntimeOptions): HandlerRun
    *   regardless, so a lost bus message delays work by at most
    *   FULL_CHECK_EVERY polls.
    */
-  async function workOf({ handler }: CompiledHandler, tenantId: string, mark: number, settled: number, full: boolean): Promise<'events' | 'skip' | 'none'> {
+  async function workOf(
+    { handler }: CompiledHandler,
+    tenantId: string,
+    mark: number,
+    settled: number,
+    full: boolean,
+  ): Promise<'events' | 'skip' | 'none'> {
     const key = lineKey(handler.name, tenantId);
     const position = lines.get(key)?.position ?? (await handlerStore.line(handler.name, tenantId))?.position ?? 0;
     const redriven = async () => full && (await handlerStore.redriven(handler.name, tenantId, 1)).length > 0;
@@ -176,7 +182,8 @@ export function createHandlerRuntime(options: HandlerRuntimeOptions): HandlerRun
   function scan(tenants?: readonly string[], full = false): Promise<void> {
     if (closed) return Promise.resolve();
     if (scanning) {
-      const queued = tenants === undefined || rescan?.tenants === 'all' ? 'all' : new Set([...(rescan?.tenants ?? []), ...tenants]);
+      const queued =
+        tenants === undefined || rescan?.tenants === 'all' ? 'all' : new Set([...(rescan?.tenants ?? []), ...tenants]);
       rescan = { tenants: queued, full: full || (rescan?.full ?? false) };
       return scanning;
     }
@@ -261,7 +268,10 @@ export function createHandlerRuntime(options: HandlerRuntimeOptions): HandlerRun
             log,
           });
         } catch (error) {
-          log.warn({ err: error, handler: entry.handler.name, tenantId }, 'handler line failed; retrying at the next poll');
+          log.warn(
+            { err: error, handler: entry.handler.name, tenantId },
+            'handler line failed; retrying at the next poll',
+          );
           pending = false;
         }
         if (pending || skip !== undefined || controller.signal.aborted) continue;
@@ -276,7 +286,10 @@ export function createHandlerRuntime(options: HandlerRuntimeOptions): HandlerRun
         wakeUp = null;
       }
       lines.delete(key);
-      if (line.holds) await leases.release(line.lease).catch((error: unknown) => log.warn({ err: error }, 'releasing a handler lease failed'));
+      if (line.holds)
+        await leases
+          .release(line.lease)
+          .catch((error: unknown) => log.warn({ err: error }, 'releasing a handler lease failed'));
     })();
   }
 

@@ -79,7 +79,14 @@ export async function drainLine(options: LineWorkerOptions): Promise<number> {
   // Set when `mayStart` refused an attempt: the pass ends as when `stop` aborts.
   let halted = false;
   const ended = () => stop.aborted || halted;
-  const trail = createOutcomeTrail({ handlerStore, handler: handler.name, tenantId, holds: options.holds, now: options.now, log: options.log });
+  const trail = createOutcomeTrail({
+    handlerStore,
+    handler: handler.name,
+    tenantId,
+    holds: options.holds,
+    now: options.now,
+    log: options.log,
+  });
   /** Saves the checkpoint and, beside it (no extra round trip in sequence), the event's trail entry. */
   const save = async (next: LineState, outcome?: HandlerOutcome) => {
     if (!options.holds()) return; // someone else works the line now: leave it to them
@@ -105,14 +112,18 @@ export async function drainLine(options: LineWorkerOptions): Promise<number> {
    * every pass.
    */
   async function openRange() {
-    const read = () => store.readRange(tenantId, { after: state.position, filter: options.filter, batch: options.batch });
+    const read = () =>
+      store.readRange(tenantId, { after: state.position, filter: options.filter, batch: options.batch });
     try {
       return await read();
     } catch (error) {
       if (!isHubError(error) || error.code !== ErrorCode.CURSOR_EXPIRED) throw error;
       const purged = await store.purgedThrough(tenantId);
       if (purged <= state.position) throw error;
-      options.log.warn({ handler: handler.name, tenantId, from: state.position, to: purged }, 'handler line behind the archive: events that moved to cold are skipped');
+      options.log.warn(
+        { handler: handler.name, tenantId, from: state.position, to: purged },
+        'handler line behind the archive: events that moved to cold are skipped',
+      );
       await save({ ...state, position: purged });
       return read();
     }
@@ -149,21 +160,52 @@ export async function drainLine(options: LineWorkerOptions): Promise<number> {
       if (tried === undefined) return; // not tried: the lease may not outlast it
       const { failure } = tried;
       const outcome = (status: OutcomeStatus) => trail.outcome(event, tried, status, attempt);
-      const base = { handler: state.handler, tenantId, processed: state.processed, failed: state.failed, position: state.position };
+      const base = {
+        handler: state.handler,
+        tenantId,
+        processed: state.processed,
+        failed: state.failed,
+        position: state.position,
+      };
       if (failure === null) {
-        await save({ ...base, position: event.position, attempts: 0, processed: state.processed + 1 }, outcome('HANDLED'));
+        await save(
+          { ...base, position: event.position, attempts: 0, processed: state.processed + 1 },
+          outcome('HANDLED'),
+        );
         return;
       }
       if (stop.aborted) return; // a failure caused by stopping is no failure of the handler
       if (attempt >= options.policy.maxAttempts) {
-        await handlerStore.addDeadLetter({ tenantId, handler: handler.name, event, error: { ...failure, attempts: attempt, lastAttempt: new Date(options.now()) }, deadAt: new Date(options.now()) });
+        await handlerStore.addDeadLetter({
+          tenantId,
+          handler: handler.name,
+          event,
+          error: { ...failure, attempts: attempt, lastAttempt: new Date(options.now()) },
+          deadAt: new Date(options.now()),
+        });
         options.observer?.deadLettered(handler.name);
         const traceId = event.metadata.trace?.traceId;
-        options.log.warn({ handler: handler.name, tenantId, eventId: event.id, attempts: attempt, error: failure, ...(traceId && { traceId }) }, 'handler gave up on an event: dead letter');
-        await save({ ...base, position: event.position, attempts: 0, failed: state.failed + 1 }, outcome('DEAD_LETTERED'));
+        options.log.warn(
+          {
+            handler: handler.name,
+            tenantId,
+            eventId: event.id,
+            attempts: attempt,
+            error: failure,
+            ...(traceId && { traceId }),
+          },
+          'handler gave up on an event: dead letter',
+        );
+        await save(
+          { ...base, position: event.position, attempts: 0, failed: state.failed + 1 },
+          outcome('DEAD_LETTERED'),
+        );
         return;
       }
-      await save({ ...base, attempts: attempt, retryAt: options.now() + backoff(attempt), lastError: failure }, outcome('FAILED'));
+      await save(
+        { ...base, attempts: attempt, retryAt: options.now() + backoff(attempt), lastError: failure },
+        outcome('FAILED'),
+      );
     }
   }
 
@@ -184,7 +226,13 @@ export async function drainLine(options: LineWorkerOptions): Promise<number> {
       if (stop.aborted) return;
       if (attempt >= options.policy.maxAttempts) {
         const now = new Date(options.now());
-        await handlerStore.addDeadLetter({ tenantId, handler: handler.name, event: letter.event, error: { ...failure, attempts: attempt, lastAttempt: now }, deadAt: now });
+        await handlerStore.addDeadLetter({
+          tenantId,
+          handler: handler.name,
+          event: letter.event,
+          error: { ...failure, attempts: attempt, lastAttempt: now },
+          deadAt: now,
+        });
         options.observer?.deadLettered(handler.name);
         await trail.record(outcome('DEAD_LETTERED'));
         return;
@@ -204,7 +252,12 @@ export async function drainLine(options: LineWorkerOptions): Promise<number> {
     const started = performance.now();
     options.observer?.attemptStarted(handler.name);
     try {
-      await runAttempt(handler, event, attempt, { ...options, timeoutMs: handler.timeoutMs ?? options.policy.timeoutMs, stop, followUps: tried.followUps });
+      await runAttempt(handler, event, attempt, {
+        ...options,
+        timeoutMs: handler.timeoutMs ?? options.policy.timeoutMs,
+        stop,
+        followUps: tried.followUps,
+      });
     } catch (error) {
       tried.failure = describeFailure(error);
     }

@@ -11,8 +11,14 @@ const handlerShape = z.object({
   eventTypes: z.array(z.string()).min(1, 'must list at least one type pattern'),
   priority: z.number().int().optional(),
   timeoutMs: z.number().int().positive().optional(),
-  shadows: z.string().regex(NAME, 'must name a handler (1-64 characters: lowercase letters, digits, ".", "_" or "-")').optional(),
-  handle: z.custom<HubHandler['handle']>((value) => typeof value === 'function', 'must be a function (event, ctx) => Promise<void>'),
+  shadows: z
+    .string()
+    .regex(NAME, 'must name a handler (1-64 characters: lowercase letters, digits, ".", "_" or "-")')
+    .optional(),
+  handle: z.custom<HubHandler['handle']>(
+    (value) => typeof value === 'function',
+    'must be a function (event, ctx) => Promise<void>',
+  ),
 });
 
 export class HandlerModuleError extends Error {
@@ -45,7 +51,10 @@ export function checkHandler(value: unknown, origin: string): HubHandler {
  * on two handlers with one name (built-in ones included), and on a `shadows`
  * that names no live handler.
  */
-export async function loadHandlerModules(paths: readonly string[], builtIn: readonly HubHandler[]): Promise<HubHandler[]> {
+export async function loadHandlerModules(
+  paths: readonly string[],
+  builtIn: readonly HubHandler[],
+): Promise<HubHandler[]> {
   const loaded: HubHandler[] = [];
   for (const path of paths) {
     if (!isAbsolute(path)) throw new HandlerModuleError(`HUB_HANDLER_MODULES: "${path}" is not an absolute path`);
@@ -55,15 +64,19 @@ export async function loadHandlerModules(paths: readonly string[], builtIn: read
     } catch (error) {
       throw new HandlerModuleError(`HUB_HANDLER_MODULES: cannot load ${path}: ${(error as Error).message}`);
     }
-    if (module.default === undefined) throw new HandlerModuleError(`${path}: has no default export (a handler or an array of handlers)`);
+    if (module.default === undefined)
+      throw new HandlerModuleError(`${path}: has no default export (a handler or an array of handlers)`);
     const exported = Array.isArray(module.default) ? module.default : [module.default];
     if (exported.length === 0) throw new HandlerModuleError(`${path}: exports an empty array of handlers`);
-    exported.forEach((value, i) => loaded.push(checkHandler(value, Array.isArray(module.default) ? `${path} [${i}]` : path)));
+    exported.forEach((value, i) =>
+      loaded.push(checkHandler(value, Array.isArray(module.default) ? `${path} [${i}]` : path)),
+    );
   }
   const all = [...builtIn, ...loaded];
   const seen = new Set<string>();
   for (const handler of all) {
-    if (seen.has(handler.name)) throw new HandlerModuleError(`two handlers are named "${handler.name}"; handler names must be unique`);
+    if (seen.has(handler.name))
+      throw new HandlerModuleError(`two handlers are named "${handler.name}"; handler names must be unique`);
     seen.add(handler.name);
   }
   checkShadows(all);
@@ -79,9 +92,14 @@ export function checkShadows(handlers: readonly HubHandler[]): void {
   for (const { name, shadows } of handlers) {
     if (shadows === undefined) continue;
     const shadowed = byName.get(shadows);
-    if (!shadowed) throw new HandlerModuleError(`handler "${name}" shadows "${shadows}", which is not loaded; shadows must name a loaded handler`);
+    if (!shadowed)
+      throw new HandlerModuleError(
+        `handler "${name}" shadows "${shadows}", which is not loaded; shadows must name a loaded handler`,
+      );
     if (shadowed.shadows !== undefined || shadowed === byName.get(name)) {
-      throw new HandlerModuleError(`handler "${name}" shadows "${shadows}", which does not run live; shadows must name a live handler`);
+      throw new HandlerModuleError(
+        `handler "${name}" shadows "${shadows}", which does not run live; shadows must name a live handler`,
+      );
     }
   }
 }

@@ -16,8 +16,10 @@ export function createMemoryHandlerStore(options: MemoryHandlerStoreOptions = {}
   const letters = new Map<string, DeadLetter>();
   const projections = new Map<string, Record<string, unknown>>();
   const lineKey = (handler: string, tenantId: string) => JSON.stringify([tenantId, handler]);
-  const letterKey = (tenantId: string, handler: string, eventId: string) => JSON.stringify([tenantId, handler, eventId]);
-  const byId = (tenantId: string, id: string) => [...letters.values()].find((l) => l.id === id && l.tenantId === tenantId);
+  const letterKey = (tenantId: string, handler: string, eventId: string) =>
+    JSON.stringify([tenantId, handler, eventId]);
+  const byId = (tenantId: string, id: string) =>
+    [...letters.values()].find((l) => l.id === id && l.tenantId === tenantId);
   const copy = <T>(value: T): T => structuredClone(value);
 
   return {

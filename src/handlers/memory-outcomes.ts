@@ -41,7 +41,9 @@ export function createMemoryOutcomes(maxPerTenant = DEFAULT_MAX_OUTCOMES_PER_TEN
     of(tenantId, eventIds) {
       const events = tenants.get(tenantId)?.events;
       if (!events) return [];
-      return [...new Set(eventIds)].flatMap((id) => [...(events.get(id)?.values() ?? [])].map((o) => structuredClone(o)));
+      return [...new Set(eventIds)].flatMap((id) =>
+        [...(events.get(id)?.values() ?? [])].map((o) => structuredClone(o)),
+      );
     },
     clear() {
       tenants.clear();

@@ -59,7 +59,16 @@ export function createOutcomeTrail(options: {
     try {
       await run();
     } catch (error) {
-      log.warn({ err: error, handler, tenantId, eventIds: outcomes.map((o) => o.eventId).slice(0, 10), entries: outcomes.length }, `recording ${what} failed; the trail misses it`);
+      log.warn(
+        {
+          err: error,
+          handler,
+          tenantId,
+          eventIds: outcomes.map((o) => o.eventId).slice(0, 10),
+          entries: outcomes.length,
+        },
+        `recording ${what} failed; the trail misses it`,
+      );
     }
   }
 
@@ -98,7 +107,9 @@ export function createOutcomeTrail(options: {
     },
     async attemptsBefore(letter) {
       try {
-        const [recorded] = (await handlerStore.outcomes(tenantId, [letter.event.id])).filter((o) => o.handler === handler);
+        const [recorded] = (await handlerStore.outcomes(tenantId, [letter.event.id])).filter(
+          (o) => o.handler === handler,
+        );
         return recorded?.attempts ?? letter.error.attempts;
       } catch {
         return letter.error.attempts;

@@ -38,9 +38,15 @@ export async function processingOf(
   const wanted = events.map((event) => (event.tenantId === tenantId ? handlers.filter((h) => h.matches(event)) : []));
   const asked = events.filter((_, i) => wanted[i]!.length > 0).map((event) => event.id);
   if (asked.length === 0) return events.map(() => []);
-  const recorded = new Map((await handlerStore.outcomes(tenantId, asked)).map((o) => [JSON.stringify([o.eventId, o.handler]), o]));
-  const unrecorded = events.some((event, i) => wanted[i]!.some((h) => !recorded.has(JSON.stringify([event.id, h.name]))));
-  const positions = new Map(unrecorded ? (await handlerStore.lines(tenantId)).map((line) => [line.handler, line.position]) : []);
+  const recorded = new Map(
+    (await handlerStore.outcomes(tenantId, asked)).map((o) => [JSON.stringify([o.eventId, o.handler]), o]),
+  );
+  const unrecorded = events.some((event, i) =>
+    wanted[i]!.some((h) => !recorded.has(JSON.stringify([event.id, h.name]))),
+  );
+  const positions = new Map(
+    unrecorded ? (await handlerStore.lines(tenantId)).map((line) => [line.handler, line.position]) : [],
+  );
 
   return events.map((event, i) =>
     wanted[i]!.flatMap(({ name }): EventProcessing[] => {
@@ -54,7 +60,16 @@ export async function processingOf(
 /** A trail entry as `Event.processing` shows it: the error carries the attempts and when the last one was. */
 export function processingOfOutcome(outcome: HandlerOutcome): EventProcessing {
   const { handler, status, attempts, firstAttemptAt, lastAttemptAt, durationMs, followUps, error } = outcome;
-  return { handler, status, attempts, firstAttemptAt, lastAttemptAt, durationMs, followUps, error: error ? { ...error, attempts, lastAttempt: lastAttemptAt } : null };
+  return {
+    handler,
+    status,
+    attempts,
+    firstAttemptAt,
+    lastAttemptAt,
+    durationMs,
+    followUps,
+    error: error ? { ...error, attempts, lastAttempt: lastAttemptAt } : null,
+  };
 }
 
 const pending = (handler: string): EventProcessing => ({

@@ -55,10 +55,15 @@ export function createCausationGuard({ store, maxDepth }: { store: EventStore; m
     async check(event, known) {
       const cause = event.metadata.causationId;
       if (cause === undefined) return 0;
-      const held = known?.id === cause && known.tenantId === event.tenantId && !depths.has(`${event.tenantId}/${cause}`);
-      const depth = 1 + ((held ? await depthOfStored(known, maxDepth) : await depthOf(event.tenantId, cause, maxDepth)) ?? 0);
+      const held =
+        known?.id === cause && known.tenantId === event.tenantId && !depths.has(`${event.tenantId}/${cause}`);
+      const depth =
+        1 + ((held ? await depthOfStored(known, maxDepth) : await depthOf(event.tenantId, cause, maxDepth)) ?? 0);
       if (depth > maxDepth) {
-        throw badInput(`the causation chain is deeper than ${maxDepth} events (an event storm?); the event was not stored`, ['metadata', 'causationId']);
+        throw badInput(
+          `the causation chain is deeper than ${maxDepth} events (an event storm?); the event was not stored`,
+          ['metadata', 'causationId'],
+        );
       }
       return depth;
     },

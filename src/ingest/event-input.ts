@@ -38,7 +38,10 @@ const isoDateTime = z
   .transform((text, ctx) => {
     const date = parseOffsetDateTime(text);
     if (date) return date;
-    ctx.addIssue({ code: 'custom', message: 'must be an ISO 8601 date-time with a time zone, e.g. 2026-01-05T10:00:00+02:00' });
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be an ISO 8601 date-time with a time zone, e.g. 2026-01-05T10:00:00+02:00',
+    });
     return z.NEVER;
   });
 

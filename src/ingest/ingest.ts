@@ -132,7 +132,8 @@ export function createIngest(options: IngestOptions): Ingest {
     });
     const stored = results.flatMap((result) => (result.status === 'ACCEPTED' ? [result.event] : []));
     // Events this call completed for an interrupted publish were never on the bus; readers drop repeats by position.
-    for (const outcome of outcomes) if (outcome.status === 'DUPLICATE' && outcome.completed) stored.push(outcome.completed);
+    for (const outcome of outcomes)
+      if (outcome.status === 'DUPLICATE' && outcome.completed) stored.push(outcome.completed);
     // All sent before any reply is awaited: one round trip for the batch, still in order on the connection.
     await Promise.all(stored.map(publishStored));
     return results;
@@ -150,7 +151,13 @@ export function createIngest(options: IngestOptions): Ingest {
       const valid: { index: number; event: PendingEvent; depth: number }[] = [];
       for (const [index, input] of inputs.entries()) {
         try {
-          const event = toPendingEvent(input, { tenantId, now: receivedAt, maxEventBytes: options.maxEventBytes, trace: request.traces?.[index] ?? request.trace, source: request.source });
+          const event = toPendingEvent(input, {
+            tenantId,
+            now: receivedAt,
+            maxEventBytes: options.maxEventBytes,
+            trace: request.traces?.[index] ?? request.trace,
+            source: request.source,
+          });
           catalog.checkPayload(event.type, event.version, event.payload);
           valid.push({ index, event, depth: await causation.check(event) });
         } catch (error) {
@@ -177,7 +184,10 @@ export function createIngest(options: IngestOptions): Ingest {
         const bytes = Buffer.byteLength(JSON.stringify(event));
         if (bytes <= options.maxEventBytes) fitting.push({ index, event });
         else {
-          log.error({ type: event.type, tenantId: event.tenantId, bytes, limit: options.maxEventBytes }, 'hub-built event over HUB_MAX_EVENT_BYTES; not stored');
+          log.error(
+            { type: event.type, tenantId: event.tenantId, bytes, limit: options.maxEventBytes },
+            'hub-built event over HUB_MAX_EVENT_BYTES; not stored',
+          );
           results[index] = { status: 'REJECTED', error: payloadTooLarge(bytes, options.maxEventBytes) };
         }
       }
@@ -189,7 +199,13 @@ export function createIngest(options: IngestOptions): Ingest {
 
     async check(tenantId, input, request = {}, cause) {
       try {
-        const event = toPendingEvent(input, { tenantId, now: now(), maxEventBytes: options.maxEventBytes, trace: request.trace, source: request.source });
+        const event = toPendingEvent(input, {
+          tenantId,
+          now: now(),
+          maxEventBytes: options.maxEventBytes,
+          trace: request.trace,
+          source: request.source,
+        });
         catalog.checkPayload(event.type, event.version, event.payload);
         await causation.check(event, cause);
         return { status: 'ACCEPTED', event: { ...event, position: 0 } };
@@ -204,4 +220,3 @@ export function createIngest(options: IngestOptions): Ingest {
     },
   };
 }
-

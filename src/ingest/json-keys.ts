@@ -13,7 +13,8 @@ export function assertStorableJson(value: unknown, path: string[], depth = 0): v
   if (Array.isArray(value)) {
     value.forEach((item, i) => {
       // FerretDB v1 cannot store an array directly inside an array; MongoDB can, but events must fit every store
-      if (Array.isArray(item)) throw badInput('arrays of arrays are not supported; wrap the inner array in an object', [...path, String(i)]);
+      if (Array.isArray(item))
+        throw badInput('arrays of arrays are not supported; wrap the inner array in an object', [...path, String(i)]);
       assertStorableJson(item, [...path, String(i)], depth + 1);
     });
     return;
@@ -21,7 +22,10 @@ export function assertStorableJson(value: unknown, path: string[], depth = 0): v
   if (value === null || typeof value !== 'object') return;
   for (const [key, item] of Object.entries(value)) {
     if (key.startsWith('$') || key.includes('.') || key.includes('\0') || key === '') {
-      throw badInput(`key "${key}" is not allowed: keys may not be empty, start with "$" or contain "."`, [...path, key]);
+      throw badInput(`key "${key}" is not allowed: keys may not be empty, start with "$" or contain "."`, [
+        ...path,
+        key,
+      ]);
     }
     assertStorableJson(item, [...path, key], depth + 1);
   }

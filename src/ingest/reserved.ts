@@ -15,6 +15,6 @@ export function assertNotReserved(event: Pick<HubEvent, 'type' | 'source'>, sour
     throw badInput(`type: "${SYSTEM_TYPE_PREFIX}*" types are reserved for the hub's own events`, ['type']);
   }
   if (!sourceStamped && event.source.type === 'SYSTEM') {
-    throw badInput('source.type: SYSTEM is reserved for the hub\'s own events', ['source', 'type']);
+    throw badInput("source.type: SYSTEM is reserved for the hub's own events", ['source', 'type']);
   }
 }

@@ -18,7 +18,11 @@ export function limiterPerLimit<L>(create: (limit: number) => L): (limit: number
 }
 
 /** A consume as a RateTake: a RateLimiterRes rejection is a refusal, anything else a failure. */
-export async function consume(limiter: Pick<RateLimiterAbstract, 'consume'>, bucket: string, points: number): Promise<RateTake> {
+export async function consume(
+  limiter: Pick<RateLimiterAbstract, 'consume'>,
+  bucket: string,
+  points: number,
+): Promise<RateTake> {
   try {
     await limiter.consume(bucket, points);
     return { taken: true };

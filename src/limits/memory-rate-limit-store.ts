@@ -13,7 +13,11 @@ import type { RateLimitStore } from './rate-limit-store.ts';
  * `windowSeconds` (default 1, as limits are per second) is for tests that must
  * not see a window end between two steps on a slow machine.
  */
-export function createMemoryRateLimitStore({ windowSeconds = WINDOW_SECONDS }: { windowSeconds?: number } = {}): RateLimitStore {
+export function createMemoryRateLimitStore({
+  windowSeconds = WINDOW_SECONDS,
+}: {
+  windowSeconds?: number;
+} = {}): RateLimitStore {
   const limiter = limiterPerLimit((limit) => new RateLimiterMemory({ points: limit, duration: windowSeconds }));
   return {
     async take(bucket, limit, points) {

@@ -101,7 +101,10 @@ export function createPublishRateLimiter(options: PublishRateLimiterOptions): Pu
       for (let left = events; left > 0; ) {
         if (signal.aborted) return false;
         const part = limit === 0 ? left : Math.min(left, limit);
-        const take = limit === 0 ? null : await store.take(`tenant:${tenantId}`, limit, part).catch((error: unknown) => failedOpen(error));
+        const take =
+          limit === 0
+            ? null
+            : await store.take(`tenant:${tenantId}`, limit, part).catch((error: unknown) => failedOpen(error));
         if (!take || take.taken) {
           left -= part;
           continue;

@@ -165,7 +165,12 @@ export function createLiveSubscription(options: LiveSubscriptionOptions): LiveSu
       if (!range) {
         pendingOverflowed = false;
         const through = options.dispatched();
-        range = await store.readRange(request.tenantId, { after: horizon, filter: request.filter, batch: catchUpBatch, through });
+        range = await store.readRange(request.tenantId, {
+          after: horizon,
+          filter: request.filter,
+          batch: catchUpBatch,
+          through,
+        });
       }
       const current = range;
       const page = await current.pages.next();

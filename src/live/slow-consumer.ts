@@ -9,7 +9,8 @@ export interface ResumePoint {
   received: boolean;
 }
 
-const which = ({ received }: ResumePoint) => (received ? 'the last position it received' : 'just before the first event it missed');
+const which = ({ received }: ResumePoint) =>
+  received ? 'the last position it received' : 'just before the first event it missed';
 
 /** The consumer did not keep up; the position tells it where to resume without losing anything. */
 export function slowConsumer(after: number, received: boolean, bufferSize: number): HubError {

@@ -77,7 +77,8 @@ export function createSubscriptionHub(options: SubscriptionHubOptions): Subscrip
 
   function refusal(tenantId: string): HubError | null {
     if (index.size >= maxSubscriptions) return tooManySubscriptions('process', maxSubscriptions);
-    if ((tenants.get(tenantId)?.subscriptions.size ?? 0) >= maxPerTenant) return tooManySubscriptions('tenant', maxPerTenant);
+    if ((tenants.get(tenantId)?.subscriptions.size ?? 0) >= maxPerTenant)
+      return tooManySubscriptions('tenant', maxPerTenant);
     return null;
   }
 

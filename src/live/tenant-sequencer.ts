@@ -129,7 +129,8 @@ export function createTenantSequencer(options: TenantSequencerOptions): TenantSe
         release();
         if (page.length === options.fillBatch) readWanted = true; // a full page: there may be more
         // An empty page: the missing positions are not safe yet (a commit in flight elsewhere).
-        if (page.length === 0 && held.size > 0) await sleep(RETRY_DELAYS_MS[Math.min(attempt++, RETRY_DELAYS_MS.length - 1)]!);
+        if (page.length === 0 && held.size > 0)
+          await sleep(RETRY_DELAYS_MS[Math.min(attempt++, RETRY_DELAYS_MS.length - 1)]!);
         else attempt = 0;
       }
     } finally {

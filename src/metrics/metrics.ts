@@ -27,10 +27,30 @@ export function createMetrics() {
     labelNames: ['tenant', 'domain', 'status'] as const,
     registers: [registry],
   });
-  const consumed = new Counter({ name: 'events_consumed_total', help: 'Handler attempts started.', labelNames: ['handler'] as const, registers: [registry] });
-  const acked = new Counter({ name: 'events_acked_total', help: 'Handler attempts that succeeded.', labelNames: ['handler'] as const, registers: [registry] });
-  const nacked = new Counter({ name: 'events_nacked_total', help: 'Handler attempts that failed (thrown or timed out).', labelNames: ['handler'] as const, registers: [registry] });
-  const deadLettered = new Counter({ name: 'events_dlq_total', help: 'Events handlers gave up on (dead letters).', labelNames: ['handler'] as const, registers: [registry] });
+  const consumed = new Counter({
+    name: 'events_consumed_total',
+    help: 'Handler attempts started.',
+    labelNames: ['handler'] as const,
+    registers: [registry],
+  });
+  const acked = new Counter({
+    name: 'events_acked_total',
+    help: 'Handler attempts that succeeded.',
+    labelNames: ['handler'] as const,
+    registers: [registry],
+  });
+  const nacked = new Counter({
+    name: 'events_nacked_total',
+    help: 'Handler attempts that failed (thrown or timed out).',
+    labelNames: ['handler'] as const,
+    registers: [registry],
+  });
+  const deadLettered = new Counter({
+    name: 'events_dlq_total',
+    help: 'Events handlers gave up on (dead letters).',
+    labelNames: ['handler'] as const,
+    registers: [registry],
+  });
   const duration = new Histogram({
     name: 'event_processing_duration_seconds',
     help: 'Duration of handler attempts.',
@@ -71,7 +91,11 @@ export function createMetrics() {
     labelNames: ['tenant'] as const,
     registers: [registry],
   });
-  const slowConsumers = new Counter({ name: 'slow_consumer_closes_total', help: 'Subscriptions ended with SLOW_CONSUMER.', registers: [registry] });
+  const slowConsumers = new Counter({
+    name: 'slow_consumer_closes_total',
+    help: 'Subscriptions ended with SLOW_CONSUMER.',
+    registers: [registry],
+  });
   new Gauge({
     name: 'replay_jobs',
     help: 'Replay jobs of every tenant by status.',

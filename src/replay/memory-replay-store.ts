@@ -16,7 +16,8 @@ export function createMemoryReplayStore({ now = Date.now }: { now?: () => number
   function view(job: ReplayJob): ReplayJob {
     if (isFinal(job.status)) return { ...copy(job), cancelRequested: job.status === ReplayStatus.CANCELLED };
     const fate = fates.get(job.id);
-    if (fate?.fate === 'CANCELLED') return { ...copy(job), status: ReplayStatus.CANCELLED, finishedAt: fate.at, cancelRequested: true };
+    if (fate?.fate === 'CANCELLED')
+      return { ...copy(job), status: ReplayStatus.CANCELLED, finishedAt: fate.at, cancelRequested: true };
     return { ...copy(job), cancelRequested: cancels.has(job.id) };
   }
 
@@ -53,7 +54,9 @@ export function createMemoryReplayStore({ now = Date.now }: { now?: () => number
         .map(copy);
     },
     async dropFinished(finishedBefore, limit) {
-      const old = [...jobs.values()].filter((job) => isFinal(job.status) && job.finishedAt !== undefined && job.finishedAt < finishedBefore).slice(0, limit);
+      const old = [...jobs.values()]
+        .filter((job) => isFinal(job.status) && job.finishedAt !== undefined && job.finishedAt < finishedBefore)
+        .slice(0, limit);
       dropJobs(old.map((job) => job.id));
       for (const job of old) {
         for (const key of runs.keys()) if ((JSON.parse(key) as string[])[0] === job.id) runs.delete(key);

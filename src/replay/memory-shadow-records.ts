@@ -22,7 +22,11 @@ export function createMemoryShadowRecords(): MemoryShadowRecords {
 
   return {
     async putDifferences(list) {
-      for (const difference of list) of(differences, difference.jobId).set(JSON.stringify([difference.eventId, difference.handler]), structuredClone(difference));
+      for (const difference of list)
+        of(differences, difference.jobId).set(
+          JSON.stringify([difference.eventId, difference.handler]),
+          structuredClone(difference),
+        );
     },
     async differences(tenantId, jobId, { first, after }) {
       const mine = [...(differences.get(jobId)?.values() ?? [])]

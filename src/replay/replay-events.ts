@@ -37,8 +37,22 @@ export function replayedEvent(original: HubEvent, jobId: string, now: Date): Pen
  */
 export function replaySystemEvent(job: ReplayJob, phase: 'started' | 'completed', now: Date): PendingEvent {
   // A job does not count before it starts (only a dry run does, and it emits neither event): totals come at the end.
-  const counts = phase === 'started' ? {} : { status: job.status, total: job.total, processed: job.processed, failed: job.failed };
+  const counts =
+    phase === 'started' ? {} : { status: job.status, total: job.total, processed: job.processed, failed: job.failed };
   const type = phase === 'started' ? REPLAY_STARTED : REPLAY_COMPLETED;
-  const payload = { jobId: job.id, target: job.target, ...(job.target === 'HANDLERS' && { handlers: job.handlers }), ...(job.endpointId !== undefined && { endpointId: job.endpointId }), ...counts };
-  return systemEvent('replay', type, job.tenantId, payload, { correlationId: job.id, idempotencyKey: `replay:${job.id}:${phase}` }, now);
+  const payload = {
+    jobId: job.id,
+    target: job.target,
+    ...(job.target === 'HANDLERS' && { handlers: job.handlers }),
+    ...(job.endpointId !== undefined && { endpointId: job.endpointId }),
+    ...counts,
+  };
+  return systemEvent(
+    'replay',
+    type,
+    job.tenantId,
+    payload,
+    { correlationId: job.id, idempotencyKey: `replay:${job.id}:${phase}` },
+    now,
+  );
 }

@@ -28,8 +28,14 @@ export interface KnownHandler {
  * shadow handler named for HANDLERS. HANDLERS without names selects every
  * live handler of the hub, SHADOW every shadow handler.
  */
-export function newReplayJob(tenantId: string, input: StartReplayInput, known: readonly KnownHandler[], now: Date): ReplayJob {
-  if (!TARGETS.has(input.target)) throw badInput(`target must be one of ${[...TARGETS].join(', ')}`, ['input', 'target']);
+export function newReplayJob(
+  tenantId: string,
+  input: StartReplayInput,
+  known: readonly KnownHandler[],
+  now: Date,
+): ReplayJob {
+  if (!TARGETS.has(input.target))
+    throw badInput(`target must be one of ${[...TARGETS].join(', ')}`, ['input', 'target']);
   if (input.filter == null) throw badInput('a filter is required (from/to strongly advised)', ['input', 'filter']);
   compileFilter(input.filter, { path: ['input', 'filter'] });
   return {
@@ -55,7 +61,8 @@ export function newReplayJob(tenantId: string, input: StartReplayInput, known: r
 /** ENDPOINT names its endpoint (whose existence the service checks); the other targets name none. */
 function endpointOf(input: StartReplayInput): { endpointId?: string } {
   if (input.target !== ReplayTarget.ENDPOINT) {
-    if (input.endpointId != null) throw badInput('endpointId can be given only with target ENDPOINT', ['input', 'endpointId']);
+    if (input.endpointId != null)
+      throw badInput('endpointId can be given only with target ENDPOINT', ['input', 'endpointId']);
     return {};
   }
   if (input.endpointId == null) throw badInput('target ENDPOINT needs an endpointId', ['input', 'endpointId']);
@@ -65,7 +72,8 @@ function endpointOf(input: StartReplayInput): { endpointId?: string } {
 function selectHandlers(input: StartReplayInput, known: readonly KnownHandler[]): string[] {
   const named = input.handlers;
   if (input.target === ReplayTarget.REPUBLISH || input.target === ReplayTarget.ENDPOINT) {
-    if (named != null && named.length > 0) throw badInput('handlers can be named only with target HANDLERS or SHADOW', ['input', 'handlers']);
+    if (named != null && named.length > 0)
+      throw badInput('handlers can be named only with target HANDLERS or SHADOW', ['input', 'handlers']);
     return [];
   }
   const shadow = input.target === ReplayTarget.SHADOW;
@@ -73,15 +81,25 @@ function selectHandlers(input: StartReplayInput, known: readonly KnownHandler[])
     // SHADOW runs the candidate versions; HANDLERS the live handlers (a shadow never runs for real).
     const all = known.filter((handler) => (handler.shadows !== undefined) === shadow).map((handler) => handler.name);
     if (all.length > 0) return all;
-    if (shadow) throw badInput('no handler of this hub shadows another; name the handlers to run in the shadow', ['input', 'handlers']);
+    if (shadow)
+      throw badInput('no handler of this hub shadows another; name the handlers to run in the shadow', [
+        'input',
+        'handlers',
+      ]);
     throw badInput('this hub runs no handlers, so there is nothing to replay to', ['input', 'target']);
   }
-  if (named.length === 0) throw badInput('name at least one handler, or leave handlers out for every handler', ['input', 'handlers']);
+  if (named.length === 0)
+    throw badInput('name at least one handler, or leave handlers out for every handler', ['input', 'handlers']);
   named.forEach((name, i) => {
     const handler = known.find((candidate) => candidate.name === name);
     const path = ['input', 'handlers', String(i)];
-    if (!handler) throw badInput(`unknown handler "${name}"; this hub runs: ${known.map((h) => h.name).join(', ') || 'none'}`, path);
-    if (!shadow && handler.shadows !== undefined) throw badInput(`handler "${name}" shadows "${handler.shadows}": it runs only in SHADOW replays`, path);
+    if (!handler)
+      throw badInput(
+        `unknown handler "${name}"; this hub runs: ${known.map((h) => h.name).join(', ') || 'none'}`,
+        path,
+      );
+    if (!shadow && handler.shadows !== undefined)
+      throw badInput(`handler "${name}" shadows "${handler.shadows}": it runs only in SHADOW replays`, path);
   });
   return [...new Set(named)];
 }

@@ -4,7 +4,12 @@
  * reads, republishes it as new events, or (SHADOW) runs handlers with their
  * effects captured and compares what they did with the live trail.
  */
-export const ReplayTarget = { HANDLERS: 'HANDLERS', REPUBLISH: 'REPUBLISH', ENDPOINT: 'ENDPOINT', SHADOW: 'SHADOW' } as const;
+export const ReplayTarget = {
+  HANDLERS: 'HANDLERS',
+  REPUBLISH: 'REPUBLISH',
+  ENDPOINT: 'ENDPOINT',
+  SHADOW: 'SHADOW',
+} as const;
 export type ReplayTarget = (typeof ReplayTarget)[keyof typeof ReplayTarget];
 
 export const ReplayStatus = {

@@ -82,7 +82,10 @@ export function createReplayRunner(options: ReplayRunnerOptions): ReplayRunner {
   const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const bucket = createTokenBucket({ ratePerSecond: options.ratePerSecond });
   const handlers = new Map<string, ReplayHandler>(
-    options.handlers.map((handler) => [handler.name, { handler, matches: createMatcher(compileFilter({ types: [...handler.eventTypes] })) }]),
+    options.handlers.map((handler) => [
+      handler.name,
+      { handler, matches: createMatcher(compileFilter({ types: [...handler.eventTypes] })) },
+    ]),
   );
   const running = new Map<string, RunningJob>();
   let timers: NodeJS.Timeout[] = [];
@@ -119,18 +122,36 @@ export function createReplayRunner(options: ReplayRunnerOptions): ReplayRunner {
   }
 
   function run(jobId: string, lease: Lease): void {
-    const entry: RunningJob = { lease, holds: true, cancelled: false, controller: new AbortController(), done: Promise.resolve() };
+    const entry: RunningJob = {
+      lease,
+      holds: true,
+      cancelled: false,
+      controller: new AbortController(),
+      done: Promise.resolve(),
+    };
     running.set(jobId, entry);
     log.info({ jobId, epoch: lease.epoch }, 'replay job taken');
     entry.done = work(jobId, entry).finally(async () => {
       running.delete(jobId);
-      if (entry.holds) await leases.release(entry.lease).catch((error: unknown) => log.warn({ err: error, jobId }, 'releasing a replay lease failed'));
+      if (entry.holds)
+        await leases
+          .release(entry.lease)
+          .catch((error: unknown) => log.warn({ err: error, jobId }, 'releasing a replay lease failed'));
     });
   }
 
   async function work(jobId: string, entry: RunningJob): Promise<void> {
     const holds = () => entry.holds && now() < entry.lease.expiresAt;
-    const services = { ...options, store: options.store, handlers, bucket, now, signal: entry.controller.signal, holds, cancelled: () => entry.cancelled };
+    const services = {
+      ...options,
+      store: options.store,
+      handlers,
+      bucket,
+      now,
+      signal: entry.controller.signal,
+      holds,
+      cancelled: () => entry.cancelled,
+    };
     for (let failures = 0; ; ) {
       if (closed || !entry.holds || (entry.controller.signal.aborted && !entry.cancelled)) return;
       try {
@@ -151,8 +172,15 @@ export function createReplayRunner(options: ReplayRunnerOptions): ReplayRunner {
   }
 
   /** Ends a job that cannot go on as FAILED, from its latest saved state; a store that fails here leaves it to the next holder. */
-  async function fail(jobId: string, error: unknown, services: Pick<RunReplayOptions, 'replayStore' | 'ingest' | 'log' | 'now' | 'holds'>) {
-    const message = error instanceof ReplayFailure || isHubError(error) ? error.message : 'the replay failed unexpectedly; see the hub log';
+  async function fail(
+    jobId: string,
+    error: unknown,
+    services: Pick<RunReplayOptions, 'replayStore' | 'ingest' | 'log' | 'now' | 'holds'>,
+  ) {
+    const message =
+      error instanceof ReplayFailure || isHubError(error)
+        ? error.message
+        : 'the replay failed unexpectedly; see the hub log';
     try {
       const job = await replayStore.load(jobId);
       if (job && !isFinal(job.status) && services.holds()) await endReplay(job, ReplayStatus.FAILED, services, message);
@@ -189,7 +217,8 @@ export function createReplayRunner(options: ReplayRunnerOptions): ReplayRunner {
     const cutOff = new Date(now() - (options.retentionMs ?? 30 * 86_400_000));
     try {
       let dropped = 0;
-      for (let batch = 100; batch === 100 && !closed; dropped += batch) batch = await replayStore.dropFinished(cutOff, 100);
+      for (let batch = 100; batch === 100 && !closed; dropped += batch)
+        batch = await replayStore.dropFinished(cutOff, 100);
       if (dropped > 0) log.info({ dropped, finishedBefore: cutOff }, 'replay jobs past their retention dropped');
     } catch (error) {
       log.warn({ err: error }, 'dropping old replay jobs failed; trying again at the next sweep');

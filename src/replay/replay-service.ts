@@ -44,7 +44,8 @@ export interface ReplayServiceOptions extends ReplayRunnerOptions {
 const notFound = (id: string) => new HubError(ErrorCode.NOT_FOUND, `there is no replay job "${id}"`);
 
 /** A difference's place as a `replayDiff` cursor: opaque to clients, base64url of `[position, handler]`. */
-export const differenceCursor = ({ position, handler }: DifferenceCursor): string => Buffer.from(JSON.stringify([position, handler])).toString('base64url');
+export const differenceCursor = ({ position, handler }: DifferenceCursor): string =>
+  Buffer.from(JSON.stringify([position, handler])).toString('base64url');
 
 function decodeCursor(cursor: string): DifferenceCursor {
   try {
@@ -75,7 +76,8 @@ export function createReplayService(options: ReplayServiceOptions): ReplayServic
     },
     get,
     list(tenantId, { first, after }) {
-      if (after !== undefined && !isEventId(after)) throw badInput('after is not a cursor from an earlier replayJobs page', ['after']);
+      if (after !== undefined && !isEventId(after))
+        throw badInput('after is not a cursor from an earlier replayJobs page', ['after']);
       return replayStore.list(tenantId, { first, ...(after !== undefined && { after }) });
     },
     async cancel(tenantId, id) {
@@ -94,7 +96,12 @@ export function createReplayService(options: ReplayServiceOptions): ReplayServic
       if (!(await get(tenantId, id))) throw notFound(id);
       return replayStore.differences(tenantId, id, { first, ...(cursor && { after: cursor }) });
     },
-    watch: (tenantId, id) => watchReplayJob(() => get(tenantId, id), () => notFound(id), options.watchIntervalMs ?? 200),
+    watch: (tenantId, id) =>
+      watchReplayJob(
+        () => get(tenantId, id),
+        () => notFound(id),
+        options.watchIntervalMs ?? 200,
+      ),
     start: () => runner.start(),
     close: () => runner.close(),
   };

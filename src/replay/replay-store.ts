@@ -55,7 +55,11 @@ export interface ShadowRecords {
    */
   putDifferences(differences: readonly ReplayDifference[]): Promise<void>;
   /** The tenant's job's differences, `first` of them after `after`; another tenant's job (or an unknown one) has none. */
-  differences(tenantId: string, jobId: string, page: { first: number; after?: DifferenceCursor }): Promise<DifferencePage>;
+  differences(
+    tenantId: string,
+    jobId: string,
+    page: { first: number; after?: DifferenceCursor },
+  ): Promise<DifferencePage>;
   /** Removes the job's differences of events past `position`: a job resuming from that checkpoint runs them again. */
   dropDifferencesAfter(jobId: string, position: number): Promise<void>;
   /** A projection document of the job's scratch namespace, or null when the shadow has not written it. */

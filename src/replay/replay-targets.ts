@@ -40,14 +40,22 @@ export type ChunkOutcome = boolean[];
  * A DUPLICATE is an original this job republished before (a takeover or a
  * retry after a crash): processed, and nothing new is stored.
  */
-export async function republishChunk(job: ReplayJob, events: readonly HubEvent[], services: TargetServices, stop: AbortSignal): Promise<ChunkOutcome> {
+export async function republishChunk(
+  job: ReplayJob,
+  events: readonly HubEvent[],
+  services: TargetServices,
+  stop: AbortSignal,
+): Promise<ChunkOutcome> {
   // New events in the tenant count against its publish budget like its clients' publishes.
   if (services.rateLimiter && !(await services.rateLimiter.wait(job.tenantId, events.length, stop))) return [];
   const now = new Date(services.now());
   const results = await services.ingest.publishInternal(events.map((event) => replayedEvent(event, job.id, now)));
   return results.map((result, i) => {
     if (result.status !== 'REJECTED') return true;
-    services.log.warn({ jobId: job.id, eventId: events[i]!.id, code: result.error.code }, 'replayed event not stored; counted as failed');
+    services.log.warn(
+      { jobId: job.id, eventId: events[i]!.id, code: result.error.code },
+      'replayed event not stored; counted as failed',
+    );
     return false;
   });
 }
@@ -58,7 +66,11 @@ export async function republishChunk(job: ReplayJob, events: readonly HubEvent[]
  * attempts from zero); the endpoint's worker sends them in its own time and
  * order. Processed once queued; failed when the endpoint was deleted meanwhile.
  */
-export async function requeueChunk(job: ReplayJob, events: readonly HubEvent[], services: TargetServices): Promise<ChunkOutcome> {
+export async function requeueChunk(
+  job: ReplayJob,
+  events: readonly HubEvent[],
+  services: TargetServices,
+): Promise<ChunkOutcome> {
   const items = events.map((event) => ({ eventId: event.id, position: event.position }));
   const queued = await services.webhooks!.requeue(job.tenantId, job.endpointId!, items);
   return events.map(() => queued > 0);
@@ -86,7 +98,9 @@ export async function runHandlersOnChunk(
   stop: AbortSignal,
 ): Promise<ChunkOutcome> {
   const plan: RunKey[][] = events.map((event) =>
-    job.handlers.filter((name) => handlers.get(name)!.matches(event)).map((handler) => ({ jobId: job.id, eventId: event.id, handler })),
+    job.handlers
+      .filter((name) => handlers.get(name)!.matches(event))
+      .map((handler) => ({ jobId: job.id, eventId: event.id, handler })),
   );
   const keys = plan.flat();
   const claims = await services.replayStore.claimRuns(keys);
@@ -111,7 +125,10 @@ export async function runHandlersOnChunk(
     }
   } finally {
     await services.replayStore.settleRuns(outcomes);
-    const unstarted = plan.slice(result.length).flat().filter((key) => claimOf.get(key) === 'CLAIMED');
+    const unstarted = plan
+      .slice(result.length)
+      .flat()
+      .filter((key) => claimOf.get(key) === 'CLAIMED');
     await services.replayStore.releaseRuns(unstarted);
   }
   return result;
@@ -121,8 +138,16 @@ export async function runHandlersOnChunk(
  * One attempt of a replayed handler run; true when it failed (logged). The handler sees that it
  * is replayed: `ctx.replay`, and the event's `metadata.replay` as on every replayed event.
  */
-async function runOnce(handler: HubHandler, event: HubEvent, job: ReplayJob, services: TargetServices): Promise<boolean> {
-  const replayed: HubEvent = { ...event, metadata: { ...event.metadata, replay: { jobId: job.id, originalEventId: event.id } } };
+async function runOnce(
+  handler: HubHandler,
+  event: HubEvent,
+  job: ReplayJob,
+  services: TargetServices,
+): Promise<boolean> {
+  const replayed: HubEvent = {
+    ...event,
+    metadata: { ...event.metadata, replay: { jobId: job.id, originalEventId: event.id } },
+  };
   try {
     await runAttempt(handler, replayed, 1, {
       ...services,
@@ -133,7 +158,10 @@ async function runOnce(handler: HubHandler, event: HubEvent, job: ReplayJob, ser
     return false;
   } catch (error) {
     const failure = describeFailure(error);
-    services.log.warn({ jobId: job.id, eventId: event.id, handler: handler.name, error: failure }, 'replayed handler run failed; counted as failed');
+    services.log.warn(
+      { jobId: job.id, eventId: event.id, handler: handler.name, error: failure },
+      'replayed handler run failed; counted as failed',
+    );
     return true;
   }
 }

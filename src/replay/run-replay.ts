@@ -4,7 +4,14 @@ import type { EventStore } from '../store/event-store.ts';
 import { replaySystemEvent } from './replay-events.ts';
 import { compileJobFilter } from './replay-input.ts';
 import { ReplayStatus, ReplayTarget, SAMPLE_SIZE, type ReplayJob } from './replay-job.ts';
-import { republishChunk, requeueChunk, runHandlersOnChunk, type ChunkOutcome, type ReplayHandler, type TargetServices } from './replay-targets.ts';
+import {
+  republishChunk,
+  requeueChunk,
+  runHandlersOnChunk,
+  type ChunkOutcome,
+  type ReplayHandler,
+  type TargetServices,
+} from './replay-targets.ts';
 import { isHubError } from '../errors.ts';
 import { runShadowOnChunk } from './shadow-chunk.ts';
 import type { TokenBucket } from './token-bucket.ts';
@@ -57,10 +64,16 @@ export async function runReplay(saved: ReplayJob, options: RunReplayOptions): Pr
     return await save({ ...job, status: ReplayStatus.CANCELLED, finishedAt: seen?.finishedAt ?? at() });
   }
   for (const name of [...job.handlers, ...shadowed(job, options.handlers)]) {
-    if (!options.handlers.has(name)) throw new ReplayFailure(`handler "${name}" is not loaded in the hub process that ran the job`);
+    if (!options.handlers.has(name))
+      throw new ReplayFailure(`handler "${name}" is not loaded in the hub process that ran the job`);
   }
   if (job.status === ReplayStatus.PENDING) {
-    await save({ ...job, status: ReplayStatus.RUNNING, startedAt: at(), until: await store.headPosition(job.tenantId) });
+    await save({
+      ...job,
+      status: ReplayStatus.RUNNING,
+      startedAt: at(),
+      until: await store.headPosition(job.tenantId),
+    });
   }
   const filter = await selection(job, options);
   if (job.dryRun) {
@@ -71,11 +84,16 @@ export async function runReplay(saved: ReplayJob, options: RunReplayOptions): Pr
     return await finish(ReplayStatus.COMPLETED);
   }
   // No count first: it would read the whole range once more. `progress` tells how far it is, `total` comes at the end.
-  if (job.target !== ReplayTarget.SHADOW) await options.ingest.publishInternal([replaySystemEvent(job, 'started', at())]);
+  if (job.target !== ReplayTarget.SHADOW)
+    await options.ingest.publishInternal([replaySystemEvent(job, 'started', at())]);
   // A shadow resumed from its checkpoint runs what follows again: what it found there before goes, so nothing counts twice.
   else await replayStore.dropDifferencesAfter(job.id, job.checkpoint);
 
-  const range = await store.readRange(job.tenantId, { ...jobRange(job, job.checkpoint), filter, batch: options.batch ?? 200 });
+  const range = await store.readRange(job.tenantId, {
+    ...jobRange(job, job.checkpoint),
+    filter,
+    batch: options.batch ?? 200,
+  });
   for await (const events of range.pages) {
     for (let i = 0; i < events.length; i += options.bucket.capacity) {
       const chunk = events.slice(i, i + options.bucket.capacity);
@@ -105,14 +123,28 @@ export async function runReplay(saved: ReplayJob, options: RunReplayOptions): Pr
  * repeats it, and its key keeps it once. A SHADOW job's scratch projections
  * are dropped.
  */
-export async function endReplay(job: ReplayJob, status: ReplayStatus, options: Pick<RunReplayOptions, 'replayStore' | 'ingest' | 'log' | 'now'>, error?: string): Promise<void> {
-  const final: ReplayJob = { ...job, status, finishedAt: new Date(options.now()), ...(error !== undefined && { error }) };
+export async function endReplay(
+  job: ReplayJob,
+  status: ReplayStatus,
+  options: Pick<RunReplayOptions, 'replayStore' | 'ingest' | 'log' | 'now'>,
+  error?: string,
+): Promise<void> {
+  const final: ReplayJob = {
+    ...job,
+    status,
+    finishedAt: new Date(options.now()),
+    ...(error !== undefined && { error }),
+  };
   const shadow = final.target === ReplayTarget.SHADOW;
-  if (!final.dryRun && final.until !== undefined && !shadow) await options.ingest.publishInternal([replaySystemEvent(final, 'completed', new Date(options.now()))]);
+  if (!final.dryRun && final.until !== undefined && !shadow)
+    await options.ingest.publishInternal([replaySystemEvent(final, 'completed', new Date(options.now()))]);
   // Its projections were for the comparison only; retention drops what a crash here leaves.
   if (shadow) await options.replayStore.dropScratch(final.id);
   await options.replayStore.save(final);
-  options.log.info({ jobId: job.id, tenantId: job.tenantId, status, processed: job.processed, failed: job.failed }, 'replay job finished');
+  options.log.info(
+    { jobId: job.id, tenantId: job.tenantId, status, processed: job.processed, failed: job.failed },
+    'replay job finished',
+  );
 }
 
 /** SHADOW: the live handlers the job's handlers compare with (those they shadow). */
@@ -124,16 +156,26 @@ const shadowed = (job: ReplayJob, handlers: ReadonlyMap<string, ReplayHandler>):
  * SHADOW also those the handlers it compares with take (a shadow that drops a type shows as
  * SKIPPED); for ENDPOINT only those the endpoint's own filter takes.
  */
-async function selection(job: ReplayJob, options: Pick<RunReplayOptions, 'handlers' | 'webhooks'>): Promise<CompiledFilter> {
+async function selection(
+  job: ReplayJob,
+  options: Pick<RunReplayOptions, 'handlers' | 'webhooks'>,
+): Promise<CompiledFilter> {
   const filter = compileJobFilter(job.filter);
   if (job.target === ReplayTarget.REPUBLISH) return filter;
-  const other = job.target === ReplayTarget.ENDPOINT ? await endpointFilter(job, options) : handlerTypes(job, options.handlers);
+  const other =
+    job.target === ReplayTarget.ENDPOINT ? await endpointFilter(job, options) : handlerTypes(job, options.handlers);
   const parts = [filter.query, other.query].filter((query) => Object.keys(query).length > 0);
   return { query: parts.length === 2 ? { $and: parts } : (parts[0] ?? {}), typePatterns: filter.typePatterns };
 }
 
 const handlerTypes = (job: ReplayJob, handlers: ReadonlyMap<string, ReplayHandler>) =>
-  compileFilter({ types: [...new Set([...job.handlers, ...shadowed(job, handlers)].flatMap((name) => handlers.get(name)!.handler.eventTypes))] });
+  compileFilter({
+    types: [
+      ...new Set(
+        [...job.handlers, ...shadowed(job, handlers)].flatMap((name) => handlers.get(name)!.handler.eventTypes),
+      ),
+    ],
+  });
 
 /** The filter of the job's endpoint; a job whose endpoint is gone cannot run. */
 async function endpointFilter(job: ReplayJob, options: Pick<RunReplayOptions, 'webhooks'>): Promise<CompiledFilter> {
@@ -141,7 +183,8 @@ async function endpointFilter(job: ReplayJob, options: Pick<RunReplayOptions, 'w
   try {
     return compileJobFilter((await options.webhooks.get(job.tenantId, job.endpointId!)).filter);
   } catch (error) {
-    if (isHubError(error) && error.code === 'NOT_FOUND') throw new ReplayFailure(`webhook endpoint "${job.endpointId}" was deleted`);
+    if (isHubError(error) && error.code === 'NOT_FOUND')
+      throw new ReplayFailure(`webhook endpoint "${job.endpointId}" was deleted`);
     throw error;
   }
 }
@@ -155,14 +198,25 @@ const jobRange = (job: ReplayJob, after: number) => ({ after, through: job.until
 
 /** Counts the matching events up to `until` and keeps the first few ids; null when stopped meanwhile. */
 async function count(job: ReplayJob, filter: CompiledFilter, options: RunReplayOptions) {
-  const counted = await options.store.countRange(job.tenantId, { after: 0, through: job.until!, filter, sample: SAMPLE_SIZE });
+  const counted = await options.store.countRange(job.tenantId, {
+    after: 0,
+    through: job.until!,
+    filter,
+    sample: SAMPLE_SIZE,
+  });
   return options.signal.aborted ? null : counted;
 }
 
 /** Processes a chunk in order; the job state after it, to be saved. */
 async function processChunk(job: ReplayJob, chunk: readonly HubEvent[], options: RunReplayOptions): Promise<ReplayJob> {
   if (job.target === ReplayTarget.SHADOW) {
-    const shadow = await runShadowOnChunk(job, chunk, options.handlers, { ...options, maxDifferences: options.maxDifferences ?? 10_000 }, options.signal);
+    const shadow = await runShadowOnChunk(
+      job,
+      chunk,
+      options.handlers,
+      { ...options, maxDifferences: options.maxDifferences ?? 10_000 },
+      options.signal,
+    );
     return { ...counted(job, chunk, shadow.outcome), differences: (job.differences ?? 0) + shadow.differences };
   }
   const outcome =
@@ -179,6 +233,9 @@ function counted(job: ReplayJob, chunk: readonly HubEvent[], outcome: ChunkOutco
   const ok = outcome.filter(Boolean).length;
   // A stopped HANDLERS run ends after the event in hand: the checkpoint is the last event it got to.
   const checkpoint = outcome.length ? chunk[outcome.length - 1]!.position : job.checkpoint;
-  const sample = job.sample.length < SAMPLE_SIZE ? [...job.sample, ...chunk.slice(0, outcome.length).map((event) => event.id)].slice(0, SAMPLE_SIZE) : job.sample;
+  const sample =
+    job.sample.length < SAMPLE_SIZE
+      ? [...job.sample, ...chunk.slice(0, outcome.length).map((event) => event.id)].slice(0, SAMPLE_SIZE)
+      : job.sample;
   return { ...job, processed: job.processed + ok, failed: job.failed + outcome.length - ok, checkpoint, sample };
 }

@@ -5,7 +5,13 @@ import type { EventStore } from '../store/event-store.ts';
 import type { ReplayJob } from './replay-job.ts';
 import type { ChunkOutcome, ReplayHandler } from './replay-targets.ts';
 import { runShadow, type ShadowServices } from './shadow-effects.ts';
-import { changesOf, payloadHash, type ComparedFollowUp, type ReplayDifference, type ShadowOutcome } from './shadow-outcome.ts';
+import {
+  changesOf,
+  payloadHash,
+  type ComparedFollowUp,
+  type ReplayDifference,
+  type ShadowOutcome,
+} from './shadow-outcome.ts';
 
 export interface ShadowChunkServices extends ShadowServices {
   store: EventStore;
@@ -46,7 +52,10 @@ export async function runShadowOnChunk(
   stop: AbortSignal,
 ): Promise<ShadowChunkResult> {
   const plan = events.map((event) => job.handlers.flatMap((name): ShadowRun[] => planRun(event, name, handlers)));
-  const trail = await services.handlerStore.outcomes(job.tenantId, events.map((event) => event.id));
+  const trail = await services.handlerStore.outcomes(
+    job.tenantId,
+    events.map((event) => event.id),
+  );
   const liveOf = new Map(trail.map((o) => [JSON.stringify([o.eventId, o.handler]), o]));
   const outcome: ChunkOutcome = [];
   const ran: { run: ShadowRun; shadow: ShadowOutcome; live: HandlerOutcome | null }[] = [];
@@ -54,18 +63,37 @@ export async function runShadowOnChunk(
     if (stop.aborted) break;
     let ok = true;
     for (const run of runs) {
-      const shadow = run.skipped ? SKIPPED : await runShadow(handlers.get(run.handler)!.handler, run.event, job, services);
+      const shadow = run.skipped
+        ? SKIPPED
+        : await runShadow(handlers.get(run.handler)!.handler, run.event, job, services);
       if (shadow.status === 'FAILED') ok = false;
       ran.push({ run, shadow, live: liveOf.get(JSON.stringify([run.event.id, run.live])) ?? null });
     }
     outcome.push(ok);
   }
-  const followUps = await liveFollowUps(job.tenantId, ran.map(({ live }) => live), services.store);
+  const followUps = await liveFollowUps(
+    job.tenantId,
+    ran.map(({ live }) => live),
+    services.store,
+  );
   const found = ran.flatMap(({ run, shadow, live: entry }, i): ReplayDifference[] => {
     const live = entry ? processingOfOutcome(entry) : null;
     const changes = changesOf(live, followUps[i]!, shadow);
     const { event } = run;
-    return changes.length ? [{ jobId: job.id, tenantId: job.tenantId, eventId: event.id, position: event.position, handler: run.handler, live, shadow, changes }] : [];
+    return changes.length
+      ? [
+          {
+            jobId: job.id,
+            tenantId: job.tenantId,
+            eventId: event.id,
+            position: event.position,
+            handler: run.handler,
+            live,
+            shadow,
+            changes,
+          },
+        ]
+      : [];
   });
   const room = Math.max(0, services.maxDifferences - (job.differences ?? 0));
   if (services.holds()) await services.replayStore.putDifferences(found.slice(0, room));
@@ -86,13 +114,19 @@ function planRun(event: HubEvent, name: string, handlers: ReadonlyMap<string, Re
  * The live outcomes' follow-ups as stored, read for the whole chunk in one `getMany`; a follow-up
  * no longer stored compares as a type of its own.
  */
-async function liveFollowUps(tenantId: string, lives: readonly (HandlerOutcome | null)[], store: EventStore): Promise<ComparedFollowUp[][]> {
+async function liveFollowUps(
+  tenantId: string,
+  lives: readonly (HandlerOutcome | null)[],
+  store: EventStore,
+): Promise<ComparedFollowUp[][]> {
   const ids = lives.flatMap((live) => live?.followUps ?? []);
   const stored = new Map((ids.length ? await store.getMany(tenantId, ids) : []).map((event) => [event.id, event]));
   return lives.map((live) =>
     (live?.followUps ?? []).map((id): ComparedFollowUp => {
       const event = stored.get(id);
-      return event ? { type: event.type, subject: event.subject ?? null, payloadHash: payloadHash(event.payload) } : { type: '(not stored)', subject: null, payloadHash: '' };
+      return event
+        ? { type: event.type, subject: event.subject ?? null, payloadHash: payloadHash(event.payload) }
+        : { type: '(not stored)', subject: null, payloadHash: '' };
     }),
   );
 }

@@ -33,8 +33,16 @@ const NEVER = new AbortController().signal;
  * read through the job's scratch namespace to the live ones and written to the scratch only. The
  * handler sees `ctx.replay` `{ jobId, mode: 'SHADOW' }` and the event's `metadata.replay`.
  */
-export async function runShadow(handler: HubHandler, event: HubEvent, job: ReplayJob, services: ShadowServices): Promise<ShadowOutcome> {
-  const replayed: HubEvent = { ...event, metadata: { ...event.metadata, replay: { jobId: job.id, originalEventId: event.id } } };
+export async function runShadow(
+  handler: HubHandler,
+  event: HubEvent,
+  job: ReplayJob,
+  services: ShadowServices,
+): Promise<ShadowOutcome> {
+  const replayed: HubEvent = {
+    ...event,
+    metadata: { ...event.metadata, replay: { jobId: job.id, originalEventId: event.id } },
+  };
   const captured: ShadowFollowUp[] = [];
   const started = performance.now();
   try {
@@ -47,13 +55,24 @@ export async function runShadow(handler: HubHandler, event: HubEvent, job: Repla
     });
     return { status: 'HANDLED', attempts: 1, durationMs: elapsed(started), followUps: captured, error: null };
   } catch (error) {
-    return { status: 'FAILED', attempts: 1, durationMs: elapsed(started), followUps: captured, error: describeFailure(error) };
+    return {
+      status: 'FAILED',
+      attempts: 1,
+      durationMs: elapsed(started),
+      followUps: captured,
+      error: describeFailure(error),
+    };
   }
 }
 
 const elapsed = (started: number) => Math.round(performance.now() - started);
 
-function shadowEffects(event: HubEvent, job: ReplayJob, services: ShadowServices, captured: ShadowFollowUp[]): AttemptEffects {
+function shadowEffects(
+  event: HubEvent,
+  job: ReplayJob,
+  services: ShadowServices,
+  captured: ShadowFollowUp[],
+): AttemptEffects {
   let payloadBytes = 0;
   return {
     async publish(input, request) {
@@ -63,7 +82,12 @@ function shadowEffects(event: HubEvent, job: ReplayJob, services: ShadowServices
       if (result.status === 'ACCEPTED' && captured.length < MAX_FOLLOW_UPS) {
         const { type, subject, payload } = result.event;
         payloadBytes += Buffer.byteLength(JSON.stringify(payload));
-        captured.push({ type, subject: subject ?? null, payload: payloadBytes <= SHADOW_PAYLOAD_BYTES ? payload : null, payloadHash: payloadHash(payload) });
+        captured.push({
+          type,
+          subject: subject ?? null,
+          payload: payloadBytes <= SHADOW_PAYLOAD_BYTES ? payload : null,
+          payloadHash: payloadHash(payload),
+        });
       }
       return result;
     },
@@ -75,7 +99,8 @@ function shadowEffects(event: HubEvent, job: ReplayJob, services: ShadowServices
 function scratchProjections(job: ReplayJob, { replayStore, handlerStore }: ShadowServices): Projections {
   return {
     get: async <T extends Record<string, unknown>>(projection: string, key: string) =>
-      ((await replayStore.getScratch(job.id, projection, key)) ?? (await handlerStore.getProjection(job.tenantId, projection, key))) as T | null,
+      ((await replayStore.getScratch(job.id, projection, key)) ??
+        (await handlerStore.getProjection(job.tenantId, projection, key))) as T | null,
     put: (projection, key, value) => replayStore.putScratch(job.id, projection, key, value),
   };
 }

@@ -67,15 +67,20 @@ export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-    return `{${entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+    return `{${entries
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
 }
 
-export const payloadHash = (payload: unknown): string => createHash('sha256').update(canonicalJson(payload)).digest('hex');
+export const payloadHash = (payload: unknown): string =>
+  createHash('sha256').update(canonicalJson(payload)).digest('hex');
 
 /** Success, failure, or nothing done: FAILED (retrying) and DEAD_LETTERED both failed; no trail entry and SKIPPED both did nothing. */
-const liveResult = (live: EventProcessing | null) => (!live || live.status === 'PENDING' ? 'NONE' : live.status === 'HANDLED' ? 'HANDLED' : 'FAILED');
+const liveResult = (live: EventProcessing | null) =>
+  !live || live.status === 'PENDING' ? 'NONE' : live.status === 'HANDLED' ? 'HANDLED' : 'FAILED';
 const shadowResult = (shadow: ShadowOutcome) => (shadow.status === 'SKIPPED' ? 'NONE' : shadow.status);
 
 /**
@@ -83,7 +88,11 @@ const shadowResult = (shadow: ShadowOutcome) => (shadow.status === 'SKIPPED' ? '
  * shadow's; empty when they agree. Follow-ups compare as multisets: publish order may differ
  * without meaning anything.
  */
-export function changesOf(live: EventProcessing | null, liveFollowUps: readonly ComparedFollowUp[], shadow: ShadowOutcome): string[] {
+export function changesOf(
+  live: EventProcessing | null,
+  liveFollowUps: readonly ComparedFollowUp[],
+  shadow: ShadowOutcome,
+): string[] {
   const changes: string[] = [];
   const [was, is] = [liveResult(live), shadowResult(shadow)];
   if (was !== is) changes.push(Change.STATUS);

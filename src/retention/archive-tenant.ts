@@ -44,7 +44,11 @@ const ANY_TIME = new Date(8.64e15);
  * its first event's day and position: a run after a crash completes that
  * segment's delete instead of writing its events a second time.
  */
-export async function archiveTenant(work: RetentionWork, tenantId: string, policy: RetentionPolicy): Promise<SegmentManifest[]> {
+export async function archiveTenant(
+  work: RetentionWork,
+  tenantId: string,
+  policy: RetentionPolicy,
+): Promise<SegmentManifest[]> {
   const { store, cold } = work;
   const cutoff = warmCutoff(policy.warmMs, work.now());
   let purged = await store.purgedThrough(tenantId);
@@ -62,7 +66,10 @@ export async function archiveTenant(work: RetentionWork, tenantId: string, polic
     await work.faults.afterVerify?.(segment);
     await deleteFromArchive(work, segment, verified);
     await work.record(retentionEvent('archived', segment, new Date(work.now())));
-    work.log.info({ tenantId, day: segment.day, first: segment.firstPosition, last: segment.lastPosition, count: segment.count }, 'events moved to a cold segment');
+    work.log.info(
+      { tenantId, day: segment.day, first: segment.firstPosition, last: segment.lastPosition, count: segment.count },
+      'events moved to a cold segment',
+    );
     moved.push(segment);
     purged = segment.lastPosition;
   }
@@ -70,13 +77,21 @@ export async function archiveTenant(work: RetentionWork, tenantId: string, polic
 }
 
 /** The tenant's oldest archive events after `after` that are all older than `cutoff`, of one UTC day, at most `max`. */
-async function agedRun(store: EventStore, tenantId: string, after: number, cutoff: number, max: number): Promise<HubEvent[]> {
+async function agedRun(
+  store: EventStore,
+  tenantId: string,
+  after: number,
+  cutoff: number,
+  max: number,
+): Promise<HubEvent[]> {
   const range = await store.readRange(tenantId, { after, filter: ALL, batch: Math.min(max, 1000) });
   const run: HubEvent[] = [];
   try {
     for await (const page of range.pages) {
       for (const event of page) {
-        const fits = event.receivedAt.getTime() < cutoff && (!run.length || utcDay(event.receivedAt) === utcDay(run[0]!.receivedAt));
+        const fits =
+          event.receivedAt.getTime() < cutoff &&
+          (!run.length || utcDay(event.receivedAt) === utcDay(run[0]!.receivedAt));
         if (!fits || run.length >= max) return run;
         run.push(event);
       }
@@ -102,7 +117,11 @@ async function writeSegment(work: RetentionWork, events: readonly HubEvent[]): P
   return segment;
 }
 
-async function deleteFromArchive(work: RetentionWork, segment: SegmentManifest, events: readonly HubEvent[]): Promise<void> {
+async function deleteFromArchive(
+  work: RetentionWork,
+  segment: SegmentManifest,
+  events: readonly HubEvent[],
+): Promise<void> {
   const receivedBefore = dayEnd(segment.day);
   await work.keep();
   if (work.faults.duringDelete) {

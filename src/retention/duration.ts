@@ -11,7 +11,10 @@ const WITH_UNIT = /^\s*\d+(\.\d+)?\s*[a-z]+\s*$/i;
 export const durationMs = z.string().transform((text, ctx) => {
   const value = WITH_UNIT.test(text) ? ms(text.trim()) : undefined;
   if (value === undefined || !Number.isFinite(value) || value < 1000) {
-    ctx.addIssue({ code: 'custom', message: 'must be a duration of at least a second with a unit, such as 30s, 12h, 365d or 7y' });
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be a duration of at least a second with a unit, such as 30s, 12h, 365d or 7y',
+    });
     return z.NEVER;
   }
   return Math.round(value);

@@ -8,7 +8,11 @@ import type { RetentionPolicy } from './retention-policy.ts';
  * retention, oldest first; a tenant on hold keeps them all. Only the days up
  * to the cutoff are listed, so a run reads no manifest it will keep.
  */
-export async function purgeTenant(work: RetentionWork, tenantId: string, policy: RetentionPolicy): Promise<SegmentManifest[]> {
+export async function purgeTenant(
+  work: RetentionWork,
+  tenantId: string,
+  policy: RetentionPolicy,
+): Promise<SegmentManifest[]> {
   if (policy.hold) return [];
   const cutoff = work.now() - policy.coldMs;
   const old = (await work.cold.list(tenantId, { toDay: utcDay(new Date(cutoff)) }))
@@ -18,7 +22,10 @@ export async function purgeTenant(work: RetentionWork, tenantId: string, policy:
     await work.keep();
     await work.cold.delete(segment);
     await work.record(retentionEvent('purged', segment, new Date(work.now())));
-    work.log.info({ tenantId, day: segment.day, first: segment.firstPosition, count: segment.count }, 'cold segment purged');
+    work.log.info(
+      { tenantId, day: segment.day, first: segment.firstPosition, count: segment.count },
+      'cold segment purged',
+    );
   }
   return old;
 }

@@ -21,5 +21,12 @@ export function retentionEvent(kind: 'archived' | 'purged', segment: SegmentMani
     ...(kind === 'archived' && { sha256: segment.sha256, bytes: segment.bytes }),
   };
   const type = kind === 'archived' ? RETENTION_ARCHIVED : RETENTION_PURGED;
-  return systemEvent('retention', type, segment.tenantId, payload, { idempotencyKey: `retention:${kind}:${segment.day}:${segment.firstPosition}` }, now);
+  return systemEvent(
+    'retention',
+    type,
+    segment.tenantId,
+    payload,
+    { idempotencyKey: `retention:${kind}:${segment.day}:${segment.firstPosition}` },
+    now,
+  );
 }

@@ -65,7 +65,8 @@ export function createRetentionJob(options: RetentionJobOptions): RetentionJob {
 
   async function record(event: Parameters<RetentionWork['record']>[0]): Promise<void> {
     const [result] = await ingest.publishInternal([event]);
-    if (result?.status === 'REJECTED') log.warn({ err: result.error, type: event.type }, 'could not record a retention event');
+    if (result?.status === 'REJECTED')
+      log.warn({ err: result.error, type: event.type }, 'could not record a retention event');
   }
 
   async function run(): Promise<RetentionReport | null> {
@@ -119,7 +120,12 @@ export function createRetentionJob(options: RetentionJobOptions): RetentionJob {
     timer = setTimeout(() => {
       timer = null;
       runOnce()
-        .then((report) => report && (report.archived.length || report.purged.length) && log.info({ archived: report.archived.length, purged: report.purged.length }, 'retention run done'))
+        .then(
+          (report) =>
+            report &&
+            (report.archived.length || report.purged.length) &&
+            log.info({ archived: report.archived.length, purged: report.purged.length }, 'retention run done'),
+        )
         .catch((error: unknown) => log.warn({ err: error }, 'retention run failed; the next run finishes its work'))
         .finally(() => schedule(options.intervalMs));
     }, delayMs);

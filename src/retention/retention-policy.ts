@@ -12,7 +12,10 @@ export interface RetentionPolicy {
 export const DAY_MS = 86_400_000;
 
 /** Each tenant's policy: its own entry of HUB_RETENTION_POLICIES over the defaults. */
-export function createPolicies(defaults: { warmMs: number; coldMs: number }, tenants: readonly RetentionPolicyConfig[]) {
+export function createPolicies(
+  defaults: { warmMs: number; coldMs: number },
+  tenants: readonly RetentionPolicyConfig[],
+) {
   const byTenant = new Map(tenants.map((policy) => [policy.tenant, policy]));
   return (tenantId: string): RetentionPolicy => {
     const own = byTenant.get(tenantId);

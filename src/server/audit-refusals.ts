@@ -15,7 +15,10 @@ const DENIED: ReadonlySet<string> = new Set([ErrorCode.UNAUTHENTICATED, ErrorCod
  * code that refuses does not have.
  */
 export function auditRefusals(audit: AuditTrail): Plugin<HubContext> {
-  const check = (args: { document: DocumentNode; operationName?: string | null | undefined; contextValue: unknown }, result: ExecutionResult) => {
+  const check = (
+    args: { document: DocumentNode; operationName?: string | null | undefined; contextValue: unknown },
+    result: ExecutionResult,
+  ) => {
     const errors = result.errors ?? [];
     const denied = errors.find((error) => DENIED.has(errorCodeOf(error)));
     const limited = errors.find((error) => errorCodeOf(error) === ErrorCode.RATE_LIMITED);
@@ -36,7 +39,13 @@ export function auditRefusals(audit: AuditTrail): Plugin<HubContext> {
       });
     }
     if (limited && ctx.principal) {
-      audit.rateLimited({ ...actorOf(ctx), tenantId: ctx.principal.tenantId, fields, limit: Number(extension(limited, 'limit')), retryAfterMs: Number(extension(limited, 'retryAfterMs')) });
+      audit.rateLimited({
+        ...actorOf(ctx),
+        tenantId: ctx.principal.tenantId,
+        fields,
+        limit: Number(extension(limited, 'limit')),
+        retryAfterMs: Number(extension(limited, 'retryAfterMs')),
+      });
     }
   };
   return {
@@ -55,5 +64,8 @@ export function auditRefusals(audit: AuditTrail): Plugin<HubContext> {
 
 /** An extension of a coded error, before or after masking. */
 function extension(error: GraphQLError, name: string): unknown {
-  return error.extensions?.[name] ?? (error.originalError as { extensions?: Record<string, unknown> } | undefined)?.extensions?.[name];
+  return (
+    error.extensions?.[name] ??
+    (error.originalError as { extensions?: Record<string, unknown> } | undefined)?.extensions?.[name]
+  );
 }

@@ -90,7 +90,10 @@ function keyTable(keys: readonly ApiKeyConfig[]): Map<string, Principal> {
  * looking the key up first costs one hash and keeps any key working whatever
  * its shape.
  */
-export function createAuthenticator(keys: readonly ApiKeyConfig[], { jwt, open = keys.length === 0 && !jwt }: AuthenticatorOptions = {}): KeyedAuthenticator {
+export function createAuthenticator(
+  keys: readonly ApiKeyConfig[],
+  { jwt, open = keys.length === 0 && !jwt }: AuthenticatorOptions = {},
+): KeyedAuthenticator {
   let byDigest = keyTable(keys);
   const listeners = new Set<() => void>();
   const changed = () => {
@@ -108,7 +111,8 @@ export function createAuthenticator(keys: readonly ApiKeyConfig[], { jwt, open =
       return { principal: await jwt.verify(credential) };
     } catch (error) {
       // the verifier refuses with a coded reason; anything else is a bug and propagates
-      if (isHubError(error) && error.code === ErrorCode.UNAUTHENTICATED) return { principal: null, refusal: error.message };
+      if (isHubError(error) && error.code === ErrorCode.UNAUTHENTICATED)
+        return { principal: null, refusal: error.message };
       throw error;
     }
   };

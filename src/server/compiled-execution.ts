@@ -47,7 +47,9 @@ export function useCompiledExecution(): Plugin {
     if (entry.schema !== schema) return null;
     if (entry.compiled !== undefined) return entry.compiled;
     if (++entry.runs < COMPILE_AFTER_RUNS) return null;
-    const result = isCompilable(schema, document, operationName) ? compileQuery(schema, document, operationName ?? undefined) : null;
+    const result = isCompilable(schema, document, operationName)
+      ? compileQuery(schema, document, operationName ?? undefined)
+      : null;
     entry.compiled = result && isCompiledQuery(result) ? result : null;
     return entry.compiled;
   }
@@ -64,7 +66,11 @@ export function useCompiledExecution(): Plugin {
   };
 }
 
-function isCompilable(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined): boolean {
+function isCompilable(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+): boolean {
   const operation = getOperationAST(document, operationName)?.operation;
   if (operation !== 'query' && operation !== 'mutation') return false;
   const typeInfo = new TypeInfo(schema);

@@ -29,7 +29,13 @@ export function varyOnOrigin(allowedOrigins: readonly string[]): Plugin {
   return {
     onResponse({ response }) {
       const vary = response.headers.get('vary');
-      if (!vary?.toLowerCase().split(/\s*,\s*/).includes('origin')) response.headers.set('vary', vary ? `${vary}, Origin` : 'Origin');
+      if (
+        !vary
+          ?.toLowerCase()
+          .split(/\s*,\s*/)
+          .includes('origin')
+      )
+        response.headers.set('vary', vary ? `${vary}, Origin` : 'Origin');
     },
   };
 }
@@ -40,7 +46,11 @@ export function varyOnOrigin(allowedOrigins: readonly string[]): Plugin {
  * allowed one, yes; from any other origin, no. Without an `Origin` (not a browser) only while no
  * origins are configured, as before.
  */
-export function websocketOriginAllowed(origin: string | undefined, host: string | undefined, allowedOrigins: readonly string[]): boolean {
+export function websocketOriginAllowed(
+  origin: string | undefined,
+  host: string | undefined,
+  allowedOrigins: readonly string[],
+): boolean {
   if (origin === undefined) return allowedOrigins.length === 0;
   return allowedOrigins.includes(origin) || sameOrigin(origin, host);
 }

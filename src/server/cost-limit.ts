@@ -37,7 +37,11 @@ export function costLimitOfVariables(options: CostLimitOptions, maxPageSize: num
     onExecute({ args, setResultAndStopExecution }) {
       if (!hasVariablePageSize(args.document)) return;
       const refusals: GraphQLError[] = [];
-      const rule = costLimitRule({ ...options, propagateOnRejection: false, onReject: [(_context, error) => refusals.push(error)] });
+      const rule = costLimitRule({
+        ...options,
+        propagateOnRejection: false,
+        onReject: [(_context, error) => refusals.push(error)],
+      });
       validate(args.schema, withPageSizes(args.document, args.variableValues ?? {}, maxPageSize), [rule]);
       if (refusals.length === 0) return;
       // as the same document with literal page sizes is refused: a validation error, HTTP 400
@@ -70,7 +74,9 @@ function withPageSizes(document: DocumentNode, variables: Record<string, unknown
     Argument(node) {
       if (!PAGE_ARGUMENTS.has(node.name.value) || node.value.kind !== Kind.VARIABLE) return undefined;
       const value = variables[node.value.name.value];
-      return Number.isInteger(value) ? { ...node, value: { kind: Kind.INT, value: String(Math.min(value as number, maxPageSize)) } } : undefined;
+      return Number.isInteger(value)
+        ? { ...node, value: { kind: Kind.INT, value: String(Math.min(value as number, maxPageSize)) } }
+        : undefined;
     },
   });
 }

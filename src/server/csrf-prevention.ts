@@ -25,9 +25,13 @@ export function csrfPrevention(): Plugin[] {
     onRequestParse({ request }) {
       const contentType = request.headers.get('content-type')?.toLowerCase() ?? '';
       if (FORM_CONTENT_TYPES.some((type) => contentType.startsWith(type))) {
-        throw new HubError(ErrorCode.BAD_USER_INPUT, `form bodies (${contentType.split(';')[0]}) are not accepted; send JSON (content-type: application/json)`, {
-          extensions: { http: { status: 415 } },
-        });
+        throw new HubError(
+          ErrorCode.BAD_USER_INPUT,
+          `form bodies (${contentType.split(';')[0]}) are not accepted; send JSON (content-type: application/json)`,
+          {
+            extensions: { http: { status: 415 } },
+          },
+        );
       }
     },
   };
@@ -42,9 +46,13 @@ function withCode(plugin: Plugin): Plugin {
       try {
         return check(payload);
       } catch {
-        throw new HubError(ErrorCode.FORBIDDEN, `a request without a JSON body needs the "${CSRF_HEADER}" header (any value), which keeps other web pages from sending it`, {
-          extensions: { http: { status: 403 } },
-        });
+        throw new HubError(
+          ErrorCode.FORBIDDEN,
+          `a request without a JSON body needs the "${CSRF_HEADER}" header (any value), which keeps other web pages from sending it`,
+          {
+            extensions: { http: { status: 403 } },
+          },
+        );
       }
     },
   };

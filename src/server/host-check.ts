@@ -19,7 +19,14 @@ const HOST = /^(?<name>\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::\d{1,5})?$/i;
 
 /** localhost, *.localhost, 127.0.0.0/8 or [::1], with or without a port and a final dot. */
 export function isLoopbackHost(host: string | undefined): boolean {
-  const name = HOST.exec(host ?? '')?.groups?.['name']?.toLowerCase().replace(/\.$/, '');
+  const name = HOST.exec(host ?? '')
+    ?.groups?.['name']?.toLowerCase()
+    .replace(/\.$/, '');
   if (name === undefined) return false;
-  return name === 'localhost' || name.endsWith('.localhost') || name === '[::1]' || /^127(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(name);
+  return (
+    name === 'localhost' ||
+    name.endsWith('.localhost') ||
+    name === '[::1]' ||
+    /^127(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(name)
+  );
 }

@@ -28,7 +28,17 @@ export interface HttpServerOptions {
 }
 
 /** The HTTP front: health endpoints, a bounded body, then Yoga for /graphql. */
-export function createHttpServer({ yoga, maxBodyBytes, readiness, metrics, metricsAccess, checkHost, draining, routes = [], log }: HttpServerOptions): Server {
+export function createHttpServer({
+  yoga,
+  maxBodyBytes,
+  readiness,
+  metrics,
+  metricsAccess,
+  checkHost,
+  draining,
+  routes = [],
+  log,
+}: HttpServerOptions): Server {
   const server = createServer((req, res) => {
     if (draining()) res.shouldKeepAlive = false;
     route(req, res).catch((error: unknown) => {
@@ -45,7 +55,10 @@ export function createHttpServer({ yoga, maxBodyBytes, readiness, metrics, metri
     if (pathname === '/readyz') {
       if (draining()) return sendJson(res, 503, { status: 'shutting down', down: [] });
       const down = await readiness();
-      return sendJson(res, down.length === 0 ? 200 : 503, { status: down.length === 0 ? 'ready' : 'unavailable', down });
+      return sendJson(res, down.length === 0 ? 200 : 503, {
+        status: down.length === 0 ? 'ready' : 'unavailable',
+        down,
+      });
     }
     const misdirected = checkHost(req.headers.host);
     if (misdirected !== null) {
@@ -77,10 +90,20 @@ export function createHttpServer({ yoga, maxBodyBytes, readiness, metrics, metri
  * A door's request: its errors, thrown or not, answered as problem documents; an unexpected one
  * logged and answered 500 without its cause.
  */
-async function serveDoor(door: HttpRoute, req: IncomingMessage, res: ServerResponse, pathname: string, draining: () => boolean, log: Logger): Promise<void> {
+async function serveDoor(
+  door: HttpRoute,
+  req: IncomingMessage,
+  res: ServerResponse,
+  pathname: string,
+  draining: () => boolean,
+  log: Logger,
+): Promise<void> {
   if (draining()) {
     res.setHeader('retry-after', '1');
-    return sendProblem(res, problem(503, 'UNAVAILABLE', 'the hub is shutting down; send the request again (another instance will take it)'));
+    return sendProblem(
+      res,
+      problem(503, 'UNAVAILABLE', 'the hub is shutting down; send the request again (another instance will take it)'),
+    );
   }
   try {
     await door.handle(req, res, pathname);
@@ -151,19 +174,32 @@ export function closeConnectionsWhenIdle(server: Server): void {
 
 function sendMetricsRefused(res: ServerResponse, status: 401 | 403): void {
   if (status === 401) res.setHeader('www-authenticate', 'Bearer realm="metrics"');
-  const message = status === 401 ? '/metrics needs HUB_METRICS_TOKEN or an admin API key as a bearer token' : 'this API key lacks the "admin" scope /metrics needs';
-  sendJson(res, status, { errors: [{ message, extensions: { code: status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN' } }] });
+  const message =
+    status === 401
+      ? '/metrics needs HUB_METRICS_TOKEN or an admin API key as a bearer token'
+      : 'this API key lacks the "admin" scope /metrics needs';
+  sendJson(res, status, {
+    errors: [{ message, extensions: { code: status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN' } }],
+  });
 }
 
 function sendShuttingDown(res: ServerResponse): void {
   res.setHeader('retry-after', '1');
   sendJson(res, 503, {
-    errors: [{ message: 'the hub is shutting down; send the request again (another instance will take it)', extensions: { code: 'UNAVAILABLE' } }],
+    errors: [
+      {
+        message: 'the hub is shutting down; send the request again (another instance will take it)',
+        extensions: { code: 'UNAVAILABLE' },
+      },
+    ],
   });
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }

@@ -38,10 +38,21 @@ export function createErrorMasker(log: Logger) {
     const client = toClientError(error);
     if (!client) return yogaLog.error({ err: error }, 'unexpected error');
     const code = client.extensions.code;
-    yogaLog[code === ErrorCode.UNAVAILABLE ? 'warn' : 'info']({ code, message: client.message }, 'request answered with a client error');
+    yogaLog[code === ErrorCode.UNAVAILABLE ? 'warn' : 'info'](
+      { code, message: client.message },
+      'request answered with a client error',
+    );
   };
-  const passOn = (level: 'debug' | 'info' | 'warn') => (...args: unknown[]) => void Reflect.apply(yogaLog[level], yogaLog, args);
-  const yogaLogger: YogaLogger = { debug: passOn('debug'), info: passOn('info'), warn: passOn('warn'), error: (...args: unknown[]) => args.forEach(logError) };
+  const passOn =
+    (level: 'debug' | 'info' | 'warn') =>
+    (...args: unknown[]) =>
+      void Reflect.apply(yogaLog[level], yogaLog, args);
+  const yogaLogger: YogaLogger = {
+    debug: passOn('debug'),
+    info: passOn('info'),
+    warn: passOn('warn'),
+    error: (...args: unknown[]) => args.forEach(logError),
+  };
   return { maskError, yogaLogger };
 }
 
@@ -51,7 +62,11 @@ function toClientError(error: unknown): GraphQLError | null {
   if (isHubError(original)) {
     return new GraphQLError(original.message, {
       ...location(error),
-      extensions: { ...original.extensions, code: original.code, ...(original.inputPath && { inputPath: original.inputPath }) },
+      extensions: {
+        ...original.extensions,
+        code: original.code,
+        ...(original.inputPath && { inputPath: original.inputPath }),
+      },
     });
   }
   if (original instanceof GraphQLError && typeof original.extensions.code === 'string') return original;

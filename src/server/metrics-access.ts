@@ -16,7 +16,10 @@ export interface MetricsAccessOptions {
  * anyone: the metrics token or a key with the `admin` scope. Without keys, the token when one is
  * set, else everyone (the embedded default, as open as the rest of such a hub).
  */
-export function createMetricsAccess({ token, auth }: MetricsAccessOptions): (authorization: string | undefined) => Promise<MetricsAccess> {
+export function createMetricsAccess({
+  token,
+  auth,
+}: MetricsAccessOptions): (authorization: string | undefined) => Promise<MetricsAccess> {
   const tokenDigest = token === undefined ? null : digest(token);
   return async (authorization) => {
     if (auth.open && tokenDigest === null) return 200;

@@ -27,8 +27,13 @@ export function logOperations(): Plugin<HubContext> {
           const failed = (result.errors?.length ?? 0) > 0;
           if (!failed && !log.isLevelEnabled('debug')) return; // the common case at the default level: nothing to build
           const ast = getOperationAST(args.document, args.operationName);
-          const fields = { operation: ast?.operation ?? 'unknown', operationName: ast?.name?.value, ms: Math.round(performance.now() - started) };
-          if (failed) log.info({ ...fields, errors: result.errors!.map(errorCodeOf) }, 'graphql operation answered with errors');
+          const fields = {
+            operation: ast?.operation ?? 'unknown',
+            operationName: ast?.name?.value,
+            ms: Math.round(performance.now() - started),
+          };
+          if (failed)
+            log.info({ ...fields, errors: result.errors!.map(errorCodeOf) }, 'graphql operation answered with errors');
           else log.debug(fields, 'graphql operation');
         },
       };

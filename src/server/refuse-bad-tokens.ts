@@ -14,7 +14,9 @@ import type { HubContext } from './context.ts';
 export function refuseBadTokens(): Plugin<HubContext> {
   const refusal = (ctx: unknown) => {
     const reason = (ctx as HubContext).authRefusal;
-    return reason === undefined ? null : { errors: [new GraphQLError(reason, { extensions: { code: ErrorCode.UNAUTHENTICATED } })] };
+    return reason === undefined
+      ? null
+      : { errors: [new GraphQLError(reason, { extensions: { code: ErrorCode.UNAUTHENTICATED } })] };
   };
   return {
     onExecute: ({ args, setResultAndStopExecution }) => {

@@ -74,7 +74,8 @@ export function createNextFrames(): NextFrames {
     entry = { json: null, large: null, frames: new Map() };
     try {
       const result = execute({ ...args, rootValue: event });
-      if (isPromiseLike(result)) result.then(undefined, () => {}); // not shareable; the normal path executes again
+      if (isPromiseLike(result))
+        result.then(undefined, () => {}); // not shareable; the normal path executes again
       else if (!result.errors) entry.json = JSON.stringify(result);
       if (entry.json !== null && entry.json.length >= FRAGMENT_BYTES) entry.large = Buffer.from(entry.json);
     } catch {
@@ -107,7 +108,11 @@ export function createNextFrames(): NextFrames {
       // One copy of a large result per event, not one per subscription id (a socket may hold hundreds).
       if (large) return [Buffer.from(`{"id":${JSON.stringify(operation.id)},"type":"next","payload":`), large, TAIL];
       let frame = frames.get(operation.id);
-      if (!frame) frames.set(operation.id, (frame = Buffer.from(`{"id":${JSON.stringify(operation.id)},"type":"next","payload":${json}}`)));
+      if (!frame)
+        frames.set(
+          operation.id,
+          (frame = Buffer.from(`{"id":${JSON.stringify(operation.id)},"type":"next","payload":${json}}`)),
+        );
       return frame;
     },
   };

@@ -44,7 +44,11 @@ const cache = new WeakMap<DocumentNode, Map<string, SharedSelection | null>>();
  * the arguments of a `fromParent` field do not count; all others do.
  * Memoized per document (Yoga caches parsed documents by their text).
  */
-export function sharedSelection(schema: GraphQLSchema, document: DocumentNode, operationName: string | null): SharedSelection | null {
+export function sharedSelection(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null,
+): SharedSelection | null {
   let byName = cache.get(document);
   if (!byName) cache.set(document, (byName = new Map()));
   const key = operationName ?? '';

@@ -35,7 +35,10 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  *    check, made anyway by each operation's context).
  */
 export function createSocketAuth({ auth, audit, log }: SocketAuthOptions) {
-  const sockets = new Map<WebSocket, { authorization: string | undefined; principal: Principal; timer?: NodeJS.Timeout }>();
+  const sockets = new Map<
+    WebSocket,
+    { authorization: string | undefined; principal: Principal; timer?: NodeJS.Timeout }
+  >();
   const refuse = (socket: WebSocket, reason: string) => socket.close(CloseCode.Forbidden, reason);
 
   const expireAt = (socket: WebSocket, expiresAt: number) => {
@@ -57,7 +60,8 @@ export function createSocketAuth({ auth, audit, log }: SocketAuthOptions) {
 
   const recheckAll = async () => {
     const byCredential = new Map<string | undefined, WebSocket[]>();
-    for (const [socket, { authorization }] of sockets) byCredential.set(authorization, [...(byCredential.get(authorization) ?? []), socket]);
+    for (const [socket, { authorization }] of sockets)
+      byCredential.set(authorization, [...(byCredential.get(authorization) ?? []), socket]);
     for (const [authorization, group] of byCredential) {
       try {
         const reason = await stillValid(authorization, sockets.get(group[0]!)!.principal);
@@ -87,7 +91,16 @@ export function createSocketAuth({ auth, audit, log }: SocketAuthOptions) {
       }
       const trace = parseTraceContext(stringParam(ctx.connectionParams?.['traceparent']));
       const clientAddress = ctx.extra.request.socket.remoteAddress;
-      audit.accessDenied({ tenantId: null, code: 'UNAUTHENTICATED', operation: 'connection_init', fields: [], keyName: null, requestId: randomUUID(), trace, clientAddress });
+      audit.accessDenied({
+        tenantId: null,
+        code: 'UNAUTHENTICATED',
+        operation: 'connection_init',
+        fields: [],
+        keyName: null,
+        requestId: randomUUID(),
+        trace,
+        clientAddress,
+      });
       refuse(socket, refusal ?? 'Forbidden');
       return false;
     },

@@ -43,7 +43,8 @@ export function socketLimits({ maxSubscriptions, bufferBytes, log }: SocketLimit
     return {
       budget: createConnectionBudget(bufferBytes, () => socket.bufferedAmount),
       admit(id, running) {
-        if (admitted.size >= maxSubscriptions) for (const known of admitted) if (!(known in running)) admitted.delete(known);
+        if (admitted.size >= maxSubscriptions)
+          for (const known of admitted) if (!(known in running)) admitted.delete(known);
         if (admitted.size >= maxSubscriptions) return false;
         admitted.add(id);
         return true;
@@ -62,7 +63,10 @@ export function socketLimits({ maxSubscriptions, bufferBytes, log }: SocketLimit
     watch(socket: WebSocket): void {
       socket.on('message', () => {
         if (socket.bufferedAmount <= bufferBytes) return;
-        log.warn({ unsent: socket.bufferedAmount, limit: bufferBytes }, 'websocket sends but does not read; terminated');
+        log.warn(
+          { unsent: socket.bufferedAmount, limit: bufferBytes },
+          'websocket sends but does not read; terminated',
+        );
         socket.terminate();
       });
     },

@@ -1,6 +1,13 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { getOperationAST, GraphQLError, Kind, type DocumentNode, type ExecutionArgs, type OperationDefinitionNode } from 'graphql';
+import {
+  getOperationAST,
+  GraphQLError,
+  Kind,
+  type DocumentNode,
+  type ExecutionArgs,
+  type OperationDefinitionNode,
+} from 'graphql';
 import { CloseCode, type Context } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import WebSocket, { WebSocketServer } from 'ws';
@@ -64,7 +71,17 @@ const DIRECT_HIGH_WATER_BYTES = 64 * 1024;
  * promise chain and JSON.stringify per subscriber. Everything else, and any
  * event that cannot take that path, goes through graphql-ws as before.
  */
-export function attachWebSocket({ server, yoga, auth, allowedOrigins, checkHost, maxSubscriptions, bufferBytes, audit, log }: WebSocketOptions) {
+export function attachWebSocket({
+  server,
+  yoga,
+  auth,
+  allowedOrigins,
+  checkHost,
+  maxSubscriptions,
+  bufferBytes,
+  audit,
+  log,
+}: WebSocketOptions) {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1_048_576 });
   const frames = createNextFrames();
   const limits = socketLimits({ maxSubscriptions, bufferBytes, log });
@@ -95,7 +112,14 @@ export function attachWebSocket({ server, yoga, auth, allowedOrigins, checkHost,
       onSubscribe: async (ctx, id, payload) => {
         const connectionParams = ctx.connectionParams ?? {};
         // deliverLive is set below, once the context exists; declared here so that every context has one shape.
-        const initial = { ...ctx, req: ctx.extra.request, socket: ctx.extra.socket, params: payload, connectionParams, deliverLive: undefined };
+        const initial = {
+          ...ctx,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params: payload,
+          connectionParams,
+          deliverLive: undefined,
+        };
         const enveloped = yoga.getEnveloped(initial);
         let document: DocumentNode;
         try {
@@ -109,7 +133,8 @@ export function attachWebSocket({ server, yoga, auth, allowedOrigins, checkHost,
         const operation = getOperationAST(document, payload.operationName);
         const socket = limits.of(ctx.extra.socket);
         // Counted before the first await, so that a burst of subscribe messages cannot all pass.
-        if (operation?.operation === 'subscription' && !socket.admit(id, ctx.subscriptions)) return [coded(tooManySubscriptions('socket', maxSubscriptions))];
+        if (operation?.operation === 'subscription' && !socket.admit(id, ctx.subscriptions))
+          return [coded(tooManySubscriptions('socket', maxSubscriptions))];
         const args = {
           schema: enveloped.schema,
           document,
@@ -122,7 +147,10 @@ export function attachWebSocket({ server, yoga, auth, allowedOrigins, checkHost,
         if (denied) return denied;
         const tenantId = args.contextValue.principal?.tenantId;
         // The live hub checks again when it registers the stream; asking here refuses with an `error` message.
-        const refused = tenantId !== undefined && operation && followsEvents(operation) ? args.contextValue.services.live.refusal(tenantId) : null;
+        const refused =
+          tenantId !== undefined && operation && followsEvents(operation)
+            ? args.contextValue.services.live.refusal(tenantId)
+            : null;
         if (refused) {
           socket.release(id);
           return [coded(refused)];
@@ -184,11 +212,14 @@ class SocketDelivery implements DirectDelivery {
 }
 
 /** A HubError as graphql-ws writes it in an `error` message: the message and `extensions.code`. */
-const coded = (error: HubError) => new GraphQLError(error.message, { extensions: { ...error.extensions, code: error.code } });
+const coded = (error: HubError) =>
+  new GraphQLError(error.message, { extensions: { ...error.extensions, code: error.code } });
 
 /** Whether a subscription operation selects `events` at its root (fragments there count as if it did). */
 const followsEvents = (operation: OperationDefinitionNode) =>
-  operation.selectionSet.selections.some((selection) => selection.kind !== Kind.FIELD || selection.name.value === 'events');
+  operation.selectionSet.selections.some(
+    (selection) => selection.kind !== Kind.FIELD || selection.name.value === 'events',
+  );
 
 function refuse(socket: Duplex, status: number, text: string): void {
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);

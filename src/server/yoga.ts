@@ -99,7 +99,16 @@ export function createHubYoga({ schema, services, auth, config, log, onOperation
       // An SSE stream's frames wait in the response until its client reads them (the websocket server sets its own).
       const connectionBudget = res && createConnectionBudget(config.HUB_SOCKET_BUFFER_BYTES, () => res.writableLength);
       const clientAddress = req?.socket.remoteAddress;
-      return { services, principal, authRefusal: refusal, requestId, trace, clientAddress, log: log.child(fields), connectionBudget };
+      return {
+        services,
+        principal,
+        authRefusal: refusal,
+        requestId,
+        trace,
+        clientAddress,
+        log: log.child(fields),
+        connectionBudget,
+      };
     },
   });
 }
@@ -126,11 +135,17 @@ function timeOperations(onOperation: (operation: string, seconds: number) => voi
  */
 function refuseOverNesting(): Plugin {
   return {
-    onParse: () => ({ result, replaceParseResult }) => {
-      if (result instanceof RangeError) {
-        replaceParseResult(new GraphQLError('the document is nested too deeply to parse', { extensions: { code: ErrorCode.BAD_USER_INPUT } }));
-      }
-    },
+    onParse:
+      () =>
+      ({ result, replaceParseResult }) => {
+        if (result instanceof RangeError) {
+          replaceParseResult(
+            new GraphQLError('the document is nested too deeply to parse', {
+              extensions: { code: ErrorCode.BAD_USER_INPUT },
+            }),
+          );
+        }
+      },
   };
 }
 
@@ -143,7 +158,12 @@ function graphiqlOff(): Plugin {
   return {
     onRequest({ request, endResponse, fetchAPI }) {
       if (!shouldRenderGraphiQL(request)) return;
-      endResponse(new fetchAPI.Response('GraphiQL is off on this hub (HUB_GRAPHIQL)', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } }));
+      endResponse(
+        new fetchAPI.Response('GraphiQL is off on this hub (HUB_GRAPHIQL)', {
+          status: 404,
+          headers: { 'content-type': 'text/plain; charset=utf-8' },
+        }),
+      );
     },
   };
 }

@@ -3,7 +3,16 @@ import type { HubEvent, PendingEvent } from '../events/event.ts';
 import { encodePosition } from '../events/position.ts';
 import { createMatcher, type CompiledFilter, type EventMatcher } from '../filter/index.ts';
 import { pageLeftStore, tooRecent } from './purged-range.ts';
-import type { AppendOutcome, CountRequest, DeleteRangeRequest, EventPage, EventQuery, EventStore, RangeRequest, StatsGroup } from './event-store.ts';
+import type {
+  AppendOutcome,
+  CountRequest,
+  DeleteRangeRequest,
+  EventPage,
+  EventQuery,
+  EventStore,
+  RangeRequest,
+  StatsGroup,
+} from './event-store.ts';
 import { groupKey, sortStats } from './stats-keys.ts';
 
 export interface MemoryEventStoreOptions {
@@ -60,7 +69,8 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions): EventS
   /** The tenant's log, once `after` is known to be a position it can serve from. */
   function checkReadable(tenantId: string, after: number): TenantLog {
     const tenant = log(tenantId);
-    if (after < tenant.firstPosition - 1) throw cursorExpired(encodePosition(after), 'evicted', tenant.firstPosition - 1);
+    if (after < tenant.firstPosition - 1)
+      throw cursorExpired(encodePosition(after), 'evicted', tenant.firstPosition - 1);
     if (after > head(tenant)) throw cursorExpired(encodePosition(after), 'beyond-head');
     return tenant;
   }
@@ -69,7 +79,11 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions): EventS
   function readAfter(tenantId: string, after: number, matches: EventMatcher, limit: number, upTo: number): HubEvent[] {
     const tenant = checkReadable(tenantId, after);
     const result: HubEvent[] = [];
-    for (let i = tenant.start + after - tenant.firstPosition + 1; i < tenant.events.length && result.length < limit; i++) {
+    for (
+      let i = tenant.start + after - tenant.firstPosition + 1;
+      i < tenant.events.length && result.length < limit;
+      i++
+    ) {
       const event = tenant.events[i]!;
       if (event.position > upTo) break;
       if (matches(event)) result.push(event);
@@ -143,7 +157,8 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions): EventS
     async query(tenantId: string, query: EventQuery): Promise<EventPage> {
       const { after, first, order } = query;
       const purged = (tenants.get(tenantId)?.firstPosition ?? 1) - 1;
-      if (after !== undefined && pageLeftStore(after, order, purged)) throw cursorExpired(encodePosition(after), 'evicted', purged);
+      if (after !== undefined && pageLeftStore(after, order, purged))
+        throw cursorExpired(encodePosition(after), 'evicted', purged);
       let events = matching(tenantId, query.filter);
       if (order === 'DESC') events.reverse();
       if (after !== undefined) {
@@ -168,7 +183,13 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions): EventS
       const expiresAt = claim ? claim.at + options.idempotencyWindowMs : 0;
       if (!claim || expiresAt <= now()) return null;
       const lastDuplicateAt = claim.lastDuplicateAt === null ? null : new Date(claim.lastDuplicateAt);
-      return { key, eventId: claim.eventId, duplicates: claim.duplicates, lastDuplicateAt, expiresAt: new Date(expiresAt) };
+      return {
+        key,
+        eventId: claim.eventId,
+        duplicates: claim.duplicates,
+        lastDuplicateAt,
+        expiresAt: new Date(expiresAt),
+      };
     },
 
     async stats(tenantId: string, filter: CompiledFilter, groupBy: StatsGroup) {
@@ -177,7 +198,10 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions): EventS
         const key = groupKey(event, groupBy);
         counts.set(key, (counts.get(key) ?? 0) + 1);
       }
-      return sortStats([...counts].map(([key, count]) => ({ key, count })), groupBy);
+      return sortStats(
+        [...counts].map(([key, count]) => ({ key, count })),
+        groupBy,
+      );
     },
 
     async readAfter(tenantId: string, after: number, filter: CompiledFilter, limit: number) {
@@ -200,13 +224,16 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions): EventS
 
     async countRange(tenantId: string, { after, through, filter, sample }: CountRequest) {
       const tenant = tenants.get(tenantId);
-      if (after < 0 || (tenant && after < tenant.firstPosition - 1)) throw cursorExpired(encodePosition(after), 'evicted', (tenant?.firstPosition ?? 1) - 1);
+      if (after < 0 || (tenant && after < tenant.firstPosition - 1))
+        throw cursorExpired(encodePosition(after), 'evicted', (tenant?.firstPosition ?? 1) - 1);
       const matches = matching(tenantId, filter).filter((event) => event.position > after && event.position <= through);
       return { total: matches.length, sample: matches.slice(0, Math.max(0, sample)).map((event) => event.id) };
     },
 
     async tenants() {
-      return [...tenants.keys()].filter((tenantId) => size(tenants.get(tenantId)!) > 0 || tenants.get(tenantId)!.firstPosition > 1);
+      return [...tenants.keys()].filter(
+        (tenantId) => size(tenants.get(tenantId)!) > 0 || tenants.get(tenantId)!.firstPosition > 1,
+      );
     },
 
     async positionHint(tenantId: string) {

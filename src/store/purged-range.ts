@@ -13,4 +13,7 @@ export function pageLeftStore(after: number, order: SortOrder, purged: number): 
 
 /** `deleteRange` found an event received too recently in its range: a caller's bug, so nothing is deleted. */
 export const tooRecent = (receivedBefore: Date) =>
-  new HubError(ErrorCode.INTERNAL, `refusing to delete: the range holds an event received at or after ${receivedBefore.toISOString()}`);
+  new HubError(
+    ErrorCode.INTERNAL,
+    `refusing to delete: the range holds an event received at or after ${receivedBefore.toISOString()}`,
+  );

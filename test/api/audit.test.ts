@@ -49,7 +49,10 @@ describe('audit trail', () => {
         },
         body: JSON.stringify({ query: PUBLISH, variables: { input: publishInput() } }),
       });
-      assert.equal(((await response.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code, 'FORBIDDEN');
+      assert.equal(
+        ((await response.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code,
+        'FORBIDDEN',
+      );
     };
     await refuse();
     const [first] = await auditEvents(hub.url, TEST_KEYS.acme, 'system.access.denied', 1);
@@ -57,7 +60,15 @@ describe('audit trail', () => {
       type: 'system.access.denied',
       tenantId: 'acme',
       source: { type: 'SYSTEM', id: 'audit' },
-      payload: { code: 'FORBIDDEN', scope: 'publish', operation: 'mutation', fields: ['publishEvent'], occurrences: 1, keyName: 'key#3', requestId: 'req-denied' },
+      payload: {
+        code: 'FORBIDDEN',
+        scope: 'publish',
+        operation: 'mutation',
+        fields: ['publishEvent'],
+        occurrences: 1,
+        keyName: 'key#3',
+        requestId: 'req-denied',
+      },
       metadata: { actor: { id: 'key#3', type: 'API_KEY' }, trace: { traceId: '4bf92f3577b34da6a3ce929d0e0e4736' } },
     });
 
@@ -68,8 +79,15 @@ describe('audit trail', () => {
     await sleep(400);
     await refuse();
     const events = await auditEvents(hub.url, TEST_KEYS.acme, 'system.access.denied', 2);
-    assert.deepEqual(events.map((e) => e.payload['occurrences']), [1, 3]);
-    assert.deepEqual(await allEvents(hub.url, TEST_KEYS.globex, 'id', { types: ['system.>'] }), [], 'another tenant sees none of it');
+    assert.deepEqual(
+      events.map((e) => e.payload['occurrences']),
+      [1, 3],
+    );
+    assert.deepEqual(
+      await allEvents(hub.url, TEST_KEYS.globex, 'id', { types: ['system.>'] }),
+      [],
+      'another tenant sees none of it',
+    );
     assertNoSecret(events);
   });
 
@@ -81,7 +99,15 @@ describe('audit trail', () => {
     assert.ok((await sub.ended).error ?? sub.received[0]?.errors, 'the subscription is refused');
     await client.dispose();
     const [subscription] = await auditEvents(hub.url, TEST_KEYS.acme, 'system.access.denied', 1);
-    assert.deepEqual(subscription?.payload, { code: 'FORBIDDEN', scope: 'subscribe', operation: 'subscription', fields: ['events'], occurrences: 1, keyName: 'key#3', requestId: subscription?.payload['requestId'] });
+    assert.deepEqual(subscription?.payload, {
+      code: 'FORBIDDEN',
+      scope: 'subscribe',
+      operation: 'subscription',
+      fields: ['events'],
+      occurrences: 1,
+      keyName: 'key#3',
+      requestId: subscription?.payload['requestId'],
+    });
 
     // No valid key: over HTTP, and at a websocket's connection_init.
     const unknown = await gql(hub.url, '{ events { edges { cursor } } }', {}, 'not-a-key-of-this-hub-at-all');
@@ -89,26 +115,41 @@ describe('audit trail', () => {
     const socket = new WebSocket(`${hub.url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
     await new Promise((resolve) => socket.once('open', resolve));
     socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: 'Bearer nope-nope-nope-nope' } }));
-    assert.equal((await new Promise<number>((resolve) => socket.once('close', resolve))), 4403);
+    assert.equal(await new Promise<number>((resolve) => socket.once('close', resolve)), 4403);
 
     const denials = await auditEvents(hub.url, TEST_KEYS.globex, 'system.access.denied', 2);
     assert.deepEqual(
-      denials.map((e) => [e.payload['code'], e.payload['operation'], e.payload['keyName'], e.payload['tenantKnown'], e.metadata.actor]),
+      denials.map((e) => [
+        e.payload['code'],
+        e.payload['operation'],
+        e.payload['keyName'],
+        e.payload['tenantKnown'],
+        e.metadata.actor,
+      ]),
       [
         ['UNAUTHENTICATED', 'query', null, false, null],
         ['UNAUTHENTICATED', 'connection_init', null, false, null],
       ],
     );
     assertNoSecret(denials);
-    assert.equal((await auditEvents(hub.url, TEST_KEYS.acme, 'system.access.denied', 2)).length, 1, 'acme holds only its own key’s denial');
+    assert.equal(
+      (await auditEvents(hub.url, TEST_KEYS.acme, 'system.access.denied', 2)).length,
+      1,
+      'acme holds only its own key’s denial',
+    );
   });
 
   it('logs denials without a tenant but stores them nowhere when HUB_AUDIT_TENANT is unset', async (t) => {
     const hub = await startTestHub();
     t.after(() => hub.stop());
-    assert.equal((await gql(hub.url, '{ events { edges { cursor } } }', {}, 'not-a-key-of-this-hub-at-all')).errors?.[0]?.extensions?.['code'], 'UNAUTHENTICATED');
+    assert.equal(
+      (await gql(hub.url, '{ events { edges { cursor } } }', {}, 'not-a-key-of-this-hub-at-all')).errors?.[0]
+        ?.extensions?.['code'],
+      'UNAUTHENTICATED',
+    );
     await sleep(100);
-    for (const key of [TEST_KEYS.acme, TEST_KEYS.globex]) assert.deepEqual(await allEvents(hub.url, key, 'id', { types: ['system.>'] }), []);
+    for (const key of [TEST_KEYS.acme, TEST_KEYS.globex])
+      assert.deepEqual(await allEvents(hub.url, key, 'id', { types: ['system.>'] }), []);
   });
 
   it('records rate-limit refusals, sampled, in the tenant over its limit', async (t) => {
@@ -122,16 +163,27 @@ describe('audit trail', () => {
     }
     const events = await auditEvents(hub.url, TEST_KEYS.acme, 'system.rate_limit.exceeded', 1);
     await sleep(100);
-    assert.equal((await auditEvents(hub.url, TEST_KEYS.acme, 'system.rate_limit.exceeded', 2)).length, 1, 'sampled: one per window');
+    assert.equal(
+      (await auditEvents(hub.url, TEST_KEYS.acme, 'system.rate_limit.exceeded', 2)).length,
+      1,
+      'sampled: one per window',
+    );
     const [event] = events;
-    assert.deepEqual({ ...event?.payload, retryAfterMs: typeof event?.payload['retryAfterMs'], requestId: typeof event?.payload['requestId'] }, {
-      fields: ['publishEvents'],
-      limit: 1,
-      retryAfterMs: 'number',
-      occurrences: 1,
-      keyName: 'key#1',
-      requestId: 'string',
-    });
+    assert.deepEqual(
+      {
+        ...event?.payload,
+        retryAfterMs: typeof event?.payload['retryAfterMs'],
+        requestId: typeof event?.payload['requestId'],
+      },
+      {
+        fields: ['publishEvents'],
+        limit: 1,
+        retryAfterMs: 'number',
+        occurrences: 1,
+        keyName: 'key#1',
+        requestId: 'string',
+      },
+    );
     assert.deepEqual(await allEvents(hub.url, TEST_KEYS.globex, 'id', { types: ['system.>'] }), []);
     assertNoSecret(events);
   });
@@ -141,14 +193,35 @@ describe('audit trail', () => {
     t.after(() => hub.stop());
     await gql(hub.url, PUBLISH, { input: publishInput({ type: 'crm.thing.made' }) }, TEST_KEYS.acme);
     const START = 'mutation($input: StartReplayInput!) { startReplay(input: $input) { id } }';
-    const dry = await gql(hub.url, START, { input: { filter: { types: ['crm.>'] }, target: 'REPUBLISH', dryRun: true } }, TEST_KEYS.acme);
-    const real = await gql(hub.url, START, { input: { filter: { types: ['nothing.>'] }, target: 'HANDLERS' } }, TEST_KEYS.acme);
-    const cancelled = await gql(hub.url, 'mutation($id: ID!) { cancelReplay(id: $id) { status } }', { id: real.data?.['startReplay'].id }, TEST_KEYS.acme);
+    const dry = await gql(
+      hub.url,
+      START,
+      { input: { filter: { types: ['crm.>'] }, target: 'REPUBLISH', dryRun: true } },
+      TEST_KEYS.acme,
+    );
+    const real = await gql(
+      hub.url,
+      START,
+      { input: { filter: { types: ['nothing.>'] }, target: 'HANDLERS' } },
+      TEST_KEYS.acme,
+    );
+    const cancelled = await gql(
+      hub.url,
+      'mutation($id: ID!) { cancelReplay(id: $id) { status } }',
+      { id: real.data?.['startReplay'].id },
+      TEST_KEYS.acme,
+    );
     assert.equal(cancelled.errors, undefined, JSON.stringify(cancelled.errors));
 
     const requested = await auditEvents(hub.url, TEST_KEYS.acme, 'system.replay.requested', 2);
     assert.deepEqual(
-      requested.map((e) => [e.payload['jobId'], e.payload['target'], e.payload['dryRun'], e.payload['filter'], e.payload['keyName']]),
+      requested.map((e) => [
+        e.payload['jobId'],
+        e.payload['target'],
+        e.payload['dryRun'],
+        e.payload['filter'],
+        e.payload['keyName'],
+      ]),
       [
         [dry.data?.['startReplay'].id, 'REPUBLISH', true, { types: ['crm.>'] }, 'key#1'],
         [real.data?.['startReplay'].id, 'HANDLERS', false, { types: ['nothing.>'] }, 'key#1'],

@@ -10,14 +10,23 @@ const PUBLISH_MANY = `mutation($input: [PublishEventInput!]!) {
 
 const order = (payload: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
   publishInput({ type: 'sales.order.placed', payload, ...extra });
-const GOOD_ORDER = { orderId: 'o-1', customerId: 'c-1', currency: 'EUR', lines: [{ sku: 'A', quantity: 2, unitPrice: 9.5 }] };
+const GOOD_ORDER = {
+  orderId: 'o-1',
+  customerId: 'c-1',
+  currency: 'EUR',
+  lines: [{ sku: 'A', quantity: 2, unitPrice: 9.5 }],
+};
 
 describe('the event catalog', () => {
   let hub: Awaited<ReturnType<typeof startTestHub>>;
   before(async () => (hub = await startTestHub()));
   after(() => hub.stop());
   const publish = async (input: Record<string, unknown>[], key: string = TEST_KEYS.acme) =>
-    (await gql(hub.url, PUBLISH_MANY, { input }, key)).data?.publishEvents as { status: string; event: { id: string } | null; error: { code: string; message: string; path: string[] } | null }[];
+    (await gql(hub.url, PUBLISH_MANY, { input }, key)).data?.publishEvents as {
+      status: string;
+      event: { id: string } | null;
+      error: { code: string; message: string; path: string[] } | null;
+    }[];
 
   it('checks the payload of a registered type and rejects a mismatch with its path, storing nothing for it', async () => {
     const results = await publish([
@@ -27,17 +36,35 @@ describe('the event catalog', () => {
       order({ orderId: 'o-2' }),
       order({ ...GOOD_ORDER, note: 'extra fields are fine' }),
     ]);
-    assert.deepEqual(results.map((r) => r.status), ['ACCEPTED', 'REJECTED', 'REJECTED', 'REJECTED', 'ACCEPTED']);
-    assert.deepEqual(results[1]!.error, { code: 'BAD_USER_INPUT', message: results[1]!.error!.message, path: ['payload', 'lines', '0', 'quantity'] });
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['ACCEPTED', 'REJECTED', 'REJECTED', 'REJECTED', 'ACCEPTED'],
+    );
+    assert.deepEqual(results[1]!.error, {
+      code: 'BAD_USER_INPUT',
+      message: results[1]!.error!.message,
+      path: ['payload', 'lines', '0', 'quantity'],
+    });
     assert.deepEqual(results[2]!.error?.path, ['payload', 'currency']);
     assert.match(results[2]!.error!.message, /ISO 4217/);
     assert.deepEqual(results[3]!.error?.path, ['payload', 'customerId']);
-    const stored = await gql(hub.url, '{ events(filter: { types: ["sales.order.placed"] }) { edges { node { id } } } }', {}, TEST_KEYS.acme);
-    assert.deepEqual(stored.data?.events.edges.map((e: any) => e.node.id).sort(), [results[0]!.event!.id, results[4]!.event!.id].sort());
+    const stored = await gql(
+      hub.url,
+      '{ events(filter: { types: ["sales.order.placed"] }) { edges { node { id } } } }',
+      {},
+      TEST_KEYS.acme,
+    );
+    assert.deepEqual(
+      stored.data?.events.edges.map((e: any) => e.node.id).sort(),
+      [results[0]!.event!.id, results[4]!.event!.id].sort(),
+    );
   });
 
   it('rejects a version the catalog does not have, and takes unregistered types as free JSON', async () => {
-    const [badVersion, free] = await publish([order(GOOD_ORDER, { version: '9.0' }), publishInput({ type: 'free.form.thing', payload: { any: ['thing', 1] } })]);
+    const [badVersion, free] = await publish([
+      order(GOOD_ORDER, { version: '9.0' }),
+      publishInput({ type: 'free.form.thing', payload: { any: ['thing', 1] } }),
+    ]);
     assert.equal(badVersion!.status, 'REJECTED');
     assert.deepEqual(badVersion!.error?.path, ['version']);
     assert.match(badVersion!.error!.message, /registered: 1\.0/);
@@ -47,8 +74,18 @@ describe('the event catalog', () => {
   it('refuses unregistered types with HUB_STRICT_TYPES', async (t) => {
     const strict = await startTestHub({ HUB_STRICT_TYPES: 'true' });
     t.after(() => strict.stop());
-    const results = (await gql(strict.url, PUBLISH_MANY, { input: [publishInput({ type: 'free.form.thing' }), order(GOOD_ORDER)] }, TEST_KEYS.acme)).data?.publishEvents;
-    assert.deepEqual(results.map((r: any) => r.status), ['REJECTED', 'ACCEPTED']);
+    const results = (
+      await gql(
+        strict.url,
+        PUBLISH_MANY,
+        { input: [publishInput({ type: 'free.form.thing' }), order(GOOD_ORDER)] },
+        TEST_KEYS.acme,
+      )
+    ).data?.publishEvents;
+    assert.deepEqual(
+      results.map((r: any) => r.status),
+      ['REJECTED', 'ACCEPTED'],
+    );
     assert.deepEqual(results[0].error.path, ['type']);
   });
 });
@@ -59,8 +96,14 @@ describe('the causation limit', () => {
   after(() => hub.stop());
   const publishCausedBy = async (causationId: string | undefined, key: string = TEST_KEYS.acme) => {
     const metadata = causationId ? { causationId } : {};
-    const [result] = (await gql(hub.url, PUBLISH_MANY, { input: [publishInput({ type: 'storm.step.made', metadata })] }, key)).data?.publishEvents;
-    return result as { status: string; event: { id: string } | null; error: { code: string; path: string[]; message: string } | null };
+    const [result] = (
+      await gql(hub.url, PUBLISH_MANY, { input: [publishInput({ type: 'storm.step.made', metadata })] }, key)
+    ).data?.publishEvents;
+    return result as {
+      status: string;
+      event: { id: string } | null;
+      error: { code: string; path: string[]; message: string } | null;
+    };
   };
 
   it('accepts a chain 16 causes deep and refuses the 17th link with a coded error', async () => {

@@ -13,9 +13,12 @@ import { until } from '../support/until.ts';
 const TREE = `query($id: ID!) { event(id: $id) { id
   causedBy { id }
   caused(first: 10) { edges { cursor node { id type metadata { causationId correlationId } } } pageInfo { hasNextPage endCursor } } } }`;
-const CORRELATION = 'query($id: String!, $first: Int, $after: String) { correlation(id: $id, first: $first, after: $after) { edges { node { id position } } pageInfo { hasNextPage endCursor } } }';
-const PREVIEW = 'query($filter: EventFilter!, $samples: Int) { previewFilter(filter: $filter, samples: $samples) { count capped samples { id position } } }';
-const RECORD = 'query($key: String!) { idempotencyRecord(key: $key) { key original { id } duplicates lastDuplicateAt expiresAt } }';
+const CORRELATION =
+  'query($id: String!, $first: Int, $after: String) { correlation(id: $id, first: $first, after: $after) { edges { node { id position } } pageInfo { hasNextPage endCursor } } }';
+const PREVIEW =
+  'query($filter: EventFilter!, $samples: Int) { previewFilter(filter: $filter, samples: $samples) { count capped samples { id position } } }';
+const RECORD =
+  'query($key: String!) { idempotencyRecord(key: $key) { key original { id } duplicates lastDuplicateAt expiresAt } }';
 
 /** Publishes a follow-up for every order: the effect the causation tree must show. */
 const shipper: HubHandler = {
@@ -23,10 +26,13 @@ const shipper: HubHandler = {
   eventTypes: ['cq.order.placed'],
   priority: 0,
   async handle(event, ctx) {
-    await ctx.publish({ type: 'cq.shipment.requested', payload: { order: event.id }, metadata: { idempotencyKey: `ship:${event.id}` } });
+    await ctx.publish({
+      type: 'cq.shipment.requested',
+      payload: { order: event.id },
+      metadata: { idempotencyKey: `ship:${event.id}` },
+    });
   },
 };
-
 
 for (const kind of STORE_KINDS) {
   describe(`the console's fields, on ${kind}`, () => {
@@ -57,38 +63,68 @@ for (const kind of STORE_KINDS) {
 
     it("never crosses tenants: another tenant's cause is null, its effects are not listed, its correlation is empty", async () => {
       const mine = (await publish({ metadata: { correlationId: 'shared-corr' } })).event;
-      const theirs = (await publish({ metadata: { causationId: mine.id, correlationId: 'shared-corr' } }, TEST_KEYS.globex)).event;
+      const theirs = (
+        await publish({ metadata: { causationId: mine.id, correlationId: 'shared-corr' } }, TEST_KEYS.globex)
+      ).event;
       const fromGlobex = await gql(hub.url, TREE, { id: theirs.id }, TEST_KEYS.globex);
       assert.equal(fromGlobex.data!['event'].causedBy, null);
       const fromAcme = await gql(hub.url, TREE, { id: mine.id }, TEST_KEYS.acme);
       assert.deepEqual(fromAcme.data!['event'].caused.edges, []);
       const acmeCorrelation = await gql(hub.url, CORRELATION, { id: 'shared-corr' }, TEST_KEYS.acme);
-      assert.deepEqual(acmeCorrelation.data!['correlation'].edges.map((e: { node: { id: string } }) => e.node.id), [mine.id]);
+      assert.deepEqual(
+        acmeCorrelation.data!['correlation'].edges.map((e: { node: { id: string } }) => e.node.id),
+        [mine.id],
+      );
       assert.equal((await gql(hub.url, TREE, { id: mine.id }, TEST_KEYS.globex)).data!['event'], null);
     });
 
     it('lists every event of a correlation id in position order, page by page', async () => {
       const ids: string[] = [];
-      for (let i = 0; i < 5; i++) ids.push((await publish({ payload: { i }, metadata: { correlationId: 'paged-corr' } })).event.id);
+      for (let i = 0; i < 5; i++)
+        ids.push((await publish({ payload: { i }, metadata: { correlationId: 'paged-corr' } })).event.id);
       const first = await gql(hub.url, CORRELATION, { id: 'paged-corr', first: 3 }, TEST_KEYS.acme);
-      const second = await gql(hub.url, CORRELATION, { id: 'paged-corr', first: 3, after: first.data!['correlation'].pageInfo.endCursor }, TEST_KEYS.acme);
+      const second = await gql(
+        hub.url,
+        CORRELATION,
+        { id: 'paged-corr', first: 3, after: first.data!['correlation'].pageInfo.endCursor },
+        TEST_KEYS.acme,
+      );
       const pages = [first, second].map((answer) => answer.data!['correlation']);
-      assert.deepEqual(pages.flatMap((p) => p.edges.map((e: { node: { id: string } }) => e.node.id)), ids);
-      assert.deepEqual(pages.map((p) => p.pageInfo.hasNextPage), [true, false]);
-      const positions = pages.flatMap((p) => p.edges.map((e: { node: { position: string } }) => Number(e.node.position)));
-      assert.deepEqual(positions, [...positions].sort((a, b) => a - b));
+      assert.deepEqual(
+        pages.flatMap((p) => p.edges.map((e: { node: { id: string } }) => e.node.id)),
+        ids,
+      );
+      assert.deepEqual(
+        pages.map((p) => p.pageInfo.hasNextPage),
+        [true, false],
+      );
+      const positions = pages.flatMap((p) =>
+        p.edges.map((e: { node: { position: string } }) => Number(e.node.position)),
+      );
+      assert.deepEqual(
+        positions,
+        [...positions].sort((a, b) => a - b),
+      );
     });
 
     it('refuses a correlation id longer than a filter id may be, and a page over HUB_MAX_PAGE_SIZE', async () => {
       const long = await gql(hub.url, CORRELATION, { id: 'x'.repeat(600) }, TEST_KEYS.acme);
       assert.deepEqual(errorCodes(long), ['BAD_USER_INPUT']);
-      assert.deepEqual(errorCodes(await gql(hub.url, CORRELATION, { id: 'c', first: 1001 }, TEST_KEYS.acme)), ['BAD_USER_INPUT']);
+      assert.deepEqual(errorCodes(await gql(hub.url, CORRELATION, { id: 'c', first: 1001 }, TEST_KEYS.acme)), [
+        'BAD_USER_INPUT',
+      ]);
     });
 
     it('bounds the Event.caused lookups of one request', async () => {
       const batch = Array.from({ length: 101 }, (_, i) => publishInput({ type: 'cq.many.made', payload: { i } }));
-      await gql(hub.url, 'mutation($input: [PublishEventInput!]!) { publishEvents(input: $input) { status } }', { input: batch }, TEST_KEYS.acme);
-      const query = (first: number) => `{ events(first: ${first}, filter: { types: ["cq.many.made"] }) { edges { node { caused { edges { node { id } } } } } } }`;
+      await gql(
+        hub.url,
+        'mutation($input: [PublishEventInput!]!) { publishEvents(input: $input) { status } }',
+        { input: batch },
+        TEST_KEYS.acme,
+      );
+      const query = (first: number) =>
+        `{ events(first: ${first}, filter: { types: ["cq.many.made"] }) { edges { node { caused { edges { node { id } } } } } } }`;
       assert.equal((await gql(hub.url, query(100), {}, TEST_KEYS.acme)).errors, undefined);
       const refused = await gql(hub.url, query(101), {}, TEST_KEYS.acme);
       assert.ok(errorCodes(refused).includes('BAD_USER_INPUT'), JSON.stringify(refused.errors?.[0]));
@@ -97,13 +133,25 @@ for (const kind of STORE_KINDS) {
     it('previews a filter: the count up to HUB_PREVIEW_LIMIT, then capped, and the first events in position order', async () => {
       const ids: string[] = [];
       for (let i = 0; i < 2; i++) ids.push((await publish({ type: 'cq.preview.made', payload: { i } })).event.id);
-      const two = await gql(hub.url, PREVIEW, { filter: { types: ['cq.preview.*'] }, samples: 5 }, TEST_KEYS.acmeReadOnly);
+      const two = await gql(
+        hub.url,
+        PREVIEW,
+        { filter: { types: ['cq.preview.*'] }, samples: 5 },
+        TEST_KEYS.acmeReadOnly,
+      );
       assert.deepEqual(two.data!['previewFilter'].count, 2);
       assert.equal(two.data!['previewFilter'].capped, false);
-      assert.deepEqual(two.data!['previewFilter'].samples.map((e: { id: string }) => e.id), ids);
+      assert.deepEqual(
+        two.data!['previewFilter'].samples.map((e: { id: string }) => e.id),
+        ids,
+      );
       for (let i = 2; i < 5; i++) await publish({ type: 'cq.preview.made', payload: { i } });
       const capped = await gql(hub.url, PREVIEW, { filter: { types: ['cq.preview.*'] }, samples: 1 }, TEST_KEYS.acme);
-      assert.deepEqual(capped.data!['previewFilter'], { count: 3, capped: true, samples: [{ id: ids[0], position: capped.data!['previewFilter'].samples[0].position }] });
+      assert.deepEqual(capped.data!['previewFilter'], {
+        count: 3,
+        capped: true,
+        samples: [{ id: ids[0], position: capped.data!['previewFilter'].samples[0].position }],
+      });
       const theirs = await gql(hub.url, PREVIEW, { filter: { types: ['cq.preview.*'] } }, TEST_KEYS.globex);
       assert.deepEqual(theirs.data!['previewFilter'], { count: 0, capped: false, samples: [] });
     });
@@ -111,11 +159,25 @@ for (const kind of STORE_KINDS) {
     it('previews without leaving a job or an audit event, and refuses bad samples and oversized filters', async () => {
       const jobs = await gql(hub.url, '{ replayJobs { edges { node { id } } } }', {}, TEST_KEYS.acme);
       await gql(hub.url, PREVIEW, { filter: { types: ['cq.>'] } }, TEST_KEYS.acme);
-      assert.deepEqual((await gql(hub.url, '{ replayJobs { edges { node { id } } } }', {}, TEST_KEYS.acme)).data, jobs.data);
-      const system = await gql(hub.url, '{ events(filter: { types: ["system.>"] }) { edges { node { type } } } }', {}, TEST_KEYS.acme);
+      assert.deepEqual(
+        (await gql(hub.url, '{ replayJobs { edges { node { id } } } }', {}, TEST_KEYS.acme)).data,
+        jobs.data,
+      );
+      const system = await gql(
+        hub.url,
+        '{ events(filter: { types: ["system.>"] }) { edges { node { type } } } }',
+        {},
+        TEST_KEYS.acme,
+      );
       assert.deepEqual(system.data!['events'].edges, []);
-      assert.deepEqual(errorCodes(await gql(hub.url, PREVIEW, { filter: {}, samples: 101 }, TEST_KEYS.acme)), ['BAD_USER_INPUT']);
-      const huge = { where: [{ path: 'payload.a', op: 'IN', value: Array.from({ length: 900 }, (_, i) => `value-${i}-padding-padding`) }] };
+      assert.deepEqual(errorCodes(await gql(hub.url, PREVIEW, { filter: {}, samples: 101 }, TEST_KEYS.acme)), [
+        'BAD_USER_INPUT',
+      ]);
+      const huge = {
+        where: [
+          { path: 'payload.a', op: 'IN', value: Array.from({ length: 900 }, (_, i) => `value-${i}-padding-padding`) },
+        ],
+      };
       assert.deepEqual(errorCodes(await gql(hub.url, PREVIEW, { filter: huge }, TEST_KEYS.acme)), ['BAD_USER_INPUT']);
     });
 
@@ -131,10 +193,18 @@ for (const kind of STORE_KINDS) {
       assert.ok(Date.parse(record.lastDuplicateAt) >= before - 1000);
       assert.ok(Date.parse(record.expiresAt) > Date.now() + 86_000_000, 'remembered for the 24 h window');
       assert.equal((await gql(hub.url, RECORD, { key: 'cq-key' }, TEST_KEYS.globex)).data!['idempotencyRecord'], null);
-      assert.equal((await gql(hub.url, RECORD, { key: 'never-used' }, TEST_KEYS.acme)).data!['idempotencyRecord'], null);
-      assert.deepEqual(errorCodes(await gql(hub.url, RECORD, { key: 'k'.repeat(257) }, TEST_KEYS.acme)), ['BAD_USER_INPUT']);
+      assert.equal(
+        (await gql(hub.url, RECORD, { key: 'never-used' }, TEST_KEYS.acme)).data!['idempotencyRecord'],
+        null,
+      );
+      assert.deepEqual(errorCodes(await gql(hub.url, RECORD, { key: 'k'.repeat(257) }, TEST_KEYS.acme)), [
+        'BAD_USER_INPUT',
+      ]);
       const fresh = (await publish({ metadata: { idempotencyKey: 'cq-fresh' } })).event;
-      assert.deepEqual((await gql(hub.url, RECORD, { key: 'cq-fresh' }, TEST_KEYS.acme)).data!['idempotencyRecord'].duplicates, 0);
+      assert.deepEqual(
+        (await gql(hub.url, RECORD, { key: 'cq-fresh' }, TEST_KEYS.acme)).data!['idempotencyRecord'].duplicates,
+        0,
+      );
       assert.ok(fresh.id);
     });
   });

@@ -25,11 +25,22 @@ function binaryHeaders(overrides: Record<string, string> = {}): Record<string, s
 
 /** A structured-mode CloudEvent (JSON format), overridable attribute by attribute. */
 function cloudEvent(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return { specversion: '1.0', id: 'evt-1', source: '/crm/hooks', type: 'crm.contact.created', data: { contactId: 'c-1' }, ...overrides };
+  return {
+    specversion: '1.0',
+    id: 'evt-1',
+    source: '/crm/hooks',
+    type: 'crm.contact.created',
+    data: { contactId: 'c-1' },
+    ...overrides,
+  };
 }
 
-const binary = (url: string, headers: Record<string, string>, data: unknown = { contactId: 'c-1' }, key: string = TEST_KEYS.acme) =>
-  postTo(url, '/events', headers, typeof data === 'string' ? data : JSON.stringify(data), key);
+const binary = (
+  url: string,
+  headers: Record<string, string>,
+  data: unknown = { contactId: 'c-1' },
+  key: string = TEST_KEYS.acme,
+) => postTo(url, '/events', headers, typeof data === 'string' ? data : JSON.stringify(data), key);
 const structured = (url: string, event: unknown, key: string = TEST_KEYS.acme) =>
   postTo(url, '/events', { 'content-type': 'application/cloudevents+json; charset=utf-8' }, JSON.stringify(event), key);
 const batch = (url: string, events: unknown[], key: string = TEST_KEYS.acme) =>
@@ -76,7 +87,16 @@ for (const kind of STORE_KINDS) {
     });
 
     it('stores a structured-mode event, taking the source type from the sourcetype extension', async () => {
-      const answer = await structured(hub.url, cloudEvent({ id: 'str-1', type: 'crm.deal.won', sourcetype: 'integration', causationid: 'cause-1', subject: null }));
+      const answer = await structured(
+        hub.url,
+        cloudEvent({
+          id: 'str-1',
+          type: 'crm.deal.won',
+          sourcetype: 'integration',
+          causationid: 'cause-1',
+          subject: null,
+        }),
+      );
       assert.equal(answer.status, 202, JSON.stringify(answer.body));
       const [event] = await storedEvents(hub, 'acme', ['crm.deal.won'], 1);
       assert.deepEqual(event!.source, { type: 'INTEGRATION', id: '/crm/hooks' });
@@ -94,20 +114,44 @@ for (const kind of STORE_KINDS) {
         cloudEvent({ id: 'b-5', type: 'crm.batch.last' }),
       ]);
       assert.equal(answer.status, 202, JSON.stringify(answer.body));
-      assert.deepEqual(answer.body.map((item: { status: string }) => item.status), ['ACCEPTED', 'REJECTED', 'REJECTED', 'REJECTED', 'ACCEPTED']);
+      assert.deepEqual(
+        answer.body.map((item: { status: string }) => item.status),
+        ['ACCEPTED', 'REJECTED', 'REJECTED', 'REJECTED', 'ACCEPTED'],
+      );
       assert.deepEqual(answer.body[1].problem.path, ['id']);
-      assert.deepEqual([answer.body[2].problem.code, answer.body[2].problem.status, answer.body[2].problem.path], ['BAD_USER_INPUT', 400, ['type']]);
+      assert.deepEqual(
+        [answer.body[2].problem.code, answer.body[2].problem.status, answer.body[2].problem.path],
+        ['BAD_USER_INPUT', 400, ['type']],
+      );
       assert.deepEqual(answer.body[3].problem.path, ['data', '$where']);
-      const stored = await storedEvents(hub, 'acme', ['crm.batch.first', 'crm.batch.noid', 'crm.batch.bad_data', 'crm.batch.last'], 2);
-      assert.deepEqual(stored.map((event) => event.type), ['crm.batch.first', 'crm.batch.last']);
-      assert.deepEqual(stored.map((event) => event.id), [answer.body[0].id, answer.body[4].id]);
-      assert.deepEqual(stored.map((event) => event.metadata.trace?.traceparent), [TRACEPARENT, undefined], 'each event keeps the trace it names');
+      const stored = await storedEvents(
+        hub,
+        'acme',
+        ['crm.batch.first', 'crm.batch.noid', 'crm.batch.bad_data', 'crm.batch.last'],
+        2,
+      );
+      assert.deepEqual(
+        stored.map((event) => event.type),
+        ['crm.batch.first', 'crm.batch.last'],
+      );
+      assert.deepEqual(
+        stored.map((event) => event.id),
+        [answer.body[0].id, answer.body[4].id],
+      );
+      assert.deepEqual(
+        stored.map((event) => event.metadata.trace?.traceparent),
+        [TRACEPARENT, undefined],
+        'each event keeps the trace it names',
+      );
     });
 
     it('stores the same CloudEvent once: sent again it answers DUPLICATE with the original id; the same id from another source is another event', async () => {
       const event = cloudEvent({ id: 'dup-1', type: 'crm.dup.sent' });
       const first = await structured(hub.url, event);
-      const again = await binary(hub.url, binaryHeaders({ 'ce-id': 'dup-1', 'ce-source': '/crm/hooks', 'ce-type': 'crm.dup.sent' }));
+      const again = await binary(
+        hub.url,
+        binaryHeaders({ 'ce-id': 'dup-1', 'ce-source': '/crm/hooks', 'ce-type': 'crm.dup.sent' }),
+      );
       assert.deepEqual([first.status, first.body.status], [202, 'ACCEPTED']);
       assert.deepEqual(again.body, { status: 'DUPLICATE', id: null, position: null, originalEventId: first.body.id });
       assert.equal(again.status, 202);
@@ -143,19 +187,52 @@ describe('CloudEvents refusals at POST /events', () => {
   });
 
   it('refuses data that is not JSON with 415: octet-stream and text bodies, data_base64, a non-JSON datacontenttype, another event format', async () => {
-    refused(await binary(hub.url, binaryHeaders({ 'content-type': 'application/octet-stream' }), 'raw bytes'), 415, 'UNSUPPORTED_MEDIA_TYPE');
-    refused(await binary(hub.url, binaryHeaders({ 'content-type': 'text/plain' }), 'hello'), 415, 'UNSUPPORTED_MEDIA_TYPE');
-    refused(await structured(hub.url, cloudEvent({ data: undefined, data_base64: 'aGVsbG8=' })), 415, 'UNSUPPORTED_MEDIA_TYPE');
-    refused(await structured(hub.url, cloudEvent({ datacontenttype: 'application/xml', data: '<a/>' })), 415, 'UNSUPPORTED_MEDIA_TYPE');
-    refused(await postTo(hub.url, '/events', { 'content-type': 'application/cloudevents+avro' }, 'x', TEST_KEYS.acme), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    refused(
+      await binary(hub.url, binaryHeaders({ 'content-type': 'application/octet-stream' }), 'raw bytes'),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
+    refused(
+      await binary(hub.url, binaryHeaders({ 'content-type': 'text/plain' }), 'hello'),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
+    refused(
+      await structured(hub.url, cloudEvent({ data: undefined, data_base64: 'aGVsbG8=' })),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
+    refused(
+      await structured(hub.url, cloudEvent({ datacontenttype: 'application/xml', data: '<a/>' })),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
+    refused(
+      await postTo(hub.url, '/events', { 'content-type': 'application/cloudevents+avro' }, 'x', TEST_KEYS.acme),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
     const answer = await binary(hub.url, binaryHeaders({ 'content-type': 'application/vnd.crm+json' }));
     assert.equal(answer.status, 202, 'a +json type is JSON');
   });
 
   it('refuses a body that is not JSON, and a batch that is not an array or holds more than HUB_MAX_BATCH events, with 400', async () => {
     refused(await binary(hub.url, binaryHeaders(), '{"contactId":'), 400, 'BAD_USER_INPUT', ['data']);
-    refused(await postTo(hub.url, '/events', { 'content-type': 'application/cloudevents-batch+json' }, '{}', TEST_KEYS.acme), 400, 'BAD_USER_INPUT', []);
-    refused(await batch(hub.url, [1, 2, 3, 4].map((i) => cloudEvent({ id: `many-${i}` }))), 400, 'BAD_USER_INPUT', []);
+    refused(
+      await postTo(hub.url, '/events', { 'content-type': 'application/cloudevents-batch+json' }, '{}', TEST_KEYS.acme),
+      400,
+      'BAD_USER_INPUT',
+      [],
+    );
+    refused(
+      await batch(
+        hub.url,
+        [1, 2, 3, 4].map((i) => cloudEvent({ id: `many-${i}` })),
+      ),
+      400,
+      'BAD_USER_INPUT',
+      [],
+    );
   });
 
   it('refuses a caller without a key with 401 and a key without the publish scope with 403', async () => {
@@ -166,7 +243,11 @@ describe('CloudEvents refusals at POST /events', () => {
   });
 
   it('refuses a body over HUB_MAX_BODY_BYTES with 413 and stores nothing of it', async () => {
-    refused(await binary(hub.url, binaryHeaders({ 'ce-type': 'crm.big.sent' }), { text: 'x'.repeat(5000) }), 413, 'PAYLOAD_TOO_LARGE');
+    refused(
+      await binary(hub.url, binaryHeaders({ 'ce-type': 'crm.big.sent' }), { text: 'x'.repeat(5000) }),
+      413,
+      'PAYLOAD_TOO_LARGE',
+    );
     assert.equal((await storedEvents(hub, 'acme', ['crm.big.sent'])).length, 0);
   });
 });
@@ -174,7 +255,10 @@ describe('CloudEvents refusals at POST /events', () => {
 describe('CloudEvents over the rate limit', () => {
   it('answers 429 with Retry-After, stores nothing of the refused request and records system.rate_limit.exceeded', async (t) => {
     // minute windows, so that a slow machine cannot end one between two requests
-    const hub = await startTestHub({ HUB_RATE_LIMIT: '2' }, { rateLimits: createMemoryRateLimitStore({ windowSeconds: 60 }) });
+    const hub = await startTestHub(
+      { HUB_RATE_LIMIT: '2' },
+      { rateLimits: createMemoryRateLimitStore({ windowSeconds: 60 }) },
+    );
     t.after(() => hub.stop());
     assert.equal((await batch(hub.url, [cloudEvent({ id: 'r-1' }), cloudEvent({ id: 'r-2' })])).status, 202);
     const limited = await binary(hub.url, binaryHeaders({ 'ce-id': 'r-3', 'ce-type': 'crm.limit.refused' }));

@@ -18,14 +18,17 @@ describe('the console door', () => {
     assert.equal(page.status, 200);
     assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
     const csp = page.headers.get('content-security-policy') ?? '';
-    for (const directive of ["default-src 'none'", "script-src 'self'", "connect-src 'self'", "frame-ancestors 'none'"]) assert.ok(csp.includes(directive), csp);
+    for (const directive of ["default-src 'none'", "script-src 'self'", "connect-src 'self'", "frame-ancestors 'none'"])
+      assert.ok(csp.includes(directive), csp);
     assert.equal(page.headers.get('cache-control'), 'no-cache');
     const html = await page.text();
     assert.ok(!/https?:\/\//.test(html), 'the page names no other host');
   });
 
   it('serves every built asset with its type and a long cache, and the page loads nothing from elsewhere', async () => {
-    const [script] = readdirSync(new URL('../../console/dist/assets', import.meta.url)).filter((name) => name.endsWith('.js'));
+    const [script] = readdirSync(new URL('../../console/dist/assets', import.meta.url)).filter((name) =>
+      name.endsWith('.js'),
+    );
     const answer = await fetch(`${hub.url}/console/assets/${script}`);
     assert.equal(answer.status, 200);
     assert.match(answer.headers.get('content-type') ?? '', /^text\/javascript/);
@@ -37,7 +40,11 @@ describe('the console door', () => {
     const missing = await fetch(`${hub.url}/console/assets/nothing.js`);
     assert.equal(missing.status, 404);
     assert.equal((await missing.json()).code, 'NOT_FOUND');
-    for (const path of ['/console/%2e%2e/package.json', '/console/..%2f..%2fpackage.json', '/console/assets/../../../package.json']) {
+    for (const path of [
+      '/console/%2e%2e/package.json',
+      '/console/..%2f..%2fpackage.json',
+      '/console/assets/../../../package.json',
+    ]) {
       const answer = await fetch(`${hub.url}${path}`);
       assert.notEqual(answer.status, 200, path);
     }

@@ -15,7 +15,8 @@ describe('coded errors and repeated operations over GraphQL', () => {
   after(async () => {
     await hub.stop();
   });
-  const acme = (query: string, variables: Record<string, unknown> = {}) => gql(hub.url, query, variables, TEST_KEYS.acme);
+  const acme = (query: string, variables: Record<string, unknown> = {}) =>
+    gql(hub.url, query, variables, TEST_KEYS.acme);
 
   it('answers variables that do not fit their types with BAD_USER_INPUT naming the variable, on every run', async () => {
     for (let run = 0; run < RUNS; run++) {
@@ -25,7 +26,10 @@ describe('coded errors and repeated operations over GraphQL', () => {
       const wrongEnum = await acme(PUBLISH, { input: publishInput({ source: { type: 'ROBOT', id: 'x' } }) });
       assert.deepEqual(errorCodes(wrongEnum), ['BAD_USER_INPUT']);
       // and the same document with good variables still works after the bad ones
-      assert.equal((await acme(PUBLISH, { input: publishInput({ type: 'errors.good.one' }) })).data?.publishEvent.status, 'ACCEPTED');
+      assert.equal(
+        (await acme(PUBLISH, { input: publishInput({ type: 'errors.good.one' }) })).data?.publishEvent.status,
+        'ACCEPTED',
+      );
     }
   });
 
@@ -48,7 +52,8 @@ describe('coded errors and repeated operations over GraphQL', () => {
     assert.equal(new Set(published.map((e) => e.id)).size, RUNS);
     for (let i = 1; i < RUNS; i++) assert.ok(published[i]!.position > published[i - 1]!.position);
 
-    const BY_TYPE = 'query($types: [String!]) { events(filter: { types: $types }) { edges { node { type payload } } } }';
+    const BY_TYPE =
+      'query($types: [String!]) { events(filter: { types: $types }) { edges { node { type payload } } } }';
     for (let run = 0; run < RUNS; run++) {
       const result = await acme(BY_TYPE, { types: [`repeat.run.n${run}`] });
       assert.deepEqual(result.data?.events.edges, [{ node: { type: `repeat.run.n${run}`, payload: { run } } }]);
@@ -64,7 +69,11 @@ describe('coded errors and repeated operations over GraphQL', () => {
       const result = await acme(query, { min: 14 });
       assert.deepEqual(result.errors, undefined);
       assert.deepEqual(result.data?.literal.edges.map((e: any) => e.node.payload.run).sort(), [13, 14], `run ${run}`);
-      assert.deepEqual(result.data?.variable.edges.map((e: any) => e.node.payload.run), [14], `run ${run}`);
+      assert.deepEqual(
+        result.data?.variable.edges.map((e: any) => e.node.payload.run),
+        [14],
+        `run ${run}`,
+      );
     }
   });
 });

@@ -19,7 +19,11 @@ const FILLER = 'x'.repeat(900);
 
 async function seed(store: EventStore, type: string, count: number): Promise<void> {
   for (let done = 0; done < count; done += 1000) {
-    await store.append(Array.from({ length: Math.min(1000, count - done) }, (_, i) => pendingEvent({ type, payload: { n: done + i, filler: FILLER } })));
+    await store.append(
+      Array.from({ length: Math.min(1000, count - done) }, (_, i) =>
+        pendingEvent({ type, payload: { n: done + i, filler: FILLER } }),
+      ),
+    );
   }
 }
 
@@ -79,7 +83,11 @@ describe('GET /export of a large range on the memory store', () => {
 
   it('streams 100,000 events in flat memory, waiting for a client that does not read', async () => {
     // Warm up what an export allocates once per process (code, pools), so the measure shows what it holds.
-    await countLines(await openExport(hub.url, TEST_KEYS.acme, { filter: { where: [{ path: 'payload.n', op: 'LT', value: 20_000 }] } }));
+    await countLines(
+      await openExport(hub.url, TEST_KEYS.acme, {
+        filter: { where: [{ path: 'payload.n', op: 'LT', value: 20_000 }] },
+      }),
+    );
     const before = retained();
     const response = await openExport(hub.url, TEST_KEYS.acme);
     response.pause();

@@ -13,7 +13,9 @@ describe('GraphQL over HTTP compliance', async () => {
     await hub.stop();
   });
 
-  const audits = serverAudits({ url: () => `${hub.url}/graphql`, fetchFn: fetch }).filter((a) => a.name.startsWith('MUST'));
+  const audits = serverAudits({ url: () => `${hub.url}/graphql`, fetchFn: fetch }).filter((a) =>
+    a.name.startsWith('MUST'),
+  );
 
   it('runs the MUST audits', () => assert.ok(audits.length >= 10, `only ${audits.length} MUST audits found`));
   for (const audit of audits) {

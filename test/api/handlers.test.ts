@@ -31,7 +31,14 @@ const recording = (name: string, eventTypes: string[], extra: Partial<HubHandler
   eventTypes,
   priority: 0,
   async handle(event, ctx) {
-    calls.push({ handler: name, tenantId: event.tenantId, eventId: event.id, n: Number(event.payload['n']), attempt: ctx.attempt, at: Date.now() });
+    calls.push({
+      handler: name,
+      tenantId: event.tenantId,
+      eventId: event.id,
+      n: Number(event.payload['n']),
+      attempt: ctx.attempt,
+      at: Date.now(),
+    });
     const failIn = event.payload['failIn'];
     const fail = failIn === undefined || failIn === name ? event.payload['fail'] : undefined;
     if (fail === 'always' && !healed) throw new Error(`refusing item ${event.payload['n']}`);
@@ -45,7 +52,8 @@ const slow: HubHandler = {
   eventTypes: ['slow.item.made'],
   priority: 0,
   timeoutMs: 50,
-  handle: (_event, ctx) => new Promise((_resolve, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('aborted')))),
+  handle: (_event, ctx) =>
+    new Promise((_resolve, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('aborted')))),
 };
 
 async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 8000): Promise<void> {
@@ -60,7 +68,12 @@ describe('typed handlers on the embedded hub', () => {
   let hub: Awaited<ReturnType<typeof startTestHub>>;
   before(async () => {
     hub = await startTestHub(
-      { HUB_HANDLER_BACKOFF_MS: '150,300', HUB_HANDLER_MAX_ATTEMPTS: '3', HUB_HANDLER_POLL_MS: '100', HUB_LEASE_MS: '1000' },
+      {
+        HUB_HANDLER_BACKOFF_MS: '150,300',
+        HUB_HANDLER_MAX_ATTEMPTS: '3',
+        HUB_HANDLER_POLL_MS: '100',
+        HUB_LEASE_MS: '1000',
+      },
       { handlers: [...builtIn, recording('first', ['work.item.*']), recording('second', ['work.>']), slow] },
     );
   });
@@ -71,7 +84,8 @@ describe('typed handlers on the embedded hub', () => {
     assert.equal(result.data?.publishEvent.status, 'ACCEPTED', JSON.stringify(result));
     return result.data!.publishEvent.event as { id: string; position: string };
   };
-  const callsOf = (handler: string, tenantId: string) => calls.filter((c) => c.handler === handler && c.tenantId === tenantId);
+  const callsOf = (handler: string, tenantId: string) =>
+    calls.filter((c) => c.handler === handler && c.tenantId === tenantId);
   const statuses = async (key: string = TEST_KEYS.acme) =>
     (await gql(hub.url, '{ handlers { name eventTypes priority processed failed lag } }', {}, key)).data?.handlers as {
       name: string;
@@ -87,14 +101,29 @@ describe('typed handlers on the embedded hub', () => {
     const published: { id: string; tenant: string }[] = [];
     for (let n = 0; n < 12; n++) {
       const key = n % 3 === 0 ? TEST_KEYS.globex : TEST_KEYS.acme;
-      published.push({ id: (await publish(n % 4 === 1 ? 'work.batch.closed' : 'work.item.made', { n }, key)).id, tenant: key === TEST_KEYS.acme ? 'acme' : 'globex' });
+      published.push({
+        id: (await publish(n % 4 === 1 ? 'work.batch.closed' : 'work.item.made', { n }, key)).id,
+        tenant: key === TEST_KEYS.acme ? 'acme' : 'globex',
+      });
     }
     const items = published.filter((_, n) => n % 4 !== 1);
-    await until(() => callsOf('second', 'acme').length + callsOf('second', 'globex').length === 12 && callsOf('first', 'acme').length + callsOf('first', 'globex').length === items.length, 'every call');
+    await until(
+      () =>
+        callsOf('second', 'acme').length + callsOf('second', 'globex').length === 12 &&
+        callsOf('first', 'acme').length + callsOf('first', 'globex').length === items.length,
+      'every call',
+    );
     for (const tenant of ['acme', 'globex']) {
       const expectedSecond = published.filter((p) => p.tenant === tenant).map((p) => p.id);
-      assert.deepEqual(callsOf('second', tenant).map((c) => c.eventId), expectedSecond, `second handler, ${tenant}, in order once each`);
-      assert.deepEqual(callsOf('first', tenant).map((c) => c.eventId), items.filter((p) => p.tenant === tenant).map((p) => p.id));
+      assert.deepEqual(
+        callsOf('second', tenant).map((c) => c.eventId),
+        expectedSecond,
+        `second handler, ${tenant}, in order once each`,
+      );
+      assert.deepEqual(
+        callsOf('first', tenant).map((c) => c.eventId),
+        items.filter((p) => p.tenant === tenant).map((p) => p.id),
+      );
     }
     await until(async () => (await statuses()).every((s) => s.lag === 0), 'no lag');
     const acme = await statuses();
@@ -108,7 +137,10 @@ describe('typed handlers on the embedded hub', () => {
     const otherTenant = await publish('work.item.made', { n: 102 }, TEST_KEYS.globex);
     await until(() => callsOf('first', 'acme').filter((c) => c.eventId === failing.id).length === 3, 'three attempts');
     const attempts = callsOf('first', 'acme').filter((c) => c.eventId === failing.id);
-    assert.deepEqual(attempts.map((c) => c.attempt), [1, 2, 3]);
+    assert.deepEqual(
+      attempts.map((c) => c.attempt),
+      [1, 2, 3],
+    );
     assert.ok(attempts[1]!.at - attempts[0]!.at >= 140, `first retry after ${attempts[1]!.at - attempts[0]!.at} ms`);
     assert.ok(attempts[2]!.at - attempts[1]!.at >= 290, `second retry after ${attempts[2]!.at - attempts[1]!.at} ms`);
     await until(() => callsOf('first', 'acme').some((c) => c.eventId === behind.id), 'the event behind it');
@@ -118,37 +150,69 @@ describe('typed handlers on the embedded hub', () => {
     assert.ok(callsOf('first', 'globex').find((c) => c.eventId === otherTenant.id)!.at < attempts[2]!.at);
     assert.ok(callsOf('second', 'acme').find((c) => c.eventId === behind.id)!.at < attempts[2]!.at);
 
-    await until(async () => ((await gql(hub.url, DEAD_LETTERS, {}, TEST_KEYS.acme)).data?.deadLetters.edges.length ?? 0) === 1, 'the dead letter');
+    await until(
+      async () => ((await gql(hub.url, DEAD_LETTERS, {}, TEST_KEYS.acme)).data?.deadLetters.edges.length ?? 0) === 1,
+      'the dead letter',
+    );
     const [letter] = (await gql(hub.url, DEAD_LETTERS, {}, TEST_KEYS.acme)).data!.deadLetters.edges;
     assert.equal(letter.node.handler, 'first');
     assert.equal(letter.node.event.id, failing.id);
-    assert.deepEqual({ ...letter.node.error, lastAttempt: undefined }, { message: 'refusing item 100', code: 'HANDLER_ERROR', attempts: 3, lastAttempt: undefined });
+    assert.deepEqual(
+      { ...letter.node.error, lastAttempt: undefined },
+      { message: 'refusing item 100', code: 'HANDLER_ERROR', attempts: 3, lastAttempt: undefined },
+    );
     assert.ok(Date.parse(letter.node.error.lastAttempt) >= attempts[2]!.at - 5);
     assert.equal((await statuses()).find((s) => s.name === 'first')?.failed, 1);
     // Only the caller's tenant, and the filter applies to the event.
     assert.equal((await gql(hub.url, DEAD_LETTERS, {}, TEST_KEYS.globex)).data?.deadLetters.edges.length, 0);
-    assert.equal((await gql(hub.url, DEAD_LETTERS, { filter: { types: ['other.>'] } }, TEST_KEYS.acme)).data?.deadLetters.edges.length, 0);
+    assert.equal(
+      (await gql(hub.url, DEAD_LETTERS, { filter: { types: ['other.>'] } }, TEST_KEYS.acme)).data?.deadLetters.edges
+        .length,
+      0,
+    );
     const byPayload = { where: [{ path: 'payload.n', op: 'EQ', value: 100 }] };
-    assert.equal((await gql(hub.url, DEAD_LETTERS, { filter: byPayload }, TEST_KEYS.acme)).data?.deadLetters.edges.length, 1);
+    assert.equal(
+      (await gql(hub.url, DEAD_LETTERS, { filter: byPayload }, TEST_KEYS.acme)).data?.deadLetters.edges.length,
+      1,
+    );
   });
 
   it('redrives dead letters of the caller only: handled again, then gone, counted as processed', async () => {
     const [letter] = (await gql(hub.url, DEAD_LETTERS, {}, TEST_KEYS.acme)).data!.deadLetters.edges;
     const REDRIVE = 'mutation($ids: [ID!]!) { redriveDeadLetters(ids: $ids) }';
-    assert.equal((await gql(hub.url, REDRIVE, { ids: [letter.node.id] }, TEST_KEYS.globex)).data?.redriveDeadLetters, 0);
+    assert.equal(
+      (await gql(hub.url, REDRIVE, { ids: [letter.node.id] }, TEST_KEYS.globex)).data?.redriveDeadLetters,
+      0,
+    );
     const before = (await statuses()).find((s) => s.name === 'first')!.processed;
     const callsBefore = calls.length;
     healed = true;
-    assert.equal((await gql(hub.url, REDRIVE, { ids: [letter.node.id, letter.node.id, 'unknown'] }, TEST_KEYS.acme)).data?.redriveDeadLetters, 1);
-    await until(async () => ((await gql(hub.url, DEAD_LETTERS, {}, TEST_KEYS.acme)).data?.deadLetters.edges.length ?? 1) === 0, 'the redriven letter to go');
-    assert.deepEqual(calls.slice(callsBefore).filter((c) => c.handler === 'first').map((c) => [c.eventId, c.attempt]), [[letter.node.event.id, 1]]);
+    assert.equal(
+      (await gql(hub.url, REDRIVE, { ids: [letter.node.id, letter.node.id, 'unknown'] }, TEST_KEYS.acme)).data
+        ?.redriveDeadLetters,
+      1,
+    );
+    await until(
+      async () => ((await gql(hub.url, DEAD_LETTERS, {}, TEST_KEYS.acme)).data?.deadLetters.edges.length ?? 1) === 0,
+      'the redriven letter to go',
+    );
+    assert.deepEqual(
+      calls
+        .slice(callsBefore)
+        .filter((c) => c.handler === 'first')
+        .map((c) => [c.eventId, c.attempt]),
+      [[letter.node.event.id, 1]],
+    );
     assert.equal((await statuses()).find((s) => s.name === 'first')?.processed, before + 1);
     assert.equal((await gql(hub.url, REDRIVE, { ids: [letter.node.id] }, TEST_KEYS.acme)).data?.redriveDeadLetters, 0);
   });
 
   it('fails an attempt that outlives the time limit with HANDLER_TIMEOUT', async () => {
     const event = await publish('slow.item.made', { n: 1 }, TEST_KEYS.globex);
-    await until(async () => ((await gql(hub.url, DEAD_LETTERS, {}, TEST_KEYS.globex)).data?.deadLetters.edges.length ?? 0) === 1, 'the timed-out dead letter');
+    await until(
+      async () => ((await gql(hub.url, DEAD_LETTERS, {}, TEST_KEYS.globex)).data?.deadLetters.edges.length ?? 0) === 1,
+      'the timed-out dead letter',
+    );
     const [letter] = (await gql(hub.url, DEAD_LETTERS, {}, TEST_KEYS.globex)).data!.deadLetters.edges;
     assert.equal(letter.node.event.id, event.id);
     assert.equal(letter.node.error.code, 'HANDLER_TIMEOUT');
@@ -162,18 +226,46 @@ describe('typed handlers on the embedded hub', () => {
   });
 
   it('runs the built-in handlers: a placed order requests its shipment and updates the customer totals', async () => {
-    const order = { orderId: 'o-77', customerId: 'cust-9', currency: 'EUR', lines: [{ sku: 'A', quantity: 2, unitPrice: 10 }, { sku: 'B', quantity: 1, unitPrice: 5.5 }] };
-    const placed = await gql(hub.url, PUBLISH, { input: publishInput({ type: 'sales.order.placed', payload: order, metadata: { correlationId: 'checkout-1' } }) }, TEST_KEYS.acme);
+    const order = {
+      orderId: 'o-77',
+      customerId: 'cust-9',
+      currency: 'EUR',
+      lines: [
+        { sku: 'A', quantity: 2, unitPrice: 10 },
+        { sku: 'B', quantity: 1, unitPrice: 5.5 },
+      ],
+    };
+    const placed = await gql(
+      hub.url,
+      PUBLISH,
+      {
+        input: publishInput({ type: 'sales.order.placed', payload: order, metadata: { correlationId: 'checkout-1' } }),
+      },
+      TEST_KEYS.acme,
+    );
     const placedId = placed.data!.publishEvent.event.id;
-    const SHIPMENTS = '{ events(filter: { types: ["fulfilment.shipment.requested"] }) { edges { node { payload source { type id } metadata { causationId correlationId } } } } }';
-    await until(async () => ((await gql(hub.url, SHIPMENTS, {}, TEST_KEYS.acme)).data?.events.edges.length ?? 0) === 1, 'the shipment request');
+    const SHIPMENTS =
+      '{ events(filter: { types: ["fulfilment.shipment.requested"] }) { edges { node { payload source { type id } metadata { causationId correlationId } } } } }';
+    await until(
+      async () => ((await gql(hub.url, SHIPMENTS, {}, TEST_KEYS.acme)).data?.events.edges.length ?? 0) === 1,
+      'the shipment request',
+    );
     const [shipment] = (await gql(hub.url, SHIPMENTS, {}, TEST_KEYS.acme)).data!.events.edges;
     assert.deepEqual(shipment.node, {
-      payload: { orderId: 'o-77', items: [{ sku: 'A', quantity: 2 }, { sku: 'B', quantity: 1 }] },
+      payload: {
+        orderId: 'o-77',
+        items: [
+          { sku: 'A', quantity: 2 },
+          { sku: 'B', quantity: 1 },
+        ],
+      },
       source: { type: 'SYSTEM', id: 'handler:request-shipment' },
       metadata: { causationId: placedId, correlationId: 'checkout-1' },
     });
-    await until(async () => (await hub.services.handlerStore.getProjection('acme', PROJECTION, 'cust-9')) !== null, 'the projection');
+    await until(
+      async () => (await hub.services.handlerStore.getProjection('acme', PROJECTION, 'cust-9')) !== null,
+      'the projection',
+    );
     const totals = (await hub.services.handlerStore.getProjection('acme', PROJECTION, 'cust-9')) as CustomerOrderTotals;
     assert.deepEqual(totals.totals, { EUR: 25.5 });
     assert.equal(await hub.services.handlerStore.getProjection('globex', PROJECTION, 'cust-9'), null);

@@ -23,9 +23,19 @@ it('serves /metrics in the Prometheus text format with what the hub did', async 
   const sub = subscribe(client, 'subscription { events(filter: { types: ["sales.>"] }) { id } }');
   while (hub.services.live.size < 1) await sleep(5);
 
-  const order = { orderId: 'o-1', customerId: 'c-1', currency: 'EUR', lines: [{ sku: 'A', quantity: 1, unitPrice: 2 }] };
+  const order = {
+    orderId: 'o-1',
+    customerId: 'c-1',
+    currency: 'EUR',
+    lines: [{ sku: 'A', quantity: 1, unitPrice: 2 }],
+  };
   await gql(hub.url, PUBLISH, { input: publishInput({ type: 'sales.order.placed', payload: order }) }, TEST_KEYS.acme);
-  await gql(hub.url, PUBLISH, { input: publishInput({ type: 'sales.order.placed', payload: { orderId: 'bad' } }) }, TEST_KEYS.acme);
+  await gql(
+    hub.url,
+    PUBLISH,
+    { input: publishInput({ type: 'sales.order.placed', payload: { orderId: 'bad' } }) },
+    TEST_KEYS.acme,
+  );
   await sub.waitFor(1);
   let text = '';
   for (let i = 0; i < 100; i++) {
@@ -48,5 +58,13 @@ it('serves /metrics in the Prometheus text format with what the hub did', async 
   assert.ok((sample(text, 'graphql_request_duration_seconds_count{operation="mutation"}') ?? 0) >= 2);
   assert.equal(sample(text, 'slow_consumer_closes_total'), 0);
   assert.ok(/^consumer_lag\{handler="request-shipment"\} \d+$/m.test(text), 'lag per handler');
-  assert.ok(!/[0-9a-f]{8}-[0-9a-f]{4}-/.test(text.split('\n').filter((l) => !l.startsWith('#')).join('\n')), 'no ids in labels');
+  assert.ok(
+    !/[0-9a-f]{8}-[0-9a-f]{4}-/.test(
+      text
+        .split('\n')
+        .filter((l) => !l.startsWith('#'))
+        .join('\n'),
+    ),
+    'no ids in labels',
+  );
 });

@@ -12,7 +12,8 @@ import { until } from '../support/until.ts';
 
 const PROCESSING = `query($id: ID!) { event(id: $id) { id processing {
   handler status attempts firstAttemptAt lastAttemptAt durationMs followUps error { message code attempts lastAttempt } } } }`;
-const FOLLOW_UPS = 'query { events(filter: { types: ["pt.shipment.requested"] }) { edges { node { id metadata { causationId } } } } }';
+const FOLLOW_UPS =
+  'query { events(filter: { types: ["pt.shipment.requested"] }) { edges { node { id metadata { causationId } } } } }';
 const DEAD_LETTERS = 'query { deadLetters(filter: { types: ["pt.doomed"] }) { edges { node { id } } } }';
 const REDRIVE = 'mutation($ids: [ID!]!) { redriveDeadLetters(ids: $ids) }';
 const PUBLISH_ONLY = 'acme-test-key-publish-only-001';
@@ -35,17 +36,25 @@ function gate() {
   return { opened, open };
 }
 
-
 for (const kind of STORE_KINDS) {
   describe(`Event.processing, on ${kind}`, () => {
     const flakyThird = gate();
     const slowGate = gate();
     const slowStarted = new Set<string>();
     let healed = false;
-    const handler = (name: string, type: string, handle: HubHandler['handle']): HubHandler => ({ name, eventTypes: [type], priority: 0, handle });
+    const handler = (name: string, type: string, handle: HubHandler['handle']): HubHandler => ({
+      name,
+      eventTypes: [type],
+      priority: 0,
+      handle,
+    });
     const handlers = [
       handler('shipper', 'pt.order.placed', async (event, ctx) => {
-        await ctx.publish({ type: 'pt.shipment.requested', payload: { order: event.id }, metadata: { idempotencyKey: `ship:${event.id}` } });
+        await ctx.publish({
+          type: 'pt.shipment.requested',
+          payload: { order: event.id },
+          metadata: { idempotencyKey: `ship:${event.id}` },
+        });
       }),
       handler('flaky', 'pt.flaky', async (event, ctx) => {
         // Published again on every attempt: from the second on it is a DUPLICATE of the first.
@@ -81,17 +90,33 @@ for (const kind of STORE_KINDS) {
       return (answer.data!['event']?.processing ?? null) as Outcome[] | null;
     };
     const onlyOne = (status: string, attempts?: number) => (outcomes: Outcome[] | null) =>
-      outcomes?.length === 1 && outcomes[0]!.status === status && (attempts === undefined || outcomes[0]!.attempts === attempts);
+      outcomes?.length === 1 &&
+      outcomes[0]!.status === status &&
+      (attempts === undefined || outcomes[0]!.attempts === attempts);
 
     it('shows a handled event with one attempt, its times and the follow-up it published; an event no handler matches has none', async () => {
       const id = await publish('pt.order.placed');
       const [outcome] = (await until(() => processing(id), onlyOne('HANDLED'), 'the shipper'))!;
-      const followUps = await until(async () => (await gql(hub.url, FOLLOW_UPS, {}, TEST_KEYS.acme)).data!['events'].edges, (e) => e.length === 1, 'the follow-up');
+      const followUps = await until(
+        async () => (await gql(hub.url, FOLLOW_UPS, {}, TEST_KEYS.acme)).data!['events'].edges,
+        (e) => e.length === 1,
+        'the follow-up',
+      );
       const followUp = followUps[0].node;
       assert.equal(followUp.metadata.causationId, id);
-      assert.deepEqual({ ...outcome!, firstAttemptAt: null, durationMs: null }, {
-        handler: 'shipper', status: 'HANDLED', attempts: 1, firstAttemptAt: null, lastAttemptAt: outcome!.firstAttemptAt, durationMs: null, followUps: [followUp.id], error: null,
-      });
+      assert.deepEqual(
+        { ...outcome!, firstAttemptAt: null, durationMs: null },
+        {
+          handler: 'shipper',
+          status: 'HANDLED',
+          attempts: 1,
+          firstAttemptAt: null,
+          lastAttemptAt: outcome!.firstAttemptAt,
+          durationMs: null,
+          followUps: [followUp.id],
+          error: null,
+        },
+      );
       assert.ok(Number.isInteger(outcome!.durationMs) && outcome!.durationMs! >= 0);
       assert.ok(Date.parse(outcome!.firstAttemptAt!) <= Date.now());
       assert.deepEqual(await processing(followUp.id), [], 'no handler of this hub matches the follow-up');
@@ -101,15 +126,31 @@ for (const kind of STORE_KINDS) {
       const id = await publish('pt.flaky');
       const [failed] = (await until(() => processing(id), onlyOne('FAILED', 2), 'the second failure'))!;
       assert.equal(failed!.handler, 'flaky');
-      assert.deepEqual(failed!.error, { message: 'flaky attempt 2', code: 'HANDLER_ERROR', attempts: 2, lastAttempt: failed!.lastAttemptAt });
+      assert.deepEqual(failed!.error, {
+        message: 'flaky attempt 2',
+        code: 'HANDLER_ERROR',
+        attempts: 2,
+        lastAttempt: failed!.lastAttemptAt,
+      });
       flakyThird.open();
       const [handled] = (await until(() => processing(id), onlyOne('HANDLED'), 'the third attempt'))!;
       assert.equal(handled!.attempts, 3);
       assert.equal(handled!.error, null);
       assert.equal(handled!.firstAttemptAt, failed!.firstAttemptAt, 'the first attempt time survives the retries');
-      const noted = (await gql(hub.url, 'query { events(filter: { types: ["pt.flaky.noted"] }) { edges { node { id } } } }', {}, TEST_KEYS.acme)).data!['events'].edges;
+      const noted = (
+        await gql(
+          hub.url,
+          'query { events(filter: { types: ["pt.flaky.noted"] }) { edges { node { id } } } }',
+          {},
+          TEST_KEYS.acme,
+        )
+      ).data!['events'].edges;
       assert.equal(noted.length, 1);
-      assert.deepEqual([failed!.followUps, handled!.followUps], [[noted[0].node.id], [noted[0].node.id]], "a DUPLICATE's original counts");
+      assert.deepEqual(
+        [failed!.followUps, handled!.followUps],
+        [[noted[0].node.id], [noted[0].node.id]],
+        "a DUPLICATE's original counts",
+      );
       assert.ok(Date.parse(handled!.firstAttemptAt!) < Date.parse(handled!.lastAttemptAt!));
     });
 
@@ -117,10 +158,18 @@ for (const kind of STORE_KINDS) {
       const id = await publish('pt.doomed');
       const [dead] = (await until(() => processing(id), onlyOne('DEAD_LETTERED'), 'the dead letter'))!;
       assert.equal(dead!.attempts, 3);
-      assert.deepEqual(dead!.error, { message: 'no carrier', code: 'HANDLER_ERROR', attempts: 3, lastAttempt: dead!.lastAttemptAt });
+      assert.deepEqual(dead!.error, {
+        message: 'no carrier',
+        code: 'HANDLER_ERROR',
+        attempts: 3,
+        lastAttempt: dead!.lastAttemptAt,
+      });
       healed = true;
       const letters = (await gql(hub.url, DEAD_LETTERS, {}, TEST_KEYS.acme)).data!['deadLetters'].edges;
-      assert.equal((await gql(hub.url, REDRIVE, { ids: [letters[0].node.id] }, TEST_KEYS.acme)).data!['redriveDeadLetters'], 1);
+      assert.equal(
+        (await gql(hub.url, REDRIVE, { ids: [letters[0].node.id] }, TEST_KEYS.acme)).data!['redriveDeadLetters'],
+        1,
+      );
       const [handled] = (await until(() => processing(id), onlyOne('HANDLED'), 'the redrive'))!;
       assert.equal(handled!.attempts, 4);
       assert.equal(handled!.error, null);
@@ -131,7 +180,16 @@ for (const kind of STORE_KINDS) {
       const inHand = await publish('pt.slow');
       await until(async () => slowStarted.has(inHand), Boolean, 'the slow handler to start');
       const behind = await publish('pt.slow');
-      const pending = { handler: 'slow', status: 'PENDING', attempts: 0, firstAttemptAt: null, lastAttemptAt: null, durationMs: null, followUps: [], error: null };
+      const pending = {
+        handler: 'slow',
+        status: 'PENDING',
+        attempts: 0,
+        firstAttemptAt: null,
+        lastAttemptAt: null,
+        durationMs: null,
+        followUps: [],
+        error: null,
+      };
       assert.deepEqual(await processing(inHand), [pending]);
       assert.deepEqual(await processing(behind), [pending]);
       slowGate.open();
@@ -146,7 +204,8 @@ for (const kind of STORE_KINDS) {
     });
 
     it('refuses the trail to a key without scope query, even on an event it just published', async () => {
-      const query = 'mutation($input: PublishEventInput!) { publishEvent(input: $input) { status event { id processing { status } } } }';
+      const query =
+        'mutation($input: PublishEventInput!) { publishEvent(input: $input) { status event { id processing { status } } } }';
       const answer = await gql(hub.url, query, { input: publishInput({ type: 'pt.order.placed' }) }, PUBLISH_ONLY);
       assert.deepEqual(errorCodes(answer), ['FORBIDDEN']);
       assert.deepEqual(answer.errors![0]!.path, ['publishEvent', 'event', 'processing']);
@@ -154,9 +213,17 @@ for (const kind of STORE_KINDS) {
 
     it('looks up the trail of a whole page of events in one store call', async () => {
       const ids = await Promise.all(Array.from({ length: 8 }, () => publish('pt.order.placed')));
-      const page = 'query { events(filter: { types: ["pt.order.placed"] }, first: 100) { edges { node { id processing { status } } } } }';
-      const edgesOf = async () => (await gql(hub.url, page, {}, TEST_KEYS.acme)).data!['events'].edges as { node: { id: string; processing: Outcome[] } }[];
-      await until(edgesOf, (edges) => edges.every((e) => e.node.processing[0]?.status === 'HANDLED'), 'every order handled');
+      const page =
+        'query { events(filter: { types: ["pt.order.placed"] }, first: 100) { edges { node { id processing { status } } } } }';
+      const edgesOf = async () =>
+        (await gql(hub.url, page, {}, TEST_KEYS.acme)).data!['events'].edges as {
+          node: { id: string; processing: Outcome[] };
+        }[];
+      await until(
+        edgesOf,
+        (edges) => edges.every((e) => e.node.processing[0]?.status === 'HANDLED'),
+        'every order handled',
+      );
       const store = hub.services.handlerStore;
       const lookup = store.outcomes.bind(store);
       let calls = 0;

@@ -12,8 +12,10 @@ describe('publishing and searching over GraphQL', () => {
   after(async () => {
     await hub.stop();
   });
-  const acme = (query: string, variables: Record<string, unknown> = {}) => gql(hub.url, query, variables, TEST_KEYS.acme);
-  const globex = (query: string, variables: Record<string, unknown> = {}) => gql(hub.url, query, variables, TEST_KEYS.globex);
+  const acme = (query: string, variables: Record<string, unknown> = {}) =>
+    gql(hub.url, query, variables, TEST_KEYS.acme);
+  const globex = (query: string, variables: Record<string, unknown> = {}) =>
+    gql(hub.url, query, variables, TEST_KEYS.globex);
 
   const PUBLISH_MANY = `mutation($input: [PublishEventInput!]!) {
     publishEvents(input: $input) { status originalEventId event { id type position } error { code message path } }
@@ -30,8 +32,16 @@ describe('publishing and searching over GraphQL', () => {
     assert.equal(result.data?.publishEvent.status, 'ACCEPTED');
     assert.equal(event.tenantId, 'acme');
     assert.match(event.id, /^[0-9a-f-]{36}$/);
-    const fetched = await acme('query($id: ID!) { event(id: $id) { id type source { type id } metadata { correlationId } } }', { id: event.id });
-    assert.deepEqual(fetched.data?.event, { id: event.id, type: 'api.first.event', source: { type: 'INTEGRATION', id: 'crm-sync' }, metadata: { correlationId: null } });
+    const fetched = await acme(
+      'query($id: ID!) { event(id: $id) { id type source { type id } metadata { correlationId } } }',
+      { id: event.id },
+    );
+    assert.deepEqual(fetched.data?.event, {
+      id: event.id,
+      type: 'api.first.event',
+      source: { type: 'INTEGRATION', id: 'crm-sync' },
+      metadata: { correlationId: null },
+    });
   });
 
   it('publishEvents answers per item in input order; a bad item is REJECTED and does not stop the others', async () => {
@@ -45,7 +55,10 @@ describe('publishing and searching over GraphQL', () => {
       ],
     });
     const items = result.data?.publishEvents;
-    assert.deepEqual(items.map((r: any) => r.status), ['ACCEPTED', 'REJECTED', 'REJECTED', 'ACCEPTED', 'DUPLICATE']);
+    assert.deepEqual(
+      items.map((r: any) => r.status),
+      ['ACCEPTED', 'REJECTED', 'REJECTED', 'ACCEPTED', 'DUPLICATE'],
+    );
     assert.equal(items[1].error.code, 'BAD_USER_INPUT');
     assert.deepEqual(items[1].error.path, ['type']);
     assert.deepEqual(items[2].error.path, ['payload', '$bad']);
@@ -62,12 +75,18 @@ describe('publishing and searching over GraphQL', () => {
   });
 
   it('pages through results with first/after in both orders without gaps or repeats', async () => {
-    for (let n = 0; n < 7; n++) await acme(PUBLISH, { input: publishInput({ type: 'page.item.made', payload: { n } }) });
+    for (let n = 0; n < 7; n++)
+      await acme(PUBLISH, { input: publishInput({ type: 'page.item.made', payload: { n } }) });
     for (const order of ['ASC', 'DESC'] as const) {
       const seen: number[] = [];
       let cursor: string | null = null;
       for (let page = 0; page < 10; page++) {
-        const result: any = await acme(EVENTS, { filter: { types: ['page.item.made'] }, first: 3, order, ...(cursor && { after: cursor }) });
+        const result: any = await acme(EVENTS, {
+          filter: { types: ['page.item.made'] },
+          first: 3,
+          order,
+          ...(cursor && { after: cursor }),
+        });
         seen.push(...result.data.events.edges.map((e: any) => e.node.payload.n));
         if (!result.data.events.pageInfo.hasNextPage) break;
         cursor = result.data.events.pageInfo.endCursor;
@@ -86,17 +105,45 @@ describe('publishing and searching over GraphQL', () => {
     const at = (iso: string) => new Date(iso).toISOString();
     await acme(PUBLISH_MANY, {
       input: [
-        publishInput({ type: 'stats.a.made', timestamp: at('2026-03-01T10:15:00Z'), source: { type: 'CRON', id: 'nightly' } }),
-        publishInput({ type: 'stats.a.made', timestamp: at('2026-03-01T10:45:00Z'), source: { type: 'CRON', id: 'nightly' } }),
-        publishInput({ type: 'stats.b.made', timestamp: at('2026-03-02T08:00:00Z'), source: { type: 'MANUAL', id: 'ops' } }),
+        publishInput({
+          type: 'stats.a.made',
+          timestamp: at('2026-03-01T10:15:00Z'),
+          source: { type: 'CRON', id: 'nightly' },
+        }),
+        publishInput({
+          type: 'stats.a.made',
+          timestamp: at('2026-03-01T10:45:00Z'),
+          source: { type: 'CRON', id: 'nightly' },
+        }),
+        publishInput({
+          type: 'stats.b.made',
+          timestamp: at('2026-03-02T08:00:00Z'),
+          source: { type: 'MANUAL', id: 'ops' },
+        }),
       ],
     });
     const stats = async (groupBy: string) =>
-      (await acme('query($g: StatsGroup!) { eventStats(filter: {types: ["stats.>"]}, groupBy: $g) { key count } }', { g: groupBy })).data?.eventStats;
-    assert.deepEqual(await stats('TYPE'), [{ key: 'stats.a.made', count: 2 }, { key: 'stats.b.made', count: 1 }]);
-    assert.deepEqual(await stats('SOURCE'), [{ key: 'CRON:nightly', count: 2 }, { key: 'MANUAL:ops', count: 1 }]);
-    assert.deepEqual(await stats('HOUR'), [{ key: '2026-03-01T10:00:00Z', count: 2 }, { key: '2026-03-02T08:00:00Z', count: 1 }]);
-    assert.deepEqual(await stats('DAY'), [{ key: '2026-03-01', count: 2 }, { key: '2026-03-02', count: 1 }]);
+      (
+        await acme('query($g: StatsGroup!) { eventStats(filter: {types: ["stats.>"]}, groupBy: $g) { key count } }', {
+          g: groupBy,
+        })
+      ).data?.eventStats;
+    assert.deepEqual(await stats('TYPE'), [
+      { key: 'stats.a.made', count: 2 },
+      { key: 'stats.b.made', count: 1 },
+    ]);
+    assert.deepEqual(await stats('SOURCE'), [
+      { key: 'CRON:nightly', count: 2 },
+      { key: 'MANUAL:ops', count: 1 },
+    ]);
+    assert.deepEqual(await stats('HOUR'), [
+      { key: '2026-03-01T10:00:00Z', count: 2 },
+      { key: '2026-03-02T08:00:00Z', count: 1 },
+    ]);
+    assert.deepEqual(await stats('DAY'), [
+      { key: '2026-03-01', count: 2 },
+      { key: '2026-03-02', count: 1 },
+    ]);
   });
 
   it('never shows one tenant the events of another', async () => {
@@ -110,7 +157,8 @@ describe('publishing and searching over GraphQL', () => {
   });
 
   it('refuses documents with more aliases than the limit', async () => {
-    const aliases = (n: number) => Array.from({ length: n }, (_, i) => `a${i}: eventStats(groupBy: TYPE) { key }`).join(' ');
+    const aliases = (n: number) =>
+      Array.from({ length: n }, (_, i) => `a${i}: eventStats(groupBy: TYPE) { key }`).join(' ');
     assert.equal((await acme(`query { ${aliases(5)} }`)).errors, undefined, 'a few aliases pass');
     const tooMany = await acme(`query { ${aliases(40)} }`);
     assert.match(String(tooMany.errors?.[0]?.message), /aliases/i);
@@ -119,7 +167,12 @@ describe('publishing and searching over GraphQL', () => {
   it('refuses documents deeper than the limit', async () => {
     const shallow = await startTestHub({ HUB_MAX_QUERY_DEPTH: '4' });
     try {
-      const deep = await gql(shallow.url, 'query { events { edges { node { metadata { actor { id } } } } } }', {}, TEST_KEYS.acme);
+      const deep = await gql(
+        shallow.url,
+        'query { events { edges { node { metadata { actor { id } } } } } }',
+        {},
+        TEST_KEYS.acme,
+      );
       assert.match(String(deep.errors?.[0]?.message), /depth/i);
       const ok = await gql(shallow.url, 'query { events { edges { node { id } } } }', {}, TEST_KEYS.acme);
       assert.equal(ok.errors, undefined);
@@ -131,7 +184,12 @@ describe('publishing and searching over GraphQL', () => {
   it('answers a request body over the limit with 413 and PAYLOAD_TOO_LARGE', async () => {
     const small = await startTestHub({ HUB_MAX_BODY_BYTES: '2048' });
     try {
-      const response = await gql(small.url, PUBLISH, { input: publishInput({ payload: { blob: 'x'.repeat(4096) } }) }, TEST_KEYS.acme);
+      const response = await gql(
+        small.url,
+        PUBLISH,
+        { input: publishInput({ payload: { blob: 'x'.repeat(4096) } }) },
+        TEST_KEYS.acme,
+      );
       assert.equal(response.status, 413);
       assert.deepEqual(errorCodes(response), ['PAYLOAD_TOO_LARGE']);
     } finally {

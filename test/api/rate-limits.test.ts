@@ -32,14 +32,23 @@ const COUNT = `query($types: [String!]) { events(filter: { types: $types }, firs
  * A hub allowing 3 events per second per tenant. Its windows last a minute unless `window: 'second'`,
  * so that a slow machine cannot end one between two steps of a test.
  */
-async function limitedHub(t: TestContext, env: Record<string, string> = {}, { window = 'minute' }: { window?: 'minute' | 'second' } = {}) {
+async function limitedHub(
+  t: TestContext,
+  env: Record<string, string> = {},
+  { window = 'minute' }: { window?: 'minute' | 'second' } = {},
+) {
   const rateLimits = createMemoryRateLimitStore({ windowSeconds: window === 'minute' ? 60 : 1 });
-  const hub = await startTestHub({ HUB_API_KEYS: API_KEYS, HUB_RATE_LIMIT: '3', HUB_METRICS_TOKEN: METRICS_TOKEN, ...env }, { rateLimits });
+  const hub = await startTestHub(
+    { HUB_API_KEYS: API_KEYS, HUB_RATE_LIMIT: '3', HUB_METRICS_TOKEN: METRICS_TOKEN, ...env },
+    { rateLimits },
+  );
   t.after(() => hub.stop());
-  const publish = (key: string, type = 'rate.test.made') => gql(hub.url, PUBLISH, { input: publishInput({ type }) }, key);
+  const publish = (key: string, type = 'rate.test.made') =>
+    gql(hub.url, PUBLISH, { input: publishInput({ type }) }, key);
   const publishMany = (key: string, count: number, type = 'rate.test.made') =>
     gql(hub.url, PUBLISH_MANY, { input: Array.from({ length: count }, () => publishInput({ type })) }, key);
-  const stored = async (key: string, type: string) => ((await gql(hub.url, COUNT, { types: [type] }, key)).data?.['events'].edges.length as number);
+  const stored = async (key: string, type: string) =>
+    (await gql(hub.url, COUNT, { types: [type] }, key)).data?.['events'].edges.length as number;
   return { hub, publish, publishMany, stored };
 }
 
@@ -66,7 +75,9 @@ describe('publish rate limits', () => {
     assert.match(refused.errors![0]!.message, /rate limit of 3 events per second reached; retry in \d+ ms/);
     assert.equal(await stored(KEYS.acme, 'rate.test.refused'), 0);
     assert.equal(await stored(KEYS.acme, 'rate.test.made'), 3);
-    const metrics = await (await fetch(`${hub.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+    const metrics = await (
+      await fetch(`${hub.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
+    ).text();
     assert.match(metrics, /^rate_limited_total\{tenant="acme"\} 1$/m);
   });
 
@@ -96,7 +107,7 @@ describe('publish rate limits', () => {
     assert.equal(await stored(KEYS.acme, 'rate.test.refused'), 0);
   });
 
-  it("limits a key with its own rateLimit by that alone, as a budget of its own; rateLimit 0 is no limit", async (t) => {
+  it('limits a key with its own rateLimit by that alone, as a budget of its own; rateLimit 0 is no limit', async (t) => {
     const { publish, publishMany, stored } = await limitedHub(t);
     accepted(await publishMany(KEYS.acmeFast, 6));
     rateLimited(await publish(KEYS.acmeFast), 6);
@@ -117,8 +128,15 @@ describe('publish rate limits', () => {
 
   it("does not limit the hub's own publishes: a handler's follow-up is stored with the tenant's budget spent", async (t) => {
     const { hub, stored } = await limitedHub(t, { HUB_RATE_LIMIT: '1', HUB_HANDLER_POLL_MS: '50' });
-    const order = { orderId: 'o-1', customerId: 'c-1', currency: 'EUR', lines: [{ sku: 'A', quantity: 1, unitPrice: 2 }] };
-    accepted(await gql(hub.url, PUBLISH, { input: publishInput({ type: 'sales.order.placed', payload: order }) }, KEYS.acme));
+    const order = {
+      orderId: 'o-1',
+      customerId: 'c-1',
+      currency: 'EUR',
+      lines: [{ sku: 'A', quantity: 1, unitPrice: 2 }],
+    };
+    accepted(
+      await gql(hub.url, PUBLISH, { input: publishInput({ type: 'sales.order.placed', payload: order }) }, KEYS.acme),
+    );
     for (let i = 0; (await stored(KEYS.acme, 'fulfilment.shipment.requested')) === 0; i++) {
       assert.ok(i < 200, 'the follow-up event arrives');
       await sleep(25);

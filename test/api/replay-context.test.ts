@@ -19,7 +19,6 @@ interface Seen {
 const START = 'mutation($input: StartReplayInput!) { startReplay(input: $input) { id status } }';
 const JOB = 'query($id: ID!) { replayJob(id: $id) { status processed failed } }';
 
-
 for (const kind of STORE_KINDS) {
   describe(`a handler's view of replays, on ${kind}`, () => {
     const seen: Seen[] = [];
@@ -33,22 +32,43 @@ for (const kind of STORE_KINDS) {
     };
     let hub: TestHub;
     before(async () => {
-      hub = await startHubOn(kind, { HUB_REPLAY_POLL_MS: '100', HUB_HANDLER_POLL_MS: '100', HUB_LEASE_MS: '2000' }, { handlers: [watcher] });
+      hub = await startHubOn(
+        kind,
+        { HUB_REPLAY_POLL_MS: '100', HUB_HANDLER_POLL_MS: '100', HUB_LEASE_MS: '2000' },
+        { handlers: [watcher] },
+      );
     });
     after(() => hub.stop());
 
     it('sees no ctx.replay on a live call, and ctx.replay with the job and mode plus metadata.replay on a HANDLERS replay', async () => {
       const published = await gql(hub.url, PUBLISH, { input: publishInput({ type: 'rc.order.made' }) }, TEST_KEYS.acme);
       const eventId = published.data!['publishEvent'].event.id as string;
-      await until(() => seen.length, (n) => n >= 1, 'the live call');
+      await until(
+        () => seen.length,
+        (n) => n >= 1,
+        'the live call',
+      );
       assert.deepEqual(seen[0], { eventId, replay: undefined, metadataReplay: undefined });
 
-      const started = await gql(hub.url, START, { input: { target: 'HANDLERS', handlers: ['watcher'], filter: { types: ['rc.>'] } } }, TEST_KEYS.acme);
+      const started = await gql(
+        hub.url,
+        START,
+        { input: { target: 'HANDLERS', handlers: ['watcher'], filter: { types: ['rc.>'] } } },
+        TEST_KEYS.acme,
+      );
       const jobId = started.data!['startReplay'].id as string;
-      const job = await until(async () => (await gql(hub.url, JOB, { id: jobId }, TEST_KEYS.acme)).data!['replayJob'], (j) => j.status === 'COMPLETED', 'the replay');
+      const job = await until(
+        async () => (await gql(hub.url, JOB, { id: jobId }, TEST_KEYS.acme)).data!['replayJob'],
+        (j) => j.status === 'COMPLETED',
+        'the replay',
+      );
       assert.deepEqual([job.processed, job.failed], [1, 0]);
       assert.equal(seen.length, 2);
-      assert.deepEqual(seen[1], { eventId, replay: { jobId, mode: 'HANDLERS' }, metadataReplay: { jobId, originalEventId: eventId } });
+      assert.deepEqual(seen[1], {
+        eventId,
+        replay: { jobId, mode: 'HANDLERS' },
+        metadataReplay: { jobId, originalEventId: eventId },
+      });
     });
   });
 }

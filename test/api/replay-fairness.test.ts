@@ -23,7 +23,11 @@ for (const kind of STORE_KINDS) {
     let hub: TestHub;
     before(async () => {
       // 20 events/s for all jobs of the process: acme's 20 jobs of 30 events would keep it busy for 30 s
-      hub = await startHubOn(kind, { HUB_REPLAY_POLL_MS: String(POLL_MS), HUB_REPLAY_RATE: '20', HUB_LEASE_MS: '3000' }, { handlers: [noop] });
+      hub = await startHubOn(
+        kind,
+        { HUB_REPLAY_POLL_MS: String(POLL_MS), HUB_REPLAY_RATE: '20', HUB_LEASE_MS: '3000' },
+        { handlers: [noop] },
+      );
     });
     after(() => hub.stop());
 
@@ -31,19 +35,33 @@ for (const kind of STORE_KINDS) {
       const inputs = Array.from({ length: 30 }, (_, n) => publishInput({ type: 'fair.item.made', payload: { n } }));
       assert.ok((await gql(hub.url, PUBLISH_MANY, { input: inputs }, TEST_KEYS.acme)).data);
       for (let i = 0; i < 20; i++) {
-        const started = await gql(hub.url, START, { input: { target: 'HANDLERS', handlers: ['noop'], filter: { types: ['fair.>'] } } }, TEST_KEYS.acme);
+        const started = await gql(
+          hub.url,
+          START,
+          { input: { target: 'HANDLERS', handlers: ['noop'], filter: { types: ['fair.>'] } } },
+          TEST_KEYS.acme,
+        );
         assert.ok(started.data?.['startReplay'], JSON.stringify(started.errors));
       }
       await sleep(POLL_MS * 2); // the runners have taken acme's jobs they may take
 
-      const dryRun = await gql(hub.url, START, { input: { target: 'HANDLERS', dryRun: true, filter: { types: ['fair.>'] } } }, TEST_KEYS.globex);
+      const dryRun = await gql(
+        hub.url,
+        START,
+        { input: { target: 'HANDLERS', dryRun: true, filter: { types: ['fair.>'] } } },
+        TEST_KEYS.globex,
+      );
       const id = dryRun.data!['startReplay'].id as string;
       let job: { status: string; createdAt: string; startedAt: string | null } | undefined;
       let maxRunning = 0;
       for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
-        const seen: { status: string; createdAt: string; startedAt: string | null } = (await gql(hub.url, JOB, { id }, TEST_KEYS.globex)).data!['replayJob'];
+        const seen: { status: string; createdAt: string; startedAt: string | null } = (
+          await gql(hub.url, JOB, { id }, TEST_KEYS.globex)
+        ).data!['replayJob'];
         job = seen;
-        const acmeJobs = (await gql(hub.url, JOBS, {}, TEST_KEYS.acme)).data!['replayJobs'].edges as { node: { status: string } }[];
+        const acmeJobs = (await gql(hub.url, JOBS, {}, TEST_KEYS.acme)).data!['replayJobs'].edges as {
+          node: { status: string };
+        }[];
         maxRunning = Math.max(maxRunning, acmeJobs.filter((edge) => edge.node.status === 'RUNNING').length);
         if (seen.status === 'COMPLETED') break;
         await sleep(20);

@@ -32,14 +32,22 @@ for (const kind of STORE_KINDS) {
     before(async () => {
       hub = await startHubOn(kind, { HUB_REPLAY_POLL_MS: '100', HUB_REPLAY_RATE: '20' }, { handlers: [noop] });
       const inputs = Array.from({ length: 40 }, (_, n) => publishInput({ type: 'prog.item.made', payload: { n } }));
-      ids = (await gql(hub.url, PUBLISH_MANY, { input: inputs }, TEST_KEYS.acme)).data!['publishEvents'].map((r: any) => r.event.id);
+      ids = (await gql(hub.url, PUBLISH_MANY, { input: inputs }, TEST_KEYS.acme)).data!['publishEvents'].map(
+        (r: any) => r.event.id,
+      );
     });
     after(() => hub.stop());
 
-    const view = async (id: string): Promise<View> => (await gql(hub.url, JOB, { id }, TEST_KEYS.acme)).data!['replayJob'];
+    const view = async (id: string): Promise<View> =>
+      (await gql(hub.url, JOB, { id }, TEST_KEYS.acme)).data!['replayJob'];
 
     it('reports progress without a total while it runs, and the total once COMPLETED', async () => {
-      const started = await gql(hub.url, START, { input: { target: 'HANDLERS', filter: { types: ['prog.>'] } } }, TEST_KEYS.acme);
+      const started = await gql(
+        hub.url,
+        START,
+        { input: { target: 'HANDLERS', filter: { types: ['prog.>'] } } },
+        TEST_KEYS.acme,
+      );
       const id = started.data!['startReplay'].id as string;
       assert.deepEqual([started.data!['startReplay'].total, started.data!['startReplay'].progress], [null, 0]);
       const seen: View[] = [];
@@ -55,20 +63,41 @@ for (const kind of STORE_KINDS) {
         assert.ok(v.progress > 0 && v.progress < 1, `progress ${v.progress}`);
       }
       const progresses = seen.map((v) => v.progress);
-      assert.deepEqual(progresses, [...progresses].sort((a, b) => a - b), 'progress never goes back');
+      assert.deepEqual(
+        progresses,
+        [...progresses].sort((a, b) => a - b),
+        'progress never goes back',
+      );
       const done = await view(id);
-      assert.deepEqual({ ...done, sample: done.sample.map((e) => e.id) }, { status: 'COMPLETED', total: 40, processed: 40, failed: 0, progress: 1, sample: ids.slice(0, 10) });
+      assert.deepEqual(
+        { ...done, sample: done.sample.map((e) => e.id) },
+        { status: 'COMPLETED', total: 40, processed: 40, failed: 0, progress: 1, sample: ids.slice(0, 10) },
+      );
     });
 
     it('counts exactly on a dry run, with the first matching ids as its sample', async () => {
-      const started = await gql(hub.url, START, { input: { target: 'HANDLERS', dryRun: true, filter: { types: ['prog.>'], where: [{ path: 'payload.n', op: 'GTE', value: 35 }] } } }, TEST_KEYS.acme);
+      const started = await gql(
+        hub.url,
+        START,
+        {
+          input: {
+            target: 'HANDLERS',
+            dryRun: true,
+            filter: { types: ['prog.>'], where: [{ path: 'payload.n', op: 'GTE', value: 35 }] },
+          },
+        },
+        TEST_KEYS.acme,
+      );
       const id = started.data!['startReplay'].id as string;
       let done = await view(id);
       while (done.status !== 'COMPLETED') {
         await sleep(25);
         done = await view(id);
       }
-      assert.deepEqual({ ...done, sample: done.sample.map((e) => e.id) }, { status: 'COMPLETED', total: 5, processed: 0, failed: 0, progress: 1, sample: ids.slice(35) });
+      assert.deepEqual(
+        { ...done, sample: done.sample.map((e) => e.id) },
+        { status: 'COMPLETED', total: 5, processed: 0, failed: 0, progress: 1, sample: ids.slice(35) },
+      );
     });
   });
 }

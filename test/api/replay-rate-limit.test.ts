@@ -23,26 +23,53 @@ for (const kind of STORE_KINDS) {
     it('waits for the tenant’s budget instead of failing, and the tenant’s own publishes share what is left', async () => {
       // 30 events at the limit of 10 per second, published 10 a second
       for (let n = 0; n < 30; ) {
-        const published = await gql(hub.url, PUBLISH, { input: publishInput({ type: 'rl.item.made', payload: { n } }) }, TEST_KEYS.acme);
+        const published = await gql(
+          hub.url,
+          PUBLISH,
+          { input: publishInput({ type: 'rl.item.made', payload: { n } }) },
+          TEST_KEYS.acme,
+        );
         if (errorCodes(published).includes('RATE_LIMITED')) await sleep(200);
         else n++;
       }
       await sleep(1100); // a fresh budget for the replay
-      const started = await gql(hub.url, START, { input: { target: 'REPUBLISH', filter: { types: ['rl.>'] } } }, TEST_KEYS.acme);
+      const started = await gql(
+        hub.url,
+        START,
+        { input: { target: 'REPUBLISH', filter: { types: ['rl.>'] } } },
+        TEST_KEYS.acme,
+      );
       const id = started.data!['startReplay'].id as string;
       // While the replay takes 10 a second, the tenant asks for 10 a second more: without the replay
       // drawing on the budget every one of them would fit.
       let refused = 0;
       let job = (await gql(hub.url, JOB, { id }, TEST_KEYS.acme)).data!['replayJob'];
       for (let i = 0; i < 300 && job.status !== 'COMPLETED'; i++) {
-        const during = await gql(hub.url, PUBLISH, { input: publishInput({ type: 'other.item.made' }) }, TEST_KEYS.acme);
+        const during = await gql(
+          hub.url,
+          PUBLISH,
+          { input: publishInput({ type: 'other.item.made' }) },
+          TEST_KEYS.acme,
+        );
         if (errorCodes(during).includes('RATE_LIMITED')) refused++;
         await sleep(100);
         job = (await gql(hub.url, JOB, { id }, TEST_KEYS.acme)).data!['replayJob'];
       }
-      assert.deepEqual(job, { status: 'COMPLETED', processed: 30, failed: 0 }, 'the replay waited for the budget rather than failing');
-      assert.ok(refused > 0, 'the replay took from the tenant’s budget: some of its own publishes were refused meanwhile');
-      const globex = await gql(hub.url, PUBLISH, { input: publishInput({ type: 'other.item.made' }) }, TEST_KEYS.globex);
+      assert.deepEqual(
+        job,
+        { status: 'COMPLETED', processed: 30, failed: 0 },
+        'the replay waited for the budget rather than failing',
+      );
+      assert.ok(
+        refused > 0,
+        'the replay took from the tenant’s budget: some of its own publishes were refused meanwhile',
+      );
+      const globex = await gql(
+        hub.url,
+        PUBLISH,
+        { input: publishInput({ type: 'other.item.made' }) },
+        TEST_KEYS.globex,
+      );
       assert.equal(globex.data!['publishEvent'].status, 'ACCEPTED', 'another tenant’s budget is its own');
     });
   });

@@ -41,9 +41,15 @@ async function eventually<T>(ask: () => Promise<T>, check: (value: T) => boolean
 describe('retention through a hub on FerretDB', () => {
   let hub: TestHub;
   let dir: string;
-  const segmentsOf = async (key: string) => ((await gql(hub.url, SEGMENTS, {}, key)).data?.['coldSegments'] ?? []) as Segment[];
+  const segmentsOf = async (key: string) =>
+    ((await gql(hub.url, SEGMENTS, {}, key)).data?.['coldSegments'] ?? []) as Segment[];
   const publish = async (key: string, n: number) => {
-    const response = await gql(hub.url, PUBLISH, { input: { type: 'order.placed', source: { type: 'INTEGRATION', id: 'shop' }, payload: { n } } }, key);
+    const response = await gql(
+      hub.url,
+      PUBLISH,
+      { input: { type: 'order.placed', source: { type: 'INTEGRATION', id: 'shop' }, payload: { n } } },
+      key,
+    );
     return response.data?.['publishEvent'].event as { id: string; position: string };
   };
 
@@ -62,13 +68,20 @@ describe('retention through a hub on FerretDB', () => {
   });
 
   it('moves aged events to cold segments; pages and subscriptions from before them get CURSOR_EXPIRED with the oldest position served', async () => {
-    const published = [await publish(TEST_KEYS.acme, 1), await publish(TEST_KEYS.acme, 2), await publish(TEST_KEYS.acme, 3)];
+    const published = [
+      await publish(TEST_KEYS.acme, 1),
+      await publish(TEST_KEYS.acme, 2),
+      await publish(TEST_KEYS.acme, 3),
+    ];
     const last = Number(published[2]!.position);
     const segments = await eventually(
       () => segmentsOf(TEST_KEYS.acme),
       (list) => list.some((s) => Number(s.lastPosition) >= last),
     );
-    assert.ok(segments.some((s) => Number(s.lastPosition) >= last), 'the events reached a cold segment');
+    assert.ok(
+      segments.some((s) => Number(s.lastPosition) >= last),
+      'the events reached a cold segment',
+    );
     assert.equal(segments.reduce((sum, s) => sum + s.count, 0) >= 3, true);
     assert.match(segments[0]!.sha256, /^[0-9a-f]{64}$/);
     assert.equal(segments[0]!.firstPosition, published[0]!.position);
@@ -87,7 +100,9 @@ describe('retention through a hub on FerretDB', () => {
     assert.deepEqual(orders.data?.['events'].edges, [], 'the moved events left the archive');
 
     const client = wsClient(hub.url, TEST_KEYS.acme);
-    const sub = subscribe(client, 'subscription($after: String) { events(after: $after) { id } }', { after: published[0]!.position });
+    const sub = subscribe(client, 'subscription($after: String) { events(after: $after) { id } }', {
+      after: published[0]!.position,
+    });
     const [result] = await sub.waitFor(1);
     assert.equal(result?.errors?.[0]?.extensions?.['code'], 'CURSOR_EXPIRED');
     assert.ok(Number(result?.errors?.[0]?.extensions?.['oldestPosition']) > last);
@@ -100,16 +115,32 @@ describe('retention through a hub on FerretDB', () => {
     assert.deepEqual(await segmentsOf(TEST_KEYS.globex), [], "another tenant's segments are not listed");
     const event = await publish(TEST_KEYS.globex, 1);
     const purged = await eventually(
-      async () => (await gql(hub.url, PAGE, { types: ['system.retention.purged'] }, TEST_KEYS.globex)).data?.['events'].edges ?? [],
-      (edges: { node: { payload: { firstPosition: string } } }[]) => edges.some((edge) => edge.node.payload.firstPosition === event.position),
+      async () =>
+        (await gql(hub.url, PAGE, { types: ['system.retention.purged'] }, TEST_KEYS.globex)).data?.['events'].edges ??
+        [],
+      (edges: { node: { payload: { firstPosition: string } } }[]) =>
+        edges.some((edge) => edge.node.payload.firstPosition === event.position),
     );
-    assert.ok(purged.some((edge: { node: { payload: { firstPosition: string } } }) => edge.node.payload.firstPosition === event.position), 'globex recorded the purge');
-    assert.ok((await segmentsOf(TEST_KEYS.globex)).every((s) => Number(s.firstPosition) > Number(event.position)), 'the purged segment is gone');
+    assert.ok(
+      purged.some(
+        (edge: { node: { payload: { firstPosition: string } } }) => edge.node.payload.firstPosition === event.position,
+      ),
+      'globex recorded the purge',
+    );
+    assert.ok(
+      (await segmentsOf(TEST_KEYS.globex)).every((s) => Number(s.firstPosition) > Number(event.position)),
+      'the purged segment is gone',
+    );
     assert.ok((await segmentsOf(TEST_KEYS.acme)).length > 0, 'acme keeps its segments (cold 7y)');
   });
 
   it('refuses a coldSegments range whose start is after its end', async () => {
-    const response = await gql(hub.url, SEGMENTS, { from: '2024-03-02T00:00:00Z', to: '2024-03-01T00:00:00Z' }, TEST_KEYS.acme);
+    const response = await gql(
+      hub.url,
+      SEGMENTS,
+      { from: '2024-03-02T00:00:00Z', to: '2024-03-01T00:00:00Z' },
+      TEST_KEYS.acme,
+    );
     assert.equal(response.errors?.[0]?.extensions?.['code'], 'BAD_USER_INPUT');
   });
 });

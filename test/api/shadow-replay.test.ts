@@ -21,8 +21,10 @@ const DIFF = `query($jobId: ID!, $first: Int, $after: String) { replayDiff(jobId
     live { handler status attempts followUps error { code } }
     shadow { status attempts durationMs followUps { type subject payload payloadHash } error { code message } } } }
   pageInfo { hasNextPage endCursor } } }`;
-const EVERYTHING = '{ events(first: 1000) { edges { node { id type } } } deadLetters(first: 1000) { edges { node { id } } } }';
-const TRAIL = 'query($types: [String!]) { events(first: 1000, filter: { types: $types }) { edges { node { id processing { handler status attempts followUps } } } } }';
+const EVERYTHING =
+  '{ events(first: 1000) { edges { node { id type } } } deadLetters(first: 1000) { edges { node { id } } } }';
+const TRAIL =
+  'query($types: [String!]) { events(first: 1000, filter: { types: $types }) { edges { node { id processing { handler status attempts followUps } } } } }';
 
 /** Orders: ship publishes x.shipped for each; ship-next skips those under 10 and refuses o-bad. */
 const ORDERS = [
@@ -41,11 +43,14 @@ interface ShadowCall {
   readAfter: Record<string, unknown> | null;
 }
 
-
 for (const kind of STORE_KINDS) {
   describe(`SHADOW replays, on ${kind}`, () => {
     const calls: ShadowCall[] = [];
-    const shipment = (orderId: string, total: number) => ({ type: 'x.shipped', subject: orderId, payload: { orderId, total } });
+    const shipment = (orderId: string, total: number) => ({
+      type: 'x.shipped',
+      subject: orderId,
+      payload: { orderId, total },
+    });
     const ship = defineHandler({
       name: 'ship',
       eventTypes: ['sh.order.placed'],
@@ -63,7 +68,13 @@ for (const kind of STORE_KINDS) {
         const { orderId, total } = event.payload as { orderId: string; total: number };
         const readBefore = await ctx.projections.get('shipments', orderId);
         await ctx.projections.put('shipments', orderId, { by: 'ship-next' });
-        calls.push({ orderId, replay: ctx.replay, metadataReplay: event.metadata.replay, readBefore, readAfter: await ctx.projections.get('shipments', orderId) });
+        calls.push({
+          orderId,
+          replay: ctx.replay,
+          metadataReplay: event.metadata.replay,
+          readBefore,
+          readAfter: await ctx.projections.get('shipments', orderId),
+        });
         if (orderId === 'o-bad') throw new Error('o-bad refused');
         if (total < 10) return;
         await ctx.publish({ ...shipment(orderId, total), metadata: { idempotencyKey: `ship:${event.id}` } });
@@ -79,19 +90,37 @@ for (const kind of STORE_KINDS) {
         expressCalls++;
         const { orderId, total } = event.payload as { orderId: string; total: number };
         const { payload, ...rest } = shipment(orderId, total);
-        await ctx.publish({ ...rest, payload: { ...payload, express: true }, metadata: { idempotencyKey: `ship:${event.id}` } });
+        await ctx.publish({
+          ...rest,
+          payload: { ...payload, express: true },
+          metadata: { idempotencyKey: `ship:${event.id}` },
+        });
       },
     });
     let hub: TestHub;
     let orderIds: Map<string, string>;
-    const acme = (query: string, variables: Record<string, unknown> = {}) => gql(hub.url, query, variables, TEST_KEYS.acme);
-    const trail = async () => (await acme(TRAIL, { types: ['sh.order.placed'] })).data!['events'].edges.map((e: any) => e.node);
+    const acme = (query: string, variables: Record<string, unknown> = {}) =>
+      gql(hub.url, query, variables, TEST_KEYS.acme);
+    const trail = async () =>
+      (await acme(TRAIL, { types: ['sh.order.placed'] })).data!['events'].edges.map((e: any) => e.node);
 
     before(async () => {
-      hub = await startHubOn(kind, { HUB_REPLAY_POLL_MS: '100', HUB_HANDLER_POLL_MS: '100', HUB_LEASE_MS: '2000' }, { handlers: [ship, shipNext, shipExpress] });
-      const published = await acme(PUBLISH_MANY, { input: ORDERS.map((payload) => publishInput({ type: 'sh.order.placed', payload })) });
+      hub = await startHubOn(
+        kind,
+        { HUB_REPLAY_POLL_MS: '100', HUB_HANDLER_POLL_MS: '100', HUB_LEASE_MS: '2000' },
+        { handlers: [ship, shipNext, shipExpress] },
+      );
+      const published = await acme(PUBLISH_MANY, {
+        input: ORDERS.map((payload) => publishInput({ type: 'sh.order.placed', payload })),
+      });
       orderIds = new Map(published.data!['publishEvents'].map((r: any, i: number) => [ORDERS[i]!.orderId, r.event.id]));
-      await until(trail, (nodes) => nodes.every((n: any) => n.processing.some((p: any) => p.handler === 'ship' && p.status === 'HANDLED')), 'live handling', 20_000);
+      await until(
+        trail,
+        (nodes) =>
+          nodes.every((n: any) => n.processing.some((p: any) => p.handler === 'ship' && p.status === 'HANDLED')),
+        'live handling',
+        20_000,
+      );
     });
     after(() => hub.stop());
 
@@ -100,9 +129,15 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual([calls.length, expressCalls], [0, 0]);
       assert.equal(shipNext.shadows, 'ship', 'defineHandler keeps shadows');
       const nodes = await trail();
-      assert.ok(nodes.every((n: any) => n.processing.every((p: any) => p.handler === 'ship')), JSON.stringify(nodes));
+      assert.ok(
+        nodes.every((n: any) => n.processing.every((p: any) => p.handler === 'ship')),
+        JSON.stringify(nodes),
+      );
       const listed = await acme('{ handlers { name } }');
-      assert.deepEqual(listed.data!['handlers'].map((h: any) => h.name), ['ship']);
+      assert.deepEqual(
+        listed.data!['handlers'].map((h: any) => h.name),
+        ['ship'],
+      );
     });
 
     it('lists exactly the events whose outcome or follow-ups changed, with both outcomes, and stores nothing else', async () => {
@@ -110,18 +145,31 @@ for (const kind of STORE_KINDS) {
       const trailBefore = await trail();
       calls.length = 0;
 
-      const started = await acme(START, { input: { target: 'SHADOW', handlers: ['ship-next'], filter: { types: ['sh.>'] } } });
+      const started = await acme(START, {
+        input: { target: 'SHADOW', handlers: ['ship-next'], filter: { types: ['sh.>'] } },
+      });
       assert.equal(started.errors, undefined, JSON.stringify(started.errors));
       const { id: jobId, handlers, differences } = started.data!['startReplay'];
       assert.deepEqual([handlers, differences], [['ship-next'], 0]);
-      const job = await until(async () => (await acme(JOB, { id: jobId })).data!['replayJob'], (j) => j.status === 'COMPLETED', 'the shadow run', 20_000);
+      const job = await until(
+        async () => (await acme(JOB, { id: jobId })).data!['replayJob'],
+        (j) => j.status === 'COMPLETED',
+        'the shadow run',
+        20_000,
+      );
       assert.deepEqual(job, { status: 'COMPLETED', total: 5, processed: 4, failed: 1, differences: 3 });
 
       // The handler saw a SHADOW call, read the live projection through its scratch, and then its own write.
       assert.equal(calls.length, ORDERS.length);
       for (const call of calls) {
         const eventId = orderIds.get(call.orderId)!;
-        assert.deepEqual(call, { orderId: call.orderId, replay: { jobId, mode: 'SHADOW' }, metadataReplay: { jobId, originalEventId: eventId }, readBefore: { by: 'ship' }, readAfter: { by: 'ship-next' } });
+        assert.deepEqual(call, {
+          orderId: call.orderId,
+          replay: { jobId, mode: 'SHADOW' },
+          metadataReplay: { jobId, originalEventId: eventId },
+          readBefore: { by: 'ship' },
+          readAfter: { by: 'ship-next' },
+        });
       }
 
       const diff = await acme(DIFF, { jobId, first: 100 });
@@ -150,13 +198,21 @@ for (const kind of STORE_KINDS) {
       afterRun.data!['events'].edges = afterRun.data!['events'].edges.filter((e: any) => e !== audited[0]);
       assert.deepEqual(afterRun, before);
       assert.deepEqual(await trail(), trailBefore);
-      for (const { orderId } of ORDERS) assert.deepEqual(await hub.services.handlerStore.getProjection('acme', 'shipments', orderId), { by: 'ship' });
+      for (const { orderId } of ORDERS)
+        assert.deepEqual(await hub.services.handlerStore.getProjection('acme', 'shipments', orderId), { by: 'ship' });
     });
 
     it('pages replayDiff with cursors in event order, and refuses a foreign cursor or an oversized page', async () => {
-      const started = await acme(START, { input: { target: 'SHADOW', handlers: ['ship-next'], filter: { types: ['sh.>'] } } });
+      const started = await acme(START, {
+        input: { target: 'SHADOW', handlers: ['ship-next'], filter: { types: ['sh.>'] } },
+      });
       const jobId = started.data!['startReplay'].id;
-      await until(async () => (await acme(JOB, { id: jobId })).data!['replayJob'].status, (s) => s === 'COMPLETED', 'the shadow run', 20_000);
+      await until(
+        async () => (await acme(JOB, { id: jobId })).data!['replayJob'].status,
+        (s) => s === 'COMPLETED',
+        'the shadow run',
+        20_000,
+      );
       const all = (await acme(DIFF, { jobId, first: 100 })).data!['replayDiff'].edges;
       const paged: any[] = [];
       let afterCursor: string | null = null;
@@ -167,34 +223,64 @@ for (const kind of STORE_KINDS) {
         afterCursor = page.pageInfo.endCursor;
         assert.ok(pages < 5, 'paging ends');
       }
-      assert.deepEqual(paged.map((e) => e.node.event.id), all.map((e: any) => e.node.event.id));
+      assert.deepEqual(
+        paged.map((e) => e.node.event.id),
+        all.map((e: any) => e.node.event.id),
+      );
       assert.equal(paged.length, 3);
       assert.deepEqual(errorCodes(await acme(DIFF, { jobId, first: 1, after: 'not-a-cursor' })), ['BAD_USER_INPUT']);
       assert.deepEqual(errorCodes(await acme(DIFF, { jobId, first: 101 })), ['BAD_USER_INPUT']);
     });
 
     it('shows the follow-ups a shadow captured, with type, subject, payload and hash, where only their payloads changed', async () => {
-      const started = await acme(START, { input: { target: 'SHADOW', handlers: ['ship-express'], filter: { types: ['sh.>'] } } });
+      const started = await acme(START, {
+        input: { target: 'SHADOW', handlers: ['ship-express'], filter: { types: ['sh.>'] } },
+      });
       const jobId = started.data!['startReplay'].id;
-      const job = await until(async () => (await acme(JOB, { id: jobId })).data!['replayJob'], (j) => j.status === 'COMPLETED', 'the shadow run', 20_000);
+      const job = await until(
+        async () => (await acme(JOB, { id: jobId })).data!['replayJob'],
+        (j) => j.status === 'COMPLETED',
+        'the shadow run',
+        20_000,
+      );
       assert.deepEqual([job.processed, job.differences], [5, 5]);
       const nodes = (await acme(DIFF, { jobId })).data!['replayDiff'].edges.map((e: any) => e.node);
-      assert.ok(nodes.every((n: any) => JSON.stringify(n.changes) === '["followUps.payloads"]'), JSON.stringify(nodes));
+      assert.ok(
+        nodes.every((n: any) => JSON.stringify(n.changes) === '["followUps.payloads"]'),
+        JSON.stringify(nodes),
+      );
       const [first] = nodes[0].shadow.followUps;
-      assert.deepEqual({ ...first, payloadHash: undefined }, { type: 'x.shipped', subject: 'o1', payload: { orderId: 'o1', total: 20, express: true }, payloadHash: undefined });
+      assert.deepEqual(
+        { ...first, payloadHash: undefined },
+        {
+          type: 'x.shipped',
+          subject: 'o1',
+          payload: { orderId: 'o1', total: 20, express: true },
+          payloadHash: undefined,
+        },
+      );
       assert.match(first.payloadHash, /^[0-9a-f]{64}$/);
     });
 
     it('finds no difference when the live version shadows itself: its captured follow-ups hash like the stored ones', async () => {
-      const started = await acme(START, { input: { target: 'SHADOW', handlers: ['ship'], filter: { types: ['sh.>'] } } });
+      const started = await acme(START, {
+        input: { target: 'SHADOW', handlers: ['ship'], filter: { types: ['sh.>'] } },
+      });
       const jobId = started.data!['startReplay'].id;
-      const job = await until(async () => (await acme(JOB, { id: jobId })).data!['replayJob'], (j) => j.status === 'COMPLETED', 'a shadow of the live version', 20_000);
+      const job = await until(
+        async () => (await acme(JOB, { id: jobId })).data!['replayJob'],
+        (j) => j.status === 'COMPLETED',
+        'a shadow of the live version',
+        20_000,
+      );
       assert.deepEqual([job.processed, job.differences], [5, 0]);
       assert.deepEqual((await acme(DIFF, { jobId })).data!['replayDiff'].edges, []);
     });
 
     it('keeps shadow handlers out of HANDLERS replays, and runs them all in a SHADOW replay naming none', async () => {
-      const named = await acme(START, { input: { target: 'HANDLERS', handlers: ['ship-next'], filter: { types: ['sh.>'] } } });
+      const named = await acme(START, {
+        input: { target: 'HANDLERS', handlers: ['ship-next'], filter: { types: ['sh.>'] } },
+      });
       assert.deepEqual(errorCodes(named), ['BAD_USER_INPUT']);
       assert.match(named.errors![0]!.message, /shadows "ship": it runs only in SHADOW replays/);
       const all = await acme(START, { input: { target: 'HANDLERS', dryRun: true, filter: { types: ['sh.>'] } } });
@@ -204,10 +290,18 @@ for (const kind of STORE_KINDS) {
     });
 
     it("answers another tenant's job as not found, and its differences as NOT_FOUND", async () => {
-      const started = await acme(START, { input: { target: 'SHADOW', handlers: ['ship-next'], filter: { types: ['sh.>'] } } });
+      const started = await acme(START, {
+        input: { target: 'SHADOW', handlers: ['ship-next'], filter: { types: ['sh.>'] } },
+      });
       const jobId = started.data!['startReplay'].id;
-      await until(async () => (await acme(JOB, { id: jobId })).data!['replayJob'].status, (s) => s === 'COMPLETED', 'the shadow run', 20_000);
-      const globex = (query: string, variables: Record<string, unknown>) => gql(hub.url, query, variables, TEST_KEYS.globex);
+      await until(
+        async () => (await acme(JOB, { id: jobId })).data!['replayJob'].status,
+        (s) => s === 'COMPLETED',
+        'the shadow run',
+        20_000,
+      );
+      const globex = (query: string, variables: Record<string, unknown>) =>
+        gql(hub.url, query, variables, TEST_KEYS.globex);
       assert.deepEqual(errorCodes(await globex(DIFF, { jobId })), ['NOT_FOUND']);
       assert.equal((await globex(JOB, { id: jobId })).data!['replayJob'], null);
       assert.equal((await acme(DIFF, { jobId })).data!['replayDiff'].edges.length, 3);

@@ -47,7 +47,13 @@ describe('graceful shutdown', () => {
     // Two clients each in the middle of a publish when the shutdown begins.
     const [first, second] = [await connection(hub.url), await connection(hub.url)];
     for (const [i, client] of [first, second].entries()) {
-      client.send(post('/graphql', { query: PUBLISH, variables: { input: publishInput({ type: `shop.order.placed${i}` }) } }, TEST_KEYS.acme));
+      client.send(
+        post(
+          '/graphql',
+          { query: PUBLISH, variables: { input: publishInput({ type: `shop.order.placed${i}` }) } },
+          TEST_KEYS.acme,
+        ),
+      );
     }
     while (atStore < 2) await sleep(5);
     let closed = false;
@@ -66,15 +72,26 @@ describe('graceful shutdown', () => {
     assert.deepEqual(rest, []);
     await closing;
     const stored = await hub.services.store.query('acme', { filter: compileFilter(null), first: 10, order: 'ASC' });
-    assert.deepEqual(stored.events.map((e) => e.type).sort(), ['shop.order.placed0', 'shop.order.placed1'], 'the acknowledged events are stored');
+    assert.deepEqual(
+      stored.events.map((e) => e.type).sort(),
+      ['shop.order.placed0', 'shop.order.placed1'],
+      'the acknowledged events are stored',
+    );
     await hub.stop();
   });
 
   it('ends SSE streams, so clients resume with `after`, and stops listening', async () => {
     const hub = await startTestHub();
-    const client = createSseClient({ url: `${hub.url}/graphql`, headers: { authorization: `Bearer ${TEST_KEYS.acme}` }, retryAttempts: 0 });
+    const client = createSseClient({
+      url: `${hub.url}/graphql`,
+      headers: { authorization: `Bearer ${TEST_KEYS.acme}` },
+      retryAttempts: 0,
+    });
     const ended = new Promise<string>((resolve) => {
-      client.subscribe({ query: 'subscription { events { id } }' }, { next: () => {}, error: () => resolve('error'), complete: () => resolve('complete') });
+      client.subscribe(
+        { query: 'subscription { events { id } }' },
+        { next: () => {}, error: () => resolve('error'), complete: () => resolve('complete') },
+      );
     });
     for (let i = 0; i < 300 && hub.services.live.size !== 1; i++) await sleep(10);
     assert.equal(hub.services.live.size, 1);

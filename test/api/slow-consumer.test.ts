@@ -16,7 +16,8 @@ const BUFFER = 20;
 const EVENTS = 240;
 /** 64 KB per event: 15 MB in all, more than loopback socket buffers hold, so the writer has to wait. */
 const FILLER = 'x'.repeat(64 * 1024);
-const FOLLOW = 'subscription($after: String) { events(filter: { types: ["bulk.item.*"] }, after: $after) { position payload } }';
+const FOLLOW =
+  'subscription($after: String) { events(filter: { types: ["bulk.item.*"] }, after: $after) { position payload } }';
 
 /** One GraphQL execution result of the slow subscription. */
 interface Result {
@@ -47,7 +48,11 @@ async function wsSubscriber(url: string): Promise<RawSubscriber> {
   const results: Result[] = [];
   return {
     get results() {
-      results.splice(0, results.length, ...messages.filter((m) => m.id === 'slow' && m.type === 'next').map((m) => m.payload!));
+      results.splice(
+        0,
+        results.length,
+        ...messages.filter((m) => m.id === 'slow' && m.type === 'next').map((m) => m.payload!),
+      );
       return results;
     },
     completed: () => messages.some((m) => m.id === 'slow' && m.type === 'complete'),
@@ -60,7 +65,11 @@ async function wsSubscriber(url: string): Promise<RawSubscriber> {
 /** SSE (graphql-sse's distinct-connections mode) by hand: one POST whose response is the stream. */
 async function sseSubscriber(url: string): Promise<RawSubscriber> {
   const target = new URL(`${url}/graphql`);
-  const headers = { accept: 'text/event-stream', 'content-type': 'application/json', authorization: `Bearer ${TEST_KEYS.acme}` };
+  const headers = {
+    accept: 'text/event-stream',
+    'content-type': 'application/json',
+    authorization: `Bearer ${TEST_KEYS.acme}`,
+  };
   const req = request({ host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers });
   req.end(JSON.stringify({ query: FOLLOW }));
   const [res] = (await once(req, 'response')) as [IncomingMessage];
@@ -84,7 +93,9 @@ const TRANSPORTS = { 'graphql-ws': wsSubscriber, SSE: sseSubscriber };
 
 describe('slow consumers', () => {
   for (const [transport, rawSubscriber] of Object.entries(TRANSPORTS)) {
-    it(`ends a subscriber that stops reading over ${transport} with SLOW_CONSUMER and a resume position; others get every event`, { timeout: 60_000 }, async (t) => {
+    it(`ends a subscriber that stops reading over ${transport} with SLOW_CONSUMER and a resume position; others get every event`, {
+      timeout: 60_000,
+    }, async (t) => {
       const hub = await startTestHub({ HUB_SUBSCRIPTION_BUFFER: String(BUFFER), HUB_MAX_BATCH: '20' });
       t.after(() => hub.stop());
       const slow = await rawSubscriber(hub.url);
@@ -96,14 +107,24 @@ describe('slow consumers', () => {
 
       slow.stopReading();
       for (let batch = 0; batch < EVENTS / 20; batch++) {
-        const input = Array.from({ length: 20 }, (_, i) => publishInput({ type: 'bulk.item.made', payload: { n: batch * 20 + i, filler: FILLER } }));
-        const result = await gql(hub.url, 'mutation($input: [PublishEventInput!]!) { publishEvents(input: $input) { status } }', { input }, TEST_KEYS.acme);
+        const input = Array.from({ length: 20 }, (_, i) =>
+          publishInput({ type: 'bulk.item.made', payload: { n: batch * 20 + i, filler: FILLER } }),
+        );
+        const result = await gql(
+          hub.url,
+          'mutation($input: [PublishEventInput!]!) { publishEvents(input: $input) { status } }',
+          { input },
+          TEST_KEYS.acme,
+        );
         assert.equal(result.errors, undefined, JSON.stringify(result.errors));
       }
 
       // The subscriber that keeps reading is not held back by the one that does not.
       const all = await keepingUp.waitFor(EVENTS, 20_000);
-      assert.deepEqual(all.map((r) => r.data?.['events'].payload.n), Array.from({ length: EVENTS }, (_, n) => n));
+      assert.deepEqual(
+        all.map((r) => r.data?.['events'].payload.n),
+        Array.from({ length: EVENTS }, (_, n) => n),
+      );
       // The slow subscription was ended on the server, freeing its buffer.
       while (hub.services.live.size > 1) await sleep(5);
 
@@ -115,7 +136,10 @@ describe('slow consumers', () => {
       assert.equal(error?.extensions?.['code'], 'SLOW_CONSUMER');
       assert.match(error!.message, /resume with after/);
       assert.ok(received.length < EVENTS, `the slow client got all ${received.length} events`);
-      assert.deepEqual(received.map((e) => e.payload.n), Array.from({ length: received.length }, (_, n) => n));
+      assert.deepEqual(
+        received.map((e) => e.payload.n),
+        Array.from({ length: received.length }, (_, n) => n),
+      );
       const resumeAfter = String(error!.extensions!['after']);
       assert.equal(resumeAfter, received.at(-1)?.position ?? resumeAfter);
 

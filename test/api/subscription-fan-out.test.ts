@@ -71,7 +71,10 @@ describe('fan-out of one stream over graphql-ws', () => {
     const frames = await Promise.all(subscribers.map((socket) => socket.waitForNexts('1', 3)));
     assert.equal(resolves.count, 3, 'one execution per event for all five subscribers');
     for (const received of frames) assert.deepEqual(received, frames[0]);
-    assert.deepEqual(frames[0]!.map((frame) => dataOf(frame).payload.n), [1, 2, 3]);
+    assert.deepEqual(
+      frames[0]!.map((frame) => dataOf(frame).payload.n),
+      [1, 2, 3],
+    );
 
     // The same events read in catch-up take graphql-ws's own path: the bytes must not differ.
     const resumed = await open();
@@ -80,7 +83,8 @@ describe('fan-out of one stream over graphql-ws', () => {
   });
 
   it('shares across filters, but not across the variables the selection uses or across documents', async () => {
-    const selection = 'subscription($filter: EventFilter, $full: Boolean!) { events(filter: $filter) { type payload @include(if: $full) } }';
+    const selection =
+      'subscription($filter: EventFilter, $full: Boolean!) { events(filter: $filter) { type payload @include(if: $full) } }';
     const [full, other, brief, positions] = await Promise.all([open(), open(), open(), open()]);
     full.subscribe('a', selection, { filter: { types: ['vary.>'] }, full: true });
     other.subscribe('a', selection, { filter: { types: ['vary.item.*'] }, full: true });
@@ -89,7 +93,12 @@ describe('fan-out of one stream over graphql-ws', () => {
     await live(4);
     const event = await publish('vary.item.made', { n: 7 });
     const first = async (socket: RawGraphqlWs) => (await socket.waitForNexts('a', 1))[0]!;
-    const [fullFrame, otherFrame, briefFrame, positionFrame] = await Promise.all([first(full), first(other), first(brief), first(positions)]);
+    const [fullFrame, otherFrame, briefFrame, positionFrame] = await Promise.all([
+      first(full),
+      first(other),
+      first(brief),
+      first(positions),
+    ]);
     assert.deepEqual(dataOf(fullFrame), { type: 'vary.item.made', payload: { n: 7 } });
     assert.equal(otherFrame, fullFrame, 'another filter, same selection: the same frame');
     assert.deepEqual(dataOf(briefFrame), { type: 'vary.item.made' });
@@ -105,8 +114,14 @@ describe('fan-out of one stream over graphql-ws', () => {
     await publish('iso.item.made', { tenant: 'acme' }, TEST_KEYS.acme);
     const [acmeFrames, globexFrames] = await Promise.all([acme.waitForNexts('1', 1), globex.waitForNexts('1', 1)]);
     await new Promise((r) => setTimeout(r, 50)); // nothing more arrives
-    assert.deepEqual(acme.nexts('1').map((frame) => dataOf(frame).payload), [{ tenant: 'acme' }]);
-    assert.deepEqual(globex.nexts('1').map((frame) => dataOf(frame).payload), [{ tenant: 'globex' }]);
+    assert.deepEqual(
+      acme.nexts('1').map((frame) => dataOf(frame).payload),
+      [{ tenant: 'acme' }],
+    );
+    assert.deepEqual(
+      globex.nexts('1').map((frame) => dataOf(frame).payload),
+      [{ tenant: 'globex' }],
+    );
     assert.notEqual(acmeFrames[0], globexFrames[0]);
     assert.equal(resolves.count, 2);
   });

@@ -26,20 +26,32 @@ describe('live subscriptions', () => {
 
   it('delivers live events over graphql-ws, filtered by type and tenant', async () => {
     const client = wsClient(hub.url, TEST_KEYS.acme, { origin: 'https://app.example' });
-    const sub = subscribe(client, 'subscription { events(filter: {types: ["shop.order.*"]}) { type tenantId payload position } }');
+    const sub = subscribe(
+      client,
+      'subscription { events(filter: {types: ["shop.order.*"]}) { type tenantId payload position } }',
+    );
     await liveSubscriptions(1);
     await publish('shop.order.created', { n: 1 }, TEST_KEYS.globex);
     await publish('shop.cart.created', { n: 2 });
     const placed = await publish('shop.order.created', { n: 3 });
     const [result] = await sub.waitFor(1);
-    assert.deepEqual(result?.data?.['events'], { type: 'shop.order.created', tenantId: 'acme', payload: { n: 3 }, position: placed.position });
+    assert.deepEqual(result?.data?.['events'], {
+      type: 'shop.order.created',
+      tenantId: 'acme',
+      payload: { n: 3 },
+      position: placed.position,
+    });
     await sub.close();
     await client.dispose();
     await liveSubscriptions(0);
   });
 
   it('delivers over SSE (graphql-sse client) the same as over graphql-ws', async () => {
-    const client = createSseClient({ url: `${hub.url}/graphql`, headers: { authorization: `Bearer ${TEST_KEYS.acme}` }, retryAttempts: 0 });
+    const client = createSseClient({
+      url: `${hub.url}/graphql`,
+      headers: { authorization: `Bearer ${TEST_KEYS.acme}` },
+      retryAttempts: 0,
+    });
     const seen: unknown[] = [];
     const done = new Promise<void>((resolve, reject) => {
       const dispose = client.subscribe(
@@ -75,12 +87,22 @@ describe('live subscriptions', () => {
     const stored = [await publish('resume.item.made', { n: 1 }), await publish('resume.item.made', { n: 2 })];
     await publish('resume.noise.made');
     const client = wsClient(hub.url, TEST_KEYS.acme, { origin: 'https://app.example' });
-    const sub = subscribe(client, 'subscription($after: String) { events(filter: {types: ["resume.item.*"]}, after: $after) { payload position } }', { after: start.position });
+    const sub = subscribe(
+      client,
+      'subscription($after: String) { events(filter: {types: ["resume.item.*"]}, after: $after) { payload position } }',
+      { after: start.position },
+    );
     await sub.waitFor(2);
     await publish('resume.item.made', { n: 3 });
     const results = await sub.waitFor(3);
-    assert.deepEqual(results.map((r) => r.data?.['events'].payload.n), [1, 2, 3]);
-    assert.deepEqual(results.slice(0, 2).map((r) => r.data?.['events'].position), stored.map((e) => e.position));
+    assert.deepEqual(
+      results.map((r) => r.data?.['events'].payload.n),
+      [1, 2, 3],
+    );
+    assert.deepEqual(
+      results.slice(0, 2).map((r) => r.data?.['events'].position),
+      stored.map((e) => e.position),
+    );
     await sub.close();
     await client.dispose();
   });
@@ -104,7 +126,9 @@ describe('live subscriptions', () => {
   });
 
   it('refuses a websocket upgrade from an origin that is not allowed', async () => {
-    const socket = new WebSocket(`${hub.url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws', { origin: 'https://evil.example' });
+    const socket = new WebSocket(`${hub.url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws', {
+      origin: 'https://evil.example',
+    });
     const status = await new Promise<number | undefined>((resolve) => {
       socket.on('unexpected-response', (_req, res) => resolve(res.statusCode));
       socket.on('open', () => resolve(101));
@@ -120,7 +144,9 @@ describe('live subscriptions', () => {
     const ready = connected(client);
     const sub = subscribe(client, 'subscription { events { id } }');
     await ready;
-    const closed = new Promise<number>((resolve) => client.on('closed', (event) => resolve((event as { code: number }).code)));
+    const closed = new Promise<number>((resolve) =>
+      client.on('closed', (event) => resolve((event as { code: number }).code)),
+    );
     await other.stop();
     assert.equal(await closed, 1001);
     await sub.close();

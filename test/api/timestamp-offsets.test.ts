@@ -24,8 +24,10 @@ const clock: HubHandler = {
   },
 };
 
-const PUBLISH_MANY = 'mutation($input: [PublishEventInput!]!) { publishEvents(input: $input) { status event { id timestamp receivedAt } error { message } } }';
-const EVENTS = 'query($filter: EventFilter) { events(filter: $filter, first: 20, order: ASC) { edges { node { id type timestamp metadata { replay { originalEventId } } } } } }';
+const PUBLISH_MANY =
+  'mutation($input: [PublishEventInput!]!) { publishEvents(input: $input) { status event { id timestamp receivedAt } error { message } } }';
+const EVENTS =
+  'query($filter: EventFilter) { events(filter: $filter, first: 20, order: ASC) { edges { node { id type timestamp metadata { replay { originalEventId } } } } } }';
 
 // As published → as shown; the instants are 08:00Z, 05:00Z and 09:00Z on 2026-01-05.
 const SENT = {
@@ -35,7 +37,6 @@ const SENT = {
 } as const;
 const TYPES = Object.keys(SENT) as (keyof typeof SENT)[];
 
-
 for (const kind of STORE_KINDS) {
   describe(`timestamps keep their offset on ${kind}`, () => {
     let hub: TestHub;
@@ -43,15 +44,23 @@ for (const kind of STORE_KINDS) {
     let client: ReturnType<typeof wsClient>;
     const ids: Record<string, string> = {};
     let published: { status: string; event: { id: string; timestamp: string; receivedAt: string } }[];
-    const query = async (q: string, variables: Record<string, unknown> = {}) => (await gql(hub.url, q, variables, TEST_KEYS.acme)).data!;
+    const query = async (q: string, variables: Record<string, unknown> = {}) =>
+      (await gql(hub.url, q, variables, TEST_KEYS.acme)).data!;
     const events = async (filter: Record<string, unknown>) =>
-      (await query(EVENTS, { filter: { types: ['tz.clock.*'], ...filter } }))['events'].edges.map((e: any) => e.node) as { id: string; type: string; timestamp: string; metadata: any }[];
+      (await query(EVENTS, { filter: { types: ['tz.clock.*'], ...filter } }))['events'].edges.map(
+        (e: any) => e.node,
+      ) as { id: string; type: string; timestamp: string; metadata: any }[];
 
     before(async () => {
       hub = await startHubOn(kind, { HUB_HANDLER_POLL_MS: '100', HUB_REPLAY_POLL_MS: '100' }, { handlers: [clock] });
       client = wsClient(hub.url, TEST_KEYS.acme);
       live = subscribe(client, 'subscription { events(filter: { types: ["tz.clock.*"] }) { id type timestamp } }');
-      await until(async () => hub.services.live.size, (n) => n === 1, 'the live subscription', 10_000);
+      await until(
+        async () => hub.services.live.size,
+        (n) => n === 1,
+        'the live subscription',
+        10_000,
+      );
       const input = TYPES.map((type) => publishInput({ type, timestamp: SENT[type][0] }));
       published = (await query(PUBLISH_MANY, { input }))['publishEvents'];
       published.forEach((result, i) => (ids[TYPES[i]!] = result.event.id));
@@ -63,7 +72,10 @@ for (const kind of STORE_KINDS) {
     });
 
     it('answers the publish with each timestamp in the offset it was sent in, and receivedAt in UTC', () => {
-      assert.deepEqual(published.map((r) => r.event.timestamp), TYPES.map((type) => SENT[type][1]));
+      assert.deepEqual(
+        published.map((r) => r.event.timestamp),
+        TYPES.map((type) => SENT[type][1]),
+      );
       for (const { event } of published) assert.match(event.receivedAt, /Z$/);
     });
 
@@ -72,16 +84,34 @@ for (const kind of STORE_KINDS) {
         const { event } = await query('query($id: ID!) { event(id: $id) { timestamp } }', { id: ids[type] });
         assert.equal(event.timestamp, SENT[type][1]);
       }
-      assert.deepEqual((await events({})).map((e) => e.timestamp), TYPES.map((type) => SENT[type][1]));
+      assert.deepEqual(
+        (await events({})).map((e) => e.timestamp),
+        TYPES.map((type) => SENT[type][1]),
+      );
     });
 
     it('delivers the offset to subscribers and to handlers, which also get the instant', async () => {
       const received = await live.waitFor(3);
-      assert.deepEqual(received.map((r) => r.data?.['events'].timestamp), TYPES.map((type) => SENT[type][1]));
+      assert.deepEqual(
+        received.map((r) => r.data?.['events'].timestamp),
+        TYPES.map((type) => SENT[type][1]),
+      );
       await until(async () => TYPES.every((type) => seen.has(ids[type]!)), Boolean, 'the handler', 10_000);
-      assert.deepEqual(seen.get(ids['tz.clock.plus']!), { instant: '2026-01-05T08:00:00.000Z', offset: 120, shown: SENT['tz.clock.plus'][1] });
-      assert.deepEqual(seen.get(ids['tz.clock.minus']!), { instant: '2026-01-05T05:00:00.000Z', offset: -330, shown: SENT['tz.clock.minus'][1] });
-      assert.deepEqual(seen.get(ids['tz.clock.utc']!), { instant: '2026-01-05T09:00:00.000Z', offset: undefined, shown: SENT['tz.clock.utc'][1] });
+      assert.deepEqual(seen.get(ids['tz.clock.plus']!), {
+        instant: '2026-01-05T08:00:00.000Z',
+        offset: 120,
+        shown: SENT['tz.clock.plus'][1],
+      });
+      assert.deepEqual(seen.get(ids['tz.clock.minus']!), {
+        instant: '2026-01-05T05:00:00.000Z',
+        offset: -330,
+        shown: SENT['tz.clock.minus'][1],
+      });
+      assert.deepEqual(seen.get(ids['tz.clock.utc']!), {
+        instant: '2026-01-05T09:00:00.000Z',
+        offset: undefined,
+        shown: SENT['tz.clock.utc'][1],
+      });
     });
 
     it('selects by the instant with from/to, whatever offset the bounds or the events are written in', async () => {
@@ -94,7 +124,12 @@ for (const kind of STORE_KINDS) {
 
     it('buckets eventStats by the UTC hour and day of the instant', async () => {
       const stats = async (groupBy: string) =>
-        (await query('query($g: StatsGroup!) { eventStats(filter: { types: ["tz.clock.*"] }, groupBy: $g) { key count } }', { g: groupBy }))['eventStats'];
+        (
+          await query(
+            'query($g: StatsGroup!) { eventStats(filter: { types: ["tz.clock.*"] }, groupBy: $g) { key count } }',
+            { g: groupBy },
+          )
+        )['eventStats'];
       assert.deepEqual(await stats('HOUR'), [
         { key: '2026-01-05T05:00:00Z', count: 1 },
         { key: '2026-01-05T08:00:00Z', count: 1 },
@@ -108,11 +143,20 @@ for (const kind of STORE_KINDS) {
         input: { target: 'REPUBLISH', filter: { types: ['tz.clock.plus', 'tz.clock.minus'] } },
       });
       const jobId = start['startReplay'].id;
-      await until(async () => (await query('query($id: ID!) { replayJob(id: $id) { status } }', { id: jobId }))['replayJob'].status, (s) => s === 'COMPLETED', 'the replay', 10_000);
+      await until(
+        async () =>
+          (await query('query($id: ID!) { replayJob(id: $id) { status } }', { id: jobId }))['replayJob'].status,
+        (s) => s === 'COMPLETED',
+        'the replay',
+        10_000,
+      );
       const copies = (await events({})).filter((e) => e.metadata.replay);
       assert.deepEqual(
         copies.map((e) => [e.metadata.replay.originalEventId, e.timestamp]),
-        [[ids['tz.clock.plus'], SENT['tz.clock.plus'][1]], [ids['tz.clock.minus'], SENT['tz.clock.minus'][1]]],
+        [
+          [ids['tz.clock.plus'], SENT['tz.clock.plus'][1]],
+          [ids['tz.clock.minus'], SENT['tz.clock.minus'][1]],
+        ],
       );
     });
   });

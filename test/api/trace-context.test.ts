@@ -45,19 +45,27 @@ describe('trace context', () => {
   it('stores the caller’s traceparent on its events and on the follow-ups their handlers publish, and logs the trace id', async (t) => {
     const { hub, lines } = await tracedHub();
     t.after(() => hub.stop());
-    const published = await post(hub.url, { query: PUBLISH, variables: { input: publishInput({ type: 'shop.order.placed' }) } }, {
-      traceparent: TRACEPARENT,
-      tracestate: 'vendor=abc',
-      'x-request-id': 'req-42',
-    });
+    const published = await post(
+      hub.url,
+      { query: PUBLISH, variables: { input: publishInput({ type: 'shop.order.placed' }) } },
+      {
+        traceparent: TRACEPARENT,
+        tracestate: 'vendor=abc',
+        'x-request-id': 'req-42',
+      },
+    );
     assert.equal(published.data?.['publishEvent'].status, 'ACCEPTED', JSON.stringify(published));
     let events: { type: string; metadata: { causationId: string | null; trace: unknown } }[] = [];
-    for (let i = 0; i < 100 && events.length < 2; i++, await sleep(20)) events = await allEvents(hub.url, TEST_KEYS.acme, TRACE_FIELDS);
+    for (let i = 0; i < 100 && events.length < 2; i++, await sleep(20))
+      events = await allEvents(hub.url, TEST_KEYS.acme, TRACE_FIELDS);
     const trace = { traceparent: TRACEPARENT, traceId: TRACE_ID, tracestate: 'vendor=abc' };
-    assert.deepEqual(events.map((e) => [e.type, e.metadata.trace]), [
-      ['shop.order.placed', trace],
-      ['shop.order.confirmed', trace],
-    ]);
+    assert.deepEqual(
+      events.map((e) => [e.type, e.metadata.trace]),
+      [
+        ['shop.order.placed', trace],
+        ['shop.order.confirmed', trace],
+      ],
+    );
 
     const handlerLine = lines.find((line) => line['msg'] === 'confirming');
     assert.equal(handlerLine?.['traceId'], TRACE_ID, 'the handler’s log names the trace');
@@ -71,19 +79,34 @@ describe('trace context', () => {
   it('stores no trace without a valid traceparent, logs a generated request id, and logs errors with their codes at info', async (t) => {
     const { hub, lines } = await tracedHub();
     t.after(() => hub.stop());
-    const published = await post(hub.url, { query: PUBLISH, variables: { input: publishInput({ type: 'shop.cart.made' }) } }, { traceparent: 'not-a-trace' });
+    const published = await post(
+      hub.url,
+      { query: PUBLISH, variables: { input: publishInput({ type: 'shop.cart.made' }) } },
+      { traceparent: 'not-a-trace' },
+    );
     assert.equal(published.data?.['publishEvent'].status, 'ACCEPTED');
     const [event] = await allEvents(hub.url, TEST_KEYS.acme, TRACE_FIELDS, { types: ['shop.cart.made'] });
     assert.equal(event?.metadata.trace, null);
 
     const denied = await fetch(`${hub.url}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_KEYS.acmeReadOnly}`, traceparent: TRACEPARENT },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${TEST_KEYS.acmeReadOnly}`,
+        traceparent: TRACEPARENT,
+      },
       body: JSON.stringify({ query: PUBLISH, variables: { input: publishInput() } }),
     });
-    assert.equal(((await denied.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code, 'FORBIDDEN');
+    assert.equal(
+      ((await denied.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code,
+      'FORBIDDEN',
+    );
     const failed = lines.find((line) => line['msg'] === 'graphql operation answered with errors');
-    assert.deepEqual(failed && { errors: failed['errors'], traceId: failed['traceId'], level: failed['level'] }, { errors: ['FORBIDDEN'], traceId: TRACE_ID, level: 30 });
+    assert.deepEqual(failed && { errors: failed['errors'], traceId: failed['traceId'], level: failed['level'] }, {
+      errors: ['FORBIDDEN'],
+      traceId: TRACE_ID,
+      level: 30,
+    });
     const generated = lines.find((line) => line['msg'] === 'graphql operation')?.['requestId'];
     assert.match(String(generated), /^[0-9a-f-]{36}$/);
     assert.ok(!JSON.stringify(lines).includes(TEST_KEYS.acme), 'no API key in the logs');
@@ -93,9 +116,16 @@ describe('trace context', () => {
     const { hub, lines } = await tracedHub();
     t.after(() => hub.stop());
     for (let i = 0; i < 12; i++) {
-      await post(hub.url, { query: PUBLISH, variables: { input: publishInput({ type: 'shop.order.placed' }) } }, { authorization: `Bearer ${TEST_KEYS.acmeReadOnly}`, 'x-request-id': `req-${i}` });
+      await post(
+        hub.url,
+        { query: PUBLISH, variables: { input: publishInput({ type: 'shop.order.placed' }) } },
+        { authorization: `Bearer ${TEST_KEYS.acmeReadOnly}`, 'x-request-id': `req-${i}` },
+      );
     }
     const refused = lines.filter((line) => line['msg'] === 'graphql operation answered with errors');
-    assert.deepEqual(refused.map((line) => [line['requestId'], line['errors']]), Array.from({ length: 12 }, (_, i) => [`req-${i}`, ['FORBIDDEN']]));
+    assert.deepEqual(
+      refused.map((line) => [line['requestId'], line['errors']]),
+      Array.from({ length: 12 }, (_, i) => [`req-${i}`, ['FORBIDDEN']]),
+    );
   });
 });

@@ -9,7 +9,11 @@ import { errorCodes, gql } from '../support/graphql-client.ts';
 import { startHubOn, STORE_KINDS, type TestHub } from '../support/store-hubs.ts';
 import { verifiesWith, webhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 
-const KEYS = { acme: 'acme-webhook-admin-key-00001', globex: 'globex-webhook-admin-key-0001', acmePublish: 'acme-webhook-publish-key-0001' };
+const KEYS = {
+  acme: 'acme-webhook-admin-key-00001',
+  globex: 'globex-webhook-admin-key-0001',
+  acmePublish: 'acme-webhook-publish-key-0001',
+};
 const API_KEYS = JSON.stringify([
   { key: KEYS.acme, tenant: 'acme', scopes: ['admin'] },
   { key: KEYS.globex, tenant: 'globex', scopes: ['admin'] },
@@ -42,7 +46,12 @@ const PUBLISH_MANY = /* GraphQL */ `
   mutation Publish($inputs: [PublishEventInput!]!) { publishEvents(input: $inputs) { status event { id position } } }
 `;
 
-async function until<T>(read: () => Promise<T> | T, ok: (value: T) => boolean, what: string, timeoutMs = 10_000): Promise<T> {
+async function until<T>(
+  read: () => Promise<T> | T,
+  ok: (value: T) => boolean,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
@@ -67,8 +76,16 @@ for (const kind of STORE_KINDS) {
       return response.data!['createWebhookEndpoint'] as { secret: string; endpoint: { id: string; status: string } };
     }
 
-    async function publish(type: string, count: number, key = KEYS.acmePublish): Promise<{ id: string; position: string }[]> {
-      const inputs = Array.from({ length: count }, (_, n) => ({ type, source: { type: 'INTEGRATION', id: 'shop' }, payload: { n } }));
+    async function publish(
+      type: string,
+      count: number,
+      key = KEYS.acmePublish,
+    ): Promise<{ id: string; position: string }[]> {
+      const inputs = Array.from({ length: count }, (_, n) => ({
+        type,
+        source: { type: 'INTEGRATION', id: 'shop' },
+        payload: { n },
+      }));
       const response = await gql(hub.url, PUBLISH_MANY, { inputs }, key);
       assert.equal(response.errors, undefined, JSON.stringify(response.errors));
       return (response.data!['publishEvents'] as { event: { id: string; position: string } }[]).map((r) => r.event);
@@ -77,38 +94,73 @@ for (const kind of STORE_KINDS) {
     async function deliveries(id: string, variables: Record<string, unknown> = {}, key = KEYS.acme) {
       const response = await gql(hub.url, DELIVERIES, { id, ...variables }, key);
       assert.equal(response.errors, undefined, JSON.stringify(response.errors));
-      return (response.data!['webhookDeliveries'] as { edges: { node: Record<string, any> }[] }).edges.map((e) => e.node);
+      return (response.data!['webhookDeliveries'] as { edges: { node: Record<string, any> }[] }).edges.map(
+        (e) => e.node,
+      );
     }
 
     it('POSTs a matching event as a CloudEvent signed by the secret returned at creation', async (t) => {
       const receiver = await webhookReceiver(t);
       const types = family();
-      const { secret, endpoint } = await create({ url: receiver.url, filter: { types: [`${types}.>`] }, description: 'orders' });
+      const { secret, endpoint } = await create({
+        url: receiver.url,
+        filter: { types: [`${types}.>`] },
+        description: 'orders',
+      });
       assert.match(secret, /^whsec_[A-Za-z0-9+/]{43}=$/, 'whsec_ and base64 of 32 random bytes');
       assert.equal(endpoint.status, 'ENABLED');
       const [event] = await publish(`${types}.placed`, 1);
       await publish(`not${types}.placed`, 1);
-      const [request] = await until(() => receiver.requests, (r) => r.length >= 1, 'the delivery');
+      const [request] = await until(
+        () => receiver.requests,
+        (r) => r.length >= 1,
+        'the delivery',
+      );
       assert.equal(request!.headers['webhook-id'], event!.id);
-      assert.ok(Math.abs(Number(request!.headers['webhook-timestamp']) - Date.now() / 1000) < 60, 'timestamp in seconds');
+      assert.ok(
+        Math.abs(Number(request!.headers['webhook-timestamp']) - Date.now() / 1000) < 60,
+        'timestamp in seconds',
+      );
       assert.ok(verifiesWith(secret, request!), 'the signature verifies with the secret');
-      assert.equal(verifiesWith(`whsec_${Buffer.alloc(32, 1).toString('base64')}`, request!), false, 'and with no other');
+      assert.equal(
+        verifiesWith(`whsec_${Buffer.alloc(32, 1).toString('base64')}`, request!),
+        false,
+        'and with no other',
+      );
       assert.equal(request!.headers['content-type'], 'application/cloudevents+json; charset=utf-8');
       assert.deepEqual(
         { ...request!.json, time: typeof request!.json['time'] },
-        { specversion: '1.0', id: event!.id, source: 'shop', type: `${types}.placed`, time: 'string', datacontenttype: 'application/json', data: { n: 0 }, position: event!.position, sourcetype: 'INTEGRATION', dataversion: '1.0' },
+        {
+          specversion: '1.0',
+          id: event!.id,
+          source: 'shop',
+          type: `${types}.placed`,
+          time: 'string',
+          datacontenttype: 'application/json',
+          data: { n: 0 },
+          position: event!.position,
+          sourcetype: 'INTEGRATION',
+          dataversion: '1.0',
+        },
       );
-      const [delivery] = await until(() => deliveries(endpoint.id), (d) => d[0]?.['status'] === 'DELIVERED', 'DELIVERED');
-      assert.deepEqual({ ...delivery, lastLatencyMs: typeof delivery!['lastLatencyMs'], id: typeof delivery!['id'] }, {
-        id: 'string',
-        event: { id: event!.id },
-        status: 'DELIVERED',
-        attempts: 1,
-        lastStatusCode: 204,
-        lastLatencyMs: 'number',
-        lastResponse: '',
-        nextAttemptAt: null,
-      });
+      const [delivery] = await until(
+        () => deliveries(endpoint.id),
+        (d) => d[0]?.['status'] === 'DELIVERED',
+        'DELIVERED',
+      );
+      assert.deepEqual(
+        { ...delivery, lastLatencyMs: typeof delivery!['lastLatencyMs'], id: typeof delivery!['id'] },
+        {
+          id: 'string',
+          event: { id: event!.id },
+          status: 'DELIVERED',
+          attempts: 1,
+          lastStatusCode: 204,
+          lastLatencyMs: 'number',
+          lastResponse: '',
+          nextAttemptAt: null,
+        },
+      );
       await sleep(300);
       assert.equal(receiver.requests.length, 1, 'the other tenant-less types were not sent, and nothing twice');
     });
@@ -120,19 +172,35 @@ for (const kind of STORE_KINDS) {
       const types = family();
       const { endpoint } = await create({ url: receiver.url, filter: { types: [`${types}.>`] } });
       const [event] = await publish(`${types}.placed`, 1);
-      const [dead] = await until(() => deliveries(endpoint.id, { status: 'DEAD' }), (d) => d.length === 1, 'DEAD');
+      const [dead] = await until(
+        () => deliveries(endpoint.id, { status: 'DEAD' }),
+        (d) => d.length === 1,
+        'DEAD',
+      );
       assert.equal(dead!['attempts'], 3, 'the first attempt and one per backoff entry');
       assert.equal(dead!['lastStatusCode'], 500);
       assert.equal(dead!['lastResponse'], `boom ${'x'.repeat(1019)}`, 'the first 1 KB of the answer');
       assert.equal(dead!['nextAttemptAt'], null);
-      assert.deepEqual(receiver.requests.map((r) => r.headers['webhook-id']), [event!.id, event!.id, event!.id]);
+      assert.deepEqual(
+        receiver.requests.map((r) => r.headers['webhook-id']),
+        [event!.id, event!.id, event!.id],
+      );
       const gaps = receiver.requests.slice(1).map((r, i) => r.at - receiver.requests[i]!.at);
       assert.ok(gaps[0]! >= 45 && gaps[1]! >= 95, `waited the backoff between attempts: ${gaps}`);
 
       healed = true;
-      const redrive = await gql(hub.url, 'mutation R($ids: [ID!]!) { redriveWebhookDeliveries(ids: $ids) }', { ids: [dead!['id'], randomUUID()] }, KEYS.acme);
+      const redrive = await gql(
+        hub.url,
+        'mutation R($ids: [ID!]!) { redriveWebhookDeliveries(ids: $ids) }',
+        { ids: [dead!['id'], randomUUID()] },
+        KEYS.acme,
+      );
       assert.equal(redrive.data?.['redriveWebhookDeliveries'], 1);
-      const [delivered] = await until(() => deliveries(endpoint.id), (d) => d[0]?.['status'] === 'DELIVERED', 'DELIVERED after the redrive');
+      const [delivered] = await until(
+        () => deliveries(endpoint.id),
+        (d) => d[0]?.['status'] === 'DELIVERED',
+        'DELIVERED after the redrive',
+      );
       assert.equal(delivered!['attempts'], 1);
       assert.equal(receiver.requests.length, 4);
     });
@@ -144,13 +212,27 @@ for (const kind of STORE_KINDS) {
       const { endpoint } = await create({ url: receiver.url, filter: { types: [`${types}.>`] } });
       await publish(`${types}.placed`, 2);
       const listed = await until(
-        async () => ((await gql(hub.url, '{ webhookEndpoints { id status } }', {}, KEYS.acme)).data!['webhookEndpoints'] as { id: string; status: string }[]).find((e) => e.id === endpoint.id),
+        async () =>
+          (
+            (await gql(hub.url, '{ webhookEndpoints { id status } }', {}, KEYS.acme)).data!['webhookEndpoints'] as {
+              id: string;
+              status: string;
+            }[]
+          ).find((e) => e.id === endpoint.id),
         (e) => e?.status === 'DISABLED',
         'DISABLED',
       );
       assert.equal(listed!.status, 'DISABLED');
       const recorded = await until(
-        async () => (await gql(hub.url, '{ events(filter: { types: ["system.webhook.disabled"] }, first: 10) { edges { node { payload source { type id } } } } }', {}, KEYS.acme)).data!['events'].edges as { node: any }[],
+        async () =>
+          (
+            await gql(
+              hub.url,
+              '{ events(filter: { types: ["system.webhook.disabled"] }, first: 10) { edges { node { payload source { type id } } } } }',
+              {},
+              KEYS.acme,
+            )
+          ).data!['events'].edges as { node: any }[],
         (edges) => edges.some((e) => e.node.payload.endpointId === endpoint.id),
         'system.webhook.disabled',
       );
@@ -165,15 +247,27 @@ for (const kind of STORE_KINDS) {
       const receiver = await webhookReceiver(t);
       const types = family();
       const { secret: old, endpoint } = await create({ url: receiver.url, filter: { types: [`${types}.>`] } });
-      const rotated = await gql(hub.url, 'mutation R($id: ID!) { rotateWebhookSecret(id: $id) { secret endpoint { id } } }', { id: endpoint.id }, KEYS.acme);
+      const rotated = await gql(
+        hub.url,
+        'mutation R($id: ID!) { rotateWebhookSecret(id: $id) { secret endpoint { id } } }',
+        { id: endpoint.id },
+        KEYS.acme,
+      );
       const fresh = rotated.data!['rotateWebhookSecret'].secret as string;
       assert.notEqual(fresh, old);
       await publish(`${types}.placed`, 1);
-      const [request] = await until(() => receiver.requests, (r) => r.length === 1, 'the delivery');
+      const [request] = await until(
+        () => receiver.requests,
+        (r) => r.length === 1,
+        'the delivery',
+      );
       const signatures = String(request!.headers['webhook-signature']).split(' ');
       assert.equal(signatures.length, 2, 'two signatures during the overlap');
       assert.ok(verifiesWith(old, request!) && verifiesWith(fresh, request!));
-      assert.ok(verifiesWith(fresh, { ...request!, headers: { ...request!.headers, 'webhook-signature': signatures[0] } }), 'the new one first');
+      assert.ok(
+        verifiesWith(fresh, { ...request!, headers: { ...request!.headers, 'webhook-signature': signatures[0] } }),
+        'the new one first',
+      );
     });
 
     it('delivers an ordered endpoint in position order, the next waiting for the retries of the one before', async (t) => {
@@ -182,7 +276,11 @@ for (const kind of STORE_KINDS) {
       const types = family();
       await create({ url: receiver.url, filter: { types: [`${types}.>`] }, ordered: true });
       const events = await publish(`${types}.placed`, 5);
-      await until(() => receiver.requests, (r) => r.length === 7, 'five deliveries and two retries');
+      await until(
+        () => receiver.requests,
+        (r) => r.length === 7,
+        'five deliveries and two retries',
+      );
       const ids = receiver.requests.map((r) => r.headers['webhook-id']);
       assert.deepEqual(ids, [events[0]!.id, events[0]!.id, ...events.map((e) => e.id)]);
     });
@@ -198,11 +296,19 @@ for (const kind of STORE_KINDS) {
       const types = family();
       const { endpoint } = await create({ url: receiver.url, filter: { types: [`${types}.>`] }, ordered: false });
       await publish(`${types}.placed`, 6);
-      await until(() => receiver.open, (open) => open === 3, 'three requests under way');
+      await until(
+        () => receiver.open,
+        (open) => open === 3,
+        'three requests under way',
+      );
       await sleep(300);
       assert.equal(receiver.maxOpen, 3);
       release();
-      await until(() => deliveries(endpoint.id, { status: 'DELIVERED' }), (d) => d.length === 6, 'all six DELIVERED');
+      await until(
+        () => deliveries(endpoint.id, { status: 'DELIVERED' }),
+        (d) => d.length === 6,
+        'all six DELIVERED',
+      );
       assert.equal(receiver.maxOpen, 3);
     });
 
@@ -214,9 +320,17 @@ for (const kind of STORE_KINDS) {
       await create({ url: hanging.url, filter: { types: [`${types}.>`] } }, KEYS.globex);
       await create({ url: healthy.url, filter: { types: [`${types}.>`] } });
       await publish(`${types}.placed`, 1, KEYS.globex);
-      await until(() => hanging.open, (open) => open === 1, 'the hanging request');
+      await until(
+        () => hanging.open,
+        (open) => open === 1,
+        'the hanging request',
+      );
       await publish(`${types}.placed`, 3);
-      await until(() => healthy.requests, (r) => r.length === 3, "acme's three deliveries");
+      await until(
+        () => healthy.requests,
+        (r) => r.length === 3,
+        "acme's three deliveries",
+      );
       assert.equal(hanging.open, 1, "globex's request is still hanging: acme did not wait for it");
       assert.equal(hanging.requests.length, 1);
     });
@@ -227,7 +341,11 @@ for (const kind of STORE_KINDS) {
       const { endpoint } = await create({ url: receiver.url, filter: { types: [`${types}.a.>`] } });
       const sent = await publish(`${types}.a.placed`, 2);
       await publish(`${types}.b.placed`, 2);
-      await until(() => receiver.requests, (r) => r.length === 2, 'the live deliveries');
+      await until(
+        () => receiver.requests,
+        (r) => r.length === 2,
+        'the live deliveries',
+      );
       const start = await gql(
         hub.url,
         'mutation S($input: StartReplayInput!) { startReplay(input: $input) { id target endpointId } }',
@@ -236,10 +354,25 @@ for (const kind of STORE_KINDS) {
       );
       assert.equal(start.errors, undefined, JSON.stringify(start.errors));
       assert.equal(start.data!['startReplay'].endpointId, endpoint.id);
-      await until(() => receiver.requests, (r) => r.length === 4, 'the replayed deliveries');
-      assert.deepEqual(receiver.requests.slice(2).map((r) => r.headers['webhook-id']), sent.map((e) => e.id));
+      await until(
+        () => receiver.requests,
+        (r) => r.length === 4,
+        'the replayed deliveries',
+      );
+      assert.deepEqual(
+        receiver.requests.slice(2).map((r) => r.headers['webhook-id']),
+        sent.map((e) => e.id),
+      );
       const job = await until(
-        async () => (await gql(hub.url, 'query J($id: ID!) { replayJob(id: $id) { status processed } }', { id: start.data!['startReplay'].id }, KEYS.acme)).data!['replayJob'],
+        async () =>
+          (
+            await gql(
+              hub.url,
+              'query J($id: ID!) { replayJob(id: $id) { status processed } }',
+              { id: start.data!['startReplay'].id },
+              KEYS.acme,
+            )
+          ).data!['replayJob'],
         (j) => j.status === 'COMPLETED',
         'the job to complete',
       );
@@ -247,11 +380,21 @@ for (const kind of STORE_KINDS) {
     });
 
     it('refuses URLs that are not http or https, and bad input, with BAD_USER_INPUT', async () => {
-      for (const input of [{ url: 'ftp://files.example/x' }, { url: 'not a url' }, { url: 'https://a.example/', rateLimit: -1 }, { url: 'https://a.example/', description: 'x'.repeat(501) }]) {
+      for (const input of [
+        { url: 'ftp://files.example/x' },
+        { url: 'not a url' },
+        { url: 'https://a.example/', rateLimit: -1 },
+        { url: 'https://a.example/', description: 'x'.repeat(501) },
+      ]) {
         const response = await gql(hub.url, CREATE, { input }, KEYS.acme);
         assert.deepEqual(errorCodes(response), ['BAD_USER_INPUT'], JSON.stringify(input));
       }
-      const filter = await gql(hub.url, CREATE, { input: { url: 'https://a.example/', filter: { types: ['a'.repeat(20_000)] } } }, KEYS.acme);
+      const filter = await gql(
+        hub.url,
+        CREATE,
+        { input: { url: 'https://a.example/', filter: { types: ['a'.repeat(20_000)] } } },
+        KEYS.acme,
+      );
       assert.deepEqual(errorCodes(filter), ['BAD_USER_INPUT'], 'the filter budget applies');
     });
 
@@ -261,9 +404,14 @@ for (const kind of STORE_KINDS) {
       const types = family();
       const { endpoint } = await create({ url: receiver.url, filter: { types: [`${types}.>`] } });
       await publish(`${types}.placed`, 1);
-      const [dead] = await until(() => deliveries(endpoint.id, { status: 'DEAD' }), (d) => d.length === 1, 'DEAD');
+      const [dead] = await until(
+        () => deliveries(endpoint.id, { status: 'DEAD' }),
+        (d) => d.length === 1,
+        'DEAD',
+      );
       const id = { id: endpoint.id };
-      const globex = (query: string, variables: Record<string, unknown> = id) => gql(hub.url, query, variables, KEYS.globex);
+      const globex = (query: string, variables: Record<string, unknown> = id) =>
+        gql(hub.url, query, variables, KEYS.globex);
       const listed = await globex('{ webhookEndpoints { id } }', {});
       assert.ok(!(listed.data!['webhookEndpoints'] as { id: string }[]).some((e) => e.id === endpoint.id));
       for (const mutation of [
@@ -277,28 +425,58 @@ for (const kind of STORE_KINDS) {
       ]) {
         assert.deepEqual(errorCodes(await globex(mutation)), ['NOT_FOUND'], mutation);
       }
-      const redrive = await globex('mutation R($ids: [ID!]!) { redriveWebhookDeliveries(ids: $ids) }', { ids: [dead!['id']] });
+      const redrive = await globex('mutation R($ids: [ID!]!) { redriveWebhookDeliveries(ids: $ids) }', {
+        ids: [dead!['id']],
+      });
       assert.equal(redrive.data!['redriveWebhookDeliveries'], 0);
       assert.equal((await deliveries(endpoint.id, { status: 'DEAD' })).length, 1, 'still DEAD');
-      assert.deepEqual(errorCodes(await gql(hub.url, '{ webhookEndpoints { id } }', {}, KEYS.acmePublish)), ['FORBIDDEN']);
-      assert.deepEqual(errorCodes(await gql(hub.url, CREATE, { input: { url: receiver.url } }, KEYS.acmePublish)), ['FORBIDDEN']);
+      assert.deepEqual(errorCodes(await gql(hub.url, '{ webhookEndpoints { id } }', {}, KEYS.acmePublish)), [
+        'FORBIDDEN',
+      ]);
+      assert.deepEqual(errorCodes(await gql(hub.url, CREATE, { input: { url: receiver.url } }, KEYS.acmePublish)), [
+        'FORBIDDEN',
+      ]);
     });
 
     it('updates, disables, enables and deletes an endpoint; an enabled one catches up on what matched meanwhile', async (t) => {
       const receiver = await webhookReceiver(t);
       const types = family();
       const { endpoint } = await create({ url: receiver.url, filter: { types: [`${types}.>`] } });
-      const disable = await gql(hub.url, 'mutation M($id: ID!) { disableWebhookEndpoint(id: $id) { status } }', { id: endpoint.id }, KEYS.acme);
+      const disable = await gql(
+        hub.url,
+        'mutation M($id: ID!) { disableWebhookEndpoint(id: $id) { status } }',
+        { id: endpoint.id },
+        KEYS.acme,
+      );
       assert.equal(disable.data!['disableWebhookEndpoint'].status, 'DISABLED');
       const [event] = await publish(`${types}.placed`, 1);
       await sleep(300);
       assert.equal(receiver.requests.length, 0, 'nothing sent while disabled');
-      const update = await gql(hub.url, 'mutation M($id: ID!) { updateWebhookEndpoint(id: $id, input: { description: "v2", ordered: false }) { description ordered url } }', { id: endpoint.id }, KEYS.acme);
+      const update = await gql(
+        hub.url,
+        'mutation M($id: ID!) { updateWebhookEndpoint(id: $id, input: { description: "v2", ordered: false }) { description ordered url } }',
+        { id: endpoint.id },
+        KEYS.acme,
+      );
       assert.deepEqual(update.data!['updateWebhookEndpoint'], { description: 'v2', ordered: false, url: receiver.url });
-      await gql(hub.url, 'mutation M($id: ID!) { enableWebhookEndpoint(id: $id) { status } }', { id: endpoint.id }, KEYS.acme);
-      const [request] = await until(() => receiver.requests, (r) => r.length === 1, 'the delivery after enabling');
+      await gql(
+        hub.url,
+        'mutation M($id: ID!) { enableWebhookEndpoint(id: $id) { status } }',
+        { id: endpoint.id },
+        KEYS.acme,
+      );
+      const [request] = await until(
+        () => receiver.requests,
+        (r) => r.length === 1,
+        'the delivery after enabling',
+      );
       assert.equal(request!.headers['webhook-id'], event!.id);
-      const removed = await gql(hub.url, 'mutation M($id: ID!) { deleteWebhookEndpoint(id: $id) }', { id: endpoint.id }, KEYS.acme);
+      const removed = await gql(
+        hub.url,
+        'mutation M($id: ID!) { deleteWebhookEndpoint(id: $id) }',
+        { id: endpoint.id },
+        KEYS.acme,
+      );
       assert.equal(removed.data!['deleteWebhookEndpoint'], true);
       assert.deepEqual(errorCodes(await gql(hub.url, DELIVERIES, { id: endpoint.id }, KEYS.acme)), ['NOT_FOUND']);
     });

@@ -26,7 +26,8 @@ function signStandard(secret: string, id: string, timestamp: number, body: strin
 }
 
 /** GitHub's X-Hub-Signature-256: hex HMAC-SHA256 of the body with the webhook's secret. */
-const signGithub = (secret: string, body: string) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+const signGithub = (secret: string, body: string) =>
+  `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 
 const SOURCES = [
   {
@@ -34,23 +35,68 @@ const SOURCES = [
     tenant: 'acme',
     scheme: 'standard',
     secrets: [OLD_SECRET, NEW_SECRET],
-    mapping: { type: '"crm.contact." & action', subject: '"contact/" & data.id', timestamp: 'occurredAt', payload: 'data' },
+    mapping: {
+      type: '"crm.contact." & action',
+      subject: '"contact/" & data.id',
+      timestamp: 'occurredAt',
+      payload: 'data',
+    },
   },
-  { id: 'shop', tenant: 'acme', scheme: 'standard', secrets: [NEW_SECRET], mapping: { type: '"sales.order.cancelled"', idempotencyKey: 'order.id & "/" & $webhookId', payload: '{ "orderId": order.id, "customerId": order.customer }' } },
-  { id: 'gh', tenant: 'globex', scheme: 'github', secrets: [GITHUB_SECRET], mapping: { type: '"github." & $headers."x-github-event"', subject: 'repository.full_name' } },
-  { id: 'loops', tenant: 'acme', scheme: 'standard', secrets: [NEW_SECRET], mapping: { type: '($f := function($n) { $f($n + 1) }; $f(0))' } },
+  {
+    id: 'shop',
+    tenant: 'acme',
+    scheme: 'standard',
+    secrets: [NEW_SECRET],
+    mapping: {
+      type: '"sales.order.cancelled"',
+      idempotencyKey: 'order.id & "/" & $webhookId',
+      payload: '{ "orderId": order.id, "customerId": order.customer }',
+    },
+  },
+  {
+    id: 'gh',
+    tenant: 'globex',
+    scheme: 'github',
+    secrets: [GITHUB_SECRET],
+    mapping: { type: '"github." & $headers."x-github-event"', subject: 'repository.full_name' },
+  },
+  {
+    id: 'loops',
+    tenant: 'acme',
+    scheme: 'standard',
+    secrets: [NEW_SECRET],
+    mapping: { type: '($f := function($n) { $f($n + 1) }; $f(0))' },
+  },
   { id: 'untyped', tenant: 'acme', scheme: 'standard', secrets: [NEW_SECRET], mapping: { type: 'kind' } },
 ];
 
 /** Delivers `body` to `source` signed with `secret` (Standard Webhooks), as a sender would. */
-function deliver(url: string, source: string, body: unknown, { secret = NEW_SECRET, id = `msg_${randomUUID()}`, timestamp = Math.floor(Date.now() / 1000), signature }: { secret?: string; id?: string; timestamp?: number; signature?: string | null } = {}): Promise<DoorAnswer> {
+function deliver(
+  url: string,
+  source: string,
+  body: unknown,
+  {
+    secret = NEW_SECRET,
+    id = `msg_${randomUUID()}`,
+    timestamp = Math.floor(Date.now() / 1000),
+    signature,
+  }: { secret?: string; id?: string; timestamp?: number; signature?: string | null } = {},
+): Promise<DoorAnswer> {
   const text = JSON.stringify(body);
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(timestamp) };
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'webhook-id': id,
+    'webhook-timestamp': String(timestamp),
+  };
   if (signature !== null) headers['webhook-signature'] = signature ?? signStandard(secret, id, timestamp, text);
   return postTo(url, `/webhooks/${source}`, headers, text);
 }
 
-const contactBody = (id = 'c-1') => ({ action: 'created', occurredAt: '2026-01-05T10:00:00+02:00', data: { id, name: 'Ada' } });
+const contactBody = (id = 'c-1') => ({
+  action: 'created',
+  occurredAt: '2026-01-05T10:00:00+02:00',
+  data: { id, name: 'Ada' },
+});
 
 function refused(answer: DoorAnswer, status: number, code: string): void {
   assert.equal(answer.status, status, JSON.stringify(answer.body));
@@ -79,7 +125,11 @@ for (const kind of STORE_KINDS) {
 
     it('answers a redelivery 200 DUPLICATE with the original event, and stores it once', async () => {
       const first = await deliver(hub.url, 'crm', contactBody('c-2'), { id: 'msg_again' });
-      const again = await deliver(hub.url, 'crm', contactBody('c-2'), { id: 'msg_again', secret: OLD_SECRET, timestamp: Math.floor(Date.now() / 1000) - 60 });
+      const again = await deliver(hub.url, 'crm', contactBody('c-2'), {
+        id: 'msg_again',
+        secret: OLD_SECRET,
+        timestamp: Math.floor(Date.now() / 1000) - 60,
+      });
       assert.equal(first.status, 202);
       assert.equal(again.status, 200, JSON.stringify(again.body));
       assert.deepEqual(again.body, { status: 'DUPLICATE', id: null, position: null, originalEventId: first.body.id });
@@ -89,7 +139,12 @@ for (const kind of STORE_KINDS) {
 
     it('takes a GitHub-signed delivery, maps its event header, and keys it by X-GitHub-Delivery', async () => {
       const body = JSON.stringify({ ref: 'refs/heads/main', repository: { full_name: 'acme/hub' } });
-      const headers = { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': 'd-1', 'x-hub-signature-256': signGithub(GITHUB_SECRET, body) };
+      const headers = {
+        'content-type': 'application/json',
+        'x-github-event': 'push',
+        'x-github-delivery': 'd-1',
+        'x-hub-signature-256': signGithub(GITHUB_SECRET, body),
+      };
       const answer = await postTo(hub.url, '/webhooks/gh', headers, body);
       assert.equal(answer.status, 202, JSON.stringify(answer.body));
       const [event] = await storedEvents(hub, 'globex', ['github.push'], 1);
@@ -103,7 +158,10 @@ for (const kind of STORE_KINDS) {
       refused(await deliver(hub.url, 'shop', { order: { id: 'o-1' } }), 400, 'BAD_USER_INPUT');
       const bad = await deliver(hub.url, 'shop', { order: { id: 'o-1' } });
       assert.deepEqual(bad.body.path, ['payload', 'customerId']);
-      assert.equal((await deliver(hub.url, 'shop', { order: { id: 'o-1', customer: 'cu-1' } }, { id: 'msg_cancel' })).status, 202);
+      assert.equal(
+        (await deliver(hub.url, 'shop', { order: { id: 'o-1', customer: 'cu-1' } }, { id: 'msg_cancel' })).status,
+        202,
+      );
       const [event] = await storedEvents(hub, 'acme', ['sales.order.cancelled'], 1);
       assert.equal(event!.metadata.idempotencyKey, 'wh:shop:o-1/msg_cancel', 'the mapped key, scoped by source');
     });
@@ -112,31 +170,63 @@ for (const kind of STORE_KINDS) {
 
 describe('webhook refusals', () => {
   let hub: TestHub;
-  before(async () => (hub = await startTestHub({ HUB_WEBHOOK_SOURCES: JSON.stringify(SOURCES), HUB_MAX_BODY_BYTES: '2048', HUB_WEBHOOK_MAPPING_MS: '50' }) as TestHub));
+  before(
+    async () =>
+      (hub = (await startTestHub({
+        HUB_WEBHOOK_SOURCES: JSON.stringify(SOURCES),
+        HUB_MAX_BODY_BYTES: '2048',
+        HUB_WEBHOOK_MAPPING_MS: '50',
+      })) as TestHub),
+  );
   after(() => hub.stop());
 
   it('refuses a wrong, stale or missing signature with 401 and records one sampled system.access.denied without secrets or signatures', async () => {
     const wrong = signStandard(whsec(), 'msg_x', Math.floor(Date.now() / 1000), '{}');
     refused(await deliver(hub.url, 'crm', contactBody('w'), { signature: wrong }), 401, 'UNAUTHENTICATED');
-    refused(await deliver(hub.url, 'crm', contactBody('s'), { timestamp: Math.floor(Date.now() / 1000) - 301 }), 401, 'UNAUTHENTICATED');
+    refused(
+      await deliver(hub.url, 'crm', contactBody('s'), { timestamp: Math.floor(Date.now() / 1000) - 301 }),
+      401,
+      'UNAUTHENTICATED',
+    );
     const missing = await deliver(hub.url, 'crm', contactBody('m'), { signature: null });
     refused(missing, 401, 'UNAUTHENTICATED');
     assert.match(missing.body.detail, /webhook-signature/);
     const githubBody = '{"zen":"hi"}';
-    refused(await postTo(hub.url, '/webhooks/gh', { 'content-type': 'application/json', 'x-hub-signature-256': signGithub('not-the-secret-at-all', githubBody) }, githubBody), 401, 'UNAUTHENTICATED');
+    refused(
+      await postTo(
+        hub.url,
+        '/webhooks/gh',
+        { 'content-type': 'application/json', 'x-hub-signature-256': signGithub('not-the-secret-at-all', githubBody) },
+        githubBody,
+      ),
+      401,
+      'UNAUTHENTICATED',
+    );
     assert.equal((await storedEvents(hub, 'acme', ['crm.contact.created'])).length, 0);
     const [denied, ...more] = await storedEvents(hub, 'acme', ['system.access.denied'], 1);
     assert.equal(more.length, 0, 'sampled: one event per window');
-    assert.deepEqual([denied!.payload['code'], denied!.payload['operation'], denied!.payload['keyName']], ['UNAUTHENTICATED', 'POST /webhooks/crm', 'webhook:crm']);
+    assert.deepEqual(
+      [denied!.payload['code'], denied!.payload['operation'], denied!.payload['keyName']],
+      ['UNAUTHENTICATED', 'POST /webhooks/crm', 'webhook:crm'],
+    );
     const recorded = JSON.stringify(denied);
-    for (const secret of [OLD_SECRET, NEW_SECRET, wrong.slice(3)]) assert.ok(!recorded.includes(secret.slice(6, 30)), 'a secret or signature in the audit event');
-    assert.equal((await storedEvents(hub, 'globex', ['system.access.denied'], 1)).length, 1, 'the GitHub source’s tenant');
+    for (const secret of [OLD_SECRET, NEW_SECRET, wrong.slice(3)])
+      assert.ok(!recorded.includes(secret.slice(6, 30)), 'a secret or signature in the audit event');
+    assert.equal(
+      (await storedEvents(hub, 'globex', ['system.access.denied'], 1)).length,
+      1,
+      'the GitHub source’s tenant',
+    );
   });
 
   it('verifies with either secret of a source being rotated', async () => {
     assert.equal((await deliver(hub.url, 'crm', contactBody('old'), { secret: OLD_SECRET })).status, 202);
     assert.equal((await deliver(hub.url, 'crm', contactBody('new'), { secret: NEW_SECRET })).status, 202);
-    refused(await deliver(hub.url, 'shop', { order: { id: 'o', customer: 'c' } }, { secret: OLD_SECRET }), 401, 'UNAUTHENTICATED');
+    refused(
+      await deliver(hub.url, 'shop', { order: { id: 'o', customer: 'c' } }, { secret: OLD_SECRET }),
+      401,
+      'UNAUTHENTICATED',
+    );
   });
 
   it('answers 422 naming the field when a mapping fails on a body: a loop stopped by its budget, a type that is not a string', async () => {
@@ -154,7 +244,12 @@ describe('webhook refusals', () => {
     const id = 'msg_text';
     const timestamp = Math.floor(Date.now() / 1000);
     const text = 'plain words';
-    const headers = { 'content-type': 'text/plain', 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signStandard(NEW_SECRET, id, timestamp, text) };
+    const headers = {
+      'content-type': 'text/plain',
+      'webhook-id': id,
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': signStandard(NEW_SECRET, id, timestamp, text),
+    };
     refused(await postTo(hub.url, '/webhooks/crm', headers, text), 415, 'UNSUPPORTED_MEDIA_TYPE');
     refused(await deliver(hub.url, 'crm', { ...contactBody(), padding: 'x'.repeat(3000) }), 413, 'PAYLOAD_TOO_LARGE');
   });
@@ -163,12 +258,22 @@ describe('webhook refusals', () => {
 describe('webhook sources at start and on change', () => {
   it('stops the hub at start when an expression does not compile, naming the source and the field', async () => {
     const broken = JSON.stringify([{ ...SOURCES[0], mapping: { type: '"crm.x"', subject: 'data.(' } }]);
-    await assert.rejects(startTestHub({ HUB_WEBHOOK_SOURCES: broken }), (error: Error) => error instanceof ConfigError && /webhook source "crm": mapping.subject does not compile/.test(error.message));
-    await assert.rejects(spawnHub({ HUB_WEBHOOK_SOURCES: broken }), /webhook source "crm": mapping.subject does not compile/);
+    await assert.rejects(
+      startTestHub({ HUB_WEBHOOK_SOURCES: broken }),
+      (error: Error) =>
+        error instanceof ConfigError && /webhook source "crm": mapping.subject does not compile/.test(error.message),
+    );
+    await assert.rejects(
+      spawnHub({ HUB_WEBHOOK_SOURCES: broken }),
+      /webhook source "crm": mapping.subject does not compile/,
+    );
   });
 
   it('holds a webhook source to its tenant’s rate limit, answering 429 with Retry-After', async (t) => {
-    const hub = await startTestHub({ HUB_WEBHOOK_SOURCES: JSON.stringify(SOURCES), HUB_RATE_LIMIT: '1' }, { rateLimits: createMemoryRateLimitStore({ windowSeconds: 60 }) });
+    const hub = await startTestHub(
+      { HUB_WEBHOOK_SOURCES: JSON.stringify(SOURCES), HUB_RATE_LIMIT: '1' },
+      { rateLimits: createMemoryRateLimitStore({ windowSeconds: 60 }) },
+    );
     t.after(() => hub.stop());
     assert.equal((await deliver(hub.url, 'crm', contactBody('r1'))).status, 202);
     const limited = await deliver(hub.url, 'crm', contactBody('r2'));
@@ -186,7 +291,10 @@ describe('webhook sources at start and on change', () => {
     t.after(() => hub.stop());
     assert.equal((await deliver(hub.url, 'crm', contactBody('f1'), { secret: NEW_SECRET })).status, 401);
     writeFileSync(file, crm([NEW_SECRET]));
-    assert.equal(await statusWithin(() => deliver(hub.url, 'crm', contactBody('f2'), { secret: NEW_SECRET }), 202), 202);
+    assert.equal(
+      await statusWithin(() => deliver(hub.url, 'crm', contactBody('f2'), { secret: NEW_SECRET }), 202),
+      202,
+    );
     writeFileSync(file, '[{"id": "crm", "mapping": ');
     await sleep(1200); // past the watcher's poll, so the broken version has been read
     assert.equal((await deliver(hub.url, 'crm', contactBody('f3'), { secret: NEW_SECRET })).status, 202);

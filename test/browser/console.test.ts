@@ -8,13 +8,22 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Browser, Page } from 'playwright-core';
 import type { HubHandler } from '../../src/handlers/handler.ts';
-import { APPEAR_MS, DESKTOP, launchChromium, PHONE, pageWidth, signedInContext, watchForText } from '../support/browser.ts';
+import {
+  APPEAR_MS,
+  DESKTOP,
+  launchChromium,
+  PHONE,
+  pageWidth,
+  signedInContext,
+  watchForText,
+} from '../support/browser.ts';
 import { publishInput } from '../support/fixtures.ts';
 import { gql, PUBLISH } from '../support/graphql-client.ts';
 import { startTestHub, TEST_KEYS } from '../support/hub.ts';
 
 const SHOTS = new URL('../../docs/console/', import.meta.url);
-const shoot = (page: Page, name: string) => page.screenshot({ path: new URL(`${name}.png`, SHOTS).pathname, fullPage: true });
+const shoot = (page: Page, name: string) =>
+  page.screenshot({ path: new URL(`${name}.png`, SHOTS).pathname, fullPage: true });
 const APPEAR = { timeout: APPEAR_MS };
 
 let healed = false;
@@ -24,7 +33,12 @@ const handlers: HubHandler[] = [
     eventTypes: ['bt.order.placed'],
     priority: 0,
     async handle(event, ctx) {
-      await ctx.publish({ type: 'bt.shipment.requested', ...(event.subject !== undefined && { subject: event.subject }), payload: { order: event.id }, metadata: { idempotencyKey: `ship:${event.id}` } });
+      await ctx.publish({
+        type: 'bt.shipment.requested',
+        ...(event.subject !== undefined && { subject: event.subject }),
+        payload: { order: event.id },
+        metadata: { idempotencyKey: `ship:${event.id}` },
+      });
     },
   },
   {
@@ -71,7 +85,14 @@ describe('the console in Chromium', () => {
     const deadline = Date.now() + APPEAR_MS;
     for (;;) {
       await publish({ type: 'bt.warmup.made' });
-      const shown = await page.getByText('bt.warmup.made').first().waitFor({ timeout: 1000 }).then(() => true, () => false);
+      const shown = await page
+        .getByText('bt.warmup.made')
+        .first()
+        .waitFor({ timeout: 1000 })
+        .then(
+          () => true,
+          () => false,
+        );
       if (shown) return;
       if (Date.now() > deadline) assert.fail('the live view received no event');
     }
@@ -147,10 +168,22 @@ describe('the console in Chromium', () => {
       const tick = (now) => { window.__maxGap = Math.max(window.__maxGap, now - last); last = now; requestAnimationFrame(tick); };
       requestAnimationFrame(tick);
     })()`);
-    const batch = (n: number) => Array.from({ length: 100 }, (_, i) => publishInput({ type: 'bt.flood.made', subject: n === 19 && i === 99 ? 'flood/end' : 'flood', payload: { n, i } }));
+    const batch = (n: number) =>
+      Array.from({ length: 100 }, (_, i) =>
+        publishInput({
+          type: 'bt.flood.made',
+          subject: n === 19 && i === 99 ? 'flood/end' : 'flood',
+          payload: { n, i },
+        }),
+      );
     for (let n = 0; n < 20; n++) {
       const started = Date.now();
-      await gql(hub.url, 'mutation($input: [PublishEventInput!]!) { publishEvents(input: $input) { status } }', { input: batch(n) }, TEST_KEYS.acme);
+      await gql(
+        hub.url,
+        'mutation($input: [PublishEventInput!]!) { publishEvents(input: $input) { status } }',
+        { input: batch(n) },
+        TEST_KEYS.acme,
+      );
       await sleep(Math.max(0, 100 - (Date.now() - started))); // 100 events per 100 ms
     }
     await page.getByText('flood/end').waitFor(APPEAR);
@@ -167,7 +200,13 @@ describe('the console in Chromium', () => {
     const subject = `order/${Date.now()}`;
     const order = await publish({ type: 'bt.order.placed', subject, payload: { total: 42 } });
     await until(
-      () => gql(hub.url, 'query($id: ID!) { event(id: $id) { caused { edges { node { id } } } } }', { id: order.id }, TEST_KEYS.acme),
+      () =>
+        gql(
+          hub.url,
+          'query($id: ID!) { event(id: $id) { caused { edges { node { id } } } } }',
+          { id: order.id },
+          TEST_KEYS.acme,
+        ),
       (answer) => answer.data?.['event']?.caused.edges.length === 1,
       'the follow-up of bt-shipper',
     );
@@ -205,19 +244,32 @@ describe('the console in Chromium', () => {
     await row.getByRole('button', { name: /^Redrive/ }).click();
     await page.getByRole('status').filter({ hasText: '1 dead letter queued for redrive.' }).waitFor(APPEAR);
     await row.waitFor({ state: 'detached', ...APPEAR });
-    const outcome = await gql(hub.url, 'query($id: ID!) { event(id: $id) { processing { handler status } } }', { id: failed.id }, TEST_KEYS.acme);
+    const outcome = await gql(
+      hub.url,
+      'query($id: ID!) { event(id: $id) { processing { handler status } } }',
+      { id: failed.id },
+      TEST_KEYS.acme,
+    );
     assert.deepEqual(outcome.data?.['event'].processing, [{ handler: 'bt-payments', status: 'HANDLED' }]);
     await page.context().close();
   });
 
   it('previews a replay with its count, then runs it to COMPLETED with its progress on screen', async () => {
-    const { data } = await gql(hub.url, '{ previewFilter(filter: { types: ["bt.order.placed"] }) { count } }', {}, TEST_KEYS.acme);
+    const { data } = await gql(
+      hub.url,
+      '{ previewFilter(filter: { types: ["bt.order.placed"] }) { count } }',
+      {},
+      TEST_KEYS.acme,
+    );
     const count = data!['previewFilter'].count as number;
     assert.ok(count >= 1);
     const page = await open('replays');
     await page.getByLabel(/^Types/).fill('bt.order.placed');
     await page.getByRole('button', { name: 'Preview' }).click();
-    await page.getByTestId('preview-count').filter({ hasText: `${count} matching event` }).waitFor(APPEAR);
+    await page
+      .getByTestId('preview-count')
+      .filter({ hasText: `${count} matching event` })
+      .waitFor(APPEAR);
     await page.getByLabel(/^Handlers/).fill('bt-shipper');
     await page.getByRole('button', { name: 'Start replay' }).click();
     const progress = page.getByTestId('replay-progress');
@@ -240,7 +292,10 @@ describe('the console in Chromium', () => {
 
   it('fits a 390×844 phone screen without sideways scrolling', async () => {
     const order = await publish({ type: 'bt.order.placed', subject: `order/phone-${Date.now()}` });
-    for (const [view, name] of [['live', 'live-phone'], [`event/${order.id}`, 'event-phone']] as const) {
+    for (const [view, name] of [
+      ['live', 'live-phone'],
+      [`event/${order.id}`, 'event-phone'],
+    ] as const) {
       const page = await open(view, PHONE);
       await page.getByRole('heading', { level: 1 }).waitFor(APPEAR);
       assert.ok((await pageWidth(page)) <= PHONE.width, `${view} is ${await pageWidth(page)} px wide`);

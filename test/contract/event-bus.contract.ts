@@ -24,7 +24,10 @@ export type MakeBus = () => Promise<BusUnderTest>;
 
 let nextPosition = 1;
 /** A stored event: the fixture plus the position the store would have given it. */
-const storedEvent = (overrides: Partial<PendingEvent> = {}): HubEvent => ({ ...pendingEvent(overrides), position: nextPosition++ });
+const storedEvent = (overrides: Partial<PendingEvent> = {}): HubEvent => ({
+  ...pendingEvent(overrides),
+  position: nextPosition++,
+});
 
 /** Every field the envelope can carry, with values JSON alone would not bring back. */
 const richEvent = (i: number): HubEvent =>
@@ -37,14 +40,22 @@ const richEvent = (i: number): HubEvent =>
     receivedAt: new Date(Date.UTC(2024, 0, 2, 3, 4, 6, 999 - i)),
     ...(i % 2 ? { subject: `deal/${i}` } : {}),
     payload: {
-      i, ratio: i / 7, ok: i % 2 === 0, none: null, text: 'é ✓ "quoted" \n line',
+      i,
+      ratio: i / 7,
+      ok: i % 2 === 0,
+      none: null,
+      text: 'é ✓ "quoted" \n line',
       // Strings that look like the date fields must stay strings.
-      timestamp: '2024-01-02T03:04:05.000Z', receivedAt: '2024-01-02T03:04:05.000Z',
+      timestamp: '2024-01-02T03:04:05.000Z',
+      receivedAt: '2024-01-02T03:04:05.000Z',
       nested: { list: [1, 'two', { three: [] }], at: '2024-05-06T07:08:09.010Z' },
     },
     metadata: {
-      correlationId: `corr-${i}`, causationId: `cause-${i}`, idempotencyKey: `key-${i}`,
-      actor: { id: 'u1', type: 'user' }, context: { type: 'CLIENT', id: 'client-9' },
+      correlationId: `corr-${i}`,
+      causationId: `cause-${i}`,
+      idempotencyKey: `key-${i}`,
+      actor: { id: 'u1', type: 'user' },
+      context: { type: 'CLIENT', id: 'client-9' },
       attributes: { tags: ['a', 'b'], depth: { x: i } },
       ...(i % 5 === 0 ? { replay: { jobId: 'job-1', originalEventId: 'original' } } : {}),
     },
@@ -115,7 +126,10 @@ export function runEventBusContract(name: string, makeBus: MakeBus): void {
       const half = sent.length / 2;
       for (const event of sent.slice(0, half)) await bus.publish(event);
       await Promise.all(sent.slice(half).map((event) => bus.publish(event))); // not awaited one by one
-      await until(() => here.events.length === sent.length && there.events.length === sent.length, 'every event on both instances');
+      await until(
+        () => here.events.length === sent.length && there.events.length === sent.length,
+        'every event on both instances',
+      );
       assert.deepEqual(ids(here.events), ids(sent));
       assert.deepEqual(here.events, sent);
       assert.deepEqual(there.events, sent);
@@ -131,7 +145,10 @@ export function runEventBusContract(name: string, makeBus: MakeBus): void {
       await bus.subscribe(twice);
       const event = storedEvent();
       await peer.publish(event);
-      await until(() => first.events.length === 1 && second.events.length === 1 && calls.length === 2, 'every listener');
+      await until(
+        () => first.events.length === 1 && second.events.length === 1 && calls.length === 2,
+        'every listener',
+      );
       await one.close();
       const next = storedEvent();
       await peer.publish(next);

@@ -58,7 +58,15 @@ export function runEventStoreContract(name: string, makeStore: MakeStore): void 
           const pending = pendingEvent({
             subject: 'contact/7',
             timestamp: new Date('2024-01-02T03:04:05.678Z'),
-            payload: { n: 1, x: 2.5, s: 'é', ok: false, none: null, list: [1, 'two', { three: 3 }], deep: { a: { b: [] } } },
+            payload: {
+              n: 1,
+              x: 2.5,
+              s: 'é',
+              ok: false,
+              none: null,
+              list: [1, 'two', { three: 3 }],
+              deep: { a: { b: [] } },
+            },
             metadata: {
               correlationId: 'corr',
               causationId: 'cause',
@@ -87,19 +95,36 @@ export function runEventStoreContract(name: string, makeStore: MakeStore): void 
           const minus = pendingEvent({ timestamp: new Date('2026-01-05T15:30:00.000Z'), timestampOffset: -330 });
           const utc = pendingEvent({ timestamp: new Date('2026-01-05T10:00:00.000Z') });
           const stored = await appendAll([plus, minus, utc]);
-          assert.deepEqual(stored.map((e) => e.timestampOffset), [120, -330, undefined]);
+          assert.deepEqual(
+            stored.map((e) => e.timestampOffset),
+            [120, -330, undefined],
+          );
           assert.deepEqual(await store.get('acme', plus.id), { ...plus, position: stored[0]!.position });
-          assert.equal('timestampOffset' in (await store.get('acme', utc.id))!, false, 'UTC is stored as no offset at all');
+          assert.equal(
+            'timestampOffset' in (await store.get('acme', utc.id))!,
+            false,
+            'UTC is stored as no offset at all',
+          );
           const page = await store.query('acme', { filter: ALL, first: 10, order: 'ASC' });
-          assert.deepEqual(page.events.map((e) => [e.timestamp.toISOString(), e.timestampOffset]), [
-            ['2026-01-05T08:00:00.000Z', 120],
-            ['2026-01-05T15:30:00.000Z', -330],
-            ['2026-01-05T10:00:00.000Z', undefined],
-          ]);
+          assert.deepEqual(
+            page.events.map((e) => [e.timestamp.toISOString(), e.timestampOffset]),
+            [
+              ['2026-01-05T08:00:00.000Z', 120],
+              ['2026-01-05T15:30:00.000Z', -330],
+              ['2026-01-05T10:00:00.000Z', undefined],
+            ],
+          );
           const range: HubEvent[] = [];
-          for await (const batch of (await store.readRange('acme', { after: 0, filter: ALL, batch: 10 })).pages) range.push(...batch);
-          assert.deepEqual(range.map((e) => e.timestampOffset), [120, -330, undefined]);
-          assert.deepEqual((await store.readAfter('acme', 0, ALL, 10)).map((e) => e.timestampOffset), [120, -330, undefined]);
+          for await (const batch of (await store.readRange('acme', { after: 0, filter: ALL, batch: 10 })).pages)
+            range.push(...batch);
+          assert.deepEqual(
+            range.map((e) => e.timestampOffset),
+            [120, -330, undefined],
+          );
+          assert.deepEqual(
+            (await store.readAfter('acme', 0, ALL, 10)).map((e) => e.timestampOffset),
+            [120, -330, undefined],
+          );
         });
 
         it('filters and buckets by the instant, whatever offset the timestamp was written in', async () => {
@@ -110,14 +135,21 @@ export function runEventStoreContract(name: string, makeStore: MakeStore): void 
             pendingEvent({ type: 'a.utc', timestamp: new Date('2026-01-05T09:00:00.000Z') }),
           ]);
           const between = async (from: string, to: string) =>
-            (await store.query('acme', { filter: filter({ from: new Date(from), to: new Date(to) }), first: 10, order: 'ASC' })).events.map((e) => e.type);
+            (
+              await store.query('acme', {
+                filter: filter({ from: new Date(from), to: new Date(to) }),
+                first: 10,
+                order: 'ASC',
+              })
+            ).events.map((e) => e.type);
           assert.deepEqual(await between('2026-01-05T07:59:59.999Z', '2026-01-05T08:00:00.001Z'), ['a.plus']);
           assert.deepEqual(await between('2026-01-05T00:00:00.000Z', '2026-01-05T08:00:00.000Z'), ['a.minus']);
           assert.deepEqual(await store.stats('acme', ALL, 'DAY'), [{ key: '2026-01-05', count: 3 }]);
-          assert.deepEqual(
-            (await store.stats('acme', ALL, 'HOUR')).map((s) => s.key).sort(),
-            ['2026-01-05T05:00:00Z', '2026-01-05T08:00:00Z', '2026-01-05T09:00:00Z'],
-          );
+          assert.deepEqual((await store.stats('acme', ALL, 'HOUR')).map((s) => s.key).sort(), [
+            '2026-01-05T05:00:00Z',
+            '2026-01-05T08:00:00Z',
+            '2026-01-05T09:00:00Z',
+          ]);
         });
 
         it('returns null for an unknown id and for another tenant’s event', async () => {
@@ -127,17 +159,36 @@ export function runEventStoreContract(name: string, makeStore: MakeStore): void 
         });
 
         it('reads many events by id in one call, leaving out unknown ids and other tenants’ events', async () => {
-          const [a, b, theirs] = await appendAll([pendingEvent({ type: 'a.one' }), pendingEvent({ type: 'a.two' }), pendingEvent({ tenantId: 'globex' })]);
-          const found = await store.getMany('acme', [b!.id, a!.id, b!.id, theirs!.id, '01900000-0000-7000-8000-000000000000']);
-          assert.deepEqual(found.sort((x, y) => x.position - y.position), [a, b]);
+          const [a, b, theirs] = await appendAll([
+            pendingEvent({ type: 'a.one' }),
+            pendingEvent({ type: 'a.two' }),
+            pendingEvent({ tenantId: 'globex' }),
+          ]);
+          const found = await store.getMany('acme', [
+            b!.id,
+            a!.id,
+            b!.id,
+            theirs!.id,
+            '01900000-0000-7000-8000-000000000000',
+          ]);
+          assert.deepEqual(
+            found.sort((x, y) => x.position - y.position),
+            [a, b],
+          );
           assert.deepEqual(await store.getMany('acme', []), []);
         });
 
         it('answers one outcome per input, in input order', async () => {
           const inputs = [pendingEvent({ type: 'a.one' }), keyed('k'), keyed('k'), pendingEvent({ type: 'a.two' })];
           const outcomes = await store.append(inputs);
-          assert.deepEqual(outcomes.map((o) => o.status), ['ACCEPTED', 'ACCEPTED', 'DUPLICATE', 'ACCEPTED']);
-          assert.deepEqual(outcomes.map((o) => (o.status === 'ACCEPTED' ? o.event.id : null)), [inputs[0]!.id, inputs[1]!.id, null, inputs[3]!.id]);
+          assert.deepEqual(
+            outcomes.map((o) => o.status),
+            ['ACCEPTED', 'ACCEPTED', 'DUPLICATE', 'ACCEPTED'],
+          );
+          assert.deepEqual(
+            outcomes.map((o) => (o.status === 'ACCEPTED' ? o.event.id : null)),
+            [inputs[0]!.id, inputs[1]!.id, null, inputs[3]!.id],
+          );
           assert.deepEqual(await store.append([]), []);
         });
 
@@ -181,8 +232,14 @@ export function runEventStoreContract(name: string, makeStore: MakeStore): void 
         });
 
         it('keeps keys per tenant: the same key in two tenants is accepted in both', async () => {
-          const outcomes = await store.append([keyed('shared', { tenantId: 'acme' }), keyed('shared', { tenantId: 'globex' })]);
-          assert.deepEqual(outcomes.map((o) => o.status), ['ACCEPTED', 'ACCEPTED']);
+          const outcomes = await store.append([
+            keyed('shared', { tenantId: 'acme' }),
+            keyed('shared', { tenantId: 'globex' }),
+          ]);
+          assert.deepEqual(
+            outcomes.map((o) => o.status),
+            ['ACCEPTED', 'ACCEPTED'],
+          );
         });
 
         it('never deduplicates events without a key', async () => {
@@ -194,7 +251,9 @@ export function runEventStoreContract(name: string, makeStore: MakeStore): void 
         it('remembers a key for the window and accepts it again once the window has passed', async () => {
           const [original] = await appendAll([keyed('daily')]);
           clock = START + WINDOW_MS - 1;
-          assert.deepEqual(await store.append([keyed('daily')]), [{ status: 'DUPLICATE', originalEventId: original!.id }]);
+          assert.deepEqual(await store.append([keyed('daily')]), [
+            { status: 'DUPLICATE', originalEventId: original!.id },
+          ]);
           clock = START + WINDOW_MS + 1;
           const again = keyed('daily');
           assert.equal(accepted((await store.append([again]))[0]).id, again.id);
@@ -251,7 +310,10 @@ export function runEventStoreContract(name: string, makeStore: MakeStore): void 
           const p = events.map((e) => e.position);
           assert.deepEqual(ids(await store.readAfter('acme', p[1]!, ALL, 10)), ids(events.slice(2)));
           assert.deepEqual(ids(await store.readAfter('acme', p[1]!, ALL, 2)), ids(events.slice(2, 4)));
-          assert.deepEqual(ids(await store.readAfter('acme', 0, filter({ types: ['x.a'] }), 10)), ids([events[0]!, events[2]!, events[4]!]));
+          assert.deepEqual(
+            ids(await store.readAfter('acme', 0, filter({ types: ['x.a'] }), 10)),
+            ids([events[0]!, events[2]!, events[4]!]),
+          );
           assert.deepEqual(await store.readAfter('acme', p[4]!, ALL, 10), []);
         });
 
@@ -284,11 +346,20 @@ export function runEventStoreContract(name: string, makeStore: MakeStore): void 
         };
 
         it('reads every matching event after `after` up to its head, ascending, in pages of at most `batch`', async () => {
-          const events = await appendAll(['x.a', 'x.b', 'x.a', 'x.a', 'x.b', 'x.a', 'x.a', 'x.b'].map((type) => pendingEvent({ type })));
-          const range = await store.readRange('acme', { after: events[0]!.position, filter: filter({ types: ['x.a'] }), batch: 2 });
+          const events = await appendAll(
+            ['x.a', 'x.b', 'x.a', 'x.a', 'x.b', 'x.a', 'x.a', 'x.b'].map((type) => pendingEvent({ type })),
+          );
+          const range = await store.readRange('acme', {
+            after: events[0]!.position,
+            filter: filter({ types: ['x.a'] }),
+            batch: 2,
+          });
           assert.equal(range.head, events.at(-1)!.position);
           const pages = await readAll(range.pages);
-          assert.deepEqual(pages.map((page) => page.length), [2, 2]);
+          assert.deepEqual(
+            pages.map((page) => page.length),
+            [2, 2],
+          );
           assert.deepEqual(ids(pages.flat()), ids([events[2]!, events[3]!, events[5]!, events[6]!]));
         });
 
@@ -307,7 +378,12 @@ export function runEventStoreContract(name: string, makeStore: MakeStore): void 
           const capped = await store.readRange('acme', { after: 0, filter: ALL, batch: 10, upTo: events[1]!.position });
           assert.equal(capped.head, events[1]!.position);
           assert.deepEqual(ids((await readAll(capped.pages)).flat()), ids(events.slice(0, 2)));
-          const through = await store.readRange('acme', { after: 0, filter: ALL, batch: 10, through: events[0]!.position });
+          const through = await store.readRange('acme', {
+            after: 0,
+            filter: ALL,
+            batch: 10,
+            through: events[0]!.position,
+          });
           assert.equal(through.head, events[3]!.position);
         });
 
@@ -321,8 +397,14 @@ export function runEventStoreContract(name: string, makeStore: MakeStore): void 
 
         it('throws CURSOR_EXPIRED beyond the head and below zero, and serves an empty tenant from 0', async () => {
           const [event] = await appendAll([pendingEvent()]);
-          await assert.rejects(store.readRange('acme', { after: event!.position + 1, filter: ALL, batch: 10 }), isCode('CURSOR_EXPIRED'));
-          await assert.rejects(store.readRange('acme', { after: -1, filter: ALL, batch: 10 }), isCode('CURSOR_EXPIRED'));
+          await assert.rejects(
+            store.readRange('acme', { after: event!.position + 1, filter: ALL, batch: 10 }),
+            isCode('CURSOR_EXPIRED'),
+          );
+          await assert.rejects(
+            store.readRange('acme', { after: -1, filter: ALL, batch: 10 }),
+            isCode('CURSOR_EXPIRED'),
+          );
           const empty = await store.readRange('nobody', { after: 0, filter: ALL, batch: 10 });
           assert.equal(empty.head, 0);
           assert.deepEqual(await readAll(empty.pages), []);
@@ -353,7 +435,11 @@ export function runEventStoreContract(name: string, makeStore: MakeStore): void 
           const record = await store.idempotencyRecord('acme', 'rec');
           assert.equal(record?.duplicates, 2);
           assert.deepEqual(record?.lastDuplicateAt, new Date(START + 2000));
-          assert.equal((await store.idempotencyRecord('acme', 'other'))?.duplicates, 2, 'two followers of a key first seen in the same call');
+          assert.equal(
+            (await store.idempotencyRecord('acme', 'other'))?.duplicates,
+            2,
+            'two followers of a key first seen in the same call',
+          );
         });
 
         it('is null for an unknown key, for another tenant’s key, and once the window has passed', async () => {
@@ -391,29 +477,61 @@ export function runEventStoreContract(name: string, makeStore: MakeStore): void 
 
       describe('countRange', () => {
         it('counts the matching events in (after, through] and gives the first ids in position order', async () => {
-          const events = await appendAll(['x.a', 'x.b', 'x.a', 'x.a', 'x.b', 'x.a', 'x.a', 'x.b'].map((type) => pendingEvent({ type })));
+          const events = await appendAll(
+            ['x.a', 'x.b', 'x.a', 'x.a', 'x.b', 'x.a', 'x.a', 'x.b'].map((type) => pendingEvent({ type })),
+          );
           const xa = filter({ types: ['x.a'] });
-          const counted = await store.countRange('acme', { after: events[0]!.position, through: events[5]!.position, filter: xa, sample: 2 });
+          const counted = await store.countRange('acme', {
+            after: events[0]!.position,
+            through: events[5]!.position,
+            filter: xa,
+            sample: 2,
+          });
           assert.deepEqual(counted, { total: 3, sample: ids([events[2]!, events[3]!]) });
-          const all = await store.countRange('acme', { after: 0, through: events.at(-1)!.position, filter: ALL, sample: 100 });
+          const all = await store.countRange('acme', {
+            after: 0,
+            through: events.at(-1)!.position,
+            filter: ALL,
+            sample: 100,
+          });
           assert.deepEqual(all, { total: 8, sample: ids(events) });
-          assert.deepEqual(await store.countRange('acme', { after: 0, through: events.at(-1)!.position, filter: xa, sample: 0 }), { total: 5, sample: [] });
-          assert.deepEqual(await store.countRange('acme', { after: events[3]!.position, through: events[3]!.position, filter: ALL, sample: 5 }), { total: 0, sample: [] });
+          assert.deepEqual(
+            await store.countRange('acme', { after: 0, through: events.at(-1)!.position, filter: xa, sample: 0 }),
+            { total: 5, sample: [] },
+          );
+          assert.deepEqual(
+            await store.countRange('acme', {
+              after: events[3]!.position,
+              through: events[3]!.position,
+              filter: ALL,
+              sample: 5,
+            }),
+            { total: 0, sample: [] },
+          );
         });
 
         it('counts only its own tenant, and throws CURSOR_EXPIRED below zero', async () => {
           const [mine] = await appendAll([pendingEvent({ tenantId: 'acme' })]);
           const theirs = await appendAll([pendingEvent({ tenantId: 'globex' }), pendingEvent({ tenantId: 'globex' })]);
           const through = Math.max(mine!.position, ...theirs.map((e) => e.position));
-          assert.deepEqual(await store.countRange('acme', { after: 0, through, filter: ALL, sample: 5 }), { total: 1, sample: [mine!.id] });
-          await assert.rejects(store.countRange('acme', { after: -1, through, filter: ALL, sample: 5 }), isCode('CURSOR_EXPIRED'));
+          assert.deepEqual(await store.countRange('acme', { after: 0, through, filter: ALL, sample: 5 }), {
+            total: 1,
+            sample: [mine!.id],
+          });
+          await assert.rejects(
+            store.countRange('acme', { after: -1, through, filter: ALL, sample: 5 }),
+            isCode('CURSOR_EXPIRED'),
+          );
         });
       });
 
       describe('deleteRange', () => {
         const later = () => new Date(Date.now() + 60_000);
         const expiredAt = (purged: number) => (error: unknown) =>
-          isHubError(error) && error.code === 'CURSOR_EXPIRED' && error.extensions['oldestPosition'] === String(purged + 1) && error.extensions['resumeAfter'] === String(purged);
+          isHubError(error) &&
+          error.code === 'CURSOR_EXPIRED' &&
+          error.extensions['oldestPosition'] === String(purged + 1) &&
+          error.extensions['resumeAfter'] === String(purged);
         const drain = async (pages: AsyncIterable<HubEvent[]>) => {
           const read: HubEvent[] = [];
           for await (const page of pages) read.push(...page);
@@ -429,15 +547,30 @@ export function runEventStoreContract(name: string, makeStore: MakeStore): void 
           assert.equal(await store.get('acme', events[0]!.id), null);
           await assert.rejects(store.readAfter('acme', p[0]!, ALL, 10), expiredAt(p[1]!));
           await assert.rejects(store.readRange('acme', { after: 0, filter: ALL, batch: 10 }), expiredAt(p[1]!));
-          await assert.rejects(store.countRange('acme', { after: 0, through: p[4]!, filter: ALL, sample: 1 }), expiredAt(p[1]!));
-          await assert.rejects(store.query('acme', { filter: ALL, first: 10, order: 'ASC', after: p[0]! }), expiredAt(p[1]!));
-          await assert.rejects(store.query('acme', { filter: ALL, first: 10, order: 'DESC', after: p[2]! }), expiredAt(p[1]!));
+          await assert.rejects(
+            store.countRange('acme', { after: 0, through: p[4]!, filter: ALL, sample: 1 }),
+            expiredAt(p[1]!),
+          );
+          await assert.rejects(
+            store.query('acme', { filter: ALL, first: 10, order: 'ASC', after: p[0]! }),
+            expiredAt(p[1]!),
+          );
+          await assert.rejects(
+            store.query('acme', { filter: ALL, first: 10, order: 'DESC', after: p[2]! }),
+            expiredAt(p[1]!),
+          );
           assert.deepEqual(ids(await store.readAfter('acme', p[1]!, ALL, 10)), ids(events.slice(2)));
-          assert.deepEqual(ids(await drain((await store.readRange('acme', { after: p[1]!, filter: ALL, batch: 2 })).pages)), ids(events.slice(2)));
+          assert.deepEqual(
+            ids(await drain((await store.readRange('acme', { after: p[1]!, filter: ALL, batch: 2 })).pages)),
+            ids(events.slice(2)),
+          );
           const desc = await store.query('acme', { filter: ALL, first: 10, order: 'DESC' });
           assert.deepEqual(ids(desc.events), ids(events.slice(2).reverse()));
           assert.equal(desc.hasNextPage, false);
-          assert.deepEqual(ids((await store.query('acme', { filter: ALL, first: 10, order: 'ASC' })).events), ids(events.slice(2)));
+          assert.deepEqual(
+            ids((await store.query('acme', { filter: ALL, first: 10, order: 'ASC' })).events),
+            ids(events.slice(2)),
+          );
         });
 
         it('is idempotent, stops at the safe head and touches no other tenant', async () => {
@@ -459,10 +592,18 @@ export function runEventStoreContract(name: string, makeStore: MakeStore): void 
         });
 
         it('deletes nothing when the range holds an event received at or after receivedBefore', async () => {
-          const events = await appendAll([pendingEvent({ receivedAt: new Date('2024-01-01T00:00:00Z') }), pendingEvent({ receivedAt: new Date('2024-01-02T00:00:00Z') })]);
-          await assert.rejects(store.deleteRange('acme', { upTo: events[1]!.position, receivedBefore: new Date('2024-01-02T00:00:00Z') }));
+          const events = await appendAll([
+            pendingEvent({ receivedAt: new Date('2024-01-01T00:00:00Z') }),
+            pendingEvent({ receivedAt: new Date('2024-01-02T00:00:00Z') }),
+          ]);
+          await assert.rejects(
+            store.deleteRange('acme', { upTo: events[1]!.position, receivedBefore: new Date('2024-01-02T00:00:00Z') }),
+          );
           assert.equal(await store.purgedThrough('acme'), 0);
-          assert.deepEqual(ids((await store.query('acme', { filter: ALL, first: 10, order: 'ASC' })).events), ids(events));
+          assert.deepEqual(
+            ids((await store.query('acme', { filter: ALL, first: 10, order: 'ASC' })).events),
+            ids(events),
+          );
         });
 
         it('ends a range being read with CURSOR_EXPIRED when what it had still to read is deleted', async () => {
@@ -483,7 +624,9 @@ export function runEventStoreContract(name: string, makeStore: MakeStore): void 
           ]);
           const shared = filter({ types: ['x.shared'] });
           assert.equal(await store.get('acme', theirs!.id), null);
-          assert.deepEqual(ids((await store.query('acme', { filter: shared, first: 10, order: 'DESC' })).events), [mine!.id]);
+          assert.deepEqual(ids((await store.query('acme', { filter: shared, first: 10, order: 'DESC' })).events), [
+            mine!.id,
+          ]);
           assert.deepEqual(await store.stats('acme', shared, 'TYPE'), [{ key: 'x.shared', count: 1 }]);
           assert.deepEqual(ids(await store.readAfter('acme', 0, shared, 10)), [mine!.id]);
           assert.equal(await store.headPosition('acme'), mine!.position);
@@ -501,7 +644,11 @@ export function runEventStoreContract(name: string, makeStore: MakeStore): void 
 
         it('names every tenant with events, and no other', async () => {
           assert.deepEqual(await store.tenants(), []);
-          await appendAll([pendingEvent({ tenantId: 'acme' }), pendingEvent({ tenantId: 'globex' }), pendingEvent({ tenantId: 'acme' })]);
+          await appendAll([
+            pendingEvent({ tenantId: 'acme' }),
+            pendingEvent({ tenantId: 'globex' }),
+            pendingEvent({ tenantId: 'acme' }),
+          ]);
           await store.headPosition('initech'); // asking about a tenant does not create it
           await store.readAfter('initech', 0, ALL, 1);
           assert.deepEqual((await store.tenants()).sort(), ['acme', 'globex']);
@@ -532,10 +679,22 @@ export function runEventStoreContract(name: string, makeStore: MakeStore): void 
           const compiled = compileFilter(input);
           const want = expected.map((label) => idOf.get(label));
           const asc = await store.query('acme', { filter: compiled, first: 50, order: 'ASC' });
-          assert.deepEqual(asc.events.map((e) => e.id), want, 'query ASC');
+          assert.deepEqual(
+            asc.events.map((e) => e.id),
+            want,
+            'query ASC',
+          );
           const desc = await store.query('acme', { filter: compiled, first: 50, order: 'DESC' });
-          assert.deepEqual(desc.events.map((e) => e.id), [...want].reverse(), 'query DESC');
-          assert.deepEqual((await store.readAfter('acme', 0, compiled, 50)).map((e) => e.id), want, 'readAfter');
+          assert.deepEqual(
+            desc.events.map((e) => e.id),
+            [...want].reverse(),
+            'query DESC',
+          );
+          assert.deepEqual(
+            (await store.readAfter('acme', 0, compiled, 50)).map((e) => e.id),
+            want,
+            'readAfter',
+          );
           const total = (await store.stats('acme', compiled, 'TYPE')).reduce((sum, s) => sum + s.count, 0);
           assert.equal(total, want.length, 'stats');
         });
@@ -581,15 +740,34 @@ export function runEventStoreContract(name: string, makeStore: MakeStore): void 
             ['2024-03-03T02:00:00Z', 1],
           ],
         },
-        { groupBy: 'DAY', filter: null, expected: [['2024-03-01', 4], ['2024-03-02', 2], ['2024-03-03', 2]] },
-        { groupBy: 'TYPE', filter: { types: ['order.>'] }, expected: [['order.created', 2], ['order.shipped', 1], ['order.updated', 1]] },
+        {
+          groupBy: 'DAY',
+          filter: null,
+          expected: [
+            ['2024-03-01', 4],
+            ['2024-03-02', 2],
+            ['2024-03-03', 2],
+          ],
+        },
+        {
+          groupBy: 'TYPE',
+          filter: { types: ['order.>'] },
+          expected: [
+            ['order.created', 2],
+            ['order.shipped', 1],
+            ['order.updated', 1],
+          ],
+        },
         { groupBy: 'DAY', filter: { sourceTypes: ['INTEGRATION'] }, expected: [['2024-03-01', 2]] },
         { groupBy: 'SOURCE', filter: { correlationId: 'nope' }, expected: [] },
       ];
       for (const { groupBy, filter: input, expected } of STATS) {
         it(`counts by ${groupBy}${input ? ` with filter ${JSON.stringify(input)}` : ''}, in the agreed order`, async () => {
           const stats = await store.stats('acme', compileFilter(input), groupBy);
-          assert.deepEqual(stats, expected.map(([key, count]) => ({ key, count })));
+          assert.deepEqual(
+            stats,
+            expected.map(([key, count]) => ({ key, count })),
+          );
         });
       }
     });

@@ -51,7 +51,15 @@ export function runOutcomeContract(make: MakeHandlerStore): void {
       const { store } = await setup(t);
       const error = { message: 'carrier down', code: 'HANDLER_ERROR' };
       await store.recordOutcome(outcome({ status: 'FAILED', followUps: [], error }));
-      const retried = outcome({ status: 'FAILED', attempts: 2, firstAttemptAt: at(5), lastAttemptAt: at(5), durationMs: 3, followUps: [], error });
+      const retried = outcome({
+        status: 'FAILED',
+        attempts: 2,
+        firstAttemptAt: at(5),
+        lastAttemptAt: at(5),
+        durationMs: 3,
+        followUps: [],
+        error,
+      });
       await store.recordOutcome(retried);
       assert.deepEqual(await store.outcomes('acme', ['evt-1']), [{ ...retried, firstAttemptAt: at(0) }]);
 
@@ -65,7 +73,9 @@ export function runOutcomeContract(make: MakeHandlerStore): void {
     it('keeps the first attempt time when another process takes the line over', async (t) => {
       const subject = await setup(t);
       const peer = await subject.peer();
-      await subject.store.recordOutcome(outcome({ status: 'FAILED', error: { message: 'x', code: 'HANDLER_TIMEOUT' } }));
+      await subject.store.recordOutcome(
+        outcome({ status: 'FAILED', error: { message: 'x', code: 'HANDLER_TIMEOUT' } }),
+      );
       const handled = outcome({ attempts: 2, firstAttemptAt: at(30), lastAttemptAt: at(30) });
       await peer.recordOutcome(handled);
       assert.deepEqual(await subject.store.outcomes('acme', ['evt-1']), [{ ...handled, firstAttemptAt: at(0) }]);
@@ -73,28 +83,48 @@ export function runOutcomeContract(make: MakeHandlerStore): void {
 
     it('records an entry whose first record is a later attempt, and a first attempt recorded twice (a re-run after a crash)', async (t) => {
       const { store } = await setup(t);
-      const late = outcome({ eventId: 'evt-late', status: 'DEAD_LETTERED', attempts: 4, error: { message: 'gone', code: 'NOT_FOUND' } });
+      const late = outcome({
+        eventId: 'evt-late',
+        status: 'DEAD_LETTERED',
+        attempts: 4,
+        error: { message: 'gone', code: 'NOT_FOUND' },
+      });
       await store.recordOutcome(late);
       await store.recordOutcome(outcome({ eventId: 'evt-again', followUps: ['f'] }));
       const again = outcome({ eventId: 'evt-again', firstAttemptAt: at(60), lastAttemptAt: at(60), followUps: ['f'] });
       await store.recordOutcome(again);
-      assert.deepEqual(sorted(await store.outcomes('acme', ['evt-late', 'evt-again'])), [{ ...again, firstAttemptAt: at(0) }, late]);
+      assert.deepEqual(sorted(await store.outcomes('acme', ['evt-late', 'evt-again'])), [
+        { ...again, firstAttemptAt: at(0) },
+        late,
+      ]);
     });
 
     it('records a line’s successes in one call, an entry already there keeping its first attempt time', async (t) => {
       const { store } = await setup(t);
-      await store.recordOutcome(outcome({ eventId: 'evt-b', status: 'FAILED', followUps: [], error: { message: 'x', code: 'HANDLER_ERROR' } }));
-      const batch = ['evt-a', 'evt-b', 'evt-c'].map((eventId, i) => outcome({ eventId, firstAttemptAt: at(10 + i), lastAttemptAt: at(10 + i) }));
+      await store.recordOutcome(
+        outcome({ eventId: 'evt-b', status: 'FAILED', followUps: [], error: { message: 'x', code: 'HANDLER_ERROR' } }),
+      );
+      const batch = ['evt-a', 'evt-b', 'evt-c'].map((eventId, i) =>
+        outcome({ eventId, firstAttemptAt: at(10 + i), lastAttemptAt: at(10 + i) }),
+      );
       await store.recordOutcomes(batch);
       await store.recordOutcomes([]);
-      assert.deepEqual(sorted(await store.outcomes('acme', ['evt-a', 'evt-b', 'evt-c'])), [batch[0], { ...batch[1], firstAttemptAt: at(0) }, batch[2]]);
+      assert.deepEqual(sorted(await store.outcomes('acme', ['evt-a', 'evt-b', 'evt-c'])), [
+        batch[0],
+        { ...batch[1], firstAttemptAt: at(0) },
+        batch[2],
+      ]);
     });
 
     it('keeps handlers and tenants apart: another tenant asking for the same event ids finds only its own', async (t) => {
       const { store } = await setup(t);
       const mine = outcome();
       const otherHandler = outcome({ handler: 'customer-order-totals', followUps: [] });
-      const theirs = outcome({ tenantId: 'globex', status: 'FAILED', error: { message: 'theirs', code: 'HANDLER_ERROR' } });
+      const theirs = outcome({
+        tenantId: 'globex',
+        status: 'FAILED',
+        error: { message: 'theirs', code: 'HANDLER_ERROR' },
+      });
       for (const o of [mine, otherHandler, theirs]) await store.recordOutcome(o);
       assert.deepEqual(sorted(await store.outcomes('acme', ['evt-1'])), sorted([mine, otherHandler]));
       assert.deepEqual(await store.outcomes('globex', ['evt-1']), [theirs]);

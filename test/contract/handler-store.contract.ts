@@ -29,7 +29,10 @@ const isCode = (code: string) => (error: unknown) => isHubError(error) && error.
 
 let nextPosition = 0;
 /** A stored event: the fixture's pending event plus a position. */
-const hubEvent = (overrides: Partial<PendingEvent> = {}): HubEvent => ({ ...pendingEvent(overrides), position: ++nextPosition });
+const hubEvent = (overrides: Partial<PendingEvent> = {}): HubEvent => ({
+  ...pendingEvent(overrides),
+  position: ++nextPosition,
+});
 
 interface LetterOptions {
   handler?: string;
@@ -55,11 +58,18 @@ const letterFor = (event: HubEvent, options: LetterOptions = {}): NewLetter => {
   };
 };
 
-const stored = (letter: NewLetter, id: string, status: DeadLetter['status'] = 'DEAD'): DeadLetter => ({ ...letter, id, status });
+const stored = (letter: NewLetter, id: string, status: DeadLetter['status'] = 'DEAD'): DeadLetter => ({
+  ...letter,
+  id,
+  status,
+});
 const ids = (letters: readonly DeadLetter[]) => letters.map((l) => l.id);
 const newestFirst = (letters: readonly DeadLetter[]) =>
-  [...letters].sort((a, b) => compareDeadLetters({ deadAt: a.deadAt.getTime(), id: a.id }, { deadAt: b.deadAt.getTime(), id: b.id }));
-const byHandler = (lines: LineState[]) => [...lines].sort((a, b) => (a.handler < b.handler ? -1 : a.handler > b.handler ? 1 : 0));
+  [...letters].sort((a, b) =>
+    compareDeadLetters({ deadAt: a.deadAt.getTime(), id: a.id }, { deadAt: b.deadAt.getTime(), id: b.id }),
+  );
+const byHandler = (lines: LineState[]) =>
+  [...lines].sort((a, b) => (a.handler < b.handler ? -1 : a.handler > b.handler ? 1 : 0));
 
 const line = (overrides: Partial<LineState> = {}): LineState => ({
   handler: 'crm.notify',
@@ -72,7 +82,12 @@ const line = (overrides: Partial<LineState> = {}): LineState => ({
 });
 
 /** Every page of a listing, following endCursor until hasNextPage is false. */
-async function allPages(store: HandlerStore, tenantId: string, filter: CompiledFilter, first: number): Promise<DeadLetterPage[]> {
+async function allPages(
+  store: HandlerStore,
+  tenantId: string,
+  filter: CompiledFilter,
+  first: number,
+): Promise<DeadLetterPage[]> {
   const pages: DeadLetterPage[] = [];
   let after: string | undefined;
   for (;;) {
@@ -105,7 +120,12 @@ export function runHandlerStoreContract(name: string, make: MakeHandlerStore): v
 
       it('returns a saved line field for field, and a second save replaces it whole', async (t) => {
         const { store } = await setup(t);
-        const waiting = line({ attempts: 2, retryAt: T0 + 5000, lastError: { message: 'timed out', code: 'HANDLER_TIMEOUT' }, failed: 1 });
+        const waiting = line({
+          attempts: 2,
+          retryAt: T0 + 5000,
+          lastError: { message: 'timed out', code: 'HANDLER_TIMEOUT' },
+          failed: 1,
+        });
         await store.saveLine(waiting);
         assert.deepEqual(await store.line('crm.notify', 'acme'), waiting);
 
@@ -139,7 +159,18 @@ export function runHandlerStoreContract(name: string, make: MakeHandlerStore): v
           subject: 'contact/7',
           timestamp: new Date('2024-01-02T03:04:05.678Z'),
           receivedAt: new Date('2024-01-02T03:04:06.001Z'),
-          payload: { n: 1, x: 2.5, big: 2 ** 40, neg: -3, s: 'é', ok: false, none: null, list: [1, 'two', { three: 3 }], deep: { a: { b: [] } }, empty: {} },
+          payload: {
+            n: 1,
+            x: 2.5,
+            big: 2 ** 40,
+            neg: -3,
+            s: 'é',
+            ok: false,
+            none: null,
+            list: [1, 'two', { three: 3 }],
+            deep: { a: { b: [] } },
+            empty: {},
+          },
           metadata: {
             correlationId: 'corr',
             causationId: 'cause',
@@ -155,7 +186,11 @@ export function runHandlerStoreContract(name: string, make: MakeHandlerStore): v
         assert.equal(typeof letter.id, 'string');
         assert.ok(letter.id.length > 0);
         assert.deepEqual(letter, stored(input, letter.id));
-        assert.ok(letter.event.timestamp instanceof Date && letter.deadAt instanceof Date && letter.error.lastAttempt instanceof Date);
+        assert.ok(
+          letter.event.timestamp instanceof Date &&
+            letter.deadAt instanceof Date &&
+            letter.error.lastAttempt instanceof Date,
+        );
         assert.equal(typeof letter.event.position, 'number');
 
         const page = await store.deadLetters('acme', { filter: ALL, first: 10 });
@@ -220,7 +255,10 @@ export function runHandlerStoreContract(name: string, make: MakeHandlerStore): v
         }
         const letters = await list(store, 'acme');
         assert.equal(letters.length, rounds, JSON.stringify(ids(letters)));
-        assert.deepEqual(letters.map((l) => l.event.id), [...events].reverse().map((e) => e.id));
+        assert.deepEqual(
+          letters.map((l) => l.event.id),
+          [...events].reverse().map((e) => e.id),
+        );
         for (const [i, letter] of [...letters].reverse().entries()) {
           assert.ok([`mine ${i}`, `theirs ${i}`].includes(letter.error.message), letter.error.message);
           assert.equal(letter.status, 'DEAD');
@@ -233,27 +271,44 @@ export function runHandlerStoreContract(name: string, make: MakeHandlerStore): v
         const seconds = [5, 1, 3, 3, 3, 2, 4];
         const added: DeadLetter[] = [];
         for (const [i, s] of seconds.entries()) {
-          added.push(await store.addDeadLetter(letterFor(hubEvent(), { deadAt: at(s), handler: i % 2 ? 'crm.audit' : 'crm.notify' })));
+          added.push(
+            await store.addDeadLetter(
+              letterFor(hubEvent(), { deadAt: at(s), handler: i % 2 ? 'crm.audit' : 'crm.notify' }),
+            ),
+          );
           // Another tenant's letters in between, at the same times: never on acme's pages.
           await store.addDeadLetter(letterFor(hubEvent({ tenantId: 'globex' }), { deadAt: at(s) }));
         }
         const expected = newestFirst(added);
 
         const pages = await allPages(store, 'acme', ALL, 2);
-        assert.deepEqual(pages.map((p) => p.deadLetters.length), [2, 2, 2, 1]);
-        assert.deepEqual(pages.map((p) => p.hasNextPage), [true, true, true, false]);
+        assert.deepEqual(
+          pages.map((p) => p.deadLetters.length),
+          [2, 2, 2, 1],
+        );
+        assert.deepEqual(
+          pages.map((p) => p.hasNextPage),
+          [true, true, true, false],
+        );
         for (const page of pages) {
           const last = page.deadLetters.at(-1)!;
           assert.equal(page.endCursor, encodeDeadLetterCursor({ deadAt: last.deadAt.getTime(), id: last.id }));
         }
-        assert.deepEqual(pages.flatMap((p) => p.deadLetters), expected);
+        assert.deepEqual(
+          pages.flatMap((p) => p.deadLetters),
+          expected,
+        );
 
         const whole = await store.deadLetters('acme', { filter: ALL, first: 7 });
         assert.deepEqual(whole.deadLetters, expected);
         assert.equal(whole.hasNextPage, false);
         const beyond = await store.deadLetters('acme', { filter: ALL, first: 2, after: whole.endCursor! });
         assert.deepEqual(beyond, { deadLetters: [], hasNextPage: false, endCursor: null });
-        assert.deepEqual(await store.deadLetters('initech', { filter: ALL, first: 2 }), { deadLetters: [], hasNextPage: false, endCursor: null });
+        assert.deepEqual(await store.deadLetters('initech', { filter: ALL, first: 2 }), {
+          deadLetters: [],
+          hasNextPage: false,
+          endCursor: null,
+        });
       });
 
       it('continues from a cursor when newer letters arrived since, without repeating or skipping', async (t) => {
@@ -273,7 +328,11 @@ export function runHandlerStoreContract(name: string, make: MakeHandlerStore): v
         await store.addDeadLetter(letterFor(hubEvent()));
         const forged = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
         for (const after of ['not a cursor', forged({ deadAt: 1, id: 'x' }), forged(['soon', 'x']), forged([1])]) {
-          await assert.rejects(store.deadLetters('acme', { filter: ALL, first: 5, after }), isCode('BAD_USER_INPUT'), after);
+          await assert.rejects(
+            store.deadLetters('acme', { filter: ALL, first: 5, after }),
+            isCode('BAD_USER_INPUT'),
+            after,
+          );
         }
       });
 
@@ -286,7 +345,11 @@ export function runHandlerStoreContract(name: string, make: MakeHandlerStore): v
 
         assert.equal(await store.redrive('acme', []), 0);
         assert.equal(await store.redrive('globex', [a.id, b.id]), 0, 'another tenant’s ids count 0');
-        assert.equal(await store.redrive('acme', [theirs.id, 'no-such-letter']), 0, 'other tenants’ and unknown ids count 0');
+        assert.equal(
+          await store.redrive('acme', [theirs.id, 'no-such-letter']),
+          0,
+          'other tenants’ and unknown ids count 0',
+        );
         assert.equal(await store.redrive('acme', [a.id, a.id, b.id]), 2, 'an id named twice counts once');
         assert.equal(await store.redrive('acme', [a.id, b.id, c.id]), 1, 'letters already queued count 0');
         assert.equal(await store.redrive('acme', [a.id, b.id, c.id]), 0);
@@ -299,7 +362,8 @@ export function runHandlerStoreContract(name: string, make: MakeHandlerStore): v
 
       it('redriven lists one line’s REDRIVEN letters, oldest first, up to the limit', async (t) => {
         const { store } = await setup(t);
-        const add = (options: LetterOptions, tenantId = 'acme') => store.addDeadLetter(letterFor(hubEvent({ tenantId }), options));
+        const add = (options: LetterOptions, tenantId = 'acme') =>
+          store.addDeadLetter(letterFor(hubEvent({ tenantId }), options));
         const late = await add({ deadAt: at(30) });
         const early = await add({ deadAt: at(10) });
         const middle = await add({ deadAt: at(20) });
@@ -349,10 +413,15 @@ export function runHandlerStoreContract(name: string, make: MakeHandlerStore): v
         const event = hubEvent({ type: 'order.created' });
         await store.addDeadLetter(letterFor(event, { deadAt: at(5) }));
         const acmePage = await store.deadLetters('acme', { filter: ALL, first: 1 });
-        const theirs = await store.addDeadLetter(letterFor(hubEvent({ tenantId: 'globex', type: 'order.created' }), { deadAt: at(1) }));
+        const theirs = await store.addDeadLetter(
+          letterFor(hubEvent({ tenantId: 'globex', type: 'order.created' }), { deadAt: at(1) }),
+        );
         const wide = compileFilter({ types: ['order.*', 'crm.>'], patterns: [{ kind: 'REGEX', value: '.' }] });
         assert.deepEqual(await list(store, 'globex', wide), [theirs]);
-        assert.deepEqual((await store.deadLetters('globex', { filter: ALL, first: 5, after: acmePage.endCursor! })).deadLetters, [theirs]);
+        assert.deepEqual(
+          (await store.deadLetters('globex', { filter: ALL, first: 5, after: acmePage.endCursor! })).deadLetters,
+          [theirs],
+        );
         assert.deepEqual(await list(store, 'initech', wide), []);
       });
     });
@@ -369,10 +438,14 @@ export function runHandlerStoreContract(name: string, make: MakeHandlerStore): v
         // deadAt follows label order, so newest first is reverse label order.
         for (const [i, label] of LABELS.entries()) {
           const fixture = FILTER_FIXTURES[label] as Partial<PendingEvent>;
-          const letter = await store.addDeadLetter(letterFor(hubEvent({ ...fixture, receivedAt: received }), { deadAt: at(i) }));
+          const letter = await store.addDeadLetter(
+            letterFor(hubEvent({ ...fixture, receivedAt: received }), { deadAt: at(i) }),
+          );
           idOf.set(label, letter.id);
           // Another tenant with copies of the same events: no filter may reach them.
-          await store.addDeadLetter(letterFor(hubEvent({ ...fixture, tenantId: 'globex', receivedAt: received }), { deadAt: at(i) }));
+          await store.addDeadLetter(
+            letterFor(hubEvent({ ...fixture, tenantId: 'globex', receivedAt: received }), { deadAt: at(i) }),
+          );
         }
       });
       after(async () => {
@@ -390,8 +463,16 @@ export function runHandlerStoreContract(name: string, make: MakeHandlerStore): v
 
       const named: { name: string; filter: EventFilter; expected: Label[] }[] = [
         { name: 'a type pattern', filter: { types: ['order.>'] }, expected: ['a', 'b', 'c', 'h'] },
-        { name: 'a where condition on the payload', filter: { where: [{ path: 'payload.customer.country', op: 'EQ', value: 'DE' }] }, expected: ['a'] },
-        { name: 'a time range on the event’s timestamp', filter: { from: new Date('2024-03-01T10:45:00Z'), to: new Date('2024-03-02T08:30:00Z') }, expected: ['b', 'c', 'd', 'e'] },
+        {
+          name: 'a where condition on the payload',
+          filter: { where: [{ path: 'payload.customer.country', op: 'EQ', value: 'DE' }] },
+          expected: ['a'],
+        },
+        {
+          name: 'a time range on the event’s timestamp',
+          filter: { from: new Date('2024-03-01T10:45:00Z'), to: new Date('2024-03-02T08:30:00Z') },
+          expected: ['b', 'c', 'd', 'e'],
+        },
       ];
       for (const { name: caseName, filter, expected } of named) {
         it(`filters by ${caseName}, and pages the filtered list`, async () => {
@@ -415,7 +496,13 @@ export function runHandlerStoreContract(name: string, make: MakeHandlerStore): v
 
       it('returns what was put, and a second put replaces the value whole', async (t) => {
         const { store } = await setup(t);
-        const value = { count: 2, total: 12.5, names: ['Ada', 'Grace'], nested: { ok: true, none: null }, since: new Date('2024-01-01T00:00:00.000Z') };
+        const value = {
+          count: 2,
+          total: 12.5,
+          names: ['Ada', 'Grace'],
+          nested: { ok: true, none: null },
+          since: new Date('2024-01-01T00:00:00.000Z'),
+        };
         await store.putProjection('acme', 'contacts', 'c-1', value);
         assert.deepEqual(await store.getProjection('acme', 'contacts', 'c-1'), value);
         await store.putProjection('acme', 'contacts', 'c-1', { count: 3 });

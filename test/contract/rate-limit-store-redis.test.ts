@@ -16,7 +16,9 @@ const open = async (t: TestContext, url: string, keyPrefix: string, timeoutMs?: 
   return store;
 };
 
-runRateLimitStoreContract('Redis (the test run’s server unless REDIS_URL says otherwise)', (t) => open(t, redis.url, `${redis.keyPrefix}rate:${made++}`));
+runRateLimitStoreContract('Redis (the test run’s server unless REDIS_URL says otherwise)', (t) =>
+  open(t, redis.url, `${redis.keyPrefix}rate:${made++}`),
+);
 
 describe('RateLimitStore on Redis', () => {
   it('shares one budget between the stores of two processes, and keeps no key of a bucket past its window', async (t) => {

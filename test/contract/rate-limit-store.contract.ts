@@ -10,7 +10,10 @@ export type MakeRateLimitStore = (t: TestContext) => Promise<RateLimitStore>;
 const refusedIn = (take: RateTake): number => {
   assert.equal(take.taken, false, 'refused');
   const { retryAfterMs } = take as Extract<RateTake, { taken: false }>;
-  assert.ok(Number.isInteger(retryAfterMs) && retryAfterMs >= 1 && retryAfterMs <= 1000, `retryAfterMs ${retryAfterMs} is within the window`);
+  assert.ok(
+    Number.isInteger(retryAfterMs) && retryAfterMs >= 1 && retryAfterMs <= 1000,
+    `retryAfterMs ${retryAfterMs} is within the window`,
+  );
   return retryAfterMs;
 };
 

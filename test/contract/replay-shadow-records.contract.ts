@@ -17,8 +17,23 @@ function difference(jobId: string, position: number, overrides: Partial<ReplayDi
     eventId: `event-${position}`,
     position,
     handler: 'ship-next',
-    live: { handler: 'ship', status: 'DEAD_LETTERED', attempts: 3, firstAttemptAt: at, lastAttemptAt: at, durationMs: 4, followUps: ['f1'], error: { message: 'no', code: 'HANDLER_ERROR', attempts: 3, lastAttempt: at } },
-    shadow: { status: 'HANDLED', attempts: 1, durationMs: 2, followUps: [{ type: 'x.shipped', subject: null, payload: { $set: 1, 'a.b': { c: [1] } }, payloadHash: 'ab' }], error: null },
+    live: {
+      handler: 'ship',
+      status: 'DEAD_LETTERED',
+      attempts: 3,
+      firstAttemptAt: at,
+      lastAttemptAt: at,
+      durationMs: 4,
+      followUps: ['f1'],
+      error: { message: 'no', code: 'HANDLER_ERROR', attempts: 3, lastAttempt: at },
+    },
+    shadow: {
+      status: 'HANDLED',
+      attempts: 1,
+      durationMs: 2,
+      followUps: [{ type: 'x.shipped', subject: null, payload: { $set: 1, 'a.b': { c: [1] } }, payloadHash: 'ab' }],
+      error: null,
+    },
     changes: ['status', 'followUps.payloads'],
     ...overrides,
   };
@@ -39,13 +54,30 @@ export function runShadowRecordsContract(name: string, make: MakeReplayStore): v
     it('lists differences in event order, then by handler, a page at a time after a cursor', async (t) => {
       const { store } = await make(t);
       const jobId = newEventId();
-      const all = [difference(jobId, 7, { handler: 'b' }), difference(jobId, 3), difference(jobId, 7, { handler: 'a' }), difference(jobId, 9)];
+      const all = [
+        difference(jobId, 7, { handler: 'b' }),
+        difference(jobId, 3),
+        difference(jobId, 7, { handler: 'a' }),
+        difference(jobId, 9),
+      ];
       await store.putDifferences(all);
       const first = await store.differences('acme', jobId, { first: 2 });
-      assert.deepEqual(first.differences.map((d) => [d.position, d.handler]), [[3, 'ship-next'], [7, 'a']]);
+      assert.deepEqual(
+        first.differences.map((d) => [d.position, d.handler]),
+        [
+          [3, 'ship-next'],
+          [7, 'a'],
+        ],
+      );
       assert.equal(first.hasNextPage, true);
       const second = await store.differences('acme', jobId, { first: 2, after: { position: 7, handler: 'a' } });
-      assert.deepEqual(second.differences.map((d) => [d.position, d.handler]), [[7, 'b'], [9, 'ship-next']]);
+      assert.deepEqual(
+        second.differences.map((d) => [d.position, d.handler]),
+        [
+          [7, 'b'],
+          [9, 'ship-next'],
+        ],
+      );
       assert.equal(second.hasNextPage, false);
     });
 
@@ -54,15 +86,26 @@ export function runShadowRecordsContract(name: string, make: MakeReplayStore): v
       const [mine, other] = [newEventId(), newEventId()];
       await store.putDifferences([difference(mine, 1), difference(other, 1)]);
       assert.deepEqual(await store.differences('globex', mine, { first: 10 }), { differences: [], hasNextPage: false });
-      assert.deepEqual((await store.differences('acme', mine, { first: 10 })).differences.map((d) => d.jobId), [mine]);
+      assert.deepEqual(
+        (await store.differences('acme', mine, { first: 10 })).differences.map((d) => d.jobId),
+        [mine],
+      );
     });
 
     it("drops a job's differences past a position, and only that job's", async (t) => {
       const { store } = await make(t);
       const [jobId, other] = [newEventId(), newEventId()];
-      await store.putDifferences([difference(jobId, 1), difference(jobId, 5), difference(jobId, 6), difference(other, 6)]);
+      await store.putDifferences([
+        difference(jobId, 1),
+        difference(jobId, 5),
+        difference(jobId, 6),
+        difference(other, 6),
+      ]);
       await store.dropDifferencesAfter(jobId, 5);
-      assert.deepEqual((await store.differences('acme', jobId, { first: 10 })).differences.map((d) => d.position), [1, 5]);
+      assert.deepEqual(
+        (await store.differences('acme', jobId, { first: 10 })).differences.map((d) => d.position),
+        [1, 5],
+      );
       assert.equal((await store.differences('acme', other, { first: 10 })).differences.length, 1);
     });
 
@@ -83,8 +126,18 @@ export function runShadowRecordsContract(name: string, make: MakeReplayStore): v
 
     it('drops differences and scratch with the job when retention drops it', async (t) => {
       const { store } = await make(t);
-      const old = replayJob({ target: 'SHADOW', differences: 1, status: 'COMPLETED', finishedAt: new Date(at.getTime() - 1000) });
-      const kept = replayJob({ target: 'SHADOW', differences: 1, status: 'COMPLETED', finishedAt: new Date(at.getTime() + 1000) });
+      const old = replayJob({
+        target: 'SHADOW',
+        differences: 1,
+        status: 'COMPLETED',
+        finishedAt: new Date(at.getTime() - 1000),
+      });
+      const kept = replayJob({
+        target: 'SHADOW',
+        differences: 1,
+        status: 'COMPLETED',
+        finishedAt: new Date(at.getTime() + 1000),
+      });
       for (const job of [old, kept]) {
         await store.create(job);
         await store.putDifferences([difference(job.id, 1)]);

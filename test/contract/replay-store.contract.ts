@@ -22,7 +22,11 @@ export function replayJob(overrides: Partial<ReplayJob> = {}): ReplayJob {
     id: newEventId(),
     tenantId: 'acme',
     status: ReplayStatus.PENDING,
-    filter: { types: ['crm.>'], from: '2024-01-01T00:00:00.000Z', where: [{ path: 'payload.$weird.key', op: 'EQ', value: { $gt: 1 } }] },
+    filter: {
+      types: ['crm.>'],
+      from: '2024-01-01T00:00:00.000Z',
+      where: [{ path: 'payload.$weird.key', op: 'EQ', value: { $gt: 1 } }],
+    },
     target: 'HANDLERS',
     handlers: ['notify'],
     dryRun: false,
@@ -53,7 +57,17 @@ export function runReplayStoreContract(name: string, make: MakeReplayStore): voi
       const { store } = await make(t);
       const job = replayJob();
       await store.create(job);
-      const running: ReplayJob = { ...job, status: 'RUNNING', startedAt: new Date(T0 + 1000), until: 42, total: 7, processed: 3, failed: 1, checkpoint: 30, sample: ['a', 'b'] };
+      const running: ReplayJob = {
+        ...job,
+        status: 'RUNNING',
+        startedAt: new Date(T0 + 1000),
+        until: 42,
+        total: 7,
+        processed: 3,
+        failed: 1,
+        checkpoint: 30,
+        sample: ['a', 'b'],
+      };
       await store.save(running);
       assert.deepEqual(await store.get('acme', job.id), running);
       const done: ReplayJob = { ...running, status: 'FAILED', finishedAt: new Date(T0 + 2000), error: 'boom' };
@@ -71,12 +85,21 @@ export function runReplayStoreContract(name: string, make: MakeReplayStore): voi
       }
       const acme = jobs.filter((job) => job.tenantId === 'acme').reverse();
       const first = await store.list('acme', { first: 3 });
-      assert.deepEqual(first.jobs.map((job) => job.id), acme.slice(0, 3).map((job) => job.id));
+      assert.deepEqual(
+        first.jobs.map((job) => job.id),
+        acme.slice(0, 3).map((job) => job.id),
+      );
       assert.equal(first.hasNextPage, true);
       const second = await store.list('acme', { first: 3, after: first.jobs.at(-1)!.id });
-      assert.deepEqual(second.jobs.map((job) => job.id), acme.slice(3).map((job) => job.id));
+      assert.deepEqual(
+        second.jobs.map((job) => job.id),
+        acme.slice(3).map((job) => job.id),
+      );
       assert.equal(second.hasNextPage, false);
-      assert.deepEqual((await store.list('globex', { first: 10 })).jobs.map((job) => job.id), [jobs[2]!.id]);
+      assert.deepEqual(
+        (await store.list('globex', { first: 10 })).jobs.map((job) => job.id),
+        [jobs[2]!.id],
+      );
     });
 
     it('offers runners each tenant’s oldest PENDING and RUNNING jobs, however many jobs another tenant has', async (t) => {
@@ -98,7 +121,7 @@ export function runReplayStoreContract(name: string, make: MakeReplayStore): voi
       const { store, peer } = await make(t);
       const job = replayJob();
       await store.create(job);
-      assert.equal(await store.requestCancel('globex', job.id), false, "another tenant cannot cancel it");
+      assert.equal(await store.requestCancel('globex', job.id), false, 'another tenant cannot cancel it');
       assert.equal(await store.requestCancel('acme', newEventId()), false);
       assert.equal(await store.requestCancel('acme', job.id), true);
       const seen = (await store.get('acme', job.id))!;
@@ -120,7 +143,10 @@ export function runReplayStoreContract(name: string, make: MakeReplayStore): voi
       assert.equal(await store.cancelRequested(job.id), false);
       assert.equal(await store.requestCancel('acme', job.id), true);
       assert.equal(await store.requestCancel('acme', job.id), true, 'asking twice is harmless');
-      assert.deepEqual({ ...(await store.get('acme', job.id))!, id: '' }, { ...job, id: '', status: 'RUNNING', cancelRequested: true });
+      assert.deepEqual(
+        { ...(await store.get('acme', job.id))!, id: '' },
+        { ...job, id: '', status: 'RUNNING', cancelRequested: true },
+      );
       assert.equal(await store.cancelRequested(job.id), true);
       await store.save({ ...job, status: 'CANCELLED', finishedAt: new Date(T0) });
       assert.equal((await store.get('acme', job.id))!.status, 'CANCELLED');
@@ -131,7 +157,12 @@ export function runReplayStoreContract(name: string, make: MakeReplayStore): voi
       const other = await peer();
       const job = replayJob();
       await store.create(job);
-      const [a, b, cancelled, c] = await Promise.all([store.begin(job.id), other.begin(job.id), other.requestCancel('acme', job.id), store.begin(job.id)]);
+      const [a, b, cancelled, c] = await Promise.all([
+        store.begin(job.id),
+        other.begin(job.id),
+        other.requestCancel('acme', job.id),
+        store.begin(job.id),
+      ]);
       assert.equal(cancelled, true);
       assert.ok(a === b && b === c, `${a} ${b} ${c}`);
       assert.equal((await store.get('acme', job.id))!.status, a === 'RUN' ? 'PENDING' : 'CANCELLED');
@@ -141,7 +172,9 @@ export function runReplayStoreContract(name: string, make: MakeReplayStore): voi
       const { store, peer } = await make(t);
       const other = await peer();
       const key = { jobId: newEventId(), eventId: newEventId(), handler: 'notify' };
-      const claims = (await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? other : store).claimRuns([key])))).flat();
+      const claims = (
+        await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? other : store).claimRuns([key])))
+      ).flat();
       assert.equal(claims.filter((claim) => claim === 'CLAIMED').length, 1, JSON.stringify(claims));
       assert.ok(claims.filter((claim) => claim !== 'CLAIMED').every((claim) => claim === 'STARTED'));
       await store.settleRuns([{ key, state: 'DONE' }]);
@@ -150,7 +183,11 @@ export function runReplayStoreContract(name: string, make: MakeReplayStore): voi
       assert.deepEqual(await store.claimRuns([failing]), ['CLAIMED']);
       await store.settleRuns([{ key: failing, state: 'FAILED' }]);
       assert.deepEqual(await store.claimRuns([failing]), ['FAILED']);
-      assert.deepEqual(await store.claimRuns([{ ...key, eventId: newEventId() }]), ['CLAIMED'], 'runs are per (job, event, handler)');
+      assert.deepEqual(
+        await store.claimRuns([{ ...key, eventId: newEventId() }]),
+        ['CLAIMED'],
+        'runs are per (job, event, handler)',
+      );
     });
 
     it('claims and settles a chunk of runs in one call each, answering per key in order', async (t) => {
@@ -177,7 +214,11 @@ export function runReplayStoreContract(name: string, make: MakeReplayStore): voi
       await store.claimRuns([ran!, unstarted!]);
       await store.settleRuns([{ key: ran!, state: 'DONE' }]);
       await store.releaseRuns([ran!, unstarted!]);
-      assert.deepEqual(await other.claimRuns([ran!, unstarted!]), ['DONE', 'CLAIMED'], 'the next holder runs what was given back');
+      assert.deepEqual(
+        await other.claimRuns([ran!, unstarted!]),
+        ['DONE', 'CLAIMED'],
+        'the next holder runs what was given back',
+      );
       await store.releaseRuns([]);
     });
 

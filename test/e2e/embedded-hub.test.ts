@@ -39,7 +39,12 @@ describe('the hub on its embedded default', () => {
     const second = await publish(input);
     assert.equal(second.data?.publishEvent.status, 'DUPLICATE');
     assert.equal(second.data?.publishEvent.originalEventId, first.data?.publishEvent.event.id);
-    const stored = await gql(hub.url, 'query { events(filter: {types: ["crm.>"]}, first: 100) { edges { node { id metadata { idempotencyKey } } } } }', {}, TEST_KEYS.acme);
+    const stored = await gql(
+      hub.url,
+      'query { events(filter: {types: ["crm.>"]}, first: 100) { edges { node { id metadata { idempotencyKey } } } } }',
+      {},
+      TEST_KEYS.acme,
+    );
     const withKey = stored.data?.events.edges.filter((e: any) => e.node.metadata.idempotencyKey === 'order-7');
     assert.equal(withKey.length, 1, 'the duplicate was not stored');
   });
@@ -50,9 +55,20 @@ describe('the hub on its embedded default', () => {
     await publish(publishInput({ type: 'sales.quote.sent', payload: { amount: 900 } }));
     const query = `query($filter: EventFilter) { events(filter: $filter, order: ASC) { edges { node { type payload } } } }`;
     const wildcard = await gql(hub.url, query, { filter: { types: ['sales.deal.*'] } }, TEST_KEYS.acme);
-    assert.deepEqual(wildcard.data?.events.edges.map((e: any) => e.node.type), ['sales.deal.won', 'sales.deal.lost']);
-    const rich = await gql(hub.url, query, { filter: { types: ['sales.>'], where: [{ path: 'payload.amount', op: 'GT', value: 600 }] } }, TEST_KEYS.acme);
-    assert.deepEqual(rich.data?.events.edges.map((e: any) => e.node.type), ['sales.deal.lost', 'sales.quote.sent']);
+    assert.deepEqual(
+      wildcard.data?.events.edges.map((e: any) => e.node.type),
+      ['sales.deal.won', 'sales.deal.lost'],
+    );
+    const rich = await gql(
+      hub.url,
+      query,
+      { filter: { types: ['sales.>'], where: [{ path: 'payload.amount', op: 'GT', value: 600 }] } },
+      TEST_KEYS.acme,
+    );
+    assert.deepEqual(
+      rich.data?.events.edges.map((e: any) => e.node.type),
+      ['sales.deal.lost', 'sales.quote.sent'],
+    );
   });
 
   it('delivers to a graphql-ws subscriber only matching events of its own tenant', async () => {
@@ -60,7 +76,11 @@ describe('the hub on its embedded default', () => {
     const position = mark.data?.publishEvent.event.position;
     const client = wsClient(hub.url, TEST_KEYS.acme);
     const ready = connected(client);
-    const sub = subscribe(client, `subscription($after: String) { events(filter: {types: ["billing.>"]}, after: $after) { type tenantId payload } }`, { after: position });
+    const sub = subscribe(
+      client,
+      `subscription($after: String) { events(filter: {types: ["billing.>"]}, after: $after) { type tenantId payload } }`,
+      { after: position },
+    );
     await ready;
     await publish(publishInput({ type: 'billing.invoice.paid', payload: { n: 1 } }), TEST_KEYS.globex);
     await publish(publishInput({ type: 'crm.contact.updated', payload: { n: 2 } }));
@@ -69,7 +89,10 @@ describe('the hub on its embedded default', () => {
     assert.deepEqual(first?.data?.['events'], { type: 'billing.invoice.paid', tenantId: 'acme', payload: { n: 3 } });
     await publish(publishInput({ type: 'billing.invoice.sent', payload: { n: 4 } }));
     const results = await sub.waitFor(2);
-    assert.deepEqual(results.map((r) => r.data?.['events'].payload.n), [3, 4]);
+    assert.deepEqual(
+      results.map((r) => r.data?.['events'].payload.n),
+      [3, 4],
+    );
     await sub.close();
     await client.dispose();
   });
@@ -79,11 +102,26 @@ describe('the hub on its embedded default', () => {
     assert.deepEqual(errorCodes(badType), ['BAD_USER_INPUT']);
     const tooLarge = await publish(publishInput({ payload: { blob: 'x'.repeat(1_100_000) } }));
     assert.deepEqual(errorCodes(tooLarge), ['PAYLOAD_TOO_LARGE']);
-    const dollarPath = await gql(hub.url, 'query { events(filter: {where: [{path: "payload.$where", op: EQ, value: 1}]}) { edges { cursor } } }', {}, TEST_KEYS.acme);
+    const dollarPath = await gql(
+      hub.url,
+      'query { events(filter: {where: [{path: "payload.$where", op: EQ, value: 1}]}) { edges { cursor } } }',
+      {},
+      TEST_KEYS.acme,
+    );
     assert.deepEqual(errorCodes(dollarPath), ['BAD_USER_INPUT']);
-    const catastrophic = await gql(hub.url, 'query { events(filter: {patterns: [{kind: REGEX, value: "(a+)+$"}]}) { edges { cursor } } }', {}, TEST_KEYS.acme);
+    const catastrophic = await gql(
+      hub.url,
+      'query { events(filter: {patterns: [{kind: REGEX, value: "(a+)+$"}]}) { edges { cursor } } }',
+      {},
+      TEST_KEYS.acme,
+    );
     assert.deepEqual(errorCodes(catastrophic), ['BAD_USER_INPUT']);
-    const operatorValue = await gql(hub.url, 'query($filter: EventFilter) { events(filter: $filter) { edges { cursor } } }', { filter: { where: [{ path: 'payload.a', op: 'EQ', value: { $gt: 1 } }] } }, TEST_KEYS.acme);
+    const operatorValue = await gql(
+      hub.url,
+      'query($filter: EventFilter) { events(filter: $filter) { edges { cursor } } }',
+      { filter: { where: [{ path: 'payload.a', op: 'EQ', value: { $gt: 1 } }] } },
+      TEST_KEYS.acme,
+    );
     assert.deepEqual(errorCodes(operatorValue), ['BAD_USER_INPUT']);
     const still = await publish(publishInput());
     assert.equal(still.data?.publishEvent.status, 'ACCEPTED');

@@ -34,7 +34,10 @@ async function cluster(t: TestContext, size: number, env: Record<string, string>
   return { hubs: started, recordFile, start: hubs.start, calls };
 }
 
-const BOTH = [['acme', TEST_KEYS.acme], ['globex', TEST_KEYS.globex]] as const;
+const BOTH = [
+  ['acme', TEST_KEYS.acme],
+  ['globex', TEST_KEYS.globex],
+] as const;
 
 /**
  * Publishes `count` jobs per tenant in batches of 5, alternating tenants; returns the stored events.
@@ -49,12 +52,17 @@ async function publishJobs(
   tenants: readonly (readonly [string, string])[] = BOTH,
 ) {
   const pick = typeof hub === 'function' ? hub : () => hub;
-  const PUBLISH_KEYED = 'mutation($input: [PublishEventInput!]!) { publishEvents(input: $input) { status originalEventId event { id } } }';
+  const PUBLISH_KEYED =
+    'mutation($input: [PublishEventInput!]!) { publishEvents(input: $input) { status originalEventId event { id } } }';
   const stored: { id: string; tenant: string }[] = [];
   for (let i = 0; i < count; i += 5) {
     for (const [tenant, key] of tenants) {
       const input = Array.from({ length: Math.min(5, count - i) }, (_, j) =>
-        publishInput({ type: `job.${label}.run`, payload: { n: i + j, ...payload }, metadata: { idempotencyKey: `${label}-${tenant}-${i + j}` } }),
+        publishInput({
+          type: `job.${label}.run`,
+          payload: { n: i + j, ...payload },
+          metadata: { idempotencyKey: `${label}-${tenant}-${i + j}` },
+        }),
       );
       for (let attempt = 1; ; attempt++) {
         const result = await gql(pick().url, PUBLISH_KEYED, { input }, key).catch((error: unknown) => {
@@ -74,7 +82,11 @@ async function publishJobs(
   return stored;
 }
 
-async function until(condition: () => boolean | Promise<boolean>, what: () => string, timeoutMs = 30_000): Promise<void> {
+async function until(
+  condition: () => boolean | Promise<boolean>,
+  what: () => string,
+  timeoutMs = 30_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) assert.fail(`timed out waiting for ${what()}`);
@@ -87,54 +99,102 @@ function assertInOrderPerTenant(calls: readonly RecordedCall[]): void {
   for (const tenant of ['acme', 'globex']) {
     const positions = calls.filter((c) => c.tenantId === tenant && c.attempt === 1).map((c) => c.position);
     for (let i = 1; i < positions.length; i++) {
-      assert.ok(positions[i]! >= positions[i - 1]!, `${tenant}: position ${positions[i]} handled after ${positions[i - 1]}`);
+      assert.ok(
+        positions[i]! >= positions[i - 1]!,
+        `${tenant}: position ${positions[i]} handled after ${positions[i - 1]}`,
+      );
     }
   }
 }
 
 describe('typed handlers across hub processes (MongoDB-wire + Redis)', () => {
-  it('handles every event once, per tenant in position order, with three processes publishing', { timeout: 120_000 }, async (t) => {
+  it('handles every event once, per tenant in position order, with three processes publishing', {
+    timeout: 120_000,
+  }, async (t) => {
     const { hubs, calls } = await cluster(t, 3);
     const accepted = (await Promise.all(hubs.map((hub, i) => publishJobs(hub, `p${i}`, 20)))).flat();
-    await until(() => new Set(calls('recorder').map((c) => c.eventId)).size === accepted.length, () => `${accepted.length} events handled (${calls('recorder').length} calls)`);
+    await until(
+      () => new Set(calls('recorder').map((c) => c.eventId)).size === accepted.length,
+      () => `${accepted.length} events handled (${calls('recorder').length} calls)`,
+    );
     await sleep(1000); // anything handled twice would show up by now
     const recorded = calls('recorder');
-    assert.deepEqual(recorded.map((c) => c.eventId).sort(), accepted.map((e) => e.id).sort(), 'each event exactly once');
+    assert.deepEqual(
+      recorded.map((c) => c.eventId).sort(),
+      accepted.map((e) => e.id).sort(),
+      'each event exactly once',
+    );
     assertInOrderPerTenant(recorded);
     const status = await gql(hubs[0]!.url, '{ handlers { name processed failed lag } }', {}, TEST_KEYS.acme);
     const recorder = status.data?.handlers.find((h: { name: string }) => h.name === 'recorder');
-    assert.deepEqual(recorder, { name: 'recorder', processed: accepted.filter((e) => e.tenant === 'acme').length, failed: 0, lag: 0 });
+    assert.deepEqual(recorder, {
+      name: 'recorder',
+      processed: accepted.filter((e) => e.tenant === 'acme').length,
+      failed: 0,
+      lag: 0,
+    });
   });
 
-  it('retries at the configured backoff, dead-letters with the error shape, and handles the event again on redrive', { timeout: 90_000 }, async (t) => {
+  it('retries at the configured backoff, dead-letters with the error shape, and handles the event again on redrive', {
+    timeout: 90_000,
+  }, async (t) => {
     const { hubs, calls, recordFile } = await cluster(t, 1, { HUB_HANDLER_BACKOFF_MS: '300,600' });
     const [failing] = await publishJobs(hubs[0]!, 'bad', 1, { fail: 'always' }, [BOTH[0]]);
-    const DEAD = '{ deadLetters { edges { node { id handler deadAt event { id } error { message code attempts lastAttempt } } } } }';
-    await until(async () => (await gql(hubs[0]!.url, DEAD, {}, TEST_KEYS.acme)).data?.deadLetters.edges.length === 1, () => 'the dead letter');
+    const DEAD =
+      '{ deadLetters { edges { node { id handler deadAt event { id } error { message code attempts lastAttempt } } } } }';
+    await until(
+      async () => (await gql(hubs[0]!.url, DEAD, {}, TEST_KEYS.acme)).data?.deadLetters.edges.length === 1,
+      () => 'the dead letter',
+    );
     const attempts = calls('recorder').filter((c) => c.eventId === failing!.id);
-    assert.deepEqual(attempts.map((c) => c.attempt), [1, 2, 3]);
+    assert.deepEqual(
+      attempts.map((c) => c.attempt),
+      [1, 2, 3],
+    );
     assert.ok(attempts[1]!.at - attempts[0]!.at >= 290, `first retry after ${attempts[1]!.at - attempts[0]!.at} ms`);
     assert.ok(attempts[2]!.at - attempts[1]!.at >= 590, `second retry after ${attempts[2]!.at - attempts[1]!.at} ms`);
     const [{ node: letter }] = (await gql(hubs[0]!.url, DEAD, {}, TEST_KEYS.acme)).data!.deadLetters.edges;
     assert.equal(letter.handler, 'recorder');
     assert.equal(letter.event.id, failing!.id);
-    assert.deepEqual({ ...letter.error, lastAttempt: typeof letter.error.lastAttempt }, { message: 'job 0 refused', code: 'HANDLER_ERROR', attempts: 3, lastAttempt: 'string' });
-    assert.equal((await gql(hubs[0]!.url, DEAD, {}, TEST_KEYS.globex)).data?.deadLetters.edges.length, 0, 'another tenant sees no dead letter');
+    assert.deepEqual(
+      { ...letter.error, lastAttempt: typeof letter.error.lastAttempt },
+      { message: 'job 0 refused', code: 'HANDLER_ERROR', attempts: 3, lastAttempt: 'string' },
+    );
+    assert.equal(
+      (await gql(hubs[0]!.url, DEAD, {}, TEST_KEYS.globex)).data?.deadLetters.edges.length,
+      0,
+      'another tenant sees no dead letter',
+    );
 
     writeFileSync(`${recordFile}.healed`, '');
-    const redriven = await gql(hubs[0]!.url, 'mutation($ids: [ID!]!) { redriveDeadLetters(ids: $ids) }', { ids: [letter.id] }, TEST_KEYS.acme);
+    const redriven = await gql(
+      hubs[0]!.url,
+      'mutation($ids: [ID!]!) { redriveDeadLetters(ids: $ids) }',
+      { ids: [letter.id] },
+      TEST_KEYS.acme,
+    );
     assert.equal(redriven.data?.redriveDeadLetters, 1);
-    await until(async () => (await gql(hubs[0]!.url, DEAD, {}, TEST_KEYS.acme)).data?.deadLetters.edges.length === 0, () => 'the redrive');
+    await until(
+      async () => (await gql(hubs[0]!.url, DEAD, {}, TEST_KEYS.acme)).data?.deadLetters.edges.length === 0,
+      () => 'the redrive',
+    );
     assert.equal(calls('recorder').filter((c) => c.eventId === failing!.id).length, 4);
   });
 
-  it('loses no event when a process is killed mid-load: another one takes its lines over', { timeout: 120_000 }, async (t) => {
+  it('loses no event when a process is killed mid-load: another one takes its lines over', {
+    timeout: 120_000,
+  }, async (t) => {
     const { hubs, calls } = await cluster(t, 3);
     let victim: HubProcess | undefined;
     const alive = () => hubs.filter((hub) => hub !== victim);
     // Publishers move to another hub when theirs is the one killed.
-    const load = Promise.all([1, 2].map((i) => publishJobs(() => alive()[i % alive().length]!, `k${i}`, 20, { slowMs: 40 })));
-    await until(() => calls('recorder').length >= 10, () => 'work under way');
+    const load = Promise.all(
+      [1, 2].map((i) => publishJobs(() => alive()[i % alive().length]!, `k${i}`, 20, { slowMs: 40 })),
+    );
+    await until(
+      () => calls('recorder').length >= 10,
+      () => 'work under way',
+    );
     // Kill the process doing the most work, mid-event.
     const perPid = new Map<number, number>();
     for (const call of calls('recorder')) perPid.set(call.pid, (perPid.get(call.pid) ?? 0) + 1);
@@ -143,7 +203,12 @@ describe('typed handlers across hub processes (MongoDB-wire + Redis)', () => {
     await killHard(victim);
     const accepted = (await load).flat();
     const survivors = alive();
-    await until(() => new Set(calls('recorder').map((c) => c.eventId)).size === accepted.length, () => `all ${accepted.length} events handled after the kill (have ${new Set(calls('recorder').map((c) => c.eventId)).size})`, 60_000);
+    await until(
+      () => new Set(calls('recorder').map((c) => c.eventId)).size === accepted.length,
+      () =>
+        `all ${accepted.length} events handled after the kill (have ${new Set(calls('recorder').map((c) => c.eventId)).size})`,
+      60_000,
+    );
     const recorded = calls('recorder');
     const repeats = recorded.length - new Set(recorded.map((c) => c.eventId)).size;
     // At most the event in hand on each line (2 tenants) of the killed process is handled twice.
@@ -154,10 +219,18 @@ describe('typed handlers across hub processes (MongoDB-wire + Redis)', () => {
 
   it('stops an event storm at the causation limit', { timeout: 60_000 }, async (t) => {
     const { hubs } = await cluster(t, 2, { HUB_MAX_CAUSATION_DEPTH: '5' });
-    const root = await gql(hubs[0]!.url, 'mutation($input: PublishEventInput!) { publishEvent(input: $input) { status } }', { input: publishInput({ type: 'storm.root.made' }) }, TEST_KEYS.acme);
+    const root = await gql(
+      hubs[0]!.url,
+      'mutation($input: PublishEventInput!) { publishEvent(input: $input) { status } }',
+      { input: publishInput({ type: 'storm.root.made' }) },
+      TEST_KEYS.acme,
+    );
     assert.equal(root.data?.publishEvent.status, 'ACCEPTED');
     const storm = () => allEvents<{ id: string }>(hubs[1]!.url, TEST_KEYS.acme, 'id', { types: ['storm.>'] });
-    await until(async () => (await storm()).length === 6, () => 'the root and five echoes');
+    await until(
+      async () => (await storm()).length === 6,
+      () => 'the root and five echoes',
+    );
     await sleep(1500); // the sixth echo was refused; nothing more comes
     assert.equal((await storm()).length, 6);
   });

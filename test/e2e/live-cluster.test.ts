@@ -54,7 +54,8 @@ function follow(hub: HubProcess, after: number, into: Delivered[], apiKey: strin
           assert.equal(event.tenantId, 'acme');
           into.push({ id: event.id, position: Number(event.position), type: event.type });
         },
-        error: (error) => (open ? reject(error instanceof Error ? error : new Error(JSON.stringify(error))) : resolve()),
+        error: (error) =>
+          open ? reject(error instanceof Error ? error : new Error(JSON.stringify(error))) : resolve(),
         complete: () => resolve(),
       },
     );
@@ -75,7 +76,12 @@ async function publishLoad(hub: HubProcess, label: string, count: number, pauseM
     const type = i % 4 === 3 ? 'flow.other.skipped' : `flow.item.${label}`;
     const input = { type, source: { type: 'INTEGRATION', id: label }, payload: { i } };
     const key = i % 10 === 9 ? TEST_KEYS.globex : TEST_KEYS.acme;
-    const result = await gql(hub.url, 'mutation($input: PublishEventInput!) { publishEvent(input: $input) { status } }', { input }, key);
+    const result = await gql(
+      hub.url,
+      'mutation($input: PublishEventInput!) { publishEvent(input: $input) { status } }',
+      { input },
+      key,
+    );
     assert.equal(result.data?.publishEvent.status, 'ACCEPTED', JSON.stringify(result));
     await sleep(pauseMs());
   }
@@ -83,7 +89,12 @@ async function publishLoad(hub: HubProcess, label: string, count: number, pauseM
 
 /** Every stored matching acme event, ascending, through the query API of `hub`. */
 async function storedMatching(hub: HubProcess): Promise<Delivered[]> {
-  const nodes = await allEvents<{ id: string; position: string; type: string }>(hub.url, TEST_KEYS.acme, 'id position type', { types: ['flow.item.*'] });
+  const nodes = await allEvents<{ id: string; position: string; type: string }>(
+    hub.url,
+    TEST_KEYS.acme,
+    'id position type',
+    { types: ['flow.item.*'] },
+  );
   return nodes.map((node) => ({ id: node.id, position: Number(node.position), type: node.type }));
 }
 
@@ -98,7 +109,10 @@ async function until(condition: () => boolean | Promise<boolean>, what: string, 
 /** Positions strictly increasing: in order, none twice. */
 function assertAscending(events: readonly Delivered[], who: string): void {
   for (let i = 1; i < events.length; i++) {
-    assert.ok(events[i]!.position > events[i - 1]!.position, `${who}: position ${events[i]!.position} after ${events[i - 1]!.position} at index ${i}`);
+    assert.ok(
+      events[i]!.position > events[i - 1]!.position,
+      `${who}: position ${events[i]!.position} after ${events[i - 1]!.position} at index ${i}`,
+    );
   }
 }
 
@@ -120,7 +134,9 @@ async function flakyFollower(hubs: HubProcess[], into: Delivered[], done: () => 
 }
 
 describe('live delivery across hub instances (MongoDB-wire + Redis)', () => {
-  it('delivers events published on the other instances to a subscriber on one, and only its tenant’s matching ones', { timeout: 60_000 }, async (t) => {
+  it('delivers events published on the other instances to a subscriber on one, and only its tenant’s matching ones', {
+    timeout: 60_000,
+  }, async (t) => {
     const redis = await ownRedis(t);
     const hubs = await startCluster(t, redis, 3);
     const seen: Delivered[] = [];
@@ -137,7 +153,9 @@ describe('live delivery across hub instances (MongoDB-wire + Redis)', () => {
     assert.ok(stored.some((e) => e.type === 'flow.item.b') && stored.some((e) => e.type === 'flow.item.c'));
   });
 
-  it('gives a client that drops and resumes at random every matching event once, in order, while all instances publish', { timeout: 90_000 }, async (t) => {
+  it('gives a client that drops and resumes at random every matching event once, in order, while all instances publish', {
+    timeout: 90_000,
+  }, async (t) => {
     const redis = await ownRedis(t);
     const hubs = await startCluster(t, redis, 3);
     const received: Delivered[] = [];
@@ -157,7 +175,9 @@ describe('live delivery across hub instances (MongoDB-wire + Redis)', () => {
     assert.deepEqual(received, stored);
   });
 
-  it('keeps both a connected and a resuming client complete across a Redis restart, and logs the catch-up', { timeout: 90_000 }, async (t) => {
+  it('keeps both a connected and a resuming client complete across a Redis restart, and logs the catch-up', {
+    timeout: 90_000,
+  }, async (t) => {
     const redis = await ownRedis(t);
     const hubs = await startCluster(t, redis, 3);
     const steady: Delivered[] = [];
@@ -178,7 +198,10 @@ describe('live delivery across hub instances (MongoDB-wire + Redis)', () => {
     await redis.restart();
 
     const stored = await storedMatching(hubs[0]!);
-    await until(() => steady.length >= stored.length, `${stored.length} events on the connected client (has ${steady.length})`);
+    await until(
+      () => steady.length >= stored.length,
+      `${stored.length} events on the connected client (has ${steady.length})`,
+    );
     assertAscending(steady, 'connected client');
     assert.deepEqual(steady, stored);
 
@@ -190,7 +213,10 @@ describe('live delivery across hub instances (MongoDB-wire + Redis)', () => {
 
     // Each instance reconnects on its own backoff (up to 2 s), not necessarily before the clients are done.
     for (const hub of hubs) {
-      await until(() => /bus live again; catching up live subscriptions from the store/.test(hub.output()), 'the catch-up in every instance’s log');
+      await until(
+        () => /bus live again; catching up live subscriptions from the store/.test(hub.output()),
+        'the catch-up in every instance’s log',
+      );
     }
   });
 });

@@ -35,14 +35,19 @@ function parsePrometheus(text: string): { samples: Sample[]; types: Map<string, 
       continue;
     }
     if (/^# HELP [a-zA-Z_:][a-zA-Z0-9_:]* .*$/.test(line)) continue;
-    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{((?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*)\})? (-?[0-9.e+-]+|NaN|\+Inf|-Inf)$/.exec(line);
+    const match =
+      /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{((?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*)\})? (-?[0-9.e+-]+|NaN|\+Inf|-Inf)$/.exec(
+        line,
+      );
     assert.ok(match, `not Prometheus text: ${line}`);
     const [, name, labelText = '', value] = match;
     const family = name!.replace(/_(bucket|sum|count)$/, '');
     assert.ok(types.has(name!) || types.has(family), `no # TYPE for ${name}`);
     assert.ok(!seen.has(`${name}{${labelText}}`), `series twice: ${name}{${labelText}}`);
     seen.add(`${name}{${labelText}}`);
-    const labels = Object.fromEntries([...labelText.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1]!, m[2]!]));
+    const labels = Object.fromEntries(
+      [...labelText.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1]!, m[2]!]),
+    );
     samples.push({ name: name!, labels, value: Number(value) });
   }
   return { samples, types };
@@ -51,9 +56,13 @@ function parsePrometheus(text: string): { samples: Sample[]; types: Map<string, 
 const METRICS_TOKEN = 'metrics-test-token-0001';
 
 const sum = (samples: Sample[], name: string, where: Record<string, string> = {}) =>
-  samples.filter((s) => s.name === name && Object.entries(where).every(([k, v]) => s.labels[k] === v)).reduce((total, s) => total + s.value, 0);
+  samples
+    .filter((s) => s.name === name && Object.entries(where).every(([k, v]) => s.labels[k] === v))
+    .reduce((total, s) => total + s.value, 0);
 
-it('serves Prometheus text with the hub’s metrics and plausible values on each of two processes', { timeout: 90_000 }, async (t) => {
+it('serves Prometheus text with the hub’s metrics and plausible values on each of two processes', {
+  timeout: 90_000,
+}, async (t) => {
   const { env: recording, calls } = recorder(t);
   const redis = await ownRedis(t);
   const hubs = await mongoHubs(t, {
@@ -67,7 +76,11 @@ it('serves Prometheus text with the hub’s metrics and plausible values on each
   const client = wsClient(b.url, TEST_KEYS.acme);
   t.after(() => client.dispose());
   // From the start of the fresh store: the jobs published next are caught up if they come before the subscription is live.
-  const sub = subscribe(client, 'subscription($after: String) { events(filter: { types: ["job.>"] }, after: $after) { id } }', { after: encodePosition(0) });
+  const sub = subscribe(
+    client,
+    'subscription($after: String) { events(filter: { types: ["job.>"] }, after: $after) { id } }',
+    { after: encodePosition(0) },
+  );
 
   // 10 jobs through each process, one refused input, one that fails until it is a dead letter.
   const PUBLISH_MANY = 'mutation($input: [PublishEventInput!]!) { publishEvents(input: $input) { status } }';
@@ -79,7 +92,9 @@ it('serves Prometheus text with the hub’s metrics and plausible values on each
   await sub.waitFor(20, 20_000);
 
   const scrape = async (url: string) =>
-    parsePrometheus(await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text());
+    parsePrometheus(
+      await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text(),
+    );
   const handled = () => calls().length;
   for (let i = 0; i < 200 && handled() < 20; i++) await sleep(100);
   assert.equal(handled(), 20, 'every job handled');
@@ -95,12 +110,22 @@ it('serves Prometheus text with the hub’s metrics and plausible values on each
   // Every family is declared on both processes (a labelled counter has samples only once counted:
   // which process handled the jobs is the lease's choice).
   const families = {
-    events_published_total: 'counter', events_consumed_total: 'counter', events_acked_total: 'counter', events_nacked_total: 'counter',
-    events_dlq_total: 'counter', consumer_lag: 'gauge', event_processing_duration_seconds: 'histogram', subscriptions_open: 'gauge',
-    websocket_connections: 'gauge', slow_consumer_closes_total: 'counter', replay_jobs: 'gauge', rate_limited_total: 'counter',
+    events_published_total: 'counter',
+    events_consumed_total: 'counter',
+    events_acked_total: 'counter',
+    events_nacked_total: 'counter',
+    events_dlq_total: 'counter',
+    consumer_lag: 'gauge',
+    event_processing_duration_seconds: 'histogram',
+    subscriptions_open: 'gauge',
+    websocket_connections: 'gauge',
+    slow_consumer_closes_total: 'counter',
+    replay_jobs: 'gauge',
+    rate_limited_total: 'counter',
     graphql_request_duration_seconds: 'histogram',
   };
-  for (const { types } of both) assert.deepEqual(Object.fromEntries(Object.keys(families).map((name) => [name, types.get(name)])), families);
+  for (const { types } of both)
+    assert.deepEqual(Object.fromEntries(Object.keys(families).map((name) => [name, types.get(name)])), families);
   assert.equal(sum(fromA, 'events_published_total', { tenant: 'acme', domain: 'job', status: 'ACCEPTED' }), 10);
   assert.equal(sum(fromB, 'events_published_total', { tenant: 'acme', domain: 'job', status: 'ACCEPTED' }), 10);
   assert.equal(sum(fromA, 'events_published_total', { status: 'REJECTED' }), 1);
@@ -113,6 +138,7 @@ it('serves Prometheus text with the hub’s metrics and plausible values on each
   assert.equal(sum(fromB, 'subscriptions_open'), 1);
   assert.ok(sum(fromA, 'graphql_request_duration_seconds_count', { operation: 'mutation' }) >= 2);
   for (const sample of all) {
-    for (const value of Object.values(sample.labels)) assert.ok(!/^[0-9a-f-]{36}$/.test(value), `an id as a label value: ${sample.name} ${value}`);
+    for (const value of Object.values(sample.labels))
+      assert.ok(!/^[0-9a-f-]{36}$/.test(value), `an id as a label value: ${sample.name} ${value}`);
   }
 });

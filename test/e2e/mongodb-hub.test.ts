@@ -70,12 +70,18 @@ function assertUnique(nodes: readonly StoredNode[]): void {
 }
 
 describe('the hub on MongoDB', () => {
-  it('still serves every event, with the same ids and positions, after a SIGTERM restart, and continues above them', { timeout: 90_000 }, async (t) => {
+  it('still serves every event, with the same ids and positions, after a SIGTERM restart, and continues above them', {
+    timeout: 90_000,
+  }, async (t) => {
     const hubs = await mongoHubs(t);
     const first = await hubs.start();
     assert.match(first.output(), /"store":"mongodb"/);
 
-    const keyed = publishInput({ type: 'crm.deal.won', payload: { deal: 1 }, metadata: { idempotencyKey: 'deal-1-won' } });
+    const keyed = publishInput({
+      type: 'crm.deal.won',
+      payload: { deal: 1 },
+      metadata: { idempotencyKey: 'deal-1-won' },
+    });
     const accepted: Result[] = [
       await publishOne(first.url, publishInput({ payload: { contactId: 'c-1' } })),
       await publishOne(first.url, keyed),
@@ -84,7 +90,10 @@ describe('the hub on MongoDB', () => {
         publishInput({ type: 'crm.contact.deleted', payload: { contactId: 'c-2' } }),
       ])),
     ];
-    assert.deepEqual(accepted.map((r) => r.status), ['ACCEPTED', 'ACCEPTED', 'ACCEPTED', 'ACCEPTED']);
+    assert.deepEqual(
+      accepted.map((r) => r.status),
+      ['ACCEPTED', 'ACCEPTED', 'ACCEPTED', 'ACCEPTED'],
+    );
     const before = await allEvents<StoredNode>(first.url, TEST_KEYS.acme, EVENT_FIELDS);
     assert.deepEqual(
       before.map((n) => [n.id, n.position]),
@@ -102,31 +111,52 @@ describe('the hub on MongoDB', () => {
     }
 
     const again = await publishOne(second.url, keyed);
-    assert.deepEqual({ status: again.status, originalEventId: again.originalEventId }, { status: 'DUPLICATE', originalEventId: accepted[1]!.event!.id });
+    assert.deepEqual(
+      { status: again.status, originalEventId: again.originalEventId },
+      { status: 'DUPLICATE', originalEventId: accepted[1]!.event!.id },
+    );
 
-    const next = await publishOne(second.url, publishInput({ type: 'crm.contact.merged', payload: { contactId: 'c-3' } }));
+    const next = await publishOne(
+      second.url,
+      publishInput({ type: 'crm.contact.merged', payload: { contactId: 'c-3' } }),
+    );
     assert.equal(next.status, 'ACCEPTED');
     assert.ok(!before.some((n) => n.position === next.event!.position), 'the new event reuses an old position');
     // A client resuming from the last position it saw before the restart gets exactly the new event.
     const resumed = await allEvents<StoredNode>(second.url, TEST_KEYS.acme, EVENT_FIELDS);
-    assert.deepEqual(resumed.map((n) => n.id), [...before.map((n) => n.id), next.event!.id]);
+    assert.deepEqual(
+      resumed.map((n) => n.id),
+      [...before.map((n) => n.id), next.event!.id],
+    );
     const page = await gql(
       second.url,
       'query($after: String) { events(after: $after, order: ASC) { edges { node { id } } } }',
       { after: before.at(-1)!.position },
       TEST_KEYS.acme,
     );
-    assert.deepEqual(page.data?.['events'].edges.map((e: { node: { id: string } }) => e.node.id), [next.event!.id]);
+    assert.deepEqual(
+      page.data?.['events'].edges.map((e: { node: { id: string } }) => e.node.id),
+      [next.event!.id],
+    );
   });
 
-  it('stores exactly one event for 50 concurrent publishes of one idempotency key spread over 3 hub processes', { timeout: 90_000 }, async (t) => {
+  it('stores exactly one event for 50 concurrent publishes of one idempotency key spread over 3 hub processes', {
+    timeout: 90_000,
+  }, async (t) => {
     const hubs = await mongoHubs(t);
     const processes = await Promise.all([hubs.start(), hubs.start(), hubs.start()]);
 
     const key = 'payment-42-captured';
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        publishOne(processes[i % 3]!.url, publishInput({ type: 'billing.payment.captured', payload: { attempt: i }, metadata: { idempotencyKey: key } })),
+        publishOne(
+          processes[i % 3]!.url,
+          publishInput({
+            type: 'billing.payment.captured',
+            payload: { attempt: i },
+            metadata: { idempotencyKey: key },
+          }),
+        ),
       ),
     );
 
@@ -134,19 +164,29 @@ describe('the hub on MongoDB', () => {
     assert.equal(accepted.length, 1, JSON.stringify(results.map((r) => r.status)));
     const id = accepted[0]!.event!.id;
     assert.deepEqual(
-      results.filter((r) => r.status !== 'ACCEPTED').map((r) => ({ status: r.status, originalEventId: r.originalEventId })),
+      results
+        .filter((r) => r.status !== 'ACCEPTED')
+        .map((r) => ({ status: r.status, originalEventId: r.originalEventId })),
       Array.from({ length: 49 }, () => ({ status: 'DUPLICATE', originalEventId: id })),
     );
     for (const hub of processes) {
       const withKey = await allEvents<StoredNode>(hub.url, TEST_KEYS.acme, EVENT_FIELDS, {
         where: [{ path: 'metadata.idempotencyKey', op: 'EQ', value: key }],
       });
-      assert.deepEqual(withKey.map((n) => n.id), [id]);
-      assert.deepEqual((await allEvents<StoredNode>(hub.url, TEST_KEYS.acme, 'id')).map((n) => n.id), [id]);
+      assert.deepEqual(
+        withKey.map((n) => n.id),
+        [id],
+      );
+      assert.deepEqual(
+        (await allEvents<StoredNode>(hub.url, TEST_KEYS.acme, 'id')).map((n) => n.id),
+        [id],
+      );
     }
   });
 
-  it('loses no acknowledged event when a hub is killed with SIGKILL under publish load, and retried keyed publishes are stored once', { timeout: 120_000 }, async (t) => {
+  it('loses no acknowledged event when a hub is killed with SIGKILL under publish load, and retried keyed publishes are stored once', {
+    timeout: 120_000,
+  }, async (t) => {
     const hubs = await mongoHubs(t);
     const victim = await hubs.start();
     const load = await publishUntilKilled(victim, { publishers: 6, killAfterAccepted: 30 });
@@ -155,12 +195,20 @@ describe('the hub on MongoDB', () => {
     const answered = load.filter((r) => r.response);
     for (const request of answered) {
       assert.equal(request.response!.errors, undefined, JSON.stringify(request.response!.errors));
-      assert.deepEqual(request.results!.map((r) => r.status), request.inputs.map(() => 'ACCEPTED'));
+      assert.deepEqual(
+        request.results!.map((r) => r.status),
+        request.inputs.map(() => 'ACCEPTED'),
+      );
     }
-    const acknowledged = answered.flatMap((r) => r.results!.map((result, i) => ({ input: r.inputs[i]!, event: result.event! })));
+    const acknowledged = answered.flatMap((r) =>
+      r.results!.map((result, i) => ({ input: r.inputs[i]!, event: result.event! })),
+    );
     assert.ok(acknowledged.length >= 30, `only ${acknowledged.length} events were acknowledged before the kill`);
     const unanswered = load.filter((r) => !r.response);
-    assert.ok(unanswered.some((r) => r.keyed), 'no keyed publish was left unacknowledged by the kill');
+    assert.ok(
+      unanswered.some((r) => r.keyed),
+      'no keyed publish was left unacknowledged by the kill',
+    );
 
     const survivor = await hubs.start();
     const stored = await allEvents<StoredNode>(survivor.url, TEST_KEYS.acme, EVENT_FIELDS);
@@ -168,10 +216,12 @@ describe('the hub on MongoDB', () => {
     const storedById = new Map(stored.map((n) => [n.id, n]));
     const lost = acknowledged.filter(({ event }) => storedById.get(event.id)?.position !== event.position);
     assert.deepEqual(lost, [], 'acknowledged events missing (or moved) after the crash');
-    for (const [key, nodes] of byKey(stored)) assert.equal(nodes.length, 1, `idempotency key ${key} is stored ${nodes.length} times`);
+    for (const [key, nodes] of byKey(stored))
+      assert.equal(nodes.length, 1, `idempotency key ${key} is stored ${nodes.length} times`);
     for (const { input, event } of acknowledged) {
       const key = keyOf(input);
-      if (key !== undefined) assert.equal(byKey(stored).get(key)?.[0]?.id, event.id, `key ${key} is held by another event`);
+      if (key !== undefined)
+        assert.equal(byKey(stored).get(key)?.[0]?.id, event.id, `key ${key} is held by another event`);
     }
 
     // The client retries every keyed request, the way it sent it: unacknowledged ones land once,
@@ -180,7 +230,9 @@ describe('the hub on MongoDB', () => {
     const retried = await Promise.all(
       keyedRequests.map(async (request) => ({
         request,
-        results: request.many ? await publishMany(survivor.url, request.inputs) : [await publishOne(survivor.url, request.inputs[0]!)],
+        results: request.many
+          ? await publishMany(survivor.url, request.inputs)
+          : [await publishOne(survivor.url, request.inputs[0]!)],
       })),
     );
     const eventForKey = new Map<string, string>();
@@ -194,13 +246,18 @@ describe('the hub on MongoDB', () => {
             `retry of acknowledged key ${key}`,
           );
         } else {
-          assert.ok(result.status === 'ACCEPTED' || result.status === 'DUPLICATE', `retry of ${key}: ${JSON.stringify(result)}`);
+          assert.ok(
+            result.status === 'ACCEPTED' || result.status === 'DUPLICATE',
+            `retry of ${key}: ${JSON.stringify(result)}`,
+          );
         }
         eventForKey.set(key, result.status === 'ACCEPTED' ? result.event!.id : result.originalEventId!);
       });
     }
 
-    const retriedStatuses = retried.filter(({ request }) => !request.response).flatMap(({ results }) => results.map((r) => r.status));
+    const retriedStatuses = retried
+      .filter(({ request }) => !request.response)
+      .flatMap(({ results }) => results.map((r) => r.status));
     t.diagnostic(
       `acknowledged ${acknowledged.length} events in ${answered.length} requests; stored after the crash ${stored.length}; ` +
         `unacknowledged requests ${unanswered.length} (keyed ${unanswered.filter((r) => r.keyed).length}); their retries: ${JSON.stringify(retriedStatuses)}`,
@@ -210,10 +267,17 @@ describe('the hub on MongoDB', () => {
     assertUnique(final);
     const finalByKey = byKey(final);
     for (const [key, id] of eventForKey) {
-      assert.deepEqual(finalByKey.get(key)?.map((n) => n.id), [id], `idempotency key ${key} after the retries`);
+      assert.deepEqual(
+        finalByKey.get(key)?.map((n) => n.id),
+        [id],
+        `idempotency key ${key} after the retries`,
+      );
     }
     const finalIds = new Set(final.map((n) => n.id));
-    assert.deepEqual(acknowledged.filter(({ event }) => !finalIds.has(event.id)), []);
+    assert.deepEqual(
+      acknowledged.filter(({ event }) => !finalIds.has(event.id)),
+      [],
+    );
   });
 });
 

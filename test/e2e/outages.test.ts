@@ -23,7 +23,13 @@ interface Setup {
 async function setup(t: TestContext): Promise<Setup> {
   const [mongo, redis] = await Promise.all([ownMongoWire(t), ownRedis(t)]);
   // MONGODB_TIMEOUT_MS: a request during the outage answers UNAVAILABLE after 2 s rather than 10.
-  const env = { MONGODB_URL: mongo.url, MONGODB_DB: 'outages', REDIS_URL: redis.url, HUB_API_KEYS: TEST_API_KEYS, MONGODB_TIMEOUT_MS: '2000' };
+  const env = {
+    MONGODB_URL: mongo.url,
+    MONGODB_DB: 'outages',
+    REDIS_URL: redis.url,
+    HUB_API_KEYS: TEST_API_KEYS,
+    MONGODB_TIMEOUT_MS: '2000',
+  };
   const hubs: [HubProcess, HubProcess] = [await spawnHub(env), await spawnHub(env)];
   t.after(() => Promise.all(hubs.map((hub) => hub.stop())));
   const client = wsClient(hubs[1].url, TEST_KEYS.acme);
@@ -31,7 +37,11 @@ async function setup(t: TestContext): Promise<Setup> {
   client.on('closed', () => closes++);
   const ready = connected(client);
   // From the start of the fresh store: the first publish is caught up if it comes before the subscription is live.
-  const sub = subscribe(client, 'subscription($after: String) { events(filter: { types: ["out.>"] }, after: $after) { id position } }', { after: encodePosition(0) });
+  const sub = subscribe(
+    client,
+    'subscription($after: String) { events(filter: { types: ["out.>"] }, after: $after) { id position } }',
+    { after: encodePosition(0) },
+  );
   await ready;
   t.after(() => client.dispose());
   return { hubs, mongo, redis, subscriber: { sub, closes: () => closes } };
@@ -39,9 +49,15 @@ async function setup(t: TestContext): Promise<Setup> {
 
 /** Publishes on `hub` and returns the outcome: the event id, or the error code. */
 async function publish(hub: HubProcess, key: string): Promise<{ id?: string; code?: string }> {
-  const response = await gql(hub.url, PUBLISH, { input: publishInput({ type: 'out.item.made', metadata: { idempotencyKey: key } }) }, TEST_KEYS.acme);
+  const response = await gql(
+    hub.url,
+    PUBLISH,
+    { input: publishInput({ type: 'out.item.made', metadata: { idempotencyKey: key } }) },
+    TEST_KEYS.acme,
+  );
   const event = response.data?.['publishEvent'];
-  if (event?.status === 'ACCEPTED' || event?.status === 'DUPLICATE') return { id: event.event?.id ?? event.originalEventId };
+  if (event?.status === 'ACCEPTED' || event?.status === 'DUPLICATE')
+    return { id: event.event?.id ?? event.originalEventId };
   return { code: String(response.errors?.[0]?.extensions?.['code']) };
 }
 
@@ -50,9 +66,11 @@ async function readyz(hub: HubProcess, status: number, timeoutMs: number): Promi
   const started = Date.now();
   for (;;) {
     const response = await fetch(`${hub.url}/readyz`).catch(() => null);
-    if (response?.status === status) return { ms: Date.now() - started, down: ((await response.json()) as { down: string[] }).down };
+    if (response?.status === status)
+      return { ms: Date.now() - started, down: ((await response.json()) as { down: string[] }).down };
     await response?.body?.cancel();
-    if (Date.now() - started > timeoutMs) assert.fail(`/readyz of ${hub.url} did not answer ${status} within ${timeoutMs} ms`);
+    if (Date.now() - started > timeoutMs)
+      assert.fail(`/readyz of ${hub.url} did not answer ${status} within ${timeoutMs} ms`);
     await sleep(100);
   }
 }
@@ -62,14 +80,22 @@ async function receives(subscriber: Setup['subscriber'], ids: readonly string[])
   await subscriber.sub.waitFor(ids.length, 30_000);
   await sleep(300); // a repeat would arrive by now
   const received = subscriber.sub.received.map((r) => r.data?.['events'] as { id: string; position: string });
-  assert.deepEqual(received.map((e) => e.id), ids);
+  assert.deepEqual(
+    received.map((e) => e.id),
+    ids,
+  );
   const positions = received.map((e) => BigInt(e.position));
-  assert.ok(positions.every((p, i) => i === 0 || p > positions[i - 1]!), 'in position order');
+  assert.ok(
+    positions.every((p, i) => i === 0 || p > positions[i - 1]!),
+    'in position order',
+  );
   assert.equal(subscriber.closes(), 0, 'the subscriber never had to reconnect');
 }
 
 describe('outages (two hub processes on FerretDB + Redis)', () => {
-  it('Redis down: /readyz 503 within 2 s, publishes still succeed, subscribers catch up when it returns', { timeout: 120_000 }, async (t) => {
+  it('Redis down: /readyz 503 within 2 s, publishes still succeed, subscribers catch up when it returns', {
+    timeout: 120_000,
+  }, async (t) => {
     const { hubs, redis, subscriber } = await setup(t);
     const [a, b] = hubs;
     const probe = await publish(a, 'before');
@@ -82,16 +108,24 @@ describe('outages (two hub processes on FerretDB + Redis)', () => {
       t.diagnostic(`${hub.url} /readyz 503 after ${ms} ms`);
     }
     const during = [await publish(a, 'during-1'), await publish(b, 'during-2'), await publish(a, 'during-3')];
-    assert.ok(during.every((r) => r.id), `publishes during the Redis outage: ${JSON.stringify(during)}`);
+    assert.ok(
+      during.every((r) => r.id),
+      `publishes during the Redis outage: ${JSON.stringify(during)}`,
+    );
 
     await redis.restart();
     for (const hub of hubs) await readyz(hub, 200, 30_000);
     const after = await publish(a, 'after');
     assert.ok(after.id);
-    await receives(subscriber, [probe, ...during, after].map((r) => r.id!));
+    await receives(
+      subscriber,
+      [probe, ...during, after].map((r) => r.id!),
+    );
   });
 
-  it('MongoDB down: /readyz 503 within 2 s, UNAVAILABLE and nothing half-written, everything resumes without a restart', { timeout: 120_000 }, async (t) => {
+  it('MongoDB down: /readyz 503 within 2 s, UNAVAILABLE and nothing half-written, everything resumes without a restart', {
+    timeout: 120_000,
+  }, async (t) => {
     const { hubs, mongo, subscriber } = await setup(t);
     const [a, b] = hubs;
     const probe = await publish(a, 'before');
@@ -112,12 +146,19 @@ describe('outages (two hub processes on FerretDB + Redis)', () => {
     for (const hub of hubs) await readyz(hub, 200, 30_000);
     // The clients send the refused publishes again, with the same keys: each is stored once.
     const retried = [await publish(a, 'during-1'), await publish(b, 'during-2'), await publish(b, 'during-2')];
-    assert.ok(retried.every((r) => r.id), JSON.stringify(retried));
+    assert.ok(
+      retried.every((r) => r.id),
+      JSON.stringify(retried),
+    );
     assert.equal(retried[1]!.id, retried[2]!.id);
     const acknowledged = [probe.id!, retried[0]!.id!, retried[1]!.id!];
 
     await receives(subscriber, acknowledged);
     const stored = await allEvents<{ id: string }>(b.url, TEST_KEYS.acme, 'id', { types: ['out.>'] });
-    assert.deepEqual(stored.map((e) => e.id), acknowledged, 'every acknowledged event stored once, nothing from the refused attempts');
+    assert.deepEqual(
+      stored.map((e) => e.id),
+      acknowledged,
+      'every acknowledged event stored once, nothing from the refused attempts',
+    );
   });
 });

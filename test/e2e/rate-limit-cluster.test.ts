@@ -27,10 +27,16 @@ async function publish(hub: HubProcess, apiKey: string, count = 1): Promise<stri
   return errorCodes(response);
 }
 
-const warnings = (hub: HubProcess): number => hub.output().split('\n').filter((line) => line.includes(FAILED_OPEN)).length;
+const warnings = (hub: HubProcess): number =>
+  hub
+    .output()
+    .split('\n')
+    .filter((line) => line.includes(FAILED_OPEN)).length;
 
 describe('publish rate limits across hub processes', () => {
-  it('shares one budget per tenant between two processes on one Redis; another tenant goes through', { timeout: 60_000 }, async (t) => {
+  it('shares one budget per tenant between two processes on one Redis; another tenant goes through', {
+    timeout: 60_000,
+  }, async (t) => {
     const redis = await ownRedis(t);
     const [one, two] = await Promise.all([startHub(t, redis, 3), startHub(t, redis, 3)]);
     assert.match(one.output(), /publish rate limits shared through Redis/);
@@ -41,7 +47,9 @@ describe('publish rate limits across hub processes', () => {
     assert.deepEqual(await publish(two, TEST_KEYS.globex, 3), []);
   });
 
-  it('lets publishes through while Redis is down, warning once, and limits again once it is back', { timeout: 60_000 }, async (t) => {
+  it('lets publishes through while Redis is down, warning once, and limits again once it is back', {
+    timeout: 60_000,
+  }, async (t) => {
     const redis = await ownRedis(t);
     const hub = await startHub(t, redis, 2);
     assert.deepEqual(await publish(hub, TEST_KEYS.acme, 2), []);

@@ -16,12 +16,18 @@ const MODULE = fileURLToPath(new URL('../fixtures/shadow-handlers.ts', import.me
 const PUBLISH_MANY = 'mutation($input: [PublishEventInput!]!) { publishEvents(input: $input) { status event { id } } }';
 const START = 'mutation($input: StartReplayInput!) { startReplay(input: $input) { id } }';
 const JOB = 'query($id: ID!) { replayJob(id: $id) { status total processed failed differences } }';
-const DIFF = 'query($jobId: ID!, $after: String) { replayDiff(jobId: $jobId, first: 100, after: $after) { edges { node { event { id } handler changes live { status } shadow { status followUps { type } } } } pageInfo { hasNextPage endCursor } } }';
+const DIFF =
+  'query($jobId: ID!, $after: String) { replayDiff(jobId: $jobId, first: 100, after: $after) { edges { node { event { id } handler changes live { status } shadow { status followUps { type } } } } pageInfo { hasNextPage endCursor } } }';
 const COUNT = 20;
 /** Every third order is under 10: those are the ones the candidate changes. */
 const total = (n: number) => (n % 3 === 0 ? 5 : 20);
 
-async function until<T>(read: () => T | Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 60_000): Promise<T> {
+async function until<T>(
+  read: () => T | Promise<T>,
+  done: (value: T) => boolean,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
@@ -31,11 +37,17 @@ async function until<T>(read: () => T | Promise<T>, done: (value: T) => boolean,
   }
 }
 
-const readJob = async (hub: HubProcess, id: string) => (await gql(hub.url, JOB, { id }, TEST_KEYS.acme)).data?.['replayJob'];
+const readJob = async (hub: HubProcess, id: string) =>
+  (await gql(hub.url, JOB, { id }, TEST_KEYS.acme)).data?.['replayJob'];
 
 /** The process whose log says it took the job first. */
 const firstTaker = (hubs: readonly HubProcess[], jobId: string) =>
-  hubs.find((hub) => hub.output().split('\n').some((line) => line.includes('"replay job taken"') && line.includes(jobId)));
+  hubs.find((hub) =>
+    hub
+      .output()
+      .split('\n')
+      .some((line) => line.includes('"replay job taken"') && line.includes(jobId)),
+  );
 
 async function differences(hub: HubProcess, jobId: string) {
   const nodes: unknown[] = [];
@@ -48,13 +60,20 @@ async function differences(hub: HubProcess, jobId: string) {
 }
 
 async function startShadow(hub: HubProcess): Promise<string> {
-  const started = await gql(hub.url, START, { input: { target: 'SHADOW', filter: { types: ['shd.>'] } } }, TEST_KEYS.acme);
+  const started = await gql(
+    hub.url,
+    START,
+    { input: { target: 'SHADOW', filter: { types: ['shd.>'] } } },
+    TEST_KEYS.acme,
+  );
   assert.equal(started.errors, undefined, JSON.stringify(started.errors));
   return started.data!['startReplay'].id;
 }
 
 describe('SHADOW replays across hub processes (MongoDB-wire + Redis)', () => {
-  it('a SHADOW job whose process is killed mid-run stores no follow-up, and finds the differences an uninterrupted run finds', { timeout: 180_000 }, async (t) => {
+  it('a SHADOW job whose process is killed mid-run stores no follow-up, and finds the differences an uninterrupted run finds', {
+    timeout: 180_000,
+  }, async (t) => {
     const redis = await ownRedis(t);
     const cluster = await mongoHubs(t, {
       REDIS_URL: redis.url,
@@ -66,34 +85,67 @@ describe('SHADOW replays across hub processes (MongoDB-wire + Redis)', () => {
       HUB_REPLAY_POLL_MS: '500',
     });
     const hubs = [await cluster.start(), await cluster.start()];
-    const input = Array.from({ length: COUNT }, (_, n) => publishInput({ type: 'shd.order.placed', payload: { orderId: `o${n}`, total: total(n), slowMs: 250 } }));
+    const input = Array.from({ length: COUNT }, (_, n) =>
+      publishInput({ type: 'shd.order.placed', payload: { orderId: `o${n}`, total: total(n), slowMs: 250 } }),
+    );
     const published = await gql(hubs[1]!.url, PUBLISH_MANY, { input }, TEST_KEYS.acme);
     const ids: string[] = published.data!['publishEvents'].map((r: any) => r.event.id);
     const trail = () => allEvents(hubs[0]!.url, TEST_KEYS.acme, 'processing { handler status }', { types: ['shd.>'] });
-    await until(trail, (nodes) => nodes.length === COUNT && nodes.every((n) => n.processing.some((p: any) => p.status === 'HANDLED')), 'live handling and its trail');
-    const stored = async (hub: HubProcess) => (await allEvents(hub.url, TEST_KEYS.acme, 'id type')).filter((e) => e.type !== 'system.replay.requested');
+    await until(
+      trail,
+      (nodes) => nodes.length === COUNT && nodes.every((n) => n.processing.some((p: any) => p.status === 'HANDLED')),
+      'live handling and its trail',
+    );
+    const stored = async (hub: HubProcess) =>
+      (await allEvents(hub.url, TEST_KEYS.acme, 'id type')).filter((e) => e.type !== 'system.replay.requested');
     const before = await stored(hubs[0]!);
     assert.equal(before.filter((e) => e.type === 'x.shipped').length, COUNT);
 
     const jobId = await startShadow(hubs[0]!);
-    await until(() => readJob(hubs[0]!, jobId), (job) => job.processed + job.failed >= 5, 'the job under way');
+    await until(
+      () => readJob(hubs[0]!, jobId),
+      (job) => job.processed + job.failed >= 5,
+      'the job under way',
+    );
     const runner = firstTaker(hubs, jobId);
     assert.ok(runner, 'a process took the job');
     assert.equal((await readJob(hubs[0]!, jobId)).status, 'RUNNING', 'killed mid-run');
     await killHard(runner);
     const survivor = hubs.find((hub) => hub !== runner)!;
 
-    const job = await until(() => readJob(survivor, jobId), (j) => j.status === 'COMPLETED' || j.status === 'FAILED', 'the job to end');
+    const job = await until(
+      () => readJob(survivor, jobId),
+      (j) => j.status === 'COMPLETED' || j.status === 'FAILED',
+      'the job to end',
+    );
     assert.equal(firstTaker([survivor], jobId), survivor, 'the other process took the job over');
     const expected = ids.filter((_, n) => total(n) < 10);
-    assert.deepEqual(job, { status: 'COMPLETED', total: COUNT, processed: COUNT, failed: 0, differences: expected.length });
+    assert.deepEqual(job, {
+      status: 'COMPLETED',
+      total: COUNT,
+      processed: COUNT,
+      failed: 0,
+      differences: expected.length,
+    });
     const interrupted = await differences(survivor, jobId);
-    assert.deepEqual(interrupted.map((d: any) => d.event.id), expected);
-    assert.ok(interrupted.every((d: any) => JSON.stringify(d.changes) === '["followUps.count","followUps.types"]' && d.live.status === 'HANDLED'));
+    assert.deepEqual(
+      interrupted.map((d: any) => d.event.id),
+      expected,
+    );
+    assert.ok(
+      interrupted.every(
+        (d: any) =>
+          JSON.stringify(d.changes) === '["followUps.count","followUps.types"]' && d.live.status === 'HANDLED',
+      ),
+    );
     assert.deepEqual(await stored(survivor), before, 'nothing the shadow published is stored, nor any other event');
 
     const again = await startShadow(survivor);
-    const uninterrupted = await until(() => readJob(survivor, again), (j) => j.status === 'COMPLETED', 'an uninterrupted run');
+    const uninterrupted = await until(
+      () => readJob(survivor, again),
+      (j) => j.status === 'COMPLETED',
+      'an uninterrupted run',
+    );
     assert.equal(uninterrupted.differences, job.differences);
     assert.deepEqual(await differences(survivor, again), interrupted);
     t.diagnostic(`differences: ${job.differences} of ${COUNT} events, across a kill`);

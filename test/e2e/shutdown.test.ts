@@ -12,15 +12,23 @@ import { connected, subscribe, wsClient } from '../support/ws-client.ts';
 const SHUTDOWN_MS = 5000;
 
 describe('SIGTERM', () => {
-  it('during a publish load with open subscriptions: every acknowledged event is stored, sockets close with 1001, the process exits in time', { timeout: 90_000 }, async (t) => {
+  it('during a publish load with open subscriptions: every acknowledged event is stored, sockets close with 1001, the process exits in time', {
+    timeout: 90_000,
+  }, async (t) => {
     const hubs = await mongoHubs(t, { HUB_SHUTDOWN_MS: String(SHUTDOWN_MS) });
     const hub = await hubs.start();
 
     const clients = Array.from({ length: 3 }, () => wsClient(hub.url, TEST_KEYS.acme));
-    const closeCodes = clients.map((client) => new Promise<number>((resolve) => client.on('closed', (event) => resolve((event as { code: number }).code))));
+    const closeCodes = clients.map(
+      (client) =>
+        new Promise<number>((resolve) => client.on('closed', (event) => resolve((event as { code: number }).code))),
+    );
     const subscriptions = clients.map((client) => {
       const ready = connected(client);
-      return { sub: subscribe(client, 'subscription { events(filter: { types: ["load.>"] }) { id position } }'), ready };
+      return {
+        sub: subscribe(client, 'subscription { events(filter: { types: ["load.>"] }) { id position } }'),
+        ready,
+      };
     });
     await Promise.all(subscriptions.map((s) => s.ready));
 
@@ -52,7 +60,9 @@ describe('SIGTERM', () => {
     assert.match(hub.output(), /"step":"publishes under way"/);
 
     const next = await hubs.start();
-    const stored = new Set((await allEvents<{ id: string }>(next.url, TEST_KEYS.acme, 'id', { types: ['load.>'] })).map((e) => e.id));
+    const stored = new Set(
+      (await allEvents<{ id: string }>(next.url, TEST_KEYS.acme, 'id', { types: ['load.>'] })).map((e) => e.id),
+    );
     const lost = acknowledged.filter((id) => !stored.has(id));
     assert.deepEqual(lost, [], 'acknowledged events missing after the restart');
     for (const client of clients) await client.dispose();
@@ -67,7 +77,12 @@ describe('SIGTERM', () => {
     });
     t.after(() => hub.stop(0));
     // The recorder sleeps through its abort signal: a handler that ignores it.
-    const published = await gql(hub.url, PUBLISH, { input: publishInput({ type: 'job.stuck.run', payload: { slowMs: 60_000 } }) }, TEST_KEYS.acme);
+    const published = await gql(
+      hub.url,
+      PUBLISH,
+      { input: publishInput({ type: 'job.stuck.run', payload: { slowMs: 60_000 } }) },
+      TEST_KEYS.acme,
+    );
     assert.equal(published.data?.['publishEvent'].status, 'ACCEPTED');
     for (const deadline = Date.now() + 10_000; calls().length === 0; await sleep(50)) {
       if (Date.now() > deadline) assert.fail('the handler never started');

@@ -14,9 +14,19 @@ import { webhookReceiver, type WebhookReceiver } from '../support/webhook-receiv
 
 const KEY = 'acme-webhook-e2e-admin-key-01';
 const API_KEYS = JSON.stringify([{ key: KEY, tenant: 'acme', scopes: ['admin'] }]);
-const ENV = { HUB_API_KEYS: API_KEYS, HUB_WEBHOOK_POLL_MS: '200', HUB_LEASE_MS: '1500', HUB_WEBHOOK_BACKOFF_MS: '100,200' };
+const ENV = {
+  HUB_API_KEYS: API_KEYS,
+  HUB_WEBHOOK_POLL_MS: '200',
+  HUB_LEASE_MS: '1500',
+  HUB_WEBHOOK_BACKOFF_MS: '100,200',
+};
 
-async function until<T>(read: () => Promise<T> | T, ok: (value: T) => boolean, what: string, timeoutMs = 30_000): Promise<T> {
+async function until<T>(
+  read: () => Promise<T> | T,
+  ok: (value: T) => boolean,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
@@ -27,17 +37,38 @@ async function until<T>(read: () => Promise<T> | T, ok: (value: T) => boolean, w
 }
 
 async function createEndpoint(hub: HubProcess, url: string): Promise<string> {
-  const response = await gql(hub.url, 'mutation C($url: String!) { createWebhookEndpoint(input: { url: $url, filter: { types: ["order.>"] } }) { endpoint { id } } }', { url }, KEY);
+  const response = await gql(
+    hub.url,
+    'mutation C($url: String!) { createWebhookEndpoint(input: { url: $url, filter: { types: ["order.>"] } }) { endpoint { id } } }',
+    { url },
+    KEY,
+  );
   assert.equal(response.errors, undefined, JSON.stringify(response.errors));
   return response.data!['createWebhookEndpoint'].endpoint.id as string;
 }
 
 /** Publishes `count` order events through `hub`, in one batch; returns them in position order. */
-async function publishOrders(hub: HubProcess, from: number, count: number): Promise<{ id: string; position: number }[]> {
-  const input = Array.from({ length: count }, (_, i) => ({ type: 'order.placed', source: { type: 'INTEGRATION', id: 'shop' }, payload: { n: from + i } }));
-  const response = await gql(hub.url, 'mutation P($input: [PublishEventInput!]!) { publishEvents(input: $input) { event { id position } } }', { input }, KEY);
+async function publishOrders(
+  hub: HubProcess,
+  from: number,
+  count: number,
+): Promise<{ id: string; position: number }[]> {
+  const input = Array.from({ length: count }, (_, i) => ({
+    type: 'order.placed',
+    source: { type: 'INTEGRATION', id: 'shop' },
+    payload: { n: from + i },
+  }));
+  const response = await gql(
+    hub.url,
+    'mutation P($input: [PublishEventInput!]!) { publishEvents(input: $input) { event { id position } } }',
+    { input },
+    KEY,
+  );
   assert.equal(response.errors, undefined, JSON.stringify(response.errors));
-  return (response.data!['publishEvents'] as { event: { id: string; position: string } }[]).map(({ event }) => ({ id: event.id, position: Number(event.position) }));
+  return (response.data!['publishEvents'] as { event: { id: string; position: string } }[]).map(({ event }) => ({
+    id: event.id,
+    position: Number(event.position),
+  }));
 }
 
 const receivedIds = (receiver: WebhookReceiver) => receiver.requests.map((r) => String(r.headers['webhook-id']));
@@ -49,7 +80,12 @@ const receivedIds = (receiver: WebhookReceiver) => receiver.requests.map((r) => 
  */
 async function cluster(t: TestContext, leaseMs: number) {
   const redis = await ownRedis(t);
-  return mongoHubs(t, { ...ENV, REDIS_URL: redis.url, HUB_WEBHOOK_ALLOW_PRIVATE: 'true', HUB_LEASE_MS: String(leaseMs) });
+  return mongoHubs(t, {
+    ...ENV,
+    REDIS_URL: redis.url,
+    HUB_WEBHOOK_ALLOW_PRIVATE: 'true',
+    HUB_LEASE_MS: String(leaseMs),
+  });
 }
 
 describe('webhook delivery across hub processes', () => {
@@ -61,10 +97,18 @@ describe('webhook delivery across hub processes', () => {
     const events: { id: string; position: number }[] = [];
     for (let round = 0; round < 6; round++) events.push(...(await publishOrders(started[round % 3]!, round * 5, 5)));
     events.sort((a, b) => a.position - b.position);
-    await until(() => receiver.requests.length, (n) => n >= events.length, 'every event');
+    await until(
+      () => receiver.requests.length,
+      (n) => n >= events.length,
+      'every event',
+    );
     await sleep(1000); // a second delivery, if some process sent one, would come now
     const ids = receivedIds(receiver);
-    assert.deepEqual(ids, events.map((e) => e.id), `${ids.length} requests for ${new Set(ids).size} of ${events.length} events`);
+    assert.deepEqual(
+      ids,
+      events.map((e) => e.id),
+      `${ids.length} requests for ${new Set(ids).size} of ${events.length} events`,
+    );
   });
 
   it('loses nothing when the delivering process is killed, and repeats at most the delivery in flight', async (t) => {
@@ -77,16 +121,31 @@ describe('webhook delivery across hub processes', () => {
     const first = await hubs.start();
     await createEndpoint(first, receiver.url);
     const events = await publishOrders(first, 0, 30);
-    await until(() => receiver.requests.length, (n) => n >= 5, 'the first deliveries');
+    await until(
+      () => receiver.requests.length,
+      (n) => n >= 5,
+      'the first deliveries',
+    );
     const second = await hubs.start();
     await killHard(first);
     const seenAtKill = receiver.requests.length;
-    await until(() => new Set(receivedIds(receiver)).size, (n) => n === events.length, 'every event after the takeover');
+    await until(
+      () => new Set(receivedIds(receiver)).size,
+      (n) => n === events.length,
+      'every event after the takeover',
+    );
     void second;
     const ids = receivedIds(receiver);
     const positions = ids.map((id) => events.find((e) => e.id === id)!.position);
-    assert.deepEqual([...positions].sort((a, b) => a - b), positions, `still in position order across the takeover (killed after ${seenAtKill})`);
-    assert.ok(ids.length - events.length <= 1, `at most the one delivery in flight repeated; got ${ids.length - events.length} repeats`);
+    assert.deepEqual(
+      [...positions].sort((a, b) => a - b),
+      positions,
+      `still in position order across the takeover (killed after ${seenAtKill})`,
+    );
+    assert.ok(
+      ids.length - events.length <= 1,
+      `at most the one delivery in flight repeated; got ${ids.length - events.length} repeats`,
+    );
   });
 
   it('refuses at delivery a hostname that resolves to loopback once private addresses are no longer allowed', async (t) => {
@@ -99,12 +158,23 @@ describe('webhook delivery across hub processes', () => {
     await permissive.stop();
     const strict = await spawnHub(store);
     t.after(() => strict.stop());
-    const refused = await gql(strict.url, 'mutation C($url: String!) { createWebhookEndpoint(input: { url: $url }) { secret } }', { url: `http://localhost:${port}/x` }, KEY);
+    const refused = await gql(
+      strict.url,
+      'mutation C($url: String!) { createWebhookEndpoint(input: { url: $url }) { secret } }',
+      { url: `http://localhost:${port}/x` },
+      KEY,
+    );
     assert.equal(refused.errors?.[0]?.extensions?.['code'], 'BAD_USER_INPUT', 'refused at create');
     await publishOrders(strict, 0, 1);
-    const query = 'query D($id: ID!) { webhookDeliveries(endpointId: $id) { edges { node { status attempts lastStatusCode lastResponse } } } }';
+    const query =
+      'query D($id: ID!) { webhookDeliveries(endpointId: $id) { edges { node { status attempts lastStatusCode lastResponse } } } }';
     const [dead] = await until(
-      async () => ((await gql(strict.url, query, { id: endpointId }, KEY)).data!['webhookDeliveries'].edges as { node: Record<string, unknown> }[]).map((e) => e.node),
+      async () =>
+        (
+          (await gql(strict.url, query, { id: endpointId }, KEY)).data!['webhookDeliveries'].edges as {
+            node: Record<string, unknown>;
+          }[]
+        ).map((e) => e.node),
       (nodes) => nodes[0]?.['status'] === 'DEAD',
       'the delivery to be given up on',
     );

@@ -26,7 +26,9 @@ it('docker-compose.yml is a valid compose file', async () => {
   // Two hub processes on one MongoDB and one Redis, published on 4000 and 4001.
   // docker-compose 1.x prints a port as '127.0.0.1:4001:4000/tcp', Compose v2 as { published, target }.
   const published = (hub: string) =>
-    resolved.services[hub].ports.map((port: string | { published: string | number }) => (typeof port === 'string' ? port.split(':').at(-2) : String(port.published)));
+    resolved.services[hub].ports.map((port: string | { published: string | number }) =>
+      typeof port === 'string' ? port.split(':').at(-2) : String(port.published),
+    );
   assert.deepEqual([published('hub'), published('hub2')], [['4000'], ['4001']]);
   assert.deepEqual(resolved.services.hub2.environment, resolved.services.hub.environment);
 });
@@ -43,5 +45,6 @@ it("the hub's environment in docker-compose.yml uses only variables the hub read
 it('the Dockerfile starts the hub the way npm start does and copies every source folder', () => {
   const dockerfile = readFileSync(`${ROOT}/Dockerfile`, 'utf8');
   assert.match(dockerfile, /CMD \["node", "--import", "tsx", "src\/main.ts"\]/);
-  for (const folder of ['src', 'schema', 'resolvers', 'handlers', 'console/dist']) assert.match(dockerfile, new RegExp(`COPY ${folder} `));
+  for (const folder of ['src', 'schema', 'resolvers', 'handlers', 'console/dist'])
+    assert.match(dockerfile, new RegExp(`COPY ${folder} `));
 });

@@ -7,7 +7,9 @@ import { Redis } from 'ioredis';
 import { testMongo, testRedis } from '../support/servers.ts';
 
 describe('test servers', () => {
-  it('delivers documents inserted into a capped collection through a tailable cursor, in insertion order', { timeout: 20_000 }, async (t) => {
+  it('delivers documents inserted into a capped collection through a tailable cursor, in insertion order', {
+    timeout: 20_000,
+  }, async (t) => {
     const { db } = await testMongo(t);
     const live = await db.createCollection<{ n: number }>('live', { capped: true, size: 1 << 20, max: 100 });
     // FerretDB v1 kills a tailable cursor whose first batch is not full, and cannot resume one

@@ -43,7 +43,9 @@ const crashAt = (step: keyof AppendFaults): AppendFaults => ({
 
 describe('MongoDB store: a crash between two writes of an append', () => {
   for (const step of ['afterClaim', 'afterPosition', 'afterArchive'] as const) {
-    it(`${step}: the client's retry stores the event exactly once and answers DUPLICATE with the first id`, { timeout: 20_000 }, async (t: TestContext) => {
+    it(`${step}: the client's retry stores the event exactly once and answers DUPLICATE with the first id`, {
+      timeout: 20_000,
+    }, async (t: TestContext) => {
       const mongo = await testMongo(t);
       const crashing = await openStore(mongo, crashAt(step));
       const first = keyed('order-42');
@@ -57,18 +59,25 @@ describe('MongoDB store: a crash between two writes of an append', () => {
       // Before the archive write the crashed publish never reached the bus: the retry hands the event over to publish.
       if (step === 'afterArchive') assert.equal(outcome.completed, undefined);
       else assert.equal(outcome.completed?.id, first.id);
-      assert.deepEqual(await restarted.append([keyed('order-42')]), [{ status: 'DUPLICATE', originalEventId: first.id }]);
+      assert.deepEqual(await restarted.append([keyed('order-42')]), [
+        { status: 'DUPLICATE', originalEventId: first.id },
+      ]);
 
       assert.deepEqual(await storedIds(restarted), [first.id]);
       const stored = await restarted.get('acme', first.id);
       assert.deepEqual(stored && { ...stored, position: 0 }, { ...first, position: 0 });
       // Catch-up gets past whatever position the crash left empty.
-      assert.deepEqual((await restarted.readAfter('acme', 0, ALL, 10)).map((e) => e.id), [first.id]);
+      assert.deepEqual(
+        (await restarted.readAfter('acme', 0, ALL, 10)).map((e) => e.id),
+        [first.id],
+      );
       await Promise.all([crashing.close(), restarted.close()]);
     });
   }
 
-  it('afterArchive with a batch: keyed events are not stored twice on retry, unkeyed ones are (at-least-once)', { timeout: 20_000 }, async (t) => {
+  it('afterArchive with a batch: keyed events are not stored twice on retry, unkeyed ones are (at-least-once)', {
+    timeout: 20_000,
+  }, async (t) => {
     const mongo = await testMongo(t);
     const crashing = await openStore(mongo, crashAt('afterArchive'));
     const batch = [keyed('a'), pendingEvent({ payload: { unkeyed: true } }), keyed('b')];
@@ -77,12 +86,17 @@ describe('MongoDB store: a crash between two writes of an append', () => {
     const restarted = await openStore(mongo);
     const retry = [keyed('a'), pendingEvent({ payload: { unkeyed: true } }), keyed('b')];
     const outcomes = await restarted.append(retry);
-    assert.deepEqual(outcomes.map((o) => o.status), ['DUPLICATE', 'ACCEPTED', 'DUPLICATE']);
+    assert.deepEqual(
+      outcomes.map((o) => o.status),
+      ['DUPLICATE', 'ACCEPTED', 'DUPLICATE'],
+    );
     assert.deepEqual(await storedIds(restarted), [batch[0]!.id, batch[1]!.id, batch[2]!.id, retry[1]!.id]);
     await Promise.all([crashing.close(), restarted.close()]);
   });
 
-  it('an ingest still in flight is finished by whoever meets its claim, and stored once', { timeout: 20_000 }, async (t) => {
+  it('an ingest still in flight is finished by whoever meets its claim, and stored once', {
+    timeout: 20_000,
+  }, async (t) => {
     const mongo = await testMongo(t);
     const afterClaim = gate();
     const slow = await openStore(mongo, { afterClaim: afterClaim.hold });

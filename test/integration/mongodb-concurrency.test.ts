@@ -31,12 +31,16 @@ async function processes(t: TestContext, mongo: TestMongo, count: number, now?: 
 }
 
 describe('MongoDB store: concurrent hub processes', () => {
-  it('stores exactly one event for 50 concurrent publishes of one key from 3 processes', { timeout: 30_000 }, async (t) => {
+  it('stores exactly one event for 50 concurrent publishes of one key from 3 processes', {
+    timeout: 30_000,
+  }, async (t) => {
     const mongo = await testMongo(t);
     const stores = await processes(t, mongo, 3);
     const outcomes = (
       await Promise.all(
-        Array.from({ length: 50 }, (_, i) => stores[i % 3]!.append([pendingEvent({ metadata: { idempotencyKey: 'pay-7' } })])),
+        Array.from({ length: 50 }, (_, i) =>
+          stores[i % 3]!.append([pendingEvent({ metadata: { idempotencyKey: 'pay-7' } })]),
+        ),
       )
     ).flat();
 
@@ -45,21 +49,26 @@ describe('MongoDB store: concurrent hub processes', () => {
     const id = accepted[0]!.status === 'ACCEPTED' ? accepted[0]!.event.id : '';
     assert.deepEqual(
       // A duplicate may also carry the event it completed for a claimant still in flight.
-      outcomes.filter((o) => o.status !== 'ACCEPTED').map((o) => ({ status: o.status, originalEventId: o.status === 'DUPLICATE' ? o.originalEventId : undefined })),
+      outcomes
+        .filter((o) => o.status !== 'ACCEPTED')
+        .map((o) => ({ status: o.status, originalEventId: o.status === 'DUPLICATE' ? o.originalEventId : undefined })),
       Array.from({ length: 49 }, () => ({ status: 'DUPLICATE', originalEventId: id })),
     );
     const page = await stores[0]!.query('acme', { filter: ALL, first: 100, order: 'ASC' });
-    assert.deepEqual(page.events.map((e) => e.id), [id]);
+    assert.deepEqual(
+      page.events.map((e) => e.id),
+      [id],
+    );
   });
 
-  it('gives every concurrently accepted event its own position, and a later reader all of them in order', { timeout: 30_000 }, async (t) => {
+  it('gives every concurrently accepted event its own position, and a later reader all of them in order', {
+    timeout: 30_000,
+  }, async (t) => {
     const mongo = await testMongo(t);
     const stores = await processes(t, mongo, 3);
     // Each process publishes concurrently with itself too (several requests in flight per client).
     const outcomes = (
-      await Promise.all(
-        Array.from({ length: 30 }, (_, i) => stores[i % 3]!.append([pendingEvent(), pendingEvent()])),
-      )
+      await Promise.all(Array.from({ length: 30 }, (_, i) => stores[i % 3]!.append([pendingEvent(), pendingEvent()])))
     ).flat();
     const accepted = outcomes.map((o) => {
       assert.equal(o.status, 'ACCEPTED');
@@ -81,7 +90,9 @@ describe('MongoDB store: concurrent hub processes', () => {
     assert.equal(await stores[2]!.headPosition('acme'), Math.max(...positions));
   });
 
-  it('lets exactly one of many concurrent publishes take a key over once its window has passed', { timeout: 30_000 }, async (t) => {
+  it('lets exactly one of many concurrent publishes take a key over once its window has passed', {
+    timeout: 30_000,
+  }, async (t) => {
     const mongo = await testMongo(t);
     let clock = Date.parse('2024-03-05T12:00:00Z');
     const stores = await processes(t, mongo, 3, () => clock);
@@ -91,11 +102,15 @@ describe('MongoDB store: concurrent hub processes', () => {
 
     for (const day of [1, 2]) {
       clock += 86_400_001;
-      const outcomes = (await Promise.all(Array.from({ length: 24 }, (_, i) => stores[i % 3]!.append([keyed()])))).flat();
+      const outcomes = (
+        await Promise.all(Array.from({ length: 24 }, (_, i) => stores[i % 3]!.append([keyed()])))
+      ).flat();
       const winners = outcomes.filter((o) => o.status === 'ACCEPTED');
       assert.equal(winners.length, 1, `day ${day}: ${JSON.stringify(outcomes.map((o) => o.status))}`);
       const id = winners[0]!.status === 'ACCEPTED' ? winners[0]!.event.id : '';
-      assert.ok(outcomes.every((o) => o.status === 'ACCEPTED' || (o.status === 'DUPLICATE' && o.originalEventId === id)));
+      assert.ok(
+        outcomes.every((o) => o.status === 'ACCEPTED' || (o.status === 'DUPLICATE' && o.originalEventId === id)),
+      );
     }
     const page = await stores[0]!.query('acme', { filter: ALL, first: 100, order: 'ASC' });
     assert.equal(page.events.length, 3);

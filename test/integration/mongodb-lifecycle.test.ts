@@ -13,12 +13,18 @@ import { pendingEvent } from '../support/fixtures.ts';
 import { testMongo } from '../support/servers.ts';
 
 const ALL = compileFilter(null);
-const options = { idempotencyWindowMs: 86_400_000, liveCollectionBytes: 1 << 20 } satisfies Partial<MongoEventStoreOptions>;
-const idOf = (outcome: AppendOutcome | undefined) => (outcome?.status === 'ACCEPTED' ? outcome.event.id : assert.fail(JSON.stringify(outcome)));
+const options = {
+  idempotencyWindowMs: 86_400_000,
+  liveCollectionBytes: 1 << 20,
+} satisfies Partial<MongoEventStoreOptions>;
+const idOf = (outcome: AppendOutcome | undefined) =>
+  outcome?.status === 'ACCEPTED' ? outcome.event.id : assert.fail(JSON.stringify(outcome));
 const unavailable = (error: unknown) => isHubError(error) && error.code === 'UNAVAILABLE';
 
 describe('MongoDB store lifecycle', () => {
-  it('after a restart (a new store on the same database) serves old events, keeps keys and continues positions', { timeout: 20_000 }, async (t) => {
+  it('after a restart (a new store on the same database) serves old events, keeps keys and continues positions', {
+    timeout: 20_000,
+  }, async (t) => {
     const mongo = await testMongo(t);
     const before = await createMongoEventStore({ client: mongo.client, dbName: mongo.dbName, ...options });
     const outcomes = await before.append([pendingEvent({ metadata: { idempotencyKey: 'once' } }), pendingEvent()]);
@@ -26,7 +32,10 @@ describe('MongoDB store lifecycle', () => {
 
     const after = await createMongoEventStore({ client: mongo.client, dbName: mongo.dbName, ...options });
     const ids = outcomes.map(idOf);
-    assert.deepEqual((await after.readAfter('acme', 0, ALL, 10)).map((e) => e.id), ids);
+    assert.deepEqual(
+      (await after.readAfter('acme', 0, ALL, 10)).map((e) => e.id),
+      ids,
+    );
     assert.equal((await after.get('acme', ids[0]!))?.id, ids[0]);
     assert.deepEqual(await after.append([pendingEvent({ metadata: { idempotencyKey: 'once' } })]), [
       { status: 'DUPLICATE', originalEventId: ids[0] },
@@ -38,25 +47,44 @@ describe('MongoDB store lifecycle', () => {
     await mongo.db.command({ ping: 1 });
   });
 
-  it('copies the accepted events into the live collection once they are acknowledged, each once', { timeout: 20_000 }, async (t) => {
+  it('copies the accepted events into the live collection once they are acknowledged, each once', {
+    timeout: 20_000,
+  }, async (t) => {
     const mongo = await testMongo(t);
-    const store = await createMongoEventStore({ client: mongo.client, dbName: mongo.dbName, ...options, liveCollectionBytes: 1 << 20 });
+    const store = await createMongoEventStore({
+      client: mongo.client,
+      dbName: mongo.dbName,
+      ...options,
+      liveCollectionBytes: 1 << 20,
+    });
     const appends = await Promise.all(Array.from({ length: 5 }, () => store.append([pendingEvent(), pendingEvent()])));
     const ids = appends.flat().map(idOf);
     await store.close(); // waits for the copies still queued
-    const live = await mongo.db.collection(COLLECTIONS.live).find({}, { projection: { _id: 1 } }).toArray();
+    const live = await mongo.db
+      .collection(COLLECTIONS.live)
+      .find({}, { projection: { _id: 1 } })
+      .toArray();
     assert.deepEqual(live.map((doc) => doc._id).sort(), [...ids].sort());
   });
 
-  it('keeps a capped live copy that evicts on its own without changing what reads return', { timeout: 30_000 }, async (t) => {
+  it('keeps a capped live copy that evicts on its own without changing what reads return', {
+    timeout: 30_000,
+  }, async (t) => {
     const mongo = await testMongo(t);
-    const store = await createMongoEventStore({ client: mongo.client, dbName: mongo.dbName, ...options, liveCollectionBytes: 4096 });
+    const store = await createMongoEventStore({
+      client: mongo.client,
+      dbName: mongo.dbName,
+      ...options,
+      liveCollectionBytes: 4096,
+    });
     const [info] = await mongo.db.listCollections({ name: COLLECTIONS.live }).toArray();
     assert.equal((info as { options?: { capped?: boolean } }).options?.capped, true);
 
     const ids: string[] = [];
     for (let batch = 0; batch < 4; batch++) {
-      const outcomes = await store.append(Array.from({ length: 15 }, () => pendingEvent({ payload: { text: 'x'.repeat(200) } })));
+      const outcomes = await store.append(
+        Array.from({ length: 15 }, () => pendingEvent({ payload: { text: 'x'.repeat(200) } })),
+      );
       ids.push(...outcomes.map(idOf));
     }
     const live = mongo.db.collection<{ _id: string }>(COLLECTIONS.live);
@@ -68,20 +96,37 @@ describe('MongoDB store lifecycle', () => {
     const deadline = Date.now() + 15_000;
     while (!(await evicted()) && Date.now() < deadline) await sleep(200);
     const kept = await live.countDocuments();
-    assert.ok(await evicted(), `the live collection holds ${kept} of ${ids.length} events, the last copy ${(await lastCopied()) ? 'included' : 'missing'}`);
+    assert.ok(
+      await evicted(),
+      `the live collection holds ${kept} of ${ids.length} events, the last copy ${(await lastCopied()) ? 'included' : 'missing'}`,
+    );
 
     const page = await store.query('acme', { filter: ALL, first: 100, order: 'ASC' });
-    assert.deepEqual(page.events.map((e) => e.id), ids);
-    assert.deepEqual((await store.readAfter('acme', 0, ALL, 100)).map((e) => e.id), ids);
+    assert.deepEqual(
+      page.events.map((e) => e.id),
+      ids,
+    );
+    assert.deepEqual(
+      (await store.readAfter('acme', 0, ALL, 100)).map((e) => e.id),
+      ids,
+    );
     assert.equal((await store.get('acme', ids[0]!))?.id, ids[0]);
     assert.deepEqual(await store.stats('acme', ALL, 'TYPE'), [{ key: 'crm.contact.created', count: 60 }]);
     await store.close();
   });
 
-  it('strips expired claims of their event copy in the background, and keys still behave', { timeout: 20_000 }, async (t) => {
+  it('strips expired claims of their event copy in the background, and keys still behave', {
+    timeout: 20_000,
+  }, async (t) => {
     const mongo = await testMongo(t);
     let clock = Date.parse('2024-03-05T12:00:00Z');
-    const store = await createMongoEventStore({ client: mongo.client, dbName: mongo.dbName, ...options, now: () => clock, claimSweepIntervalMs: 50 });
+    const store = await createMongoEventStore({
+      client: mongo.client,
+      dbName: mongo.dbName,
+      ...options,
+      now: () => clock,
+      claimSweepIntervalMs: 50,
+    });
     const keyed = () => pendingEvent({ metadata: { idempotencyKey: 'k' } });
     idOf((await store.append([keyed()]))[0]);
     clock += options.idempotencyWindowMs + 1;
@@ -96,7 +141,9 @@ describe('MongoDB store lifecycle', () => {
     await store.close();
   });
 
-  it('creates no live collection when its size is 0, and starts twice on one database without error', { timeout: 20_000 }, async (t) => {
+  it('creates no live collection when its size is 0, and starts twice on one database without error', {
+    timeout: 20_000,
+  }, async (t) => {
     const mongo = await testMongo(t);
     const config = { client: mongo.client, dbName: mongo.dbName, ...options, liveCollectionBytes: 0 };
     const [first, second] = await Promise.all([createMongoEventStore(config), createMongoEventStore(config)]);
@@ -106,13 +153,18 @@ describe('MongoDB store lifecycle', () => {
     await Promise.all([first.close(), second.close()]);
   });
 
-  it('answers UNAVAILABLE while the server is unreachable and recovers when it is back', { timeout: 30_000 }, async (t) => {
+  it('answers UNAVAILABLE while the server is unreachable and recovers when it is back', {
+    timeout: 30_000,
+  }, async (t) => {
     const mongo = await testMongo(t);
     const target = new URL(mongo.url);
     const proxy = tcpProxy(target.hostname, Number(target.port));
     const port = await proxy.start(0);
     t.after(() => proxy.stop());
-    const client = new MongoClient(`mongodb://127.0.0.1:${port}/`, { serverSelectionTimeoutMS: 500, connectTimeoutMS: 500 });
+    const client = new MongoClient(`mongodb://127.0.0.1:${port}/`, {
+      serverSelectionTimeoutMS: 500,
+      connectTimeoutMS: 500,
+    });
     t.after(() => client.close());
     const store = await createMongoEventStore({ client, dbName: mongo.dbName, ...options, maxTimeMS: 2000 });
     await store.ping();
@@ -154,7 +206,9 @@ function tcpProxy(host: string, targetPort: number) {
         }
         inbound.pipe(outbound).pipe(inbound);
       });
-      return new Promise((resolve) => server!.listen(port, '127.0.0.1', () => resolve((server!.address() as { port: number }).port)));
+      return new Promise((resolve) =>
+        server!.listen(port, '127.0.0.1', () => resolve((server!.address() as { port: number }).port)),
+      );
     },
     stop(): Promise<void> {
       for (const socket of sockets) socket.destroy();

@@ -33,7 +33,9 @@ const accepted = (outcome: AppendOutcome | undefined): HubEvent => {
 const ids = (events: readonly HubEvent[]) => events.map((e) => e.id);
 
 describe('MongoDB store: safe positions', () => {
-  it('gets past a position whose writer died: readAfter waits out the grace period, then continues', { timeout: 20_000 }, async (t) => {
+  it('gets past a position whose writer died: readAfter waits out the grace period, then continues', {
+    timeout: 20_000,
+  }, async (t) => {
     const mongo = await testMongo(t);
     const store = await openStore(mongo);
     const dying = await openStore(mongo, {
@@ -57,14 +59,19 @@ describe('MongoDB store: safe positions', () => {
     assert.equal(await store.headPosition('acme'), 3);
 
     // The tombstone is invisible to every read.
-    assert.deepEqual(ids((await store.query('acme', { filter: ALL, first: 10, order: 'DESC' })).events), [e3!.id, e1!.id]);
+    assert.deepEqual(ids((await store.query('acme', { filter: ALL, first: 10, order: 'DESC' })).events), [
+      e3!.id,
+      e1!.id,
+    ]);
     assert.deepEqual(await store.stats('acme', ALL, 'TYPE'), [{ key: e1!.type, count: 2 }]);
     const tombstones = await mongo.db.collection(COLLECTIONS.archive).countDocuments({ gap: true });
     assert.equal(tombstones, 1);
     await Promise.all([store.close(), dying.close()]);
   });
 
-  it('re-positions a writer that comes back after its position was tombstoned; readers get the event once', { timeout: 20_000 }, async (t) => {
+  it('re-positions a writer that comes back after its position was tombstoned; readers get the event once', {
+    timeout: 20_000,
+  }, async (t) => {
     const mongo = await testMongo(t);
     const afterPosition = gate();
     const late = await openStore(mongo, { afterPosition: afterPosition.hold });
@@ -93,14 +100,17 @@ describe('MongoDB store: safe positions', () => {
     await read();
     assert.deepEqual(ids(delivered), [e1!.id, e3!.id, lateEvent.id]);
     assert.deepEqual(await read(), []);
-    assert.deepEqual(
-      ids((await store.query('acme', { filter: ALL, first: 10, order: 'ASC' })).events),
-      [e1!.id, e3!.id, lateEvent.id],
-    );
+    assert.deepEqual(ids((await store.query('acme', { filter: ALL, first: 10, order: 'ASC' })).events), [
+      e1!.id,
+      e3!.id,
+      lateEvent.id,
+    ]);
     await Promise.all([store.close(), late.close()]);
   });
 
-  it('hands a concurrent reader every event exactly once, in position order, while three processes write', { timeout: 30_000 }, async (t) => {
+  it('hands a concurrent reader every event exactly once, in position order, while three processes write', {
+    timeout: 30_000,
+  }, async (t) => {
     const mongo = await testMongo(t);
     // Three writing "processes", each with its own client, sometimes slower than the grace period.
     let batches = 0;
@@ -149,14 +159,20 @@ describe('MongoDB store: safe positions', () => {
     const written = (await writes).flat();
     assert.equal(written.length, 72);
     const positions = delivered.map((e) => e.position);
-    assert.ok(positions.every((p, i) => i === 0 || p > positions[i - 1]!), 'positions out of order');
+    assert.ok(
+      positions.every((p, i) => i === 0 || p > positions[i - 1]!),
+      'positions out of order',
+    );
     assert.equal(new Set(ids(delivered)).size, delivered.length, 'an event was delivered twice');
     assert.deepEqual(new Set(ids(delivered)), new Set(ids(written)));
     // Each ACCEPTED position is where the event is stored and was delivered.
     const at = new Map(delivered.map((e) => [e.id, e.position]));
     for (const e of written) assert.equal(at.get(e.id), e.position);
     // The slow batches were overtaken: their first positions became tombstones.
-    assert.ok((await mongo.db.collection(COLLECTIONS.archive).countDocuments({ gap: true })) > 0, 'no writer was re-positioned');
+    assert.ok(
+      (await mongo.db.collection(COLLECTIONS.archive).countDocuments({ gap: true })) > 0,
+      'no writer was re-positioned',
+    );
     await Promise.all([...stores, reader].map((s) => s.close()));
   });
 });

@@ -9,7 +9,9 @@ import { COLLECTIONS, createMongoEventStore } from '../../src/store/mongodb/inde
 import { pendingEvent } from '../support/fixtures.ts';
 import { testMongo } from '../support/servers.ts';
 
-it('counts with one unsorted query for ids and positions, and samples the lowest positions in whatever order the server returns them', { timeout: 30_000 }, async (t) => {
+it('counts with one unsorted query for ids and positions, and samples the lowest positions in whatever order the server returns them', {
+  timeout: 30_000,
+}, async (t) => {
   const mongo = await testMongo(t);
   const client = new MongoClient(mongo.url, { monitorCommands: true });
   t.after(() => client.close());
@@ -17,9 +19,16 @@ it('counts with one unsorted query for ids and positions, and samples the lowest
   client.on('commandStarted', (event: CommandStartedEvent) => {
     if (event.commandName === 'find' && event.command['find'] === COLLECTIONS.archive) finds.push(event.command);
   });
-  const store = await createMongoEventStore({ client, dbName: mongo.dbName, idempotencyWindowMs: 86_400_000, liveCollectionBytes: 0 });
+  const store = await createMongoEventStore({
+    client,
+    dbName: mongo.dbName,
+    idempotencyWindowMs: 86_400_000,
+    liveCollectionBytes: 0,
+  });
   t.after(() => store.close());
-  const appended = await store.append(Array.from({ length: 30 }, (_, i) => pendingEvent({ type: i % 3 ? 'x.a' : 'x.b' })));
+  const appended = await store.append(
+    Array.from({ length: 30 }, (_, i) => pendingEvent({ type: i % 3 ? 'x.a' : 'x.b' })),
+  );
   const events = appended.map((outcome) => (outcome as { event: HubEvent }).event);
 
   // The archive's documents again, newest first: an unsorted read now meets the highest positions first.
@@ -30,7 +39,12 @@ it('counts with one unsorted query for ids and positions, and samples the lowest
 
   finds.length = 0;
   const head = events.at(-1)!.position;
-  const counted = await store.countRange('acme', { after: 0, through: head, filter: compileFilter({ types: ['x.a'] }), sample: 4 });
+  const counted = await store.countRange('acme', {
+    after: 0,
+    through: head,
+    filter: compileFilter({ types: ['x.a'] }),
+    sample: 4,
+  });
   const xa = events.filter((e) => e.type === 'x.a');
   assert.deepEqual(counted, { total: xa.length, sample: xa.slice(0, 4).map((e) => e.id) });
   assert.equal(finds.length, 1, 'one query');

@@ -24,24 +24,40 @@ async function monitoredStore(t: { after(fn: () => Promise<void>): void }, mongo
       archiveReads.push(JSON.stringify(event.command['filter'] ?? event.command['pipeline']));
     }
   });
-  const store = await createMongoEventStore({ client, dbName: mongo.dbName, idempotencyWindowMs: 86_400_000, liveCollectionBytes: 0 });
+  const store = await createMongoEventStore({
+    client,
+    dbName: mongo.dbName,
+    idempotencyWindowMs: 86_400_000,
+    liveCollectionBytes: 0,
+  });
   t.after(() => store.close());
   return { store, archiveReads };
 }
 
 const append = async (store: EventStore, count: number) => {
   const outcomes = await store.append(Array.from({ length: count }, () => pendingEvent()));
-  for (const outcome of outcomes) assert.equal(outcome.status, 'ACCEPTED', outcome.status === 'FAILED' ? `${outcome.error.message} (${String(outcome.error.cause)})` : undefined);
+  for (const outcome of outcomes)
+    assert.equal(
+      outcome.status,
+      'ACCEPTED',
+      outcome.status === 'FAILED' ? `${outcome.error.message} (${String(outcome.error.cause)})` : undefined,
+    );
 };
 
 async function marks(mongo: TestMongo) {
-  const watermark = await mongo.db.collection<{ _id: string; safe: number }>(COLLECTIONS.watermarks).findOne({ _id: 'acme' });
-  const counter = await mongo.db.collection<{ _id: string; seq: number }>(COLLECTIONS.counters).findOne({ _id: 'acme' });
+  const watermark = await mongo.db
+    .collection<{ _id: string; safe: number }>(COLLECTIONS.watermarks)
+    .findOne({ _id: 'acme' });
+  const counter = await mongo.db
+    .collection<{ _id: string; seq: number }>(COLLECTIONS.counters)
+    .findOne({ _id: 'acme' });
   return { safe: watermark?.safe ?? 0, seq: counter?.seq ?? 0 };
 }
 
 describe('MongoDB store: the watermark follows the writers', () => {
-  it('answers the head and a read at the head from the watermark alone, after sequential and concurrent appends', { timeout: 20_000 }, async (t) => {
+  it('answers the head and a read at the head from the watermark alone, after sequential and concurrent appends', {
+    timeout: 20_000,
+  }, async (t) => {
     const mongo = await testMongo(t);
     const { store, archiveReads } = await monitoredStore(t, mongo);
     for (let i = 0; i < 3; i++) await append(store, 2);
@@ -56,11 +72,16 @@ describe('MongoDB store: the watermark follows the writers', () => {
 
     // A read below the head reads just its page.
     const page = await store.readAfter('acme', 10, ALL, 100);
-    assert.deepEqual(page.map((e) => e.position), [11, 12, 13, 14, 15, 16, 17, 18]);
+    assert.deepEqual(
+      page.map((e) => e.position),
+      [11, 12, 13, 14, 15, 16, 17, 18],
+    );
     assert.equal(archiveReads.length, 1);
   });
 
-  it('brings the watermark up to the counter when two processes interleave their blocks, with no reader involved', { timeout: 30_000 }, async (t) => {
+  it('brings the watermark up to the counter when two processes interleave their blocks, with no reader involved', {
+    timeout: 30_000,
+  }, async (t) => {
     const mongo = await testMongo(t);
     const writers = await Promise.all([monitoredStore(t, mongo), monitoredStore(t, mongo)]);
     await Promise.all(
@@ -75,24 +96,35 @@ describe('MongoDB store: the watermark follows the writers', () => {
       await sleep(20);
       current = await marks(mongo);
     }
-    const stored = await mongo.db.collection(COLLECTIONS.archive).countDocuments({ tenantId: 'acme', gap: { $ne: true } });
+    const stored = await mongo.db
+      .collection(COLLECTIONS.archive)
+      .countDocuments({ tenantId: 'acme', gap: { $ne: true } });
     assert.equal(stored, 36);
     assert.ok(current.seq >= 36, `counter at ${current.seq}`);
     // ≥: on FerretDB a lost counter update can leave the counter below positions in use.
-    assert.ok(current.safe >= current.seq, `the watermark stayed at ${current.safe}, below the counter at ${current.seq}`);
+    assert.ok(
+      current.safe >= current.seq,
+      `the watermark stayed at ${current.safe}, below the counter at ${current.seq}`,
+    );
     for (const { archiveReads } of writers) assert.deepEqual(archiveReads, [], 'a writer scanned the archive');
   });
 
-  it('puts the watermark back where this writer proved it when a racing write took it lower (FerretDB updates are read-modify-write)', { timeout: 20_000 }, async (t) => {
+  it('puts the watermark back where this writer proved it when a racing write took it lower (FerretDB updates are read-modify-write)', {
+    timeout: 20_000,
+  }, async (t) => {
     const mongo = await testMongo(t);
     const { store, archiveReads } = await monitoredStore(t, mongo);
     await append(store, 2);
     assert.deepEqual(await marks(mongo), { safe: 2, seq: 2 });
     // Another writer holds position 3 and has not written it, so this writer's event at 4 waits, retrying.
-    await mongo.db.collection<{ _id: string; seq: number }>(COLLECTIONS.counters).updateOne({ _id: 'acme' }, { $inc: { seq: 1 } });
+    await mongo.db
+      .collection<{ _id: string; seq: number }>(COLLECTIONS.counters)
+      .updateOne({ _id: 'acme' }, { $inc: { seq: 1 } });
     await append(store, 1);
     // What a lower `$max` landing after a higher one leaves: a true value, but lower.
-    await mongo.db.collection<{ _id: string; safe: number }>(COLLECTIONS.watermarks).updateOne({ _id: 'acme' }, { $set: { safe: 0 } });
+    await mongo.db
+      .collection<{ _id: string; safe: number }>(COLLECTIONS.watermarks)
+      .updateOne({ _id: 'acme' }, { $set: { safe: 0 } });
 
     const deadline = Date.now() + 5_000;
     let current = await marks(mongo);

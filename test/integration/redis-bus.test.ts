@@ -39,7 +39,10 @@ function capturedLog() {
   return { log, lines: () => lines, messages: () => lines.map((line) => line.msg) };
 }
 
-async function openBus(t: TestContext, options: Partial<RedisEventBusOptions> & { url: string; channel: string }): Promise<RedisEventBus> {
+async function openBus(
+  t: TestContext,
+  options: Partial<RedisEventBusOptions> & { url: string; channel: string },
+): Promise<RedisEventBus> {
   const bus = await createRedisEventBus({ log: createLogger('silent'), maxReconnectDelayMs: 100, ...options });
   t.after(() => bus.close());
   return bus;
@@ -62,7 +65,11 @@ describe('Redis event bus on a real Redis', () => {
     assert.equal(await numsub(), 2);
 
     const event = storedEvent();
-    assert.equal(await redis.redis.publish(channel, JSON.stringify(event)), 2, 'Redis hands each message to 2 connections');
+    assert.equal(
+      await redis.redis.publish(channel, JSON.stringify(event)),
+      2,
+      'Redis hands each message to 2 connections',
+    );
     await until(() => inboxes.every((inbox) => inbox.length === 1), 'the event on all 100 listeners');
     assert.deepEqual(inboxes[0], [event]);
 
@@ -121,12 +128,16 @@ describe('Redis event bus on a real Redis', () => {
     await server.crash();
     const started = performance.now();
     // Until the client sees the socket close, a subscribe may still resolve: that gap is what onReconnect covers.
-    const lost = (connection: string) => lines().some((line) => line.msg === 'redis connection lost; reconnecting' && line.connection === connection);
+    const lost = (connection: string) =>
+      lines().some((line) => line.msg === 'redis connection lost; reconnecting' && line.connection === connection);
     await until(() => lost('publish') && lost('subscribe'), 'the bus to notice', 1000);
     const outcomes = await Promise.allSettled([bus.ping(), bus.publish(storedEvent()), bus.subscribe(() => {})]);
     const ms = performance.now() - started;
     assert.ok(ms < 1000, `settled ${ms.toFixed(0)} ms after the crash`);
-    assert.deepEqual(outcomes.map((outcome) => outcome.status === 'rejected' && isUnavailable(outcome.reason)), [true, true, true]);
+    assert.deepEqual(
+      outcomes.map((outcome) => outcome.status === 'rejected' && isUnavailable(outcome.reason)),
+      [true, true, true],
+    );
   });
 
   it('rejects ping and publish after the command timeout while Redis hangs', async (t) => {
@@ -134,7 +145,10 @@ describe('Redis event bus on a real Redis', () => {
     const bus = await openBus(t, { url: server.url, channel: uniqueName(), commandTimeoutMs: 1000 });
     server.freeze(true);
     t.after(() => server.freeze(false));
-    const [pingMs, publishMs] = await Promise.all([rejectionTime(bus.ping()), rejectionTime(bus.publish(storedEvent()))]);
+    const [pingMs, publishMs] = await Promise.all([
+      rejectionTime(bus.ping()),
+      rejectionTime(bus.publish(storedEvent())),
+    ]);
     for (const ms of [pingMs, publishMs]) assert.ok(ms >= 900 && ms < 1800, `rejected after ${ms.toFixed(0)} ms`);
   });
 
@@ -158,7 +172,14 @@ describe('Redis event bus on a real Redis', () => {
     await server.restart();
 
     await until(() => reconnects === 1, 'onReconnect on the listening instance');
-    await until(() => publisher.ping().then(() => true, () => false), 'the publishing instance to reconnect');
+    await until(
+      () =>
+        publisher.ping().then(
+          () => true,
+          () => false,
+        ),
+      'the publishing instance to reconnect',
+    );
     const check = new Redis(server.url);
     t.after(() => check.disconnect());
     assert.deepEqual(await check.pubsub('NUMSUB', channel), [channel, 1]);

@@ -40,7 +40,12 @@ const STORES: Record<string, MakeStore> = {
   },
   mongodb: async () => {
     const mongo = await testMongo();
-    const store = await createMongoEventStore({ client: mongo.client, dbName: mongo.dbName, idempotencyWindowMs: DAY, liveCollectionBytes: 0 });
+    const store = await createMongoEventStore({
+      client: mongo.client,
+      dbName: mongo.dbName,
+      idempotencyWindowMs: DAY,
+      liveCollectionBytes: 0,
+    });
     return { store, db: mongo.db, close: async () => (await store.close(), await mongo.close()) };
   },
 };
@@ -50,7 +55,8 @@ async function everyTier(store: EventStore, cold: ColdStore, tenantId: string): 
   const purged = await store.purgedThrough(tenantId);
   const events: HubEvent[] = [];
   for await (const event of readColdRange(cold, tenantId, { to: purged })) events.push(event);
-  for await (const page of (await store.readRange(tenantId, { after: purged, filter: ALL, batch: 100 })).pages) events.push(...page);
+  for await (const page of (await store.readRange(tenantId, { after: purged, filter: ALL, batch: 100 })).pages)
+    events.push(...page);
   return events;
 }
 
@@ -79,7 +85,14 @@ for (const [kind, makeStore] of Object.entries(STORES)) {
     });
 
     function job(overrides: Partial<RetentionJobOptions> = {}) {
-      const ingest = createIngest({ store, bus: createInProcessEventBus(), log, maxEventBytes: 1 << 20, maxBatch: 100, now: () => new Date(clock) });
+      const ingest = createIngest({
+        store,
+        bus: createInProcessEventBus(),
+        log,
+        maxEventBytes: 1 << 20,
+        maxBatch: 100,
+        now: () => new Date(clock),
+      });
       return createRetentionJob({
         store,
         cold,
@@ -96,8 +109,17 @@ for (const [kind, makeStore] of Object.entries(STORES)) {
 
     /** Three events on 1 March, two on 2 March, one just now. */
     async function seed(tenantId = 'acme'): Promise<HubEvent[]> {
-      const received = ['2024-03-01T08:00:00Z', '2024-03-01T12:00:00Z', '2024-03-01T23:59:59.999Z', '2024-03-02T00:00:00Z', '2024-03-02T10:00:00Z', '2024-03-10T11:59:00Z'];
-      const outcomes = await store.append(received.map((iso, n) => pendingEvent({ tenantId, receivedAt: at(iso), payload: { n } })));
+      const received = [
+        '2024-03-01T08:00:00Z',
+        '2024-03-01T12:00:00Z',
+        '2024-03-01T23:59:59.999Z',
+        '2024-03-02T00:00:00Z',
+        '2024-03-02T10:00:00Z',
+        '2024-03-10T11:59:00Z',
+      ];
+      const outcomes = await store.append(
+        received.map((iso, n) => pendingEvent({ tenantId, receivedAt: at(iso), payload: { n } })),
+      );
       return outcomes.map((outcome) => (outcome as { event: HubEvent }).event);
     }
 
@@ -108,15 +130,33 @@ for (const [kind, makeStore] of Object.entries(STORES)) {
       const segments = await cold.list('acme');
       assert.deepEqual(
         segments.map((s) => [s.day, s.firstPosition, s.lastPosition, s.count]),
-        [['2024-03-01', events[0]!.position, events[2]!.position, 3], ['2024-03-02', events[3]!.position, events[4]!.position, 2]],
+        [
+          ['2024-03-01', events[0]!.position, events[2]!.position, 3],
+          ['2024-03-02', events[3]!.position, events[4]!.position, 2],
+        ],
       );
       assert.equal(await store.purgedThrough('acme'), events[4]!.position);
-      await assert.rejects(store.readAfter('acme', 0, ALL, 10), (e) => isHubError(e) && e.code === 'CURSOR_EXPIRED' && e.extensions['oldestPosition'] === String(events[4]!.position + 1));
+      await assert.rejects(
+        store.readAfter('acme', 0, ALL, 10),
+        (e) =>
+          isHubError(e) &&
+          e.code === 'CURSOR_EXPIRED' &&
+          e.extensions['oldestPosition'] === String(events[4]!.position + 1),
+      );
       const archive = (await store.query('acme', { filter: ALL, first: 50, order: 'ASC' })).events;
       assert.deepEqual(ids(business(archive)), [events[5]!.id]);
       const records = archive.filter((event) => event.type === 'system.retention.archived');
-      assert.deepEqual(records.map((r) => [r.payload['day'], r.payload['count']]), [['2024-03-01', 3], ['2024-03-02', 2]]);
-      assert.deepEqual(await everyTier(store, cold, 'acme'), [...events, ...archive.filter((e) => e.type.startsWith('system.'))]);
+      assert.deepEqual(
+        records.map((r) => [r.payload['day'], r.payload['count']]),
+        [
+          ['2024-03-01', 3],
+          ['2024-03-02', 2],
+        ],
+      );
+      assert.deepEqual(await everyTier(store, cold, 'acme'), [
+        ...events,
+        ...archive.filter((e) => e.type.startsWith('system.')),
+      ]);
     });
 
     it('streams a range of cold events in position order with readColdRange', async () => {
@@ -128,7 +168,10 @@ for (const [kind, makeStore] of Object.entries(STORES)) {
         return out;
       };
       assert.deepEqual(await read({}), events.slice(0, 5));
-      assert.deepEqual(ids(await read({ after: events[1]!.position, to: events[3]!.position })), ids(events.slice(2, 4)));
+      assert.deepEqual(
+        ids(await read({ after: events[1]!.position, to: events[3]!.position })),
+        ids(events.slice(2, 4)),
+      );
       assert.deepEqual(await read({ after: events[4]!.position }), []);
       assert.deepEqual(await read({ to: 0 }), []);
     });
@@ -136,7 +179,10 @@ for (const [kind, makeStore] of Object.entries(STORES)) {
     it('splits a day into segments of at most maxSegmentEvents, and moves nothing younger than warm', async () => {
       const events = await seed();
       await job({ maxSegmentEvents: 2 }).runOnce();
-      assert.deepEqual((await cold.list('acme')).map((s) => s.count), [2, 1, 2]);
+      assert.deepEqual(
+        (await cold.list('acme')).map((s) => s.count),
+        [2, 1, 2],
+      );
       assert.deepEqual(ids(business(await everyTier(store, cold, 'acme'))), ids(events));
       assert.equal(await store.purgedThrough('acme'), events[4]!.position);
     });
@@ -147,11 +193,36 @@ for (const [kind, makeStore] of Object.entries(STORES)) {
       await job().runOnce();
       clock = Date.parse('2024-03-02T10:00:01Z') + 20 * DAY; // 2 March's last event is 20 days old
       const report = await job().runOnce();
-      assert.deepEqual(report?.purged.map((s) => [s.tenantId, s.day]), [['acme', '2024-03-01'], ['acme', '2024-03-02']]);
-      assert.deepEqual((await cold.list('acme')).map((s) => s.day), ['2024-03-10'], 'what aged since is moved, not purged');
-      assert.deepEqual((await cold.list('globex')).map((s) => s.day), ['2024-03-01', '2024-03-02', '2024-03-10']);
-      const purged = (await store.query('acme', { filter: compileFilter({ types: ['system.retention.purged'] }), first: 10, order: 'ASC' })).events;
-      assert.deepEqual(purged.map((e) => [e.payload['day'], e.payload['count']]), [['2024-03-01', 3], ['2024-03-02', 2]]);
+      assert.deepEqual(
+        report?.purged.map((s) => [s.tenantId, s.day]),
+        [
+          ['acme', '2024-03-01'],
+          ['acme', '2024-03-02'],
+        ],
+      );
+      assert.deepEqual(
+        (await cold.list('acme')).map((s) => s.day),
+        ['2024-03-10'],
+        'what aged since is moved, not purged',
+      );
+      assert.deepEqual(
+        (await cold.list('globex')).map((s) => s.day),
+        ['2024-03-01', '2024-03-02', '2024-03-10'],
+      );
+      const purged = (
+        await store.query('acme', {
+          filter: compileFilter({ types: ['system.retention.purged'] }),
+          first: 10,
+          order: 'ASC',
+        })
+      ).events;
+      assert.deepEqual(
+        purged.map((e) => [e.payload['day'], e.payload['count']]),
+        [
+          ['2024-03-01', 3],
+          ['2024-03-02', 2],
+        ],
+      );
     });
 
     const crashes: [string, keyof RetentionFaults][] = [
@@ -173,28 +244,60 @@ for (const [kind, makeStore] of Object.entries(STORES)) {
         assert.deepEqual(everything, ids(events), 'every event is in exactly one tier after the crash');
         await job().runOnce();
         const segments = await cold.list('acme');
-        assert.deepEqual(segments.map((s) => s.day), ['2024-03-01', '2024-03-02']);
+        assert.deepEqual(
+          segments.map((s) => s.day),
+          ['2024-03-01', '2024-03-02'],
+        );
         assert.deepEqual(ids(business(await everyTier(store, cold, 'acme'))), ids(events));
-        const records = (await store.query('acme', { filter: compileFilter({ types: ['system.retention.archived'] }), first: 10, order: 'ASC' })).events;
-        assert.deepEqual(records.map((r) => r.payload['day']), ['2024-03-01', '2024-03-02']);
+        const records = (
+          await store.query('acme', {
+            filter: compileFilter({ types: ['system.retention.archived'] }),
+            first: 10,
+            order: 'ASC',
+          })
+        ).events;
+        assert.deepEqual(
+          records.map((r) => r.payload['day']),
+          ['2024-03-01', '2024-03-02'],
+        );
       });
     }
 
     // MongoDB only: the memory store deletes a prefix in one step.
-    if (kind === 'mongodb') it('finishes a delete that died after the floor was raised, hiding its leftovers from pages meanwhile', async () => {
-      const events = await seed();
-      await job({ faults: { afterVerify: () => Promise.reject(new Error('crash')) } }).runOnce();
-      const [segment] = await cold.list('acme');
-      // What a deleteMany killed before it removed anything leaves: the floor raised, every event still there.
-      await db!.collection('event_floors').updateOne({ _id: 'acme' as never }, { $set: { purged: segment!.lastPosition } }, { upsert: true });
-      assert.equal(await db!.collection('events').countDocuments({ tenantId: 'acme', position: { $lte: segment!.lastPosition } }), 3);
-      const page = await store.query('acme', { filter: ALL, first: 50, order: 'DESC' });
-      assert.deepEqual(ids(business(page.events)), ids(events.slice(3).reverse()), 'pages do not show what is below the floor');
-      await job().runOnce();
-      assert.equal(await db!.collection('events').countDocuments({ tenantId: 'acme', position: { $lte: segment!.lastPosition } }), 0);
-      assert.deepEqual(ids(business(await everyTier(store, cold, 'acme'))), ids(events));
-      assert.deepEqual((await cold.list('acme')).map((s) => s.day), ['2024-03-01', '2024-03-02']);
-    });
+    if (kind === 'mongodb')
+      it('finishes a delete that died after the floor was raised, hiding its leftovers from pages meanwhile', async () => {
+        const events = await seed();
+        await job({ faults: { afterVerify: () => Promise.reject(new Error('crash')) } }).runOnce();
+        const [segment] = await cold.list('acme');
+        // What a deleteMany killed before it removed anything leaves: the floor raised, every event still there.
+        await db!
+          .collection('event_floors')
+          .updateOne({ _id: 'acme' as never }, { $set: { purged: segment!.lastPosition } }, { upsert: true });
+        assert.equal(
+          await db!
+            .collection('events')
+            .countDocuments({ tenantId: 'acme', position: { $lte: segment!.lastPosition } }),
+          3,
+        );
+        const page = await store.query('acme', { filter: ALL, first: 50, order: 'DESC' });
+        assert.deepEqual(
+          ids(business(page.events)),
+          ids(events.slice(3).reverse()),
+          'pages do not show what is below the floor',
+        );
+        await job().runOnce();
+        assert.equal(
+          await db!
+            .collection('events')
+            .countDocuments({ tenantId: 'acme', position: { $lte: segment!.lastPosition } }),
+          0,
+        );
+        assert.deepEqual(ids(business(await everyTier(store, cold, 'acme'))), ids(events));
+        assert.deepEqual(
+          (await cold.list('acme')).map((s) => s.day),
+          ['2024-03-01', '2024-03-02'],
+        );
+      });
 
     it('runs on one process at a time: a second job waits for the lease, and one that lost it stops before its next write', async () => {
       const events = await seed();
@@ -208,7 +311,10 @@ for (const [kind, makeStore] of Object.entries(STORES)) {
       assert.equal(second?.archived.length, 2);
       paused.release();
       await assert.rejects(running, /lease was lost/);
-      assert.deepEqual((await cold.list('acme')).map((s) => s.day), ['2024-03-01', '2024-03-02']);
+      assert.deepEqual(
+        (await cold.list('acme')).map((s) => s.day),
+        ['2024-03-01', '2024-03-02'],
+      );
       assert.deepEqual(ids(business(await everyTier(store, cold, 'acme'))), ids(events));
     });
   });

@@ -24,9 +24,13 @@ function variedQuery(i: number): string {
 /** POSTs a query without a key from the loopback address `localAddress`. */
 function postFrom(url: string, localAddress: string, query: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request(`${url}/graphql`, { method: 'POST', localAddress, headers: { 'content-type': 'application/json' } }, (res) => {
-      res.resume().on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = request(
+      `${url}/graphql`,
+      { method: 'POST', localAddress, headers: { 'content-type': 'application/json' } },
+      (res) => {
+        res.resume().on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', reject).end(JSON.stringify({ query }));
   });
 }
@@ -46,14 +50,26 @@ for (const kind of STORE_KINDS) {
       assert.equal(denials.length, 1);
       assert.deepEqual(
         { ...denials[0]!.payload, requestId: typeof denials[0]!.payload['requestId'] },
-        { code: 'UNAUTHENTICATED', operation: 'query', fields: ['events'], occurrences: 1, tenantKnown: false, clientAddress: '127.0.0.1', keyName: null, requestId: 'string' },
+        {
+          code: 'UNAUTHENTICATED',
+          operation: 'query',
+          fields: ['events'],
+          occurrences: 1,
+          tenantKnown: false,
+          clientAddress: '127.0.0.1',
+          keyName: null,
+          requestId: 'string',
+        },
       );
     });
 
     it('stores the denials of another address apart', async () => {
       assert.equal(await postFrom(hub.url, '127.0.0.2', '{ events { edges { cursor } } }'), 200);
       const denials = await storedEvents(hub, 'globex', ['system.access.denied'], 2);
-      assert.deepEqual(denials.map((denial) => denial.payload['clientAddress']), ['127.0.0.1', '127.0.0.2']);
+      assert.deepEqual(
+        denials.map((denial) => denial.payload['clientAddress']),
+        ['127.0.0.1', '127.0.0.2'],
+      );
     });
   });
 }
@@ -76,7 +92,11 @@ describe('audit sampler memory', () => {
     const sampler = createAuditSampler({ windowMs: 1000, maxKeys: 10, now: () => now });
     for (let i = 0; i < 1000; i++) sampler.sample(`client-${i}`, 'tenant-a');
     now = 1000;
-    assert.deepEqual(sampler.sample('client-new', 'tenant-a'), { occurrences: 1, overflow: false }, 'expired windows make room');
+    assert.deepEqual(
+      sampler.sample('client-new', 'tenant-a'),
+      { occurrences: 1, overflow: false },
+      'expired windows make room',
+    );
     for (let i = 0; i < 9; i++) sampler.sample(`client-later-${i}`, 'tenant-a');
     assert.deepEqual(sampler.sample('client-one-more', 'tenant-a'), { occurrences: 990, overflow: true });
     assert.ok(sampler.size() <= 11);
@@ -84,11 +104,28 @@ describe('audit sampler memory', () => {
 
   it('records one audit event per window for 100,000 client addresses beyond its keys', async () => {
     const recorded: PendingEvent[] = [];
-    const ingest = { publishInternal: async (events: readonly PendingEvent[]) => (recorded.push(...events), []) } as unknown as Ingest;
-    const audit = createAuditTrail({ ingest, log: createLogger('silent'), sampleMs: 60_000, auditTenant: 'ops', maxSampledKeys: 100, now: () => 0 });
+    const ingest = {
+      publishInternal: async (events: readonly PendingEvent[]) => (recorded.push(...events), []),
+    } as unknown as Ingest;
+    const audit = createAuditTrail({
+      ingest,
+      log: createLogger('silent'),
+      sampleMs: 60_000,
+      auditTenant: 'ops',
+      maxSampledKeys: 100,
+      now: () => 0,
+    });
     for (let i = 0; i < 100_000; i++) {
       const clientAddress = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
-      audit.accessDenied({ tenantId: null, code: 'UNAUTHENTICATED', operation: 'query', fields: ['events'], keyName: null, requestId: `r${i}`, clientAddress });
+      audit.accessDenied({
+        tenantId: null,
+        code: 'UNAUTHENTICATED',
+        operation: 'query',
+        fields: ['events'],
+        keyName: null,
+        requestId: `r${i}`,
+        clientAddress,
+      });
     }
     assert.equal(recorded.length, 101);
     assert.equal(recorded.at(-1)!.payload['overflow'], true);

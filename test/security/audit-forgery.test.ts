@@ -11,8 +11,16 @@ import { TEST_KEYS } from '../support/hub.ts';
 import { startHubOn, STORE_KINDS, type TestHub } from '../support/store-hubs.ts';
 import { storedEvents } from '../support/stored-events.ts';
 
-const PUBLISH_MANY = 'mutation($input: [PublishEventInput!]!) { publishEvents(input: $input) { status error { code path } } }';
-const FORGED_AUDIT = { code: 'FORBIDDEN', operation: 'mutation', fields: ['publishEvent'], occurrences: 1, keyName: 'someone-else', forged: true };
+const PUBLISH_MANY =
+  'mutation($input: [PublishEventInput!]!) { publishEvents(input: $input) { status error { code path } } }';
+const FORGED_AUDIT = {
+  code: 'FORBIDDEN',
+  operation: 'mutation',
+  fields: ['publishEvent'],
+  occurrences: 1,
+  keyName: 'someone-else',
+  forged: true,
+};
 
 /** Answers `forge.attempt.made` with a forged audit event and an honest follow-up, keeping both outcomes. */
 function forger(outcomes: PublishResult[]): HubHandler {
@@ -40,7 +48,11 @@ for (const kind of STORE_KINDS) {
     after(() => hub.stop());
 
     it('refuses publishEvent of a system.* type with BAD_USER_INPUT on `type`, storing nothing', async () => {
-      const input = publishInput({ type: 'system.access.denied', source: { type: 'SYSTEM', id: 'audit' }, payload: FORGED_AUDIT });
+      const input = publishInput({
+        type: 'system.access.denied',
+        source: { type: 'SYSTEM', id: 'audit' },
+        payload: FORGED_AUDIT,
+      });
       const response = await gql(hub.url, PUBLISH, { input }, TEST_KEYS.acme);
       assert.equal(response.errors?.[0]?.extensions?.['code'], 'BAD_USER_INPUT');
       assert.deepEqual(response.errors?.[0]?.extensions?.['inputPath'], ['type']);
@@ -75,7 +87,10 @@ for (const kind of STORE_KINDS) {
       for (let i = 0; i < 250 && outcomes.length < 2; i++) await sleep(20);
       const [forged, honest] = outcomes;
       assert.equal(forged?.status, 'REJECTED');
-      assert.deepEqual(forged?.status === 'REJECTED' && [forged.error.code, forged.error.inputPath], ['BAD_USER_INPUT', ['type']]);
+      assert.deepEqual(forged?.status === 'REJECTED' && [forged.error.code, forged.error.inputPath], [
+        'BAD_USER_INPUT',
+        ['type'],
+      ]);
       assert.equal(honest?.status, 'ACCEPTED');
       assert.deepEqual(honest?.status === 'ACCEPTED' && honest.event.source, { type: 'SYSTEM', id: 'handler:forger' });
       await noForgedEventStored(hub);
@@ -88,9 +103,16 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(denial?.source, { type: 'SYSTEM', id: 'audit' });
 
       const START = 'mutation($input: StartReplayInput!) { startReplay(input: $input) { id } }';
-      const started = await gql(hub.url, START, { input: { filter: { types: ['system.access.denied'] }, target: 'REPUBLISH' } }, TEST_KEYS.acme);
+      const started = await gql(
+        hub.url,
+        START,
+        { input: { filter: { types: ['system.access.denied'] }, target: 'REPUBLISH' } },
+        TEST_KEYS.acme,
+      );
       assert.equal(started.errors, undefined, JSON.stringify(started.errors));
-      const copies = (await storedEvents(hub, 'acme', ['system.access.denied'], 2)).filter((event) => event.metadata.replay);
+      const copies = (await storedEvents(hub, 'acme', ['system.access.denied'], 2)).filter(
+        (event) => event.metadata.replay,
+      );
       assert.deepEqual(
         copies.map((copy) => [copy.source, copy.payload, copy.metadata.replay?.originalEventId]),
         [[{ type: 'SYSTEM', id: 'audit' }, denial!.payload, denial!.id]],

@@ -8,7 +8,8 @@ import { startTestHub, TEST_KEYS } from '../support/hub.ts';
 import { startHubOn, STORE_KINDS, type TestHub } from '../support/store-hubs.ts';
 import { rawRequest } from './http-request.ts';
 
-const PUBLISH_DOCUMENT = 'mutation { publishEvent(input: { type: "sales.order.placed", source: { type: EXTERNAL, id: "evil" }, payload: {} }) { status } }';
+const PUBLISH_DOCUMENT =
+  'mutation { publishEvent(input: { type: "sales.order.placed", source: { type: EXTERNAL, id: "evil" }, payload: {} }) { status } }';
 const REPLAY_DOCUMENT = 'mutation { startReplay(input: { target: REPUBLISH, filter: {} }) { id } }';
 const COUNT = '{ events(first: 10) { edges { node { id } } } }';
 
@@ -35,16 +36,26 @@ for (const kind of STORE_KINDS) {
 
     it('refuses a form post of startReplay, and no replay job exists', async () => {
       assert.equal((await formPost(hub.url, REPLAY_DOCUMENT)).status, 415);
-      assert.deepEqual((await gql(hub.url, '{ replayJobs { edges { node { id } } } }')).data, { replayJobs: { edges: [] } });
+      assert.deepEqual((await gql(hub.url, '{ replayJobs { edges { node { id } } } }')).data, {
+        replayJobs: { edges: [] },
+      });
     });
 
     it('refuses a multipart form and a text/plain post of publishEvent, and stores nothing', async () => {
       const boundary = 'xx';
       const multipart = `--${boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n${JSON.stringify({ query: PUBLISH_DOCUMENT })}\r\n--${boundary}--\r\n`;
       const url = `${hub.url}/graphql`;
-      const asMultipart = await rawRequest(url, { method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, body: multipart });
+      const asMultipart = await rawRequest(url, {
+        method: 'POST',
+        headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+        body: multipart,
+      });
       assert.equal(asMultipart.status, 415);
-      const asText = await rawRequest(url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ query: PUBLISH_DOCUMENT }) });
+      const asText = await rawRequest(url, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: JSON.stringify({ query: PUBLISH_DOCUMENT }),
+      });
       assert.equal(asText.status, 403, 'text/plain is sent without a preflight: it needs the CSRF header');
       assert.equal(JSON.parse(asText.body).errors[0].extensions.code, 'FORBIDDEN');
       assert.deepEqual((await gql(hub.url, COUNT)).data, { events: { edges: [] } });
@@ -57,7 +68,9 @@ describe('GET requests', () => {
   before(async () => (hub = await startTestHub({ HUB_API_KEYS: '' })));
   after(() => hub.stop());
   const get = (query: string, headers: Record<string, string> = {}) =>
-    rawRequest(`${hub.url}/graphql?${new URLSearchParams({ query })}`, { headers: { accept: 'application/json', ...headers } });
+    rawRequest(`${hub.url}/graphql?${new URLSearchParams({ query })}`, {
+      headers: { accept: 'application/json', ...headers },
+    });
 
   it('answers a GET query only with the CSRF header, which a page cannot set without a preflight', async () => {
     const refused = await get(COUNT);
@@ -91,11 +104,18 @@ describe('CORS', () => {
   const preflight = (url: string, origin: string) =>
     rawRequest(`${url}/graphql`, {
       method: 'OPTIONS',
-      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
+      headers: {
+        origin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization, content-type',
+      },
     });
 
   it('gives an origin that is not allowed no Access-Control-Allow-Origin, on the preflight and the request', async () => {
-    for (const response of [await preflight(hub.url, 'https://evil.example'), await post(hub.url, 'https://evil.example')]) {
+    for (const response of [
+      await preflight(hub.url, 'https://evil.example'),
+      await post(hub.url, 'https://evil.example'),
+    ]) {
       assert.equal(response.headers['access-control-allow-origin'], undefined);
       assert.equal(response.headers['access-control-allow-credentials'], undefined);
     }
@@ -106,16 +126,24 @@ describe('CORS', () => {
     assert.equal(answer.headers['access-control-allow-origin'], 'https://admin.example');
     assert.match(String(answer.headers['vary']), /\bOrigin\b/);
     const allowed = String(answer.headers['access-control-allow-headers']).split(/,\s*/);
-    for (const header of ['authorization', 'content-type', 'traceparent', 'tracestate', 'x-request-id']) assert.ok(allowed.includes(header), header);
+    for (const header of ['authorization', 'content-type', 'traceparent', 'tracestate', 'x-request-id'])
+      assert.ok(allowed.includes(header), header);
     const response = await post(hub.url, 'https://app.example');
     assert.equal(response.status, 200);
     assert.equal(response.headers['access-control-allow-origin'], 'https://app.example');
-    assert.notEqual(response.headers['access-control-allow-credentials'], 'true', 'keys travel in Authorization, never in cookies');
+    assert.notEqual(
+      response.headers['access-control-allow-credentials'],
+      'true',
+      'keys travel in Authorization, never in cookies',
+    );
     assert.match(String(response.headers['vary']), /\bOrigin\b/);
   });
 
   it('gives no origin access when HUB_ALLOWED_ORIGINS is empty', async () => {
-    for (const response of [await preflight(closed.url, 'https://app.example'), await post(closed.url, 'https://app.example')]) {
+    for (const response of [
+      await preflight(closed.url, 'https://app.example'),
+      await post(closed.url, 'https://app.example'),
+    ]) {
       assert.equal(response.headers['access-control-allow-origin'], undefined);
     }
   });
@@ -143,7 +171,11 @@ describe('DNS rebinding: the Host of a hub without keys', () => {
   });
   after(() => Promise.all([open.stop(), keyed.stop()]));
   const query = (url: string, host: string) =>
-    rawRequest(`${url}/graphql`, { method: 'POST', headers: { host, 'content-type': 'application/json' }, body: JSON.stringify({ query: COUNT }) });
+    rawRequest(`${url}/graphql`, {
+      method: 'POST',
+      headers: { host, 'content-type': 'application/json' },
+      body: JSON.stringify({ query: COUNT }),
+    });
   const port = (url: string) => new URL(url).port;
 
   it('refuses a request addressed to another name with 421 and says why', async () => {

@@ -28,11 +28,17 @@ function everyField(type: GraphQLObjectType, open: ReadonlySet<string> = new Set
 }
 
 /** The root query fields that page with `first`: events, deadLetters, replayJobs, replayDiff, webhookDeliveries, correlation. */
-const PAGED = Object.values(schema.getQueryType()!.getFields()).filter((field) => field.args.some((arg) => arg.name === 'first'));
+const PAGED = Object.values(schema.getQueryType()!.getFields()).filter((field) =>
+  field.args.some((arg) => arg.name === 'first'),
+);
 /** The other arguments a paged field requires. */
-const REQUIRED: Record<string, string> = { correlation: 'id: "c", ', webhookDeliveries: 'endpointId: "00000000-0000-7000-8000-000000000000", ' };
+const REQUIRED: Record<string, string> = {
+  correlation: 'id: "c", ',
+  webhookDeliveries: 'endpointId: "00000000-0000-7000-8000-000000000000", ',
+};
 const connection = (name: string) => getNamedType(schema.getQueryType()!.getFields()[name]!.type) as GraphQLObjectType;
-const page = (name: string, first: number | string, alias = '', args = REQUIRED[name] ?? '') => `${alias}${name}(${args}first: ${first}) { ${everyField(connection(name))} }`;
+const page = (name: string, first: number | string, alias = '', args = REQUIRED[name] ?? '') =>
+  `${alias}${name}(${args}first: ${first}) { ${everyField(connection(name))} }`;
 /** replayDiff pages are smaller than HUB_MAX_PAGE_SIZE: each item carries an event, two outcomes and captured payloads. */
 const fullPage = (name: string) => (name === 'replayDiff' ? MAX_DIFF_PAGE : 1000);
 
@@ -48,9 +54,20 @@ for (const kind of STORE_KINDS) {
     let shadowJobId: string;
     before(async () => {
       hub = await startHubOn(kind);
-      const shadow = await hub.services.replays.create('acme', { target: 'SHADOW', handlers: [builtIn[0]!.name], dryRun: true, filter: {} });
+      const shadow = await hub.services.replays.create('acme', {
+        target: 'SHADOW',
+        handlers: [builtIn[0]!.name],
+        dryRun: true,
+        filter: {},
+      });
       shadowJobId = shadow.id;
-      const metadata = { correlationId: 'c', causationId: 'k', actor: { id: 'u', type: 'user' }, context: { type: 'USER', id: 'u' }, attributes: { a: 1 } };
+      const metadata = {
+        correlationId: 'c',
+        causationId: 'k',
+        actor: { id: 'u', type: 'user' },
+        context: { type: 'USER', id: 'u' },
+        attributes: { a: 1 },
+      };
       await gql(hub.url, PUBLISH, { input: publishInput({ subject: 's', metadata }) }, TEST_KEYS.acme);
     });
     after(() => hub.stop());
@@ -59,29 +76,49 @@ for (const kind of STORE_KINDS) {
       const answer = await gql(hub.url, `{ ${page('events', 1000)} }`, {}, TEST_KEYS.acme);
       assert.equal(answer.errors, undefined, JSON.stringify(answer.errors));
       assert.equal(answer.data?.['events'].edges[0].node.metadata.actor.id, 'u');
-      assert.ok('replay' in answer.data?.['events'].edges[0].node.metadata && 'trace' in answer.data?.['events'].edges[0].node.metadata);
+      assert.ok(
+        'replay' in answer.data?.['events'].edges[0].node.metadata &&
+          'trace' in answer.data?.['events'].edges[0].node.metadata,
+      );
     });
 
     it('admits a full page of every paged field (events, deadLetters, replayJobs, replayDiff, webhookDeliveries, correlation) selecting everything', async () => {
-      assert.deepEqual(PAGED.map((field) => field.name).sort(), ['correlation', 'deadLetters', 'events', 'replayDiff', 'replayJobs', 'webhookDeliveries']);
+      assert.deepEqual(PAGED.map((field) => field.name).sort(), [
+        'correlation',
+        'deadLetters',
+        'events',
+        'replayDiff',
+        'replayJobs',
+        'webhookDeliveries',
+      ]);
       for (const field of PAGED) {
         const args = field.name === 'replayDiff' ? `jobId: "${shadowJobId}", ` : REQUIRED[field.name];
-        const answer = await gql(hub.url, `{ ${page(field.name, fullPage(field.name), '', args)} }`, {}, TEST_KEYS.acme);
+        const answer = await gql(
+          hub.url,
+          `{ ${page(field.name, fullPage(field.name), '', args)} }`,
+          {},
+          TEST_KEYS.acme,
+        );
         // webhookDeliveries needs the admin scope these keys lack: past the cost limit it is refused FORBIDDEN.
-        if (field.name === 'webhookDeliveries') assert.deepEqual(errorCodes(answer), ['FORBIDDEN'], JSON.stringify(answer.errors));
+        if (field.name === 'webhookDeliveries')
+          assert.deepEqual(errorCodes(answer), ['FORBIDDEN'], JSON.stringify(answer.errors));
         else assert.equal(answer.errors, undefined, `${field.name}: ${JSON.stringify(answer.errors)}`);
       }
     });
 
     it('refuses two aliased full pages, and thirty aliased pages of a hundred', async () => {
-      assertCostRefused(await gql(hub.url, `{ ${page('events', 1000, 'a: ')} ${page('events', 1000, 'b: ')} }`, {}, TEST_KEYS.acme));
+      assertCostRefused(
+        await gql(hub.url, `{ ${page('events', 1000, 'a: ')} ${page('events', 1000, 'b: ')} }`, {}, TEST_KEYS.acme),
+      );
       const thirty = Array.from({ length: 30 }, (_, i) => page('events', 100, `p${i}: `)).join(' ');
       assertCostRefused(await gql(hub.url, `{ ${thirty} }`, {}, TEST_KEYS.acme));
     });
 
     it('refuses a field repeated two thousand times, within the token limit', async () => {
       const repeated = Array.from({ length: 2000 }, () => 'id').join(' ');
-      assertCostRefused(await gql(hub.url, `{ events(first: 1000) { edges { node { ${repeated} } } } }`, {}, TEST_KEYS.acme));
+      assertCostRefused(
+        await gql(hub.url, `{ events(first: 1000) { edges { node { ${repeated} } } } }`, {}, TEST_KEYS.acme),
+      );
     });
 
     it('refuses aliased pages whose size comes from a variable, as it would the same sizes written in', async () => {

@@ -27,7 +27,8 @@ const fresh = (n: number, body: string) => {
  */
 async function besideHealth<T>(url: string, request: () => Promise<T>) {
   let run = await probedRun(url, request);
-  for (let tries = 1; tries < 3 && (run.ms >= 1000 || run.slowestHealthMs >= 100); tries++) run = await probedRun(url, request);
+  for (let tries = 1; tries < 3 && (run.ms >= 1000 || run.slowestHealthMs >= 100); tries++)
+    run = await probedRun(url, request);
   return run;
 }
 
@@ -59,7 +60,9 @@ for (const kind of STORE_KINDS) {
 
     before(async () => {
       hub = await startHubOn(kind);
-      const input = Array.from({ length: 100 }, (_, i) => publishInput({ type: `budget.item${i % 20}.${'created_and_then_updated_'.repeat(4)}n${i}` }));
+      const input = Array.from({ length: 100 }, (_, i) =>
+        publishInput({ type: `budget.item${i % 20}.${'created_and_then_updated_'.repeat(4)}n${i}` }),
+      );
       assert.ok((await gql(hub.url, PUBLISH_MANY, { input }, TEST_KEYS.acme)).data);
       await stats({ patterns: [regex('^budget\\.'), ...fresh(1, '.{0,100}')] }); // warm the code paths before anything is timed
     });
@@ -81,7 +84,9 @@ for (const kind of STORE_KINDS) {
     });
 
     it('answers a request at its budgets, 16 REGEX patterns of about 3,900 instructions together, within 1 s, /healthz answering within 100 ms', async () => {
-      const { result, ms, slowestHealthMs } = await besideHealth(hub.url, () => stats({ patterns: fresh(16, '.{0,110}') }));
+      const { result, ms, slowestHealthMs } = await besideHealth(hub.url, () =>
+        stats({ patterns: fresh(16, '.{0,110}') }),
+      );
       assert.equal(result.errors, undefined, JSON.stringify(result.errors));
       assert.deepEqual(result.data?.['eventStats'], []);
       assert.ok(ms < 1000, `answered in ${ms} ms`);
@@ -99,11 +104,21 @@ for (const kind of STORE_KINDS) {
         a: eventStats(filter: $a, groupBy: TYPE) { key }
         b: eventStats(filter: $b, groupBy: TYPE) { key }
       }`;
-      const over = await gql(hub.url, query, { a: { patterns: fresh(9, 'x') }, b: { patterns: fresh(8, 'x') } }, TEST_KEYS.acmeReadOnly);
+      const over = await gql(
+        hub.url,
+        query,
+        { a: { patterns: fresh(9, 'x') }, b: { patterns: fresh(8, 'x') } },
+        TEST_KEYS.acmeReadOnly,
+      );
       assertCoded(over, 'BAD_USER_INPUT');
       assert.deepEqual(over.errors![0]!.path, ['b']);
       assert.match(over.errors![0]!.message, /HUB_MAX_REGEX_PER_REQUEST/);
-      const within = await gql(hub.url, query, { a: { patterns: fresh(8, 'x') }, b: { patterns: fresh(8, 'x') } }, TEST_KEYS.acmeReadOnly);
+      const within = await gql(
+        hub.url,
+        query,
+        { a: { patterns: fresh(8, 'x') }, b: { patterns: fresh(8, 'x') } },
+        TEST_KEYS.acmeReadOnly,
+      );
       assert.equal(within.errors, undefined, JSON.stringify(within.errors));
     });
 
@@ -124,7 +139,12 @@ for (const kind of STORE_KINDS) {
 
     it('refuses a where value written deep in the query text itself with a code, never INTERNAL_SERVER_ERROR', async () => {
       const literal = `${'['.repeat(2400)}1${']'.repeat(2400)}`;
-      const result = await gql(hub.url, `{ eventStats(filter: { where: [{ path: "payload.a", op: EQ, value: ${literal} }] }, groupBy: TYPE) { key } }`, {}, TEST_KEYS.acmeReadOnly);
+      const result = await gql(
+        hub.url,
+        `{ eventStats(filter: { where: [{ path: "payload.a", op: EQ, value: ${literal} }] }, groupBy: TYPE) { key } }`,
+        {},
+        TEST_KEYS.acmeReadOnly,
+      );
       assert.ok(result.errors?.length, 'refused');
       assert.ok(!errorCodes(result).includes('INTERNAL_SERVER_ERROR'), JSON.stringify(result.errors));
     });
@@ -143,8 +163,8 @@ for (const kind of STORE_KINDS) {
       const client = wsClient(hub.url, TEST_KEYS.acme);
       const query = 'subscription($filter: EventFilter) { events(filter: $filter) { type } }';
       const live = regex('^budget\\.live\\.');
-      const [first, second, third] = [[...fresh(15, 'x'), live], [...fresh(15, 'x'), live], fresh(17, 'x')].map((patterns) =>
-        subscribe(client, query, { filter: { patterns } }),
+      const [first, second, third] = [[...fresh(15, 'x'), live], [...fresh(15, 'x'), live], fresh(17, 'x')].map(
+        (patterns) => subscribe(client, query, { filter: { patterns } }),
       );
       const [refused] = await third!.waitFor(1);
       assert.equal(refused?.errors?.[0]?.extensions?.['code'], 'BAD_USER_INPUT');
@@ -160,7 +180,12 @@ for (const kind of STORE_KINDS) {
 
     it('holds startReplay to the same REGEX budget', async () => {
       const start = 'mutation($input: StartReplayInput!) { startReplay(input: $input) { id } }';
-      const result = await gql(hub.url, start, { input: { filter: { patterns: fresh(17, 'x') }, target: 'REPUBLISH', dryRun: true } }, TEST_KEYS.acme);
+      const result = await gql(
+        hub.url,
+        start,
+        { input: { filter: { patterns: fresh(17, 'x') }, target: 'REPUBLISH', dryRun: true } },
+        TEST_KEYS.acme,
+      );
       assertCoded(result, 'BAD_USER_INPUT');
       assert.match(result.errors![0]!.message, /HUB_MAX_REGEX_PER_REQUEST/);
     });

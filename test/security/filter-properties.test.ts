@@ -21,11 +21,36 @@ const often = <T>(plausible: fc.Arbitrary<T>, hostile: fc.Arbitrary<T>) =>
 
 /** Pieces of REGEX patterns: hostile repeats, backtracking traps, broken syntax, and the harmless. */
 const hostilePiece = fc.constantFrom(
-  '.{0,1000}', '.{0,255}', 'a{0,255}', 'x{1000}', '(?:a{0,10}){0,10}', '(a+)+', '(a|aa)+', '\\pL{2,300}',
-  '(', ')', '[', '\\', '{2,1}', '\\1', '(?=a)', '\0',
+  '.{0,1000}',
+  '.{0,255}',
+  'a{0,255}',
+  'x{1000}',
+  '(?:a{0,10}){0,10}',
+  '(a+)+',
+  '(a|aa)+',
+  '\\pL{2,300}',
+  '(',
+  ')',
+  '[',
+  '\\',
+  '{2,1}',
+  '\\1',
+  '(?=a)',
+  '\0',
 );
 const harmlessPiece = fc.constantFrom(
-  '^prop\\.', 'item[0-9]', '\\.created$', '.{0,20}', '[^x]*', '.*', '\\w+', '(?i)PROP', '(?:ab){0,5}', 'crm', '\\Qa.b\\E', '(?P<n>m)',
+  '^prop\\.',
+  'item[0-9]',
+  '\\.created$',
+  '.{0,20}',
+  '[^x]*',
+  '.*',
+  '\\w+',
+  '(?i)PROP',
+  '(?:ab){0,5}',
+  'crm',
+  '\\Qa.b\\E',
+  '(?P<n>m)',
 );
 const regexValue = often(
   fc.array(harmlessPiece, { minLength: 1, maxLength: 4 }),
@@ -35,20 +60,36 @@ const regexValue = often(
 const typeValue = often(
   fc.constantFrom('prop.*.created', 'prop.>', 'prop.item1.created', 'crm.>', '*.item2.*.>'),
   fc.oneof(
-    fc.array(fc.constantFrom('crm', 'prop', '*', '>', 'a_1', 'Bad', '', 'x'.repeat(300)), { minLength: 1, maxLength: 8 }).map((s) => s.join('.')),
+    fc
+      .array(fc.constantFrom('crm', 'prop', '*', '>', 'a_1', 'Bad', '', 'x'.repeat(300)), {
+        minLength: 1,
+        maxLength: 8,
+      })
+      .map((s) => s.join('.')),
     fc.string({ maxLength: 300 }),
   ),
 );
 const pattern = fc.oneof(
   fc.record({ kind: fc.constant('REGEX'), value: regexValue }),
   fc.record({ kind: fc.constant('WILDCARD'), value: typeValue }),
-  fc.record({ kind: fc.constantFrom('EXACT', 'PREFIX'), value: fc.constantFrom('prop.item1.created', 'prop.item', 'crm.a.b') }),
+  fc.record({
+    kind: fc.constantFrom('EXACT', 'PREFIX'),
+    value: fc.constantFrom('prop.item1.created', 'prop.item', 'crm.a.b'),
+  }),
 );
 
 const scalar = fc.oneof(fc.string({ maxLength: 40 }), fc.integer(), fc.double(), fc.boolean(), fc.constant(null));
-const key = fc.oneof(fc.constantFrom('a', 'b', '$gt', '$where', '__proto__', 'constructor'), fc.string({ maxLength: 8 }));
+const key = fc.oneof(
+  fc.constantFrom('a', 'b', '$gt', '$where', '__proto__', 'constructor'),
+  fc.string({ maxLength: 8 }),
+);
 const nested: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>((tie) => ({
-  value: fc.oneof({ depthSize: 'medium' }, scalar, fc.array(tie('value'), { maxLength: 4 }), fc.dictionary(key, tie('value'), { maxKeys: 4 })),
+  value: fc.oneof(
+    { depthSize: 'medium' },
+    scalar,
+    fc.array(tie('value'), { maxLength: 4 }),
+    fc.dictionary(key, tie('value'), { maxKeys: 4 }),
+  ),
 })).value;
 const whereValue = often(
   fc.oneof(scalar, fc.array(scalar, { minLength: 1, maxLength: 5 })),
@@ -60,7 +101,9 @@ const whereValue = often(
       for (let i = 0; i < depth; i++) value = i % 2 ? { a: value } : [value];
       return value;
     }),
-    fc.integer({ min: 100, max: 20_000 }).map((n) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i]))),
+    fc
+      .integer({ min: 100, max: 20_000 })
+      .map((n) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i]))),
     fc.array(scalar, { minLength: 90, maxLength: 150 }),
   ),
 );
@@ -73,8 +116,12 @@ const condition = fc.record({
   value: whereValue,
 });
 
-const text = often(fc.string({ maxLength: 30 }), fc.oneof(fc.string({ minLength: 500, maxLength: 600 }), fc.constant('x'.repeat(50_000))));
-const list = <T>(item: fc.Arbitrary<T>, most: number) => often(fc.array(item, { maxLength: 3 }), fc.array(item, { maxLength: most }));
+const text = often(
+  fc.string({ maxLength: 30 }),
+  fc.oneof(fc.string({ minLength: 500, maxLength: 600 }), fc.constant('x'.repeat(50_000))),
+);
+const list = <T>(item: fc.Arbitrary<T>, most: number) =>
+  often(fc.array(item, { maxLength: 3 }), fc.array(item, { maxLength: most }));
 
 const filter = fc.record(
   {
@@ -93,7 +140,9 @@ for (const kind of STORE_KINDS) {
     let hub: TestHub;
     before(async () => {
       hub = await startHubOn(kind);
-      const input = Array.from({ length: 40 }, (_, i) => publishInput({ type: `prop.item${i % 8}.created`, subject: `s${i}`, payload: { n: i, a: { b: `v${i}` } } }));
+      const input = Array.from({ length: 40 }, (_, i) =>
+        publishInput({ type: `prop.item${i % 8}.created`, subject: `s${i}`, payload: { n: i, a: { b: `v${i}` } } }),
+      );
       assert.ok((await gql(hub.url, PUBLISH_MANY, { input }, TEST_KEYS.acme)).data);
     });
     after(() => hub.stop());

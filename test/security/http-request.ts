@@ -10,7 +10,10 @@ export interface RawResponse {
  * One HTTP request with exactly the given headers, `Host` included (fetch would set its own), the
  * way a browser or an attacker's page sends it.
  */
-export function rawRequest(url: string, { method = 'GET', headers = {}, body }: { method?: string; headers?: Record<string, string>; body?: string }): Promise<RawResponse> {
+export function rawRequest(
+  url: string,
+  { method = 'GET', headers = {}, body }: { method?: string; headers?: Record<string, string>; body?: string },
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method, headers, setHost: !('host' in headers) }, (res) => {
       let text = '';

@@ -34,17 +34,28 @@ for (const kind of STORE_KINDS) {
       const filterBytes = Buffer.byteLength(JSON.stringify(filter));
       assert.ok(filterBytes > 2 * MAX_EVENT_BYTES);
       for (let i = 0; i < 5; i++) {
-        const started = await gql(hub.url, START, { input: { filter, target: 'REPUBLISH', dryRun: true } }, TEST_KEYS.acme);
+        const started = await gql(
+          hub.url,
+          START,
+          { input: { filter, target: 'REPUBLISH', dryRun: true } },
+          TEST_KEYS.acme,
+        );
         assert.equal(started.errors, undefined, JSON.stringify(started.errors));
       }
       const requested = await storedEvents(hub, 'acme', ['system.replay.requested'], 5);
       assert.equal(requested.length, 5);
       for (const event of requested) {
-        assert.ok(Buffer.byteLength(JSON.stringify(event)) <= MAX_EVENT_BYTES, `a ${Buffer.byteLength(JSON.stringify(event))}-byte audit event`);
+        assert.ok(
+          Buffer.byteLength(JSON.stringify(event)) <= MAX_EVENT_BYTES,
+          `a ${Buffer.byteLength(JSON.stringify(event))}-byte audit event`,
+        );
         const cut = event.payload['filter'] as { truncated: boolean; bytes: number; excerpt: string };
         assert.equal(cut.truncated, true);
         assert.ok(cut.bytes >= filterBytes, 'the original size is kept'); // the stored filter may carry defaults the input left out
-        assert.ok(JSON.stringify(filter).startsWith(cut.excerpt.slice(0, 100)), 'the excerpt is the filter’s beginning');
+        assert.ok(
+          JSON.stringify(filter).startsWith(cut.excerpt.slice(0, 100)),
+          'the excerpt is the filter’s beginning',
+        );
       }
     });
   });
@@ -53,7 +64,13 @@ for (const kind of STORE_KINDS) {
 describe('publishInternal', () => {
   it('refuses an event over HUB_MAX_EVENT_BYTES with PAYLOAD_TOO_LARGE and stores the others of the call', async () => {
     const store = createMemoryEventStore({ idempotencyWindowMs: 60_000 });
-    const ingest = createIngest({ store, bus: createInProcessEventBus(), log: createLogger('silent'), maxEventBytes: 2000, maxBatch: 10 });
+    const ingest = createIngest({
+      store,
+      bus: createInProcessEventBus(),
+      log: createLogger('silent'),
+      maxEventBytes: 2000,
+      maxBatch: 10,
+    });
     const big = pendingEvent({ type: 'system.replay.requested', payload: { filter: 'x'.repeat(3000) } });
     const small = pendingEvent({ type: 'system.replay.requested', payload: { filter: 'x' } });
     const [refused, stored] = await ingest.publishInternal([big, small]);

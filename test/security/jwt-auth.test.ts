@@ -13,13 +13,22 @@ import { STORE_KINDS, startHubOn, type TestHub } from '../support/store-hubs.ts'
 import { hs256, TEST_AUDIENCE, TEST_ISSUER, TEST_JWT_SECRET, unsecured } from '../support/tokens.ts';
 import { subscribe, wsClient } from '../support/ws-client.ts';
 
-const JWT_ENV = { HUB_JWT_SECRET: TEST_JWT_SECRET, HUB_JWT_ISSUER: TEST_ISSUER, HUB_JWT_AUDIENCE: TEST_AUDIENCE, HUB_JWT_CLOCK_TOLERANCE_S: '0' };
+const JWT_ENV = {
+  HUB_JWT_SECRET: TEST_JWT_SECRET,
+  HUB_JWT_ISSUER: TEST_ISSUER,
+  HUB_JWT_AUDIENCE: TEST_AUDIENCE,
+  HUB_JWT_CLOCK_TOLERANCE_S: '0',
+};
 const EVERY_SCOPE = 'publish subscribe query';
 const EVENTS = 'query($filter: EventFilter) { events(filter: $filter) { edges { node { type tenantId } } } }';
 
-const typesSeen = (response: GraphQLResponse) => response.data?.['events'].edges.map((edge: any) => `${edge.node.tenantId}:${edge.node.type}`);
+const typesSeen = (response: GraphQLResponse) =>
+  response.data?.['events'].edges.map((edge: any) => `${edge.node.tenantId}:${edge.node.type}`);
 /** The one error of a refused operation: its code and message. */
-const refusal = (response: GraphQLResponse) => ({ codes: errorCodes(response), message: response.errors?.[0]?.message });
+const refusal = (response: GraphQLResponse) => ({
+  codes: errorCodes(response),
+  message: response.errors?.[0]?.message,
+});
 
 for (const kind of STORE_KINDS) {
   describe(`JWT tenants on ${kind}`, () => {
@@ -34,9 +43,17 @@ for (const kind of STORE_KINDS) {
       assert.equal(published.data?.['publishEvent'].status, 'ACCEPTED');
       assert.equal(published.data?.['publishEvent'].event.tenantId, 'acme');
       await gql(hub.url, PUBLISH, { input: publishInput({ type: 'jwt.globex.made' }) }, globex);
-      assert.deepEqual(typesSeen(await gql(hub.url, EVENTS, { filter: { types: ['jwt.>'] } }, acme)), ['acme:jwt.acme.made']);
-      assert.deepEqual(typesSeen(await gql(hub.url, EVENTS, { filter: { types: ['jwt.>'] } }, globex)), ['globex:jwt.globex.made']);
-      assert.deepEqual(typesSeen(await gql(hub.url, EVENTS, { filter: { types: ['jwt.>'] } }, TEST_KEYS.acme)), ['acme:jwt.acme.made'], 'API keys still work beside tokens');
+      assert.deepEqual(typesSeen(await gql(hub.url, EVENTS, { filter: { types: ['jwt.>'] } }, acme)), [
+        'acme:jwt.acme.made',
+      ]);
+      assert.deepEqual(typesSeen(await gql(hub.url, EVENTS, { filter: { types: ['jwt.>'] } }, globex)), [
+        'globex:jwt.globex.made',
+      ]);
+      assert.deepEqual(
+        typesSeen(await gql(hub.url, EVENTS, { filter: { types: ['jwt.>'] } }, TEST_KEYS.acme)),
+        ['acme:jwt.acme.made'],
+        'API keys still work beside tokens',
+      );
     });
   });
 }
@@ -54,7 +71,10 @@ describe('JWT bearer tokens (HS256)', () => {
 
   it('takes scopes from a "scopes" array as well as from the OAuth "scope" string', async () => {
     const publisher = await hs256({ tenant: 'acme', scopes: ['publish'] });
-    assert.equal((await gql(hub.url, PUBLISH, { input: publishInput() }, publisher)).data?.['publishEvent'].status, 'ACCEPTED');
+    assert.equal(
+      (await gql(hub.url, PUBLISH, { input: publishInput() }, publisher)).data?.['publishEvent'].status,
+      'ACCEPTED',
+    );
     assert.deepEqual(errorCodes(await gql(hub.url, EVENTS, {}, publisher)), ['FORBIDDEN']);
   });
 
@@ -65,7 +85,11 @@ describe('JWT bearer tokens (HS256)', () => {
       ['not yet valid', await hs256(claims, { notBefore: 60 }), 'token not yet valid'],
       ['another issuer', await hs256(claims, { issuer: 'https://other.test' }), 'token issuer not accepted'],
       ['another audience', await hs256(claims, { audience: 'other-service' }), 'token audience not accepted'],
-      ['another secret', await hs256(claims, { secret: 'an-entirely-different-secret-of-32-chars' }), 'token signature invalid'],
+      [
+        'another secret',
+        await hs256(claims, { secret: 'an-entirely-different-secret-of-32-chars' }),
+        'token signature invalid',
+      ],
       ['alg none', unsecured(claims), 'token algorithm not allowed'],
     ] as const;
     for (const [what, token, reason] of cases) {
@@ -82,7 +106,11 @@ describe('JWT bearer tokens (HS256)', () => {
       [await hs256({ tenant: 'acme', scope: 'openid profile' }), 'token grants no scope of this hub'],
       [await hs256({ tenant: 'acme', scope: EVERY_SCOPE }, { expiresIn: null }), 'token has no valid exp claim'],
     ] as const;
-    for (const [token, reason] of cases) assert.deepEqual(refusal(await gql(hub.url, PUBLISH, { input: publishInput() }, token)), { codes: ['UNAUTHENTICATED'], message: reason });
+    for (const [token, reason] of cases)
+      assert.deepEqual(refusal(await gql(hub.url, PUBLISH, { input: publishInput() }, token)), {
+        codes: ['UNAUTHENTICATED'],
+        message: reason,
+      });
   });
 
   it('records a refused token in the audit trail like a missing key, without the token', async (t) => {
@@ -90,10 +118,16 @@ describe('JWT bearer tokens (HS256)', () => {
     t.after(() => audited.stop());
     const expired = await hs256({ tenant: 'acme', scope: EVERY_SCOPE }, { expiresIn: -60 });
     assert.deepEqual(errorCodes(await gql(audited.url, EVENTS, {}, expired)), ['UNAUTHENTICATED']);
-    const denials = async () => allEvents<{ payload: Record<string, unknown> }>(audited.url, TEST_KEYS.globex, 'payload', { types: ['system.access.denied'] });
+    const denials = async () =>
+      allEvents<{ payload: Record<string, unknown> }>(audited.url, TEST_KEYS.globex, 'payload', {
+        types: ['system.access.denied'],
+      });
     assert.equal(await eventually(async () => (await denials()).length === 1), true);
     const [denial] = await denials();
-    assert.deepEqual([denial?.payload['code'], denial?.payload['operation'], denial?.payload['keyName']], ['UNAUTHENTICATED', 'query', null]);
+    assert.deepEqual(
+      [denial?.payload['code'], denial?.payload['operation'], denial?.payload['keyName']],
+      ['UNAUTHENTICATED', 'query', null],
+    );
     assert.ok(!JSON.stringify(denial).includes(expired.split('.')[2]!), 'the token in an audit event');
   });
 
@@ -112,14 +146,20 @@ describe('JWT bearer tokens (HS256)', () => {
   });
 
   it('closes a socket with 4403 "token expired" when its token expires', async () => {
-    const socket = openSocket(hub.url, `Bearer ${await hs256({ tenant: 'acme', scope: EVERY_SCOPE }, { expiresIn: 2 })}`);
+    const socket = openSocket(
+      hub.url,
+      `Bearer ${await hs256({ tenant: 'acme', scope: EVERY_SCOPE }, { expiresIn: 2 })}`,
+    );
     assert.equal(await socket.acked, true);
     socket.subscribe('live', 'subscription { events { id } }');
     assert.deepEqual(await socket.closed, { code: 4403, reason: 'token expired' });
   });
 
   it('refuses a socket at connection_init with 4403 and the reason when its token is no good', async () => {
-    const socket = openSocket(hub.url, `Bearer ${await hs256({ tenant: 'acme', scope: EVERY_SCOPE }, { expiresIn: -5 })}`);
+    const socket = openSocket(
+      hub.url,
+      `Bearer ${await hs256({ tenant: 'acme', scope: EVERY_SCOPE }, { expiresIn: -5 })}`,
+    );
     assert.equal(await socket.acked, false);
     assert.deepEqual(await socket.closed, { code: 4403, reason: 'token expired' });
   });
@@ -135,12 +175,18 @@ describe('JWT principals', () => {
     assert.deepEqual([...principal.scopes], ['query']);
     assert.equal(principal.keyName, `jwt:user?${'x'.repeat(59)}`);
     const exp = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).exp as number;
-    assert.equal(principal.expiresAt, (exp + 5) * 1000, 'expiresAt is when the hub stops taking it: exp plus the clock tolerance');
+    assert.equal(
+      principal.expiresAt,
+      (exp + 5) * 1000,
+      'expiresAt is when the hub stops taking it: exp plus the clock tolerance',
+    );
   });
 
   it('gives the same keyId to every token of one issuer and subject, and another to another subject', async () => {
     const a1 = await verifier.verify(await hs256({ org: 'acme', scope: 'query' }, { subject: 'alice', expiresIn: 60 }));
-    const a2 = await verifier.verify(await hs256({ org: 'acme', scope: 'publish' }, { subject: 'alice', expiresIn: 120 }));
+    const a2 = await verifier.verify(
+      await hs256({ org: 'acme', scope: 'publish' }, { subject: 'alice', expiresIn: 120 }),
+    );
     const b = await verifier.verify(await hs256({ org: 'acme', scope: 'query' }, { subject: 'bob', expiresIn: 60 }));
     assert.match(a1.keyId, /^[0-9a-f]{16}$/);
     assert.equal(a1.keyId, a2.keyId);
@@ -154,7 +200,11 @@ describe('JWT principals', () => {
     const both = createAuthenticator([{ key: TEST_KEYS.acme, tenant: 'acme', scopes: ['query'] }], { jwt: verifier });
     assert.equal((await both.authenticate(`Bearer ${token}`))?.keyName, 'jwt:user-1');
     assert.equal((await both.authenticate(`Bearer ${TEST_KEYS.acme}`))?.keyName, 'key#1');
-    assert.equal(await both.authenticate('Bearer not.a-known.key-of-this-hub!'), null, 'not a JWT shape: an unknown key, not a refused token');
+    assert.equal(
+      await both.authenticate('Bearer not.a-known.key-of-this-hub!'),
+      null,
+      'not a JWT shape: an unknown key, not a refused token',
+    );
   });
 
   it('resolves a refused token to no principal, and only identify says why', async () => {

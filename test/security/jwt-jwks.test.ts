@@ -16,7 +16,10 @@ import { hs256, signingKey, TEST_AUDIENCE, TEST_ISSUER, writeJwks, type TestSign
 
 const CLAIMS = { tenant: 'acme', scope: 'query subscribe' };
 const EVENTS = '{ events { edges { node { id } } } }';
-const refusal = (response: GraphQLResponse) => ({ codes: errorCodes(response), message: response.errors?.[0]?.message });
+const refusal = (response: GraphQLResponse) => ({
+  codes: errorCodes(response),
+  message: response.errors?.[0]?.message,
+});
 
 describe('JWT bearer tokens from a JWKS file (RS256, ES256)', () => {
   let dir: string;
@@ -33,7 +36,15 @@ describe('JWT bearer tokens from a JWKS file (RS256, ES256)', () => {
     [rsa, ec] = await Promise.all([signingKey('RS256', 'rsa-1'), signingKey('ES256', 'ec-1')]);
     await writeJwks(jwksPath, [rsa, ec]);
     const log = createLogger('info', { write: (line: string) => void logLines.push(line) });
-    hub = await startTestHub({ HUB_JWT_JWKS_FILE: jwksPath, HUB_JWT_ISSUER: TEST_ISSUER, HUB_JWT_AUDIENCE: TEST_AUDIENCE, HUB_JWT_CLOCK_TOLERANCE_S: '0' }, { log });
+    hub = await startTestHub(
+      {
+        HUB_JWT_JWKS_FILE: jwksPath,
+        HUB_JWT_ISSUER: TEST_ISSUER,
+        HUB_JWT_AUDIENCE: TEST_AUDIENCE,
+        HUB_JWT_CLOCK_TOLERANCE_S: '0',
+      },
+      { log },
+    );
   });
   after(async () => {
     await hub.stop();
@@ -47,16 +58,25 @@ describe('JWT bearer tokens from a JWKS file (RS256, ES256)', () => {
 
   it('refuses a token signed by a key that is not in the file', async () => {
     const stranger = await signingKey('RS256', 'rsa-1'); // same kid, other key
-    assert.deepEqual(refusal(await gql(hub.url, EVENTS, {}, await stranger.sign(CLAIMS))), { codes: ['UNAUTHENTICATED'], message: 'token signature invalid' });
+    assert.deepEqual(refusal(await gql(hub.url, EVENTS, {}, await stranger.sign(CLAIMS))), {
+      codes: ['UNAUTHENTICATED'],
+      message: 'token signature invalid',
+    });
     const unknown = await signingKey('ES256', 'ec-unknown');
-    assert.deepEqual(refusal(await gql(hub.url, EVENTS, {}, await unknown.sign(CLAIMS))), { codes: ['UNAUTHENTICATED'], message: 'token signing key unknown' });
+    assert.deepEqual(refusal(await gql(hub.url, EVENTS, {}, await unknown.sign(CLAIMS))), {
+      codes: ['UNAUTHENTICATED'],
+      message: 'token signing key unknown',
+    });
   });
 
   it('refuses HS256 when only a JWKS is configured, even signed with a public key of the file as HMAC secret (algorithm confusion)', async () => {
-    const pem = await exportSPKI(await importJWK(rsa.jwk, 'RS256', { extractable: true }) as CryptoKey);
+    const pem = await exportSPKI((await importJWK(rsa.jwk, 'RS256', { extractable: true })) as CryptoKey);
     for (const secret of [pem, JSON.stringify(rsa.jwk)]) {
       const confused = await hs256(CLAIMS, { secret });
-      assert.deepEqual(refusal(await gql(hub.url, EVENTS, {}, confused)), { codes: ['UNAUTHENTICATED'], message: 'token algorithm not allowed' });
+      assert.deepEqual(refusal(await gql(hub.url, EVENTS, {}, confused)), {
+        codes: ['UNAUTHENTICATED'],
+        message: 'token algorithm not allowed',
+      });
     }
   });
 
@@ -66,8 +86,15 @@ describe('JWT bearer tokens from a JWKS file (RS256, ES256)', () => {
     const socket = openSocket(hub.url, `Bearer ${oldToken}`);
     assert.equal(await socket.acked, true);
     await writeJwks(jwksPath, [next, ec]);
-    assert.equal(await eventually(async () => accepted(await next.sign(CLAIMS)), 2000), true, 'the new key is taken within two seconds');
-    assert.deepEqual(refusal(await gql(hub.url, EVENTS, {}, oldToken)), { codes: ['UNAUTHENTICATED'], message: 'token signing key unknown' });
+    assert.equal(
+      await eventually(async () => accepted(await next.sign(CLAIMS)), 2000),
+      true,
+      'the new key is taken within two seconds',
+    );
+    assert.deepEqual(refusal(await gql(hub.url, EVENTS, {}, oldToken)), {
+      codes: ['UNAUTHENTICATED'],
+      message: 'token signing key unknown',
+    });
     assert.deepEqual(await socket.closed, { code: 4403, reason: 'token signing key unknown' });
     assert.equal(await accepted(await ec.sign(CLAIMS)), true, 'the key that stayed still verifies');
     rsa = next;
@@ -78,7 +105,13 @@ describe('JWT bearer tokens from a JWKS file (RS256, ES256)', () => {
     for (const bad of ['{"keys": [', JSON.stringify({ keys: [{ kty: 'oct', k: 'c2VjcmV0' }] }), '']) {
       const errorsBefore = logLines.filter((line) => line.includes('keeping its last good version')).length;
       await writeFile(jwksPath, bad);
-      assert.equal(await eventually(async () => logLines.filter((line) => line.includes('keeping its last good version')).length > errorsBefore, 2000), true);
+      assert.equal(
+        await eventually(
+          async () => logLines.filter((line) => line.includes('keeping its last good version')).length > errorsBefore,
+          2000,
+        ),
+        true,
+      );
       assert.equal(await accepted(token), true, JSON.stringify(bad));
     }
     await writeJwks(jwksPath, [rsa, ec]);
@@ -100,7 +133,11 @@ describe('JWT configuration', () => {
         const path = join(dir, `${what}.json`);
         if (content) await writeFile(path, JSON.stringify(content));
         const config = loadConfig({ HUB_JWT_JWKS_FILE: path });
-        await assert.rejects(createHubAuthenticator(config, createLogger('silent')), (error: unknown) => error instanceof ConfigError && error.message.includes('HUB_JWT_JWKS_FILE'), what);
+        await assert.rejects(
+          createHubAuthenticator(config, createLogger('silent')),
+          (error: unknown) => error instanceof ConfigError && error.message.includes('HUB_JWT_JWKS_FILE'),
+          what,
+        );
       }
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -42,12 +42,20 @@ describe('API keys from a watched file', () => {
 
   it('serves the keys of the file', async () => {
     assert.deepEqual(await codes(TEST_KEYS.acme), []);
-    assert.deepEqual(await codes(TEST_KEYS.acmeReadOnly), ['UNAUTHENTICATED'], 'only the file counts, not HUB_API_KEYS');
+    assert.deepEqual(
+      await codes(TEST_KEYS.acmeReadOnly),
+      ['UNAUTHENTICATED'],
+      'only the file counts, not HUB_API_KEYS',
+    );
   });
 
   it('revokes a key removed from the file: its next request is UNAUTHENTICATED, and a key added is accepted', async () => {
     await writeKeys([globex, { key: NEW_KEY, tenant: 'acme', scopes: ['query'] }]);
-    assert.equal(await eventually(async () => (await codes(NEW_KEY)).length === 0), true, 'the added key is accepted within two seconds');
+    assert.equal(
+      await eventually(async () => (await codes(NEW_KEY)).length === 0),
+      true,
+      'the added key is accepted within two seconds',
+    );
     assert.deepEqual(await codes(TEST_KEYS.acme), ['UNAUTHENTICATED']);
     assert.deepEqual(await codes(TEST_KEYS.globex), [], 'a key that stayed keeps working');
   });
@@ -64,7 +72,10 @@ describe('API keys from a watched file', () => {
     const moved = openSocket(hub.url, `Bearer ${TEST_KEYS.acme}`);
     const stripped = openSocket(hub.url, `Bearer ${TEST_KEYS.globex}`);
     assert.deepEqual(await Promise.all([moved.acked, stripped.acked]), [true, true]);
-    await writeKeys([{ ...acme, tenant: 'initech' }, { ...globex, scopes: ['query'] }]);
+    await writeKeys([
+      { ...acme, tenant: 'initech' },
+      { ...globex, scopes: ['query'] },
+    ]);
     assert.deepEqual(await moved.closed, { code: 4403, reason: 'credentials changed' });
     assert.deepEqual(await stripped.closed, { code: 4403, reason: 'credentials changed' });
   });
@@ -73,7 +84,12 @@ describe('API keys from a watched file', () => {
     for (const bad of ['[{"key": "acme-', '', JSON.stringify([{ key: 'short', tenant: 'acme', scopes: ['query'] }])]) {
       const errorsBefore = logLines.filter((line) => line.includes('keeping its last good version')).length;
       await writeKeys(bad);
-      assert.equal(await eventually(async () => logLines.filter((line) => line.includes('keeping its last good version')).length > errorsBefore), true);
+      assert.equal(
+        await eventually(
+          async () => logLines.filter((line) => line.includes('keeping its last good version')).length > errorsBefore,
+        ),
+        true,
+      );
       assert.deepEqual(await codes(TEST_KEYS.acme), [], JSON.stringify(bad));
     }
     assert.ok(!logLines.some((line) => line.includes(TEST_KEYS.acme)), 'a key in the log');

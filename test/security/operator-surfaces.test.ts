@@ -10,9 +10,13 @@ import { rawRequest } from './http-request.ts';
 
 const METRICS_TOKEN = 'metrics-token-for-prometheus-01';
 const ADMIN_KEY = 'acme-test-key-admin-scope-0001';
-const WITH_ADMIN_KEY = JSON.stringify([...JSON.parse(TEST_API_KEYS), { key: ADMIN_KEY, tenant: 'acme', scopes: ['admin'] }]);
+const WITH_ADMIN_KEY = JSON.stringify([
+  ...JSON.parse(TEST_API_KEYS),
+  { key: ADMIN_KEY, tenant: 'acme', scopes: ['admin'] },
+]);
 
-const scrape = (url: string, bearer?: string) => rawRequest(`${url}/metrics`, { headers: bearer ? { authorization: `Bearer ${bearer}` } : {} });
+const scrape = (url: string, bearer?: string) =>
+  rawRequest(`${url}/metrics`, { headers: bearer ? { authorization: `Bearer ${bearer}` } : {} });
 
 describe('/metrics with API keys configured', () => {
   let hub: Awaited<ReturnType<typeof startTestHub>>;
@@ -68,7 +72,10 @@ describe('/metrics without API keys', () => {
 const INTROSPECTION = '{ __schema { queryType { name } } }';
 function assertIntrospectionRefused(response: GraphQLResponse): void {
   assert.equal(response.data, undefined);
-  assert.ok(errorCodes(response).length > 0 && errorCodes(response).every((code) => code === 'GRAPHQL_VALIDATION_FAILED'), JSON.stringify(response));
+  assert.ok(
+    errorCodes(response).length > 0 && errorCodes(response).every((code) => code === 'GRAPHQL_VALIDATION_FAILED'),
+    JSON.stringify(response),
+  );
 }
 const graphiql = (url: string) => rawRequest(`${url}/graphql`, { headers: { accept: 'text/html' } });
 
@@ -87,11 +94,16 @@ describe('GraphiQL and introspection', () => {
     const hub = await startTestHub({ NODE_ENV: 'production', HUB_GRAPHIQL: 'true', HUB_INTROSPECTION: 'true' });
     t.after(() => hub.stop());
     assert.equal((await graphiql(hub.url)).status, 200);
-    assert.deepEqual((await gql(hub.url, INTROSPECTION, {}, TEST_KEYS.acme)).data, { __schema: { queryType: { name: 'Query' } } });
+    assert.deepEqual((await gql(hub.url, INTROSPECTION, {}, TEST_KEYS.acme)).data, {
+      __schema: { queryType: { name: 'Query' } },
+    });
   });
 
   it('are on by default outside production, and each can be turned off', async (t) => {
-    const [on, off] = [await startTestHub({}), await startTestHub({ HUB_GRAPHIQL: 'false', HUB_INTROSPECTION: 'false' })];
+    const [on, off] = [
+      await startTestHub({}),
+      await startTestHub({ HUB_GRAPHIQL: 'false', HUB_INTROSPECTION: 'false' }),
+    ];
     t.after(() => Promise.all([on.stop(), off.stop()]));
     assert.equal((await graphiql(on.url)).status, 200);
     assert.equal((await gql(on.url, INTROSPECTION, {}, TEST_KEYS.acme)).errors, undefined);
@@ -105,10 +117,14 @@ describe('GraphiQL and introspection', () => {
     const page = await graphiql(hub.url);
     assert.equal(page.status, 200);
     const tags = [...page.body.matchAll(/<(script|link|img|iframe)\b[^>]*>/gi)].map((m) => m[0]);
-    assert.ok(tags.some((tag) => tag.startsWith('<script')), 'the page has its scripts');
+    assert.ok(
+      tags.some((tag) => tag.startsWith('<script')),
+      'the page has its scripts',
+    );
     for (const tag of tags) {
       const source = /\b(?:src|href)\s*=\s*["']?([^"'\s>]+)/i.exec(tag)?.[1];
-      if (source !== undefined) assert.doesNotMatch(source, /^(?:[a-z][a-z0-9+.-]*:)?\/\//i, `${tag} loads from another host`);
+      if (source !== undefined)
+        assert.doesNotMatch(source, /^(?:[a-z][a-z0-9+.-]*:)?\/\//i, `${tag} loads from another host`);
     }
     assert.doesNotMatch(page.body, /unpkg\.com|jsdelivr|cdnjs/);
   });
@@ -119,7 +135,8 @@ function capturedLog() {
   const lines: Record<string, unknown>[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of chunk.toString('utf8').split('\n'))
+        if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
       done();
     },
   });
@@ -142,8 +159,14 @@ describe('logs of refused requests', () => {
     const mark = captured.lines.length;
     assert.deepEqual(errorCodes(await gql(hub.url, '{ events { edges { cursor } } }')), ['UNAUTHENTICATED']);
     const lines = since(mark);
-    assert.ok(lines.some((line) => line['code'] === 'UNAUTHENTICATED' && (line['level'] === 30 || line['level'] === 40)), JSON.stringify(lines));
-    assert.ok(lines.every((line) => Number(line['level']) < ERROR_LEVEL), 'nothing at error');
+    assert.ok(
+      lines.some((line) => line['code'] === 'UNAUTHENTICATED' && (line['level'] === 30 || line['level'] === 40)),
+      JSON.stringify(lines),
+    );
+    assert.ok(
+      lines.every((line) => Number(line['level']) < ERROR_LEVEL),
+      'nothing at error',
+    );
     assert.doesNotMatch(JSON.stringify(lines), /"stack"/);
   });
 
@@ -151,10 +174,18 @@ describe('logs of refused requests', () => {
     const mark = captured.lines.length;
     await gql(hub.url, '{ nope }', {}, TEST_KEYS.acme);
     await gql(hub.url, '{ events(first: 0) { edges { cursor } } }', {}, TEST_KEYS.acme);
-    await gql(hub.url, 'mutation { startReplay(input: { target: REPUBLISH, filter: {} }) { id } }', {}, TEST_KEYS.acmeReadOnly);
+    await gql(
+      hub.url,
+      'mutation { startReplay(input: { target: REPUBLISH, filter: {} }) { id } }',
+      {},
+      TEST_KEYS.acmeReadOnly,
+    );
     const lines = since(mark);
     assert.ok(lines.length >= 3);
-    assert.ok(lines.every((line) => Number(line['level']) < ERROR_LEVEL), JSON.stringify(lines.filter((line) => Number(line['level']) >= ERROR_LEVEL)));
+    assert.ok(
+      lines.every((line) => Number(line['level']) < ERROR_LEVEL),
+      JSON.stringify(lines.filter((line) => Number(line['level']) >= ERROR_LEVEL)),
+    );
     assert.doesNotMatch(JSON.stringify(lines), /"stack"/);
   });
 
@@ -165,7 +196,12 @@ describe('logs of refused requests', () => {
     };
     const mark = captured.lines.length;
     try {
-      const result = await gql(hub.url, 'query { event(id: "0190f3c4-0000-7000-8000-000000000000") { id } }', {}, TEST_KEYS.acme);
+      const result = await gql(
+        hub.url,
+        'query { event(id: "0190f3c4-0000-7000-8000-000000000000") { id } }',
+        {},
+        TEST_KEYS.acme,
+      );
       const errors = since(mark).filter((line) => Number(line['level']) >= ERROR_LEVEL);
       assert.equal(errors.length, 1, JSON.stringify(errors));
       assert.equal(errors[0]!['correlationId'], result.errors?.[0]?.extensions?.['correlationId']);

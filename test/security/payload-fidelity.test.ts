@@ -11,7 +11,8 @@ import { startHubOn, STORE_KINDS, type TestHub } from '../support/store-hubs.ts'
 import { subscribe, wsClient } from '../support/ws-client.ts';
 
 /** As a client's JSON body carries it: `__proto__` an own key, not a prototype. */
-const PAYLOAD_JSON = '{"__proto__":{"polluted":true},"constructor":{"prototype":{"x":1}},"nested":{"__proto__":"text","constructor":2},"plain":1}';
+const PAYLOAD_JSON =
+  '{"__proto__":{"polluted":true},"constructor":{"prototype":{"x":1}},"nested":{"__proto__":"text","constructor":2},"plain":1}';
 const payload = () => JSON.parse(PAYLOAD_JSON) as Record<string, unknown>;
 
 /** Own keys at both levels and the same JSON: deepEqual alone would not see a prototype standing in for a key. */
@@ -20,7 +21,11 @@ function assertExact(actual: unknown, where: string): void {
   assert.equal(JSON.stringify(value), PAYLOAD_JSON, where);
   assert.deepEqual(Object.keys(value), ['__proto__', 'constructor', 'nested', 'plain'], where);
   assert.equal(Object.getPrototypeOf(value), Object.prototype, `${where}: the payload's prototype was replaced`);
-  assert.equal((value as { polluted?: unknown }).polluted, undefined, `${where}: a payload key leaked through the prototype`);
+  assert.equal(
+    (value as { polluted?: unknown }).polluted,
+    undefined,
+    `${where}: a payload key leaked through the prototype`,
+  );
 }
 
 const fidelityPayloads: unknown[] = [];
@@ -47,16 +52,30 @@ for (const kind of STORE_KINDS) {
       const sub = subscribe(client, 'subscription { events(filter: {types: ["fidelity.>"]}) { payload } }');
       for (let i = 0; i < 300 && hub.services.live.size !== 1; i++) await sleep(10);
 
-      const input = publishInput({ type: 'fidelity.payload.sent', payload: payload(), metadata: { attributes: payload() } });
+      const input = publishInput({
+        type: 'fidelity.payload.sent',
+        payload: payload(),
+        metadata: { attributes: payload() },
+      });
       const published = await gql(hub.url, PUBLISH, { input }, TEST_KEYS.acme);
       assert.equal(published.errors, undefined, JSON.stringify(published.errors));
       const event = published.data?.['publishEvent'].event;
       assertExact(event.payload, 'publish answer');
 
-      const byId = await gql(hub.url, 'query($id: ID!) { event(id: $id) { payload metadata { attributes } } }', { id: event.id }, TEST_KEYS.acme);
+      const byId = await gql(
+        hub.url,
+        'query($id: ID!) { event(id: $id) { payload metadata { attributes } } }',
+        { id: event.id },
+        TEST_KEYS.acme,
+      );
       assertExact(byId.data?.['event'].payload, 'event(id)');
       assertExact(byId.data?.['event'].metadata.attributes, 'metadata.attributes');
-      const page = await gql(hub.url, '{ events(filter: {types: ["fidelity.>"]}) { edges { node { payload } } } }', {}, TEST_KEYS.acme);
+      const page = await gql(
+        hub.url,
+        '{ events(filter: {types: ["fidelity.>"]}) { edges { node { payload } } } }',
+        {},
+        TEST_KEYS.acme,
+      );
       assertExact(page.data?.['events'].edges[0].node.payload, 'events');
       const [live] = await sub.waitFor(1);
       assertExact(live?.data?.['events'].payload, 'subscription');
@@ -73,7 +92,12 @@ for (const kind of STORE_KINDS) {
       }) { event { id } } }`;
       const published = await gql(hub.url, mutation, {}, TEST_KEYS.acme);
       assert.equal(published.errors, undefined, JSON.stringify(published.errors));
-      const byId = await gql(hub.url, 'query($id: ID!) { event(id: $id) { payload } }', { id: published.data?.['publishEvent'].event.id }, TEST_KEYS.acme);
+      const byId = await gql(
+        hub.url,
+        'query($id: ID!) { event(id: $id) { payload } }',
+        { id: published.data?.['publishEvent'].event.id },
+        TEST_KEYS.acme,
+      );
       assertExact(byId.data?.['event'].payload, 'event(id) of a literal');
     });
   });

@@ -22,7 +22,8 @@ async function until(condition: () => boolean, what: string, timeoutMs = 10_000)
 import WebSocket from 'ws';
 import { rawGraphqlWs, subscribe, wsClient } from '../support/ws-client.ts';
 
-const FOLLOW = 'subscription($after: String) { events(filter: { types: ["bulk.>"] }, after: $after) { position payload } }';
+const FOLLOW =
+  'subscription($after: String) { events(filter: { types: ["bulk.>"] }, after: $after) { position payload } }';
 const PUBLISH_ONE = 'mutation($input: PublishEventInput!) { publishEvent(input: $input) { event { position } } }';
 const FILLER = 'x'.repeat(200 * 1024);
 const BUDGET = 8 * 1_048_576;
@@ -39,7 +40,10 @@ function assertEndedWithResumePosition(results: Result[], firstPosition: number)
   const error = results.at(-1)?.errors?.[0];
   assert.equal(error?.extensions?.['code'], 'SLOW_CONSUMER', JSON.stringify(error));
   const resume = String(error!.extensions!['after']);
-  assert.deepEqual(received.map((e) => Number(e.position)), Array.from({ length: received.length }, (_, i) => firstPosition + i));
+  assert.deepEqual(
+    received.map((e) => Number(e.position)),
+    Array.from({ length: received.length }, (_, i) => firstPosition + i),
+  );
   assert.equal(resume, received.at(-1)?.position ?? String(firstPosition - 1));
   return resume;
 }
@@ -55,14 +59,21 @@ for (const kind of STORE_KINDS) {
       hubs.push(hub);
       return hub;
     };
-    const publish = async (hub: TestHub, n: number, type = 'bulk.item.made', filler: object = { filler: FILLER }): Promise<number> => {
+    const publish = async (
+      hub: TestHub,
+      n: number,
+      type = 'bulk.item.made',
+      filler: object = { filler: FILLER },
+    ): Promise<number> => {
       const input = publishInput({ type, payload: { n, ...filler } });
       const result = await gql(hub.url, PUBLISH_ONE, { input }, TEST_KEYS.acme);
       assert.equal(result.errors, undefined, JSON.stringify(result.errors));
       return Number(result.data!['publishEvent'].event.position);
     };
 
-    it('ends 500 subscriptions of a socket that stops reading with SLOW_CONSUMER and their resume positions, holding about the budget', { timeout: 120_000 }, async (t) => {
+    it('ends 500 subscriptions of a socket that stops reading with SLOW_CONSUMER and their resume positions, holding about the budget', {
+      timeout: 120_000,
+    }, async (t) => {
       const hub = await start({ HUB_MAX_SUBSCRIPTIONS_PER_SOCKET: '1000' });
       // Warm up what a publish and a delivery allocate once per process, so that RSS then shows what the socket holds.
       for (let n = 0; n < 3; n++) await publish(hub, n, 'warm.up');
@@ -95,7 +106,8 @@ for (const kind of STORE_KINDS) {
         if (type === 'next') results.set(id, [...(results.get(id) ?? []), payload]);
       }
       const resumes = new Map<string, string>();
-      for (let id = 0; id < SUBSCRIPTIONS; id++) resumes.set(String(id), assertEndedWithResumePosition(results.get(String(id))!.slice(1), first));
+      for (let id = 0; id < SUBSCRIPTIONS; id++)
+        resumes.set(String(id), assertEndedWithResumePosition(results.get(String(id))!.slice(1), first));
 
       // Resuming from the position in the error gives exactly the events it missed.
       const [id, resume] = [...resumes].sort(([, a], [, b]) => Number(a) - Number(b))[0]!;
@@ -103,10 +115,16 @@ for (const kind of STORE_KINDS) {
       t.after(() => client.dispose());
       const missed = first + 9 - Number(resume);
       const rest = await subscribe(client, FOLLOW, { after: resume }).waitFor(missed, 20_000);
-      assert.deepEqual(rest.map((r) => Number(r.data?.['events'].position)), Array.from({ length: missed }, (_, i) => Number(resume) + 1 + i), `resumed ${id}`);
+      assert.deepEqual(
+        rest.map((r) => Number(r.data?.['events'].position)),
+        Array.from({ length: missed }, (_, i) => Number(resume) + 1 + i),
+        `resumed ${id}`,
+      );
     });
 
-    it('cuts off a socket that keeps sending while it leaves more than its budget unread', { timeout: 60_000 }, async (t) => {
+    it('cuts off a socket that keeps sending while it leaves more than its budget unread', {
+      timeout: 60_000,
+    }, async (t) => {
       const hub = await start({ HUB_SOCKET_BUFFER_BYTES: String(1_048_576) });
       const socket = new WebSocket(`${hub.url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
       t.after(() => socket.terminate());
@@ -125,10 +143,16 @@ for (const kind of STORE_KINDS) {
       assert.equal(code, 1006, 'terminated, not closed with a handshake it would not read');
     });
 
-    it('ends an SSE stream that stops reading with SLOW_CONSUMER once it holds its budget, long before its event buffer is full', { timeout: 60_000 }, async (t) => {
+    it('ends an SSE stream that stops reading with SLOW_CONSUMER once it holds its budget, long before its event buffer is full', {
+      timeout: 60_000,
+    }, async (t) => {
       const hub = await start({ HUB_SOCKET_BUFFER_BYTES: String(2 * 1_048_576) });
       const target = new URL(`${hub.url}/graphql`);
-      const headers = { accept: 'text/event-stream', 'content-type': 'application/json', authorization: `Bearer ${TEST_KEYS.acme}` };
+      const headers = {
+        accept: 'text/event-stream',
+        'content-type': 'application/json',
+        authorization: `Bearer ${TEST_KEYS.acme}`,
+      };
       const req = request({ host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers });
       t.after(() => req.destroy());
       req.end(JSON.stringify({ query: FOLLOW }));

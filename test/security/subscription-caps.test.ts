@@ -23,7 +23,10 @@ import { rawGraphqlWs, type RawGraphqlWs } from '../support/ws-client.ts';
 const FOLLOW = 'subscription { events(filter: { types: ["cap.>"] }) { position payload } }';
 
 /** The `error` message graphql-ws sent for subscription `id`, once there is one. */
-async function refusalOf(socket: RawGraphqlWs, id: string): Promise<{ message: string; extensions: Record<string, unknown> }> {
+async function refusalOf(
+  socket: RawGraphqlWs,
+  id: string,
+): Promise<{ message: string; extensions: Record<string, unknown> }> {
   const deadline = Date.now() + 5000;
   for (;;) {
     const found = socket.messages.map((m) => JSON.parse(m)).find((m) => m.id === id && m.type === 'error');
@@ -36,7 +39,11 @@ async function refusalOf(socket: RawGraphqlWs, id: string): Promise<{ message: s
 /** An SSE subscription (graphql-sse's distinct-connections mode): its text so far, and how to end it. */
 async function sse(url: string, apiKey: string): Promise<{ text(): string; req: ClientRequest }> {
   const target = new URL(`${url}/graphql`);
-  const headers = { accept: 'text/event-stream', 'content-type': 'application/json', authorization: `Bearer ${apiKey}` };
+  const headers = {
+    accept: 'text/event-stream',
+    'content-type': 'application/json',
+    authorization: `Bearer ${apiKey}`,
+  };
   const req = request({ host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers });
   req.end(JSON.stringify({ query: FOLLOW }));
   const [res] = (await once(req, 'response')) as [IncomingMessage];
@@ -89,7 +96,11 @@ for (const kind of STORE_KINDS) {
       await publish(hub, 2);
       const [frame] = await socket.waitForNexts('102', 1);
       assert.equal(JSON.parse(frame!).payload.data.events.payload.n, 2);
-      assert.equal(socket.messages.filter((m) => JSON.parse(m).type === 'error').length, 1, 'only the 101st was refused');
+      assert.equal(
+        socket.messages.filter((m) => JSON.parse(m).type === 'error').length,
+        1,
+        'only the 101st was refused',
+      );
     });
 
     it('refuses a tenant past HUB_MAX_SUBSCRIPTIONS_PER_TENANT, counting its SSE streams, while another tenant still subscribes', async () => {
@@ -102,7 +113,10 @@ for (const kind of STORE_KINDS) {
       await live(hub, 3);
       acme.subscribe('c', FOLLOW);
       const refusal = await refusalOf(acme, 'c');
-      assert.deepEqual([refusal.extensions['code'], refusal.extensions['scope'], refusal.extensions['limit']], ['TOO_MANY_SUBSCRIPTIONS', 'tenant', 3]);
+      assert.deepEqual(
+        [refusal.extensions['code'], refusal.extensions['scope'], refusal.extensions['limit']],
+        ['TOO_MANY_SUBSCRIPTIONS', 'tenant', 3],
+      );
 
       const refusedStream = await sse(hub.url, TEST_KEYS.acme);
       await until(() => refusedStream.text().includes('event: complete'), 'the refused SSE stream completed');
@@ -126,7 +140,10 @@ for (const kind of STORE_KINDS) {
       const globex = await open(hub, TEST_KEYS.globex);
       globex.subscribe('g', FOLLOW);
       const refusal = await refusalOf(globex, 'g');
-      assert.deepEqual([refusal.extensions['code'], refusal.extensions['scope'], refusal.extensions['limit']], ['TOO_MANY_SUBSCRIPTIONS', 'process', 2]);
+      assert.deepEqual(
+        [refusal.extensions['code'], refusal.extensions['scope'], refusal.extensions['limit']],
+        ['TOO_MANY_SUBSCRIPTIONS', 'process', 2],
+      );
 
       stream.req.destroy();
       await live(hub, 1);

@@ -14,7 +14,15 @@ async function watched(t: TestContext, directoryEvents: boolean) {
   const path = join(dir, 'value.json');
   await writeFile(path, '"v1"');
   const seen: unknown[] = [];
-  const file = await watchFileValue({ path, parse: (text) => JSON.parse(text) as unknown, onChange: (value) => seen.push(value), what: 'TEST_FILE', log: createLogger('silent'), intervalMs: 50, directoryEvents });
+  const file = await watchFileValue({
+    path,
+    parse: (text) => JSON.parse(text) as unknown,
+    onChange: (value) => seen.push(value),
+    what: 'TEST_FILE',
+    log: createLogger('silent'),
+    intervalMs: 50,
+    directoryEvents,
+  });
   t.after(async () => {
     file.close();
     await rm(dir, { recursive: true, force: true });

@@ -4,7 +4,14 @@ import { existsSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 /** Flags for a headless Chromium in a container, as root, on a small machine that has no network. */
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 export const DESKTOP = { width: 1280, height: 800 } as const;
 export const PHONE = { width: 390, height: 844 } as const;
@@ -12,13 +19,19 @@ export const PHONE = { width: 390, height: 844 } as const;
 export async function launchChromium(): Promise<Browser> {
   const executablePath = process.env['CHROMIUM_PATH'] || '/usr/bin/chromium';
   if (!existsSync(executablePath)) {
-    throw new Error(`no Chromium at ${executablePath}: run the tests with npm test, which installs Debian's chromium and sets CHROMIUM_PATH`);
+    throw new Error(
+      `no Chromium at ${executablePath}: run the tests with npm test, which installs Debian's chromium and sets CHROMIUM_PATH`,
+    );
   }
   return chromium.launch({ executablePath, args: FLAGS, timeout: 60_000 });
 }
 
 /** A fresh browser context whose tab is already signed in to the console with `credential`. */
-export async function signedInContext(browser: Browser, credential: string, viewport: { width: number; height: number } = DESKTOP): Promise<BrowserContext> {
+export async function signedInContext(
+  browser: Browser,
+  credential: string,
+  viewport: { width: number; height: number } = DESKTOP,
+): Promise<BrowserContext> {
   const context = await browser.newContext({ viewport });
   await context.addInitScript((key: string) => sessionStorage.setItem('event-hub-console.credential', key), credential);
   context.setDefaultTimeout(30_000);

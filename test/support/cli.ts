@@ -25,7 +25,10 @@ export interface CliProcess {
  * `event-hub args…` as a user runs it (bin/event-hub.mjs, a child process), with `env` on top of
  * PATH only, so HUB_URL / HUB_TOKEN come from the test and nothing leaks in from the runner.
  */
-export function startCli(args: readonly string[], { env = {}, stdin }: { env?: Record<string, string>; stdin?: string } = {}): CliProcess {
+export function startCli(
+  args: readonly string[],
+  { env = {}, stdin }: { env?: Record<string, string>; stdin?: string } = {},
+): CliProcess {
   const child = spawn(process.execPath, ['bin/event-hub.mjs', ...args], {
     cwd: ROOT,
     env: { PATH: process.env['PATH'] ?? '', ...env },
@@ -41,10 +44,17 @@ export function startCli(args: readonly string[], { env = {}, stdin }: { env?: R
     code: code as number | null,
     stdout,
     stderr,
-    json: () => stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, any>),
+    json: () =>
+      stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, any>),
   }));
   return { child, stdout: () => stdout, stderr: () => stderr, done };
 }
 
 /** Runs `event-hub args…` to its end. */
-export const runCli = (args: readonly string[], options: { env?: Record<string, string>; stdin?: string } = {}): Promise<CliRun> => startCli(args, options).done;
+export const runCli = (
+  args: readonly string[],
+  options: { env?: Record<string, string>; stdin?: string } = {},
+): Promise<CliRun> => startCli(args, options).done;

@@ -6,7 +6,13 @@ export interface DoorAnswer {
 }
 
 /** POSTs `body` to `${url}${path}` with `headers`; an API key, when given, as a bearer token. */
-export async function postTo(url: string, path: string, headers: Record<string, string>, body: string, apiKey?: string): Promise<DoorAnswer> {
+export async function postTo(
+  url: string,
+  path: string,
+  headers: Record<string, string>,
+  body: string,
+  apiKey?: string,
+): Promise<DoorAnswer> {
   const response = await fetch(`${url}${path}`, {
     method: 'POST',
     headers: { ...headers, ...(apiKey && { authorization: `Bearer ${apiKey}` }) },

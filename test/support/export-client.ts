@@ -20,8 +20,15 @@ export function exportUrl(url: string, params: ExportParams = {}): string {
 }
 
 /** Opens an export; the caller reads (or pauses, or destroys) the response. */
-export async function openExport(url: string, apiKey: string | undefined, params: ExportParams = {}, headers: Record<string, string> = {}): Promise<IncomingMessage> {
-  const req = request(exportUrl(url, params), { headers: { ...(apiKey && { authorization: `Bearer ${apiKey}` }), ...headers } });
+export async function openExport(
+  url: string,
+  apiKey: string | undefined,
+  params: ExportParams = {},
+  headers: Record<string, string> = {},
+): Promise<IncomingMessage> {
+  const req = request(exportUrl(url, params), {
+    headers: { ...(apiKey && { authorization: `Bearer ${apiKey}` }), ...headers },
+  });
   req.end();
   const [response] = (await once(req, 'response')) as [IncomingMessage];
   return response;
@@ -39,15 +46,24 @@ export interface ExportResult {
 }
 
 /** A whole export, read into memory: for small ones. */
-export async function readExport(url: string, apiKey: string | undefined, params: ExportParams = {}, { gzip = false } = {}): Promise<ExportResult> {
+export async function readExport(
+  url: string,
+  apiKey: string | undefined,
+  params: ExportParams = {},
+  { gzip = false } = {},
+): Promise<ExportResult> {
   const response = await openExport(url, apiKey, params, gzip ? { 'accept-encoding': 'gzip' } : {});
   const chunks: Buffer[] = [];
   for await (const chunk of response) chunks.push(chunk as Buffer);
   const raw = Buffer.concat(chunks);
   const body = (response.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8');
   const status = response.statusCode ?? 0;
-  if (status !== 200) return { status, headers: response.headers, events: [], trailer: null, problem: JSON.parse(body) };
-  const lines = body.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, any>);
+  if (status !== 200)
+    return { status, headers: response.headers, events: [], trailer: null, problem: JSON.parse(body) };
+  const lines = body
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, any>);
   const last = lines.at(-1);
   const trailer = last && 'next' in last && !('id' in last) ? (lines.pop() as { next: string }) : null;
   return { status, headers: response.headers, events: lines, trailer, problem: null };

@@ -91,7 +91,10 @@ export async function spawnHubProcess(options: HubProcessOptions = {}): Promise<
 }
 
 /** Reads the child's output as options say; `text()` is stdout and stderr (all of it with keepOutput, else the start-up tail). */
-function collectOutput(child: ChildProcess, { name, keepOutput, echoWarnings }: { name: string; keepOutput: boolean; echoWarnings: boolean }) {
+function collectOutput(
+  child: ChildProcess,
+  { name, keepOutput, echoWarnings }: { name: string; keepOutput: boolean; echoWarnings: boolean },
+) {
   let stdout = '';
   let stderr = '';
   let starting = true;
@@ -117,7 +120,12 @@ function collectOutput(child: ChildProcess, { name, keepOutput, echoWarnings }: 
 }
 
 /** Resolves with the base URL the hub logs once it listens. */
-function listeningUrl(child: ChildProcess, name: string, output: { stdout(): string; text(): string }, timeoutMs: number): Promise<string> {
+function listeningUrl(
+  child: ChildProcess,
+  name: string,
+  output: { stdout(): string; text(): string },
+  timeoutMs: number,
+): Promise<string> {
   return new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => fail(`${name} did not listen within ${timeoutMs / 1000} s`), timeoutMs);
     const onData = () => {
@@ -126,7 +134,8 @@ function listeningUrl(child: ChildProcess, name: string, output: { stdout(): str
       done();
       resolve(match[1]!);
     };
-    const onExit = (code: number | null, signal: string | null) => fail(`${name} exited (${code ?? signal}) before listening`);
+    const onExit = (code: number | null, signal: string | null) =>
+      fail(`${name} exited (${code ?? signal}) before listening`);
     function done() {
       clearTimeout(timer);
       child.stdout!.off('data', onData);

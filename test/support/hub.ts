@@ -28,12 +28,23 @@ export const TEST_API_KEYS = JSON.stringify([
  */
 export async function startTestHub(
   env: Record<string, string> = {},
-  { handlers = exampleHandlers, log, rateLimits }: { handlers?: readonly HubHandler[]; log?: Logger; rateLimits?: RateLimitStore } = {},
+  {
+    handlers = exampleHandlers,
+    log,
+    rateLimits,
+  }: { handlers?: readonly HubHandler[]; log?: Logger; rateLimits?: RateLimitStore } = {},
 ): Promise<HubApp & { stop(): Promise<void> }> {
   const config = loadConfig({ PORT: '0', LOG_LEVEL: 'silent', HUB_API_KEYS: TEST_API_KEYS, ...env });
   const { close: closeStorage, ...storage } = createMemoryStorage(config);
   const bus = createInProcessEventBus();
-  const app = await startHub({ config, ...storage, bus, handlers, log: log ?? createLogger(config.LOG_LEVEL), ...(rateLimits && { rateLimits }) });
+  const app = await startHub({
+    config,
+    ...storage,
+    bus,
+    handlers,
+    log: log ?? createLogger(config.LOG_LEVEL),
+    ...(rateLimits && { rateLimits }),
+  });
   return {
     ...app,
     async stop() {

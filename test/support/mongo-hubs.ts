@@ -31,7 +31,12 @@ export async function mongoHubs(scope: CleanupScope, env: Record<string, string>
   return {
     mongo,
     async start() {
-      const hub = await spawnHub({ MONGODB_URL: mongo.url, MONGODB_DB: mongo.dbName, HUB_API_KEYS: TEST_API_KEYS, ...env });
+      const hub = await spawnHub({
+        MONGODB_URL: mongo.url,
+        MONGODB_DB: mongo.dbName,
+        HUB_API_KEYS: TEST_API_KEYS,
+        ...env,
+      });
       hubs.push(hub);
       return hub;
     },
@@ -69,7 +74,10 @@ export async function allEvents<T = Record<string, any>>(
   for (;;) {
     const response = await gql(url, query, { filter: filter ?? null, first: pageSize, after }, apiKey);
     if (response.errors) throw new Error(`events query failed: ${JSON.stringify(response.errors)}`);
-    const page = response.data!['events'] as { edges: { node: T }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+    const page = response.data!['events'] as {
+      edges: { node: T }[];
+      pageInfo: { hasNextPage: boolean; endCursor: string | null };
+    };
     nodes.push(...page.edges.map((edge) => edge.node));
     if (!page.pageInfo.hasNextPage) return nodes;
     after = page.pageInfo.endCursor;

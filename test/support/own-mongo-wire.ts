@@ -27,11 +27,20 @@ export async function ownMongoWire(t: TestContext): Promise<OwnMongoWire> {
   const url = `mongodb://127.0.0.1:${port}/`;
   let child: ChildProcess | undefined;
   const start = async () => {
-    const args = ['--handler=sqlite', `--sqlite-url=file:${dir}/`, `--listen-addr=127.0.0.1:${port}`, '--telemetry=disable', '--debug-addr=127.0.0.1:0', `--state-dir=${dir}`, '--log-level=warn'];
+    const args = [
+      '--handler=sqlite',
+      `--sqlite-url=file:${dir}/`,
+      `--listen-addr=127.0.0.1:${port}`,
+      '--telemetry=disable',
+      '--debug-addr=127.0.0.1:0',
+      `--state-dir=${dir}`,
+      '--log-level=warn',
+    ];
     child = spawn(binary, args, { stdio: 'ignore' });
     const deadline = Date.now() + 20_000;
     while (!(await answersPing(url))) {
-      if (Date.now() > deadline || child.exitCode !== null) assert.fail(`FerretDB on port ${port} did not start (exit ${child.exitCode})`);
+      if (Date.now() > deadline || child.exitCode !== null)
+        assert.fail(`FerretDB on port ${port} did not start (exit ${child.exitCode})`);
       await sleep(100);
     }
   };
@@ -51,7 +60,9 @@ export async function ownMongoWire(t: TestContext): Promise<OwnMongoWire> {
 
 function ferretdbBinary(): string {
   const cacheHome = process.env['XDG_CACHE_HOME'] || join(process.env['HOME'] ?? '', '.cache');
-  const candidates = [process.env['FERRETDB_BIN'], join(cacheHome, 'event-hub', 'ferretdb-v1.24.2', 'ferretdb')].filter((path): path is string => Boolean(path));
+  const candidates = [process.env['FERRETDB_BIN'], join(cacheHome, 'event-hub', 'ferretdb-v1.24.2', 'ferretdb')].filter(
+    (path): path is string => Boolean(path),
+  );
   for (const path of candidates) {
     try {
       accessSync(path, constants.X_OK);

@@ -25,7 +25,20 @@ export async function ownRedis(t: TestContext): Promise<OwnRedis> {
   const port = await freePort();
   let child: ChildProcess | undefined;
   const start = async () => {
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no', '--loglevel', 'warning'];
+    const args = [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--protected-mode',
+      'no',
+      '--loglevel',
+      'warning',
+    ];
     child = spawn(binary, args, { stdio: 'ignore' });
     await waitUntil(() => answersPing(port), `redis-server on port ${port}`, 10_000);
   };
@@ -37,11 +50,18 @@ export async function ownRedis(t: TestContext): Promise<OwnRedis> {
   };
   t.after(crash);
   await start();
-  return { url: `redis://127.0.0.1:${port}`, crash, restart: start, freeze: (frozen) => child?.kill(frozen ? 'SIGSTOP' : 'SIGCONT') };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    crash,
+    restart: start,
+    freeze: (frozen) => child?.kill(frozen ? 'SIGSTOP' : 'SIGCONT'),
+  };
 }
 
 function redisServerBinary(): string {
-  const dirs = [...(process.env['PATH'] ?? '').split(delimiter), '/usr/bin', '/usr/sbin', '/usr/local/bin'].filter(Boolean);
+  const dirs = [...(process.env['PATH'] ?? '').split(delimiter), '/usr/bin', '/usr/sbin', '/usr/local/bin'].filter(
+    Boolean,
+  );
   for (const dir of dirs) {
     try {
       accessSync(join(dir, 'redis-server'), constants.X_OK);
@@ -50,7 +70,9 @@ function redisServerBinary(): string {
       // keep looking
     }
   }
-  throw new Error('redis-server is not installed: apt-get install -y redis-server (npm test does it when it starts its own Redis)');
+  throw new Error(
+    'redis-server is not installed: apt-get install -y redis-server (npm test does it when it starts its own Redis)',
+  );
 }
 
 /** A loopback port nothing listens on (now). */

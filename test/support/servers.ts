@@ -41,7 +41,9 @@ export interface TestRedis {
 function requireUrl(name: 'MONGODB_URL' | 'REDIS_URL', server: string): string {
   const url = process.env[name];
   if (!url) {
-    throw new Error(`${name} is not set: run the suite with \`npm test\`, which starts ${server}, or point ${name} at a ${name === 'MONGODB_URL' ? 'MongoDB' : 'Redis'} server`);
+    throw new Error(
+      `${name} is not set: run the suite with \`npm test\`, which starts ${server}, or point ${name} at a ${name === 'MONGODB_URL' ? 'MongoDB' : 'Redis'} server`,
+    );
   }
   return url;
 }
@@ -62,7 +64,10 @@ export function requireRedisUrl(): string {
  */
 export function uniqueName(): string {
   const file = basename(process.argv[1] ?? 'test').replace(/\.test\.[cm]?[jt]s$|\.[cm]?[jt]s$/, '');
-  const slug = file.toLowerCase().replace(/[^a-z0-9]+/g, '_').slice(0, 32);
+  const slug = file
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .slice(0, 32);
   return `${slug}_${randomBytes(4).toString('hex')}`;
 }
 

@@ -19,7 +19,9 @@ export interface SocketProbe {
 export function openSocket(url: string, authorization?: string): SocketProbe {
   const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
   const messages: Record<string, any>[] = [];
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.once('close', (code, reason) => resolve({ code, reason: String(reason) })));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    socket.once('close', (code, reason) => resolve({ code, reason: String(reason) })),
+  );
   const acked = new Promise<boolean>((resolve) => {
     socket.on('message', (data) => {
       const message = JSON.parse(String(data)) as Record<string, any>;
@@ -28,7 +30,11 @@ export function openSocket(url: string, authorization?: string): SocketProbe {
     });
     void closed.then(() => resolve(false));
   });
-  socket.once('open', () => socket.send(JSON.stringify({ type: 'connection_init', ...(authorization !== undefined && { payload: { authorization } }) })));
+  socket.once('open', () =>
+    socket.send(
+      JSON.stringify({ type: 'connection_init', ...(authorization !== undefined && { payload: { authorization } }) }),
+    ),
+  );
   socket.on('error', () => {}); // a refused socket ends in `closed`
   return {
     acked,
@@ -60,6 +66,7 @@ export async function eventually(check: () => Promise<boolean>, timeoutMs = 2000
 
 /** Resolves once `hub` holds `count` open subscriptions, so that a publish after it is live for them. */
 export async function liveSubscriptions(hub: HubApp, count: number): Promise<void> {
-  for (let i = 0; i < 300 && hub.services.live.size !== count; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  for (let i = 0; i < 300 && hub.services.live.size !== count; i++)
+    await new Promise((resolve) => setTimeout(resolve, 10));
   assert.equal(hub.services.live.size, count);
 }

@@ -8,7 +8,12 @@ import type { TestHub } from './store-hubs.ts';
  * waiting up to a second for at least `count` of them: the hub records its own events in the background.
  * With `count` 0 it waits the whole second, for assertions that nothing (more) gets stored.
  */
-export async function storedEvents(hub: TestHub, tenantId: string, types: string[] | null, count = 0): Promise<HubEvent[]> {
+export async function storedEvents(
+  hub: TestHub,
+  tenantId: string,
+  types: string[] | null,
+  count = 0,
+): Promise<HubEvent[]> {
   const filter = compileFilter(types && { types });
   let events: HubEvent[] = [];
   for (let i = 0; i < 50; i++, await sleep(20)) {

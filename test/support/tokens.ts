@@ -17,7 +17,12 @@ export interface TokenOptions {
 }
 
 /** A token for `claims` (tenant, scope...) with the test issuer and audience, valid for a minute unless told otherwise. */
-export function sign(claims: JWTPayload, key: CryptoKey | Uint8Array, header: { alg: string; kid?: string }, options: TokenOptions = {}): Promise<string> {
+export function sign(
+  claims: JWTPayload,
+  key: CryptoKey | Uint8Array,
+  header: { alg: string; kid?: string },
+  options: TokenOptions = {},
+): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   const jwt = new SignJWT(claims)
     .setProtectedHeader(header)

@@ -6,7 +6,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * value after `timeoutMs`. For tests waiting on work the hub does in the background (handlers,
  * replays, deliveries) without a fixed sleep.
  */
-export async function until<T>(read: () => T | Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
+export async function until<T>(
+  read: () => T | Promise<T>,
+  done: (value: T) => boolean,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();

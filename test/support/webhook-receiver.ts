@@ -49,7 +49,13 @@ export async function webhookReceiver(scope: CleanupScope): Promise<WebhookRecei
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');
-    const request: ReceivedRequest = { n: receiver.requests.length + 1, headers: req.headers, body, json: JSON.parse(body || '{}'), at: Date.now() };
+    const request: ReceivedRequest = {
+      n: receiver.requests.length + 1,
+      headers: req.headers,
+      body,
+      json: JSON.parse(body || '{}'),
+      at: Date.now(),
+    };
     receiver.requests.push(request);
     const answer = await receiver.respond(request);
     if (answer === 'hang') return;

@@ -117,7 +117,8 @@ export async function rawGraphqlWs(url: string, apiKey: string): Promise<RawGrap
   return {
     messages,
     nexts,
-    subscribe: (id, query, variables = {}) => socket.send(JSON.stringify({ id, type: 'subscribe', payload: { query, variables } })),
+    subscribe: (id, query, variables = {}) =>
+      socket.send(JSON.stringify({ id, type: 'subscribe', payload: { query, variables } })),
     send: (message) => socket.send(JSON.stringify(message)),
     async waitForNexts(id, count, timeoutMs) {
       await until(() => nexts(id).length >= count, `${count} next messages for ${id}`, timeoutMs);

@@ -12,7 +12,12 @@ import { ConfigError } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { eventually } from '../support/socket-probe.ts';
 
-const schema = (required: string[]) => JSON.stringify({ type: 'object', required, properties: Object.fromEntries(required.map((name) => [name, { type: 'string' }])) });
+const schema = (required: string[]) =>
+  JSON.stringify({
+    type: 'object',
+    required,
+    properties: Object.fromEntries(required.map((name) => [name, { type: 'string' }])),
+  });
 
 async function catalogDir(t: TestContext, files: Record<string, string> = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'hub-catalog-'));
@@ -31,28 +36,56 @@ async function watching(t: TestContext, dir: string) {
   const changes: (readonly CatalogVersion[])[] = [];
   const errors: { file?: string; reason?: string }[] = [];
   const log = createLogger('error', { write: (line: string) => void errors.push(JSON.parse(line)) });
-  const watcher = await watchCatalogDirectory({ dir, compile: (name, text) => compileCatalogFile(name, text, () => null), onChange: (v) => changes.push(v), log, intervalMs: 100 });
+  const watcher = await watchCatalogDirectory({
+    dir,
+    compile: (name, text) => compileCatalogFile(name, text, () => null),
+    onChange: (v) => changes.push(v),
+    log,
+    intervalMs: 100,
+  });
   t.after(() => watcher.close());
   const names = () => watcher.current.map((v) => `${v.type}@${v.version}`);
   return { watcher, changes, errors, names };
 }
 
-const startFailure = (dir: string) => watchCatalogDirectory({ dir, compile: (name, text) => compileCatalogFile(name, text, () => null), onChange: () => {}, log: createLogger('silent') });
+const startFailure = (dir: string) =>
+  watchCatalogDirectory({
+    dir,
+    compile: (name, text) => compileCatalogFile(name, text, () => null),
+    onChange: () => {},
+    log: createLogger('silent'),
+  });
 
 describe('the catalog directory', () => {
   it('reads every <type>@<version>.json at start and leaves dot entries alone', async (t) => {
-    const { dir } = await catalogDir(t, { 'crm.contact.created@1.0.json': schema(['id']), 'crm.contact.created@2.0.json': schema(['id', 'name']), '.swap': 'junk' });
+    const { dir } = await catalogDir(t, {
+      'crm.contact.created@1.0.json': schema(['id']),
+      'crm.contact.created@2.0.json': schema(['id', 'name']),
+      '.swap': 'junk',
+    });
     await mkdir(join(dir, '..data'));
     const { names } = await watching(t, dir);
     assert.deepEqual(names(), ['crm.contact.created@1.0', 'crm.contact.created@2.0']);
   });
 
   it('stops the start, naming the directory and the file, for a bad file or a name that is not type@version', async (t) => {
-    for (const [name, text] of [['crm.contact.created@1.0.json', '{"type":"objekt"}'], ['notes.txt', 'hello'], ['crm.contact.created@1.0.json', '{']] as const) {
+    for (const [name, text] of [
+      ['crm.contact.created@1.0.json', '{"type":"objekt"}'],
+      ['notes.txt', 'hello'],
+      ['crm.contact.created@1.0.json', '{'],
+    ] as const) {
       const { dir } = await catalogDir(t, { 'crm.good.one@1.0.json': schema([]), [name]: text });
-      await assert.rejects(startFailure(dir), (error: unknown) => error instanceof ConfigError && error.message.startsWith(`HUB_CATALOG_DIR (${dir}): ${name}: `), name);
+      await assert.rejects(
+        startFailure(dir),
+        (error: unknown) =>
+          error instanceof ConfigError && error.message.startsWith(`HUB_CATALOG_DIR (${dir}): ${name}: `),
+        name,
+      );
     }
-    await assert.rejects(startFailure('/nonexistent/catalog'), (error: unknown) => error instanceof ConfigError && /ENOENT/.test(error.message));
+    await assert.rejects(
+      startFailure('/nonexistent/catalog'),
+      (error: unknown) => error instanceof ConfigError && /ENOENT/.test(error.message),
+    );
   });
 
   it('serves files added and changed while it runs, drops removed ones, and keeps the last good version of a file that turns bad', async (t) => {

@@ -30,12 +30,20 @@ describe('cold segments on a filesystem', () => {
   it('writes each event as one NDJSON line of the GraphQL Event shape, and reads back what it wrote', async () => {
     const full = event(7, '2024-03-01T10:00:00Z', {
       subject: 'order/1',
-      metadata: { correlationId: 'c', actor: { id: 'u', type: 'USER' }, context: { type: 'CLIENT' }, trace: { traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01`, traceId: 'a'.repeat(32) } },
+      metadata: {
+        correlationId: 'c',
+        actor: { id: 'u', type: 'USER' },
+        context: { type: 'CLIENT' },
+        trace: { traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01`, traceId: 'a'.repeat(32) },
+      },
     });
     const second = event(9);
     const { manifest, data } = await encodeSegment([full, second]);
     assert.deepEqual(await cold.write(manifest, data), manifest);
-    const lines = gunzipSync(Buffer.from((await cold.read(manifest))!)).toString('utf8').trimEnd().split('\n');
+    const lines = gunzipSync(Buffer.from((await cold.read(manifest))!))
+      .toString('utf8')
+      .trimEnd()
+      .split('\n');
     assert.deepEqual(JSON.parse(lines[0]!), toEventJson(full));
     assert.equal(JSON.parse(lines[0]!).metadata.context.id, null);
     assert.equal(JSON.parse(lines[0]!).position, '7');
@@ -71,15 +79,27 @@ describe('cold segments on a filesystem', () => {
       await cold.write(manifest, data);
     }
     await writeFile(join(root, 'acme', '2024-03-03', '0000000000000009.abc.ndjson.gz'), 'no manifest: incomplete');
-    assert.deepEqual((await cold.list('acme')).map((s) => s.day), ['2024-03-01', '2024-03-02', '2024-03-03']);
-    assert.deepEqual((await cold.list('acme', { fromDay: '2024-03-02', toDay: '2024-03-02' })).map((s) => s.firstPosition), [2]);
-    assert.deepEqual((await cold.list('acme', { limit: 1 })).map((s) => s.firstPosition), [1]);
+    assert.deepEqual(
+      (await cold.list('acme')).map((s) => s.day),
+      ['2024-03-01', '2024-03-02', '2024-03-03'],
+    );
+    assert.deepEqual(
+      (await cold.list('acme', { fromDay: '2024-03-02', toDay: '2024-03-02' })).map((s) => s.firstPosition),
+      [2],
+    );
+    assert.deepEqual(
+      (await cold.list('acme', { limit: 1 })).map((s) => s.firstPosition),
+      [1],
+    );
     assert.deepEqual(await cold.list('globex'), []);
     const [oldest] = await cold.list('acme');
     await cold.delete(oldest!);
     await cold.delete(oldest!);
     assert.equal(await cold.manifest(oldest!), null);
-    assert.deepEqual((await cold.list('acme')).map((s) => s.firstPosition), [2, 3]);
+    assert.deepEqual(
+      (await cold.list('acme')).map((s) => s.firstPosition),
+      [2, 3],
+    );
   });
 
   it('refuses names that are not a tenant id and a day, so no path leaves its root', async () => {

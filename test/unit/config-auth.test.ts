@@ -46,7 +46,11 @@ describe('configuration', () => {
     assert.equal(config.MONGODB_JOURNAL, true);
     assert.equal(loadConfig({ MONGODB_WRITE_CONCERN: '1', MONGODB_JOURNAL: 'false' }).MONGODB_WRITE_CONCERN, 1);
     for (const bad of ['0', 'all', '-1']) {
-      assert.throws(() => loadConfig({ MONGODB_WRITE_CONCERN: bad }), /MONGODB_WRITE_CONCERN: must be "majority" or a node count of at least 1/, bad);
+      assert.throws(
+        () => loadConfig({ MONGODB_WRITE_CONCERN: bad }),
+        /MONGODB_WRITE_CONCERN: must be "majority" or a node count of at least 1/,
+        bad,
+      );
     }
   });
 
@@ -63,22 +67,35 @@ describe('configuration', () => {
       ['fast', /HUB_RATE_LIMIT: must be a number of events per second/],
     ] as const;
     for (const [value, message] of cases) {
-      assert.throws(() => loadConfig({ HUB_RATE_LIMIT: value }), (error: unknown) => error instanceof ConfigError && message.test(error.message), value);
+      assert.throws(
+        () => loadConfig({ HUB_RATE_LIMIT: value }),
+        (error: unknown) => error instanceof ConfigError && message.test(error.message),
+        value,
+      );
     }
   });
 
   it("takes an API key's own rateLimit, 0 included, and refuses one that is not whole events per second", () => {
-    const withLimit = (rateLimit: unknown) => JSON.stringify([{ key: KEY, tenant: 'acme', scopes: ['publish'], rateLimit }]);
+    const withLimit = (rateLimit: unknown) =>
+      JSON.stringify([{ key: KEY, tenant: 'acme', scopes: ['publish'], rateLimit }]);
     assert.equal(loadConfig({ HUB_API_KEYS: withLimit(20) }).HUB_API_KEYS[0]?.rateLimit, 20);
     assert.equal(loadConfig({ HUB_API_KEYS: withLimit(0) }).HUB_API_KEYS[0]?.rateLimit, 0);
-    assert.equal(loadConfig({ HUB_API_KEYS: JSON.stringify([{ key: KEY, tenant: 'acme', scopes: ['publish'] }]) }).HUB_API_KEYS[0]?.rateLimit, undefined);
+    assert.equal(
+      loadConfig({ HUB_API_KEYS: JSON.stringify([{ key: KEY, tenant: 'acme', scopes: ['publish'] }]) }).HUB_API_KEYS[0]
+        ?.rateLimit,
+      undefined,
+    );
     const cases = [
       [-5, /HUB_API_KEYS\.0\.rateLimit: must be 0 \(no limit\) or more events per second/],
       [0.5, /HUB_API_KEYS\.0\.rateLimit: must be a whole number of events per second/],
       ['20', /HUB_API_KEYS\.0\.rateLimit: must be a number of events per second/],
     ] as const;
     for (const [value, message] of cases) {
-      assert.throws(() => loadConfig({ HUB_API_KEYS: withLimit(value) }), (error: unknown) => error instanceof ConfigError && message.test(error.message), String(value));
+      assert.throws(
+        () => loadConfig({ HUB_API_KEYS: withLimit(value) }),
+        (error: unknown) => error instanceof ConfigError && message.test(error.message),
+        String(value),
+      );
     }
   });
 
@@ -92,7 +109,13 @@ describe('configuration', () => {
   });
 
   it('takes an empty auth variable (VAR= in a compose file) as unset', () => {
-    const config = loadConfig({ HUB_API_KEYS_FILE: '', HUB_JWT_SECRET: ' ', HUB_JWT_JWKS_FILE: '', HUB_JWT_ISSUER: '', HUB_JWT_AUDIENCE: '' });
+    const config = loadConfig({
+      HUB_API_KEYS_FILE: '',
+      HUB_JWT_SECRET: ' ',
+      HUB_JWT_JWKS_FILE: '',
+      HUB_JWT_ISSUER: '',
+      HUB_JWT_AUDIENCE: '',
+    });
     assert.equal(config.HUB_API_KEYS_FILE, undefined);
     assert.equal(config.HUB_JWT_SECRET, undefined);
     assert.equal(config.HUB_JWT_ISSUER, undefined);
@@ -101,29 +124,55 @@ describe('configuration', () => {
   it('refuses HUB_API_KEYS and HUB_API_KEYS_FILE together, a short HS256 secret, and an issuer or audience without JWT', () => {
     const keys = JSON.stringify([{ key: KEY, tenant: 'acme', scopes: ['query'] }]);
     const cases = [
-      [{ HUB_API_KEYS: keys, HUB_API_KEYS_FILE: '/etc/hub/keys.json' }, /HUB_API_KEYS_FILE: set either HUB_API_KEYS or HUB_API_KEYS_FILE, not both/],
+      [
+        { HUB_API_KEYS: keys, HUB_API_KEYS_FILE: '/etc/hub/keys.json' },
+        /HUB_API_KEYS_FILE: set either HUB_API_KEYS or HUB_API_KEYS_FILE, not both/,
+      ],
       [{ HUB_JWT_SECRET: 'too-short' }, /HUB_JWT_SECRET: must be at least 32 characters/],
-      [{ HUB_JWT_ISSUER: 'https://issuer.example' }, /HUB_JWT_ISSUER: has no effect without HUB_JWT_SECRET or HUB_JWT_JWKS_FILE/],
+      [
+        { HUB_JWT_ISSUER: 'https://issuer.example' },
+        /HUB_JWT_ISSUER: has no effect without HUB_JWT_SECRET or HUB_JWT_JWKS_FILE/,
+      ],
       [{ HUB_JWT_AUDIENCE: 'event-hub' }, /HUB_JWT_AUDIENCE: has no effect without/],
-      [{ HUB_JWT_SECRET: 'x'.repeat(32), HUB_JWT_CLOCK_TOLERANCE_S: '3600' }, /HUB_JWT_CLOCK_TOLERANCE_S: must be at most 300 seconds/],
+      [
+        { HUB_JWT_SECRET: 'x'.repeat(32), HUB_JWT_CLOCK_TOLERANCE_S: '3600' },
+        /HUB_JWT_CLOCK_TOLERANCE_S: must be at most 300 seconds/,
+      ],
     ] as const;
     for (const [env, message] of cases) {
-      assert.throws(() => loadConfig(env), (error: unknown) => error instanceof ConfigError && message.test(error.message), JSON.stringify(env));
+      assert.throws(
+        () => loadConfig(env),
+        (error: unknown) => error instanceof ConfigError && message.test(error.message),
+        JSON.stringify(env),
+      );
     }
-    const ok = loadConfig({ HUB_API_KEYS_FILE: '/etc/hub/keys.json', HUB_JWT_SECRET: 'x'.repeat(32), HUB_JWT_ISSUER: 'https://issuer.example', HUB_JWT_TENANT_CLAIM: 'org' });
+    const ok = loadConfig({
+      HUB_API_KEYS_FILE: '/etc/hub/keys.json',
+      HUB_JWT_SECRET: 'x'.repeat(32),
+      HUB_JWT_ISSUER: 'https://issuer.example',
+      HUB_JWT_TENANT_CLAIM: 'org',
+    });
     assert.equal(ok.HUB_JWT_TENANT_CLAIM, 'org');
     assert.deepEqual(ok.HUB_API_KEYS, []);
   });
 
   it('parses a key file like HUB_API_KEYS, and refuses one that reads empty rather than revoke every key', () => {
-    assert.deepEqual(parseApiKeys(JSON.stringify([{ key: KEY, tenant: 'acme', scopes: ['query'] }])), [{ key: KEY, tenant: 'acme', scopes: ['query'] }]);
+    assert.deepEqual(parseApiKeys(JSON.stringify([{ key: KEY, tenant: 'acme', scopes: ['query'] }])), [
+      { key: KEY, tenant: 'acme', scopes: ['query'] },
+    ]);
     assert.deepEqual(parseApiKeys('[]'), []);
     assert.throws(() => parseApiKeys(''), /the file is empty; write \[\] for no keys/);
-    assert.throws(() => parseApiKeys('[{"key":"short","tenant":"acme","scopes":["query"]}]'), /keys\.0\.key: an API key must be at least 16 characters/);
+    assert.throws(
+      () => parseApiKeys('[{"key":"short","tenant":"acme","scopes":["query"]}]'),
+      /keys\.0\.key: an API key must be at least 16 characters/,
+    );
   });
 
   it('parses comma lists and booleans', () => {
-    const config = loadConfig({ HUB_ALLOWED_ORIGINS: 'https://a.example, https://b.example', HUB_INTROSPECTION: 'false' });
+    const config = loadConfig({
+      HUB_ALLOWED_ORIGINS: 'https://a.example, https://b.example',
+      HUB_INTROSPECTION: 'false',
+    });
     assert.deepEqual(config.HUB_ALLOWED_ORIGINS, ['https://a.example', 'https://b.example']);
     assert.equal(config.HUB_INTROSPECTION, false);
   });
@@ -163,24 +212,41 @@ describe('authentication', () => {
         return isHubError(error) ? error.code : 'other';
       }
     };
-    assert.equal(code(() => requireScope(null, 'query')), 'UNAUTHENTICATED');
+    assert.equal(
+      code(() => requireScope(null, 'query')),
+      'UNAUTHENTICATED',
+    );
     const acme = await auth.authenticate(`Bearer ${KEY}`);
     const globexAdmin = await auth.authenticate('Bearer globex-admin-key-0001');
-    assert.equal(code(() => requireScope(acme, 'subscribe')), 'FORBIDDEN');
-    assert.equal(code(() => requireScope(acme, 'publish')), 'ok');
-    assert.equal(code(() => requireScope(globexAdmin, 'replay')), 'ok');
+    assert.equal(
+      code(() => requireScope(acme, 'subscribe')),
+      'FORBIDDEN',
+    );
+    assert.equal(
+      code(() => requireScope(acme, 'publish')),
+      'ok',
+    );
+    assert.equal(
+      code(() => requireScope(globexAdmin, 'replay')),
+      'ok',
+    );
   });
 
   it("gives each principal its key's own rateLimit and a stable fingerprint that is neither the key nor its digest", async () => {
     const limited = createAuthenticator(
-      loadConfig({ HUB_API_KEYS: JSON.stringify([{ key: KEY, tenant: 'acme', scopes: ['publish'], rateLimit: 7 }]) }).HUB_API_KEYS,
+      loadConfig({ HUB_API_KEYS: JSON.stringify([{ key: KEY, tenant: 'acme', scopes: ['publish'], rateLimit: 7 }]) })
+        .HUB_API_KEYS,
     );
     const byDigest = createAuthenticator([{ sha256: sha256Hex(KEY), tenant: 'acme', scopes: ['publish'] }]);
     const principal = (await limited.authenticate(`Bearer ${KEY}`))!;
     assert.equal(principal.rateLimit, 7);
     assert.equal((await auth.authenticate(`Bearer ${KEY}`))?.rateLimit, undefined);
     assert.match(principal.keyId, /^[0-9a-f]{16}$/);
-    assert.equal((await byDigest.authenticate(`Bearer ${KEY}`))?.keyId, principal.keyId, 'the same key has the same id however it is configured');
+    assert.equal(
+      (await byDigest.authenticate(`Bearer ${KEY}`))?.keyId,
+      principal.keyId,
+      'the same key has the same id however it is configured',
+    );
     assert.notEqual((await auth.authenticate('Bearer globex-admin-key-0001'))?.keyId, principal.keyId);
     assert.ok(!KEY.includes(principal.keyId) && !sha256Hex(KEY).includes(principal.keyId));
   });

@@ -6,7 +6,10 @@ import { createPolicies, warmCutoff } from '../../src/retention/retention-policy
 const DAY = 86_400_000;
 const MONGO = { MONGODB_URL: 'mongodb://127.0.0.1:27017' };
 const refused = (env: Record<string, string>, pattern: RegExp) =>
-  assert.throws(() => loadConfig(env), (error: unknown) => error instanceof ConfigError && pattern.test(error.message));
+  assert.throws(
+    () => loadConfig(env),
+    (error: unknown) => error instanceof ConfigError && pattern.test(error.message),
+  );
 
 describe('retention configuration', () => {
   it('keeps events a year in the archive and seven years in cold, checked hourly, with no cold tier unless asked', () => {
@@ -27,8 +30,14 @@ describe('retention configuration', () => {
       HUB_RETENTION_INTERVAL: '1s',
       HUB_RETENTION_POLICIES: '[{"tenant":"acme","warm":"2d","cold":"10y","hold":true}]',
     });
-    assert.deepEqual([config.HUB_RETENTION_WARM, config.HUB_RETENTION_COLD, config.HUB_RETENTION_INTERVAL], [30_000, 43_200_000, 1000]);
-    const policyOf = createPolicies({ warmMs: config.HUB_RETENTION_WARM, coldMs: config.HUB_RETENTION_COLD }, config.HUB_RETENTION_POLICIES);
+    assert.deepEqual(
+      [config.HUB_RETENTION_WARM, config.HUB_RETENTION_COLD, config.HUB_RETENTION_INTERVAL],
+      [30_000, 43_200_000, 1000],
+    );
+    const policyOf = createPolicies(
+      { warmMs: config.HUB_RETENTION_WARM, coldMs: config.HUB_RETENTION_COLD },
+      config.HUB_RETENTION_POLICIES,
+    );
     assert.deepEqual(policyOf('acme'), { warmMs: 2 * DAY, coldMs: 10 * 365.25 * DAY, hold: true });
     assert.deepEqual(policyOf('globex'), { warmMs: 30_000, coldMs: 43_200_000, hold: false });
   });
@@ -39,7 +48,10 @@ describe('retention configuration', () => {
     refused({ HUB_RETENTION_POLICIES: '{"tenant":"acme"}' }, /HUB_RETENTION_POLICIES/);
     refused({ HUB_RETENTION_POLICIES: '[{"tenant":"acme","worm":"1d"}]' }, /HUB_RETENTION_POLICIES/);
     refused({ HUB_RETENTION_POLICIES: '[{"tenant":"acme"},{"tenant":"acme"}]' }, /names a tenant a second time/);
-    refused({ HUB_RETENTION_WARM: '2d', HUB_RETENTION_COLD: '1d' }, /HUB_RETENTION_COLD: must be at least HUB_RETENTION_WARM/);
+    refused(
+      { HUB_RETENTION_WARM: '2d', HUB_RETENTION_COLD: '1d' },
+      /HUB_RETENTION_COLD: must be at least HUB_RETENTION_WARM/,
+    );
     refused({ HUB_RETENTION_POLICIES: '[{"tenant":"acme","warm":"30d","cold":"10d"}]' }, /cold: must be at least warm/);
     refused({ HUB_COLD_DIR: '/tmp/cold' }, /HUB_COLD_DIR: needs MONGODB_URL/);
   });

@@ -25,15 +25,22 @@ it('is built from the current sources (run npm run console:build and commit cons
 it('loads at most 200 KB gzipped: the page and every script and stylesheet it names', () => {
   const html = readFileSync(join(DIST, 'index.html'));
   const assets = [...html.toString().matchAll(/(?:src|href)="\/console\/([^"]+)"/g)].map((match) => match[1]!);
-  assert.ok(assets.some((asset) => asset.endsWith('.js')) && assets.some((asset) => asset.endsWith('.css')), assets.join());
-  const sizes = [html, ...assets.map((asset) => readFileSync(join(DIST, asset)))].map((body) => gzipSync(body, { level: 9 }).length);
+  assert.ok(
+    assets.some((asset) => asset.endsWith('.js')) && assets.some((asset) => asset.endsWith('.css')),
+    assets.join(),
+  );
+  const sizes = [html, ...assets.map((asset) => readFileSync(join(DIST, asset)))].map(
+    (body) => gzipSync(body, { level: 9 }).length,
+  );
   const total = sizes.reduce((sum, size) => sum + size, 0);
   assert.ok(total <= INITIAL_LOAD_LIMIT, `initial load ${total} bytes gzipped`);
 });
 
 it('type-checks the console sources (console/tsconfig.json: DOM and Preact JSX)', { timeout: 120_000 }, async () => {
   const tsc = fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url));
-  const result = await promisify(execFile)(process.execPath, [tsc, '-p', join(ROOT, 'console', 'tsconfig.json')], { cwd: ROOT }).then(
+  const result = await promisify(execFile)(process.execPath, [tsc, '-p', join(ROOT, 'console', 'tsconfig.json')], {
+    cwd: ROOT,
+  }).then(
     () => '',
     (error: { stdout?: string }) => error.stdout ?? String(error),
   );

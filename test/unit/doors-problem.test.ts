@@ -11,7 +11,11 @@ async function served(error: unknown) {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   try {
     const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
-    return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> };
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: (await response.json()) as Record<string, unknown>,
+    };
   } finally {
     server.close();
   }
@@ -22,14 +26,27 @@ describe('problem documents of the doors beside GraphQL', () => {
     const { status, headers, body } = await served(badInput('type is not a valid event type', ['type']));
     assert.equal(status, 400);
     assert.match(headers.get('content-type')!, /^application\/problem\+json/);
-    assert.deepEqual(body, { type: 'about:blank', title: 'Bad request', status: 400, code: 'BAD_USER_INPUT', detail: 'type is not a valid event type', path: ['type'] });
+    assert.deepEqual(body, {
+      type: 'about:blank',
+      title: 'Bad request',
+      status: 400,
+      code: 'BAD_USER_INPUT',
+      detail: 'type is not a valid event type',
+      path: ['type'],
+    });
   });
 
   it('gives RATE_LIMITED a Retry-After in whole seconds and UNAUTHENTICATED a WWW-Authenticate', async () => {
     const limited = await served(rateLimited(1500, 10, 1));
-    assert.deepEqual([limited.status, limited.headers.get('retry-after'), limited.body['retryAfterMs']], [429, '2', 1500]);
+    assert.deepEqual(
+      [limited.status, limited.headers.get('retry-after'), limited.body['retryAfterMs']],
+      [429, '2', 1500],
+    );
     const refused = await served(unauthenticated('token expired'));
-    assert.deepEqual([refused.status, refused.headers.get('www-authenticate'), refused.body['detail']], [401, 'Bearer', 'token expired']);
+    assert.deepEqual(
+      [refused.status, refused.headers.get('www-authenticate'), refused.body['detail']],
+      [401, 'Bearer', 'token expired'],
+    );
   });
 
   it('says nothing about an unexpected error', async () => {

@@ -11,7 +11,14 @@ const CONTACT = {
   type: 'object',
   properties: {
     contactId: { type: 'string', minLength: 1 },
-    emails: { type: 'array', items: { type: 'object', properties: { address: { type: 'string', pattern: '^[^@]+@[^@]+$' } }, required: ['address'] } },
+    emails: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { address: { type: 'string', pattern: '^[^@]+@[^@]+$' } },
+        required: ['address'],
+      },
+    },
     'a/b~c': { type: 'integer' },
     country: { type: 'string', pattern: '^[A-Z]{2}$' },
   },
@@ -35,9 +42,23 @@ function rejection(check: () => void): { path: readonly string[] | undefined; me
 
 describe('catalog file names', () => {
   it('reads <type>@<version>.json, with the hub’s type naming rules', () => {
-    assert.deepEqual(parseCatalogFileName('crm.contact.created@1.0.json'), { type: 'crm.contact.created', version: '1.0' });
-    assert.deepEqual(parseCatalogFileName('crm.contact_v2.created@2024-01.beta.json'), { type: 'crm.contact_v2.created', version: '2024-01.beta' });
-    for (const name of ['crm.contact.created.json', 'Crm.Contact@1.0.json', 'crm@1.0.json', 'crm.contact@.json', 'crm.contact@1.0.yaml', 'crm.contact@1@2.json', `crm.contact@${'1'.repeat(33)}.json`]) {
+    assert.deepEqual(parseCatalogFileName('crm.contact.created@1.0.json'), {
+      type: 'crm.contact.created',
+      version: '1.0',
+    });
+    assert.deepEqual(parseCatalogFileName('crm.contact_v2.created@2024-01.beta.json'), {
+      type: 'crm.contact_v2.created',
+      version: '2024-01.beta',
+    });
+    for (const name of [
+      'crm.contact.created.json',
+      'Crm.Contact@1.0.json',
+      'crm@1.0.json',
+      'crm.contact@.json',
+      'crm.contact@1.0.yaml',
+      'crm.contact@1@2.json',
+      `crm.contact@${'1'.repeat(33)}.json`,
+    ]) {
       assert.equal(parseCatalogFileName(name), null, name);
     }
   });
@@ -47,8 +68,20 @@ describe('a catalog file compiled with ajv', () => {
   it('takes the type and version from its name, its description and first example from the schema', () => {
     const version = file('crm.contact.created@1.0.json', CONTACT);
     assert.deepEqual(
-      { type: version.type, version: version.version, description: version.description, example: version.example, origin: version.origin },
-      { type: 'crm.contact.created', version: '1.0', description: CONTACT.description, example: CONTACT.examples[0], origin: 'crm.contact.created@1.0.json' },
+      {
+        type: version.type,
+        version: version.version,
+        description: version.description,
+        example: version.example,
+        origin: version.origin,
+      },
+      {
+        type: 'crm.contact.created',
+        version: '1.0',
+        description: CONTACT.description,
+        example: CONTACT.examples[0],
+        origin: 'crm.contact.created@1.0.json',
+      },
     );
     assert.deepEqual(version.schema, CONTACT);
   });
@@ -56,7 +89,11 @@ describe('a catalog file compiled with ajv', () => {
   it('answers the first violation in the hub’s path shape: array indexes, a missing property named at the end, JSON Pointer escapes undone', () => {
     const { check } = file('crm.contact.created@1.0.json', CONTACT);
     assert.equal(check({ contactId: 'c-1' }), null);
-    assert.deepEqual(check({ contactId: 'c-1', emails: [{ address: 'a@b' }, { address: 'nope' }] })?.path, ['emails', '1', 'address']);
+    assert.deepEqual(check({ contactId: 'c-1', emails: [{ address: 'a@b' }, { address: 'nope' }] })?.path, [
+      'emails',
+      '1',
+      'address',
+    ]);
     assert.deepEqual(check({ contactId: 'c-1', emails: [{}] })?.path, ['emails', '0', 'address']);
     assert.deepEqual(check({})?.path, ['contactId']);
     assert.deepEqual(check({ contactId: 'c', 'a/b~c': 1.5 })?.path, ['a/b~c']);
@@ -67,18 +104,32 @@ describe('a catalog file compiled with ajv', () => {
   });
 
   it('names an extra property refused by additionalProperties, and reads draft-07 files too', () => {
-    const strictShape = { $schema: 'http://json-schema.org/draft-07/schema#', type: 'object', properties: { id: { type: 'string' } }, additionalProperties: false };
+    const strictShape = {
+      $schema: 'http://json-schema.org/draft-07/schema#',
+      type: 'object',
+      properties: { id: { type: 'string' } },
+      additionalProperties: false,
+    };
     const { check } = file('crm.thing.made@1.json', strictShape);
     assert.deepEqual(check({ id: 'x', extra: 1 })?.path, ['extra']);
     assert.equal(check({ id: 'x' }), null);
   });
 
   it('compiles each file on its own: two files, or two versions of one, may carry the same $id', () => {
-    const withId = (required: string[]) => ({ $id: 'https://schemas.example.com/contact.json', type: 'object', required, properties: { a: { type: 'string' }, b: { type: 'string' } } });
+    const withId = (required: string[]) => ({
+      $id: 'https://schemas.example.com/contact.json',
+      type: 'object',
+      required,
+      properties: { a: { type: 'string' }, b: { type: 'string' } },
+    });
     const v1 = file('crm.contact.created@1.0.json', withId(['a']));
     const v2 = file('crm.contact.created@2.0.json', withId(['b']));
     assert.deepEqual([v1.check({ b: 'x' })?.path, v2.check({ a: 'x' })?.path], [['a'], ['b']]);
-    assert.equal(file('crm.contact.created@1.0.json', withId(['a'])).check({ a: 'x' }), null, 'and the same file again, as after a rewrite');
+    assert.equal(
+      file('crm.contact.created@1.0.json', withId(['a'])).check({ a: 'x' }),
+      null,
+      'and the same file again, as after a rewrite',
+    );
   });
 
   it('refuses what is not a JSON Schema the hub can enforce, saying why', () => {
@@ -87,25 +138,55 @@ describe('a catalog file compiled with ajv', () => {
       ['an array', [], /JSON Schema object/],
       ['a bad type', { type: 'objekt' }, /not a valid JSON Schema/],
       ['an unknown keyword (strict mode)', { type: 'object', propertees: {} }, /unknown keyword/],
-      ['an unknown format (strict mode)', { type: 'object', properties: { at: { type: 'string', format: 'date-time' } } }, /unknown format/],
-      ['a remote $ref', { type: 'object', properties: { a: { $ref: 'https://example.com/a.json' } } }, /can't resolve reference/],
-      ['a lookahead (patterns run in RE2, linear time)', { type: 'object', properties: { a: { type: 'string', pattern: '^(?=a)a$' } } }, /not a valid JSON Schema/],
-      ['another dialect', { $schema: 'http://json-schema.org/draft-04/schema#', type: 'object' }, /draft 2020-12 or draft-07/],
-      ['an example that does not fit', { type: 'object', required: ['a'], properties: { a: { type: 'string' } }, examples: [{}] }, /examples\[0\] does not fit the schema: payload\.a/],
+      [
+        'an unknown format (strict mode)',
+        { type: 'object', properties: { at: { type: 'string', format: 'date-time' } } },
+        /unknown format/,
+      ],
+      [
+        'a remote $ref',
+        { type: 'object', properties: { a: { $ref: 'https://example.com/a.json' } } },
+        /can't resolve reference/,
+      ],
+      [
+        'a lookahead (patterns run in RE2, linear time)',
+        { type: 'object', properties: { a: { type: 'string', pattern: '^(?=a)a$' } } },
+        /not a valid JSON Schema/,
+      ],
+      [
+        'another dialect',
+        { $schema: 'http://json-schema.org/draft-04/schema#', type: 'object' },
+        /draft 2020-12 or draft-07/,
+      ],
+      [
+        'an example that does not fit',
+        { type: 'object', required: ['a'], properties: { a: { type: 'string' } }, examples: [{}] },
+        /examples\[0\] does not fit the schema: payload\.a/,
+      ],
     ];
     for (const [what, schema, reason] of cases) {
       const text = typeof schema === 'string' ? schema : JSON.stringify(schema);
-      assert.throws(() => compileCatalogFile('crm.contact.created@1.0.json', text, noRefusal), refusedWith(reason), what);
+      assert.throws(
+        () => compileCatalogFile('crm.contact.created@1.0.json', text, noRefusal),
+        refusedWith(reason),
+        what,
+      );
     }
     assert.throws(() => file('README.md', CONTACT), refusedWith(/<type>@<version>\.json/));
-    assert.throws(() => compileCatalogFile('sales.order.placed@2.0.json', '{}', (type) => `${type} is code's`), refusedWith(/sales\.order\.placed is code's/));
+    assert.throws(
+      () => compileCatalogFile('sales.order.placed@2.0.json', '{}', (type) => `${type} is code's`),
+      refusedWith(/sales\.order\.placed is code's/),
+    );
   });
 });
 
 describe('the event catalog', () => {
   it('lists the code types with the JSON Schema zod derives and the example of their meta', () => {
     const listing = createEventCatalog(codeCatalog, { strict: false }).list();
-    assert.deepEqual(listing.map((type) => type.name), ['fulfilment.shipment.requested', 'sales.order.cancelled', 'sales.order.placed']);
+    assert.deepEqual(
+      listing.map((type) => type.name),
+      ['fulfilment.shipment.requested', 'sales.order.cancelled', 'sales.order.placed'],
+    );
     const placed = listing.find((type) => type.name === 'sales.order.placed')!;
     assert.equal(placed.description, 'A customer placed an order.');
     const [v1] = placed.versions;
@@ -126,16 +207,36 @@ describe('the event catalog', () => {
   });
 
   it('checks file versions beside code versions through the same checkPayload, and lists versions in natural order', () => {
-    const catalog = createEventCatalog({ 'a.code.type': { '1.0': z.looseObject({ n: z.number() }) } }, { strict: true });
+    const catalog = createEventCatalog(
+      { 'a.code.type': { '1.0': z.looseObject({ n: z.number() }) } },
+      { strict: true },
+    );
     const v = (version: string, schema: object): CatalogVersion => file(`crm.contact.created@${version}.json`, schema);
     catalog.useFileVersions([v('1.10', { type: 'object' }), v('1.2', CONTACT)]);
-    assert.deepEqual(catalog.list().map((t) => [t.name, t.versions.map((x) => x.version)]), [['a.code.type', ['1.0']], ['crm.contact.created', ['1.2', '1.10']]]);
-    assert.equal(catalog.list()[1]!.description, CONTACT.description, 'the newest version with a description describes the type');
-    assert.deepEqual(rejection(() => catalog.checkPayload('crm.contact.created', '1.2', { emails: [] })), { path: ['payload', 'contactId'], message: "payload.contactId: must have required property 'contactId'" });
+    assert.deepEqual(
+      catalog.list().map((t) => [t.name, t.versions.map((x) => x.version)]),
+      [
+        ['a.code.type', ['1.0']],
+        ['crm.contact.created', ['1.2', '1.10']],
+      ],
+    );
+    assert.equal(
+      catalog.list()[1]!.description,
+      CONTACT.description,
+      'the newest version with a description describes the type',
+    );
+    assert.deepEqual(
+      rejection(() => catalog.checkPayload('crm.contact.created', '1.2', { emails: [] })),
+      { path: ['payload', 'contactId'], message: "payload.contactId: must have required property 'contactId'" },
+    );
     assert.deepEqual(rejection(() => catalog.checkPayload('a.code.type', '1.0', { n: 'x' }))?.path, ['payload', 'n']);
     assert.deepEqual(rejection(() => catalog.checkPayload('crm.contact.created', '3.0', {}))?.path, ['version']);
     catalog.useFileVersions([]);
-    assert.deepEqual(rejection(() => catalog.checkPayload('crm.contact.created', '1.2', {}))?.path, ['type'], 'gone, so unknown to a strict hub');
+    assert.deepEqual(
+      rejection(() => catalog.checkPayload('crm.contact.created', '1.2', {}))?.path,
+      ['type'],
+      'gone, so unknown to a strict hub',
+    );
     assert.equal(catalog.has('crm.contact.created'), false);
   });
 

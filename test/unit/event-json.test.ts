@@ -6,7 +6,11 @@ import { pendingEvent } from '../support/fixtures.ts';
 
 describe('an event as JSON lines carry it (export, cold segments)', () => {
   it('keeps the publisher’s offset on timestamp, as Event.timestamp does, and UTC elsewhere', () => {
-    const event: HubEvent = { ...pendingEvent({ timestamp: new Date('2026-01-05T08:00:00Z') }), position: 7, timestampOffset: 120 };
+    const event: HubEvent = {
+      ...pendingEvent({ timestamp: new Date('2026-01-05T08:00:00Z') }),
+      position: 7,
+      timestampOffset: 120,
+    };
     const json = eventJson(event);
     assert.equal(json.timestamp, '2026-01-05T10:00:00.000+02:00');
     assert.match(json.receivedAt, /Z$/);

@@ -22,8 +22,14 @@ describe('event ids', () => {
   it('are UUIDv7 strings that sort in creation order, even within one millisecond', () => {
     const ids = Array.from({ length: 2000 }, () => newEventId(1_700_000_000_000));
     assert.ok(ids.every(isEventId));
-    assert.ok(ids.every((id) => id[14] === '7'), 'version nibble is 7');
-    assert.ok(ids.every((id) => '89ab'.includes(id[19]!)), 'variant bits are 10');
+    assert.ok(
+      ids.every((id) => id[14] === '7'),
+      'version nibble is 7',
+    );
+    assert.ok(
+      ids.every((id) => '89ab'.includes(id[19]!)),
+      'variant bits are 10',
+    );
     // 2,000 ids draw on the random pool several times over: still no repeat of the random part.
     assert.equal(new Set(ids.map((id) => id.slice(19))).size, ids.length);
     assert.deepEqual([...ids].sort(), ids);
@@ -37,7 +43,11 @@ describe('positions', () => {
   });
   it('reject cursors the hub never handed out', () => {
     for (const bad of ['', '-1', '01', 'abc', '1.5', '99999999999999999']) {
-      assert.throws(() => decodePosition(bad), (error) => isHubError(error) && error.code === 'BAD_USER_INPUT', bad);
+      assert.throws(
+        () => decodePosition(bad),
+        (error) => isHubError(error) && error.code === 'BAD_USER_INPUT',
+        bad,
+      );
     }
   });
 });
@@ -55,7 +65,12 @@ describe('publish input validation', () => {
 
   it('keeps the given timestamp, subject and metadata', () => {
     const timestamp = new Date('2026-01-02T03:04:05Z');
-    const metadata = { correlationId: 'corr', actor: { id: 'u1', type: 'user' }, context: { type: 'CLIENT' }, attributes: { a: [1] } };
+    const metadata = {
+      correlationId: 'corr',
+      actor: { id: 'u1', type: 'user' },
+      context: { type: 'CLIENT' },
+      attributes: { a: [1] },
+    };
     const event = toPendingEvent(publishInput({ timestamp, subject: 'contact/1', metadata, version: '2.1' }), context);
     assert.deepEqual(event.timestamp, timestamp);
     assert.equal(event.subject, 'contact/1');
@@ -79,17 +94,30 @@ describe('publish input validation', () => {
 
   it('rejects unknown source and context types', () => {
     assert.deepEqual(rejection(publishInput({ source: { type: 'ROBOT', id: 'x' } })).inputPath, ['source', 'type']);
-    assert.deepEqual(rejection(publishInput({ metadata: { context: { type: 'TEAM' } } })).inputPath, ['metadata', 'context', 'type']);
+    assert.deepEqual(rejection(publishInput({ metadata: { context: { type: 'TEAM' } } })).inputPath, [
+      'metadata',
+      'context',
+      'type',
+    ]);
   });
 
   it('rejects a payload that is not a JSON object', () => {
-    for (const payload of [[1, 2], 'text', 3, null]) assert.deepEqual(rejection(publishInput({ payload })).inputPath, ['payload']);
+    for (const payload of [[1, 2], 'text', 3, null])
+      assert.deepEqual(rejection(publishInput({ payload })).inputPath, ['payload']);
   });
 
   it('rejects payload keys that would act as operators or paths', () => {
-    assert.deepEqual(rejection(publishInput({ payload: { nested: { $gt: 1 } } })).inputPath, ['payload', 'nested', '$gt']);
+    assert.deepEqual(rejection(publishInput({ payload: { nested: { $gt: 1 } } })).inputPath, [
+      'payload',
+      'nested',
+      '$gt',
+    ]);
     assert.deepEqual(rejection(publishInput({ payload: { 'a.b': 1 } })).inputPath, ['payload', 'a.b']);
-    assert.deepEqual(rejection(publishInput({ metadata: { attributes: { $where: 'x' } } })).inputPath, ['metadata', 'attributes', '$where']);
+    assert.deepEqual(rejection(publishInput({ metadata: { attributes: { $where: 'x' } } })).inputPath, [
+      'metadata',
+      'attributes',
+      '$where',
+    ]);
     assert.deepEqual(rejection(publishInput({ payload: { matrix: [[1, 2]] } })).inputPath, ['payload', 'matrix', '0']);
   });
 

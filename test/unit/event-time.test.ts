@@ -23,17 +23,32 @@ describe('date-times with their offset', () => {
   });
 
   it('refuses text without a zone, with an impossible offset or an impossible date', () => {
-    for (const text of ['2026-01-05T10:00:00', '2026-01-05T10:00:00+24:00', '2026-01-05T10:00:00+02:60', '2026-13-05T10:00:00Z', '2026-01-05 10:00:00Z', 'yesterday']) {
+    for (const text of [
+      '2026-01-05T10:00:00',
+      '2026-01-05T10:00:00+24:00',
+      '2026-01-05T10:00:00+02:60',
+      '2026-13-05T10:00:00Z',
+      '2026-01-05 10:00:00Z',
+      'yesterday',
+    ]) {
       assert.equal(parseOffsetDateTime(text), null, text);
     }
   });
 
   it('writes a date back in its own offset, and any other Date in UTC', () => {
-    for (const text of ['2026-01-05T10:00:00.000+02:00', '2026-01-04T23:30:00.000-05:30', '2026-12-31T23:59:59.999+14:00', '2026-01-05T09:00:00.000Z']) {
+    for (const text of [
+      '2026-01-05T10:00:00.000+02:00',
+      '2026-01-04T23:30:00.000-05:30',
+      '2026-12-31T23:59:59.999+14:00',
+      '2026-01-05T09:00:00.000Z',
+    ]) {
       assert.equal(formatOffsetDateTime(parseOffsetDateTime(text)!), text);
     }
     assert.equal(formatOffsetDateTime(new Date('2026-01-05T10:00:00+02:00')), '2026-01-05T08:00:00.000Z');
-    assert.equal(formatOffsetDateTime(new OffsetDate(Date.parse('2026-01-05T08:00:00Z'), 0)), '2026-01-05T08:00:00.000Z');
+    assert.equal(
+      formatOffsetDateTime(new OffsetDate(Date.parse('2026-01-05T08:00:00Z'), 0)),
+      '2026-01-05T08:00:00.000Z',
+    );
     assert.equal(offsetOf(new Date()), 0);
   });
 });
@@ -49,16 +64,22 @@ describe('an event’s timestamp as published', () => {
   });
 
   it('leaves the offset out for UTC and for the default timestamp (when received)', () => {
-    assert.equal('timestampOffset' in toPendingEvent(publishInput({ timestamp: '2026-01-05T10:00:00Z' }), context), false);
+    assert.equal(
+      'timestampOffset' in toPendingEvent(publishInput({ timestamp: '2026-01-05T10:00:00Z' }), context),
+      false,
+    );
     const defaulted = toPendingEvent(publishInput(), context);
     assert.equal('timestampOffset' in defaulted, false);
     assert.equal(defaulted.timestamp, context.now);
   });
 
   it('refuses text that is not a date-time with a zone, with the path to it', () => {
-    assert.throws(() => toPendingEvent(publishInput({ timestamp: '2026-01-05T10:00:00' }), context), (error: any) => {
-      assert.deepEqual(error.inputPath, ['timestamp']);
-      return true;
-    });
+    assert.throws(
+      () => toPendingEvent(publishInput({ timestamp: '2026-01-05T10:00:00' }), context),
+      (error: any) => {
+        assert.deepEqual(error.inputPath, ['timestamp']);
+        return true;
+      },
+    );
   });
 });

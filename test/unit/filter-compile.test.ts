@@ -79,7 +79,12 @@ describe('the compiled document', () => {
       subject: 'contact/1',
       timestamp: new Date('2026-01-15T00:00:00Z'),
       payload: { amount: 50, tags: ['vip'] },
-      metadata: { correlationId: 'corr-1', causationId: 'cause-1', actor: { id: 'u-1', type: 'USER' }, context: { type: 'USER' } },
+      metadata: {
+        correlationId: 'corr-1',
+        causationId: 'cause-1',
+        actor: { id: 'u-1', type: 'USER' },
+        context: { type: 'USER' },
+      },
     });
     assert.equal(matcher(fitting), true);
     assert.equal(matcher({ ...fitting, payload: { amount: 100, tags: ['vip'] } }), false);
@@ -98,7 +103,10 @@ describe('the compiled document', () => {
 describe('matchers', () => {
   it('are shared by equal filters and not by different ones', () => {
     assert.equal(createMatcher(compileFilter(complex)), createMatcher(compileFilter({ ...complex })));
-    assert.notEqual(createMatcher(compileFilter(complex)), createMatcher(compileFilter({ ...complex, subject: 'contact/2' })));
+    assert.notEqual(
+      createMatcher(compileFilter(complex)),
+      createMatcher(compileFilter({ ...complex, subject: 'contact/2' })),
+    );
   });
 
   it('do not take a date for the text it prints as, nor for data shaped like a tagged value', () => {

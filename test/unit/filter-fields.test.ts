@@ -7,7 +7,15 @@ const event = storedEvent({
   source: { type: 'WEBHOOK', id: 'stripe' },
   subject: 'contact/123',
   timestamp: new Date('2026-01-01T10:00:00Z'),
-  payload: { amount: 120, currency: 'EUR', tags: ['vip', 'eu-west'], note: 'call back (urgent)', flags: [true], nested: { level: 2 }, none: null },
+  payload: {
+    amount: 120,
+    currency: 'EUR',
+    tags: ['vip', 'eu-west'],
+    note: 'call back (urgent)',
+    flags: [true],
+    nested: { level: 2 },
+    none: null,
+  },
   metadata: { correlationId: 'corr-1', causationId: 'cause-1', actor: { id: 'u-7', type: 'USER' } },
 });
 
@@ -75,8 +83,16 @@ describe('where conditions', () => {
     assert.equal(where({ path: 'payload.amount', op: 'LT', value: 120 }), false);
     assert.equal(where({ path: 'payload.amount', op: 'LTE', value: 120 }), true);
     assert.equal(where({ path: 'payload.currency', op: 'GT', value: 'EAA' }), true);
-    assert.equal(where({ path: 'payload.currency', op: 'GT', value: 1 }), false, 'a string is not compared with a number');
-    assert.equal(where({ path: 'payload.amount', op: 'LT', value: 'zzz' }), false, 'a number is not compared with a string');
+    assert.equal(
+      where({ path: 'payload.currency', op: 'GT', value: 1 }),
+      false,
+      'a string is not compared with a number',
+    );
+    assert.equal(
+      where({ path: 'payload.amount', op: 'LT', value: 'zzz' }),
+      false,
+      'a number is not compared with a string',
+    );
   });
 
   it('IN matches any listed value', () => {
@@ -100,7 +116,11 @@ describe('where conditions', () => {
     assert.equal(where({ path: 'payload.tags', op: 'CONTAINS', value: 'us' }), false);
     assert.equal(where({ path: 'payload.flags', op: 'CONTAINS', value: true }), true);
     assert.equal(where({ path: 'payload.flags', op: 'CONTAINS', value: false }), false);
-    assert.equal(where({ path: 'payload.amount', op: 'CONTAINS', value: 120 }), false, 'a number field is not an array');
+    assert.equal(
+      where({ path: 'payload.amount', op: 'CONTAINS', value: 120 }),
+      false,
+      'a number field is not an array',
+    );
   });
 
   it('EXISTS true and false test for the field, true when no value is given', () => {
@@ -112,15 +132,26 @@ describe('where conditions', () => {
 
   it('accept $.payload paths and the metadata, source and subject roots', () => {
     assert.equal(where({ path: '$.payload.nested.level', op: 'EQ', value: 2 }), true);
-    assert.deepEqual(compileFilter({ where: [{ path: '$.payload.a', op: 'EQ', value: 1 }] }).query, { 'payload.a': { $eq: 1 } });
+    assert.deepEqual(compileFilter({ where: [{ path: '$.payload.a', op: 'EQ', value: 1 }] }).query, {
+      'payload.a': { $eq: 1 },
+    });
     assert.equal(where({ path: 'metadata.actor.type', op: 'EQ', value: 'USER' }), true);
     assert.equal(where({ path: 'source.id', op: 'EQ', value: 'stripe' }), true);
     assert.equal(where({ path: 'subject', op: 'CONTAINS', value: '/123' }), true);
   });
 
   it('AND all conditions, including several on one path', () => {
-    assert.equal(where({ path: 'payload.amount', op: 'GT', value: 100 }, { path: 'payload.amount', op: 'LT', value: 200 }), true);
-    assert.equal(where({ path: 'payload.amount', op: 'GT', value: 100 }, { path: 'payload.amount', op: 'LT', value: 110 }), false);
-    assert.equal(where({ path: 'payload.amount', op: 'GT', value: 100 }, { path: 'payload.currency', op: 'EQ', value: 'USD' }), false);
+    assert.equal(
+      where({ path: 'payload.amount', op: 'GT', value: 100 }, { path: 'payload.amount', op: 'LT', value: 200 }),
+      true,
+    );
+    assert.equal(
+      where({ path: 'payload.amount', op: 'GT', value: 100 }, { path: 'payload.amount', op: 'LT', value: 110 }),
+      false,
+    );
+    assert.equal(
+      where({ path: 'payload.amount', op: 'GT', value: 100 }, { path: 'payload.currency', op: 'EQ', value: 'USD' }),
+      false,
+    );
   });
 });

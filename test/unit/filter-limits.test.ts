@@ -18,7 +18,13 @@ describe('the regex cache', () => {
 
   it('refuses costly patterns on their text, before RE2 compiles them', () => {
     const cache = createRegexCache({ maxEntries: 4 });
-    for (const source of ['.{0,1000}', '.{0,256}', '((a{0,10}){0,10}){0,11}', '.{0,250}'.repeat(5), '.{0,1000}'.repeat(28)]) {
+    for (const source of [
+      '.{0,1000}',
+      '.{0,256}',
+      '((a{0,10}){0,10}){0,11}',
+      '.{0,250}'.repeat(5),
+      '.{0,1000}'.repeat(28),
+    ]) {
       assert.throws(() => cache.compile(source), RegexRefused, source);
     }
     assert.equal(cache.compilations, 0);
@@ -71,7 +77,9 @@ describe('filter strings', () => {
     assert.match(where({ path: `payload.${'a'.repeat(260)}`, op: 'EQ', value: 1 }).message, /256 characters/);
     assert.match(where({ path: 'payload.a', op: 'EQ', value: 'x'.repeat(1025) }).message, /1024 characters/);
     assert.match(where({ path: 'payload.a', op: 'IN', value: ['ok', 'x'.repeat(1025)] }).message, /value\.1/);
-    assert.doesNotThrow(() => compileFilter({ subject: 'x'.repeat(512), where: [{ path: 'payload.a', op: 'EQ', value: 'x'.repeat(1024) }] }));
+    assert.doesNotThrow(() =>
+      compileFilter({ subject: 'x'.repeat(512), where: [{ path: 'payload.a', op: 'EQ', value: 'x'.repeat(1024) }] }),
+    );
   });
 });
 
@@ -98,23 +106,36 @@ describe('where values', () => {
   });
 
   it('still refuse operator keys deep inside', () => {
-    assert.match(rejection({ where: [{ path: 'payload.a', op: 'IN', value: [1, { b: [{ $ne: null }] }] }] }).message, /value\.1\.b\.0/);
+    assert.match(
+      rejection({ where: [{ path: 'payload.a', op: 'IN', value: [1, { b: [{ $ne: null }] }] }] }).message,
+      /value\.1\.b\.0/,
+    );
   });
 });
 
 describe('the request filter budget', () => {
-  const regexes = (n: number) => ({ patterns: Array.from({ length: n }, (_, i) => ({ kind: 'REGEX' as const, value: `^a${i}` })) });
+  const regexes = (n: number) => ({
+    patterns: Array.from({ length: n }, (_, i) => ({ kind: 'REGEX' as const, value: `^a${i}` })),
+  });
 
   it('counts REGEX patterns across all the filters of one request', () => {
     const budget = createFilterBudget({ maxFilterBytes: 16_384, maxRegexPerRequest: 16, maxRegexInstructions: 4000 });
     budget.charge(regexes(10), ['a']);
     budget.charge({ types: ['crm.>'] }, ['b']);
-    assert.throws(() => budget.charge(regexes(7), ['c']), (error: Error & { inputPath?: string[] }) => {
-      assert.match(error.message, /HUB_MAX_REGEX_PER_REQUEST/);
-      assert.deepEqual(error.inputPath, ['c', 'patterns']);
-      return true;
-    });
-    assert.doesNotThrow(() => createFilterBudget({ maxFilterBytes: 16_384, maxRegexPerRequest: 16, maxRegexInstructions: 4000 }).charge(regexes(16), ['d']));
+    assert.throws(
+      () => budget.charge(regexes(7), ['c']),
+      (error: Error & { inputPath?: string[] }) => {
+        assert.match(error.message, /HUB_MAX_REGEX_PER_REQUEST/);
+        assert.deepEqual(error.inputPath, ['c', 'patterns']);
+        return true;
+      },
+    );
+    assert.doesNotThrow(() =>
+      createFilterBudget({ maxFilterBytes: 16_384, maxRegexPerRequest: 16, maxRegexInstructions: 4000 }).charge(
+        regexes(16),
+        ['d'],
+      ),
+    );
   });
 
   it('refuses a filter larger than HUB_MAX_FILTER_BYTES', () => {
@@ -124,7 +145,11 @@ describe('the request filter budget', () => {
   });
 
   it('measures JSON size without copying or recursing, close to JSON.stringify', () => {
-    const filter = { types: ['crm.>'], where: [{ path: 'payload.a', op: 'IN', value: [1, 'two', null, { x: true }] }], from: new Date() };
+    const filter = {
+      types: ['crm.>'],
+      where: [{ path: 'payload.a', op: 'IN', value: [1, 'two', null, { x: true }] }],
+      from: new Date(),
+    };
     const size = JSON.stringify(filter).length;
     assert.equal(exceedsBytes(filter, size + 8), false);
     assert.equal(exceedsBytes(filter, size - 8), true);

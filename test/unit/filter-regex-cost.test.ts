@@ -30,7 +30,10 @@ describe('the regex cost estimate', () => {
           return; // RE2 refuses it anyway (such as a repeat of an empty-width assertion)
         }
         const estimate = estimateRegexCost(source).instructions;
-        assert.ok(estimate >= compiled.programSize(), `${source}: estimated ${estimate}, compiled ${compiled.programSize()}`);
+        assert.ok(
+          estimate >= compiled.programSize(),
+          `${source}: estimated ${estimate}, compiled ${compiled.programSize()}`,
+        );
       }),
       { numRuns: 1000 },
     );
@@ -40,11 +43,27 @@ describe('the regex cost estimate', () => {
     assert.deepEqual(estimateRegexCost('.{0,1000}'), { largestRepeat: 1000, repeatProduct: 1000, instructions: 2004 });
     assert.equal(estimateRegexCost('((a{0,10}){0,10}){0,10}').repeatProduct, 1000);
     assert.equal(estimateRegexCost('a{0,10}b{0,20}(?:c{3})+').repeatProduct, 20);
-    assert.equal(estimateRegexCost('\\{0,1000}[{0,1000}]').largestRepeat, 0, 'escaped braces and classes are not repeats');
+    assert.equal(
+      estimateRegexCost('\\{0,1000}[{0,1000}]').largestRepeat,
+      0,
+      'escaped braces and classes are not repeats',
+    );
   });
 
   it('reads any text, well formed or not, in one pass', () => {
-    for (const source of ['(', ')', '((((', '*', '{5}', 'a{', '[', '\\', '\\Q', '(?P<x', 'a{99999999999999999999999}']) {
+    for (const source of [
+      '(',
+      ')',
+      '((((',
+      '*',
+      '{5}',
+      'a{',
+      '[',
+      '\\',
+      '\\Q',
+      '(?P<x',
+      'a{99999999999999999999999}',
+    ]) {
       assert.ok(Number.isFinite(estimateRegexCost(source).instructions), source);
     }
   });

@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { compileFilter, type EventFilter, type FieldCondition } from '../../src/filter/index.ts';
 import { rejection } from './filter-fixtures.ts';
 
-const whereRejection = (condition: FieldCondition) => rejection({ where: [{ path: 'payload.ok', op: 'EXISTS' }, condition] });
+const whereRejection = (condition: FieldCondition) =>
+  rejection({ where: [{ path: 'payload.ok', op: 'EXISTS' }, condition] });
 const regexRejection = (value: string) => rejection({ patterns: [{ kind: 'REGEX', value }] });
 
 describe('filter paths', () => {
@@ -20,7 +21,15 @@ describe('filter paths', () => {
   });
 
   it('are rejected with an empty segment, odd characters or too many segments', () => {
-    for (const path of ['', 'payload.', 'payload..a', '.payload', 'payload.a b', 'payload.__proto__', `payload${'.a'.repeat(16)}`]) {
+    for (const path of [
+      '',
+      'payload.',
+      'payload..a',
+      '.payload',
+      'payload.a b',
+      'payload.__proto__',
+      `payload${'.a'.repeat(16)}`,
+    ]) {
       whereRejection({ path, op: 'EQ', value: 1 });
     }
   });
@@ -72,7 +81,15 @@ describe('REGEX patterns', () => {
   });
 
   it('are accepted when nothing repeated can match the same text two ways', () => {
-    for (const value of ['^crm\\.(contact|lead)\\.created$', '(ab)+', '(a+)?', '(?:[a-z]+\\.){0,1}x', '(?:x{2})+', '[(a+)]+', '\\(a+\\)+']) {
+    for (const value of [
+      '^crm\\.(contact|lead)\\.created$',
+      '(ab)+',
+      '(a+)?',
+      '(?:[a-z]+\\.){0,1}x',
+      '(?:x{2})+',
+      '[(a+)]+',
+      '\\(a+\\)+',
+    ]) {
       assert.doesNotThrow(() => compileFilter({ patterns: [{ kind: 'REGEX', value }] }), value);
     }
   });

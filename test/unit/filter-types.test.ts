@@ -13,7 +13,10 @@ describe('type wildcards', () => {
 
   it('let * stand for exactly one segment', () => {
     assert.deepEqual(selectedTypes({ types: ['crm.*'] }, types), ['crm.a']);
-    assert.deepEqual(selectedTypes({ types: ['*.contact.created'] }, types), ['crm.contact.created', 'sales.contact.created']);
+    assert.deepEqual(selectedTypes({ types: ['*.contact.created'] }, types), [
+      'crm.contact.created',
+      'sales.contact.created',
+    ]);
     assert.deepEqual(selectedTypes({ types: ['crm.*.created'] }, types), ['crm.contact.created']);
   });
 
@@ -59,7 +62,12 @@ describe('type wildcards', () => {
 describe('pattern kinds', () => {
   it('EXACT matches one type name and nothing else', () => {
     assert.deepEqual(selectedTypes({ patterns: [{ kind: 'EXACT', value: 'crm.a' }] }, types), ['crm.a']);
-    assert.deepEqual(rejection({ patterns: [{ kind: 'EXACT', value: 'crm.*' }] }).inputPath, ['filter', 'patterns', '0', 'value']);
+    assert.deepEqual(rejection({ patterns: [{ kind: 'EXACT', value: 'crm.*' }] }).inputPath, [
+      'filter',
+      'patterns',
+      '0',
+      'value',
+    ]);
   });
 
   it('PREFIX matches types starting with the text, dots taken literally', () => {
@@ -70,11 +78,13 @@ describe('pattern kinds', () => {
       'crm.contact.updated',
       'crmx.a',
     ]);
-    assert.deepEqual(selectedTypes({ patterns: [{ kind: 'PREFIX', value: 'crm.a' }] }, ['crm.a', 'crm.ab.c', 'crmxa.b']), [
-      'crm.a',
-      'crm.ab.c',
-    ]);
-    assert.deepEqual(compileFilter({ patterns: [{ kind: 'PREFIX', value: 'crm.a' }] }).query, { type: { $regex: '^crm\\.a' } });
+    assert.deepEqual(
+      selectedTypes({ patterns: [{ kind: 'PREFIX', value: 'crm.a' }] }, ['crm.a', 'crm.ab.c', 'crmxa.b']),
+      ['crm.a', 'crm.ab.c'],
+    );
+    assert.deepEqual(compileFilter({ patterns: [{ kind: 'PREFIX', value: 'crm.a' }] }).query, {
+      type: { $regex: '^crm\\.a' },
+    });
   });
 
   it('WILDCARD is the default kind', () => {
@@ -88,10 +98,14 @@ describe('pattern kinds', () => {
       'sales.contact.created',
     ]);
     // (?i) is RE2 (and PCRE) syntax that JS RegExp cannot parse: evaluation is not JS.
-    assert.deepEqual(selectedTypes({ patterns: [{ kind: 'REGEX', value: '(?i)^SALES\\.' }] }, types), ['sales.contact.created']);
+    assert.deepEqual(selectedTypes({ patterns: [{ kind: 'REGEX', value: '(?i)^SALES\\.' }] }, types), [
+      'sales.contact.created',
+    ]);
   });
 
-  it('REGEX runs in linear time, even on a pattern that makes a backtracking engine polynomial', { timeout: 5_000 }, () => {
+  it('REGEX runs in linear time, even on a pattern that makes a backtracking engine polynomial', {
+    timeout: 5_000,
+  }, () => {
     // JS RegExp needs about 17 s for this on a 60-character type; RE2 answers at once on 250.
     const type = `x.${'a'.repeat(250)}`;
     assert.equal(matches({ patterns: [{ kind: 'REGEX', value: 'a*a*a*a*a*a*a*b' }] }, storedEvent({ type })), false);
@@ -99,7 +113,13 @@ describe('pattern kinds', () => {
   });
 
   it('types and patterns are OR-ed together', () => {
-    const filter = { types: ['crm.a'], patterns: [{ kind: 'EXACT' as const, value: 'crmx.a' }, { kind: 'REGEX' as const, value: '^sales' }] };
+    const filter = {
+      types: ['crm.a'],
+      patterns: [
+        { kind: 'EXACT' as const, value: 'crmx.a' },
+        { kind: 'REGEX' as const, value: '^sales' },
+      ],
+    };
     assert.deepEqual(selectedTypes(filter, types), ['crm.a', 'sales.contact.created', 'crmx.a']);
     assert.deepEqual(compileFilter(filter).query, {
       $or: [{ type: { $in: ['crm.a', 'crmx.a'] } }, { type: { $regex: '^sales' } }],

@@ -18,17 +18,29 @@ function moduleFile(name: string, source: string): string {
 }
 
 const rejects = (paths: string[], message: RegExp) =>
-  assert.rejects(loadHandlerModules(paths, builtIn), (error: unknown) => error instanceof HandlerModuleError && message.test(error.message));
+  assert.rejects(
+    loadHandlerModules(paths, builtIn),
+    (error: unknown) => error instanceof HandlerModuleError && message.test(error.message),
+  );
 
 describe('HUB_HANDLER_MODULES', () => {
   it('loads a default-exported handler and an array of them after the built-in ones, with priority defaulting to 0', async () => {
-    const one = moduleFile('one.mjs', `export default { name: 'audit-log', eventTypes: ['crm.>'], async handle() {} };`);
-    const many = moduleFile('many.mjs', `export default [
+    const one = moduleFile(
+      'one.mjs',
+      `export default { name: 'audit-log', eventTypes: ['crm.>'], async handle() {} };`,
+    );
+    const many = moduleFile(
+      'many.mjs',
+      `export default [
       { name: 'a-1', eventTypes: ['crm.contact.created'], priority: 5, timeoutMs: 200, async handle() {} },
       { name: 'a-2', eventTypes: ['crm.*.deleted'], async handle() {} },
-    ];`);
+    ];`,
+    );
     const loaded = await loadHandlerModules([one, many], builtIn);
-    assert.deepEqual(loaded.map((h) => h.name), [...builtIn.map((h) => h.name), 'audit-log', 'a-1', 'a-2']);
+    assert.deepEqual(
+      loaded.map((h) => h.name),
+      [...builtIn.map((h) => h.name), 'audit-log', 'a-1', 'a-2'],
+    );
     assert.deepEqual(loaded.map((h) => h.priority).slice(-3), [0, 5, 0]);
     assert.equal(loaded.at(-2)?.timeoutMs, 200);
     assert.equal(typeof loaded.at(-1)?.handle, 'function');
@@ -42,41 +54,96 @@ describe('HUB_HANDLER_MODULES', () => {
   });
 
   it('refuses a handler without a valid name, types or handle function, saying which entry', async () => {
-    await rejects([moduleFile('no-handle.mjs', `export default { name: 'x', eventTypes: ['a.b'] };`)], /no-handle\.mjs: handle must be a function/);
-    await rejects([moduleFile('bad-name.mjs', `export default { name: 'Bad Name', eventTypes: ['a.b'], async handle() {} };`)], /bad-name\.mjs: name must be 1-64/);
-    await rejects([moduleFile('no-types.mjs', `export default { name: 'x', eventTypes: [], async handle() {} };`)], /eventTypes must list at least one/);
     await rejects(
-      [moduleFile('bad-type.mjs', `export default [{ name: 'ok', eventTypes: ['a.b'], async handle() {} }, { name: 'y', eventTypes: ['Not A Type'], async handle() {} }];`)],
+      [moduleFile('no-handle.mjs', `export default { name: 'x', eventTypes: ['a.b'] };`)],
+      /no-handle\.mjs: handle must be a function/,
+    );
+    await rejects(
+      [moduleFile('bad-name.mjs', `export default { name: 'Bad Name', eventTypes: ['a.b'], async handle() {} };`)],
+      /bad-name\.mjs: name must be 1-64/,
+    );
+    await rejects(
+      [moduleFile('no-types.mjs', `export default { name: 'x', eventTypes: [], async handle() {} };`)],
+      /eventTypes must list at least one/,
+    );
+    await rejects(
+      [
+        moduleFile(
+          'bad-type.mjs',
+          `export default [{ name: 'ok', eventTypes: ['a.b'], async handle() {} }, { name: 'y', eventTypes: ['Not A Type'], async handle() {} }];`,
+        ),
+      ],
       /bad-type\.mjs \[1\]: .*Not A Type/,
     );
   });
 
   it('refuses two handlers with one name, also against a built-in one', async () => {
-    const clash = moduleFile('clash.mjs', `export default { name: '${builtIn[0]!.name}', eventTypes: ['a.b'], async handle() {} };`);
+    const clash = moduleFile(
+      'clash.mjs',
+      `export default { name: '${builtIn[0]!.name}', eventTypes: ['a.b'], async handle() {} };`,
+    );
     await rejects([clash], new RegExp(`two handlers are named "${builtIn[0]!.name}"`));
   });
 
   it('loads a handler that shadows a loaded live handler, keeping whom it shadows', async () => {
-    const both = moduleFile('shadow-ok.mjs', `export default [
+    const both = moduleFile(
+      'shadow-ok.mjs',
+      `export default [
       { name: 'ship', eventTypes: ['sales.>'], async handle() {} },
       { name: 'ship-next', shadows: 'ship', eventTypes: ['sales.>'], async handle() {} },
-    ];`);
+    ];`,
+    );
     const loaded = await loadHandlerModules([both], builtIn);
-    assert.deepEqual(loaded.slice(-2).map((h) => [h.name, h.shadows]), [['ship', undefined], ['ship-next', 'ship']]);
+    assert.deepEqual(
+      loaded.slice(-2).map((h) => [h.name, h.shadows]),
+      [
+        ['ship', undefined],
+        ['ship-next', 'ship'],
+      ],
+    );
   });
 
   it('refuses a shadows that names no loaded handler, itself, or another shadow', async () => {
-    await rejects([moduleFile('shadow-missing.mjs', `export default { name: 'x', shadows: 'nobody', eventTypes: ['a.b'], async handle() {} };`)], /"x" shadows "nobody", which is not loaded/);
-    await rejects([moduleFile('shadow-self.mjs', `export default { name: 'x', shadows: 'x', eventTypes: ['a.b'], async handle() {} };`)], /"x" shadows "x", which does not run live/);
     await rejects(
-      [moduleFile('shadow-chain.mjs', `export default [
+      [
+        moduleFile(
+          'shadow-missing.mjs',
+          `export default { name: 'x', shadows: 'nobody', eventTypes: ['a.b'], async handle() {} };`,
+        ),
+      ],
+      /"x" shadows "nobody", which is not loaded/,
+    );
+    await rejects(
+      [
+        moduleFile(
+          'shadow-self.mjs',
+          `export default { name: 'x', shadows: 'x', eventTypes: ['a.b'], async handle() {} };`,
+        ),
+      ],
+      /"x" shadows "x", which does not run live/,
+    );
+    await rejects(
+      [
+        moduleFile(
+          'shadow-chain.mjs',
+          `export default [
         { name: 'a', eventTypes: ['a.b'], async handle() {} },
         { name: 'b', shadows: 'a', eventTypes: ['a.b'], async handle() {} },
         { name: 'c', shadows: 'b', eventTypes: ['a.b'], async handle() {} },
-      ];`)],
+      ];`,
+        ),
+      ],
       /"c" shadows "b", which does not run live/,
     );
-    await rejects([moduleFile('shadow-bad.mjs', `export default { name: 'x', shadows: 'Not A Name', eventTypes: ['a.b'], async handle() {} };`)], /shadows must name a handler/);
+    await rejects(
+      [
+        moduleFile(
+          'shadow-bad.mjs',
+          `export default { name: 'x', shadows: 'Not A Name', eventTypes: ['a.b'], async handle() {} };`,
+        ),
+      ],
+      /shadows must name a handler/,
+    );
   });
 });
 
@@ -86,6 +153,9 @@ describe('a plain hub', () => {
     assert.deepEqual(plain, []);
     const examples = fileURLToPath(new URL('../../examples/handlers/index.ts', import.meta.url));
     const loaded = await loadHandlerModules([examples], plain);
-    assert.deepEqual(loaded.map((h) => h.name), ['request-shipment', 'customer-order-totals']);
+    assert.deepEqual(
+      loaded.map((h) => h.name),
+      ['request-shipment', 'customer-order-totals'],
+    );
   });
 });

@@ -48,7 +48,14 @@ async function setup(t: TestContext) {
   const bus = createInProcessEventBus();
   const ingest = createIngest({ store: storage.store, bus, log, maxEventBytes: 1_048_576, maxBatch: 1000 });
   const runtime = createHandlerRuntime({
-    handlers: [{ name: 'recorder', eventTypes: ['crm.>'], priority: 0, handle: async (event) => void handled.push(event.position) }],
+    handlers: [
+      {
+        name: 'recorder',
+        eventTypes: ['crm.>'],
+        priority: 0,
+        handle: async (event) => void handled.push(event.position),
+      },
+    ],
     ...storage,
     leases: leases.store,
     bus,
@@ -82,7 +89,10 @@ describe('handler runtime leases', () => {
 
     leases.stall();
     await sleep(LEASE_MS + 50); // the lease has run out unrenewed
-    assert.ok(await leases.inner.acquire('handler:recorder:acme', 'another process', 60_000), 'the lease is free to take');
+    assert.ok(
+      await leases.inner.acquire('handler:recorder:acme', 'another process', 60_000),
+      'the lease is free to take',
+    );
     await append(); // the other process handles this one
     await sleep(200);
     assert.deepEqual(handled, [1], 'no event started while the renewal was pending');

@@ -40,7 +40,9 @@ async function setup(t: TestContext, handler: HubHandler, busDelayMs = 0) {
     return headPosition(...args);
   };
   const inner = createInProcessEventBus();
-  const bus: EventBus = busDelayMs ? { ...inner, publish: async (event) => void setTimeout(() => void inner.publish(event), busDelayMs) } : inner;
+  const bus: EventBus = busDelayMs
+    ? { ...inner, publish: async (event) => void setTimeout(() => void inner.publish(event), busDelayMs) }
+    : inner;
   const ingest = createIngest({ store: storage.store, bus, log, maxEventBytes: 1_048_576, maxBatch: 1000 });
   const runtime = createHandlerRuntime({
     handlers: [handler],
@@ -98,9 +100,14 @@ describe('handler runtime polls', () => {
     assert.equal(first?.status, 'ACCEPTED');
     // Two attempts, then a dead letter; the line moves past it and goes to sleep.
     let letters: DeadLetter[] = [];
-    await until(() => letters.length === 1, 'the dead letter', async () => {
-      letters = (await storage.handlerStore.deadLetters('acme', { filter: compileFilter(null), first: 10 })).deadLetters;
-    });
+    await until(
+      () => letters.length === 1,
+      'the dead letter',
+      async () => {
+        letters = (await storage.handlerStore.deadLetters('acme', { filter: compileFilter(null), first: 10 }))
+          .deadLetters;
+      },
+    );
     await sleep(50);
 
     const idleFrom = reads.count;
@@ -119,7 +126,12 @@ describe('handler runtime polls', () => {
 
   it('reads nothing between full checks for events the bus showed it and none of which match', async (t) => {
     const handled: number[] = [];
-    const handler: HubHandler = { name: 'recorder', eventTypes: ['crm.item.made'], priority: 0, handle: async (event) => void handled.push(event.position) };
+    const handler: HubHandler = {
+      name: 'recorder',
+      eventTypes: ['crm.item.made'],
+      priority: 0,
+      handle: async (event) => void handled.push(event.position),
+    };
     const { reads, ingest } = await setup(t, handler);
     await sleep(3 * 10 * POLL_MS);
     const from = { ...reads };
@@ -135,7 +147,12 @@ describe('handler runtime polls', () => {
   });
 
   it('moves a line past traffic the bus showed it and none of which matched on full checks, without reading it', async (t) => {
-    const handler: HubHandler = { name: 'recorder', eventTypes: ['crm.item.made'], priority: 0, handle: async () => {} };
+    const handler: HubHandler = {
+      name: 'recorder',
+      eventTypes: ['crm.item.made'],
+      priority: 0,
+      handle: async () => {},
+    };
     const { reads, ingest, runtime } = await setup(t, handler);
     await sleep(3 * 10 * POLL_MS);
     const from = reads.count;
@@ -148,7 +165,12 @@ describe('handler runtime polls', () => {
 
   it('reads on a full check across a position the bus never showed', async (t) => {
     const handled: string[] = [];
-    const handler: HubHandler = { name: 'recorder', eventTypes: ['crm.item.made'], priority: 0, handle: async (event) => void handled.push(event.id) };
+    const handler: HubHandler = {
+      name: 'recorder',
+      eventTypes: ['crm.item.made'],
+      priority: 0,
+      handle: async (event) => void handled.push(event.id),
+    };
     const { storage, reads, ingest } = await setup(t, handler);
     await ingest.publish('acme', [publishInput({ type: 'crm.other.made' })]);
     await sleep(2 * 10 * POLL_MS);
@@ -161,7 +183,12 @@ describe('handler runtime polls', () => {
   });
 
   it('does not read for publishes still on their way to the bus at a poll', async (t) => {
-    const handler: HubHandler = { name: 'recorder', eventTypes: ['crm.item.made'], priority: 0, handle: async () => {} };
+    const handler: HubHandler = {
+      name: 'recorder',
+      eventTypes: ['crm.item.made'],
+      priority: 0,
+      handle: async () => {},
+    };
     // Each bus message comes 60 % of a poll after its event is stored: every poll sees one on its way.
     const { reads, ingest } = await setup(t, handler, 0.6 * POLL_MS);
     await sleep(3 * 10 * POLL_MS);

@@ -57,8 +57,10 @@ async function setup(options: SetupOptions = {}) {
     if (outcome?.status !== 'ACCEPTED') throw new Error('not accepted');
     return outcome.event;
   };
-  const subscribe = (filter: EventFilter | null, extra: { tenantId?: string; after?: number; signal?: AbortSignal; deliver?: DirectDelivery } = {}) =>
-    hub.subscribe({ tenantId: extra.tenantId ?? 'acme', filter: compileFilter(filter), ...extra });
+  const subscribe = (
+    filter: EventFilter | null,
+    extra: { tenantId?: string; after?: number; signal?: AbortSignal; deliver?: DirectDelivery } = {},
+  ) => hub.subscribe({ tenantId: extra.tenantId ?? 'acme', filter: compileFilter(filter), ...extra });
   return { hub, bus, publish, storeOnly, subscribe, reconnected };
 }
 
@@ -110,7 +112,10 @@ describe('subscription hub: live delivery', () => {
     await publish({ type: 'crm.deal.won' });
     await publish({ type: 'crm.contact.updated' });
     await until(() => seen.events.length === 2, 'two events');
-    assert.deepEqual(seen.events.map((e) => e.type), ['crm.contact.created', 'crm.contact.updated']);
+    assert.deepEqual(
+      seen.events.map((e) => e.type),
+      ['crm.contact.created', 'crm.contact.updated'],
+    );
     assert.deepEqual(seen.positions(), [1, 3]);
   });
 
@@ -131,8 +136,17 @@ describe('subscription hub: live delivery', () => {
     await publish({ tenantId: 'globex', payload: { n: 'g1' } });
     await publish({ tenantId: 'acme', payload: { n: 'a2' } });
     await until(() => acme.events.length === 2 && globex.events.length === 1);
-    assert.deepEqual(acme.events.map((e) => [e.tenantId, e.payload['n']]), [['acme', 'a1'], ['acme', 'a2']]);
-    assert.deepEqual(globex.events.map((e) => [e.tenantId, e.payload['n']]), [['globex', 'g1']]);
+    assert.deepEqual(
+      acme.events.map((e) => [e.tenantId, e.payload['n']]),
+      [
+        ['acme', 'a1'],
+        ['acme', 'a2'],
+      ],
+    );
+    assert.deepEqual(
+      globex.events.map((e) => [e.tenantId, e.payload['n']]),
+      [['globex', 'g1']],
+    );
   });
 
   it('puts out-of-order bus deliveries back in position order', async () => {
@@ -254,7 +268,11 @@ describe('subscription hub: live delivery', () => {
     const { publish, subscribe } = await setup({
       wrapStore: (store) => ({
         ...store,
-        readRange: (tenantId, request) => store.readRange(tenantId, { ...request, upTo: Math.min(request.upTo ?? Infinity, Math.max(storeHead, request.through ?? 0)) }),
+        readRange: (tenantId, request) =>
+          store.readRange(tenantId, {
+            ...request,
+            upTo: Math.min(request.upTo ?? Infinity, Math.max(storeHead, request.through ?? 0)),
+          }),
       }),
     });
     const live = collect(subscribe(null));
@@ -418,7 +436,10 @@ describe('subscription hub: slow consumers and ending', () => {
 
   it('ends every stream on close() and refuses new ones', async () => {
     const { hub, publish, subscribe } = await setup();
-    const streams = [collect(subscribe(null)), collect(subscribe({ types: ['crm.*.created'] }, { tenantId: 'globex' }))];
+    const streams = [
+      collect(subscribe(null)),
+      collect(subscribe({ types: ['crm.*.created'] }, { tenantId: 'globex' })),
+    ];
     await publish();
     await hub.close();
     await until(() => streams.every((s) => s.done));
@@ -435,7 +456,11 @@ describe('subscription hub: delivery by the consumer itself (deliver)', () => {
   it('offers a live event to deliver while the consumer waits; the iterator yields only what it declines', async () => {
     const { publish, subscribe } = await setup();
     const delivered: number[] = [];
-    const seen = collect(subscribe(null, { deliver: { offer: (event) => event.position % 2 === 1 && delivered.push(event.position) > 0 } }));
+    const seen = collect(
+      subscribe(null, {
+        deliver: { offer: (event) => event.position % 2 === 1 && delivered.push(event.position) > 0 },
+      }),
+    );
     for (let i = 1; i <= 4; i++) {
       await publish();
       await until(() => delivered.length + seen.events.length === i, `event ${i}`);
@@ -451,7 +476,14 @@ describe('subscription hub: delivery by the consumer itself (deliver)', () => {
     const offered: number[] = [];
     const stream = subscribe(null, { after: 0, deliver: { offer: (event) => offered.push(event.position) > 0 } });
     await publish(); // while catching up: pending
-    assert.deepEqual([(await stream.next()).value?.position, (await stream.next()).value?.position, (await stream.next()).value?.position], [1, 2, 3]);
+    assert.deepEqual(
+      [
+        (await stream.next()).value?.position,
+        (await stream.next()).value?.position,
+        (await stream.next()).value?.position,
+      ],
+      [1, 2, 3],
+    );
     await publish(); // nobody waits in next(): queued
     await publish();
     assert.deepEqual([(await stream.next()).value?.position, (await stream.next()).value?.position], [4, 5]);

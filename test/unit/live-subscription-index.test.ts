@@ -40,7 +40,10 @@ describe('subscription index', () => {
 
   it('returns a subscription once even when several of its patterns match', () => {
     const { index } = indexOf({
-      mixed: { types: ['crm.contact.created', 'crm.*.created', 'crm.>'], patterns: [{ kind: 'PREFIX', value: 'crm.' }] },
+      mixed: {
+        types: ['crm.contact.created', 'crm.*.created', 'crm.>'],
+        patterns: [{ kind: 'PREFIX', value: 'crm.' }],
+      },
     });
     assert.deepEqual([...index.candidates('acme', 'crm.contact.created')], ['mixed']);
   });

@@ -33,7 +33,14 @@ describe('the memory processing trail', () => {
     const store = createMemoryHandlerStore({ maxOutcomesPerTenant: 2 });
     await store.recordOutcome(outcome('acme', 'e-0'));
     await store.recordOutcome(outcome('acme', 'e-1'));
-    for (let attempt = 2; attempt <= 5; attempt++) await store.recordOutcome({ ...outcome('acme', 'e-1'), attempts: attempt });
-    assert.deepEqual((await store.outcomes('acme', ['e-0', 'e-1'])).map((o) => [o.eventId, o.attempts]), [['e-0', 1], ['e-1', 5]]);
+    for (let attempt = 2; attempt <= 5; attempt++)
+      await store.recordOutcome({ ...outcome('acme', 'e-1'), attempts: attempt });
+    assert.deepEqual(
+      (await store.outcomes('acme', ['e-0', 'e-1'])).map((o) => [o.eventId, o.attempts]),
+      [
+        ['e-0', 1],
+        ['e-1', 5],
+      ],
+    );
   });
 });

@@ -22,16 +22,31 @@ it('keeps the newest events of each tenant, drops the oldest, and says which pos
 
   assert.equal(await store.headPosition('acme'), 23);
   const page = await store.query('acme', { filter: ALL, first: 100, order: 'ASC' });
-  assert.deepEqual(page.events.map((e) => e.position), [19, 20, 21, 22, 23]);
-  assert.deepEqual(page.events.map((e) => e.id), ids.slice(18));
+  assert.deepEqual(
+    page.events.map((e) => e.position),
+    [19, 20, 21, 22, 23],
+  );
+  assert.deepEqual(
+    page.events.map((e) => e.id),
+    ids.slice(18),
+  );
   assert.equal(await store.get('acme', ids[17]!), null);
   assert.equal((await store.get('acme', ids[18]!))?.position, 19);
 
-  assert.deepEqual((await store.readAfter('acme', 18, ALL, 10)).map((e) => e.position), [19, 20, 21, 22, 23]);
-  assert.deepEqual((await store.readAfter('acme', 21, ALL, 1)).map((e) => e.position), [22]);
+  assert.deepEqual(
+    (await store.readAfter('acme', 18, ALL, 10)).map((e) => e.position),
+    [19, 20, 21, 22, 23],
+  );
+  assert.deepEqual(
+    (await store.readAfter('acme', 21, ALL, 1)).map((e) => e.position),
+    [22],
+  );
   assert.deepEqual(await store.readAfter('acme', 23, ALL, 10), []);
   await assert.rejects(store.readAfter('acme', 17, ALL, 10), expired(/older than the store can serve/));
   await assert.rejects(store.readAfter('acme', 24, ALL, 10), expired(/beyond the newest stored event/));
   // The other tenant keeps its own window.
-  assert.deepEqual((await store.readAfter('globex', 0, ALL, 10)).map((e) => e.position), [1]);
+  assert.deepEqual(
+    (await store.readAfter('globex', 0, ALL, 10)).map((e) => e.position),
+    [1],
+  );
 });

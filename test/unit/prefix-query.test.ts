@@ -27,11 +27,17 @@ describe('prefixQuery: a compiled filter moved under a sub-document', () => {
 
   it('walks $and, $or and $nor clause by clause, nested too', () => {
     const query = {
-      $or: [{ type: { $eq: 'a.b' } }, { $and: [{ subject: { $eq: 's' } }, { $nor: [{ 'payload.x': { $exists: true } }] }] }],
+      $or: [
+        { type: { $eq: 'a.b' } },
+        { $and: [{ subject: { $eq: 's' } }, { $nor: [{ 'payload.x': { $exists: true } }] }] },
+      ],
       $and: [{ 'payload.n': { $gt: 1 } }],
     };
     assert.deepEqual(prefixQuery(query, 'event'), {
-      $or: [{ 'event.type': { $eq: 'a.b' } }, { $and: [{ 'event.subject': { $eq: 's' } }, { $nor: [{ 'event.payload.x': { $exists: true } }] }] }],
+      $or: [
+        { 'event.type': { $eq: 'a.b' } },
+        { $and: [{ 'event.subject': { $eq: 's' } }, { $nor: [{ 'event.payload.x': { $exists: true } }] }] },
+      ],
       $and: [{ 'event.payload.n': { $gt: 1 } }],
     });
   });

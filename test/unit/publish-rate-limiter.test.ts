@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isHubError, type HubError } from '../../src/errors.ts';
 import { createMemoryRateLimitStore } from '../../src/limits/memory-rate-limit-store.ts';
-import { createPublishRateLimiter, type PublishRateLimiterOptions, type RateLimitRefusal } from '../../src/limits/publish-rate-limiter.ts';
+import {
+  createPublishRateLimiter,
+  type PublishRateLimiterOptions,
+  type RateLimitRefusal,
+} from '../../src/limits/publish-rate-limiter.ts';
 import type { RateLimitStore } from '../../src/limits/rate-limit-store.ts';
 import { createLogger } from '../../src/logger.ts';
 
@@ -42,21 +46,35 @@ describe('publish rate limiter', () => {
   it('lets a tenant publish its limit per window, then refuses with retryAfterMs and the limit', async () => {
     const { rateLimiter, refusals } = limiter();
     assert.equal(await refusal(rateLimiter.admit('acme', SHARED, 2)), null);
-    assert.equal(await refusal(rateLimiter.admit('acme', OTHER, 1)), null, 'keys without their own limit share the tenant budget');
+    assert.equal(
+      await refusal(rateLimiter.admit('acme', OTHER, 1)),
+      null,
+      'keys without their own limit share the tenant budget',
+    );
     const error = (await refusal(rateLimiter.admit('acme', SHARED, 1)))!;
     assert.ok(error, 'the fourth event is refused');
     assert.equal(error.extensions['limit'], 3);
     assert.ok(Number.isInteger(error.extensions['retryAfterMs']) && (error.extensions['retryAfterMs'] as number) > 0);
-    assert.deepEqual(refusals, [{ tenantId: 'acme', keyId: SHARED.keyId, events: 1, limit: 3, retryAfterMs: error.extensions['retryAfterMs'] }]);
+    assert.deepEqual(refusals, [
+      { tenantId: 'acme', keyId: SHARED.keyId, events: 1, limit: 3, retryAfterMs: error.extensions['retryAfterMs'] },
+    ]);
     assert.equal(await refusal(rateLimiter.admit('globex', SHARED, 3)), null, 'another tenant has a budget of its own');
   });
 
-  it("gives a key with its own rateLimit a budget of its own, and none with rateLimit 0", async () => {
+  it('gives a key with its own rateLimit a budget of its own, and none with rateLimit 0', async () => {
     const { rateLimiter } = limiter();
     assert.equal(await refusal(rateLimiter.admit('acme', SHARED, 3)), null);
-    assert.equal(await refusal(rateLimiter.admit('acme', { keyId: 'cccccccccccccccc', rateLimit: 5 }, 5)), null, 'not the exhausted tenant budget');
+    assert.equal(
+      await refusal(rateLimiter.admit('acme', { keyId: 'cccccccccccccccc', rateLimit: 5 }, 5)),
+      null,
+      'not the exhausted tenant budget',
+    );
     assert.ok(await refusal(rateLimiter.admit('acme', { keyId: 'cccccccccccccccc', rateLimit: 5 }, 1)));
-    assert.equal(await refusal(rateLimiter.admit('acme', { keyId: 'dddddddddddddddd', rateLimit: 5 }, 5)), null, 'per key, not per tenant');
+    assert.equal(
+      await refusal(rateLimiter.admit('acme', { keyId: 'dddddddddddddddd', rateLimit: 5 }, 5)),
+      null,
+      'per key, not per tenant',
+    );
     assert.equal(await refusal(rateLimiter.admit('acme', { keyId: 'eeeeeeeeeeeeeeee', rateLimit: 0 }, 1000)), null);
   });
 
@@ -83,7 +101,10 @@ describe('publish rate limiter', () => {
     clock.ms += 30_000;
     assert.equal(await refusal(rateLimiter.admit('acme', SHARED, 1)), null);
     const warnings = lines.filter((line) => line['msg'] === 'rate limit store failed; publishing without a limit');
-    assert.deepEqual(warnings.map((line) => line['failures']), [1, 5]);
+    assert.deepEqual(
+      warnings.map((line) => line['failures']),
+      [1, 5],
+    );
     assert.ok(warnings.every((line) => line['level'] === 40));
   });
 

@@ -12,6 +12,9 @@ describe('the order runners take jobs in', () => {
       { tenantId: 'initech', id: '05' },
       { tenantId: 'globex', id: '06' },
     ];
-    assert.deepEqual(roundRobin([...jobs].reverse()).map((job) => job.id), ['01', '04', '05', '02', '06', '03']);
+    assert.deepEqual(
+      roundRobin([...jobs].reverse()).map((job) => job.id),
+      ['01', '04', '05', '02', '06', '03'],
+    );
   });
 });

@@ -22,13 +22,25 @@ function setup(t: TestContext, { rate = 1000, handlers = [] as HubHandler[] } = 
   const { close, ...storage } = createMemoryStorage({ HUB_IDEMPOTENCY_WINDOW_MS: 86_400_000 });
   const bus = createInProcessEventBus();
   const ingest = createIngest({ store: storage.store, bus, log, maxEventBytes: 1_048_576, maxBatch: 1000 });
-  const replays = createReplayService({ ...storage, ingest, handlers, handlerTimeoutMs: 1000, ratePerSecond: rate, leaseMs: 1000, pollMs: 50, log, cancelWaitMs: 300 });
+  const replays = createReplayService({
+    ...storage,
+    ingest,
+    handlers,
+    handlerTimeoutMs: 1000,
+    ratePerSecond: rate,
+    leaseMs: 1000,
+    pollMs: 50,
+    log,
+    cancelWaitMs: 300,
+  });
   t.after(async () => {
     await replays.close();
     await close();
   });
   const append = async (count: number, type = 'crm.item.made', tenantId = 'acme') => {
-    const outcomes = await storage.store.append(Array.from({ length: count }, (_, n) => pendingEvent({ type, tenantId, payload: { n } })));
+    const outcomes = await storage.store.append(
+      Array.from({ length: count }, (_, n) => pendingEvent({ type, tenantId, payload: { n } })),
+    );
     return outcomes.map((o) => (o.status === 'ACCEPTED' ? o.event : assert.fail('not stored')));
   };
   const final = async (id: string, tenantId = 'acme'): Promise<ReplayJob> => {
@@ -60,7 +72,15 @@ describe('replay runner', () => {
     // What a process that died left: it began the job, finished event 0, settled event 1 after the
     // last checkpoint, and died in the middle of event 2.
     await hub.replayStore.begin(job.id);
-    await hub.replayStore.save({ ...job, status: 'RUNNING', startedAt: new Date(), until: 5, total: 5, processed: 1, checkpoint: events[0]!.position });
+    await hub.replayStore.save({
+      ...job,
+      status: 'RUNNING',
+      startedAt: new Date(),
+      until: 5,
+      total: 5,
+      processed: 1,
+      checkpoint: events[0]!.position,
+    });
     const run = (i: number) => ({ jobId: job.id, eventId: events[i]!.id, handler: 'rec' });
     await hub.replayStore.claimRuns([run(1), run(2)]);
     await hub.replayStore.settleRuns([{ key: run(1), state: 'DONE' }]);
@@ -95,14 +115,30 @@ describe('replay runner', () => {
     release();
     await closing;
     const stopped = (await first.replayStore.load(job.id))!;
-    assert.deepEqual([stopped.status, stopped.processed, stopped.failed, stopped.checkpoint], ['RUNNING', 2, 0, events[1]!.position]);
+    assert.deepEqual(
+      [stopped.status, stopped.processed, stopped.failed, stopped.checkpoint],
+      ['RUNNING', 2, 0, events[1]!.position],
+    );
 
-    const next = createReplayService({ ...first, handlers: [handler], handlerTimeoutMs: 1000, ratePerSecond: 1000, leaseMs: 1000, pollMs: 50, log, cancelWaitMs: 300 });
+    const next = createReplayService({
+      ...first,
+      handlers: [handler],
+      handlerTimeoutMs: 1000,
+      ratePerSecond: 1000,
+      leaseMs: 1000,
+      pollMs: 50,
+      log,
+      cancelWaitMs: 300,
+    });
     t.after(() => next.close());
     next.start();
     const done = await first.final(job.id);
     assert.deepEqual([done.status, done.processed, done.failed], ['COMPLETED', 5, 0]);
-    assert.deepEqual(calls, events.map((e) => e.id), 'every event once, in order');
+    assert.deepEqual(
+      calls,
+      events.map((e) => e.id),
+      'every event once, in order',
+    );
   });
 
   it('resumes a REPUBLISH job after a crash with one new event per original', async (t) => {
@@ -161,7 +197,11 @@ describe('replay runner', () => {
     await hub.append(2); // arrives while the job runs: after its head
     const done = await hub.final(job.id);
     assert.deepEqual([done.until, done.total, done.processed], [6, 6, 6]);
-    assert.equal(await hub.store.headPosition('acme'), 6 + 2 + 6 + 2, 'originals, late ones, copies, started and completed');
+    assert.equal(
+      await hub.store.headPosition('acme'),
+      6 + 2 + 6 + 2,
+      'originals, late ones, copies, started and completed',
+    );
   });
 
   it('paces jobs at the configured rate, all jobs of a process together', async (t) => {
@@ -170,7 +210,10 @@ describe('replay runner', () => {
     await hub.append(12, 'crm.item.made', 'globex');
     hub.replays.start();
     const startedAt = Date.now();
-    const jobs = [await hub.replays.create('acme', { target: 'REPUBLISH', filter: {} }), await hub.replays.create('globex', { target: 'REPUBLISH', filter: {} })];
+    const jobs = [
+      await hub.replays.create('acme', { target: 'REPUBLISH', filter: {} }),
+      await hub.replays.create('globex', { target: 'REPUBLISH', filter: {} }),
+    ];
     await hub.final(jobs[0]!.id, 'acme');
     await hub.final(jobs[1]!.id, 'globex');
     const elapsed = Date.now() - startedAt;
@@ -201,12 +244,35 @@ describe('replay job retention', () => {
     const day = 86_400_000;
     const at = Date.now();
     const job = (id: string, finishedAt: number): ReplayJob => ({
-      id, tenantId: 'acme', status: 'COMPLETED', filter: {}, target: 'REPUBLISH', handlers: [], dryRun: false, total: 0,
-      processed: 0, failed: 0, sample: [], createdAt: new Date(finishedAt), finishedAt: new Date(finishedAt), checkpoint: 0, cancelRequested: false,
+      id,
+      tenantId: 'acme',
+      status: 'COMPLETED',
+      filter: {},
+      target: 'REPUBLISH',
+      handlers: [],
+      dryRun: false,
+      total: 0,
+      processed: 0,
+      failed: 0,
+      sample: [],
+      createdAt: new Date(finishedAt),
+      finishedAt: new Date(finishedAt),
+      checkpoint: 0,
+      cancelRequested: false,
     });
     await storage.replayStore.create(job('old', at - 31 * day));
     await storage.replayStore.create(job('new', at - 29 * day));
-    const replays = createReplayService({ ...storage, ingest, handlers: [], handlerTimeoutMs: 1000, ratePerSecond: 100, leaseMs: 1000, pollMs: 50, log, retentionMs: 30 * day });
+    const replays = createReplayService({
+      ...storage,
+      ingest,
+      handlers: [],
+      handlerTimeoutMs: 1000,
+      ratePerSecond: 100,
+      leaseMs: 1000,
+      pollMs: 50,
+      log,
+      retentionMs: 30 * day,
+    });
     t.after(async () => {
       await replays.close();
       await close();

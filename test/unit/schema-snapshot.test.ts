@@ -16,6 +16,19 @@ it('keeps the contract names of the GraphQL schema', () => {
   for (const field of ['publishEvent', 'publishEvents']) assert.ok(fields('Mutation').includes(field), field);
   assert.ok(fields('Subscription').includes('events'));
   assert.deepEqual(fields('Event').sort(), [
-    'caused', 'causedBy', 'id', 'metadata', 'payload', 'position', 'processing', 'receivedAt', 'source', 'subject', 'tenantId', 'timestamp', 'type', 'version',
+    'caused',
+    'causedBy',
+    'id',
+    'metadata',
+    'payload',
+    'position',
+    'processing',
+    'receivedAt',
+    'source',
+    'subject',
+    'tenantId',
+    'timestamp',
+    'type',
+    'version',
   ]);
 });

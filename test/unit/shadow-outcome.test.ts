@@ -2,20 +2,45 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { EventProcessing } from '../../src/handlers/processing-trail.ts';
-import { canonicalJson, changesOf, payloadHash, type ComparedFollowUp, type ShadowOutcome } from '../../src/replay/shadow-outcome.ts';
+import {
+  canonicalJson,
+  changesOf,
+  payloadHash,
+  type ComparedFollowUp,
+  type ShadowOutcome,
+} from '../../src/replay/shadow-outcome.ts';
 
 const at = new Date('2024-05-01T08:00:00.000Z');
 
 function live(overrides: Partial<EventProcessing> = {}): EventProcessing {
-  return { handler: 'ship', status: 'HANDLED', attempts: 1, firstAttemptAt: at, lastAttemptAt: at, durationMs: 3, followUps: [], error: null, ...overrides };
+  return {
+    handler: 'ship',
+    status: 'HANDLED',
+    attempts: 1,
+    firstAttemptAt: at,
+    lastAttemptAt: at,
+    durationMs: 3,
+    followUps: [],
+    error: null,
+    ...overrides,
+  };
 }
 
 function shadow(overrides: Partial<ShadowOutcome> = {}): ShadowOutcome {
   return { status: 'HANDLED', attempts: 1, durationMs: 2, followUps: [], error: null, ...overrides };
 }
 
-const followUp = (type: string, payload: Record<string, unknown>, subject: string | null = null) => ({ type, subject, payload, payloadHash: payloadHash(payload) });
-const compared = ({ type, subject, payloadHash: hash }: ComparedFollowUp): ComparedFollowUp => ({ type, subject, payloadHash: hash });
+const followUp = (type: string, payload: Record<string, unknown>, subject: string | null = null) => ({
+  type,
+  subject,
+  payload,
+  payloadHash: payloadHash(payload),
+});
+const compared = ({ type, subject, payloadHash: hash }: ComparedFollowUp): ComparedFollowUp => ({
+  type,
+  subject,
+  payloadHash: hash,
+});
 const failure = (code: string) => ({ message: 'no', code, attempts: 3, lastAttempt: at });
 
 describe('shadow outcome comparison', () => {
@@ -27,15 +52,24 @@ describe('shadow outcome comparison', () => {
   });
 
   it('reports a status change between handled and failed, and treats FAILED and DEAD_LETTERED alike', () => {
-    assert.deepEqual(changesOf(live(), [], shadow({ status: 'FAILED', error: { message: 'x', code: 'HANDLER_ERROR' } })), ['status']);
+    assert.deepEqual(
+      changesOf(live(), [], shadow({ status: 'FAILED', error: { message: 'x', code: 'HANDLER_ERROR' } })),
+      ['status'],
+    );
     const dead = live({ status: 'DEAD_LETTERED', error: failure('HANDLER_ERROR') });
-    assert.deepEqual(changesOf(dead, [], shadow({ status: 'FAILED', error: { message: 'other text', code: 'HANDLER_ERROR' } })), []);
+    assert.deepEqual(
+      changesOf(dead, [], shadow({ status: 'FAILED', error: { message: 'other text', code: 'HANDLER_ERROR' } })),
+      [],
+    );
     assert.deepEqual(changesOf(dead, [], shadow()), ['status']);
   });
 
   it('reports an error change when both failed with different codes', () => {
     const retrying = live({ status: 'FAILED', error: failure('HANDLER_TIMEOUT') });
-    assert.deepEqual(changesOf(retrying, [], shadow({ status: 'FAILED', error: { message: 'x', code: 'HANDLER_ERROR' } })), ['error']);
+    assert.deepEqual(
+      changesOf(retrying, [], shadow({ status: 'FAILED', error: { message: 'x', code: 'HANDLER_ERROR' } })),
+      ['error'],
+    );
   });
 
   it('reports a status change when there is no live entry and the shadow did something, and none when it skipped', () => {
@@ -47,10 +81,21 @@ describe('shadow outcome comparison', () => {
   it('reports follow-ups that differ in count, types, subjects or payloads', () => {
     const shipped = followUp('x.shipped', { orderId: 'o1' }, 'o1');
     assert.deepEqual(changesOf(live(), [compared(shipped)], shadow()), ['followUps.count', 'followUps.types']);
-    assert.deepEqual(changesOf(live(), [compared(shipped)], shadow({ followUps: [shipped, shipped] })), ['followUps.count']);
-    assert.deepEqual(changesOf(live(), [compared(shipped)], shadow({ followUps: [followUp('x.sent', { orderId: 'o1' }, 'o1')] })), ['followUps.types']);
-    assert.deepEqual(changesOf(live(), [compared(shipped)], shadow({ followUps: [followUp('x.shipped', { orderId: 'o1' }, 'o2')] })), ['followUps.subjects']);
-    assert.deepEqual(changesOf(live(), [compared(shipped)], shadow({ followUps: [followUp('x.shipped', { orderId: 'o2' }, 'o1')] })), ['followUps.payloads']);
+    assert.deepEqual(changesOf(live(), [compared(shipped)], shadow({ followUps: [shipped, shipped] })), [
+      'followUps.count',
+    ]);
+    assert.deepEqual(
+      changesOf(live(), [compared(shipped)], shadow({ followUps: [followUp('x.sent', { orderId: 'o1' }, 'o1')] })),
+      ['followUps.types'],
+    );
+    assert.deepEqual(
+      changesOf(live(), [compared(shipped)], shadow({ followUps: [followUp('x.shipped', { orderId: 'o1' }, 'o2')] })),
+      ['followUps.subjects'],
+    );
+    assert.deepEqual(
+      changesOf(live(), [compared(shipped)], shadow({ followUps: [followUp('x.shipped', { orderId: 'o2' }, 'o1')] })),
+      ['followUps.payloads'],
+    );
   });
 
   it('hashes payloads as JSON with sorted keys, at every depth', () => {

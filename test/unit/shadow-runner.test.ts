@@ -24,7 +24,8 @@ const oddShipper: HubHandler = {
   priority: 0,
   async handle(event, ctx) {
     await ctx.projections.put('seen', event.id, { n: event.payload['n'] });
-    if (Number(event.payload['n']) % 2 === 1) await ctx.publish({ type: 'crm.item.shipped', payload: { n: event.payload['n'] } });
+    if (Number(event.payload['n']) % 2 === 1)
+      await ctx.publish({ type: 'crm.item.shipped', payload: { n: event.payload['n'] } });
   },
 };
 
@@ -45,17 +46,39 @@ async function setup(t: TestContext, { maxDifferences }: { maxDifferences?: numb
   const { close, ...storage } = createMemoryStorage({ HUB_IDEMPOTENCY_WINDOW_MS: 86_400_000 });
   const bus = createInProcessEventBus();
   const ingest = createIngest({ store: storage.store, bus, log, maxEventBytes: 1_048_576, maxBatch: 1000 });
-  const replays = createReplayService({ ...storage, ingest, handlers: [oddShipper, bulky], handlerTimeoutMs: 1000, ratePerSecond: 1000, leaseMs: 1000, pollMs: 50, log, maxDifferences });
+  const replays = createReplayService({
+    ...storage,
+    ingest,
+    handlers: [oddShipper, bulky],
+    handlerTimeoutMs: 1000,
+    ratePerSecond: 1000,
+    leaseMs: 1000,
+    pollMs: 50,
+    log,
+    maxDifferences,
+  });
   t.after(async () => {
     await replays.close();
     await close();
   });
-  const outcomes = await storage.store.append(Array.from({ length: 5 }, (_, n) => pendingEvent({ type: 'crm.item.made', tenantId: 'acme', payload: { n } })));
+  const outcomes = await storage.store.append(
+    Array.from({ length: 5 }, (_, n) => pendingEvent({ type: 'crm.item.made', tenantId: 'acme', payload: { n } })),
+  );
   const events = outcomes.map((o) => (o.status === 'ACCEPTED' ? o.event : assert.fail('not stored')));
   // The live trail: every event handled, no follow-ups; so the shadow differs on the odd ones.
   for (const event of events) {
     const at = new Date();
-    await storage.handlerStore.recordOutcome({ tenantId: 'acme', eventId: event.id, handler: 'odd', status: 'HANDLED', attempts: 1, firstAttemptAt: at, lastAttemptAt: at, durationMs: 1, followUps: [] });
+    await storage.handlerStore.recordOutcome({
+      tenantId: 'acme',
+      eventId: event.id,
+      handler: 'odd',
+      status: 'HANDLED',
+      attempts: 1,
+      firstAttemptAt: at,
+      lastAttemptAt: at,
+      durationMs: 1,
+      followUps: [],
+    });
   }
   const final = async (id: string): Promise<ReplayJob> => {
     for (let i = 0; i < 400; i++) {
@@ -87,17 +110,31 @@ describe('SHADOW jobs in the replay runner', () => {
     // What a process that died left: it counted event 1's difference up to its checkpoint, and its
     // last chunk had stored one for event 4 (stale: the run finds none there) before it died.
     await hub.replayStore.begin(job.id);
-    await hub.replayStore.save({ ...job, status: 'RUNNING', startedAt: new Date(), until: events[4]!.position, processed: 2, differences: 1, checkpoint: events[1]!.position });
-    await hub.replayStore.putDifferences([stub(job.id, events[1]!, ['followUps.count']), stub(job.id, events[4]!, ['stale'])]);
+    await hub.replayStore.save({
+      ...job,
+      status: 'RUNNING',
+      startedAt: new Date(),
+      until: events[4]!.position,
+      processed: 2,
+      differences: 1,
+      checkpoint: events[1]!.position,
+    });
+    await hub.replayStore.putDifferences([
+      stub(job.id, events[1]!, ['followUps.count']),
+      stub(job.id, events[4]!, ['stale']),
+    ]);
 
     hub.replays.start();
     const done = await hub.final(job.id);
     assert.deepEqual([done.status, done.processed, done.failed, done.differences], ['COMPLETED', 5, 0, 2]);
     const listed = await hub.replays.differences('acme', job.id, { first: 10 });
-    assert.deepEqual(listed.differences.map((d) => [d.eventId, d.changes]), [
-      [events[1]!.id, ['followUps.count']],
-      [events[3]!.id, ['followUps.count', 'followUps.types']],
-    ]);
+    assert.deepEqual(
+      listed.differences.map((d) => [d.eventId, d.changes]),
+      [
+        [events[1]!.id, ['followUps.count']],
+        [events[3]!.id, ['followUps.count', 'followUps.types']],
+      ],
+    );
   });
 
   it('drops the scratch projections when the job ends, and never writes the live ones', async (t) => {
@@ -119,7 +156,10 @@ describe('SHADOW jobs in the replay runner', () => {
     const job = await hub.replays.create('acme', { target: 'SHADOW', handlers: ['odd'], filter: {} });
     const done = await hub.final(job.id);
     assert.equal(done.differences, 2);
-    assert.deepEqual((await hub.replays.differences('acme', job.id, { first: 10 })).differences.map((d) => d.eventId), [hub.events[1]!.id]);
+    assert.deepEqual(
+      (await hub.replays.differences('acme', job.id, { first: 10 })).differences.map((d) => d.eventId),
+      [hub.events[1]!.id],
+    );
   });
 
   it('keeps captured payloads up to 16 KiB per outcome (then only their hash), and does not capture a refused publish', async (t) => {
@@ -130,10 +170,13 @@ describe('SHADOW jobs in the replay runner', () => {
     // bulky has no trail entry (it is not live), so every event it handled is a difference.
     assert.deepEqual([done.status, done.processed, done.differences], ['COMPLETED', 5, 5]);
     const [first] = (await hub.replays.differences('acme', job.id, { first: 1 })).differences;
-    assert.deepEqual(first!.shadow.followUps.map((f) => [f.type, f.payload === null, f.payloadHash.length]), [
-      ['crm.item.small', false, 64],
-      ['crm.item.bulky', true, 64],
-    ]);
+    assert.deepEqual(
+      first!.shadow.followUps.map((f) => [f.type, f.payload === null, f.payloadHash.length]),
+      [
+        ['crm.item.small', false, 64],
+        ['crm.item.bulky', true, 64],
+      ],
+    );
     assert.equal(await hub.store.headPosition('acme'), hub.events.at(-1)!.position, 'nothing stored');
   });
 });

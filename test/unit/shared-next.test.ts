@@ -3,7 +3,12 @@ import { describe, it } from 'node:test';
 import { buildSchema, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { schema as hubSchema } from '../../schema/index.ts';
 import type { HubEvent } from '../../src/events/event.ts';
-import { createNextFrames, FRAGMENT_BYTES, frameBytes, type SharedOperationArgs } from '../../src/server/shared-next.ts';
+import {
+  createNextFrames,
+  FRAGMENT_BYTES,
+  frameBytes,
+  type SharedOperationArgs,
+} from '../../src/server/shared-next.ts';
 import { SHARED_RESULT, sharedSelection } from '../../src/server/shared-selection.ts';
 import { pendingEvent } from '../support/fixtures.ts';
 
@@ -25,7 +30,9 @@ function testSchema(): { schema: GraphQLSchema; calls: { name: number } } {
   const event = schema.getType('Event') as import('graphql').GraphQLObjectType;
   event.extensions = { [SHARED_RESULT]: 'fromParentAndArguments' };
   const fields = event.getFields();
-  fields['name']!.resolve = (e: { name: string }, args: { upper?: boolean }) => (calls.name++, args.upper ? e.name.toUpperCase() : e.name);
+  fields['name']!.resolve = (e: { name: string }, args: { upper?: boolean }) => (
+    calls.name++, args.upper ? e.name.toUpperCase() : e.name
+  );
   fields['maskedEmail']!.extensions = { [SHARED_RESULT]: 'perSubscriber' };
   fields['viewer']!.resolve = () => ({ name: 'someone' });
   fields['broken']!.resolve = () => {
@@ -42,7 +49,9 @@ describe('shared selections: which subscriptions share one execution', () => {
   const { schema } = testSchema();
 
   it('shares a selection of marked fields, depending on no variable of the root field’s arguments', () => {
-    assert.deepEqual(shared(schema, 'subscription($f: String) { events(filter: $f) { id name __typename } }'), { variables: [] });
+    assert.deepEqual(shared(schema, 'subscription($f: String) { events(filter: $f) { id name __typename } }'), {
+      variables: [],
+    });
   });
 
   it('names the variables of deeper arguments and of directives, through fragments', () => {
@@ -72,9 +81,14 @@ describe('shared selections: which subscriptions share one execution', () => {
 });
 
 describe('shared next frames', () => {
-  const event = (tenantId: string, name = 'ada'): HubEvent => ({ ...pendingEvent({ tenantId }), position: 1, name }) as unknown as HubEvent;
+  const event = (tenantId: string, name = 'ada'): HubEvent =>
+    ({ ...pendingEvent({ tenantId }), position: 1, name }) as unknown as HubEvent;
   const documents = new Map<string, DocumentNode>(); // one document per text, as Yoga's parse cache gives
-  const args = (schema: GraphQLSchema, query: string, variableValues: Record<string, unknown> = {}): SharedOperationArgs => ({
+  const args = (
+    schema: GraphQLSchema,
+    query: string,
+    variableValues: Record<string, unknown> = {},
+  ): SharedOperationArgs => ({
     schema,
     document: documents.get(query) ?? documents.set(query, parse(query)).get(query)!,
     operationName: null,
@@ -86,12 +100,17 @@ describe('shared next frames', () => {
     const { schema, calls } = testSchema();
     const frames = createNextFrames();
     const query = 'subscription($f: String) { events(filter: $f) { id name } }';
-    const [a, b] = [{ f: 'one' }, { f: 'two' }].map((variables) => frames.operation(args(schema, query, variables), 'acme', '1'));
+    const [a, b] = [{ f: 'one' }, { f: 'two' }].map((variables) =>
+      frames.operation(args(schema, query, variables), 'acme', '1'),
+    );
     const first = event('acme');
     const frame = frames.frame(first, a!);
     assert.equal(frames.frame(first, b!), frame, 'the same bytes for another filter');
     assert.equal(calls.name, 1);
-    assert.equal(frame?.toString(), JSON.stringify({ id: '1', type: 'next', payload: { data: { events: { id: first.id, name: 'ada' } } } }));
+    assert.equal(
+      frame?.toString(),
+      JSON.stringify({ id: '1', type: 'next', payload: { data: { events: { id: first.id, name: 'ada' } } } }),
+    );
     frames.frame(event('acme', 'bob'), a!);
     assert.equal(calls.name, 2, 'a new event object executes again');
   });
@@ -100,7 +119,8 @@ describe('shared next frames', () => {
     const { schema } = testSchema();
     const frames = createNextFrames();
     const query = 'subscription($u: Boolean) { events { name(upper: $u) } }';
-    const operation = (tenantId: string, variables: Record<string, unknown>, id = '1') => frames.operation(args(schema, query, variables), tenantId, id)!;
+    const operation = (tenantId: string, variables: Record<string, unknown>, id = '1') =>
+      frames.operation(args(schema, query, variables), tenantId, id)!;
     assert.notEqual(operation('acme', {}).key, operation('globex', {}).key);
     assert.notEqual(operation('acme', { u: true }).key, operation('acme', { u: false }).key);
     assert.notEqual(operation('acme', { u: null }).key, operation('acme', {}).key);
@@ -116,11 +136,20 @@ describe('shared next frames', () => {
     const frames = createNextFrames();
     const query = 'subscription { events { id name } }';
     const large = event('acme', 'a'.repeat(FRAGMENT_BYTES));
-    const [one, two] = ['1', '2'].map((id) => frames.frame(large, frames.operation(args(schema, query, {}), 'acme', id)!));
+    const [one, two] = ['1', '2'].map((id) =>
+      frames.frame(large, frames.operation(args(schema, query, {}), 'acme', id)!),
+    );
     assert.ok(Array.isArray(one) && Array.isArray(two));
     assert.equal(one[1], two[1], 'one copy of the result for both ids');
     const whole = (frame: readonly Buffer[]) => Buffer.concat(frame).toString();
-    assert.equal(whole(two), JSON.stringify({ id: '2', type: 'next', payload: { data: { events: { id: large.id, name: large['name' as never] } } } }));
+    assert.equal(
+      whole(two),
+      JSON.stringify({
+        id: '2',
+        type: 'next',
+        payload: { data: { events: { id: large.id, name: large['name' as never] } } },
+      }),
+    );
     assert.equal(frameBytes(two), Buffer.byteLength(whole(two)));
   });
 

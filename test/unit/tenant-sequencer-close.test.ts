@@ -20,13 +20,25 @@ it('drops a read that fails after close, without a warning or a retry', async ()
       return new Promise<never>((_, reject) => (failRead = reject));
     },
   } as unknown as EventStore;
-  const sequencer = createTenantSequencer({ tenantId: 'acme', store, dispatch: () => {}, fail: () => {}, log, fillBatch: 10, maxHeld: 100, reorderGraceMs: 0 });
+  const sequencer = createTenantSequencer({
+    tenantId: 'acme',
+    store,
+    dispatch: () => {},
+    fail: () => {},
+    log,
+    fillBatch: 10,
+    maxHeld: 100,
+    reorderGraceMs: 0,
+  });
   await sequencer.ready;
   sequencer.catchUp();
   assert.equal(reads, 1, 'the catch-up is reading');
   sequencer.close();
   failRead(new Error('Operation interrupted because client was closed'));
   await sleep(50);
-  assert.deepEqual(lines.map((line) => line.msg), []);
+  assert.deepEqual(
+    lines.map((line) => line.msg),
+    [],
+  );
   assert.equal(reads, 1, 'no retry');
 });

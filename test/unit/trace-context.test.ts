@@ -7,7 +7,11 @@ const VALID = `00-${TRACE_ID}-00f067aa0ba902b7-01`;
 
 describe('W3C trace context', () => {
   it('keeps a valid traceparent, lower-cased, with its trace id and tracestate', () => {
-    assert.deepEqual(parseTraceContext(VALID.toUpperCase(), ' congo=t61rcWkgMzE '), { traceparent: VALID, traceId: TRACE_ID, tracestate: 'congo=t61rcWkgMzE' });
+    assert.deepEqual(parseTraceContext(VALID.toUpperCase(), ' congo=t61rcWkgMzE '), {
+      traceparent: VALID,
+      traceId: TRACE_ID,
+      tracestate: 'congo=t61rcWkgMzE',
+    });
     assert.deepEqual(parseTraceContext(VALID), { traceparent: VALID, traceId: TRACE_ID });
   });
 

@@ -1,6 +1,9 @@
 /** An error the hub answered, with its `extensions.code` (UNAUTHENTICATED, FORBIDDEN, BAD_USER_INPUT, …). */
 export class HubApiError extends Error {
-  constructor(message: string, readonly code: string) {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
     super(message);
   }
 }
@@ -11,12 +14,20 @@ interface GraphQLAnswer<T> {
 }
 
 /** One operation over HTTP to this hub's /graphql, with the signed-in credential. */
-export async function graphql<T>(credential: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+export async function graphql<T>(
+  credential: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<T> {
   let response: Response;
   try {
     response = await fetch(new URL('/graphql', location.origin), {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', authorization: `Bearer ${credential}` },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/graphql-response+json, application/json',
+        authorization: `Bearer ${credential}`,
+      },
       body: JSON.stringify({ query, variables }),
     });
   } catch {

@@ -14,11 +14,22 @@ export function createLiveClient(credential: string): Client {
   const url = new URL('/graphql', location.origin);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   // No automatic retry: a re-sent subscription would start again from its first `after`; the views offer Resume instead.
-  return createClient({ url: url.href, lazy: true, retryAttempts: 0, connectionParams: () => ({ authorization: `Bearer ${credential}` }) });
+  return createClient({
+    url: url.href,
+    lazy: true,
+    retryAttempts: 0,
+    connectionParams: () => ({ authorization: `Bearer ${credential}` }),
+  });
 }
 
 /** Subscribes and hands each result's `field` to the sink; returns the unsubscribe function. */
-export function subscribe<T>(client: Client, query: string, variables: Record<string, unknown>, field: string, sink: LiveSink<T>): () => void {
+export function subscribe<T>(
+  client: Client,
+  query: string,
+  variables: Record<string, unknown>,
+  field: string,
+  sink: LiveSink<T>,
+): () => void {
   return client.subscribe<Record<string, T>>(
     { query, variables },
     {
@@ -28,7 +39,8 @@ export function subscribe<T>(client: Client, query: string, variables: Record<st
       },
       error(error) {
         const close = error as { code?: number; reason?: string };
-        if (close.code === REFUSED) sink.error(`the hub closed the connection: ${close.reason || 'credential refused'}`);
+        if (close.code === REFUSED)
+          sink.error(`the hub closed the connection: ${close.reason || 'credential refused'}`);
         else sink.error(error instanceof Error ? error.message : 'the live connection was lost');
       },
       complete: () => sink.complete(),

@@ -9,7 +9,8 @@ export const LIVE_EVENTS = `subscription Live($filter: EventFilter, $after: Stri
 export const SEARCH = `query Search($filter: EventFilter, $first: Int, $after: String) {
   events(filter: $filter, first: $first, after: $after) { edges { node { ${EVENT_SUMMARY} } } pageInfo { hasNextPage endCursor } } }`;
 
-export const STATS = 'query Stats($filter: EventFilter, $groupBy: StatsGroup!) { eventStats(filter: $filter, groupBy: $groupBy) { key count } }';
+export const STATS =
+  'query Stats($filter: EventFilter, $groupBy: StatsGroup!) { eventStats(filter: $filter, groupBy: $groupBy) { key count } }';
 
 export const EVENT = `query Event($id: ID!) { event(id: $id) {
   ${EVENT_SUMMARY} version receivedAt payload

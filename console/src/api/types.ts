@@ -23,7 +23,11 @@ export interface EventDetail extends EventSummary {
   version: string;
   receivedAt: string;
   payload: unknown;
-  metadata: Record<string, unknown> & { correlationId: string | null; causationId: string | null; idempotencyKey: string | null };
+  metadata: Record<string, unknown> & {
+    correlationId: string | null;
+    causationId: string | null;
+    idempotencyKey: string | null;
+  };
   causedBy: EventSummary | null;
   caused: Connection<EventSummary>;
   processing: HandlerOutcome[];

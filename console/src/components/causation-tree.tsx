@@ -5,7 +5,9 @@ type Correlated = EventSummary & { metadata: { causationId: string | null } };
 
 const Link = ({ event, current }: { event: EventSummary; current?: boolean }) =>
   current ? (
-    <strong aria-current="true">{event.type} <small>(this event)</small></strong>
+    <strong aria-current="true">
+      {event.type} <small>(this event)</small>
+    </strong>
   ) : (
     <a href={eventHref(event.id)}>{event.type}</a>
   );
@@ -20,7 +22,13 @@ export function CausationTree({ event, correlated }: { event: EventDetail; corre
         <dt>Caused</dt>
         <dd data-testid="caused">
           {event.caused.edges.length ? (
-            <ul>{event.caused.edges.map(({ node }) => <li key={node.id}><Link event={node} /> <small>{node.position}</small></li>)}</ul>
+            <ul>
+              {event.caused.edges.map(({ node }) => (
+                <li key={node.id}>
+                  <Link event={node} /> <small>{node.position}</small>
+                </li>
+              ))}
+            </ul>
           ) : (
             'no events yet'
           )}
@@ -37,7 +45,8 @@ function CorrelationTree({ events, current }: { events: readonly Correlated[]; c
   const ids = new Set(events.map((e) => e.id));
   const children = new Map<string | null, Correlated[]>();
   for (const event of events) {
-    const parent = event.metadata.causationId && ids.has(event.metadata.causationId) ? event.metadata.causationId : null;
+    const parent =
+      event.metadata.causationId && ids.has(event.metadata.causationId) ? event.metadata.causationId : null;
     children.set(parent, [...(children.get(parent) ?? []), event]);
   }
   const branch = (parent: string | null, depth: number): preact.JSX.Element | null => {

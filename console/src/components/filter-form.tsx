@@ -15,19 +15,34 @@ export function FilterFields({ value, onChange, idPrefix, patternOnly = false }:
   const field = (name: keyof Omit<FilterForm, 'where'>, label: string, props: Record<string, string> = {}) => (
     <div class="field">
       <label for={`${idPrefix}-${name}`}>{label}</label>
-      <input id={`${idPrefix}-${name}`} value={value[name]} onInput={(e) => onChange({ ...value, [name]: e.currentTarget.value })} {...props} />
+      <input
+        id={`${idPrefix}-${name}`}
+        value={value[name]}
+        onInput={(e) => onChange({ ...value, [name]: e.currentTarget.value })}
+        {...props}
+      />
     </div>
   );
   return (
     <div class="filter-fields">
-      {field('types', 'Types (space or comma separated; * one segment, > the rest)', { placeholder: 'crm.contact.* shop.>' })}
+      {field('types', 'Types (space or comma separated; * one segment, > the rest)', {
+        placeholder: 'crm.contact.* shop.>',
+      })}
       {!patternOnly && (
         <>
           <div class="field">
             <label for={`${idPrefix}-sourceType`}>Source type</label>
-            <select id={`${idPrefix}-sourceType`} value={value.sourceType} onChange={(e) => onChange({ ...value, sourceType: e.currentTarget.value })}>
+            <select
+              id={`${idPrefix}-sourceType`}
+              value={value.sourceType}
+              onChange={(e) => onChange({ ...value, sourceType: e.currentTarget.value })}
+            >
               <option value="">Any</option>
-              {SOURCE_TYPES.map((type) => <option key={type} value={type}>{type}</option>)}
+              {SOURCE_TYPES.map((type) => (
+                <option key={type} value={type}>
+                  {type}
+                </option>
+              ))}
             </select>
           </div>
           {field('sourceId', 'Source id')}

@@ -7,7 +7,8 @@ export function PreviewPanel({ preview }: { preview: FilterPreview }) {
     <section class="panel" aria-labelledby="preview-title">
       <h2 id="preview-title">Preview</h2>
       <p data-testid="preview-count">
-        {preview.capped ? `More than ${preview.count}` : preview.count} matching event{preview.count === 1 && !preview.capped ? '' : 's'}
+        {preview.capped ? `More than ${preview.count}` : preview.count} matching event
+        {preview.count === 1 && !preview.capped ? '' : 's'}
       </p>
       <EventTable events={preview.samples} caption="The first matching events" empty="Nothing to replay." />
     </section>

@@ -9,16 +9,36 @@ export function ProcessingList({ outcomes }: { outcomes: readonly HandlerOutcome
       <table>
         <caption class="visually-hidden">Handler outcomes</caption>
         <thead>
-          <tr><th scope="col">Handler</th><th scope="col">Status</th><th scope="col">Attempts</th><th scope="col">Last run</th><th scope="col">Follow-ups</th><th scope="col">Error</th></tr>
+          <tr>
+            <th scope="col">Handler</th>
+            <th scope="col">Status</th>
+            <th scope="col">Attempts</th>
+            <th scope="col">Last run</th>
+            <th scope="col">Follow-ups</th>
+            <th scope="col">Error</th>
+          </tr>
         </thead>
         <tbody>
           {outcomes.map((o) => (
             <tr key={o.handler}>
               <td>{o.handler}</td>
-              <td><span class={`badge ${o.status.toLowerCase()}`}>{o.status}</span></td>
+              <td>
+                <span class={`badge ${o.status.toLowerCase()}`}>{o.status}</span>
+              </td>
               <td class="num">{o.attempts}</td>
-              <td>{o.lastAttemptAt ? `${o.lastAttemptAt.replace('T', ' ').replace('Z', '')}${o.durationMs !== null ? ` (${o.durationMs} ms)` : ''}` : '—'}</td>
-              <td>{o.followUps.map((id, i) => <a key={id} href={eventHref(id)}>{i ? ', ' : ''}{id.slice(-8)}</a>)}</td>
+              <td>
+                {o.lastAttemptAt
+                  ? `${o.lastAttemptAt.replace('T', ' ').replace('Z', '')}${o.durationMs !== null ? ` (${o.durationMs} ms)` : ''}`
+                  : '—'}
+              </td>
+              <td>
+                {o.followUps.map((id, i) => (
+                  <a key={id} href={eventHref(id)}>
+                    {i ? ', ' : ''}
+                    {id.slice(-8)}
+                  </a>
+                ))}
+              </td>
               <td>{o.error ? `${o.error.code}: ${o.error.message}` : ''}</td>
             </tr>
           ))}

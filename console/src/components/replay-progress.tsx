@@ -22,20 +22,44 @@ export function ReplayProgress({ initial }: { initial: ReplayJob }) {
   }
   return (
     <section class="panel" aria-labelledby={`job-${job.id}`} data-testid="replay-progress">
-      <h2 id={`job-${job.id}`}>Replay {job.target} <small><code>{job.id}</code></small></h2>
+      <h2 id={`job-${job.id}`}>
+        Replay {job.target}{' '}
+        <small>
+          <code>{job.id}</code>
+        </small>
+      </h2>
       <p>
-        Status: <span class={`badge ${job.status.toLowerCase()}`} data-testid="replay-status">{job.status}</span>
+        Status:{' '}
+        <span class={`badge ${job.status.toLowerCase()}`} data-testid="replay-status">
+          {job.status}
+        </span>
         {job.cancelRequested && !FINAL.has(job.status) && ' (cancelling)'}
       </p>
       <label for={`progress-${job.id}`}>Progress</label>
-      <progress id={`progress-${job.id}`} max={1} value={job.progress}>{percent}%</progress>
-      <output for={`progress-${job.id}`} data-testid="replay-percent">{percent}%</output>
+      <progress id={`progress-${job.id}`} max={1} value={job.progress}>
+        {percent}%
+      </progress>
+      <output for={`progress-${job.id}`} data-testid="replay-percent">
+        {percent}%
+      </output>
       <p data-testid="replay-counts">
         {job.processed} processed, {job.failed} failed{job.total !== null ? ` of ${job.total}` : ''}
       </p>
-      {job.error && <p role="alert" class="error">{job.error}</p>}
-      {(error || cancelError) && <p role="alert" class="error">{error ?? cancelError}</p>}
-      {!FINAL.has(job.status) && <button type="button" class="secondary" onClick={cancel} disabled={job.cancelRequested}>Cancel replay</button>}
+      {job.error && (
+        <p role="alert" class="error">
+          {job.error}
+        </p>
+      )}
+      {(error || cancelError) && (
+        <p role="alert" class="error">
+          {error ?? cancelError}
+        </p>
+      )}
+      {!FINAL.has(job.status) && (
+        <button type="button" class="secondary" onClick={cancel} disabled={job.cancelRequested}>
+          Cancel replay
+        </button>
+      )}
     </section>
   );
 }

@@ -21,7 +21,8 @@ export function singleEventFilter(event: EventDetail): Record<string, unknown> {
   if (event.subject) filter['subject'] = event.subject;
   if (event.metadata.correlationId) filter['correlationId'] = event.metadata.correlationId;
   if (event.metadata.causationId) filter['causationId'] = event.metadata.causationId;
-  if (event.metadata.idempotencyKey) filter['where'] = [{ path: 'metadata.idempotencyKey', op: 'EQ', value: event.metadata.idempotencyKey }];
+  if (event.metadata.idempotencyKey)
+    filter['where'] = [{ path: 'metadata.idempotencyKey', op: 'EQ', value: event.metadata.idempotencyKey }];
   return filter;
 }
 
@@ -36,10 +37,14 @@ export function RepublishButton({ event }: { event: EventDetail }) {
       const filter = singleEventFilter(event);
       const { previewFilter } = await request<{ previewFilter: FilterPreview }>(PREVIEW, { filter });
       if (previewFilter.count !== 1 || previewFilter.samples[0]?.id !== event.id) {
-        setMessage(`Not republished: the API has no filter by event id, and the narrowest filter selects ${previewFilter.count} events. Use Replays to choose them.`);
+        setMessage(
+          `Not republished: the API has no filter by event id, and the narrowest filter selects ${previewFilter.count} events. Use Replays to choose them.`,
+        );
         return;
       }
-      const { startReplay } = await request<{ startReplay: ReplayJob }>(START_REPLAY, { input: { target: 'REPUBLISH', filter } });
+      const { startReplay } = await request<{ startReplay: ReplayJob }>(START_REPLAY, {
+        input: { target: 'REPUBLISH', filter },
+      });
       setMessage(`Republish started: replay ${startReplay.id} (see Replays).`);
     } catch (error) {
       setMessage(describeError(error));
@@ -49,7 +54,9 @@ export function RepublishButton({ event }: { event: EventDetail }) {
   }
   return (
     <div class="republish">
-      <button type="button" disabled={busy} onClick={republish}>Republish this event</button>
+      <button type="button" disabled={busy} onClick={republish}>
+        Republish this event
+      </button>
       {message && <p role="status">{message}</p>}
     </div>
   );

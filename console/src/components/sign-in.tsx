@@ -27,10 +27,26 @@ export function SignIn({ onSignedIn }: { onSignedIn(credential: string): void })
       <h1>Event hub console</h1>
       <form onSubmit={submit}>
         <label for="credential">API key or JWT</label>
-        <input id="credential" type="password" autocomplete="off" required value={credential} onInput={(e) => setCredential(e.currentTarget.value)} />
-        <p class="hint">Kept in this browser tab only (sessionStorage); it needs the <code>query</code> scope, and <code>subscribe</code> or <code>replay</code> for those views.</p>
-        <button type="submit" disabled={busy}>{busy ? 'Signing in…' : 'Sign in'}</button>
-        {error && <p role="alert" class="error">{error}</p>}
+        <input
+          id="credential"
+          type="password"
+          autocomplete="off"
+          required
+          value={credential}
+          onInput={(e) => setCredential(e.currentTarget.value)}
+        />
+        <p class="hint">
+          Kept in this browser tab only (sessionStorage); it needs the <code>query</code> scope, and{' '}
+          <code>subscribe</code> or <code>replay</code> for those views.
+        </p>
+        <button type="submit" disabled={busy}>
+          {busy ? 'Signing in…' : 'Sign in'}
+        </button>
+        {error && (
+          <p role="alert" class="error">
+            {error}
+          </p>
+        )}
       </form>
     </main>
   );

@@ -11,7 +11,11 @@ const GROUPS = [
 /** Counts of the filter's events from `eventStats`, by type or by hour. */
 export function StatsPanel({ filter }: { filter: Record<string, unknown> }) {
   const [groupBy, setGroupBy] = useState<'TYPE' | 'HOUR'>('TYPE');
-  const stats = useRequest<{ eventStats: { key: string; count: number }[] }>(STATS, { filter, groupBy }, `${JSON.stringify(filter)}|${groupBy}`);
+  const stats = useRequest<{ eventStats: { key: string; count: number }[] }>(
+    STATS,
+    { filter, groupBy },
+    `${JSON.stringify(filter)}|${groupBy}`,
+  );
   return (
     <section class="panel" aria-labelledby="stats-title">
       <h2 id="stats-title">Counts</h2>
@@ -19,13 +23,28 @@ export function StatsPanel({ filter }: { filter: Record<string, unknown> }) {
         <legend class="visually-hidden">Group counts</legend>
         {GROUPS.map((group) => (
           <label key={group.id}>
-            <input type="radio" name="group-by" value={group.id} checked={groupBy === group.id} onChange={() => setGroupBy(group.id)} />
+            <input
+              type="radio"
+              name="group-by"
+              value={group.id}
+              checked={groupBy === group.id}
+              onChange={() => setGroupBy(group.id)}
+            />
             {group.label}
           </label>
         ))}
       </fieldset>
-      {stats.error && <p role="alert" class="error">{stats.error}</p>}
-      {stats.data && <StatsChart stats={stats.data.eventStats} title={`Matching events ${groupBy === 'TYPE' ? 'by type' : 'by hour'}`} />}
+      {stats.error && (
+        <p role="alert" class="error">
+          {stats.error}
+        </p>
+      )}
+      {stats.data && (
+        <StatsChart
+          stats={stats.data.eventStats}
+          title={`Matching events ${groupBy === 'TYPE' ? 'by type' : 'by hour'}`}
+        />
+      )}
     </section>
   );
 }

@@ -8,14 +8,29 @@ export function HandlersView() {
   return (
     <section aria-labelledby="handlers-title">
       <h1 id="handlers-title">Handlers</h1>
-      <div class="actions"><button type="button" class="secondary" onClick={result.reload}>Refresh</button></div>
-      {result.error && <p role="alert" class="error">{result.error}</p>}
+      <div class="actions">
+        <button type="button" class="secondary" onClick={result.reload}>
+          Refresh
+        </button>
+      </div>
+      {result.error && (
+        <p role="alert" class="error">
+          {result.error}
+        </p>
+      )}
       {result.data && (
         <div class="table-wrap">
           <table>
             <caption class="visually-hidden">Handlers</caption>
             <thead>
-              <tr><th scope="col">Handler</th><th scope="col">Event types</th><th scope="col">Priority</th><th scope="col">Lag</th><th scope="col">Processed</th><th scope="col">Failed</th></tr>
+              <tr>
+                <th scope="col">Handler</th>
+                <th scope="col">Event types</th>
+                <th scope="col">Priority</th>
+                <th scope="col">Lag</th>
+                <th scope="col">Processed</th>
+                <th scope="col">Failed</th>
+              </tr>
             </thead>
             <tbody>
               {result.data.handlers.map((h) => (

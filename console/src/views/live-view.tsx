@@ -25,16 +25,40 @@ export function LiveView() {
         <FilterFields value={form} onChange={setForm} idPrefix="live" patternOnly />
         <div class="actions">
           <button type="submit">Apply filter</button>
-          {live.status === 'live' && <button type="button" class="secondary" onClick={live.pause}>Pause</button>}
-          {(live.status === 'paused' || live.status === 'failed') && <button type="button" onClick={live.resume}>Resume</button>}
+          {live.status === 'live' && (
+            <button type="button" class="secondary" onClick={live.pause}>
+              Pause
+            </button>
+          )}
+          {(live.status === 'paused' || live.status === 'failed') && (
+            <button type="button" onClick={live.resume}>
+              Resume
+            </button>
+          )}
         </div>
       </form>
       <p class="status-line">
-        <span class={`badge ${live.status}`} data-testid="live-status">{live.status === 'live' ? 'Live' : live.status === 'paused' ? 'Paused' : live.status === 'failed' ? 'Stopped' : 'Idle'}</span>
-        <output aria-label="Rate" data-testid="live-rate">{live.rate} events/s</output>
-        <span>{live.received} received{live.received > MAX_ROWS ? `, newest ${MAX_ROWS} shown` : ''}</span>
+        <span class={`badge ${live.status}`} data-testid="live-status">
+          {live.status === 'live'
+            ? 'Live'
+            : live.status === 'paused'
+              ? 'Paused'
+              : live.status === 'failed'
+                ? 'Stopped'
+                : 'Idle'}
+        </span>
+        <output aria-label="Rate" data-testid="live-rate">
+          {live.rate} events/s
+        </output>
+        <span>
+          {live.received} received{live.received > MAX_ROWS ? `, newest ${MAX_ROWS} shown` : ''}
+        </span>
       </p>
-      {live.error && <p role="alert" class="error">{live.error}</p>}
+      {live.error && (
+        <p role="alert" class="error">
+          {live.error}
+        </p>
+      )}
       <EventTable events={live.rows} caption="Live events, newest first" empty="Waiting for events…" />
     </section>
   );

@@ -28,11 +28,20 @@ export function ReplaysView() {
       setError(describeError(failure));
     }
   };
-  const previewIt = () => attempt(async () => setPreview((await request<{ previewFilter: FilterPreview }>(PREVIEW, { filter: toEventFilter(form) })).previewFilter));
+  const previewIt = () =>
+    attempt(async () =>
+      setPreview(
+        (await request<{ previewFilter: FilterPreview }>(PREVIEW, { filter: toEventFilter(form) })).previewFilter,
+      ),
+    );
   const start = () =>
     attempt(async () => {
       const names = handlers.split(/[\s,]+/).filter(Boolean);
-      const input = { target, filter: toEventFilter(form), ...(target === 'HANDLERS' && names.length && { handlers: names }) };
+      const input = {
+        target,
+        filter: toEventFilter(form),
+        ...(target === 'HANDLERS' && names.length && { handlers: names }),
+      };
       setJob((await request<{ startReplay: ReplayJob }>(START_REPLAY, { input })).startReplay);
     });
 
@@ -43,7 +52,11 @@ export function ReplaysView() {
         <FilterFields value={form} onChange={(value) => (setForm(value), setPreview(null))} idPrefix="replay" />
         <div class="field">
           <label for="replay-target">Target</label>
-          <select id="replay-target" value={target} onChange={(e) => setTarget(e.currentTarget.value as 'HANDLERS' | 'REPUBLISH')}>
+          <select
+            id="replay-target"
+            value={target}
+            onChange={(e) => setTarget(e.currentTarget.value as 'HANDLERS' | 'REPUBLISH')}
+          >
             <option value="HANDLERS">HANDLERS: run handlers on the events again</option>
             <option value="REPUBLISH">REPUBLISH: publish each as a new event</option>
           </select>
@@ -56,20 +69,33 @@ export function ReplaysView() {
         )}
         <div class="actions">
           <button type="submit">Preview</button>
-          <button type="button" disabled={!preview} onClick={start}>Start replay</button>
+          <button type="button" disabled={!preview} onClick={start}>
+            Start replay
+          </button>
         </div>
       </form>
-      {error && <p role="alert" class="error">{error}</p>}
+      {error && (
+        <p role="alert" class="error">
+          {error}
+        </p>
+      )}
       {preview && <PreviewPanel preview={preview} />}
       {job && <ReplayProgress key={job.id} initial={job} />}
       <section class="panel" aria-labelledby="jobs-title">
         <h2 id="jobs-title">Recent jobs</h2>
-        <button type="button" class="secondary" onClick={jobs.reload}>Refresh</button>
+        <button type="button" class="secondary" onClick={jobs.reload}>
+          Refresh
+        </button>
         <ul class="jobs">
           {jobs.data?.replayJobs.edges.map(({ node }) => (
             <li key={node.id}>
-              <button type="button" class="link" onClick={() => setJob(node)}>{node.target}{node.dryRun ? ' (dry run)' : ''} {node.status}</button>{' '}
-              <small>{node.createdAt.replace('T', ' ').replace('Z', '')} · {node.processed} processed, {node.failed} failed</small>
+              <button type="button" class="link" onClick={() => setJob(node)}>
+                {node.target}
+                {node.dryRun ? ' (dry run)' : ''} {node.status}
+              </button>{' '}
+              <small>
+                {node.createdAt.replace('T', ' ').replace('Z', '')} · {node.processed} processed, {node.failed} failed
+              </small>
             </li>
           ))}
         </ul>

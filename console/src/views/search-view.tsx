@@ -34,14 +34,24 @@ export function SearchView() {
         }}
       >
         <FilterFields value={form} onChange={setForm} idPrefix="search" />
-        <div class="actions"><button type="submit">Search</button></div>
+        <div class="actions">
+          <button type="submit">Search</button>
+        </div>
       </form>
-      {result.error && <p role="alert" class="error">{result.error}</p>}
+      {result.error && (
+        <p role="alert" class="error">
+          {result.error}
+        </p>
+      )}
       {filter && result.data && (
         <>
           <section aria-labelledby="results-title">
             <h2 id="results-title">Results</h2>
-            <EventTable events={result.data.events.edges.map((e) => e.node)} caption="Matching events, newest first" empty="No matching events." />
+            <EventTable
+              events={result.data.events.edges.map((e) => e.node)}
+              caption="Matching events, newest first"
+              empty="No matching events."
+            />
             <Pager
               label="Result pages"
               page={cursors.length - 1}

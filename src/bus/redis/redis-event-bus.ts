@@ -76,7 +76,10 @@ export async function createRedisEventBus(options: RedisEventBusOptions): Promis
   subscriber.on('ready', () => {
     channel.resubscribe().then(
       () => {
-        log.info({ listeners: channel.listeners }, 'redis event bus live again; events published meanwhile come from the store');
+        log.info(
+          { listeners: channel.listeners },
+          'redis event bus live again; events published meanwhile come from the store',
+        );
         for (const listener of reconnectListeners) notify(listener);
       },
       (error: unknown) => log.warn({ err: error }, 'redis resubscribe failed; retrying on the next reconnect'),

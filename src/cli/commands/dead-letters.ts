@@ -19,13 +19,17 @@ interface DeadLetter {
   error: { code: string; message: string; attempts: number };
   event: Record<string, any>;
 }
-type DeadLetterPage = { deadLetters: { edges: { node: DeadLetter }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } };
+type DeadLetterPage = {
+  deadLetters: { edges: { node: DeadLetter }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+};
 
 const letterLine = (letter: DeadLetter) =>
   `${letter.id}  ${letter.deadAt}  ${letter.handler}  ${letter.event['type']}  ${letter.error.code} after ${letter.error.attempts} attempt(s): ${letter.error.message}`;
 
 export function registerDeadLetters(program: Command): void {
-  const deadLetters = program.command('dead-letters').description('events handlers gave up on: list them, redrive them');
+  const deadLetters = program
+    .command('dead-letters')
+    .description('events handlers gave up on: list them, redrive them');
   withFilterOptions(
     deadLetters
       .command('list')
@@ -37,7 +41,11 @@ export function registerDeadLetters(program: Command): void {
     const filter = filterOf(options);
     let after: string | undefined;
     for (let left = options.limit; left > 0; ) {
-      const { deadLetters: page } = await graphql<DeadLetterPage>(target, LIST, { filter, first: Math.min(left, options.pageSize), after });
+      const { deadLetters: page } = await graphql<DeadLetterPage>(target, LIST, {
+        filter,
+        first: Math.min(left, options.pageSize),
+        after,
+      });
       for (const { node } of page.edges) out.data(node, letterLine);
       left -= page.edges.length;
       if (!page.pageInfo.hasNextPage || page.pageInfo.endCursor === null) break;

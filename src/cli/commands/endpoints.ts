@@ -29,14 +29,19 @@ interface Delivery {
   lastStatusCode: number | null;
   nextAttemptAt: string | null;
 }
-type DeliveryPage = { webhookDeliveries: { edges: { node: Delivery }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } };
+type DeliveryPage = {
+  webhookDeliveries: { edges: { node: Delivery }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+};
 
-const endpointLine = (endpoint: Endpoint) => `${endpoint.id}  ${endpoint.status}  ${endpoint.url}${endpoint.description ? `  ${endpoint.description}` : ''}`;
+const endpointLine = (endpoint: Endpoint) =>
+  `${endpoint.id}  ${endpoint.status}  ${endpoint.url}${endpoint.description ? `  ${endpoint.description}` : ''}`;
 const deliveryLine = (delivery: Delivery) =>
   `${delivery.id}  ${delivery.status}  event ${delivery.event.id}  attempts ${delivery.attempts}  last ${delivery.lastStatusCode ?? '-'}${delivery.nextAttemptAt ? `  next ${delivery.nextAttemptAt}` : ''}`;
 
 export function registerEndpoints(program: Command): void {
-  const endpoints = program.command('endpoints').description('webhook endpoints the hub delivers matching events to (scope admin)');
+  const endpoints = program
+    .command('endpoints')
+    .description('webhook endpoints the hub delivers matching events to (scope admin)');
   withFilterOptions(
     endpoints
       .command('create')
@@ -45,24 +50,33 @@ export function registerEndpoints(program: Command): void {
       .option('-d, --description <text>', 'what it is for')
       .option('--unordered', 'deliver concurrently rather than in position order')
       .option('--rate-limit <n>', 'deliveries per second at most', positiveInt),
-  ).action(async (url: string, options: FilterFlags & { description?: string; unordered?: boolean; rateLimit?: number }, command: Command) => {
-    const { target, out } = globalsOf(command);
-    const input = {
-      url,
-      filter: filterOf(options) ?? {},
-      ordered: options.unordered !== true,
-      ...(options.description !== undefined && { description: options.description }),
-      ...(options.rateLimit !== undefined && { rateLimit: options.rateLimit }),
-    };
-    const { createWebhookEndpoint: created } = await graphql<{ createWebhookEndpoint: { endpoint: Endpoint; secret: string } }>(target, CREATE, { input });
-    out.data(created, ({ endpoint, secret }) => `${endpointLine(endpoint)}\nsecret (shown once): ${secret}`);
-  });
+  ).action(
+    async (
+      url: string,
+      options: FilterFlags & { description?: string; unordered?: boolean; rateLimit?: number },
+      command: Command,
+    ) => {
+      const { target, out } = globalsOf(command);
+      const input = {
+        url,
+        filter: filterOf(options) ?? {},
+        ordered: options.unordered !== true,
+        ...(options.description !== undefined && { description: options.description }),
+        ...(options.rateLimit !== undefined && { rateLimit: options.rateLimit }),
+      };
+      const { createWebhookEndpoint: created } = await graphql<{
+        createWebhookEndpoint: { endpoint: Endpoint; secret: string };
+      }>(target, CREATE, { input });
+      out.data(created, ({ endpoint, secret }) => `${endpointLine(endpoint)}\nsecret (shown once): ${secret}`);
+    },
+  );
   endpoints
     .command('list')
     .description('list your endpoints')
     .action(async (_options: unknown, command: Command) => {
       const { target, out } = globalsOf(command);
-      for (const endpoint of (await graphql<{ webhookEndpoints: Endpoint[] }>(target, LIST)).webhookEndpoints) out.data(endpoint, endpointLine);
+      for (const endpoint of (await graphql<{ webhookEndpoints: Endpoint[] }>(target, LIST)).webhookEndpoints)
+        out.data(endpoint, endpointLine);
     });
   endpoints
     .command('deliveries')
@@ -88,7 +102,11 @@ export function registerEndpoints(program: Command): void {
     .argument('<id...>', 'delivery ids (from endpoints deliveries)')
     .action(async (ids: string[], _options: unknown, command: Command) => {
       const { target, out } = globalsOf(command);
-      const { redriveWebhookDeliveries: queued } = await graphql<{ redriveWebhookDeliveries: number }>(target, REDRIVE, { ids });
+      const { redriveWebhookDeliveries: queued } = await graphql<{ redriveWebhookDeliveries: number }>(
+        target,
+        REDRIVE,
+        { ids },
+      );
       out.data({ queued }, () => `${queued} deliveries queued again`);
     });
 }

@@ -16,7 +16,9 @@ interface EventsOptions extends FilterFlags {
   pageSize: number;
 }
 
-type EventsPage = { events: { edges: { node: Record<string, any> }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } };
+type EventsPage = {
+  events: { edges: { node: Record<string, any> }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+};
 
 export function registerEvents(program: Command): void {
   withFilterOptions(

@@ -24,7 +24,9 @@ export function registerExport(program: Command): void {
   withFilterOptions(
     program
       .command('export')
-      .description('export matching events as NDJSON (one event per line, as GraphQL returns it); a cut export resumes where it stopped')
+      .description(
+        'export matching events as NDJSON (one event per line, as GraphQL returns it); a cut export resumes where it stopped',
+      )
       .option('-o, --out <file>', 'write to this file instead of stdout')
       .option('--after <position>', 'start after this position (the `next` an earlier export reported)')
       .option('--retries <n>', 'resume a cut export this many times in a row before giving up', positiveInt, 5)
@@ -34,14 +36,22 @@ export function registerExport(program: Command): void {
     const filter = filterOf(options);
     const sink: Writable = options.out ? createWriteStream(options.out) : process.stdout;
     const bar = options.progress && process.stderr.isTTY === true;
-    const progress = createProgress(bar, { total: bar && options.after === undefined ? await count(target, filter) : null, unit: 'events' });
+    const progress = createProgress(bar, {
+      total: bar && options.after === undefined ? await count(target, filter) : null,
+      unit: 'events',
+    });
     let events = 0;
     let after = options.after;
     let next: string | null = null;
     try {
       for (let cuts = 0; next === null; ) {
-        const params = new URLSearchParams({ ...(filter && { filter: JSON.stringify(filter) }), ...(after !== undefined && { after }) });
-        const part = await exportPart(target, params, sink, (n) => progress.update(events + n)).catch((error: unknown) => retryable(error));
+        const params = new URLSearchParams({
+          ...(filter && { filter: JSON.stringify(filter) }),
+          ...(after !== undefined && { after }),
+        });
+        const part = await exportPart(target, params, sink, (n) => progress.update(events + n)).catch(
+          (error: unknown) => retryable(error),
+        );
         if (part) {
           events += part.events;
           after = part.last;
@@ -49,7 +59,10 @@ export function registerExport(program: Command): void {
           if (next !== null) break;
           cuts = part.events > 0 ? 1 : cuts + 1;
         } else cuts += 1;
-        if (cuts > options.retries) throw new CliError(`the export was cut ${cuts} times in a row; resume with --after ${after ?? '0'}`, { code: 'CUT' });
+        if (cuts > options.retries)
+          throw new CliError(`the export was cut ${cuts} times in a row; resume with --after ${after ?? '0'}`, {
+            code: 'CUT',
+          });
         out.say(`export cut after ${events} events; resuming after ${after ?? '0'}`);
         await sleep(Math.min(5000, 200 * 2 ** cuts));
       }
@@ -62,7 +75,10 @@ export function registerExport(program: Command): void {
     }
     const summary = { events, next, ...(options.out && { file: options.out }) };
     if (options.out && out.json) out.data(summary, () => '');
-    else out.say(`exported ${events} events${options.out ? ` to ${options.out}` : ''}; the next export continues with --after ${next}`);
+    else
+      out.say(
+        `exported ${events} events${options.out ? ` to ${options.out}` : ''}; the next export continues with --after ${next}`,
+      );
   });
 }
 

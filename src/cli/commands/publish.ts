@@ -30,7 +30,10 @@ export function registerPublish(program: Command): void {
       const { target, out } = globalsOf(command);
       const withSource = defaultSource(options.source);
       let rejected = 0;
-      for await (const batch of batches(event === undefined ? stdinEvents() : argumentEvents(event), options.batchSize)) {
+      for await (const batch of batches(
+        event === undefined ? stdinEvents() : argumentEvents(event),
+        options.batchSize,
+      )) {
         for (const result of await publishBatch(target, batch.map(withSource))) {
           if (result.status === 'REJECTED') rejected += 1;
           report(out, result);
@@ -59,7 +62,9 @@ function* argumentEvents(text: string): Generator<Record<string, unknown>> {
   try {
     value = JSON.parse(text);
   } catch {
-    throw usageError('the event argument must be JSON: {"type":"order.created","source":{"type":"MANUAL","id":"ops"},"payload":{}}');
+    throw usageError(
+      'the event argument must be JSON: {"type":"order.created","source":{"type":"MANUAL","id":"ops"},"payload":{}}',
+    );
   }
   for (const item of Array.isArray(value) ? value : [value]) yield object(item, 'the event argument');
 }
@@ -81,7 +86,8 @@ async function* stdinEvents(): AsyncGenerator<Record<string, unknown>> {
 }
 
 function object(value: unknown, where: string): Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new CliError(`${where} is not a JSON object`, { code: 'BAD_INPUT' });
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new CliError(`${where} is not a JSON object`, { code: 'BAD_INPUT' });
   return value as Record<string, unknown>;
 }
 
@@ -102,7 +108,8 @@ async function publishBatch(target: HubTarget, input: Record<string, unknown>[])
     try {
       return (await graphql<{ publishEvents: PublishResult[] }>(target, PUBLISH, { input })).publishEvents;
     } catch (error) {
-      const retryAfterMs = error instanceof CliError && error.code === 'RATE_LIMITED' ? error.details['retryAfterMs'] : undefined;
+      const retryAfterMs =
+        error instanceof CliError && error.code === 'RATE_LIMITED' ? error.details['retryAfterMs'] : undefined;
       if (typeof retryAfterMs !== 'number' || attempt >= RATE_LIMIT_RETRIES) throw error;
       await sleep(retryAfterMs);
     }

@@ -6,7 +6,8 @@ import { follow } from '../live.ts';
 import { globalsOf, type Output } from '../output.ts';
 import { createProgress } from '../progress.ts';
 
-const JOB_FIELDS = 'id status target dryRun progress processed failed total error cancelRequested handlers filter createdAt startedAt finishedAt';
+const JOB_FIELDS =
+  'id status target dryRun progress processed failed total error cancelRequested handlers filter createdAt startedAt finishedAt';
 const START = `mutation($input: StartReplayInput!) { startReplay(input: $input) { ${JOB_FIELDS} } }`;
 const STATUS = `query($id: ID!) { replayJob(id: $id) { ${JOB_FIELDS} } }`;
 const CANCEL = `mutation($id: ID!) { cancelReplay(id: $id) { ${JOB_FIELDS} } }`;
@@ -29,23 +30,43 @@ const jobLine = (job: ReplayJob) =>
   `${job.id}  ${job.status}  ${Math.round(job.progress * 100)}%  processed ${job.processed}  failed ${job.failed}  total ${job.total ?? '?'}${job.error ? `  error: ${job.error}` : ''}`;
 
 export function registerReplay(program: Command): void {
-  const replay = program.command('replay').description('replay stored events to handlers or subscribers, and watch or cancel a replay');
+  const replay = program
+    .command('replay')
+    .description('replay stored events to handlers or subscribers, and watch or cancel a replay');
   withFilterOptions(
     replay
       .command('start')
       .description('start a replay and follow its progress until it ends (--detach: print the job and return)')
-      .addOption(new Option('--target <target>', 'HANDLERS re-runs handlers; REPUBLISH publishes the events again').choices(['HANDLERS', 'REPUBLISH']).makeOptionMandatory())
-      .option('--handler <name>', 'with HANDLERS: only this handler (repeatable)', (value: string, previous: string[] = []) => [...previous, value])
+      .addOption(
+        new Option('--target <target>', 'HANDLERS re-runs handlers; REPUBLISH publishes the events again')
+          .choices(['HANDLERS', 'REPUBLISH'])
+          .makeOptionMandatory(),
+      )
+      .option(
+        '--handler <name>',
+        'with HANDLERS: only this handler (repeatable)',
+        (value: string, previous: string[] = []) => [...previous, value],
+      )
       .option('--dry-run', 'only count the matching events and keep a sample')
       .option('--detach', 'print the started job and return without following it'),
-  ).action(async (options: FilterFlags & { target: string; handler?: string[]; dryRun?: boolean; detach?: boolean }, command: Command) => {
-    const { target, out } = globalsOf(command);
-    const input = { target: options.target, filter: filterOf(options) ?? {}, dryRun: options.dryRun === true, ...(options.handler && { handlers: options.handler }) };
-    const { startReplay: job } = await graphql<{ startReplay: ReplayJob }>(target, START, { input });
-    if (options.detach) return out.data(job, jobLine);
-    out.say(`replay ${job.id} started`);
-    done(out, await watch(target, job.id, out));
-  });
+  ).action(
+    async (
+      options: FilterFlags & { target: string; handler?: string[]; dryRun?: boolean; detach?: boolean },
+      command: Command,
+    ) => {
+      const { target, out } = globalsOf(command);
+      const input = {
+        target: options.target,
+        filter: filterOf(options) ?? {},
+        dryRun: options.dryRun === true,
+        ...(options.handler && { handlers: options.handler }),
+      };
+      const { startReplay: job } = await graphql<{ startReplay: ReplayJob }>(target, START, { input });
+      if (options.detach) return out.data(job, jobLine);
+      out.say(`replay ${job.id} started`);
+      done(out, await watch(target, job.id, out));
+    },
+  );
   replay
     .command('status')
     .description('show a replay job; --watch follows it until it ends')
@@ -95,5 +116,6 @@ async function watch(target: HubTarget, id: string, out: Output): Promise<Replay
 /** Prints the job; a FAILED one is an error (exit 1). */
 function done(out: Output, job: ReplayJob): void {
   out.data(job, jobLine);
-  if (job.status === 'FAILED') throw new CliError(`replay ${job.id} failed: ${job.error ?? 'no reason given'}`, { code: 'REPLAY_FAILED' });
+  if (job.status === 'FAILED')
+    throw new CliError(`replay ${job.id} failed: ${job.error ?? 'no reason given'}`, { code: 'REPLAY_FAILED' });
 }

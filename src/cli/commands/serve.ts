@@ -3,7 +3,9 @@ import type { Command } from 'commander';
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('run the hub in this process, as npm start does; configured by the environment (see docs/OPERATIONS.md)')
+    .description(
+      'run the hub in this process, as npm start does; configured by the environment (see docs/OPERATIONS.md)',
+    )
     .option('-p, --port <port>', 'listen on this port (PORT)')
     .option('--host <host>', 'listen on this address (HOST)')
     .action(async (options: { port?: string; host?: string }) => {

@@ -18,7 +18,9 @@ export function registerTail(program: Command): void {
   withFilterOptions(
     program
       .command('tail')
-      .description('follow events as they are stored; after a dropped connection it resumes after the last event shown, without gap or repeat')
+      .description(
+        'follow events as they are stored; after a dropped connection it resumes after the last event shown, without gap or repeat',
+      )
       .argument('[pattern...]', 'event type patterns: order.created, order.*, order.>')
       .option('--after <position>', 'first every stored matching event after this position, then live')
       .option('-c, --count <n>', 'exit after this many events', positiveInt),

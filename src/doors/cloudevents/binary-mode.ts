@@ -12,12 +12,17 @@ const PREFIX = 'ce-';
  */
 export function fromBinaryMode(headers: IncomingHttpHeaders, body: Buffer): CloudEventObject {
   const contentType = headers['content-type'];
-  if (contentType !== undefined && !isJsonMediaType(contentType)) throw notJson(`Content-Type ${contentType.slice(0, 100)}`);
+  if (contentType !== undefined && !isJsonMediaType(contentType))
+    throw notJson(`Content-Type ${contentType.slice(0, 100)}`);
   const event: CloudEventObject = {};
   for (const [header, raw] of Object.entries(headers)) {
     if (!header.startsWith(PREFIX) || raw === undefined) continue;
     const name = header.slice(PREFIX.length);
-    if (name === 'datacontenttype') throw badInput('datacontenttype: in binary mode it is the Content-Type header; ce-datacontenttype must not be sent', [name]);
+    if (name === 'datacontenttype')
+      throw badInput(
+        'datacontenttype: in binary mode it is the Content-Type header; ce-datacontenttype must not be sent',
+        [name],
+      );
     event[name] = headerValue(Array.isArray(raw) ? raw.join(', ') : raw, name);
   }
   if (contentType !== undefined) event['datacontenttype'] = contentType;

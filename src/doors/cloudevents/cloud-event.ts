@@ -17,20 +17,40 @@ export interface MappedCloudEvent {
 /** Attribute names (CloudEvents 1.0: lower-case ASCII letters and digits). */
 const ATTRIBUTE_NAME = /^[a-z0-9]+$/;
 /** Extensions the hub maps to fields of its own; any other attribute is kept in `metadata.attributes.cloudevents`. */
-const MAPPED = new Set(['specversion', 'id', 'source', 'type', 'time', 'subject', 'datacontenttype', 'data', 'sourcetype', 'correlationid', 'causationid', 'traceparent', 'tracestate']);
+const MAPPED = new Set([
+  'specversion',
+  'id',
+  'source',
+  'type',
+  'time',
+  'subject',
+  'datacontenttype',
+  'data',
+  'sourcetype',
+  'correlationid',
+  'causationid',
+  'traceparent',
+  'tracestate',
+]);
 
-const required = (what: string) => ({ error: (issue: { input: unknown }) => (issue.input === undefined ? `required: ${what}` : `must be a string: ${what}`) });
+const required = (what: string) => ({
+  error: (issue: { input: unknown }) => (issue.input === undefined ? `required: ${what}` : `must be a string: ${what}`),
+});
 
 /**
  * The envelope rules of CloudEvents 1.0 only. The event's own rules (type naming, subject and
  * source length, payload shape and size, the catalog) are ingest's, as for every way in.
  */
 const envelope = z.looseObject({
-  specversion: z.string(required('the CloudEvents version, "1.0"')).refine((v) => v === '1.0', 'must be "1.0": this hub speaks CloudEvents 1.0'),
+  specversion: z
+    .string(required('the CloudEvents version, "1.0"'))
+    .refine((v) => v === '1.0', 'must be "1.0": this hub speaks CloudEvents 1.0'),
   id: z.string(required('the event id, unique per source')).min(1, 'must not be empty'),
   source: z.string(required('a URI-reference naming the producer')).min(1, 'must not be empty'),
   type: z.string(required('the event type')).min(1, 'must not be empty'),
-  time: z.iso.datetime({ offset: true, error: 'must be an RFC 3339 timestamp with a time zone, e.g. 2026-01-05T10:00:00Z' }).optional(),
+  time: z.iso
+    .datetime({ offset: true, error: 'must be an RFC 3339 timestamp with a time zone, e.g. 2026-01-05T10:00:00Z' })
+    .optional(),
 });
 
 /** `*\/json` or `*\/*+json` once parameters are stripped: the media types whose data is a JSON value. */
@@ -41,7 +61,13 @@ export function isJsonMediaType(contentType: string): boolean {
 
 /** 415: the hub stores JSON payloads only. */
 export const notJson = (what: string): DoorRefusal =>
-  new DoorRefusal(problem(415, 'UNSUPPORTED_MEDIA_TYPE', `${what}: the hub stores JSON data only (application/json or a */*+json type)`));
+  new DoorRefusal(
+    problem(
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+      `${what}: the hub stores JSON data only (application/json or a */*+json type)`,
+    ),
+  );
 
 /**
  * The publish input of a CloudEvent: `type` → type, `source` → source.id (type EXTERNAL unless a
@@ -50,7 +76,9 @@ export const notJson = (what: string): DoorRefusal =>
  * → the event's trace. Throws BAD_USER_INPUT with the attribute's path, or 415 for non-JSON data.
  */
 export function fromCloudEvent(event: CloudEventObject): MappedCloudEvent {
-  const attributes = Object.fromEntries(Object.entries(event).filter(([name, value]) => value !== null || name === 'data'));
+  const attributes = Object.fromEntries(
+    Object.entries(event).filter(([name, value]) => value !== null || name === 'data'),
+  );
   const parsed = envelope.safeParse(attributes);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -60,11 +88,15 @@ export function fromCloudEvent(event: CloudEventObject): MappedCloudEvent {
   const { id, source, type, time } = parsed.data;
   if ('data_base64' in attributes) throw notJson('data_base64 holds binary data');
   const contentType = attributes['datacontenttype'];
-  if (typeof contentType === 'string' && !isJsonMediaType(contentType)) throw notJson(`datacontenttype ${contentType.slice(0, 100)}`);
+  if (typeof contentType === 'string' && !isJsonMediaType(contentType))
+    throw notJson(`datacontenttype ${contentType.slice(0, 100)}`);
   const sourceType = attributes['sourcetype'];
   const input = {
     type,
-    source: { type: typeof sourceType === 'string' ? sourceType.toUpperCase() : (sourceType ?? 'EXTERNAL'), id: source },
+    source: {
+      type: typeof sourceType === 'string' ? sourceType.toUpperCase() : (sourceType ?? 'EXTERNAL'),
+      id: source,
+    },
     ...(time !== undefined && { timestamp: new Date(time) }),
     ...('subject' in attributes && { subject: attributes['subject'] }),
     payload: attributes['data'] ?? {},
@@ -76,7 +108,10 @@ export function fromCloudEvent(event: CloudEventObject): MappedCloudEvent {
     },
   };
   const { traceparent, tracestate } = attributes;
-  const trace = typeof traceparent === 'string' ? parseTraceContext(traceparent, typeof tracestate === 'string' ? tracestate : undefined) : undefined;
+  const trace =
+    typeof traceparent === 'string'
+      ? parseTraceContext(traceparent, typeof tracestate === 'string' ? tracestate : undefined)
+      : undefined;
   return { input, trace };
 }
 
@@ -85,8 +120,10 @@ function extensionsOf(attributes: CloudEventObject): Record<string, unknown> {
   const kept: [string, unknown][] = [];
   for (const [name, value] of Object.entries(attributes)) {
     if (MAPPED.has(name)) continue;
-    if (!ATTRIBUTE_NAME.test(name)) throw badInput(`${name}: attribute names are lower-case letters and digits only`, [name]);
-    if (!['string', 'number', 'boolean'].includes(typeof value)) throw badInput(`${name}: an attribute is a string, number or boolean`, [name]);
+    if (!ATTRIBUTE_NAME.test(name))
+      throw badInput(`${name}: attribute names are lower-case letters and digits only`, [name]);
+    if (!['string', 'number', 'boolean'].includes(typeof value))
+      throw badInput(`${name}: an attribute is a string, number or boolean`, [name]);
     kept.push([name, value]);
   }
   return Object.fromEntries(kept);
@@ -98,7 +135,9 @@ function extensionsOf(attributes: CloudEventObject): Record<string, unknown> {
  * for another's. The id as sent is kept in `metadata.attributes.cloudevents.id`.
  */
 export function idempotencyKeyOf(source: string, id: string): string {
-  return `ce:${createHash('sha256').update(JSON.stringify([source, id])).digest('base64url')}`;
+  return `ce:${createHash('sha256')
+    .update(JSON.stringify([source, id]))
+    .digest('base64url')}`;
 }
 
 /** Where ingest's refusal points, said in CloudEvents attribute names (`payload.amount` → `data.amount`). */

@@ -4,7 +4,14 @@ import { badInput, isHubError } from '../../errors.ts';
 import type { TraceContext } from '../../events/trace-context.ts';
 import type { Authenticator } from '../../server/auth.ts';
 import type { HubServices } from '../../server/context.ts';
-import { answerOf, publishThroughDoor, requestActor, requestTrace, sendJson, type DoorPublisher } from '../door-publish.ts';
+import {
+  answerOf,
+  publishThroughDoor,
+  requestActor,
+  requestTrace,
+  sendJson,
+  type DoorPublisher,
+} from '../door-publish.ts';
 import { isDoorRefusal } from '../door-refusal.ts';
 import { readBody, type HttpRoute } from '../http-route.ts';
 import { problem, problemBody, problemOf, sendProblem, type Problem } from '../problem.ts';
@@ -58,23 +65,41 @@ async function serve(req: IncomingMessage, res: ServerResponse, options: EventsD
   const body = await readBody(req, options.maxBodyBytes);
   if (body === null) {
     res.setHeader('connection', 'close');
-    return sendProblem(res, problem(413, 'PAYLOAD_TOO_LARGE', `request body exceeds ${options.maxBodyBytes} bytes`, { extensions: { limit: options.maxBodyBytes } }));
+    return sendProblem(
+      res,
+      problem(413, 'PAYLOAD_TOO_LARGE', `request body exceeds ${options.maxBodyBytes} bytes`, {
+        extensions: { limit: options.maxBodyBytes },
+      }),
+    );
   }
-  const publisher: DoorPublisher = { tenantId: principal.tenantId, by: principal, operation: OPERATION, actor: requestActor(req, principal.keyName) };
+  const publisher: DoorPublisher = {
+    tenantId: principal.tenantId,
+    by: principal,
+    operation: OPERATION,
+    actor: requestActor(req, principal.keyName),
+  };
   const trace = requestTrace(req);
   const mode = modeOf(req.headers['content-type']);
   if (mode === 'batch') return sendJson(res, 202, await publishBatch(parseJson(body), publisher, trace, options));
 
   const event = fromCloudEvent(mode === 'binary' ? fromBinaryMode(req.headers, body) : jsonObject(parseJson(body)));
-  const [result] = await publishThroughDoor(options.services, publisher, [event.input], { trace: event.trace ?? trace });
+  const [result] = await publishThroughDoor(options.services, publisher, [event.input], {
+    trace: event.trace ?? trace,
+  });
   if (result!.status === 'REJECTED') return sendProblem(res, inCloudEventTerms(problemOf(result!.error)));
   sendJson(res, 202, answerOf(result!));
 }
 
 /** Each item read on its own, so that a bad one is refused in its place and the others go on; one publish for the rest. */
-async function publishBatch(batch: unknown, publisher: DoorPublisher, trace: TraceContext | undefined, options: EventsDoorOptions): Promise<Record<string, unknown>[]> {
+async function publishBatch(
+  batch: unknown,
+  publisher: DoorPublisher,
+  trace: TraceContext | undefined,
+  options: EventsDoorOptions,
+): Promise<Record<string, unknown>[]> {
   if (!Array.isArray(batch)) throw badInput('a batch is a JSON array of CloudEvents', []);
-  if (batch.length > options.maxBatch) throw badInput(`a batch may hold at most ${options.maxBatch} events; got ${batch.length}`, []);
+  if (batch.length > options.maxBatch)
+    throw badInput(`a batch may hold at most ${options.maxBatch} events; got ${batch.length}`, []);
   const answers: Record<string, unknown>[] = new Array(batch.length);
   const read: { index: number; event: MappedCloudEvent }[] = [];
   batch.forEach((item, index) => {
@@ -83,11 +108,20 @@ async function publishBatch(batch: unknown, publisher: DoorPublisher, trace: Tra
     } catch (error) {
       if (!isDoorRefusal(error) && !isHubError(error)) throw error;
       const refusal = isDoorRefusal(error) ? error.problem : problemOf(error);
-      answers[index] = { status: 'REJECTED', id: null, position: null, originalEventId: null, problem: problemBody(refusal) };
+      answers[index] = {
+        status: 'REJECTED',
+        id: null,
+        position: null,
+        originalEventId: null,
+        problem: problemBody(refusal),
+      };
     }
   });
   const inputs = read.map(({ event }) => event.input);
-  const results = await publishThroughDoor(options.services, publisher, inputs, { trace, traces: read.map(({ event }) => event.trace) });
+  const results = await publishThroughDoor(options.services, publisher, inputs, {
+    trace,
+    traces: read.map(({ event }) => event.trace),
+  });
   results.forEach((result, i) => (answers[read[i]!.index] = answerOf(result, cloudEventPath)));
   return answers;
 }
@@ -115,12 +149,16 @@ function parseJson(body: Buffer): unknown {
 }
 
 function jsonObject(value: unknown): Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw badInput('a CloudEvent in JSON is an object', []);
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw badInput('a CloudEvent in JSON is an object', []);
   return value as Record<string, unknown>;
 }
 
 /** An ingest refusal's path in CloudEvents attribute names (the door's own refusals already use them). */
-const inCloudEventTerms = (refusal: Problem): Problem => ({ ...refusal, path: refusal.path && cloudEventPath(refusal.path) });
+const inCloudEventTerms = (refusal: Problem): Problem => ({
+  ...refusal,
+  path: refusal.path && cloudEventPath(refusal.path),
+});
 
 function principalForEvents(req: IncomingMessage, { auth, services }: EventsDoorOptions) {
   return principalFor(req, Scope.PUBLISH, OPERATION, { auth, audit: services.audit });

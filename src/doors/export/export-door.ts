@@ -42,10 +42,16 @@ export function createExportDoor({ services, auth, schema, stopping, log }: Expo
         return sendProblem(res, problem(405, 'METHOD_NOT_ALLOWED', '/export answers GET only'));
       }
       const { tenantId } = await principalFor(req, Scope.QUERY, 'GET /export', { auth, audit: services.audit });
-      const { filter, after } = await parseExportRequest(new URL(req.url ?? '/', 'http://hub').searchParams, schema, services.limits);
+      const { filter, after } = await parseExportRequest(
+        new URL(req.url ?? '/', 'http://hub').searchParams,
+        schema,
+        services.limits,
+      );
       const range = await readRange(res, () => services.store.readRange(tenantId, { after, filter, batch: PAGE_SIZE }));
       if (!range) return;
-      await streamNdjson(res, { range, after, gzip: acceptsGzip(req), signal: stopping }).catch((error: unknown) => cutShort(error, log));
+      await streamNdjson(res, { range, after, gzip: acceptsGzip(req), signal: stopping }).catch((error: unknown) =>
+        cutShort(error, log),
+      );
     },
   };
 }

@@ -20,9 +20,16 @@ const PARAMETERS = new Set(['filter', 'after', 'order']);
  * compiled. Throws BAD_USER_INPUT with the path of the first problem; an unknown parameter is
  * refused rather than ignored, so a misspelt `filter` does not export everything.
  */
-export async function parseExportRequest(search: URLSearchParams, schema: GraphQLSchema, limits: FilterBudgetOptions): Promise<ExportRequest> {
+export async function parseExportRequest(
+  search: URLSearchParams,
+  schema: GraphQLSchema,
+  limits: FilterBudgetOptions,
+): Promise<ExportRequest> {
   for (const name of new Set(search.keys())) {
-    if (!PARAMETERS.has(name)) throw badInput(`unknown parameter "${name.slice(0, 64)}"; /export takes filter, after and order`, [name.slice(0, 64)]);
+    if (!PARAMETERS.has(name))
+      throw badInput(`unknown parameter "${name.slice(0, 64)}"; /export takes filter, after and order`, [
+        name.slice(0, 64),
+      ]);
     if (search.getAll(name).length > 1) throw badInput(`"${name}" is given more than once`, [name]);
   }
   const order = search.get('order') ?? 'ASC';

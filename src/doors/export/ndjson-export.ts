@@ -26,7 +26,10 @@ export interface NdjsonExportOptions {
  * pipeline: the line generator is returned and releases the store's cursor; the response is cut
  * without a trailer, which tells the client to resume `after` its last complete line.
  */
-export async function streamNdjson(res: ServerResponse, { range, after, gzip, signal }: NdjsonExportOptions): Promise<void> {
+export async function streamNdjson(
+  res: ServerResponse,
+  { range, after, gzip, signal }: NdjsonExportOptions,
+): Promise<void> {
   res.writeHead(200, {
     'content-type': 'application/x-ndjson; charset=utf-8',
     'cache-control': 'no-store',

@@ -46,7 +46,11 @@ export function compileMapping(sourceId: string, mapping: WebhookMapping, timeou
  * Evaluates the mapping on a parsed body, `$headers` (lower-case names) and `$webhookId` bound. An
  * expression that fails, runs too long, or gives a value of the wrong kind answers 422 naming the field.
  */
-export async function applyMapping(mapping: CompiledMapping, body: unknown, bindings: Record<string, unknown>): Promise<MappedFields> {
+export async function applyMapping(
+  mapping: CompiledMapping,
+  body: unknown,
+  bindings: Record<string, unknown>,
+): Promise<MappedFields> {
   const type = await evaluate(mapping, 'type', body, bindings);
   if (typeof type !== 'string' || type === '') throw mappingFailed('type', 'gave no string');
   const fields: MappedFields = { type };
@@ -54,20 +58,28 @@ export async function applyMapping(mapping: CompiledMapping, body: unknown, bind
   if (subject !== undefined) fields.subject = text(subject, 'subject');
   const timestamp = await evaluate(mapping, 'timestamp', body, bindings);
   if (timestamp !== undefined) {
-    if (typeof timestamp !== 'string' || !TIMESTAMP.test(timestamp) || Number.isNaN(Date.parse(timestamp))) throw mappingFailed('timestamp', 'gave no ISO 8601 timestamp with a time zone');
+    if (typeof timestamp !== 'string' || !TIMESTAMP.test(timestamp) || Number.isNaN(Date.parse(timestamp)))
+      throw mappingFailed('timestamp', 'gave no ISO 8601 timestamp with a time zone');
     fields.timestamp = new Date(timestamp);
   }
   const key = await evaluate(mapping, 'idempotencyKey', body, bindings);
-  if (key !== undefined) fields.idempotencyKey = typeof key === 'number' && Number.isFinite(key) ? String(key) : text(key, 'idempotencyKey');
+  if (key !== undefined)
+    fields.idempotencyKey = typeof key === 'number' && Number.isFinite(key) ? String(key) : text(key, 'idempotencyKey');
   if (mapping.payload) {
     const payload = await evaluate(mapping, 'payload', body, bindings);
-    if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) throw mappingFailed('payload', 'gave no JSON object');
+    if (payload === null || typeof payload !== 'object' || Array.isArray(payload))
+      throw mappingFailed('payload', 'gave no JSON object');
     fields.payload = JSON.parse(JSON.stringify(payload)); // plain JSON: no sequence markers or functions
   }
   return fields;
 }
 
-async function evaluate(mapping: CompiledMapping, field: MappingField, body: unknown, bindings: Record<string, unknown>): Promise<unknown> {
+async function evaluate(
+  mapping: CompiledMapping,
+  field: MappingField,
+  body: unknown,
+  bindings: Record<string, unknown>,
+): Promise<unknown> {
   const expression = mapping[field];
   if (!expression) return undefined;
   try {
@@ -88,5 +100,8 @@ const mappingFailed = (field: MappingField, what: string): DoorRefusal =>
 /** JSONata errors are plain objects with a code, a message and a position. */
 function reasonOf(error: unknown): string {
   const { code, message, position } = (error ?? {}) as { code?: string; message?: string; position?: number };
-  return `${message ?? String(error)}${code ? ` (${code}${position !== undefined ? ` at ${position}` : ''})` : ''}`.slice(0, 300);
+  return `${message ?? String(error)}${code ? ` (${code}${position !== undefined ? ` at ${position}` : ''})` : ''}`.slice(
+    0,
+    300,
+  );
 }

@@ -15,19 +15,28 @@ const refuse = (reason: string): Verdict => ({ verified: false, reason });
  * `whsec_<base64>`; any offered signature made with any of `secrets` verifies (rotation). The
  * timestamp must be within TOLERANCE_S of `nowMs`. The body is the bytes received, never re-serialized.
  */
-export function verifyStandard(headers: IncomingHttpHeaders, body: Buffer, secrets: readonly Buffer[], nowMs: number): Verdict {
+export function verifyStandard(
+  headers: IncomingHttpHeaders,
+  body: Buffer,
+  secrets: readonly Buffer[],
+  nowMs: number,
+): Verdict {
   const id = single(headers['webhook-id']);
   const timestamp = single(headers['webhook-timestamp']);
   const signatures = single(headers['webhook-signature']);
-  if (!id || !timestamp || !signatures) return refuse('webhook-id, webhook-timestamp and webhook-signature headers are required');
+  if (!id || !timestamp || !signatures)
+    return refuse('webhook-id, webhook-timestamp and webhook-signature headers are required');
   if (!/^[0-9]{1,12}$/.test(timestamp)) return refuse('webhook-timestamp is not a Unix time in seconds');
-  if (Math.abs(nowMs / 1000 - Number(timestamp)) > TOLERANCE_S) return refuse('webhook-timestamp is more than 5 minutes from the hub clock');
+  if (Math.abs(nowMs / 1000 - Number(timestamp)) > TOLERANCE_S)
+    return refuse('webhook-timestamp is more than 5 minutes from the hub clock');
   const offered = signatures.split(' ').flatMap((part) => {
     const comma = part.indexOf(',');
     return comma > 0 && part.slice(0, comma) === 'v1' ? [Buffer.from(part.slice(comma + 1), 'base64')] : [];
   });
   const signed = Buffer.concat([Buffer.from(`${id}.${timestamp}.`), body]);
-  return anyMatches(offered, secrets, signed) ? { verified: true, deliveryId: id } : refuse('no v1 signature verifies with a secret of this source');
+  return anyMatches(offered, secrets, signed)
+    ? { verified: true, deliveryId: id }
+    : refuse('no v1 signature verifies with a secret of this source');
 }
 
 /**
@@ -41,7 +50,9 @@ export function verifyGithub(headers: IncomingHttpHeaders, body: Buffer, secrets
   const match = /^sha256=([0-9a-fA-F]{64})$/.exec(header);
   if (!match) return refuse('X-Hub-Signature-256 is not sha256=<64 hex digits>');
   const verified = anyMatches([Buffer.from(match[1]!, 'hex')], secrets, body);
-  return verified ? { verified: true, deliveryId: single(headers['x-github-delivery']) } : refuse('the signature does not verify with a secret of this source');
+  return verified
+    ? { verified: true, deliveryId: single(headers['x-github-delivery']) }
+    : refuse('the signature does not verify with a secret of this source');
 }
 
 /** Every secret's digest against every offered signature, compared in constant time. */
@@ -63,4 +74,5 @@ export function standardSecretKey(secret: string): Buffer | null {
   return key && key.length >= 24 && key.length <= 64 ? key : null;
 }
 
-const single = (value: string | string[] | undefined): string | undefined => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
+const single = (value: string | string[] | undefined): string | undefined =>
+  typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;

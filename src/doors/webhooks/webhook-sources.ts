@@ -25,8 +25,17 @@ const sourceSchema = z.strictObject({
   id: z.string().regex(NAME, 'must be 1-64 letters, digits, "_" or "-"'),
   tenant: z.string().regex(NAME, 'must be a tenant id: 1-64 letters, digits, "_" or "-"'),
   scheme: z.enum([WebhookScheme.STANDARD, WebhookScheme.GITHUB]),
-  secrets: z.array(z.string()).min(1, 'needs at least one secret').max(10, 'at most 10 secrets (two are enough to rotate)'),
-  mapping: z.strictObject({ type: expression, subject: expression.optional(), timestamp: expression.optional(), idempotencyKey: expression.optional(), payload: expression.optional() }),
+  secrets: z
+    .array(z.string())
+    .min(1, 'needs at least one secret')
+    .max(10, 'at most 10 secrets (two are enough to rotate)'),
+  mapping: z.strictObject({
+    type: expression,
+    subject: expression.optional(),
+    timestamp: expression.optional(),
+    idempotencyKey: expression.optional(),
+    payload: expression.optional(),
+  }),
 });
 type SourceConfig = z.infer<typeof sourceSchema>;
 
@@ -41,7 +50,9 @@ export function parseWebhookSources(text: string, mappingMs: number): ReadonlyMa
   try {
     raw = JSON.parse(text);
   } catch {
-    throw new ConfigError('the webhook sources are not JSON: write an array such as [{"id":"crm","tenant":"acme","scheme":"standard","secrets":["whsec_…"],"mapping":{"type":"type"}}]');
+    throw new ConfigError(
+      'the webhook sources are not JSON: write an array such as [{"id":"crm","tenant":"acme","scheme":"standard","secrets":["whsec_…"],"mapping":{"type":"type"}}]',
+    );
   }
   if (!Array.isArray(raw)) throw new ConfigError('the webhook sources must be a JSON array');
   const sources = new Map<string, WebhookSource>();
@@ -58,21 +69,33 @@ function checked(item: unknown, index: number): SourceConfig {
   if (result.success) return result.data;
   const id = (item as { id?: unknown } | null)?.id;
   const name = typeof id === 'string' && NAME.test(id) ? `"${id}"` : `#${index + 1}`;
-  const lines = result.error.issues.map((issue) => `  webhook source ${name}: ${issue.path.join('.') || '(source)'}: ${issue.message}`);
+  const lines = result.error.issues.map(
+    (issue) => `  webhook source ${name}: ${issue.path.join('.') || '(source)'}: ${issue.message}`,
+  );
   throw new ConfigError(`invalid webhook source:\n${lines.join('\n')}`);
 }
 
 function compileSource(source: SourceConfig, mappingMs: number): WebhookSource {
   const keys = source.secrets.map((secret, i) => {
     if (source.scheme === WebhookScheme.GITHUB) {
-      if (secret.length < 16) throw new ConfigError(`webhook source "${source.id}": secrets.${i} must be at least 16 characters`);
+      if (secret.length < 16)
+        throw new ConfigError(`webhook source "${source.id}": secrets.${i} must be at least 16 characters`);
       return Buffer.from(secret, 'utf8');
     }
     const key = standardSecretKey(secret);
-    if (!key) throw new ConfigError(`webhook source "${source.id}": secrets.${i} must be whsec_ followed by the base64 of 24 to 64 bytes`);
+    if (!key)
+      throw new ConfigError(
+        `webhook source "${source.id}": secrets.${i} must be whsec_ followed by the base64 of 24 to 64 bytes`,
+      );
     return key;
   });
-  return { id: source.id, tenant: source.tenant, scheme: source.scheme, keys, mapping: compileMapping(source.id, source.mapping, mappingMs) };
+  return {
+    id: source.id,
+    tenant: source.tenant,
+    scheme: source.scheme,
+    keys,
+    mapping: compileMapping(source.id, source.mapping, mappingMs),
+  };
 }
 
 /** The sources in force, looked up per delivery (a rewritten file replaces them all at once). */
@@ -87,10 +110,16 @@ export interface WebhookSources {
  * change (a rewrite that does not parse or compile keeps the sources in force). Throws a ConfigError
  * at start, so a hub never serves with a source it cannot check.
  */
-export async function loadWebhookSources(config: Pick<Config, 'HUB_WEBHOOK_SOURCES' | 'HUB_WEBHOOK_SOURCES_FILE' | 'HUB_WEBHOOK_MAPPING_MS'>, log: Logger): Promise<WebhookSources> {
+export async function loadWebhookSources(
+  config: Pick<Config, 'HUB_WEBHOOK_SOURCES' | 'HUB_WEBHOOK_SOURCES_FILE' | 'HUB_WEBHOOK_MAPPING_MS'>,
+  log: Logger,
+): Promise<WebhookSources> {
   const parse = (text: string) => parseWebhookSources(text, config.HUB_WEBHOOK_MAPPING_MS);
   if (config.HUB_WEBHOOK_SOURCES_FILE === undefined) {
-    const sources = config.HUB_WEBHOOK_SOURCES === undefined ? new Map<string, WebhookSource>() : inVariable(parse, config.HUB_WEBHOOK_SOURCES);
+    const sources =
+      config.HUB_WEBHOOK_SOURCES === undefined
+        ? new Map<string, WebhookSource>()
+        : inVariable(parse, config.HUB_WEBHOOK_SOURCES);
     return { get: (id) => sources.get(id), close: () => {} };
   }
   const file: WatchedFile<ReadonlyMap<string, WebhookSource>> = await watchFileValue({
@@ -103,7 +132,10 @@ export async function loadWebhookSources(config: Pick<Config, 'HUB_WEBHOOK_SOURC
   return { get: (id) => file.current.get(id), close: () => file.close() };
 }
 
-function inVariable(parse: (text: string) => ReadonlyMap<string, WebhookSource>, text: string): ReadonlyMap<string, WebhookSource> {
+function inVariable(
+  parse: (text: string) => ReadonlyMap<string, WebhookSource>,
+  text: string,
+): ReadonlyMap<string, WebhookSource> {
   try {
     return parse(text);
   } catch (error) {

@@ -3,7 +3,14 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import { badInput } from '../../errors.ts';
 import type { HubServices } from '../../server/context.ts';
 import { isJsonMediaType, notJson } from '../cloudevents/cloud-event.ts';
-import { answerOf, publishThroughDoor, requestActor, requestTrace, sendJson, type DoorPublisher } from '../door-publish.ts';
+import {
+  answerOf,
+  publishThroughDoor,
+  requestActor,
+  requestTrace,
+  sendJson,
+  type DoorPublisher,
+} from '../door-publish.ts';
 import { isDoorRefusal } from '../door-refusal.ts';
 import { readBody, type HttpRoute } from '../http-route.ts';
 import { problem, problemOf, sendProblem } from '../problem.ts';
@@ -13,7 +20,13 @@ import type { WebhookSource, WebhookSources } from './webhook-sources.ts';
 
 const PREFIX = '/webhooks/';
 /** Headers a mapping never sees: credentials and the signatures themselves. */
-const HIDDEN_HEADERS = new Set(['authorization', 'cookie', 'webhook-signature', 'x-hub-signature', 'x-hub-signature-256']);
+const HIDDEN_HEADERS = new Set([
+  'authorization',
+  'cookie',
+  'webhook-signature',
+  'x-hub-signature',
+  'x-hub-signature-256',
+]);
 /** The hub's limit on an idempotency key. */
 const MAX_KEY = 256;
 
@@ -47,7 +60,12 @@ export function createWebhooksDoor(options: WebhooksDoorOptions): HttpRoute {
   };
 }
 
-async function serve(req: IncomingMessage, res: ServerResponse, sourceId: string, options: WebhooksDoorOptions): Promise<void> {
+async function serve(
+  req: IncomingMessage,
+  res: ServerResponse,
+  sourceId: string,
+  options: WebhooksDoorOptions,
+): Promise<void> {
   const source = options.sources.get(sourceId);
   if (!source) return sendProblem(res, problem(404, 'NOT_FOUND', 'no webhook source has this id'));
   if (req.method !== 'POST') {
@@ -57,26 +75,46 @@ async function serve(req: IncomingMessage, res: ServerResponse, sourceId: string
   const body = await readBody(req, options.maxBodyBytes);
   if (body === null) {
     res.setHeader('connection', 'close');
-    return sendProblem(res, problem(413, 'PAYLOAD_TOO_LARGE', `request body exceeds ${options.maxBodyBytes} bytes`, { extensions: { limit: options.maxBodyBytes } }));
+    return sendProblem(
+      res,
+      problem(413, 'PAYLOAD_TOO_LARGE', `request body exceeds ${options.maxBodyBytes} bytes`, {
+        extensions: { limit: options.maxBodyBytes },
+      }),
+    );
   }
   const operation = `POST /webhooks/${source.id}`;
   const actor = requestActor(req, `webhook:${source.id}`);
   const verdict = verify(source, req.headers, body, (options.now ?? Date.now)());
   if (!verdict.verified) {
-    options.services.audit.accessDenied({ ...actor, tenantId: source.tenant, code: 'UNAUTHENTICATED', operation, fields: [] });
+    options.services.audit.accessDenied({
+      ...actor,
+      tenantId: source.tenant,
+      code: 'UNAUTHENTICATED',
+      operation,
+      fields: [],
+    });
     return sendProblem(res, problem(401, 'UNAUTHENTICATED', verdict.reason));
   }
   const parsed = parseBody(req.headers['content-type'], body);
-  const mapped = await applyMapping(source.mapping, parsed, { headers: visibleHeaders(req.headers), webhookId: verdict.deliveryId });
+  const mapped = await applyMapping(source.mapping, parsed, {
+    headers: visibleHeaders(req.headers),
+    webhookId: verdict.deliveryId,
+  });
   const key = mapped.idempotencyKey ?? verdict.deliveryId;
-  if (key === undefined) throw badInput('the delivery has no id (X-GitHub-Delivery) and the mapping gives no idempotencyKey', ['idempotencyKey']);
+  if (key === undefined)
+    throw badInput('the delivery has no id (X-GitHub-Delivery) and the mapping gives no idempotencyKey', [
+      'idempotencyKey',
+    ]);
   const input = {
     type: mapped.type,
     source: { type: 'WEBHOOK', id: source.id },
     ...(mapped.timestamp && { timestamp: mapped.timestamp }),
     ...(mapped.subject !== undefined && { subject: mapped.subject }),
     payload: mapped.payload ?? parsed,
-    metadata: { idempotencyKey: scopedKey(source.id, key), ...(verdict.deliveryId && { attributes: { webhook: { deliveryId: verdict.deliveryId } } }) },
+    metadata: {
+      idempotencyKey: scopedKey(source.id, key),
+      ...(verdict.deliveryId && { attributes: { webhook: { deliveryId: verdict.deliveryId } } }),
+    },
   };
   const publisher: DoorPublisher = { tenantId: source.tenant, by: { keyId: `webhook:${source.id}` }, operation, actor };
   const [result] = await publishThroughDoor(options.services, publisher, [input], { trace: requestTrace(req) });
@@ -85,12 +123,15 @@ async function serve(req: IncomingMessage, res: ServerResponse, sourceId: string
 }
 
 function verify(source: WebhookSource, headers: IncomingHttpHeaders, body: Buffer, nowMs: number): Verdict {
-  return source.scheme === 'github' ? verifyGithub(headers, body, source.keys) : verifyStandard(headers, body, source.keys, nowMs);
+  return source.scheme === 'github'
+    ? verifyGithub(headers, body, source.keys)
+    : verifyStandard(headers, body, source.keys, nowMs);
 }
 
 /** The body as JSON (also without a Content-Type); the hub stores JSON payloads only. */
 function parseBody(contentType: string | undefined, body: Buffer): unknown {
-  if (contentType !== undefined && !isJsonMediaType(contentType)) throw notJson(`Content-Type ${contentType.slice(0, 100)}`);
+  if (contentType !== undefined && !isJsonMediaType(contentType))
+    throw notJson(`Content-Type ${contentType.slice(0, 100)}`);
   try {
     return JSON.parse(body.toString('utf8'));
   } catch {
@@ -102,7 +143,8 @@ function parseBody(contentType: string | undefined, body: Buffer): unknown {
 function visibleHeaders(headers: IncomingHttpHeaders): Record<string, string> {
   const visible: [string, string][] = [];
   for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined && !HIDDEN_HEADERS.has(name)) visible.push([name, Array.isArray(value) ? value.join(', ') : value]);
+    if (value !== undefined && !HIDDEN_HEADERS.has(name))
+      visible.push([name, Array.isArray(value) ? value.join(', ') : value]);
   }
   return Object.fromEntries(visible);
 }
@@ -113,5 +155,7 @@ function visibleHeaders(headers: IncomingHttpHeaders): Record<string, string> {
  */
 function scopedKey(sourceId: string, key: string): string {
   const scoped = `wh:${sourceId}:${key}`;
-  return scoped.length <= MAX_KEY ? scoped : `wh:${sourceId}:sha256:${createHash('sha256').update(key).digest('base64url')}`;
+  return scoped.length <= MAX_KEY
+    ? scoped
+    : `wh:${sourceId}:sha256:${createHash('sha256').update(key).digest('base64url')}`;
 }

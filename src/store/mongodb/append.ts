@@ -66,7 +66,11 @@ export function createAppend(options: AppendOptions) {
 
     // 2. Claims before the archive: whoever meets a claim can finish its ingest.
     const claimed = await claims.claim(
-      claimants.map((i) => ({ tenantId: events[i]!.tenantId, key: events[i]!.metadata.idempotencyKey!, event: docs[i]! })),
+      claimants.map((i) => ({
+        tenantId: events[i]!.tenantId,
+        key: events[i]!.metadata.idempotencyKey!,
+        event: docs[i]!,
+      })),
     );
     const claimOf = new Map<number, string>();
     claimants.forEach((i, n) => {
@@ -105,7 +109,10 @@ export function createAppend(options: AppendOptions) {
   }
 
   /** Every DUPLICATE answer of the call, counted on the claim that turned it away; best effort. */
-  async function countDuplicates(outcomes: readonly (AppendOutcome | undefined)[], claimOf: ReadonlyMap<number, string>): Promise<void> {
+  async function countDuplicates(
+    outcomes: readonly (AppendOutcome | undefined)[],
+    claimOf: ReadonlyMap<number, string>,
+  ): Promise<void> {
     const counts = new Map<string, number>();
     outcomes.forEach((outcome, i) => {
       const claim = claimOf.get(i);
@@ -124,7 +131,8 @@ export function createAppend(options: AppendOptions) {
 
 function outcomeOf(item: Item, result: ArchiveResult): AppendOutcome {
   if ('error' in result) return { status: 'FAILED', error: result.error };
-  if (item.finishesClaim) return { status: 'DUPLICATE', originalEventId: result.stored.id, completed: toHubEvent(result.stored) };
+  if (item.finishesClaim)
+    return { status: 'DUPLICATE', originalEventId: result.stored.id, completed: toHubEvent(result.stored) };
   return { status: 'ACCEPTED', event: toHubEvent(result.stored) };
 }
 

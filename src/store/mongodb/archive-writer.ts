@@ -63,7 +63,11 @@ export function createArchiveWriter(options: ArchiveWriterOptions) {
 
     for (let round = 0; pending.length && round < MAX_ROUNDS; round++) {
       if (round > 1) await sleep(Math.random() * 2 ** Math.min(round, 7)); // spread writers that keep colliding
-      const placed = await place(pending.map((i) => docs[i]!), blocks, taken);
+      const placed = await place(
+        pending.map((i) => docs[i]!),
+        blocks,
+        taken,
+      );
       await afterPosition();
       let errors;
       try {
@@ -87,7 +91,9 @@ export function createArchiveWriter(options: ArchiveWriterOptions) {
         }
       });
       const found = await Promise.all(
-        conflicts.map((n) => (shared[pending[n]!] ? archive.findOne({ _id: placed[n]!.doc._id }, { maxTimeMS }) : null)),
+        conflicts.map((n) =>
+          shared[pending[n]!] ? archive.findOne({ _id: placed[n]!.doc._id }, { maxTimeMS }) : null,
+        ),
       );
       const next: number[] = [];
       conflicts.forEach((n, c) => {
@@ -155,7 +161,10 @@ export function createArchiveWriter(options: ArchiveWriterOptions) {
   async function settle(abandoned: { tenantId: string; position: number; block: Block }[], blocks: Block[]) {
     try {
       for (const tenantId of new Set(abandoned.map((a) => a.tenantId))) {
-        await positions.tombstone(tenantId, abandoned.filter((a) => a.tenantId === tenantId).map((a) => a.position));
+        await positions.tombstone(
+          tenantId,
+          abandoned.filter((a) => a.tenantId === tenantId).map((a) => a.position),
+        );
       }
       for (const block of blocks) if (block.filled) await positions.markFilled(block.tenantId, block.first, block.last);
     } catch (error) {

@@ -134,7 +134,8 @@ export function createClaims(options: ClaimsOptions) {
       let outcome: ClaimResult;
       if (archived[i]) outcome = { kind: 'duplicate', eventId: c.eventId, claimId: c._id };
       else if (c.event) outcome = { kind: 'complete', event: c.event, claimId: c._id };
-      else outcome = { kind: 'failed', cause: new Error(`claim ${c._id} lost its event copy while live (clock skew?)`) };
+      else
+        outcome = { kind: 'failed', cause: new Error(`claim ${c._id} lost its event copy while live (clock skew?)`) };
       outcomes.set(c._id, outcome);
     });
     return outcomes;
@@ -143,7 +144,10 @@ export function createClaims(options: ClaimsOptions) {
   /** Strips expired claims of their event copy (space only; correctness never depends on it). */
   async function sweep(): Promise<number> {
     const cutoff = new Date(now() - idempotencyWindowMs);
-    const { modifiedCount } = await claims.updateMany({ at: { $lte: cutoff }, event: { $exists: true } }, { $unset: { event: '' } });
+    const { modifiedCount } = await claims.updateMany(
+      { at: { $lte: cutoff }, event: { $exists: true } },
+      { $unset: { event: '' } },
+    );
     return modifiedCount;
   }
 
@@ -155,7 +159,9 @@ export function createClaims(options: ClaimsOptions) {
   async function countDuplicates(counts: ReadonlyMap<string, number>): Promise<void> {
     const at = new Date(now());
     await Promise.all(
-      [...counts].map(([_id, n]) => claims.updateOne({ _id }, { $inc: { duplicates: n }, $max: { lastDuplicateAt: at } })),
+      [...counts].map(([_id, n]) =>
+        claims.updateOne({ _id }, { $inc: { duplicates: n }, $max: { lastDuplicateAt: at } }),
+      ),
     );
   }
 

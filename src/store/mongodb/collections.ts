@@ -163,6 +163,9 @@ async function ensureCapped(db: Db, size: number, log: Logger): Promise<void> {
   const existing = (info as { options?: { capped?: boolean; size?: number } } | undefined)?.options;
   // MongoDB rounds capped sizes up to a multiple of 256 bytes.
   if (!existing?.capped || Math.abs((existing.size ?? 0) - size) >= 256) {
-    log.warn({ collection: COLLECTIONS.live, existing, wantedBytes: size }, 'live collection differs from the configured size');
+    log.warn(
+      { collection: COLLECTIONS.live, existing, wantedBytes: size },
+      'live collection differs from the configured size',
+    );
   }
 }

@@ -74,7 +74,8 @@ export function toHubEvent(doc: StoredEvent): HubEvent {
     tenantId: doc.tenantId,
     source: { type: doc.source.type, id: doc.source.id },
     timestamp: doc.timestamp,
-    ...(typeof doc.timestampOffset === 'number' && doc.timestampOffset !== 0 && { timestampOffset: doc.timestampOffset }),
+    ...(typeof doc.timestampOffset === 'number' &&
+      doc.timestampOffset !== 0 && { timestampOffset: doc.timestampOffset }),
     receivedAt: doc.receivedAt,
     ...(doc.subject !== undefined && doc.subject !== null && { subject: doc.subject }),
     payload: doc.payload,

@@ -1,4 +1,11 @@
-import { MongoBulkWriteError, type Db, type Document, type Filter, type MongoClient, type WriteConcernSettings } from 'mongodb';
+import {
+  MongoBulkWriteError,
+  type Db,
+  type Document,
+  type Filter,
+  type MongoClient,
+  type WriteConcernSettings,
+} from 'mongodb';
 import {
   DeliveryStatus,
   newDelivery,
@@ -40,7 +47,11 @@ export interface MongoEndpointStoreOptions {
   maxTimeMS?: number;
 }
 
-const toEndpoint = ({ _id, filter, ...rest }: EndpointDocument): WebhookEndpoint => ({ id: _id, ...rest, filter: JSON.parse(filter) as WebhookEndpoint['filter'] });
+const toEndpoint = ({ _id, filter, ...rest }: EndpointDocument): WebhookEndpoint => ({
+  id: _id,
+  ...rest,
+  filter: JSON.parse(filter) as WebhookEndpoint['filter'],
+});
 const toDelivery = ({ _id, ...rest }: DeliveryDocument): WebhookDelivery => ({ id: _id, ...rest });
 const toDeliveryDocument = ({ id, ...rest }: WebhookDelivery): DeliveryDocument => ({ _id: id, ...rest });
 
@@ -56,7 +67,8 @@ export async function createMongoEndpointStore(options: MongoEndpointStoreOption
   const maxTimeMS = options.maxTimeMS ?? 10_000;
   const writeConcern = options.writeConcern ?? { w: 'majority', j: true };
   const db: Db = options.client.db(options.dbName);
-  const collection = <T extends Document>(name: string) => db.collection<T>(name, { writeConcern, ignoreUndefined: true });
+  const collection = <T extends Document>(name: string) =>
+    db.collection<T>(name, { writeConcern, ignoreUndefined: true });
 
   const { endpoints, deliveries, checkpoints } = await guard(async () => {
     for (const name of Object.values(ENDPOINT_COLLECTIONS)) await ensureCollection(db, name);
@@ -75,7 +87,10 @@ export async function createMongoEndpointStore(options: MongoEndpointStoreOption
     return { endpoints, deliveries, checkpoints };
   });
 
-  const openQuery = (endpointId: string): Filter<DeliveryDocument> => ({ endpointId, status: { $in: [...OPEN_STATUSES] } });
+  const openQuery = (endpointId: string): Filter<DeliveryDocument> => ({
+    endpointId,
+    status: { $in: [...OPEN_STATUSES] },
+  });
 
   /** Inserts what is new; an existing `_id` is left as it is. */
   async function insertNew(docs: DeliveryDocument[]): Promise<void> {
@@ -84,7 +99,8 @@ export async function createMongoEndpointStore(options: MongoEndpointStoreOption
       await deliveries.insertMany(docs, { ordered: false });
     } catch (error) {
       // Enqueued before (a crash, another process): those inserts fail alone, the others went in.
-      if (error instanceof MongoBulkWriteError && [error.writeErrors].flat().every((e) => e.code === DUPLICATE_KEY)) return;
+      if (error instanceof MongoBulkWriteError && [error.writeErrors].flat().every((e) => e.code === DUPLICATE_KEY))
+        return;
       if (!isDuplicateKey(error)) throw error;
     }
   }
@@ -101,7 +117,9 @@ export async function createMongoEndpointStore(options: MongoEndpointStoreOption
         return doc ? toEndpoint(doc) : null;
       }),
     endpoints: (tenantId) =>
-      guard(async () => (await endpoints.find({ tenantId }, { sort: { _id: 1 }, maxTimeMS }).toArray()).map(toEndpoint)),
+      guard(async () =>
+        (await endpoints.find({ tenantId }, { sort: { _id: 1 }, maxTimeMS }).toArray()).map(toEndpoint),
+      ),
     updateEndpoint: (tenantId, id, patch) =>
       guard(async () => {
         const { filter, ...rest } = patch;
@@ -125,7 +143,8 @@ export async function createMongoEndpointStore(options: MongoEndpointStoreOption
         return docs.map(toEndpoint);
       }),
 
-    checkpoint: (endpointId) => guard(async () => (await checkpoints.findOne({ _id: endpointId }, { maxTimeMS }))?.position ?? 0),
+    checkpoint: (endpointId) =>
+      guard(async () => (await checkpoints.findOne({ _id: endpointId }, { maxTimeMS }))?.position ?? 0),
     saveCheckpoint: (endpointId, position) =>
       guard(async () => {
         await checkpoints.updateOne({ _id: endpointId }, { $set: { position } }, { upsert: true });
@@ -140,16 +159,21 @@ export async function createMongoEndpointStore(options: MongoEndpointStoreOption
         await insertNew(docs);
         // Those that existed already (delivered, dead, under way) become due again from scratch.
         const reset = { status: DeliveryStatus.PENDING, attempts: 0, nextAttemptAt: now, updatedAt: now };
-        await deliveries.updateMany({ _id: { $in: docs.map((doc) => doc._id) }, endpointId }, { $set: reset, $unset: { lastStatusCode: '', lastLatencyMs: '', lastResponse: '' } });
+        await deliveries.updateMany(
+          { _id: { $in: docs.map((doc) => doc._id) }, endpointId },
+          { $set: reset, $unset: { lastStatusCode: '', lastLatencyMs: '', lastResponse: '' } },
+        );
         return items.length;
       }),
     open: (endpointId, { limit, dueBy }) =>
       guard(async () => {
         if (limit <= 0) return [];
-        const query = dueBy === undefined ? openQuery(endpointId) : { ...openQuery(endpointId), nextAttemptAt: { $lte: dueBy } };
+        const query =
+          dueBy === undefined ? openQuery(endpointId) : { ...openQuery(endpointId), nextAttemptAt: { $lte: dueBy } };
         return (await deliveries.find(query, { sort: { position: 1 }, limit, maxTimeMS }).toArray()).map(toDelivery);
       }),
-    countOpen: (endpointId, limit) => guard(() => deliveries.countDocuments(openQuery(endpointId), { limit, maxTimeMS })),
+    countOpen: (endpointId, limit) =>
+      guard(() => deliveries.countDocuments(openQuery(endpointId), { limit, maxTimeMS })),
     saveDelivery: (delivery) =>
       guard(async () => {
         // Replace only: a delivery of an endpoint deleted meanwhile must not come back.
@@ -169,17 +193,25 @@ export async function createMongoEndpointStore(options: MongoEndpointStoreOption
         if (unique.length === 0) return { queued: 0, endpointIds: [] };
         const query = { _id: { $in: unique }, tenantId, status: DeliveryStatus.DEAD };
         const dead = await deliveries.find(query, { projection: { endpointId: 1 }, maxTimeMS }).toArray();
-        const { modifiedCount } = await deliveries.updateMany(query, { $set: { status: DeliveryStatus.PENDING, attempts: 0, nextAttemptAt: now, updatedAt: now } });
+        const { modifiedCount } = await deliveries.updateMany(query, {
+          $set: { status: DeliveryStatus.PENDING, attempts: 0, nextAttemptAt: now, updatedAt: now },
+        });
         return { queued: modifiedCount, endpointIds: [...new Set(dead.map((doc) => doc.endpointId))] };
       }),
     dropDelivered: (before, limit) =>
       guard(async () => {
         if (limit <= 0) return 0;
         const old = await deliveries
-          .find({ status: DeliveryStatus.DELIVERED, updatedAt: { $lt: before } }, { projection: { _id: 1 }, limit, maxTimeMS })
+          .find(
+            { status: DeliveryStatus.DELIVERED, updatedAt: { $lt: before } },
+            { projection: { _id: 1 }, limit, maxTimeMS },
+          )
           .toArray();
         if (old.length === 0) return 0;
-        const { deletedCount } = await deliveries.deleteMany({ _id: { $in: old.map((doc) => doc._id) }, status: DeliveryStatus.DELIVERED });
+        const { deletedCount } = await deliveries.deleteMany({
+          _id: { $in: old.map((doc) => doc._id) },
+          status: DeliveryStatus.DELIVERED,
+        });
         return deletedCount;
       }),
     async close() {},

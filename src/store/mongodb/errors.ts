@@ -52,7 +52,9 @@ export function isTransient(error: unknown): boolean {
     return isTransient(error.errorResponse);
   }
   if (!(error instanceof MongoError)) return false;
-  return (typeof error.code === 'number' && TRANSIENT_CODES.has(error.code)) || error.hasErrorLabel('RetryableWriteError');
+  return (
+    (typeof error.code === 'number' && TRANSIENT_CODES.has(error.code)) || error.hasErrorLabel('RetryableWriteError')
+  );
 }
 
 /**

@@ -59,7 +59,8 @@ export async function createMongoOutcomes(
     throw new Error(`handler outcome ${doc._id} kept vanishing while it was being recorded`);
   }
 
-  const docOf = (outcome: HandlerOutcome) => toDocument(outcome, idOf(outcome.tenantId, outcome.handler, outcome.eventId));
+  const docOf = (outcome: HandlerOutcome) =>
+    toDocument(outcome, idOf(outcome.tenantId, outcome.handler, outcome.eventId));
 
   return {
     async recordOutcome(outcome) {
@@ -91,7 +92,8 @@ export async function createMongoOutcomes(
 }
 
 function toDocument(outcome: HandlerOutcome, _id: string): OutcomeDocument {
-  const { tenantId, eventId, handler, status, attempts, firstAttemptAt, lastAttemptAt, durationMs, followUps, error } = outcome;
+  const { tenantId, eventId, handler, status, attempts, firstAttemptAt, lastAttemptAt, durationMs, followUps, error } =
+    outcome;
   return {
     _id,
     tenantId,

@@ -3,7 +3,13 @@ import type { Collection, Db, Document, Filter, MongoClient, WriteConcernSetting
 import { pino, type Logger } from 'pino';
 import type { HubEvent } from '../../events/event.ts';
 import { decodeDeadLetterCursor, encodeDeadLetterCursor } from '../../handlers/dead-letter-cursor.ts';
-import type { DeadLetter, DeadLetterPage, DeliveryErrorInfo, HandlerStore, LineState } from '../../handlers/handler-store.ts';
+import type {
+  DeadLetter,
+  DeadLetterPage,
+  DeliveryErrorInfo,
+  HandlerStore,
+  LineState,
+} from '../../handlers/handler-store.ts';
 import { ensureCollection, ensureIndexes } from './collections.ts';
 import { guard, isDuplicateKey } from './errors.ts';
 import { createMongoOutcomes, OUTCOMES_COLLECTION } from './handler-outcomes.ts';
@@ -76,7 +82,10 @@ const projectionId = (tenantId: string, projection: string, key: string) => JSON
  * the same `_id` and the insert itself decides who created the letter.
  */
 export function deadLetterId(tenantId: string, handler: string, eventId: string): string {
-  const bytes = createHash('sha256').update(JSON.stringify([tenantId, handler, eventId])).digest().subarray(0, 16);
+  const bytes = createHash('sha256')
+    .update(JSON.stringify([tenantId, handler, eventId]))
+    .digest()
+    .subarray(0, 16);
   bytes[6] = 0x80 | (bytes[6]! & 0x0f);
   bytes[8] = 0x80 | (bytes[8]! & 0x3f);
   const hex = bytes.toString('hex');
@@ -103,7 +112,8 @@ export async function createMongoHandlerStore(options: MongoHandlerStoreOptions)
   const writeConcern = options.writeConcern ?? { w: 'majority', j: true };
   const db: Db = options.client.db(options.dbName);
   // ignoreUndefined: an optional field left undefined is absent when read back, never null.
-  const collection = <T extends Document>(name: string) => db.collection<T>(name, { writeConcern, ignoreUndefined: true });
+  const collection = <T extends Document>(name: string) =>
+    db.collection<T>(name, { writeConcern, ignoreUndefined: true });
 
   const { lines, letters, projections, trail } = await guard(async () => {
     for (const name of Object.values(HANDLER_COLLECTIONS)) await ensureCollection(db, name);
@@ -246,7 +256,9 @@ function toLineDocument(state: LineState): LineDocument {
     position: state.position,
     attempts: state.attempts,
     ...(state.retryAt !== undefined && { retryAt: state.retryAt }),
-    ...(state.lastError !== undefined && { lastError: { message: state.lastError.message, code: state.lastError.code } }),
+    ...(state.lastError !== undefined && {
+      lastError: { message: state.lastError.message, code: state.lastError.code },
+    }),
     processed: state.processed,
     failed: state.failed,
   };

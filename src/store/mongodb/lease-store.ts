@@ -35,11 +35,18 @@ export async function createMongoLeaseStore(options: MongoLeaseStoreOptions): Pr
   const maxTimeMS = options.maxTimeMS ?? 10_000;
   const db: Db = options.client.db(options.dbName);
   await guard(() => ensureCollection(db, LEASES));
-  const leases = db.collection<LeaseDocument>(LEASES, { writeConcern: options.writeConcern ?? { w: 'majority', j: true } });
+  const leases = db.collection<LeaseDocument>(LEASES, {
+    writeConcern: options.writeConcern ?? { w: 'majority', j: true },
+  });
   await guard(() => ensureIndexes(leases, [{ key: { name: 1, epoch: -1 }, name: 'name_epoch' }]));
 
   const latest = (name: string) => leases.findOne({ name }, { sort: { epoch: -1 }, maxTimeMS });
-  const toLease = (doc: LeaseDocument): Lease => ({ name: doc.name, owner: doc.owner, epoch: doc.epoch, expiresAt: doc.expiresAt.getTime() });
+  const toLease = (doc: LeaseDocument): Lease => ({
+    name: doc.name,
+    owner: doc.owner,
+    epoch: doc.epoch,
+    expiresAt: doc.expiresAt.getTime(),
+  });
 
   async function extend(doc: LeaseDocument, ttlMs: number): Promise<Lease | null> {
     const expiresAt = new Date(now() + ttlMs);
@@ -56,7 +63,14 @@ export async function createMongoLeaseStore(options: MongoLeaseStoreOptions): Pr
         const free = !current || current.released || current.expiresAt.getTime() <= now();
         if (!free) return current.owner === owner ? extend(current, ttlMs) : null;
         const epoch = (current?.epoch ?? 0) + 1;
-        const doc: LeaseDocument = { _id: `${name}#${epoch}`, name, epoch, owner, expiresAt: new Date(now() + ttlMs), released: false };
+        const doc: LeaseDocument = {
+          _id: `${name}#${epoch}`,
+          name,
+          epoch,
+          owner,
+          expiresAt: new Date(now() + ttlMs),
+          released: false,
+        };
         try {
           await leases.insertOne(doc);
         } catch (error) {
@@ -75,7 +89,10 @@ export async function createMongoLeaseStore(options: MongoLeaseStoreOptions): Pr
       }),
     release: (lease) =>
       guard(async () => {
-        await leases.updateOne({ _id: `${lease.name}#${lease.epoch}`, owner: lease.owner }, { $set: { released: true } });
+        await leases.updateOne(
+          { _id: `${lease.name}#${lease.epoch}`, owner: lease.owner },
+          { $set: { released: true } },
+        );
       }),
     async close() {},
   };

@@ -21,7 +21,11 @@ export function createPositionAllocator({ counters }: Pick<StoreCollections, 'co
     while (queue.length) {
       const batch = queue.splice(0, queue.length);
       try {
-        let next = await reserve(tenantId, batch.reduce((sum, r) => sum + r.count, 0), Math.max(...batch.map((r) => r.atLeast)));
+        let next = await reserve(
+          tenantId,
+          batch.reduce((sum, r) => sum + r.count, 0),
+          Math.max(...batch.map((r) => r.atLeast)),
+        );
         for (const r of batch) {
           r.resolve(next);
           next += r.count;
@@ -37,7 +41,11 @@ export function createPositionAllocator({ counters }: Pick<StoreCollections, 'co
     for (let attempt = 0; ; attempt++) {
       try {
         if (atLeast > 0) await counters.updateOne({ _id: tenantId }, { $max: { seq: atLeast } }, { upsert: true });
-        const doc = await counters.findOneAndUpdate({ _id: tenantId }, { $inc: { seq: total } }, { upsert: true, returnDocument: 'after' });
+        const doc = await counters.findOneAndUpdate(
+          { _id: tenantId },
+          { $inc: { seq: total } },
+          { upsert: true, returnDocument: 'after' },
+        );
         if (!doc) throw new Error('position counter upsert returned no document');
         return doc.seq - total + 1;
       } catch (error) {

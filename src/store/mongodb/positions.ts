@@ -59,7 +59,10 @@ export function createPositions(options: PositionsOptions) {
   async function tombstone(tenantId: string, positions: readonly number[]): Promise<void> {
     if (!positions.length) return;
     try {
-      await archive.insertMany(positions.map((p) => gapTombstone(tenantId, p)), { ordered: false });
+      await archive.insertMany(
+        positions.map((p) => gapTombstone(tenantId, p)),
+        { ordered: false },
+      );
     } catch (error) {
       // E11000: the late event or another reader's tombstone got there first. Either way it is filled.
       const errors = writeErrorsOf(error);
@@ -91,11 +94,13 @@ export function createPositions(options: PositionsOptions) {
     return { safe: watermark?.safe ?? 0, seq: counter?.seq ?? 0 };
   }
 
-
   async function scan(tenantId: string, depth = 0): Promise<SafeHead> {
     const safe = (await watermarks.findOne({ _id: tenantId }, { maxTimeMS }))?.safe ?? 0;
     const present = await archive
-      .find({ tenantId, position: { $gt: safe } }, { projection: { _id: 0, position: 1 }, sort: { position: 1 }, limit: SCAN_LIMIT, maxTimeMS })
+      .find(
+        { tenantId, position: { $gt: safe } },
+        { projection: { _id: 0, position: 1 }, sort: { position: 1 }, limit: SCAN_LIMIT, maxTimeMS },
+      )
       .toArray();
     const highest = present.at(-1)?.position ?? safe;
     const missing: number[] = [];

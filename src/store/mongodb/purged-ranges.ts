@@ -59,7 +59,10 @@ export function createPurgedRanges({ collections, positions, maxTimeMS, deleteMa
     if (recent) throw tooRecent(receivedBefore);
     await raiseFloor(tenantId, through);
     // Tombstones go too: below the floor nothing is read, and the watermark already covers them.
-    const { deletedCount } = await archive.deleteMany({ tenantId, position: { $lte: through } }, { maxTimeMS: deleteMaxTimeMS });
+    const { deletedCount } = await archive.deleteMany(
+      { tenantId, position: { $lte: through } },
+      { maxTimeMS: deleteMaxTimeMS },
+    );
     return deletedCount;
   }
 

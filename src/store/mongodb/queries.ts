@@ -30,7 +30,6 @@ export function createQueries(options: QueriesOptions) {
   const { archive, counters } = options.collections;
   const { positions, purged, maxTimeMS } = options;
 
-
   const events = (filter: Filter<ArchiveDocument>, direction: 1 | -1, limit: number) =>
     archive.find<StoredEvent>(filter, { sort: { position: direction }, limit, maxTimeMS }).toArray();
 
@@ -42,7 +41,9 @@ export function createQueries(options: QueriesOptions) {
 
   async function getMany(tenantId: string, ids: readonly string[]) {
     if (!ids.length) return [];
-    const docs = await archive.find<StoredEvent>({ _id: { $in: [...new Set(ids)] }, tenantId, ...NOT_GAP }, { maxTimeMS }).toArray();
+    const docs = await archive
+      .find<StoredEvent>({ _id: { $in: [...new Set(ids)] }, tenantId, ...NOT_GAP }, { maxTimeMS })
+      .toArray();
     return docs.map(toHubEvent);
   }
 
@@ -51,7 +52,8 @@ export function createQueries(options: QueriesOptions) {
     const docs = await events(scoped(tenantId, filter, ...bound), order === 'ASC' ? 1 : -1, first + 1);
     // Checked after the read (purged-ranges.ts); a delete left half done by a crash is hidden until it is finished.
     const floor = await purged.purgedThrough(tenantId);
-    if (after !== undefined && pageLeftStore(after, order, floor)) throw cursorExpired(encodePosition(after), 'evicted', floor);
+    if (after !== undefined && pageLeftStore(after, order, floor))
+      throw cursorExpired(encodePosition(after), 'evicted', floor);
     const kept = docs.filter((doc) => doc.position > floor);
     const hasNextPage = order === 'ASC' ? docs.length > first : kept.length > first;
     return { events: kept.slice(0, first).map(toHubEvent), hasNextPage };
@@ -64,13 +66,18 @@ export function createQueries(options: QueriesOptions) {
         { maxTimeMS },
       )
       .toArray();
-    return sortStats(stats.map((s) => ({ key: statKey(s._id, groupBy), count: s.count })), groupBy);
+    return sortStats(
+      stats.map((s) => ({ key: statKey(s._id, groupBy), count: s.count })),
+      groupBy,
+    );
   }
 
   /** `$limit` before `$count`: the server stops after `limit + 1` matches, enough to know the count is capped. */
   async function count(tenantId: string, filter: CompiledFilter, limit: number): Promise<BoundedCount> {
     const [counted] = await archive
-      .aggregate<{ n: number }>([{ $match: scoped(tenantId, filter) }, { $limit: limit + 1 }, { $count: 'n' }], { maxTimeMS })
+      .aggregate<{ n: number }>([{ $match: scoped(tenantId, filter) }, { $limit: limit + 1 }, { $count: 'n' }], {
+        maxTimeMS,
+      })
       .toArray();
     const n = counted?.n ?? 0;
     return { count: Math.min(n, limit), capped: n > limit };

@@ -23,7 +23,10 @@ export interface RangeCounterOptions {
  * filter).
  */
 export function createRangeCounter({ collections, cursorMaxTimeMS, purged }: RangeCounterOptions) {
-  return async function countRange(tenantId: string, { after, through, filter, sample }: CountRequest): Promise<RangeCount> {
+  return async function countRange(
+    tenantId: string,
+    { after, through, filter, sample }: CountRequest,
+  ): Promise<RangeCount> {
     if (after < 0) throw cursorExpired(encodePosition(after), 'evicted');
     const query = scoped(tenantId, filter, { position: { $gt: after, $lte: through } });
     const cursor = collections.archive.find<{ id: string; position: number }>(query, {

@@ -34,12 +34,22 @@ const CURSOR_LOST = new Set([43 /* CursorNotFound */, 175 /* QueryPlanKilled */,
 export function createRangeReader({ collections, positions, cursorMaxTimeMS, purged }: RangeReaderOptions) {
   const { archive } = collections;
 
-  async function* pages(tenantId: string, filter: CompiledFilter, after: number, head: number, batch: number): AsyncGenerator<HubEvent[]> {
+  async function* pages(
+    tenantId: string,
+    filter: CompiledFilter,
+    after: number,
+    head: number,
+    batch: number,
+  ): AsyncGenerator<HubEvent[]> {
     let from = after;
     for (let reopened = 0; from < head; reopened++) {
       const start = from;
       const query = scoped(tenantId, filter, { position: { $gt: from, $lte: head } });
-      const cursor = archive.find<StoredEvent>(query, { sort: { position: 1 }, batchSize: batch, maxTimeMS: cursorMaxTimeMS });
+      const cursor = archive.find<StoredEvent>(query, {
+        sort: { position: 1 },
+        batchSize: batch,
+        maxTimeMS: cursorMaxTimeMS,
+      });
       try {
         let page: HubEvent[] = [];
         for await (const doc of cursor) {

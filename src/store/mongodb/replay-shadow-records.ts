@@ -32,7 +32,8 @@ export interface ShadowRecordsOnMongo extends ShadowRecords {
   dropJobs(jobIds: readonly string[]): Promise<void>;
 }
 
-const differenceId = (d: Pick<ReplayDifference, 'jobId' | 'eventId' | 'handler'>) => JSON.stringify([d.jobId, d.eventId, d.handler]);
+const differenceId = (d: Pick<ReplayDifference, 'jobId' | 'eventId' | 'handler'>) =>
+  JSON.stringify([d.jobId, d.eventId, d.handler]);
 const scratchId = (jobId: string, projection: string, key: string) => JSON.stringify([jobId, projection, key]);
 
 /**
@@ -41,7 +42,11 @@ const scratchId = (jobId: string, projection: string, key: string) => JSON.strin
  * each document), `dropDifferencesAfter` and retention; scratch `job` `{ jobId }` serves dropping a
  * job's namespace; reads and writes of one document go by `_id`.
  */
-export async function createShadowRecordsOnMongo(db: Db, collection: <T extends Document>(name: string) => Collection<T>, maxTimeMS: number): Promise<ShadowRecordsOnMongo> {
+export async function createShadowRecordsOnMongo(
+  db: Db,
+  collection: <T extends Document>(name: string) => Collection<T>,
+  maxTimeMS: number,
+): Promise<ShadowRecordsOnMongo> {
   const { differences, scratch } = await guard(async () => {
     for (const name of Object.values(SHADOW_COLLECTIONS)) await ensureCollection(db, name);
     const differences = collection<DifferenceDocument>(SHADOW_COLLECTIONS.differences);
@@ -63,7 +68,9 @@ export async function createShadowRecordsOnMongo(db: Db, collection: <T extends 
     differences: (tenantId, jobId, { first, after }) =>
       guard(async () => {
         const size = Math.max(0, first);
-        const past = after && { $or: [{ position: { $gt: after.position } }, { position: after.position, handler: { $gt: after.handler } }] };
+        const past = after && {
+          $or: [{ position: { $gt: after.position } }, { position: after.position, handler: { $gt: after.handler } }],
+        };
         const docs = await differences
           .find({ jobId, tenantId, ...past }, { sort: { position: 1, handler: 1 }, limit: size + 1, maxTimeMS })
           .toArray();
@@ -118,5 +125,11 @@ function toDifference(doc: DifferenceDocument): ReplayDifference {
 
 /** FerretDB or an older writer may hand back null for a field written as absent. */
 function toLive(live: EventProcessing): EventProcessing {
-  return { ...live, error: live.error ?? null, firstAttemptAt: live.firstAttemptAt ?? null, lastAttemptAt: live.lastAttemptAt ?? null, durationMs: live.durationMs ?? null };
+  return {
+    ...live,
+    error: live.error ?? null,
+    firstAttemptAt: live.firstAttemptAt ?? null,
+    lastAttemptAt: live.lastAttemptAt ?? null,
+    durationMs: live.durationMs ?? null,
+  };
 }

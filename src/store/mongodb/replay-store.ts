@@ -79,7 +79,8 @@ export async function createMongoReplayStore(options: MongoReplayStoreOptions): 
   const writeConcern = options.writeConcern ?? { w: 'majority', j: true };
   const db: Db = options.client.db(options.dbName);
   // ignoreUndefined: an optional field left undefined is absent when read back, never null.
-  const collection = <T extends Document>(name: string) => db.collection<T>(name, { writeConcern, ignoreUndefined: true });
+  const collection = <T extends Document>(name: string) =>
+    db.collection<T>(name, { writeConcern, ignoreUndefined: true });
 
   const { jobs, marks, runs } = await guard(async () => {
     for (const name of Object.values(REPLAY_COLLECTIONS)) await ensureCollection(db, name);
@@ -99,7 +100,10 @@ export async function createMongoReplayStore(options: MongoReplayStoreOptions): 
   const { dropJobs, ...shadow } = await createShadowRecordsOnMongo(db, collection, maxTimeMS);
 
   /** Inserts a document whose `_id` decides a race; false when it was there already. */
-  async function insertFirst<T extends Document>(target: Collection<T>, doc: OptionalUnlessRequiredId<T>): Promise<boolean> {
+  async function insertFirst<T extends Document>(
+    target: Collection<T>,
+    doc: OptionalUnlessRequiredId<T>,
+  ): Promise<boolean> {
     try {
       await target.insertOne(doc);
       return true;
@@ -132,7 +136,8 @@ export async function createMongoReplayStore(options: MongoReplayStoreOptions): 
     const job = toJob(doc);
     if (isFinal(job.status)) return { ...job, cancelRequested: job.status === ReplayStatus.CANCELLED };
     const fate = await fateOf(job.id);
-    if (fate?.fate === 'CANCELLED') return { ...job, status: ReplayStatus.CANCELLED, finishedAt: fate.at, cancelRequested: true };
+    if (fate?.fate === 'CANCELLED')
+      return { ...job, status: ReplayStatus.CANCELLED, finishedAt: fate.at, cancelRequested: true };
     const cancel = await marks.findOne({ _id: cancelId(job.id) }, { maxTimeMS });
     return { ...job, cancelRequested: cancel !== null };
   }
@@ -167,17 +172,23 @@ export async function createMongoReplayStore(options: MongoReplayStoreOptions): 
         if (perTenant <= 0) return [];
         const status = { $in: [ReplayStatus.PENDING, ReplayStatus.RUNNING] };
         // `$group` rather than `distinct`, which FerretDB v1 refuses with maxTimeMS
-        const groups = await jobs.aggregate<{ _id: string }>([{ $match: { status } }, { $group: { _id: '$tenantId' } }], { maxTimeMS }).toArray();
+        const groups = await jobs
+          .aggregate<{ _id: string }>([{ $match: { status } }, { $group: { _id: '$tenantId' } }], { maxTimeMS })
+          .toArray();
         const tenants = groups.map((group) => group._id);
         const perTenantDocs = await Promise.all(
-          tenants.map((tenantId) => jobs.find({ tenantId, status }, { sort: { _id: 1 }, limit: perTenant, maxTimeMS }).toArray()),
+          tenants.map((tenantId) =>
+            jobs.find({ tenantId, status }, { sort: { _id: 1 }, limit: perTenant, maxTimeMS }).toArray(),
+          ),
         );
         return perTenantDocs.flat().map(toJob);
       }),
     dropFinished: (finishedBefore, limit) =>
       guard(async () => {
         const status = { $in: [ReplayStatus.COMPLETED, ReplayStatus.FAILED, ReplayStatus.CANCELLED] };
-        const old = await jobs.find({ status, finishedAt: { $lt: finishedBefore } }, { projection: { _id: 1 }, limit, maxTimeMS }).toArray();
+        const old = await jobs
+          .find({ status, finishedAt: { $lt: finishedBefore } }, { projection: { _id: 1 }, limit, maxTimeMS })
+          .toArray();
         if (!old.length) return 0;
         const ids = old.map((doc) => doc._id);
         await dropJobs(ids);
@@ -209,7 +220,8 @@ export async function createMongoReplayStore(options: MongoReplayStoreOptions): 
         await insertFirst(marks, fate);
         return true;
       }),
-    cancelRequested: (jobId) => guard(async () => (await marks.findOne({ _id: cancelId(jobId) }, { maxTimeMS })) !== null),
+    cancelRequested: (jobId) =>
+      guard(async () => (await marks.findOne({ _id: cancelId(jobId) }, { maxTimeMS })) !== null),
     claimRuns: (keys) =>
       guard(async () => {
         if (!keys.length) return [];
@@ -231,7 +243,12 @@ export async function createMongoReplayStore(options: MongoReplayStoreOptions): 
     releaseRuns: (keys) =>
       guard(async () => {
         // Only the claimer settles or releases: a claim with no outcome yet is one whose run never started.
-        const ended = await Promise.all(keys.map(async (key) => (await runs.findOne({ _id: outcomeId(key) }, { projection: { _id: 1 }, maxTimeMS })) !== null));
+        const ended = await Promise.all(
+          keys.map(
+            async (key) =>
+              (await runs.findOne({ _id: outcomeId(key) }, { projection: { _id: 1 }, maxTimeMS })) !== null,
+          ),
+        );
         const unstarted = keys.filter((_, i) => !ended[i]);
         if (!unstarted.length) return;
         await runs.bulkWrite(

@@ -67,7 +67,11 @@ export function createWatermarkRaiser({ collections, retryForMs, log }: Watermar
     const filter = reaches === undefined ? { _id: tenantId } : { _id: tenantId, safe: { $gte: reaches } };
     for (let attempt = 0; ; attempt++) {
       try {
-        const result = await watermarks.updateOne(filter, { $max: { safe: value } }, { upsert: reaches === undefined || reaches === 0 });
+        const result = await watermarks.updateOne(
+          filter,
+          { $max: { safe: value } },
+          { upsert: reaches === undefined || reaches === 0 },
+        );
         return result.matchedCount + result.upsertedCount > 0;
       } catch (error) {
         // A racing first upsert: the document exists now, so the plain update decides.
@@ -107,7 +111,9 @@ export function createWatermarkRaiser({ collections, retryForMs, log }: Watermar
       backlog.checks = 0;
       backlog.repairs = 0;
       // Ranges added meanwhile may have merged with the covered one: keep only what lies above it.
-      backlog.ranges = backlog.ranges.filter((range) => range.last > last).map((range) => (range.first > last ? range : { ...range, first: last + 1 }));
+      backlog.ranges = backlog.ranges
+        .filter((range) => range.last > last)
+        .map((range) => (range.first > last ? range : { ...range, first: last + 1 }));
     }
   }
 
@@ -116,7 +122,10 @@ export function createWatermarkRaiser({ collections, retryForMs, log }: Watermar
     const safe = (await watermarks.findOne({ _id: tenantId }))?.safe ?? 0;
     if (safe >= backlog.proven) return void backlog.checks++;
     if (backlog.repairs >= MAX_REPAIRS) {
-      log.warn({ tenantId, safe, proven: backlog.proven }, 'the safe watermark keeps going back; leaving it to readers');
+      log.warn(
+        { tenantId, safe, proven: backlog.proven },
+        'the safe watermark keeps going back; leaving it to readers',
+      );
       return void (backlog.checks = CHECK_AFTER_MS.length);
     }
     log.debug({ tenantId, safe, proven: backlog.proven }, 'the safe watermark went back; raising it again');
@@ -177,7 +186,15 @@ export function createWatermarkRaiser({ collections, retryForMs, log }: Watermar
       if (closed) return;
       let backlog = backlogs.get(tenantId);
       if (!backlog) {
-        backlog = { ranges: [], proven: 0, checks: CHECK_AFTER_MS.length, repairs: 0, timer: null, delay: FIRST_RETRY_MS, running: null };
+        backlog = {
+          ranges: [],
+          proven: 0,
+          checks: CHECK_AFTER_MS.length,
+          repairs: 0,
+          timer: null,
+          delay: FIRST_RETRY_MS,
+          running: null,
+        };
         backlogs.set(tenantId, backlog);
       }
       add(backlog, first, last);
