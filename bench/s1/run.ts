@@ -1,11 +1,10 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { fire } from '../support/fire.ts';
-import { SERVER_KINDS, type FromServer, type RunKind, type ToServer } from './bench-server.ts';
+import { SERVER_KINDS, type RunKind } from './bench-server.ts';
+import { forkServerChild, type ServerChild } from './server-child.ts';
 import { report, type Sample } from './report.ts';
 import { REQUEST_BODY, REQUEST_HEADERS } from './workload.ts';
 import { PROFILE_DIR } from '../support/profiles.ts';
@@ -60,11 +59,8 @@ if (warmup + rounds * requests > STORE_CAP) {
 
 const ENTRY = fileURLToPath(new URL('./server-process.ts', import.meta.url));
 
-interface RunningServer {
+interface RunningServer extends ServerChild {
   kind: RunKind;
-  url: string;
-  child: ChildProcess;
-  head(): Promise<number>;
 }
 
 async function spawnServer(kind: RunKind): Promise<RunningServer> {
@@ -75,39 +71,8 @@ async function spawnServer(kind: RunKind): Promise<RunningServer> {
     kind === 'base'
       ? [join(resolve(args.baseline!), 'bench/s1/server-process.ts'), resolve(args.baseline!), 'hub']
       : [ENTRY, undefined, kind];
-  const child = fork(entry, [serverKind], {
-    cwd,
-    execArgv: ['--import', 'tsx', ...profile],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const first = await nextMessage(child, kind);
-  if (!('ready' in first)) throw new Error(`${kind} did not report ready`);
-  let nextId = 0;
-  const head = async () => {
-    const id = ++nextId;
-    child.send({ cmd: 'head', id } satisfies ToServer);
-    for (;;) {
-      const message = await nextMessage(child, kind);
-      if ('id' in message && message.id === id) return message.head;
-    }
-  };
-  return { kind, url: first.ready, child, head };
-}
-
-/** The child's next message; a child that dies instead fails the run rather than hanging it. */
-function nextMessage(child: ChildProcess, kind: RunKind): Promise<FromServer> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (message: FromServer) => {
-      child.off('exit', onExit);
-      resolve(message);
-    };
-    const onExit = (code: number | null, signal: string | null) => {
-      child.off('message', onMessage);
-      reject(new Error(`${kind} server exited (${code ?? signal})`));
-    };
-    child.once('message', onMessage);
-    child.once('exit', onExit);
-  });
+  const server = await forkServerChild({ entry, kind: serverKind, label: `${kind} server`, cwd, execArgv: profile });
+  return Object.assign(server, { kind });
 }
 
 /** One request by hand first: the answer must be an accepted event, or the numbers would mean nothing. */
@@ -138,13 +103,6 @@ async function load(server: RunningServer, amount: number): Promise<number> {
   return amount / seconds;
 }
 
-async function stop(server: RunningServer): Promise<void> {
-  if (server.child.exitCode !== null) return;
-  const exited = once(server.child, 'exit');
-  server.child.send({ cmd: 'stop' } satisfies ToServer);
-  await exited;
-}
-
 const servers: RunningServer[] = [];
 try {
   for (const kind of kinds) servers.push(await spawnServer(kind));
@@ -172,5 +130,5 @@ try {
       JSON.stringify({ rounds, requests, connections, warmup, samples, ...summary.data }, null, 2),
     );
 } finally {
-  await Promise.all(servers.map(stop));
+  await Promise.all(servers.map((server) => server.stop()));
 }

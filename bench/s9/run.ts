@@ -1,10 +1,8 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { fire } from '../support/fire.ts';
-import type { FromServer, ToServer } from '../s1/bench-server.ts';
+import { forkServerChild, type ServerChild } from '../s1/server-child.ts';
 import { median, spread } from '../support/stats.ts';
 import { GOAL, REQUESTS, SIDES, type Side } from './workload.ts';
 
@@ -31,43 +29,14 @@ const warmup = Number(args.warmup);
 
 const ENTRY = fileURLToPath(new URL('../s1/server-process.ts', import.meta.url));
 
-interface RunningHub {
+interface RunningHub extends ServerChild {
   side: Side;
-  /** Base URL, without a path. */
-  url: string;
-  child: ChildProcess;
-  head(): Promise<number>;
 }
 
 async function spawnHub(side: Side): Promise<RunningHub> {
-  const child = fork(ENTRY, ['hub'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const first = await nextMessage(child, side);
-  if (!('ready' in first)) throw new Error(`${side} hub did not report ready`);
-  let nextId = 0;
-  const head = async () => {
-    const id = ++nextId;
-    child.send({ cmd: 'head', id } satisfies ToServer);
-    for (;;) {
-      const message = await nextMessage(child, side);
-      if ('id' in message && message.id === id) return message.head;
-    }
-  };
-  return { side, url: new URL(first.ready).origin, child, head };
-}
-
-function nextMessage(child: ChildProcess, side: Side): Promise<FromServer> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (message: FromServer) => {
-      child.off('exit', onExit);
-      resolve(message);
-    };
-    const onExit = (code: number | null, signal: string | null) => {
-      child.off('message', onMessage);
-      reject(new Error(`${side} hub exited (${code ?? signal})`));
-    };
-    child.once('message', onMessage);
-    child.once('exit', onExit);
-  });
+  const hub = await forkServerChild({ entry: ENTRY, kind: 'hub', label: `${side} hub` });
+  // Base URL, without the GraphQL path: each side posts to its own path.
+  return Object.assign(hub, { side, url: new URL(hub.url).origin });
 }
 
 /** One request by hand first: each side must answer with an accepted event, or the numbers would mean nothing. */
@@ -103,13 +72,6 @@ async function load(hub: RunningHub, amount: number): Promise<number> {
 function fireAt(hub: RunningHub, amount: number) {
   const { path, headers, body } = REQUESTS[hub.side];
   return fire({ url: `${hub.url}${path}`, headers, body, connections, amount, idReplacement: true });
-}
-
-async function stop(hub: RunningHub): Promise<void> {
-  if (hub.child.exitCode !== null) return;
-  const exited = once(hub.child, 'exit');
-  hub.child.send({ cmd: 'stop' } satisfies ToServer);
-  await exited;
 }
 
 const hubs: RunningHub[] = [];
@@ -148,5 +110,5 @@ try {
       JSON.stringify({ rounds, requests, connections, warmup, samples, medians, ratio }, null, 2),
     );
 } finally {
-  await Promise.all(hubs.map(stop));
+  await Promise.all(hubs.map((hub) => hub.stop()));
 }
