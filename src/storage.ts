@@ -64,43 +64,67 @@ export async function createStorage(config: Config, log: Logger): Promise<Storag
   }
   const client = new MongoClient(config.MONGODB_URL, { serverSelectionTimeoutMS: config.MONGODB_TIMEOUT_MS });
   try {
-    const common = {
-      client,
-      dbName: config.MONGODB_DB,
-      writeConcern: { w: config.MONGODB_WRITE_CONCERN, j: config.MONGODB_JOURNAL },
-      maxTimeMS: config.MONGODB_TIMEOUT_MS,
+    const storage = await openMongoStorage(client, config, log);
+    const close = async () => {
+      await storage.close();
+      await client.close();
     };
-    const store = await createMongoEventStore({
-      ...common,
-      idempotencyWindowMs: config.HUB_IDEMPOTENCY_WINDOW_MS,
-      liveCollectionBytes: config.MONGODB_LIVE_BYTES,
-      log,
-    });
-    const handlerStore = await createMongoHandlerStore({ ...common, log });
-    const leases = await createMongoLeaseStore(common);
-    const replayStore = await createMongoReplayStore(common);
-    const endpointStore = await createMongoEndpointStore(common);
-    log.info({ store: 'mongodb', db: config.MONGODB_DB }, 'MongoDB store ready');
-    return {
-      store,
-      handlerStore,
-      leases,
-      replayStore,
-      endpointStore,
-      cold: config.HUB_COLD_DIR === undefined ? null : createFsColdStore({ root: config.HUB_COLD_DIR }),
-      close: async () => {
-        await Promise.all([
-          store.close(),
-          handlerStore.close(),
-          leases.close(),
-          replayStore.close(),
-          endpointStore.close(),
-        ]);
-        await client.close();
-      },
-    };
+    return { ...storage, close };
   } catch (error) {
     await client.close();
     throw error;
   }
+}
+
+/**
+ * The MongoDB stores on a client the caller opened and closes (a bench's client with command
+ * monitoring, say); `close` closes the stores, not the client.
+ */
+export async function openMongoStorage(
+  client: MongoClient,
+  config: Pick<
+    Config,
+    | 'MONGODB_DB'
+    | 'MONGODB_WRITE_CONCERN'
+    | 'MONGODB_JOURNAL'
+    | 'MONGODB_TIMEOUT_MS'
+    | 'MONGODB_LIVE_BYTES'
+    | 'HUB_IDEMPOTENCY_WINDOW_MS'
+    | 'HUB_COLD_DIR'
+  >,
+  log: Logger,
+): Promise<Storage> {
+  const common = {
+    client,
+    dbName: config.MONGODB_DB,
+    writeConcern: { w: config.MONGODB_WRITE_CONCERN, j: config.MONGODB_JOURNAL },
+    maxTimeMS: config.MONGODB_TIMEOUT_MS,
+  };
+  const store = await createMongoEventStore({
+    ...common,
+    idempotencyWindowMs: config.HUB_IDEMPOTENCY_WINDOW_MS,
+    liveCollectionBytes: config.MONGODB_LIVE_BYTES,
+    log,
+  });
+  const handlerStore = await createMongoHandlerStore({ ...common, log });
+  const leases = await createMongoLeaseStore(common);
+  const replayStore = await createMongoReplayStore(common);
+  const endpointStore = await createMongoEndpointStore(common);
+  log.info({ store: 'mongodb', db: config.MONGODB_DB }, 'MongoDB store ready');
+  return {
+    store,
+    handlerStore,
+    leases,
+    replayStore,
+    endpointStore,
+    cold: config.HUB_COLD_DIR === undefined ? null : createFsColdStore({ root: config.HUB_COLD_DIR }),
+    close: async () =>
+      void (await Promise.all([
+        store.close(),
+        handlerStore.close(),
+        leases.close(),
+        replayStore.close(),
+        endpointStore.close(),
+      ])),
+  };
 }

@@ -1,4 +1,3 @@
-import { createMongoEndpointStore } from '../../src/store/mongodb/endpoint-store.ts';
 import { parseArgs } from 'node:util';
 import { MongoClient } from 'mongodb';
 import { handlers } from '../../handlers/index.ts';
@@ -6,10 +5,7 @@ import { startHub } from '../../src/app.ts';
 import { createInProcessEventBus } from '../../src/bus/in-process-event-bus.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
-import { createMongoHandlerStore } from '../../src/store/mongodb/handler-store.ts';
-import { createMongoEventStore } from '../../src/store/mongodb/index.ts';
-import { createMongoLeaseStore } from '../../src/store/mongodb/lease-store.ts';
-import { createMongoReplayStore } from '../../src/store/mongodb/replay-store.ts';
+import { openMongoStorage } from '../../src/storage.ts';
 import { requireUrls, runDatabase } from '../cluster-support/servers.ts';
 import { BENCH_API_KEYS } from '../cluster-support/workload.ts';
 import { seed } from './seed.ts';
@@ -56,25 +52,10 @@ try {
     HUB_API_KEYS: BENCH_API_KEYS,
   });
   const log = createLogger(config.LOG_LEVEL);
-  const common = {
-    client,
-    dbName,
-    writeConcern: { w: config.MONGODB_WRITE_CONCERN, j: config.MONGODB_JOURNAL },
-    maxTimeMS: config.MONGODB_TIMEOUT_MS,
-  };
-  const store = await createMongoEventStore({
-    ...common,
-    idempotencyWindowMs: config.HUB_IDEMPOTENCY_WINDOW_MS,
-    liveCollectionBytes: config.MONGODB_LIVE_BYTES,
-    log,
-  });
-  const handlerStore = await createMongoHandlerStore({ ...common, log });
-  const leases = await createMongoLeaseStore(common);
-  const replayStore = await createMongoReplayStore(common);
-  const endpointStore = await createMongoEndpointStore(common);
+  const storage = await openMongoStorage(client, config, log);
   const bus = createInProcessEventBus();
   seen.clear();
-  const app = await startHub({ config, store, bus, handlerStore, leases, replayStore, endpointStore, handlers, log });
+  const app = await startHub({ ...storage, config, bus, handlers, log });
   await new Promise((resolve) => setTimeout(resolve, Number(args.seconds) * 1000));
   await app.close();
   process.stdout.write(
@@ -83,7 +64,7 @@ try {
   for (const [key, { count, ms }] of [...seen].sort((a, b) => b[1].ms - a[1].ms)) {
     process.stdout.write(`| ${count} | ${(ms / 1000).toFixed(2)} | \`${key}\` |\n`);
   }
-  await Promise.all([bus.close(), store.close(), handlerStore.close(), leases.close(), replayStore.close()]);
+  await Promise.all([bus.close(), storage.close()]);
 } finally {
   await client
     .db(dbName)
