@@ -1,10 +1,11 @@
 import { Scope } from '../src/config.ts';
-import { badInput, isHubError, type HubError } from '../src/errors.ts';
+import { badInput } from '../src/errors.ts';
 import type { HubEvent } from '../src/events/event.ts';
 import type { StartReplayInput } from '../src/replay/replay-input.ts';
 import type { ReplayJob } from '../src/replay/replay-job.ts';
 import { requireScope } from '../src/server/auth.ts';
 import { actorOf, type HubContext } from '../src/server/context.ts';
+import { endWithCodedError, type CodedEndItem } from './coded-end-stream.ts';
 import { requestFilter } from './filter-request.ts';
 
 /** Every replay operation needs the `replay` scope (or `admin`) and sees only the caller's tenant. */
@@ -49,7 +50,7 @@ export async function sampleEvents(job: ReplayJob, ctx: HubContext): Promise<Hub
   return events.filter((event): event is HubEvent => event !== null);
 }
 
-export type ReplayStreamItem = ReplayJob | { streamError: HubError };
+export type ReplayStreamItem = CodedEndItem<ReplayJob>;
 
 /**
  * Subscription.replayJob: the job whenever it changes until it is final. A
@@ -57,29 +58,7 @@ export type ReplayStreamItem = ReplayJob | { streamError: HubError };
  * `extensions.code`, as Subscription.events does, then the stream completes.
  */
 export function replayJobStream(id: string, ctx: HubContext): AsyncIterableIterator<ReplayStreamItem> {
-  const jobs = ctx.services.replays.watch(tenantOf(ctx), id);
-  let ended = false;
-  const done = (): IteratorResult<ReplayStreamItem> => ({ done: true, value: undefined });
-  return {
-    async next() {
-      if (ended) return done();
-      try {
-        return await jobs.next();
-      } catch (error) {
-        if (!isHubError(error)) throw error;
-        ended = true;
-        return { done: false, value: { streamError: error } };
-      }
-    },
-    async return() {
-      ended = true;
-      await jobs.return?.();
-      return done();
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
+  return endWithCodedError(ctx.services.replays.watch(tenantOf(ctx), id));
 }
 
 export function resolveReplayItem(item: ReplayStreamItem): ReplayJob {
