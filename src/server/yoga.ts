@@ -2,8 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { getOperationAST, GraphQLError, NoSchemaIntrospectionCustomRule, type GraphQLSchema } from 'graphql';
-import { createYoga, shouldRenderGraphiQL, type Plugin, type YogaServerInstance } from 'graphql-yoga';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import {
+  createYoga,
+  type GraphiQLOptions,
+  shouldRenderGraphiQL,
+  type Plugin,
+  type YogaServerInstance,
+} from 'graphql-yoga';
 import type { Config } from '../config.ts';
 import { ErrorCode } from '../errors.ts';
 import { createConnectionBudget } from '../live/connection-budget.ts';
@@ -58,7 +63,7 @@ export function createHubYoga({ schema, services, auth, config, log, onOperation
     landingPage: false,
     // GraphiQL's scripts and styles inlined in the page (render-graphiql), never from a CDN; it sets the CSRF header should it send GETs
     graphiql: config.HUB_GRAPHIQL && { title: 'Event hub', additionalHeaders: { [CSRF_HEADER]: 'graphiql' } },
-    renderGraphiQL,
+    renderGraphiQL: renderGraphiQLOnDemand,
     cors: corsFor(config.HUB_ALLOWED_ORIGINS),
     logging: yogaLogger,
     maskedErrors: { maskError },
@@ -111,6 +116,16 @@ export function createHubYoga({ schema, services, auth, config, log, onOperation
       };
     },
   });
+}
+
+/**
+ * render-graphiql is a 9 MB script: imported when a browser first asks for the
+ * page, not at start, it costs a hub nobody opens GraphiQL on nothing (about
+ * 80 MB of RSS once parsed).
+ */
+async function renderGraphiQLOnDemand(options: GraphiQLOptions): Promise<string> {
+  const { renderGraphiQL } = await import('@graphql-yoga/render-graphiql');
+  return renderGraphiQL(options);
 }
 
 /** Execution time by operation type; for subscriptions, the time to set the stream up. */
