@@ -22,7 +22,7 @@ import { corsFor, varyOnOrigin } from './cors.ts';
 import { costLimit, costLimitOfVariables } from './cost-limit.ts';
 import { CSRF_HEADER, csrfPrevention } from './csrf-prevention.ts';
 import { auditRefusals } from './audit-refusals.ts';
-import { logOperations } from './operation-log.ts';
+import { type ExecuteHooks, logOperations, type SubscribeHooks } from './operation-log.ts';
 import { refuseBadTokens } from './refuse-bad-tokens.ts';
 
 export interface YogaOptions {
@@ -129,16 +129,28 @@ async function renderGraphiQLOnDemand(options: GraphiQLOptions): Promise<string>
 }
 
 /** Execution time by operation type; for subscriptions, the time to set the stream up. */
-function timeOperations(onOperation: (operation: string, seconds: number) => void): Plugin {
-  const timed = (operation: string) => {
-    const started = performance.now();
-    return { onExecuteDone: () => onOperation(operation, (performance.now() - started) / 1000) };
+function timeOperations(onOperation: (operation: string, seconds: number) => void): Plugin<HubContext> {
+  // One hook object each (the payload carries the arguments); the start time waits beside the context.
+  const startedAt = new WeakMap<object, number>();
+  const since = (context: object) => (performance.now() - (startedAt.get(context) ?? performance.now())) / 1000;
+  const executeDone: ExecuteHooks = {
+    onExecuteDone: ({ args }) =>
+      onOperation(getOperationAST(args.document, args.operationName)?.operation ?? 'unknown', since(args.contextValue)),
+  };
+  const subscribeResult: SubscribeHooks = {
+    onSubscribeResult: ({ args }) => onOperation('subscription', since(args.contextValue)),
+  };
+  const start = ({ args }: { args: { contextValue: object } }) => {
+    startedAt.set(args.contextValue, performance.now());
   };
   return {
-    onExecute: ({ args }) => timed(getOperationAST(args.document, args.operationName)?.operation ?? 'unknown'),
-    onSubscribe: () => {
-      const started = performance.now();
-      return { onSubscribeResult: () => onOperation('subscription', (performance.now() - started) / 1000) };
+    onExecute: (payload) => {
+      start(payload);
+      return executeDone;
+    },
+    onSubscribe: (payload) => {
+      start(payload);
+      return subscribeResult;
     },
   };
 }
