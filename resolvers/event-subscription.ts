@@ -34,29 +34,40 @@ export async function eventStream(
     deliver: ctx.deliverLive,
     budget: ctx.connectionBudget,
   });
-  let ended = false;
-  const done = (): IteratorResult<StreamItem> => ({ done: true, value: undefined });
-  const stream: AsyncIterableIterator<StreamItem> = {
-    async next() {
-      if (ended) return done();
-      try {
-        return await events.next();
-      } catch (error) {
-        if (!isHubError(error)) throw error;
-        ended = true;
-        return { done: false, value: { streamError: error } };
-      }
-    },
-    async return() {
-      ended = true;
-      await events.return?.();
-      return done();
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
-  return stream;
+  return new ItemStream(events);
+}
+
+const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+
+/**
+ * A coded error becomes the stream's last item. A class: a hub holds one per
+ * subscriber, so its methods are shared rather than made for each.
+ */
+class ItemStream implements AsyncIterableIterator<StreamItem> {
+  private ended = false;
+
+  constructor(private readonly events: AsyncIterableIterator<HubEvent>) {}
+
+  async next(): Promise<IteratorResult<StreamItem>> {
+    if (this.ended) return DONE;
+    try {
+      return await this.events.next();
+    } catch (error) {
+      if (!isHubError(error)) throw error;
+      this.ended = true;
+      return { done: false, value: { streamError: error } };
+    }
+  }
+
+  async return(): Promise<IteratorResult<StreamItem>> {
+    this.ended = true;
+    await this.events.return?.();
+    return DONE;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<StreamItem> {
+    return this;
+  }
 }
 
 export function resolveStreamItem(item: StreamItem): HubEvent {

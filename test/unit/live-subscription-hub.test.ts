@@ -287,6 +287,14 @@ describe('subscription hub: live delivery', () => {
     assert.deepEqual(resumed.positions(), [1, 2, 3, 4]);
   });
 
+  it('gives every subscription the same methods rather than functions of its own', async () => {
+    const { subscribe } = await setup();
+    const [a, b] = [subscribe({ types: ['crm.a.created'] }), subscribe({ types: ['crm.b.created'] })];
+    assert.notEqual(a, b);
+    assert.equal(a.next, b.next);
+    assert.equal(a.return, b.return);
+  });
+
   it('does not evaluate more filters for one event when unrelated subscribers grow from 10 to 10,000', async () => {
     const checks: number[] = [];
     for (const subscribers of [10, 10_000]) {
