@@ -9,8 +9,8 @@ import { settledStats, type ProcessStats } from '../live-support/process-stats.t
  * started and left without traffic for `--seconds`, then read as it is (what
  * `ps` shows: V8 may or may not have shrunk its young generation by then) and
  * after full GCs. With `--baseline <checkout>` that checkout's hub is started
- * beside it. Runs on the Node that runs it (`process.execPath`); `--node-flags`
- * passes V8 flags such as `--max-semi-space-size=16`. See BENCHMARKS.md.
+ * beside it. Runs on the Node that runs it (`process.execPath`);
+ * `--node-flags=--max-semi-space-size=16` passes V8 flags. See BENCHMARKS.md.
  */
 const { values: args } = parseArgs({
   options: {

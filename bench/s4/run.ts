@@ -41,6 +41,8 @@ const { values: args } = parseArgs({
     'no-baseline': { type: 'boolean', default: false },
     /** Server kinds to run under `node --cpu-prof` (profiles in bench/profiles/). */
     profile: { type: 'string', default: '' },
+    /** Extra Node flags for the server processes, e.g. `--node-flags=--max-semi-space-size=16` (as the Dockerfile runs the hub). */
+    'node-flags': { type: 'string', default: '' },
     json: { type: 'string' },
     /** Another checkout (a `git worktree` of an earlier commit): its hub runs as `base` beside this one, at the same sizes and events. */
     baseline: { type: 'string' },
@@ -94,7 +96,7 @@ async function spawnServer(kind: ServerKind, keyed: number): Promise<Server> {
     process.stdout.write(`profiling ${kind} at ${keyed} into ${dir}\n`);
   }
   return spawnChild(`${kind}@${keyed}`, ENTRIES[kind], [], {
-    execArgv: ['--expose-gc', ...profile],
+    execArgv: ['--expose-gc', ...args['node-flags'].split(' ').filter(Boolean), ...profile],
     ...(kind === 'base' && BASELINE && { cwd: BASELINE }),
   });
 }
