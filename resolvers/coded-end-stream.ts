@@ -7,33 +7,38 @@ import { isHubError, type HubError } from '../src/errors.ts';
  */
 export type CodedEndItem<T> = T | { streamError: HubError };
 
+const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+
 /**
  * Wraps `source` so that a coded error becomes one last item and the stream then completes; any
  * other error is thrown on. Deliberately not an async generator: a generator suspended in `await
  * next()` cannot run `return()` until an item arrives, so an unsubscribe on a quiet stream would
- * leak the source. This iterator forwards `return()` to the source at once.
+ * leak the source; this forwards `return()` at once. A class: a hub holds one per subscriber, so
+ * its methods are shared rather than made for each.
  */
-export function endWithCodedError<T>(source: AsyncIterator<T>): AsyncIterableIterator<CodedEndItem<T>> {
-  let ended = false;
-  const done = (): IteratorResult<CodedEndItem<T>> => ({ done: true, value: undefined });
-  return {
-    async next() {
-      if (ended) return done();
-      try {
-        return await source.next();
-      } catch (error) {
-        if (!isHubError(error)) throw error;
-        ended = true;
-        return { done: false, value: { streamError: error } };
-      }
-    },
-    async return() {
-      ended = true;
-      await source.return?.();
-      return done();
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
+export class CodedEndStream<T> implements AsyncIterableIterator<CodedEndItem<T>> {
+  private ended = false;
+
+  constructor(private readonly source: AsyncIterator<T>) {}
+
+  async next(): Promise<IteratorResult<CodedEndItem<T>>> {
+    if (this.ended) return DONE;
+    try {
+      return await this.source.next();
+    } catch (error) {
+      if (!isHubError(error)) throw error;
+      this.ended = true;
+      return { done: false, value: { streamError: error } };
+    }
+  }
+
+  async return(): Promise<IteratorResult<CodedEndItem<T>>> {
+    this.ended = true;
+    await this.source.return?.();
+    return DONE;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<CodedEndItem<T>> {
+    return this;
+  }
 }

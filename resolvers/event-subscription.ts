@@ -4,7 +4,7 @@ import { decodePosition } from '../src/events/position.ts';
 import type { EventFilter } from '../src/filter/index.ts';
 import { requireScope } from '../src/server/auth.ts';
 import type { HubContext } from '../src/server/context.ts';
-import { endWithCodedError, type CodedEndItem } from './coded-end-stream.ts';
+import { CodedEndStream, type CodedEndItem } from './coded-end-stream.ts';
 import { requestFilter } from './filter-request.ts';
 
 export type StreamItem = CodedEndItem<HubEvent>;
@@ -24,7 +24,7 @@ export async function eventStream(
     deliver: ctx.deliverLive,
     budget: ctx.connectionBudget,
   });
-  return endWithCodedError(events);
+  return new CodedEndStream(events);
 }
 
 export function resolveStreamItem(item: StreamItem): HubEvent {

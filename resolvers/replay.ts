@@ -5,7 +5,7 @@ import type { StartReplayInput } from '../src/replay/replay-input.ts';
 import type { ReplayJob } from '../src/replay/replay-job.ts';
 import { requireScope } from '../src/server/auth.ts';
 import { actorOf, type HubContext } from '../src/server/context.ts';
-import { endWithCodedError, type CodedEndItem } from './coded-end-stream.ts';
+import { CodedEndStream, type CodedEndItem } from './coded-end-stream.ts';
 import { requestFilter } from './filter-request.ts';
 
 /** Every replay operation needs the `replay` scope (or `admin`) and sees only the caller's tenant. */
@@ -58,7 +58,7 @@ export type ReplayStreamItem = CodedEndItem<ReplayJob>;
  * `extensions.code`, as Subscription.events does, then the stream completes.
  */
 export function replayJobStream(id: string, ctx: HubContext): AsyncIterableIterator<ReplayStreamItem> {
-  return endWithCodedError(ctx.services.replays.watch(tenantOf(ctx), id));
+  return new CodedEndStream(ctx.services.replays.watch(tenantOf(ctx), id));
 }
 
 export function resolveReplayItem(item: ReplayStreamItem): ReplayJob {

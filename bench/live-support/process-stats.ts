@@ -40,3 +40,20 @@ export function schedstat(): ProcessStats['sched'] {
 /** CPU microseconds between two readings. */
 export const cpuMicros = (from: ProcessStats['cpu'], to: ProcessStats['cpu']): number =>
   to.user - from.user + (to.system - from.system);
+
+/**
+ * A process's stats once garbage is gone: full collections (its `gc`
+ * command, so the child runs with --expose-gc) until RSS stops falling.
+ * Memory per connection is the difference of two such readings.
+ */
+export async function settledStats(call: <T>(cmd: string) => Promise<T>): Promise<ProcessStats> {
+  let last = await call<ProcessStats>('stats');
+  for (let i = 0; i < 5; i++) {
+    await call('gc');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const now = await call<ProcessStats>('stats');
+    if (now.rss >= last.rss - 64 * 1024) return now;
+    last = now;
+  }
+  return last;
+}

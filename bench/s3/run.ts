@@ -5,7 +5,7 @@ import WebSocket from 'ws';
 import { Delivery, acceptedPosition, drive, postJson, until } from '../live-support/drive.ts';
 import { spawnChild, type Child } from '../live-support/ipc.ts';
 import type { CheckResult, ConnectionSpec } from '../live-support/load-generator.ts';
-import { cpuMicros, type ProcessStats } from '../live-support/process-stats.ts';
+import { cpuMicros, settledStats, type ProcessStats } from '../live-support/process-stats.ts';
 import { AUTHORIZATION, PUBLISH_HEADERS, SUBSCRIPTION_QUERY, publishBody } from '../live-support/workload.ts';
 import { report, type Sample, type ServerKind } from './report.ts';
 import { FRAME_PREFIX, STREAM_VARIABLES, nextFrame } from './workload.ts';
@@ -78,18 +78,7 @@ async function spawnServer(kind: ServerKind, round: number): Promise<Server> {
   return spawnChild(kind, ENTRIES[kind], [], { execArgv: ['--expose-gc', ...nodeFlags, ...profile] });
 }
 
-/** Full collections until RSS stops falling, then the reading. */
-async function settled(server: Server): Promise<ProcessStats> {
-  let last = await stats(server);
-  for (let i = 0; i < 5; i++) {
-    await server.call('gc');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const now = await stats(server);
-    if (now.rss >= last.rss - 64 * 1024) return now;
-    last = now;
-  }
-  return last;
-}
+const settled = (server: Server) => settledStats((cmd) => server.call(cmd));
 
 /** A set of connections on the load generators: one group per generator. */
 interface Batch {
@@ -258,14 +247,12 @@ async function round(round: number, generators: Child[]): Promise<Sample[]> {
         await until(`${kind} subscriptions`, subscriptions(kind), count);
         const after = await settled(server);
         const before = base.get(kind)!;
-        batches
-          .get(kind)!
-          .push({
-            count,
-            batch,
-            rss: (after.rss - before.rss) / count / 1000,
-            heap: (after.heapUsed - before.heapUsed) / count / 1000,
-          });
+        batches.get(kind)!.push({
+          count,
+          batch,
+          rss: (after.rss - before.rss) / count / 1000,
+          heap: (after.heapUsed - before.heapUsed) / count / 1000,
+        });
       }
       connected = count;
     }

@@ -17,6 +17,45 @@ export interface Sample {
   seconds: number;
 }
 
+/** One server at one size: its memory idle (just started, after a full GC) and what each connection adds (after a full GC). */
+export interface MemorySample {
+  kind: ServerKind;
+  keyed: number;
+  /** Keyed plus wildcard subscribers, one connection each. */
+  connections: number;
+  idleRss: number;
+  idleHeap: number;
+  /** Bytes. */
+  rssPerConnection: number;
+  heapPerConnection: number;
+}
+
+/** RSS per graphql-ws subscriber at 5,000 or more, in bytes. */
+export const MEMORY_GOALS = { rssPerConnection: 30_000 } as const;
+
+export function memoryReport(memory: readonly MemorySample[]) {
+  const kb = (bytes: number) => (bytes / 1000).toFixed(1);
+  const mb = (bytes: number) => (bytes / 1e6).toFixed(0);
+  const lines = [
+    '| server | subscribers (one connection each) | idle RSS / heap MB | RSS per connection KB | heap per connection KB |',
+    '|---|---:|---:|---:|---:|',
+  ];
+  const data: Record<string, unknown> = {};
+  for (const m of memory) {
+    lines.push(
+      `| ${m.kind} | ${thousands(m.connections)} | ${mb(m.idleRss)} / ${mb(m.idleHeap)} | ${kb(m.rssPerConnection)} | ${kb(m.heapPerConnection)} |`,
+    );
+    data[`memory.${m.kind}.${m.keyed}`] = m;
+  }
+  for (const m of memory.filter((m) => m.kind === 'hub')) {
+    if (m.connections >= 5000)
+      lines.push(
+        `hub RSS per connection at ${thousands(m.connections)}: ${kb(m.rssPerConnection)} KB, goal ≤ ${kb(MEMORY_GOALS.rssPerConnection)}: ${m.rssPerConnection <= MEMORY_GOALS.rssPerConnection ? 'met' : 'NOT met'}`,
+      );
+  }
+  return { text: lines.join('\n'), data };
+}
+
 /** The goals: CPU per frame at 10k ≤ 1.5× at 100; hub CPU per event ≤ 0.05× Apollo's; against a baseline, at most 5 % more. */
 export const GOALS = { scaling: 1.5, apollo: 0.05, base: 1.05 } as const;
 

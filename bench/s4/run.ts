@@ -5,9 +5,9 @@ import { parseArgs } from 'node:util';
 import { Delivery, acceptedPosition, drive, postJson, until } from '../live-support/drive.ts';
 import { spawnChild, type Child } from '../live-support/ipc.ts';
 import type { CheckResult, Expectation } from '../live-support/load-generator.ts';
-import { cpuMicros, type ProcessStats } from '../live-support/process-stats.ts';
+import { cpuMicros, settledStats, type ProcessStats } from '../live-support/process-stats.ts';
 import { AUTHORIZATION, EVENT_INPUT, PUBLISH_HEADERS, SUBSCRIPTION_QUERY } from '../live-support/workload.ts';
-import { report, type Sample, type ServerKind } from './report.ts';
+import { memoryReport, report, type MemorySample, type Sample, type ServerKind } from './report.ts';
 import { connectionSpecs, eventBodies, expectations, keyedType, unmatchedType, wildcardsFor } from './workload.ts';
 import { PROFILE_DIR } from '../support/profiles.ts';
 
@@ -19,7 +19,9 @@ import { PROFILE_DIR } from '../support/profiles.ts';
  * every subscriber), each at two sizes, each in its own child process and
  * kept for the whole run with its subscribers connected; rounds take turns
  * over them (the order flips every round). Measured: the server's CPU time
- * per event and per delivered frame. See BENCHMARKS.md.
+ * per event and per delivered frame, and its memory: RSS and heap after a
+ * full GC with no subscriber (idle, just started), and again once every
+ * subscriber is connected, per connection. See BENCHMARKS.md.
  */
 const { values: args } = parseArgs({
   options: {
@@ -39,6 +41,8 @@ const { values: args } = parseArgs({
     'no-baseline': { type: 'boolean', default: false },
     /** Server kinds to run under `node --cpu-prof` (profiles in bench/profiles/). */
     profile: { type: 'string', default: '' },
+    /** Extra Node flags for the server processes, e.g. `--node-flags=--max-semi-space-size=16` (as the Dockerfile runs the hub). */
+    'node-flags': { type: 'string', default: '' },
     json: { type: 'string' },
     /** Another checkout (a `git worktree` of an earlier commit): its hub runs as `base` beside this one, at the same sizes and events. */
     baseline: { type: 'string' },
@@ -92,7 +96,7 @@ async function spawnServer(kind: ServerKind, keyed: number): Promise<Server> {
     process.stdout.write(`profiling ${kind} at ${keyed} into ${dir}\n`);
   }
   return spawnChild(`${kind}@${keyed}`, ENTRIES[kind], [], {
-    execArgv: profile,
+    execArgv: ['--expose-gc', ...args['node-flags'].split(' ').filter(Boolean), ...profile],
     ...(kind === 'base' && BASELINE && { cwd: BASELINE }),
   });
 }
@@ -149,6 +153,7 @@ async function timedRun(
 
 const generators = new Map<ServerKind, Child>();
 const targets: Target[] = [];
+const memory: MemorySample[] = [];
 try {
   for (const kind of kinds) generators.set(kind, await spawnChild(`load generator (${kind})`, LOAD_GENERATOR, []));
   const spawned = await Promise.all(
@@ -177,6 +182,7 @@ try {
   for (const target of targets) {
     const started = performance.now();
     const specs = connectionSpecs(target.keyed);
+    const idle = await settledStats((cmd) => target.server.call(cmd));
     await target.generator.call('open', {
       group: target.group,
       url: target.server.ready.url.replace(/^http/, 'ws'),
@@ -186,6 +192,16 @@ try {
       specs,
     });
     await until(`${target.label} subscriptions`, async () => (await stats(target.server)).subscriptions, specs.length);
+    const loaded = await settledStats((cmd) => target.server.call(cmd));
+    memory.push({
+      kind: target.kind,
+      keyed: target.keyed,
+      connections: specs.length,
+      idleRss: idle.rss,
+      idleHeap: idle.heapUsed,
+      rssPerConnection: (loaded.rss - idle.rss) / specs.length,
+      heapPerConnection: (loaded.heapUsed - idle.heapUsed) / specs.length,
+    });
     // Warm-up: every code path compiled before anything is timed.
     await timedRun(target, Math.max(5, Math.round(target.events / 3)), true);
     if (target.kind === 'hub' && !args['no-baseline'])
@@ -210,12 +226,23 @@ try {
     process.stdout.write(`round ${round}: ${line.join(', ')}\n`);
   }
   const summary = report(samples);
-  process.stdout.write(`\n${summary.text}\n`);
+  const memorySummary = memoryReport(memory);
+  process.stdout.write(`\n${summary.text}\n\n${memorySummary.text}\n`);
   if (args.json)
     writeFileSync(
       args.json,
       JSON.stringify(
-        { rounds, sizes, hubEvents, apolloEvents, publish: args.publish, samples, ...summary.data },
+        {
+          rounds,
+          sizes,
+          hubEvents,
+          apolloEvents,
+          publish: args.publish,
+          samples,
+          memory,
+          ...summary.data,
+          ...memorySummary.data,
+        },
         null,
         2,
       ),

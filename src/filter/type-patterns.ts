@@ -39,7 +39,9 @@ export function compileTypeClause(
     throw badInput(`types and patterns together are limited to ${FilterLimits.maxTypePatterns}`, [...path, 'types']);
   }
   const parsed: TypePattern[] = [];
-  types?.forEach((value, i) => parsed.push(parsePattern(PatternKind.WILDCARD, value, [...path, 'types', String(i)])));
+  types?.forEach((value, i) => {
+    parsed.push(parsePattern(PatternKind.WILDCARD, value, [...path, 'types', String(i)]));
+  });
   patterns?.forEach((pattern, i) => {
     const at = [...path, 'patterns', String(i)];
     if (typeof pattern !== 'object' || pattern === null) throw badInput('a pattern must be { kind, value }', at);
@@ -121,7 +123,7 @@ function dedupe(patterns: TypePattern[]): TypePattern[] {
 }
 
 /** Exact types gather into one `$eq` / `$in`; each other pattern is one anchored `$regex`. */
-function typeQuery(patterns: TypePattern[]): Record<string, unknown> {
+export function typeQuery(patterns: TypePattern[]): Record<string, unknown> {
   const exact = patterns.flatMap((p) => (p.kind === 'exact' ? [p.type] : []));
   const conditions: Record<string, unknown>[] = [];
   if (exact.length === 1) conditions.push({ $eq: exact[0] });

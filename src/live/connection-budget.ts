@@ -22,8 +22,10 @@ export interface ConnectionBudget {
   take(bytes: number): boolean;
   /** Gives back what `take` took. */
   give(bytes: number): void;
-  /** A subscription on this connection, ended when it overflows; returns the unregistration. */
-  join(member: BudgetMember): () => void;
+  /** A subscription on this connection, ended when it overflows. */
+  join(member: BudgetMember): void;
+  /** The subscription ended: it no longer hears of overflows. */
+  leave(member: BudgetMember): void;
 }
 
 export interface BudgetMember {
@@ -36,28 +38,43 @@ export interface BudgetMember {
  * `writableLength`): O(1), so checking costs nothing per frame.
  */
 export function createConnectionBudget(limit: number, unsent: () => number): ConnectionBudget {
-  let held = 0;
-  const members = new Set<BudgetMember>();
-  const fits = (bytes: number) => unsent() + held + bytes <= limit;
-  return {
-    limit,
-    fits,
-    take(bytes) {
-      if (fits(bytes)) {
-        held += bytes;
-        return true;
-      }
-      for (const member of [...members]) member.overflow();
-      return false;
-    },
-    give(bytes) {
-      held = Math.max(0, held - bytes);
-    },
-    join(member) {
-      members.add(member);
-      return () => members.delete(member);
-    },
-  };
+  return new Budget(limit, unsent);
+}
+
+/** A class: one per connection, its methods shared rather than closures per socket. */
+class Budget implements ConnectionBudget {
+  private held = 0;
+  private readonly members = new Set<BudgetMember>();
+
+  constructor(
+    readonly limit: number,
+    private readonly unsent: () => number,
+  ) {}
+
+  fits(bytes: number): boolean {
+    return this.unsent() + this.held + bytes <= this.limit;
+  }
+
+  take(bytes: number): boolean {
+    if (this.fits(bytes)) {
+      this.held += bytes;
+      return true;
+    }
+    for (const member of [...this.members]) member.overflow();
+    return false;
+  }
+
+  give(bytes: number): void {
+    this.held = Math.max(0, this.held - bytes);
+  }
+
+  join(member: BudgetMember): void {
+    this.members.add(member);
+  }
+
+  leave(member: BudgetMember): void {
+    this.members.delete(member);
+  }
 }
 
 const sizes = new WeakMap<HubEvent, number>();
@@ -70,6 +87,9 @@ const sizes = new WeakMap<HubEvent, number>();
  */
 export function eventBytes(event: HubEvent): number {
   let size = sizes.get(event);
-  if (size === undefined) sizes.set(event, (size = JSON.stringify(event).length));
+  if (size === undefined) {
+    size = JSON.stringify(event).length;
+    sizes.set(event, size);
+  }
   return size;
 }

@@ -1,7 +1,7 @@
 import type { HubEvent } from '../events/event.ts';
-import { createMatcher, type CompiledFilter, type EventMatcher } from '../filter/index.ts';
+import type { CompiledFilter, EventMatcher } from '../filter/index.ts';
 import type { EventRange, EventStore } from '../store/event-store.ts';
-import { eventBytes, type ConnectionBudget } from './connection-budget.ts';
+import { eventBytes, type BudgetMember, type ConnectionBudget } from './connection-budget.ts';
 import { connectionOverflow, slowConsumer, type ResumePoint } from './slow-consumer.ts';
 
 export interface SubscribeRequest {
@@ -36,19 +36,22 @@ export interface DirectDelivery {
   offer(event: HubEvent): boolean;
 }
 
-export interface LiveSubscriptionOptions {
-  request: SubscribeRequest;
-  store: EventStore;
-  bufferSize: number;
-  catchUpBatch: number;
-  /** Told when this subscription is ended for falling behind (metrics). */
-  onSlowConsumer?: () => void;
+/**
+ * What the hub shares with every subscription of one tenant: one object per
+ * tenant, not closures per subscription.
+ */
+export interface LiveStreamHost {
+  readonly store: EventStore;
+  readonly bufferSize: number;
+  readonly catchUpBatch: number;
+  /** Told when a subscription is ended for falling behind (metrics). */
+  readonly onSlowConsumer: (() => void) | undefined;
   /** The tenant's sequencer knows its start: catch-up must not read the store before. */
-  ready: Promise<void>;
+  readonly ready: Promise<void>;
   /** The last position the tenant's sequencer dispatched (safe; read only once `ready`). */
-  dispatched: () => number;
-  /** Called once when the stream ends for any reason, to unregister it. */
-  onEnd: () => void;
+  readonly dispatched: number;
+  /** Called once when `subscription` ends for any reason, to unregister it. */
+  ended(subscription: LiveSubscription): void;
 }
 
 /** One subscriber: the hub pushes into it, the consumer pulls from `iterator`. */
@@ -80,215 +83,246 @@ const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
  * taken the previous one. If `pending` overflows meanwhile it is emptied and
  * catch-up reads on with a new range from the old one's head (those events
  * are in the store), switching only after a range opened after the overflow.
+ *
+ * A class, not closures: a hub holds one per subscriber, and its methods live
+ * once on the prototype instead of a dozen functions (and their scope) per
+ * subscription. It is its own iterator, abort listener and budget member.
  */
-export function createLiveSubscription(options: LiveSubscriptionOptions): LiveSubscription {
-  const { request, store, bufferSize, catchUpBatch } = options;
-  let catchingUp = request.after !== undefined;
-  let lastQueued = request.after ?? 0;
+export class LiveStream implements LiveSubscription, AsyncIterableIterator<HubEvent>, BudgetMember {
+  private catchingUp: boolean;
+  private lastQueued: number;
   /** Every matching event up to here is queued (catch-up's read position). */
-  let horizon = request.after ?? 0;
-  let range: EventRange | null = null;
-  let lastDelivered: number | null = request.after ?? null;
-  let queue: HubEvent[] = [];
-  let pending: HubEvent[] = [];
-  let pendingOverflowed = false;
-  let ended = false;
-  let failure: Error | null = null;
-  let waiter: { resolve: (result: IteratorResult<HubEvent>) => void; reject: (error: unknown) => void } | null = null;
-  let chain: Promise<unknown> = Promise.resolve();
-  const budget = request.budget;
+  private horizon: number;
+  private range: EventRange | null = null;
+  private lastDelivered: number | null;
+  private queue: HubEvent[] = [];
+  private pending: HubEvent[] = [];
+  private pendingOverflowed = false;
+  private ended = false;
+  private failure: Error | null = null;
+  private waiter: { resolve: (result: IteratorResult<HubEvent>) => void; reject: (error: unknown) => void } | null =
+    null;
+  private chain: Promise<unknown> = Promise.resolve();
   /** Bytes of the charged events in `queue` (live ones; catch-up pages are bounded by their size and charged when handed out). */
-  let queuedBytes = 0;
+  private queuedBytes = 0;
   /** How many events at the front of `queue` are catch-up events, not charged yet. */
-  let uncharged = 0;
+  private uncharged = 0;
   /** Bytes of the event last handed to the consumer, held until it asks for the next one. */
-  let handedBytes = 0;
+  private handedBytes = 0;
+
+  constructor(
+    private readonly request: SubscribeRequest,
+    private readonly host: LiveStreamHost,
+    readonly matches: EventMatcher,
+  ) {
+    this.catchingUp = request.after !== undefined;
+    this.lastQueued = request.after ?? 0;
+    this.horizon = request.after ?? 0;
+    this.lastDelivered = request.after ?? null;
+    request.budget?.join(this);
+    request.signal?.addEventListener('abort', this, { once: true });
+  }
+
+  get iterator(): AsyncIterableIterator<HubEvent> {
+    return this;
+  }
+
+  /** The connection's budget ran out (BudgetMember). */
+  overflow(): void {
+    if (this.ended) return;
+    this.host.onSlowConsumer?.();
+    this.finish(connectionOverflow(this.resumePoint(), this.request.budget!.limit));
+  }
+
+  /** The request's signal aborted (an EventListener object, so no closure per subscription). */
+  handleEvent(): void {
+    this.finish(null);
+  }
+
+  fail(error: Error): void {
+    this.finish(error);
+  }
+
+  end(): void {
+    this.finish(null);
+  }
+
   /** Where to resume without losing anything if this ends now; `next` is an event it is about to miss. */
-  const resumePoint = (next?: HubEvent): ResumePoint => {
-    if (lastDelivered !== null) return { after: lastDelivered, received: true };
-    const missed = queue[0] ?? next;
+  private resumePoint(next?: HubEvent): ResumePoint {
+    if (this.lastDelivered !== null) return { after: this.lastDelivered, received: true };
+    const missed = this.queue[0] ?? next;
     // Nothing received nor queued: every event after the one being dispatched is still to come.
-    return { after: missed ? missed.position - 1 : Math.max(0, options.dispatched() - 1), received: false };
-  };
-  const leaveBudget = budget?.join({
-    overflow: () => {
-      if (ended) return;
-      options.onSlowConsumer?.();
-      finish(connectionOverflow(resumePoint(), budget.limit));
-    },
-  });
+    return { after: missed ? missed.position - 1 : Math.max(0, this.host.dispatched - 1), received: false };
+  }
 
-  const deliver = (event: HubEvent): IteratorResult<HubEvent> => {
-    lastDelivered = event.position;
+  private deliver(event: HubEvent): IteratorResult<HubEvent> {
+    this.lastDelivered = event.position;
     return { done: false, value: event };
-  };
+  }
 
-  function finish(error: Error | null): void {
-    if (ended) return;
-    ended = true;
-    failure = error;
-    leaveBudget?.();
-    budget?.give(queuedBytes + handedBytes);
-    queuedBytes = handedBytes = uncharged = 0;
-    queue = [];
-    pending = [];
-    void range?.pages.return?.().catch(() => {});
-    range = null;
-    request.signal?.removeEventListener('abort', onAbort);
-    const waiting = waiter;
-    waiter = null;
+  private finish(error: Error | null): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.failure = error;
+    const { budget, signal } = this.request;
+    budget?.leave(this);
+    budget?.give(this.queuedBytes + this.handedBytes);
+    this.queuedBytes = this.handedBytes = this.uncharged = 0;
+    this.queue = [];
+    this.pending = [];
+    void this.range?.pages.return?.().catch(() => {});
+    this.range = null;
+    signal?.removeEventListener('abort', this);
+    const waiting = this.waiter;
+    this.waiter = null;
     if (waiting && error) {
-      failure = null;
+      this.failure = null;
       waiting.reject(error);
     } else waiting?.resolve(DONE);
-    options.onEnd();
+    this.host.ended(this);
   }
-  const onAbort = () => finish(null);
-  request.signal?.addEventListener('abort', onAbort, { once: true });
 
-  function goLive(): void {
-    catchingUp = false;
-    lastQueued = Math.max(lastQueued, horizon);
-    for (const event of pending) {
-      if (event.position <= lastQueued) continue;
-      queue.push(event);
-      uncharged += 1;
-      lastQueued = event.position;
+  private goLive(): void {
+    this.catchingUp = false;
+    this.lastQueued = Math.max(this.lastQueued, this.horizon);
+    for (const event of this.pending) {
+      if (event.position <= this.lastQueued) continue;
+      this.queue.push(event);
+      this.uncharged += 1;
+      this.lastQueued = event.position;
     }
-    pending = [];
+    this.pending = [];
   }
 
   /** Queues the next page of the catch-up range, opening one when needed; at the range's end, goes live. */
-  async function catchUp(): Promise<void> {
+  private async catchUp(): Promise<void> {
     try {
-      await options.ready;
-      if (!range) {
-        pendingOverflowed = false;
-        const through = options.dispatched();
-        range = await store.readRange(request.tenantId, {
-          after: horizon,
-          filter: request.filter,
-          batch: catchUpBatch,
+      await this.host.ready;
+      if (!this.range) {
+        this.pendingOverflowed = false;
+        const through = this.host.dispatched;
+        this.range = await this.host.store.readRange(this.request.tenantId, {
+          after: this.horizon,
+          filter: this.request.filter,
+          batch: this.host.catchUpBatch,
           through,
         });
       }
-      const current = range;
+      const current = this.range;
       const page = await current.pages.next();
-      if (ended) return;
+      if (this.ended) return;
       if (!page.done) {
         for (const event of page.value) {
-          if (event.position <= lastQueued) continue;
-          queue.push(event);
-          uncharged += 1;
-          lastQueued = event.position;
+          if (event.position <= this.lastQueued) continue;
+          this.queue.push(event);
+          this.uncharged += 1;
+          this.lastQueued = event.position;
         }
-        pending = pending.filter((event) => event.position > lastQueued);
+        const lastQueued = this.lastQueued;
+        this.pending = this.pending.filter((event) => event.position > lastQueued);
         return;
       }
-      range = null;
-      horizon = Math.max(horizon, current.head);
-      if (!pendingOverflowed) goLive();
-      else pending = pending.filter((event) => event.position > horizon);
+      this.range = null;
+      this.horizon = Math.max(this.horizon, current.head);
+      if (!this.pendingOverflowed) this.goLive();
+      else {
+        const horizon = this.horizon;
+        this.pending = this.pending.filter((event) => event.position > horizon);
+      }
     } catch (error) {
-      finish(error instanceof Error ? error : new Error(String(error)));
+      this.finish(error instanceof Error ? error : new Error(String(error)));
     }
   }
 
-  async function step(): Promise<IteratorResult<HubEvent>> {
+  private async step(): Promise<IteratorResult<HubEvent>> {
     for (;;) {
-      if (failure) {
-        const error = failure;
-        failure = null;
+      if (this.failure) {
+        const error = this.failure;
+        this.failure = null;
         throw error;
       }
-      const event = queue.shift();
-      if (event && handOut(event)) return deliver(event);
+      const event = this.queue.shift();
+      if (event && this.handOut(event)) return this.deliver(event);
       if (event) continue; // over the connection's budget: ended, `failure` holds why
-      if (ended) return DONE;
-      if (!catchingUp) return new Promise((resolve, reject) => (waiter = { resolve, reject }));
-      await catchUp();
+      if (this.ended) return DONE;
+      if (!this.catchingUp) return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
+      await this.catchUp();
     }
   }
 
   /** Moves a dequeued event's bytes to `handedBytes`, charging a catch-up event now; false when it does not fit (then ended). */
-  function handOut(event: HubEvent): boolean {
+  private handOut(event: HubEvent): boolean {
+    const { budget } = this.request;
     if (!budget) return true;
     const bytes = eventBytes(event);
-    if (uncharged > 0) {
-      uncharged -= 1;
+    if (this.uncharged > 0) {
+      this.uncharged -= 1;
       if (!budget.take(bytes)) return false;
-    } else queuedBytes -= bytes;
-    handedBytes = bytes;
+    } else this.queuedBytes -= bytes;
+    this.handedBytes = bytes;
     return true;
   }
 
-  function push(event: HubEvent): void {
-    if (ended) return;
-    if (catchingUp) {
-      pending.push(event);
-      if (pending.length > bufferSize) {
-        pending = [];
-        pendingOverflowed = true;
+  push(event: HubEvent): void {
+    if (this.ended) return;
+    if (this.catchingUp) {
+      this.pending.push(event);
+      if (this.pending.length > this.host.bufferSize) {
+        this.pending = [];
+        this.pendingOverflowed = true;
       }
       return;
     }
-    if (event.position <= lastQueued) return;
-    lastQueued = event.position;
-    if (waiter) {
-      if (request.deliver?.offer(event)) {
-        lastDelivered = event.position;
+    if (event.position <= this.lastQueued) return;
+    this.lastQueued = event.position;
+    if (this.waiter) {
+      if (this.request.deliver?.offer(event)) {
+        this.lastDelivered = event.position;
         return;
       }
       // Handed over now, its frame is built and written later: it counts until the consumer asks again.
-      const bytes = charge(event);
+      const bytes = this.charge(event);
       if (bytes === null) return;
-      handedBytes = bytes;
-      const waiting = waiter;
-      waiter = null;
-      waiting.resolve(deliver(event));
-    } else if (queue.length >= bufferSize) {
-      options.onSlowConsumer?.();
-      const { after, received } = resumePoint(event);
-      finish(slowConsumer(after, received, bufferSize));
+      this.handedBytes = bytes;
+      const waiting = this.waiter;
+      this.waiter = null;
+      waiting.resolve(this.deliver(event));
+    } else if (this.queue.length >= this.host.bufferSize) {
+      this.host.onSlowConsumer?.();
+      const { after, received } = this.resumePoint(event);
+      this.finish(slowConsumer(after, received, this.host.bufferSize));
     } else {
-      const bytes = charge(event);
+      const bytes = this.charge(event);
       if (bytes === null) return;
-      queuedBytes += bytes;
-      queue.push(event);
+      this.queuedBytes += bytes;
+      this.queue.push(event);
     }
   }
 
   /** Takes a live event's bytes from the connection's budget; null when over it (every subscription on the connection has ended). */
-  function charge(event: HubEvent): number | null {
+  private charge(event: HubEvent): number | null {
+    const { budget } = this.request;
     if (!budget) return 0;
     const bytes = eventBytes(event);
     return budget.take(bytes) ? bytes : null;
   }
 
-  const iterator: AsyncIterableIterator<HubEvent> = {
-    next() {
-      // The consumer asks again once it has written what it was handed.
-      budget?.give(handedBytes);
-      handedBytes = 0;
-      // graphql-js pulls one at a time; chaining keeps overlapping calls in order anyway.
-      const result = chain.then(step);
-      chain = result.catch(() => {});
-      return result;
-    },
-    async return() {
-      finish(null);
-      return DONE;
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
+  next(): Promise<IteratorResult<HubEvent>> {
+    // The consumer asks again once it has written what it was handed.
+    this.request.budget?.give(this.handedBytes);
+    this.handedBytes = 0;
+    // graphql-js pulls one at a time; chaining keeps overlapping calls in order anyway.
+    const result = this.chain.then(() => this.step());
+    this.chain = result.catch(() => {});
+    return result;
+  }
 
-  return {
-    matches: createMatcher(request.filter),
-    push,
-    fail: (error) => finish(error),
-    end: () => finish(null),
-    iterator,
-  };
+  async return(): Promise<IteratorResult<HubEvent>> {
+    this.finish(null);
+    return DONE;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<HubEvent> {
+    return this;
+  }
 }

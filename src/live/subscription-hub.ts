@@ -3,7 +3,8 @@ import type { BusSubscription, EventBus } from '../bus/event-bus.ts';
 import { tooManySubscriptions, unavailable, type HubError } from '../errors.ts';
 import type { HubEvent } from '../events/event.ts';
 import type { EventStore } from '../store/event-store.ts';
-import { createLiveSubscription, type LiveSubscription, type SubscribeRequest } from './live-subscription.ts';
+import { LiveStream, type LiveStreamHost, type LiveSubscription, type SubscribeRequest } from './live-subscription.ts';
+import { matcherFor } from './live-matcher.ts';
 import { createSubscriptionIndex } from './subscription-index.ts';
 import { createTenantSequencer, type TenantSequencer } from './tenant-sequencer.ts';
 
@@ -50,7 +51,8 @@ export interface SubscriptionHubOptions {
   maxSubscriptions?: number;
 }
 
-interface Tenant {
+/** One per tenant with subscriptions in this process; the host of each of its streams. */
+interface Tenant extends LiveStreamHost {
   sequencer: TenantSequencer;
   subscriptions: Set<LiveSubscription>;
 }
@@ -109,7 +111,19 @@ export function createSubscriptionHub(options: SubscriptionHubOptions): Subscrip
         maxHeld: bufferSize * 10,
         reorderGraceMs: options.reorderGraceMs ?? 200,
       });
-      tenant = { sequencer, subscriptions: new Set() };
+      tenant = {
+        sequencer,
+        subscriptions: new Set(),
+        store,
+        bufferSize,
+        catchUpBatch,
+        onSlowConsumer: options.onSlowConsumer,
+        ready: sequencer.ready,
+        get dispatched() {
+          return sequencer.position;
+        },
+        ended: (subscription) => unregister(tenantId, subscription),
+      };
       tenants.set(tenantId, tenant);
     }
     return tenant;
@@ -150,16 +164,7 @@ export function createSubscriptionHub(options: SubscriptionHubOptions): Subscrip
       const refused = refusal(request.tenantId);
       if (refused) return failedIterator(refused);
       const tenant = tenantFor(request.tenantId);
-      const subscription = createLiveSubscription({
-        request,
-        store,
-        bufferSize,
-        catchUpBatch,
-        ...(options.onSlowConsumer && { onSlowConsumer: options.onSlowConsumer }),
-        ready: tenant.sequencer.ready,
-        dispatched: () => tenant.sequencer.position,
-        onEnd: () => unregister(request.tenantId, subscription),
-      });
+      const subscription = new LiveStream(request, tenant, matcherFor(request.filter));
       tenant.subscriptions.add(subscription);
       index.add(request.tenantId, request.filter.typePatterns, subscription);
       if (request.signal?.aborted) subscription.end();

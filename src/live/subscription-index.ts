@@ -13,8 +13,10 @@ import type { TypePattern } from '../filter/index.ts';
  *   fallback list that every event walks. It is expected to stay short; a
  *   prefix is tested here, a regex is left to the caller's full matcher.
  *
- * Candidates are a superset: the caller still runs the whole filter on each.
- * An entry registered under several patterns comes back once.
+ * Candidates are a superset: the caller still runs the whole filter on each,
+ * except where exact types and prefixes are all the filter has (the answer
+ * is then exact; live-matcher.ts). An entry registered under several
+ * patterns comes back once.
  */
 export interface SubscriptionIndex<T> {
   add(tenantId: string, patterns: readonly TypePattern[] | null, entry: T): void;
@@ -111,7 +113,10 @@ export function createSubscriptionIndex<T>(): SubscriptionIndex<T> {
 
 function getOrCreate<K, V>(map: Map<K, Set<V>>, key: K): Set<V> {
   let set = map.get(key);
-  if (!set) map.set(key, (set = new Set()));
+  if (!set) {
+    set = new Set();
+    map.set(key, set);
+  }
   return set;
 }
 
@@ -122,10 +127,15 @@ function insert<T>(root: TrieNode<T>, segments: readonly string[], entry: T): vo
       node.rest.add(entry);
       return;
     }
-    if (segment === '*') node = node.star ??= newNode();
-    else {
+    if (segment === '*') {
+      node.star ??= newNode();
+      node = node.star;
+    } else {
       let child = node.literal.get(segment);
-      if (!child) node.literal.set(segment, (child = newNode()));
+      if (!child) {
+        child = newNode();
+        node.literal.set(segment, child);
+      }
       node = child;
     }
   }

@@ -3,7 +3,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { AuditTrail } from '../audit/audit-trail.ts';
 import { ErrorCode } from '../errors.ts';
 import { actorOf, type HubContext } from './context.ts';
-import { errorCodeOf } from './operation-log.ts';
+import { errorCodeOf, type ExecuteHooks, type SubscribeHooks } from './operation-log.ts';
 
 const DENIED: ReadonlySet<string> = new Set([ErrorCode.UNAUTHENTICATED, ErrorCode.FORBIDDEN]);
 
@@ -48,17 +48,20 @@ export function auditRefusals(audit: AuditTrail): Plugin<HubContext> {
       });
     }
   };
+  // One hook object for every operation: the payload carries the arguments, so nothing is made per request.
+  const executeDone: ExecuteHooks = {
+    onExecuteDone: ({ args, result }) => {
+      if (!(Symbol.asyncIterator in result)) check(args, result);
+    },
+  };
+  const subscribeResult: SubscribeHooks = {
+    onSubscribeResult: ({ args, result }) => {
+      if (!(Symbol.asyncIterator in result)) check(args, result);
+    },
+  };
   return {
-    onExecute: ({ args }) => ({
-      onExecuteDone: ({ result }) => {
-        if (!(Symbol.asyncIterator in result)) check(args, result);
-      },
-    }),
-    onSubscribe: ({ args }) => ({
-      onSubscribeResult: ({ result }) => {
-        if (!(Symbol.asyncIterator in result)) check(args, result);
-      },
-    }),
+    onExecute: () => executeDone,
+    onSubscribe: () => subscribeResult,
   };
 }
 

@@ -11,11 +11,32 @@ import {
   type ExecutionArgs,
   type GraphQLSchema,
 } from 'graphql';
-import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import type { CompiledQuery } from 'graphql-jit';
 import type { Plugin } from 'graphql-yoga';
 
 /** Runs on graphql-js before a document is compiled, so one-off documents never pay for compiling (tens of ms when large). */
 const COMPILE_AFTER_RUNS = 10;
+
+type Jit = typeof import('graphql-jit');
+/**
+ * graphql-jit (with fast-json-stringify and its helpers, about 4 MB of heap)
+ * is loaded when a document first reaches COMPILE_AFTER_RUNS, not at start:
+ * an idle hub, or one that only serves subscriptions, never holds it. Until
+ * it has loaded, documents keep running on graphql-js.
+ */
+let jit: Jit | 'loading' | null = null;
+function loadJit(): void {
+  if (jit !== null) return;
+  jit = 'loading';
+  import('graphql-jit').then(
+    (module) => {
+      jit = module;
+    },
+    () => {
+      jit = null; // tried again by the next document that qualifies; meanwhile graphql-js runs it
+    },
+  );
+}
 
 interface Compilation {
   schema: GraphQLSchema;
@@ -41,16 +62,26 @@ export function useCompiledExecution(): Plugin {
 
   function compiledFor({ schema, document, operationName }: ExecutionArgs): CompiledQuery | null {
     let byOperation = byDocument.get(document);
-    if (!byOperation) byDocument.set(document, (byOperation = new Map()));
+    if (!byOperation) {
+      byOperation = new Map();
+      byDocument.set(document, byOperation);
+    }
     let entry = byOperation.get(operationName ?? '');
-    if (!entry) byOperation.set(operationName ?? '', (entry = { schema, runs: 0, compiled: undefined }));
+    if (!entry) {
+      entry = { schema, runs: 0, compiled: undefined };
+      byOperation.set(operationName ?? '', entry);
+    }
     if (entry.schema !== schema) return null;
     if (entry.compiled !== undefined) return entry.compiled;
     if (++entry.runs < COMPILE_AFTER_RUNS) return null;
+    if (jit === null || jit === 'loading') {
+      loadJit();
+      return null;
+    }
     const result = isCompilable(schema, document, operationName)
-      ? compileQuery(schema, document, operationName ?? undefined)
+      ? jit.compileQuery(schema, document, operationName ?? undefined)
       : null;
-    entry.compiled = result && isCompiledQuery(result) ? result : null;
+    entry.compiled = result && jit.isCompiledQuery(result) ? result : null;
     return entry.compiled;
   }
 

@@ -3,6 +3,16 @@ import type { Plugin } from 'graphql-yoga';
 import { isHubError } from '../errors.ts';
 import type { HubContext } from './context.ts';
 
+/** What an `onExecute` / `onSubscribe` hook may return: hooks for the operation's later phases. */
+export type ExecuteHooks = Extract<
+  ReturnType<NonNullable<Plugin<HubContext>['onExecute']>>,
+  { onExecuteDone?: unknown }
+>;
+export type SubscribeHooks = Extract<
+  ReturnType<NonNullable<Plugin<HubContext>['onSubscribe']>>,
+  { onSubscribeResult?: unknown }
+>;
+
 /** An error's `extensions.code`, before or after masking; INTERNAL for anything uncoded. */
 export function errorCodeOf(error: GraphQLError): string {
   const code = error.extensions?.['code'] ?? (isHubError(error.originalError) ? error.originalError.code : undefined);
@@ -17,26 +27,29 @@ export function errorCodeOf(error: GraphQLError): string {
  * and results are never logged (they hold payloads and keys).
  */
 export function logOperations(): Plugin<HubContext> {
+  // One hook object for every operation (the payload carries the arguments); the start time waits beside the context.
+  const startedAt = new WeakMap<object, number>();
+  const executeDone: ExecuteHooks = {
+    onExecuteDone: ({ args, result }) => {
+      if (Symbol.asyncIterator in result) return; // a subscription's stream: it is logged when set up, not per event
+      const { log } = args.contextValue;
+      const failed = (result.errors?.length ?? 0) > 0;
+      if (!failed && !log.isLevelEnabled('debug')) return; // the common case at the default level: nothing to build
+      const ast = getOperationAST(args.document, args.operationName);
+      const fields = {
+        operation: ast?.operation ?? 'unknown',
+        operationName: ast?.name?.value,
+        ms: Math.round(performance.now() - (startedAt.get(args.contextValue) ?? performance.now())),
+      };
+      if (failed)
+        log.info({ ...fields, errors: result.errors!.map(errorCodeOf) }, 'graphql operation answered with errors');
+      else log.debug(fields, 'graphql operation');
+    },
+  };
   return {
     onExecute: ({ args }) => {
-      const started = performance.now();
-      return {
-        onExecuteDone: ({ result }) => {
-          if (Symbol.asyncIterator in result) return; // a subscription's stream: it is logged when set up, not per event
-          const { log } = args.contextValue as HubContext;
-          const failed = (result.errors?.length ?? 0) > 0;
-          if (!failed && !log.isLevelEnabled('debug')) return; // the common case at the default level: nothing to build
-          const ast = getOperationAST(args.document, args.operationName);
-          const fields = {
-            operation: ast?.operation ?? 'unknown',
-            operationName: ast?.name?.value,
-            ms: Math.round(performance.now() - started),
-          };
-          if (failed)
-            log.info({ ...fields, errors: result.errors!.map(errorCodeOf) }, 'graphql operation answered with errors');
-          else log.debug(fields, 'graphql operation');
-        },
-      };
+      startedAt.set(args.contextValue, performance.now());
+      return executeDone;
     },
     onSubscribe: ({ args }) => {
       const { log } = args.contextValue as HubContext;

@@ -2,8 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { getOperationAST, GraphQLError, NoSchemaIntrospectionCustomRule, type GraphQLSchema } from 'graphql';
-import { createYoga, shouldRenderGraphiQL, type Plugin, type YogaServerInstance } from 'graphql-yoga';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import {
+  createYoga,
+  type GraphiQLOptions,
+  shouldRenderGraphiQL,
+  type Plugin,
+  type YogaServerInstance,
+} from 'graphql-yoga';
 import type { Config } from '../config.ts';
 import { ErrorCode } from '../errors.ts';
 import { createConnectionBudget } from '../live/connection-budget.ts';
@@ -17,7 +22,7 @@ import { corsFor, varyOnOrigin } from './cors.ts';
 import { costLimit, costLimitOfVariables } from './cost-limit.ts';
 import { CSRF_HEADER, csrfPrevention } from './csrf-prevention.ts';
 import { auditRefusals } from './audit-refusals.ts';
-import { logOperations } from './operation-log.ts';
+import { type ExecuteHooks, logOperations, type SubscribeHooks } from './operation-log.ts';
 import { refuseBadTokens } from './refuse-bad-tokens.ts';
 
 export interface YogaOptions {
@@ -58,7 +63,7 @@ export function createHubYoga({ schema, services, auth, config, log, onOperation
     landingPage: false,
     // GraphiQL's scripts and styles inlined in the page (render-graphiql), never from a CDN; it sets the CSRF header should it send GETs
     graphiql: config.HUB_GRAPHIQL && { title: 'Event hub', additionalHeaders: { [CSRF_HEADER]: 'graphiql' } },
-    renderGraphiQL,
+    renderGraphiQL: renderGraphiQLOnDemand,
     cors: corsFor(config.HUB_ALLOWED_ORIGINS),
     logging: yogaLogger,
     maskedErrors: { maskError },
@@ -113,17 +118,39 @@ export function createHubYoga({ schema, services, auth, config, log, onOperation
   });
 }
 
+/**
+ * render-graphiql is a 9 MB script: imported when a browser first asks for the
+ * page, not at start, it costs a hub nobody opens GraphiQL on nothing (about
+ * 80 MB of RSS once parsed).
+ */
+async function renderGraphiQLOnDemand(options: GraphiQLOptions): Promise<string> {
+  const { renderGraphiQL } = await import('@graphql-yoga/render-graphiql');
+  return renderGraphiQL(options);
+}
+
 /** Execution time by operation type; for subscriptions, the time to set the stream up. */
-function timeOperations(onOperation: (operation: string, seconds: number) => void): Plugin {
-  const timed = (operation: string) => {
-    const started = performance.now();
-    return { onExecuteDone: () => onOperation(operation, (performance.now() - started) / 1000) };
+function timeOperations(onOperation: (operation: string, seconds: number) => void): Plugin<HubContext> {
+  // One hook object each (the payload carries the arguments); the start time waits beside the context.
+  const startedAt = new WeakMap<object, number>();
+  const since = (context: object) => (performance.now() - (startedAt.get(context) ?? performance.now())) / 1000;
+  const executeDone: ExecuteHooks = {
+    onExecuteDone: ({ args }) =>
+      onOperation(getOperationAST(args.document, args.operationName)?.operation ?? 'unknown', since(args.contextValue)),
+  };
+  const subscribeResult: SubscribeHooks = {
+    onSubscribeResult: ({ args }) => onOperation('subscription', since(args.contextValue)),
+  };
+  const start = ({ args }: { args: { contextValue: object } }) => {
+    startedAt.set(args.contextValue, performance.now());
   };
   return {
-    onExecute: ({ args }) => timed(getOperationAST(args.document, args.operationName)?.operation ?? 'unknown'),
-    onSubscribe: () => {
-      const started = performance.now();
-      return { onSubscribeResult: () => onOperation('subscription', (performance.now() - started) / 1000) };
+    onExecute: (payload) => {
+      start(payload);
+      return executeDone;
+    },
+    onSubscribe: (payload) => {
+      start(payload);
+      return subscribeResult;
     },
   };
 }
