@@ -218,16 +218,38 @@ export function createArchiveWriter(options: ArchiveWriterOptions) {
    */
   async function settle(abandoned: Abandoned[], blocks: Block[]) {
     try {
+      abandoned = await giveBackTops(abandoned, blocks);
       for (const tenantId of new Set(abandoned.map((a) => a.tenantId))) {
         await positions.tombstone(
           tenantId,
           abandoned.filter((a) => a.tenantId === tenantId).map((a) => a.position),
         );
       }
-      for (const block of blocks) if (block.filled) await positions.markFilled(block.tenantId, block.first, block.last);
+      for (const block of blocks)
+        if (block.filled && block.last >= block.first)
+          await positions.markFilled(block.tenantId, block.first, block.last);
     } catch (error) {
       log.warn({ err: error }, 'could not settle positions after append; readers will');
     }
+  }
+
+  /**
+   * Abandoned positions at the top of their block go back to the counter when nothing was
+   * proposed past the block meanwhile (a duplicate costs no tombstone then, and positions stay
+   * dense); returns those still to tombstone.
+   */
+  async function giveBackTops(abandoned: Abandoned[], blocks: readonly Block[]): Promise<Abandoned[]> {
+    let left = abandoned;
+    for (const block of blocks) {
+      const mine = new Set(left.filter((a) => a.block === block).map((a) => a.position));
+      let top = block.last;
+      while (top >= block.first && mine.has(top)) top--;
+      const count = block.last - top;
+      if (!count || !(await positions.giveBack(block.tenantId, block.last, count))) continue;
+      left = left.filter((a) => a.block !== block || a.position <= top);
+      block.last = top;
+    }
+    return left;
   }
 
   return { reserve, write };
