@@ -24,6 +24,7 @@ export async function runHubSide(client: MongoClient, options: SideOptions): Pro
   const { dbName, batches, batchSize, concurrency, warmupBatches, writeConcern, journal, keyed, runId } = options;
   const hub = await spawnHubProcess({
     ...BENCH_HUB,
+    ...(options.root !== undefined && { root: options.root, name: 'baseline hub' }),
     inheritEnv: true, // MONGODB_URL and REDIS_URL come from the runner's environment
     env: {
       MONGODB_DB: dbName,

@@ -1,6 +1,7 @@
 import { median, spread, thousands } from '../support/stats.ts';
 
-export const SIDES = ['hub', 'raw'] as const;
+/** `base`: the hub of a baseline checkout (`--baseline`), in the same rounds. */
+export const SIDES = ['hub', 'raw', 'base'] as const;
 export type Side = (typeof SIDES)[number];
 
 export interface Sample {
@@ -13,12 +14,15 @@ export interface Sample {
 
 /** The goal of S2: durable ingest through the hub at ≥ 0.6× the driver's insertMany. */
 export const GOAL = 0.6;
+/** And the hub process's CPU per event at most 1.5× the raw runner's, which does nothing but insertMany. */
+export const CPU_GOAL = 1.5;
 
 /** Medians per side, and hub/raw as the median of the per-round ratios with their spread (and the ratio of medians). */
 export function report(samples: readonly Sample[]) {
   const of = (side: Side) => samples.filter((s) => s.side === side).map((s) => s.eventsPerSecond);
   const lines = ['| side | median events/s | min | max |', '|---|---:|---:|---:|'];
-  for (const side of SIDES) {
+  const present = SIDES.filter((side) => of(side).length);
+  for (const side of present) {
     const values = of(side);
     lines.push(
       `| ${side} | ${thousands(median(values))} | ${thousands(Math.min(...values))} | ${thousands(Math.max(...values))} |`,
@@ -31,7 +35,7 @@ export function report(samples: readonly Sample[]) {
       `| CPU ms per 1,000 events (median) | ${processes.join(' | ')} |`,
       `|---|${processes.map(() => '---:').join('|')}|`,
     );
-    for (const side of SIDES) {
+    for (const side of present) {
       const cells = processes.map((p) => {
         const values = samples
           .filter((s) => s.side === side && s.cpuPerThousand[p] !== undefined)
@@ -41,7 +45,7 @@ export function report(samples: readonly Sample[]) {
       lines.push(`| ${side} | ${cells.join(' | ')} |`);
     }
   }
-  const perRound = roundRatios(samples);
+  const perRound = roundRatios(samples, 'hub', (s) => s.eventsPerSecond);
   const ratio = median(perRound);
   const ofMedians = median(of('hub')) / median(of('raw'));
   lines.push(
@@ -50,17 +54,38 @@ export function report(samples: readonly Sample[]) {
     '|---|---:|---:|---:|---|',
     `| hub/raw | ${ratio.toFixed(3)} | ${spread(perRound)} | ${ofMedians.toFixed(3)} | ≥ ${GOAL.toFixed(2)}: ${ratio >= GOAL ? 'met' : 'NOT met'} |`,
   );
+  if (present.includes('base')) {
+    const base = roundRatios(samples, 'base', (s) => s.eventsPerSecond);
+    lines.push(
+      `| base/raw | ${median(base).toFixed(3)} | ${spread(base)} | ${(median(of('base')) / median(of('raw'))).toFixed(3)} | |`,
+    );
+  }
+  // The hub process against the raw runner, per event: what the hub's own code costs beside the driver's.
+  const cpuRatios: Record<string, number> = {};
+  for (const side of present.filter((s) => s !== 'raw')) {
+    const perRoundCpu = roundRatios(
+      samples,
+      side,
+      (s) => (s.side === 'raw' ? s.cpuPerThousand['runner'] : s.cpuPerThousand['hub']) ?? Number.NaN,
+    ).filter((r) => !Number.isNaN(r));
+    if (!perRoundCpu.length) continue;
+    cpuRatios[side] = median(perRoundCpu);
+    lines.push(
+      `| ${side} CPU / raw driver CPU per event | ${cpuRatios[side]!.toFixed(2)} | ${spread(perRoundCpu)} | | ${side === 'hub' ? `≤ ${CPU_GOAL.toFixed(1)}: ${cpuRatios[side]! <= CPU_GOAL ? 'met' : 'NOT met'}` : ''} |`,
+    );
+  }
   return {
     text: lines.join('\n'),
-    data: { medians: { hub: median(of('hub')), raw: median(of('raw')) }, ratio, perRound, ofMedians },
+    data: { medians: { hub: median(of('hub')), raw: median(of('raw')) }, ratio, perRound, ofMedians, cpuRatios },
   };
 }
 
-function roundRatios(samples: readonly Sample[]): number[] {
+/** Per round, `side` over raw of `value`. */
+function roundRatios(samples: readonly Sample[], side: Side, value: (s: Sample) => number): number[] {
   const rounds = [...new Set(samples.map((s) => s.round))];
   return rounds.flatMap((round) => {
-    const hub = samples.find((s) => s.round === round && s.side === 'hub');
+    const mine = samples.find((s) => s.round === round && s.side === side);
     const raw = samples.find((s) => s.round === round && s.side === 'raw');
-    return hub && raw ? [hub.eventsPerSecond / raw.eventsPerSecond] : [];
+    return mine && raw ? [value(mine) / value(raw)] : [];
   });
 }

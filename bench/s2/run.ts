@@ -43,6 +43,8 @@ const { values: args } = parseArgs({
     /** Keeps each round's databases instead of dropping them. */
     'keep-dbs': { type: 'boolean', default: false },
     json: { type: 'string' },
+    /** Another checkout (a `git worktree` of main, with node_modules) whose hub runs as a third side, `base`. */
+    baseline: { type: 'string' },
   },
 });
 const rounds = Number(args.rounds);
@@ -68,7 +70,12 @@ const base: Omit<SideOptions, 'dbName' | 'runId'> = {
   bus: args.bus,
   hubEnv: parseEnvItems(args['hub-env']),
 };
-const runners: Record<Side, typeof runHubSide> = { hub: runHubSide, raw: runRawSide };
+const runners: Record<Side, typeof runHubSide> = {
+  hub: runHubSide,
+  raw: runRawSide,
+  base: (c, options) => runHubSide(c, { ...options, root: args.baseline }),
+};
+const sides: Side[] = args.baseline ? ['hub', 'raw', 'base'] : ['hub', 'raw'];
 
 const client = new MongoClient(mongoUrl, { serverSelectionTimeoutMS: 10_000 });
 try {
@@ -83,7 +90,7 @@ try {
   const samples: Sample[] = [];
   const details: { round: number; side: Side; result: SideResult }[] = [];
   for (let round = 1; round <= rounds; round++) {
-    const order: Side[] = round % 2 === 1 ? ['hub', 'raw'] : ['raw', 'hub'];
+    const order: Side[] = round % 2 === 1 ? sides : [...sides].reverse();
     const line: string[] = [];
     for (const side of order) {
       const dbName = runDatabase('s2', `r${round}_${side}`);

@@ -20,6 +20,8 @@ export interface SideOptions {
   bus: 'env' | 'in-process';
   /** Local processes whose CPU time is measured during the timed part (the database server, Redis), when found. */
   pids: Record<string, number | undefined>;
+  /** Hub side: the checkout whose hub runs (`--baseline`); default this one. */
+  root?: string | undefined;
   /** Raw side: create the hub's archive indexes first (`hub`) or insert into a bare collection (`none`). */
   rawIndexes: 'hub' | 'none';
 }

@@ -43,6 +43,7 @@ export function createMeasure(mongo: MongoClient, redisUrl: string) {
           firstReceiveUs: pub.firstSendUs,
           lastReceiveUs: pub.lastAckUs,
           latencyUs: pub.ackUs,
+          arrivedAtUs: pub.ackAtUs,
         };
     const per = (n: number) => n / Math.max(1, recv.received);
     const cpu = Object.fromEntries(

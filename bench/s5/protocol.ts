@@ -32,6 +32,8 @@ export interface PublishReport {
   lastAckUs: number;
   /** Send → acknowledgement (HTTP answer or PUBLISH reply), µs; only in `rate` mode. */
   ackUs: number[];
+  /** When each sequence number's acknowledgement arrived (µs, the shared clock), by `seq`; only in `rate` mode. */
+  ackAtUs: number[];
   /** Sends that left more than 2 ms later than planned (`rate` mode): the load generator fell behind. */
   late: number;
 }
@@ -46,6 +48,8 @@ export interface ReceiveReport {
   lastReceiveUs: number;
   /** Send (the time in the payload) → receive, µs; only when asked for. */
   latencyUs: number[];
+  /** When each sequence number arrived (µs, the shared clock), by `seq`; only when latencies are asked for. */
+  arrivedAtUs: number[];
 }
 
 export type FromEnd =

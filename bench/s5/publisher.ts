@@ -57,6 +57,7 @@ export function createPublisher() {
       lastSendUs: 0,
       lastAckUs: 0,
       ackUs: [],
+      ackAtUs: [],
       late: 0,
     };
     const one = async (seq: number, recordAck: boolean) => {
@@ -66,7 +67,10 @@ export function createPublisher() {
       try {
         await send!({ run, seq, sentAt });
         report.lastAckUs = nowUs();
-        if (recordAck) report.ackUs.push(report.lastAckUs - sentAt);
+        if (recordAck) {
+          report.ackUs.push(report.lastAckUs - sentAt);
+          report.ackAtUs[seq] = report.lastAckUs;
+        }
       } catch (error) {
         report.failed += 1;
         report.error ??= error instanceof Error ? error.message : String(error);

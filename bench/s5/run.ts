@@ -1,11 +1,11 @@
 import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { MongoClient } from 'mongodb';
 import { requireUrls } from '../cluster-support/servers.ts';
 import { quantile } from '../support/stats.ts';
 import { spawnPublisher, spawnSubscriber } from './ends.ts';
 import { createMeasure } from './measure.ts';
-import type { Load } from './protocol.ts';
 import { latencyReport, throughputReport, type LatencySample, type ThroughputSample } from './report.ts';
 import { DEFAULT_SIDES, openPath, SIDES, type Path, type PathContext, type Side } from './sides.ts';
 
@@ -147,11 +147,22 @@ try {
           perSecond: rate,
           latencyMs,
           ackMs: pub.ackUs.map((us) => us / 1000),
+          hopMs: pub.ackAtUs.flatMap((ackAt, seq) => {
+            const arrivedAt = recv.arrivedAtUs[seq];
+            return ackAt === undefined || arrivedAt === undefined ? [] : [(arrivedAt - ackAt) / 1000];
+          }),
           late: pub.late,
         });
-        line.push(`${side} p50 ${quantile(latencyMs, 0.5).toFixed(2)} p99 ${quantile(latencyMs, 0.99).toFixed(2)}`);
+        const hop = latency.at(-1)!.hopMs;
+        line.push(
+          `${side} p50 ${quantile(latencyMs, 0.5).toFixed(2)} p99 ${quantile(latencyMs, 0.99).toFixed(2)} ack→delivery p99 ${quantile(hop, 0.99).toFixed(2)}`,
+        );
       }
-      say(`round ${round}: ${line.join(', ')} ms`);
+      say(
+        `round ${round}: ${line.join(', ')} ms (load average ${loadavg()
+          .map((l) => l.toFixed(2))
+          .join(' ')})`,
+      );
     }
   }
   const lat = latency.length ? latencyReport(latency) : undefined;

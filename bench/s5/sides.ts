@@ -20,12 +20,15 @@ import type { PublisherEnd, SubscriberEnd } from './ends.ts';
  *   processes on memory stores would not be a cluster: each would number
  *   positions on its own, and B would fill gaps from a store that never saw
  *   A's events.)
+ * - `one`: one hub process on MongoDB and Redis, publisher and subscriber
+ *   both on it: `hub` without the hop to a second process. What the hop adds
+ *   is `hub` against `one` (throughput, and acknowledgement → delivery).
  * - `ingest` (diagnostic, not in the default run): hub A alone, no
  *   subscriber; publishes until acknowledged. The write path by itself.
  */
-export const SIDES = ['hub', 'raw', 'mem', 'ingest'] as const;
+export const SIDES = ['hub', 'raw', 'mem', 'one', 'ingest'] as const;
 export type Side = (typeof SIDES)[number];
-export const DEFAULT_SIDES: readonly Side[] = ['hub', 'raw', 'mem'];
+export const DEFAULT_SIDES: readonly Side[] = ['hub', 'one', 'raw', 'mem'];
 
 /** Redis channel of the raw side; the hubs use their own, `event-hub:events`. */
 export const RAW_CHANNEL = 'bench-s5:raw';
@@ -76,7 +79,7 @@ export async function openPath(side: Side, ctx: PathContext, round: number): Pro
   const hubs: HubProcess[] = await Promise.all(
     side === 'hub'
       ? [startHub('hub A', 'a', mongoEnv), startHub('hub B', 'b', mongoEnv)]
-      : side === 'ingest'
+      : side === 'ingest' || side === 'one'
         ? [startHub('hub A', 'a', mongoEnv)]
         : [startHub('hub mem', 'mem', hubEnv)],
   );

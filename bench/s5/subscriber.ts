@@ -31,8 +31,10 @@ export function createSubscriber() {
         firstReceiveUs: at,
         lastReceiveUs: at,
         latencyUs: [],
+        arrivedAtUs: [],
       };
-      runs.set(stamp.run, (state = { seqs: new Set(), report, lastPosition: 0 }));
+      state = { seqs: new Set(), report, lastPosition: 0 };
+      runs.set(stamp.run, state);
     }
     const { report } = state;
     if (state.seqs.has(stamp.seq)) report.duplicates += 1;
@@ -42,6 +44,7 @@ export function createSubscriber() {
     report.received += 1;
     report.lastReceiveUs = at;
     report.latencyUs.push(at - stamp.sentAt);
+    report.arrivedAtUs[stamp.seq] ??= at;
     waiters.get(stamp.run)?.();
   }
 
@@ -82,7 +85,11 @@ export function createSubscriber() {
     /** What arrived for `run` once `count` events are in, or after `timeoutMs`; forgets the run. */
     async collect(run: number, count: number, timeoutMs: number, latencies: boolean): Promise<ReceiveReport> {
       await new Promise<void>((resolve) => {
-        const done = () => (clearTimeout(timer), waiters.delete(run), resolve());
+        const done = () => {
+          clearTimeout(timer);
+          waiters.delete(run);
+          resolve();
+        };
         const timer = setTimeout(done, timeoutMs);
         waiters.set(run, () => (runs.get(run)?.report.received ?? 0) >= count && done());
         if ((runs.get(run)?.report.received ?? 0) >= count) done();
@@ -94,9 +101,10 @@ export function createSubscriber() {
         firstReceiveUs: 0,
         lastReceiveUs: 0,
         latencyUs: [],
+        arrivedAtUs: [],
       };
       runs.delete(run);
-      return latencies ? report : { ...report, latencyUs: [] };
+      return latencies ? report : { ...report, latencyUs: [], arrivedAtUs: [] };
     },
   };
 }

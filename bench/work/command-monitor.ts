@@ -1,3 +1,4 @@
+import { ServerResponse } from 'node:http';
 import { MongoClient, type CommandStartedEvent } from 'mongodb';
 
 /**
@@ -18,13 +19,22 @@ export interface CommandMonitor {
   /** Counts since the monitor was installed (take two and subtract). */
   snapshot(): WorkCounts;
   /**
-   * Sequential round trips between `from` and `to` (performance.now()):
-   * how many times the number of commands in flight rose from zero. For one
-   * request alone on an otherwise quiet hub, the round trips it waited for.
+   * Sequential round trips between `from` and `to` (performance.now()): among
+   * the commands started in that window, how many times one started with none
+   * of the others in flight. Commands started before `from` (a previous
+   * request's live copy, a timer's read) do not hide one that overlaps them.
+   * For one request alone on an otherwise quiet hub, the round trips it waited for.
    */
   busyPeriods(from: number, to: number): number;
   /** Documents written by commands started between `from` and `to`. */
   documentsBetween(from: number, to: number): number;
+  /**
+   * When this process's HTTP server last finished an answer (`res.end`) between `from` and `to`:
+   * the acknowledgement as the hub gives it, before the bytes cross the socket to the client.
+   * Writes the hub starts after it (the live copy) are not on the acknowledgement path, even
+   * when the client, in this same process, reads the answer later still. `to` when none.
+   */
+  answeredBetween(from: number, to: number): number;
 }
 
 let installed: CommandMonitor | undefined;
@@ -34,10 +44,16 @@ export function install(): CommandMonitor {
   if (installed) return installed;
   const commands: Record<string, number> = {};
   let documentsWritten = 0;
-  let inFlight = 0;
-  const periodStarts: number[] = [];
+  /** Every command's start and end (Infinity while in flight), in start order. */
+  const spans: { start: number; end: number }[] = [];
+  const spanOf = new Map<number, { start: number; end: number }>();
   const writes: { at: number; documents: number }[] = [];
-  const open = new Set<number>();
+  const answers: number[] = [];
+  const end = ServerResponse.prototype.end;
+  ServerResponse.prototype.end = function (this: ServerResponse, ...args: unknown[]) {
+    answers.push(performance.now());
+    return (end as (...rest: unknown[]) => ServerResponse).apply(this, args);
+  } as typeof end;
   const emit = MongoClient.prototype.emit;
   MongoClient.prototype.emit = function (this: MongoClient, name: string | symbol, ...args: unknown[]) {
     if (name === 'commandStarted') {
@@ -46,11 +62,14 @@ export function install(): CommandMonitor {
       const documents = written(event);
       documentsWritten += documents;
       if (documents > 0) writes.push({ at: performance.now(), documents });
-      if (inFlight++ === 0) periodStarts.push(performance.now());
-      open.add(event.requestId);
+      const span = { start: performance.now(), end: Number.POSITIVE_INFINITY };
+      spans.push(span);
+      spanOf.set(event.requestId, span);
     } else if (name === 'commandSucceeded' || name === 'commandFailed') {
       const { requestId } = args[0] as { requestId: number };
-      if (open.delete(requestId)) inFlight--;
+      const span = spanOf.get(requestId);
+      if (span) span.end = performance.now();
+      spanOf.delete(requestId);
     }
     return (emit as (this: MongoClient, name: string | symbol, ...rest: unknown[]) => boolean).call(
       this,
@@ -60,7 +79,17 @@ export function install(): CommandMonitor {
   } as typeof emit;
   installed = {
     snapshot: () => ({ commands: { ...commands }, documentsWritten }),
-    busyPeriods: (from, to) => periodStarts.filter((at) => at >= from && at <= to).length,
+    busyPeriods(from, to) {
+      let periods = 0;
+      let busyUntil = Number.NEGATIVE_INFINITY;
+      for (const { start, end } of spans) {
+        if (start < from || start > to) continue;
+        if (start > busyUntil) periods++;
+        busyUntil = Math.max(busyUntil, end);
+      }
+      return periods;
+    },
+    answeredBetween: (from, to) => answers.findLast((at) => at >= from && at <= to) ?? to,
     documentsBetween: (from, to) =>
       writes.filter((w) => w.at >= from && w.at <= to).reduce((sum, w) => sum + w.documents, 0),
   };

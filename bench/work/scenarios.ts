@@ -45,13 +45,16 @@ export async function graphql(
   hub: WorkHub,
   query: string,
   variables: Record<string, unknown>,
-): Promise<Record<string, any>> {
+): Promise<Record<string, Record<string, string>>> {
   const response = await fetch(`${hub.url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${WORK_KEY}` },
     body: JSON.stringify({ query, variables }),
   });
-  const body = (await response.json()) as { data?: Record<string, any>; errors?: unknown[] };
+  const body = (await response.json()) as {
+    data?: Record<string, Record<string, string>>;
+    errors?: unknown[];
+  };
   if (!body.data || body.errors) throw new Error(`the hub answered ${response.status}: ${JSON.stringify(body.errors)}`);
   return body.data;
 }
@@ -76,7 +79,8 @@ async function publishing(
   for (let i = 0; i < requests; i++) {
     const from = performance.now();
     await send();
-    const to = performance.now();
+    // The window ends where the hub finished its answer, not where this process read it.
+    const to = monitor.answeredBetween(from, performance.now());
     roundTrips += monitor.busyPeriods(from, to);
     documentsBeforeAck += monitor.documentsBetween(from, to);
   }
@@ -164,8 +168,8 @@ export async function runScenarios(
         await until(
           'the replay',
           async () =>
-            (await graphql(hub, 'query($id: ID!) { replayJob(id: $id) { status } }', { id: startReplay.id })).replayJob
-              .status === 'COMPLETED',
+            (await graphql(hub, 'query($id: ID!) { replayJob(id: $id) { status } }', { id: startReplay?.id })).replayJob
+              ?.status === 'COMPLETED',
         );
       }),
     );

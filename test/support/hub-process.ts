@@ -19,6 +19,8 @@ export interface HubProcessOptions {
    * is exactly `env` and nothing in the runner's environment leaks in.
    */
   inheritEnv?: boolean;
+  /** The checkout whose `src/main.ts` runs (a baseline's `git worktree`, for benches); default this one. */
+  root?: string;
   /** Names the process in errors and in echoed warnings; default `hub`. */
   name?: string;
   /** Runs the hub under `node --cpu-prof`, the profile written into this directory (created) when it exits. */
@@ -65,7 +67,7 @@ export async function spawnHubProcess(options: HubProcessOptions = {}): Promise<
   const profile = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [];
   const inherited = options.inheritEnv ? process.env : { PATH: process.env['PATH'] ?? '' };
   const child = spawn(process.execPath, ['--import', 'tsx', ...profile, 'src/main.ts'], {
-    cwd: ROOT,
+    cwd: options.root ?? ROOT,
     // info: the one line that says where it listens; the hub logs nothing per request at info.
     env: { ...inherited, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...options.env },
     stdio: ['ignore', 'pipe', keepOutput ? 'pipe' : 'inherit'],

@@ -54,17 +54,22 @@ export function createAppend(options: AppendOptions) {
     const firstWithKey = new Map<string, number>();
     const followers: [follower: number, leader: number][] = [];
     const claimants: number[] = [];
-    events.forEach((event, i) => {
+    for (const [i, event] of events.entries()) {
       const key = event.metadata.idempotencyKey;
-      if (key === undefined) return void items.push({ input: i, doc: docs[i]!, finishesClaim: false });
-      const id = claimId(event.tenantId, key, 0);
-      const leader = firstWithKey.get(id);
-      if (leader !== undefined) return void followers.push([i, leader]);
-      firstWithKey.set(id, i);
-      claimants.push(i);
-    });
+      const id = key === undefined ? undefined : claimId(event.tenantId, key, 0);
+      const leader = id === undefined ? undefined : firstWithKey.get(id);
+      if (id === undefined) items.push({ input: i, doc: docs[i]!, finishesClaim: false });
+      else if (leader !== undefined) followers.push([i, leader]);
+      else {
+        firstWithKey.set(id, i);
+        claimants.push(i);
+      }
+    }
 
-    // 2. Claims before the archive: whoever meets a claim can finish its ingest.
+    // 2 + 3. Claims before the archive: whoever meets a claim can finish its ingest. Positions are
+    // proposed in the same round trip, for every event that may be archived; a claimant that
+    // turns out a duplicate leaves its position to be tombstoned after the insert.
+    const reserved = writer.reserve([...items.map((item) => item.input), ...claimants].map((i) => events[i]!.tenantId));
     const claimed = await claims.claim(
       claimants.map((i) => ({
         tenantId: events[i]!.tenantId,
@@ -83,12 +88,13 @@ export function createAppend(options: AppendOptions) {
     });
     await faults.afterClaim?.(events);
 
-    // 3 + 4. Positions, then the archive with the store's write concern: the acknowledgement point.
+    // 4. The archive with the store's write concern: the acknowledgement point.
     items.sort((a, b) => a.input - b.input);
     const archived = await writer.write(
       items.map((item) => item.doc),
       items.map((item) => events[item.input]!.metadata.idempotencyKey !== undefined),
       async () => faults.afterPosition?.(events),
+      reserved,
     );
     await faults.afterArchive?.(events);
 

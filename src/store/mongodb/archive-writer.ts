@@ -21,6 +21,12 @@ export interface ArchiveWriterOptions {
   log: Logger;
 }
 
+/**
+ * Position blocks proposed for an append before its documents are known
+ * (claimed keys may turn out duplicates): per tenant, how many and the first.
+ */
+export type Reservation = ReadonlyMap<string, { count: number; first: Promise<number> }>;
+
 /** The archived event, or why it could not be archived. */
 export type ArchiveResult = { stored: StoredEvent; byThisCall: boolean } | { error: HubError };
 
@@ -30,6 +36,13 @@ interface Block {
   last: number;
   /** False when a position in it may still be empty (a write failed in an unknown way). */
   filled: boolean;
+}
+
+/** A position this call reserved and will not fill itself: tombstoned once the insert is done. */
+interface Abandoned {
+  tenantId: string;
+  position: number;
+  block: Block;
 }
 
 /**
@@ -44,19 +57,39 @@ export function createArchiveWriter(options: ArchiveWriterOptions) {
   const { positions, maxTimeMS, log } = options;
 
   /**
+   * Proposes a block per tenant for `tenants` (one entry per document that may be archived),
+   * without waiting: the append runs it beside the idempotency claims, in the same round trip.
+   * A proposal that fails rejects only when `write` uses it.
+   */
+  function reserve(tenants: readonly string[]): Reservation {
+    const counts = new Map<string, number>();
+    for (const tenantId of tenants) counts.set(tenantId, (counts.get(tenantId) ?? 0) + 1);
+    const reservation = new Map<string, { count: number; first: Promise<number> }>();
+    for (const [tenantId, count] of counts) {
+      const first = positions.allocate(tenantId, count);
+      first.catch(() => {}); // the append may end (a failed claim) before it looks
+      reservation.set(tenantId, { count, first });
+    }
+    return reservation;
+  }
+
+  /**
    * `shared[i]` says whether another process may archive `docs[i]` too (it
    * holds an idempotency claim others can finish); only then does a duplicate
    * key need a look at whether the event itself is already there.
    * `afterPosition` runs between reserving positions and inserting (failure injection).
+   * The first round places the documents in `reserved`; positions of it they do not use are
+   * tombstoned after the insert.
    */
   async function write(
     docs: readonly UnpositionedEvent[],
     shared: readonly boolean[],
     afterPosition: () => Promise<void>,
+    reserved?: Reservation,
   ): Promise<ArchiveResult[]> {
     const results: (ArchiveResult | undefined)[] = docs.map(() => undefined);
     const blocks: Block[] = [];
-    const abandoned: { tenantId: string; position: number; block: Block }[] = [];
+    const abandoned: Abandoned[] = [];
     let pending = docs.map((_, i) => i);
     /** tenant → highest position found taken, so the next proposal starts above it. */
     const taken = new Map<string, number>();
@@ -67,9 +100,11 @@ export function createArchiveWriter(options: ArchiveWriterOptions) {
         pending.map((i) => docs[i]!),
         blocks,
         taken,
+        round === 0 ? reserved : undefined,
+        abandoned,
       );
       await afterPosition();
-      let errors;
+      let errors: Map<number, WriteError>;
       try {
         errors = await insert(placed.map((p) => p.doc));
       } catch (error) {
@@ -102,21 +137,33 @@ export function createArchiveWriter(options: ArchiveWriterOptions) {
         if (!existing) {
           // Our position was taken (a tombstone, or a writer proposed the same one): try a fresh one.
           taken.set(p.doc.tenantId, Math.max(taken.get(p.doc.tenantId) ?? 0, p.doc.position));
-          return void next.push(pending[n]!);
+          next.push(pending[n]!);
+        } else {
+          results[pending[n]!] = { stored: existing, byThisCall: false };
+          abandoned.push({ tenantId: p.doc.tenantId, position: p.doc.position, block: p.block });
         }
-        results[pending[n]!] = { stored: existing, byThisCall: false };
-        abandoned.push({ tenantId: p.doc.tenantId, position: p.doc.position, block: p.block });
       });
       pending = next;
     }
     for (const i of pending) results[i] = { error: unavailable('a free event position') };
+    if (reserved && !docs.length) await place([], blocks, taken, reserved, abandoned);
     await settle(abandoned, blocks);
     return results.map((r) => r ?? { error: unavailable('the event archive') });
   }
 
-  /** Reserves one block per tenant and assigns positions in input order. */
-  async function place(docs: UnpositionedEvent[], blocks: Block[], taken: ReadonlyMap<string, number>) {
+  /**
+   * One block per tenant, from `reserved` when it has enough room (what it has over is
+   * abandoned, to be tombstoned), else freshly proposed; assigns positions in input order.
+   */
+  async function place(
+    docs: UnpositionedEvent[],
+    blocks: Block[],
+    taken: ReadonlyMap<string, number>,
+    reserved: Reservation | undefined,
+    abandoned: Abandoned[],
+  ) {
     const byTenant = new Map<string, UnpositionedEvent[]>();
+    for (const tenantId of reserved?.keys() ?? []) byTenant.set(tenantId, []);
     for (const doc of docs) {
       const list = byTenant.get(doc.tenantId);
       if (list) list.push(doc);
@@ -125,6 +172,17 @@ export function createArchiveWriter(options: ArchiveWriterOptions) {
     const firsts = new Map<string, Block>();
     await Promise.all(
       [...byTenant].map(async ([tenantId, list]) => {
+        const reservation = reserved?.get(tenantId);
+        if (reservation) {
+          const first = await reservation.first;
+          const block = { tenantId, first, last: first + reservation.count - 1, filled: true };
+          blocks.push(block);
+          const fits = list.length <= reservation.count;
+          for (let p = fits ? first + list.length : first; p <= block.last; p++)
+            abandoned.push({ tenantId, position: p, block });
+          if (fits) return void firsts.set(tenantId, block);
+        }
+        if (!list.length) return;
         const first = await positions.allocate(tenantId, list.length, taken.get(tenantId) ?? 0);
         const block = { tenantId, first, last: first + list.length - 1, filled: true };
         blocks.push(block);
@@ -158,19 +216,41 @@ export function createArchiveWriter(options: ArchiveWriterOptions) {
    * will not use, then move the safe watermark over the blocks this call
    * filled (readers do both themselves when this fails).
    */
-  async function settle(abandoned: { tenantId: string; position: number; block: Block }[], blocks: Block[]) {
+  async function settle(abandoned: Abandoned[], blocks: Block[]) {
     try {
+      abandoned = await giveBackTops(abandoned, blocks);
       for (const tenantId of new Set(abandoned.map((a) => a.tenantId))) {
         await positions.tombstone(
           tenantId,
           abandoned.filter((a) => a.tenantId === tenantId).map((a) => a.position),
         );
       }
-      for (const block of blocks) if (block.filled) await positions.markFilled(block.tenantId, block.first, block.last);
+      for (const block of blocks)
+        if (block.filled && block.last >= block.first)
+          await positions.markFilled(block.tenantId, block.first, block.last);
     } catch (error) {
       log.warn({ err: error }, 'could not settle positions after append; readers will');
     }
   }
 
-  return { write };
+  /**
+   * Abandoned positions at the top of their block go back to the counter when nothing was
+   * proposed past the block meanwhile (a duplicate costs no tombstone then, and positions stay
+   * dense); returns those still to tombstone.
+   */
+  async function giveBackTops(abandoned: Abandoned[], blocks: readonly Block[]): Promise<Abandoned[]> {
+    let left = abandoned;
+    for (const block of blocks) {
+      const mine = new Set(left.filter((a) => a.block === block).map((a) => a.position));
+      let top = block.last;
+      while (top >= block.first && mine.has(top)) top--;
+      const count = block.last - top;
+      if (!count || !(await positions.giveBack(block.tenantId, block.last, count))) continue;
+      left = left.filter((a) => a.block !== block || a.position <= top);
+      block.last = top;
+    }
+    return left;
+  }
+
+  return { reserve, write };
 }

@@ -54,7 +54,9 @@ export function createLiveCopier({ live, log, maxQueued = 10_000 }: LiveCopierOp
         dropped += queue.length - maxQueued;
         queue = queue.slice(-maxQueued);
       }
-      running ??= drain();
+      // Started on the next turn of the event loop, once the append's answer is on its way:
+      // the copy never shares the acknowledgement's window, and appends of the same turn share one insert.
+      running ??= new Promise<void>((resolve) => setImmediate(resolve)).then(drain);
     },
     /** Resolves once every queued copy has been written (or given up on). */
     async flush(): Promise<void> {
