@@ -12,6 +12,7 @@ import { createLogger } from '../../src/logger.ts';
 import { createMongoEventStore, type AppendFaults } from '../../src/store/mongodb/index.ts';
 import { pendingEvent } from '../support/fixtures.ts';
 import { testMongo } from '../support/servers.ts';
+import { startTcpProxy } from '../support/tcp-proxy.ts';
 import { until } from '../support/until.ts';
 
 const log = createLogger('silent');
@@ -99,5 +100,55 @@ describe('MongoDB bus: live delivery through the live collection', () => {
       copied.map((doc) => doc.position),
       [1, 3],
     );
+  });
+
+  it('reopens its cursor after the connection is cut, tells onReconnect listeners, and goes on delivering', {
+    timeout: 30_000,
+  }, async (t) => {
+    const mongo = await testMongo(t);
+    const store = await createMongoEventStore({
+      client: mongo.client,
+      dbName: mongo.dbName,
+      idempotencyWindowMs: 86_400_000,
+      liveCollectionBytes: 1 << 20,
+    });
+    const proxy = await startTcpProxy(mongo.url);
+    const bus = await createMongoEventBus({
+      url: `mongodb://${new URL(proxy.url).host}/?directConnection=true`,
+      dbName: mongo.dbName,
+      log,
+      awaitMs: 200,
+      retryMs: 100,
+      serverSelectionTimeoutMS: 2000,
+    });
+    t.after(async () => {
+      await bus.close();
+      await proxy.close();
+      await store.close();
+    });
+    let reconnects = 0;
+    bus.onReconnect(() => void reconnects++);
+    const heard: number[] = [];
+    await bus.subscribe((event) => void heard.push(event.position));
+    await store.append([pendingEvent()]);
+    await until(
+      () => heard.length,
+      (n) => n === 1,
+      'the first event',
+    );
+
+    proxy.cut();
+    await until(
+      () => reconnects,
+      (n) => n >= 1,
+      'onReconnect after the cut',
+    );
+    await store.append([pendingEvent()]);
+    await until(
+      () => heard,
+      (h) => h.length === 2,
+      'the event after the reconnect',
+    );
+    assert.deepEqual(heard, [1, 2]);
   });
 });
