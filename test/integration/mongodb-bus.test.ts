@@ -151,4 +151,36 @@ describe('MongoDB bus: live delivery through the live collection', () => {
     );
     assert.deepEqual(heard, [1, 2]);
   });
+
+  it('starts at the end of the window: copies already there are not delivered, the next one is', {
+    timeout: 30_000,
+  }, async (t) => {
+    const mongo = await testMongo(t);
+    const store = await createMongoEventStore({
+      client: mongo.client,
+      dbName: mongo.dbName,
+      idempotencyWindowMs: 86_400_000,
+      liveCollectionBytes: 1 << 20,
+    });
+    t.after(() => store.close());
+    for (let i = 0; i < 3; i++) await store.append([pendingEvent()]);
+    const live = mongo.db.collection('events_live');
+    await until(
+      () => live.countDocuments(),
+      (n) => n === 3,
+      'three copies',
+    );
+    const bus = await createMongoEventBus({ url: mongo.url, dbName: mongo.dbName, log, awaitMs: 200 });
+    t.after(() => bus.close());
+    const heard: number[] = [];
+    await bus.subscribe((event) => void heard.push(event.position));
+    await store.append([pendingEvent()]);
+    await until(
+      () => heard,
+      (h) => h.length >= 1,
+      'the new event',
+    );
+    // A replayed backlog would come first: the window is read in insertion order.
+    assert.deepEqual(heard, [4]);
+  });
 });
