@@ -9,6 +9,9 @@ import type { StoredEvent } from './documents.ts';
  */
 export const WINDOW_READ_LIMIT = 1000;
 
+/** The first batch of a window read; the rest follow only while the positions stay consecutive. */
+const PROBE_BATCH = 100;
+
 export interface WindowReaderOptions {
   /** The capped live collection; null when there is none (then every read goes to the archive). */
   live: Collection<StoredEvent> | null;
@@ -47,23 +50,27 @@ export function createWindowReader({ live, maxTimeMS }: WindowReaderOptions) {
     const span = (end - start) * direction + 1;
     if (span <= 0 || want <= 0) return [];
     const position = up ? { $gte: start, $lte: end } : { $lte: start, $gte: end };
-    const docs = await live
-      .find(
-        { tenantId, position },
-        { sort: { position: up ? 1 : -1 }, limit: Math.min(span, WINDOW_READ_LIMIT), maxTimeMS },
-      )
-      .toArray();
+    const limit = Math.min(span, WINDOW_READ_LIMIT);
+    // A small first batch: a window that lacks the first positions is found out after one batch, not 1,000 documents.
+    const cursor = live.find(
+      { tenantId, position },
+      { sort: { position: up ? 1 : -1 }, limit, batchSize: Math.min(limit, PROBE_BATCH), maxTimeMS },
+    );
     const matches = createMatcher(filter);
     const found: StoredEvent[] = [];
     let expected = start;
-    for (const doc of docs) {
-      if (doc.position !== expected) return null; // a hole: a copy missing, evicted, or a tombstone in the archive
-      if (matches(doc)) found.push(doc);
-      if (found.length >= want) return found;
-      expected += direction;
+    try {
+      for await (const doc of cursor) {
+        if (doc.position !== expected) return null; // a hole: a copy missing, evicted, or a tombstone in the archive
+        if (matches(doc)) found.push(doc);
+        if (found.length >= want) return found;
+        expected += direction;
+      }
+    } finally {
+      await cursor.close();
     }
     // Every position through `end` seen (or an empty walk): complete.
-    return docs.length === span ? found : null;
+    return (expected - start) * direction === span ? found : null;
   }
 
   return {
