@@ -1,5 +1,6 @@
 import type { EventBus } from './bus/event-bus.ts';
 import { createInProcessEventBus } from './bus/in-process-event-bus.ts';
+import { createMongoEventBus } from './bus/mongodb/index.ts';
 import { createRedisEventBus } from './bus/redis/index.ts';
 import { handlers as builtInHandlers } from '../handlers/index.ts';
 import { startHub } from './app.ts';
@@ -13,7 +14,7 @@ import { createStorage } from './storage.ts';
 
 /**
  * The only wiring point: reads the configuration, picks the adapters
- * (MongoDB or memory, Redis or in-process, rate budgets in Redis or memory)
+ * (MongoDB or memory, Redis, the MongoDB live collection or in-process, rate budgets in Redis or memory)
  * and starts the hub.
  */
 async function main(): Promise<void> {
@@ -57,7 +58,24 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
 }
 
+/**
+ * Redis when configured (the fast path); else, with MongoDB and its live collection, the bus that
+ * tails that collection, so processes sharing the database see each other's events; else in-process.
+ */
 async function createBus(config: Config, log: Logger): Promise<EventBus> {
+  if (!config.REDIS_URL && config.MONGODB_URL && config.MONGODB_LIVE_BYTES > 0) {
+    const bus = await createMongoEventBus({
+      url: config.MONGODB_URL,
+      dbName: config.MONGODB_DB,
+      log,
+      serverSelectionTimeoutMS: config.MONGODB_TIMEOUT_MS,
+    });
+    log.info(
+      { bus: 'mongodb' },
+      'bus: tailing the live collection (no REDIS_URL), shared by every process on this database',
+    );
+    return bus;
+  }
   if (!config.REDIS_URL) {
     log.info({ bus: 'in-process' }, 'embedded bus: subscribers see events of this process only');
     return createInProcessEventBus({ log: log.child({ component: 'in-process-bus' }) });

@@ -16,6 +16,7 @@ import { readThroughHub, type ReadResult } from './hub-side.ts';
 import { readRaw } from './raw-side.ts';
 import { report, type Sample, type Side } from './report.ts';
 import { seed } from './seed.ts';
+import { runWindowMode } from './window-mode.ts';
 
 /**
  * S6: catch-up of a resuming subscriber. N events are stored once through
@@ -24,7 +25,9 @@ import { seed } from './seed.ts';
  * hub round) and the driver's `find` over the same archive in position order
  * (hub first in odd rounds, raw first in even ones). Every read must deliver each stored
  * position once, in order; the hub then gets a few live events, which must
- * arrive once each. See BENCHMARKS.md.
+ * arrive once each. See BENCHMARKS.md. `--mode window` measures instead a
+ * resume from a recent cursor through the live window against the archive
+ * (window-mode.ts).
  */
 const { MONGODB_URL: mongoUrl } = requireUrls('S6', 'bench:s6', ['MONGODB_URL']);
 const { values: args } = parseArgs({
@@ -51,6 +54,12 @@ const { values: args } = parseArgs({
     /** Run the hub under `node --cpu-prof` (one profile per hub round in bench/profiles/). */
     profile: { type: 'boolean', default: false },
     json: { type: 'string' },
+    /** `catch-up` (the default: a hub's catch-up from 0 against the driver) or `window` (window-mode.ts). */
+    mode: { type: 'string', default: 'catch-up' },
+    /** Window mode: how far behind the head the resume starts. */
+    recent: { type: 'string', default: '500' },
+    /** Window mode: how many of the newest events the live window holds. */
+    window: { type: 'string', default: '10000' },
   },
 });
 const total = Number(args.events);
@@ -87,121 +96,139 @@ try {
   } else {
     let shown = 0;
     const seeded = await seed(client, dbName, total, Number(args.batch), (done) => {
-      if (done - shown >= 20_000) process.stderr.write(`seeded ${thousands((shown = done))}\n`);
+      if (done - shown < 20_000) return;
+      shown = done;
+      process.stderr.write(`seeded ${thousands(shown)}\n`);
     });
     facts = seeded;
     say(
       `S6: seeded ${thousands(seeded.events)} events in ${seeded.seconds.toFixed(1)} s (${thousands(seeded.events / seeded.seconds)} events/s, batches of ${args.batch}), tombstones at ${seeded.tombstones.join(', ')}`,
     );
   }
-  const tombstones = new Set(facts.tombstones);
-  const expected: Expected = { positions: storedPositions(facts.highest, tombstones), tombstones };
-
-  const startHub = () =>
-    spawnHubProcess({
-      ...BENCH_HUB,
-      cpuProfileDir: args.profile ? PROFILE_DIR : undefined,
-      env: {
-        MONGODB_URL: mongoUrl,
-        MONGODB_DB: dbName,
-        HUB_API_KEYS: BENCH_API_KEYS,
-        ...(args['hub-timeout-ms'] && { MONGODB_TIMEOUT_MS: args['hub-timeout-ms'] }),
-      },
+  if (args.mode === 'window') {
+    const clean = await runWindowMode({
+      mongoUrl,
+      dbName,
+      highest: facts.highest,
+      recent: Number(args.recent),
+      window: Number(args.window),
+      rounds,
+      say,
     });
-  /**
-   * Waits until the hub's handler lines stand at the head. The seed bypasses the hub, so a fresh
-   * database has no checkpoints and every line would first read the whole archive, on FerretDB a
-   * scan of its own competing with the read under test; a hub that has run before has its lines at
-   * the head, and that is the resume this measures.
-   */
-  const handlersCaughtUp = async (started: HubProcess) => {
-    const since = performance.now();
-    for (;;) {
-      const { handlers } = await postGraphql<{ handlers: { lag: number }[] }>(started.url, BENCH_KEY, {
-        query: '{ handlers { lag } }',
+    if (!clean) process.exitCode = 1;
+  } else {
+    const tombstones = new Set(facts.tombstones);
+    const expected: Expected = { positions: storedPositions(facts.highest, tombstones), tombstones };
+
+    const startHub = () =>
+      spawnHubProcess({
+        ...BENCH_HUB,
+        cpuProfileDir: args.profile ? PROFILE_DIR : undefined,
+        env: {
+          MONGODB_URL: mongoUrl,
+          MONGODB_DB: dbName,
+          HUB_API_KEYS: BENCH_API_KEYS,
+          ...(args['hub-timeout-ms'] && { MONGODB_TIMEOUT_MS: args['hub-timeout-ms'] }),
+        },
       });
-      if (handlers.every((h) => h.lag === 0)) break;
-      if (performance.now() - since > 600_000) throw new Error('the handler lines did not catch up within 10 minutes');
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    say(`hub up, its handler lines caught up in ${((performance.now() - since) / 1000).toFixed(1)} s`);
-  };
-  const commandsDuring = async <T>(work: () => Promise<T>) => {
-    const before = await serverCommands(client.db('admin'));
-    const result = await work();
-    const after = await serverCommands(client.db('admin'));
-    return {
-      result,
-      commands: {
-        find: (after['find'] ?? 0) - (before['find'] ?? 0),
-        getMore: (after['getMore'] ?? 0) - (before['getMore'] ?? 0),
-      },
-    };
-  };
-
-  if (idleSeconds > 0) {
-    // What a hub with no client at all asks of the server (its background work: the handler runtime's polls).
-    hub = await startHub();
-    const ferretdb = listenerPid(mongoUrl);
-    const cpuBefore = { hub: processCpuMs(hub.child.pid), server: processCpuMs(ferretdb) };
-    const { commands } = await commandsDuring(() => new Promise((resolve) => setTimeout(resolve, idleSeconds * 1000)));
-    // NaN when the process is not on this machine (a remote MongoDB).
-    const cpu = (ms: number) => (Number.isNaN(ms) ? 'n/a' : `${((100 * ms) / (idleSeconds * 1000)).toFixed(0)} %`);
-    say(
-      `idle hub, ${idleSeconds} s, no client: ${(commands.find / idleSeconds).toFixed(1)} find/s and ${(commands.getMore / idleSeconds).toFixed(1)} getMore/s on the server; ` +
-        `CPU: hub ${cpu(processCpuMs(hub.child.pid) - cpuBefore.hub)}, MongoDB-wire server ${cpu(processCpuMs(ferretdb) - cpuBefore.server)}`,
-    );
-    await hub.stop();
-    hub = undefined;
-  }
-
-  say(
-    `${rounds} rounds over ${thousands(expected.positions.length)} stored events, hub and raw alternating; hub budget ${args.budget} s, MONGODB_TIMEOUT_MS ${args['hub-timeout-ms'] ?? 'default (10000)'}`,
-  );
-  const samples: Sample[] = [];
-  const sides: Record<Side, () => Promise<ReadResult>> = {
-    // A hub process per hub round, stopped afterwards: the raw reads run with no hub loading the server.
-    async hub() {
-      hub = await startHub();
-      try {
-        await handlersCaughtUp(hub);
-        return await readThroughHub({ url: hub.url, expected, page: 500, live: Number(args.live), budgetMs });
-      } finally {
-        await hub.stop();
-        hub = undefined;
+    /**
+     * Waits until the hub's handler lines stand at the head. The seed bypasses the hub, so a fresh
+     * database has no checkpoints and every line would first read the whole archive, on FerretDB a
+     * scan of its own competing with the read under test; a hub that has run before has its lines at
+     * the head, and that is the resume this measures.
+     */
+    const handlersCaughtUp = async (started: HubProcess) => {
+      const since = performance.now();
+      for (;;) {
+        const { handlers } = await postGraphql<{ handlers: { lag: number }[] }>(started.url, BENCH_KEY, {
+          query: '{ handlers { lag } }',
+        });
+        if (handlers.every((h) => h.lag === 0)) break;
+        if (performance.now() - since > 600_000)
+          throw new Error('the handler lines did not catch up within 10 minutes');
+        await new Promise((resolve) => setTimeout(resolve, 200));
       }
-    },
-    raw: () => readRaw(archive, expected, page),
-  };
-  for (let round = 1; round <= rounds; round++) {
-    const order: Side[] = round % 2 === 1 ? ['hub', 'raw'] : ['raw', 'hub'];
-    const line: string[] = [];
-    for (const side of order) {
-      // The hub stops itself at its budget; the rest is slack for starting and stopping it. The driver gets half an hour.
-      const deadlineMs = side === 'hub' ? budgetMs + 300_000 : 1_800_000;
-      const { result, commands } = await withDeadline(
-        commandsDuring(sides[side]),
-        deadlineMs,
-        `round ${round}, ${side}`,
+      say(`hub up, its handler lines caught up in ${((performance.now() - since) / 1000).toFixed(1)} s`);
+    };
+    const commandsDuring = async <T>(work: () => Promise<T>) => {
+      const before = await serverCommands(client.db('admin'));
+      const result = await work();
+      const after = await serverCommands(client.db('admin'));
+      return {
+        result,
+        commands: {
+          find: (after['find'] ?? 0) - (before['find'] ?? 0),
+          getMore: (after['getMore'] ?? 0) - (before['getMore'] ?? 0),
+        },
+      };
+    };
+
+    if (idleSeconds > 0) {
+      // What a hub with no client at all asks of the server (its background work: the handler runtime's polls).
+      hub = await startHub();
+      const ferretdb = listenerPid(mongoUrl);
+      const cpuBefore = { hub: processCpuMs(hub.child.pid), server: processCpuMs(ferretdb) };
+      const { commands } = await commandsDuring(
+        () => new Promise((resolve) => setTimeout(resolve, idleSeconds * 1000)),
       );
-      samples.push({ round, side, ...result, commands });
-      const note = result.error ? ` (${result.error})` : result.partial ? ' (budget)' : '';
-      line.push(
-        `${side} ${thousands(result.events / result.seconds)} events/s in ${result.seconds.toFixed(1)} s${note}`,
+      // NaN when the process is not on this machine (a remote MongoDB).
+      const cpu = (ms: number) => (Number.isNaN(ms) ? 'n/a' : `${((100 * ms) / (idleSeconds * 1000)).toFixed(0)} %`);
+      say(
+        `idle hub, ${idleSeconds} s, no client: ${(commands.find / idleSeconds).toFixed(1)} find/s and ${(commands.getMore / idleSeconds).toFixed(1)} getMore/s on the server; ` +
+          `CPU: hub ${cpu(processCpuMs(hub.child.pid) - cpuBefore.hub)}, MongoDB-wire server ${cpu(processCpuMs(ferretdb) - cpuBefore.server)}`,
       );
+      await hub.stop();
+      hub = undefined;
     }
-    say(`round ${round}: ${line.join(', ')}`);
-  }
-  const summary = report(samples);
-  say(`\n${summary.text}`);
-  const failed = samples.filter((sample) => sample.error);
-  if (failed.length)
+
     say(
-      `\n${failed.length} read(s) ended with an error: ${failed.map((f) => `round ${f.round} ${f.side}: ${f.error}`).join('; ')}`,
+      `${rounds} rounds over ${thousands(expected.positions.length)} stored events, hub and raw alternating; hub budget ${args.budget} s, MONGODB_TIMEOUT_MS ${args['hub-timeout-ms'] ?? 'default (10000)'}`,
     );
-  if (!summary.data.clean || failed.length) process.exitCode = 1;
-  if (args.json)
-    writeFileSync(args.json, JSON.stringify({ events: total, rounds, page, samples, ...summary.data }, null, 2));
+    const samples: Sample[] = [];
+    const sides: Record<Side, () => Promise<ReadResult>> = {
+      // A hub process per hub round, stopped afterwards: the raw reads run with no hub loading the server.
+      async hub() {
+        hub = await startHub();
+        try {
+          await handlersCaughtUp(hub);
+          return await readThroughHub({ url: hub.url, expected, page: 500, live: Number(args.live), budgetMs });
+        } finally {
+          await hub.stop();
+          hub = undefined;
+        }
+      },
+      raw: () => readRaw(archive, expected, page),
+    };
+    for (let round = 1; round <= rounds; round++) {
+      const order: Side[] = round % 2 === 1 ? ['hub', 'raw'] : ['raw', 'hub'];
+      const line: string[] = [];
+      for (const side of order) {
+        // The hub stops itself at its budget; the rest is slack for starting and stopping it. The driver gets half an hour.
+        const deadlineMs = side === 'hub' ? budgetMs + 300_000 : 1_800_000;
+        const { result, commands } = await withDeadline(
+          commandsDuring(sides[side]),
+          deadlineMs,
+          `round ${round}, ${side}`,
+        );
+        samples.push({ round, side, ...result, commands });
+        const note = result.error ? ` (${result.error})` : result.partial ? ' (budget)' : '';
+        line.push(
+          `${side} ${thousands(result.events / result.seconds)} events/s in ${result.seconds.toFixed(1)} s${note}`,
+        );
+      }
+      say(`round ${round}: ${line.join(', ')}`);
+    }
+    const summary = report(samples);
+    say(`\n${summary.text}`);
+    const failed = samples.filter((sample) => sample.error);
+    if (failed.length)
+      say(
+        `\n${failed.length} read(s) ended with an error: ${failed.map((f) => `round ${f.round} ${f.side}: ${f.error}`).join('; ')}`,
+      );
+    if (!summary.data.clean || failed.length) process.exitCode = 1;
+    if (args.json)
+      writeFileSync(args.json, JSON.stringify({ events: total, rounds, page, samples, ...summary.data }, null, 2));
+  }
 } finally {
   await hub?.stop();
   if (!args.db && !args['keep-db'])

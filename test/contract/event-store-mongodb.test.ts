@@ -13,6 +13,16 @@ runEventStoreContract('MongoDB (FerretDB unless MONGODB_URL says otherwise)', as
   });
   return {
     store,
+    // Every event (not tombstone) of the archive also in the live window: the copies are written after the acknowledgement.
+    async settle() {
+      const events = mongo.db.collection('events');
+      const live = mongo.db.collection('events_live');
+      const deadline = Date.now() + 10_000;
+      while ((await live.countDocuments()) < (await events.countDocuments({ gap: { $ne: true } }))) {
+        if (Date.now() > deadline) throw new Error('the live window did not catch up within 10 s');
+        await new Promise((wake) => setTimeout(wake, 10));
+      }
+    },
     async close() {
       await store.close();
       await mongo.close();

@@ -16,6 +16,12 @@ export interface StoreConfig {
 
 export interface StoreUnderTest {
   store: EventStore;
+  /**
+   * Waits until the store's background copies (MongoDB's live window) hold
+   * what was appended, so recent reads can be served from them. Absent: the
+   * store has none.
+   */
+  settle?(): Promise<void>;
   /** Closes the store and drops whatever it created. */
   close(): Promise<void>;
 }
@@ -615,6 +621,60 @@ export function runEventStoreContract(name: string, makeStore: MakeStore): void 
         });
       });
 
+      describe('recent reads (on MongoDB, served from the live window where it holds them whole)', () => {
+        const collect = async (pages: AsyncIterable<HubEvent[]>) => {
+          const read: HubEvent[] = [];
+          for await (const page of pages) read.push(...page);
+          return read;
+        };
+
+        it('answers pages, ranges and reads after a recent position exactly as from the archive', async () => {
+          const types = ['crm.deal.won', 'crm.deal.lost', 'crm.contact.created'];
+          const events = await appendAll(
+            Array.from({ length: 40 }, (_, i) => pendingEvent({ type: types[i % 3]!, payload: { i } })),
+          );
+          await appendAll([pendingEvent({ tenantId: 'globex', type: 'crm.deal.won' })]);
+          await subject.settle?.();
+          const p = events.map((e) => e.position);
+          const won = events.filter((e) => e.type === 'crm.deal.won');
+          const wonFilter = filter({ types: ['crm.deal.won'] });
+
+          const asc = await store.query('acme', { filter: ALL, first: 5, after: p[30]!, order: 'ASC' });
+          assert.deepEqual(asc.events, events.slice(31, 36));
+          assert.equal(asc.hasNextPage, true);
+          const tail = await store.query('acme', { filter: ALL, first: 20, after: p[30]!, order: 'ASC' });
+          assert.deepEqual(tail.events, events.slice(31));
+          assert.equal(tail.hasNextPage, false);
+          const newest = await store.query('acme', { filter: ALL, first: 4, order: 'DESC' });
+          assert.deepEqual(newest.events, events.slice(36).reverse());
+          assert.equal(newest.hasNextPage, true);
+          const older = await store.query('acme', { filter: wonFilter, first: 3, after: p[20]!, order: 'DESC' });
+          assert.deepEqual(
+            older.events,
+            won
+              .filter((e) => e.position < p[20]!)
+              .reverse()
+              .slice(0, 3),
+          );
+          const allWon = await store.query('acme', { filter: wonFilter, first: 100, order: 'DESC' });
+          assert.deepEqual(allWon.events, [...won].reverse());
+          assert.equal(allWon.hasNextPage, false);
+
+          assert.deepEqual(await store.readAfter('acme', p[33]!, ALL, 3), events.slice(34, 37));
+          assert.deepEqual(
+            await store.readAfter('acme', p[25]!, wonFilter, 100),
+            won.filter((e) => e.position > p[25]!),
+          );
+          const range = await store.readRange('acme', { after: p[28]!, filter: wonFilter, batch: 2 });
+          assert.deepEqual(
+            await collect(range.pages),
+            won.filter((e) => e.position > p[28]!),
+          );
+          const whole = await store.readRange('acme', { after: 0, filter: ALL, batch: 7 });
+          assert.deepEqual(await collect(whole.pages), events);
+        });
+      });
+
       describe('tenant isolation', () => {
         it('never shows or counts another tenant’s events', async () => {
           const [mine] = await appendAll([pendingEvent({ tenantId: 'acme', type: 'x.shared' })]);
@@ -670,7 +730,7 @@ export function runEventStoreContract(name: string, makeStore: MakeStore): void 
         // Another tenant with copies of the same events: no filter may reach them.
         const others = events.map((e) => pendingEvent({ ...e, tenantId: 'globex' }));
         const outcomes = await store.append([...events, ...others]);
-        LABELS.forEach((label, i) => idOf.set(label, accepted(outcomes[i]).id));
+        for (const [i, label] of LABELS.entries()) idOf.set(label, accepted(outcomes[i]).id);
       });
       after(() => subject.close());
 

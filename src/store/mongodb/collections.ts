@@ -128,6 +128,8 @@ export async function setUpCollections(db: Db, options: SetupOptions): Promise<S
     await ensureCapped(db, options.liveCollectionBytes, options.log);
     // The live copy is best effort: acknowledged by the primary is enough.
     live = db.collection<StoredEvent>(COLLECTIONS.live, { writeConcern: { w: 1 } });
+    // The window's reads (window-reader.ts): a tenant's consecutive positions. Not unique: the copy is best effort.
+    await ensureIndexes(live, [{ key: { tenantId: 1, position: 1 }, name: 'tenant_position' }]);
   }
   return { archive, live, claims, counters, watermarks, floors };
 }

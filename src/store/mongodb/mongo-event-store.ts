@@ -11,6 +11,7 @@ import { createPurgedRanges } from './purged-ranges.ts';
 import { createQueries } from './queries.ts';
 import { createRangeCounter } from './range-counter.ts';
 import { createRangeReader } from './range-reader.ts';
+import { createWindowReader } from './window-reader.ts';
 
 export interface MongoEventStoreOptions {
   /**
@@ -30,8 +31,9 @@ export interface MongoEventStoreOptions {
   writeConcern?: WriteConcernSettings;
   /**
    * Size in bytes of the capped live collection (the recent-window copy,
-   * written in the background once the archive has acknowledged, best effort). Default 64 MiB. 0 means no live
-   * collection and no copy. An existing collection is never resized; a
+   * written in the background once the archive has acknowledged, best effort;
+   * recent reads it provably holds whole are served from it). Default 64 MiB. 0 means no live
+   * collection, no copy and every read from the archive. An existing collection is never resized; a
    * different size is logged.
    */
   liveCollectionBytes?: number;
@@ -83,8 +85,9 @@ export async function createMongoEventStore(options: MongoEventStoreOptions): Pr
   const append = createAppend({ collections, claims, positions, maxTimeMS, log, faults: options.faults ?? {} });
   const rangeMaxTimeMS = options.rangeMaxTimeMS ?? 600_000;
   const purged = createPurgedRanges({ collections, positions, maxTimeMS, deleteMaxTimeMS: rangeMaxTimeMS });
-  const queries = createQueries({ collections, positions, purged, maxTimeMS });
-  const readRange = createRangeReader({ collections, positions, purged, cursorMaxTimeMS: rangeMaxTimeMS });
+  const window = createWindowReader({ live: collections.live, maxTimeMS });
+  const queries = createQueries({ collections, positions, purged, window, maxTimeMS });
+  const readRange = createRangeReader({ collections, positions, purged, window, cursorMaxTimeMS: rangeMaxTimeMS });
   const countRange = createRangeCounter({ collections, purged, cursorMaxTimeMS: rangeMaxTimeMS });
 
   const sweepEvery = options.claimSweepIntervalMs ?? 10 * 60_000;

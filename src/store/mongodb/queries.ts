@@ -2,18 +2,20 @@ import type { Filter } from 'mongodb';
 import { cursorExpired } from '../../errors.ts';
 import { encodePosition } from '../../events/position.ts';
 import type { CompiledFilter } from '../../filter/index.ts';
-import type { BoundedCount, EventPage, EventQuery, EventStat, StatsGroup } from '../event-store.ts';
+import type { BoundedCount, EventPage, EventQuery, EventStat, SortOrder, StatsGroup } from '../event-store.ts';
 import { sortStats, sourceKey } from '../stats-keys.ts';
 import type { StoreCollections } from './collections.ts';
 import { NOT_GAP, toHubEvent, type ArchiveDocument, type StoredEvent } from './documents.ts';
 import type { Positions } from './positions.ts';
 import type { PurgedRanges } from './purged-ranges.ts';
 import { pageLeftStore } from '../purged-range.ts';
+import type { WindowReader } from './window-reader.ts';
 
 export interface QueriesOptions {
   collections: StoreCollections;
   positions: Positions;
   purged: PurgedRanges;
+  window: WindowReader;
   maxTimeMS: number;
 }
 
@@ -22,13 +24,14 @@ export const scoped = (tenantId: string, filter: CompiledFilter, ...more: object
   ({ $and: [{ tenantId }, NOT_GAP, ...more, filter.query] }) as Filter<ArchiveDocument>;
 
 /**
- * Reads, all from the archive (the live collection evicts on its own schedule,
- * and on FerretDB it would not be faster for anything but a full scan).
- * Every read of events is scoped by tenant, skips tombstones and carries `maxTimeMS`.
+ * Reads. Pages and `readAfter` near the head are served from the live window
+ * when it provably holds the whole answer (window-reader.ts), the rest from
+ * the archive; the answer is the same either way. Every read of events is
+ * scoped by tenant, skips tombstones and carries `maxTimeMS`.
  */
 export function createQueries(options: QueriesOptions) {
   const { archive, counters } = options.collections;
-  const { positions, purged, maxTimeMS } = options;
+  const { positions, purged, window, maxTimeMS } = options;
 
   const events = (filter: Filter<ArchiveDocument>, direction: 1 | -1, limit: number) =>
     archive.find<StoredEvent>(filter, { sort: { position: direction }, limit, maxTimeMS }).toArray();
@@ -49,7 +52,9 @@ export function createQueries(options: QueriesOptions) {
 
   async function query(tenantId: string, { filter, first, after, order }: EventQuery): Promise<EventPage> {
     const bound = after === undefined ? [] : [{ position: order === 'ASC' ? { $gt: after } : { $lt: after } }];
-    const docs = await events(scoped(tenantId, filter, ...bound), order === 'ASC' ? 1 : -1, first + 1);
+    const docs =
+      (await windowPage(tenantId, filter, first + 1, after, order)) ??
+      (await events(scoped(tenantId, filter, ...bound), order === 'ASC' ? 1 : -1, first + 1));
     // Checked after the read (purged-ranges.ts); a delete left half done by a crash is hidden until it is finished.
     const floor = await purged.purgedThrough(tenantId);
     if (after !== undefined && pageLeftStore(after, order, floor))
@@ -57,6 +62,27 @@ export function createQueries(options: QueriesOptions) {
     const kept = docs.filter((doc) => doc.position > floor);
     const hasNextPage = order === 'ASC' ? docs.length > first : kept.length > first;
     return { events: kept.slice(0, first).map(toHubEvent), hasNextPage };
+  }
+
+  /**
+   * The page's `first + 1` matches from the window, or null. Ascending, the walk must reach them or
+   * the counter's proposal (no position beyond it exists); descending, them or the retention floor.
+   */
+  async function windowPage(
+    tenantId: string,
+    filter: CompiledFilter,
+    want: number,
+    after: number | undefined,
+    order: SortOrder,
+  ) {
+    if (!window.enabled) return null;
+    const proposed = await positionHint(tenantId);
+    if (order === 'ASC') {
+      return window.walk({ tenantId, filter, start: (after ?? 0) + 1, end: proposed, direction: 1, want });
+    }
+    const floor = await purged.purgedThrough(tenantId);
+    const start = Math.min(after === undefined ? proposed : after - 1, proposed);
+    return window.walk({ tenantId, filter, start, end: Math.max(1, floor + 1), direction: -1, want });
   }
 
   async function stats(tenantId: string, filter: CompiledFilter, groupBy: StatsGroup): Promise<EventStat[]> {
@@ -102,7 +128,9 @@ export function createQueries(options: QueriesOptions) {
       safe = await positions.safeHead(tenantId, after);
       if (safe.head <= after) return [];
     }
-    const docs = await events(scoped(tenantId, filter, { position: { $gt: after, $lte: safe.head } }), 1, limit);
+    const docs =
+      (await window.walk({ tenantId, filter, start: after + 1, end: safe.head, direction: 1, want: limit })) ??
+      (await events(scoped(tenantId, filter, { position: { $gt: after, $lte: safe.head } }), 1, limit));
     return docs.map(toHubEvent);
   }
 

@@ -10,6 +10,7 @@ import { toStoreError } from './errors.ts';
 import type { Positions } from './positions.ts';
 import type { PurgedRanges } from './purged-ranges.ts';
 import { scoped } from './queries.ts';
+import { WINDOW_READ_LIMIT, type WindowReader } from './window-reader.ts';
 
 export interface RangeReaderOptions {
   collections: StoreCollections;
@@ -17,6 +18,7 @@ export interface RangeReaderOptions {
   /** Of the range's cursor, over its whole life (MongoEventStoreOptions.rangeMaxTimeMS). */
   cursorMaxTimeMS: number;
   purged: PurgedRanges;
+  window: WindowReader;
 }
 
 /** The server dropped the cursor (idle too long, or killed): the range goes on with a new one. */
@@ -29,10 +31,35 @@ const CURSOR_LOST = new Set([43 /* CursorNotFound */, 175 /* QueryPlanKilled */,
  * one query instead of N / batch — on FerretDB, whose SQLite backend scans
  * for every query, one scan instead of N / batch of them. A consumer slow
  * enough for the server to drop the cursor gets a new one from the last
- * page it was given.
+ * page it was given. A short range the live window holds whole is read from
+ * it instead (window-reader.ts).
  */
-export function createRangeReader({ collections, positions, cursorMaxTimeMS, purged }: RangeReaderOptions) {
+export function createRangeReader({ collections, positions, cursorMaxTimeMS, purged, window }: RangeReaderOptions) {
   const { archive } = collections;
+
+  /** A short range (a recent resume) that the live window holds whole: no archive cursor at all. */
+  async function* windowPages(
+    tenantId: string,
+    filter: CompiledFilter,
+    after: number,
+    head: number,
+    batch: number,
+  ): AsyncGenerator<HubEvent[]> {
+    const found =
+      head - after <= WINDOW_READ_LIMIT
+        ? await window.walk({ tenantId, filter, start: after + 1, end: head, direction: 1, want: Infinity })
+        : null;
+    if (!found) return yield* pages(tenantId, filter, after, head, batch);
+    // As with the archive: a page retention has deleted meanwhile (the window still holds it) ends the range.
+    let from = after;
+    for (let i = 0; i < found.length; i += batch) {
+      const page = found.slice(i, i + batch);
+      await purged.assertServed(tenantId, from);
+      from = page.at(-1)!.position;
+      yield page.map(toHubEvent);
+    }
+    await purged.assertServed(tenantId, from);
+  }
 
   async function* pages(
     tenantId: string,
@@ -85,6 +112,6 @@ export function createRangeReader({ collections, positions, cursorMaxTimeMS, pur
       if (after > highest) throw cursorExpired(encodePosition(after), 'beyond-head');
     }
     const end = Math.min(head, request.upTo ?? Infinity);
-    return { head: end, pages: pages(tenantId, filter, after, end, Math.max(1, batch)) };
+    return { head: end, pages: windowPages(tenantId, filter, after, end, Math.max(1, batch)) };
   };
 }

@@ -1,0 +1,1 @@
+export { createMongoEventBus, type MongoEventBusOptions } from './mongo-event-bus.ts';
