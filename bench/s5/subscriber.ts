@@ -32,7 +32,8 @@ export function createSubscriber() {
         lastReceiveUs: at,
         latencyUs: [],
       };
-      runs.set(stamp.run, (state = { seqs: new Set(), report, lastPosition: 0 }));
+      state = { seqs: new Set(), report, lastPosition: 0 };
+      runs.set(stamp.run, state);
     }
     const { report } = state;
     if (state.seqs.has(stamp.seq)) report.duplicates += 1;
@@ -82,7 +83,11 @@ export function createSubscriber() {
     /** What arrived for `run` once `count` events are in, or after `timeoutMs`; forgets the run. */
     async collect(run: number, count: number, timeoutMs: number, latencies: boolean): Promise<ReceiveReport> {
       await new Promise<void>((resolve) => {
-        const done = () => (clearTimeout(timer), waiters.delete(run), resolve());
+        const done = () => {
+          clearTimeout(timer);
+          waiters.delete(run);
+          resolve();
+        };
         const timer = setTimeout(done, timeoutMs);
         waiters.set(run, () => (runs.get(run)?.report.received ?? 0) >= count && done());
         if ((runs.get(run)?.report.received ?? 0) >= count) done();

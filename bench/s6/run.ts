@@ -87,7 +87,10 @@ try {
   } else {
     let shown = 0;
     const seeded = await seed(client, dbName, total, Number(args.batch), (done) => {
-      if (done - shown >= 20_000) process.stderr.write(`seeded ${thousands((shown = done))}\n`);
+      if (done - shown >= 20_000) {
+        shown = done;
+        process.stderr.write(`seeded ${thousands(shown)}\n`);
+      }
     });
     facts = seeded;
     say(

@@ -39,7 +39,9 @@ export function compileTypeClause(
     throw badInput(`types and patterns together are limited to ${FilterLimits.maxTypePatterns}`, [...path, 'types']);
   }
   const parsed: TypePattern[] = [];
-  types?.forEach((value, i) => parsed.push(parsePattern(PatternKind.WILDCARD, value, [...path, 'types', String(i)])));
+  types?.forEach((value, i) => {
+    parsed.push(parsePattern(PatternKind.WILDCARD, value, [...path, 'types', String(i)]));
+  });
   patterns?.forEach((pattern, i) => {
     const at = [...path, 'patterns', String(i)];
     if (typeof pattern !== 'object' || pattern === null) throw badInput('a pattern must be { kind, value }', at);

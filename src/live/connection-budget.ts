@@ -70,6 +70,9 @@ const sizes = new WeakMap<HubEvent, number>();
  */
 export function eventBytes(event: HubEvent): number {
   let size = sizes.get(event);
-  if (size === undefined) sizes.set(event, (size = JSON.stringify(event).length));
+  if (size === undefined) {
+    size = JSON.stringify(event).length;
+    sizes.set(event, size);
+  }
   return size;
 }

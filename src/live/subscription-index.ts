@@ -111,7 +111,10 @@ export function createSubscriptionIndex<T>(): SubscriptionIndex<T> {
 
 function getOrCreate<K, V>(map: Map<K, Set<V>>, key: K): Set<V> {
   let set = map.get(key);
-  if (!set) map.set(key, (set = new Set()));
+  if (!set) {
+    set = new Set();
+    map.set(key, set);
+  }
   return set;
 }
 
@@ -125,7 +128,10 @@ function insert<T>(root: TrieNode<T>, segments: readonly string[], entry: T): vo
     if (segment === '*') node = node.star ??= newNode();
     else {
       let child = node.literal.get(segment);
-      if (!child) node.literal.set(segment, (child = newNode()));
+      if (!child) {
+        child = newNode();
+        node.literal.set(segment, child);
+      }
       node = child;
     }
   }

@@ -41,9 +41,15 @@ export function useCompiledExecution(): Plugin {
 
   function compiledFor({ schema, document, operationName }: ExecutionArgs): CompiledQuery | null {
     let byOperation = byDocument.get(document);
-    if (!byOperation) byDocument.set(document, (byOperation = new Map()));
+    if (!byOperation) {
+      byOperation = new Map();
+      byDocument.set(document, byOperation);
+    }
     let entry = byOperation.get(operationName ?? '');
-    if (!entry) byOperation.set(operationName ?? '', (entry = { schema, runs: 0, compiled: undefined }));
+    if (!entry) {
+      entry = { schema, runs: 0, compiled: undefined };
+      byOperation.set(operationName ?? '', entry);
+    }
     if (entry.schema !== schema) return null;
     if (entry.compiled !== undefined) return entry.compiled;
     if (++entry.runs < COMPILE_AFTER_RUNS) return null;

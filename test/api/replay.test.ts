@@ -78,9 +78,10 @@ describe('replay jobs on the embedded hub', () => {
     });
     const result = await gql(hub.url, PUBLISH_MANY, { input }, key);
     assert.equal(result.errors, undefined, JSON.stringify(result.errors));
-    const ids = (result.data!['publishEvents'] as { status: string; event: { id: string } }[]).map(
-      (r) => (assert.equal(r.status, 'ACCEPTED'), r.event.id),
-    );
+    const ids = (result.data!['publishEvents'] as { status: string; event: { id: string } }[]).map((r) => {
+      assert.equal(r.status, 'ACCEPTED');
+      return r.event.id;
+    });
     // Every live call of every handler has happened, so later calls are the replay's.
     const expected = ids.flatMap((id, n) => [
       ...(types[n]!.startsWith('rp.') ? [`mirror:${id}`] : []),

@@ -63,7 +63,9 @@ for (const kind of STORE_KINDS) {
       );
       const input = TYPES.map((type) => publishInput({ type, timestamp: SENT[type][0] }));
       published = (await query(PUBLISH_MANY, { input }))['publishEvents'];
-      published.forEach((result, i) => (ids[TYPES[i]!] = result.event.id));
+      published.forEach((result, i) => {
+        ids[TYPES[i]!] = result.event.id;
+      });
     });
     after(async () => {
       await live?.close();

@@ -670,7 +670,9 @@ export function runEventStoreContract(name: string, makeStore: MakeStore): void 
         // Another tenant with copies of the same events: no filter may reach them.
         const others = events.map((e) => pendingEvent({ ...e, tenantId: 'globex' }));
         const outcomes = await store.append([...events, ...others]);
-        LABELS.forEach((label, i) => idOf.set(label, accepted(outcomes[i]).id));
+        LABELS.forEach((label, i) => {
+          idOf.set(label, accepted(outcomes[i]).id);
+        });
       });
       after(() => subject.close());
 

@@ -62,7 +62,13 @@ export function subscribe(client: Client, query: string, variables: Record<strin
           () => reject(new Error(`expected ${count} results, got ${received.length}: ${JSON.stringify(received)}`)),
           timeoutMs,
         );
-        waiters.push({ count, resolve: (r) => (clearTimeout(timer), resolve(r)) });
+        waiters.push({
+          count,
+          resolve: (r) => {
+            clearTimeout(timer);
+            resolve(r);
+          },
+        });
       });
     },
     async close() {

@@ -31,9 +31,14 @@ async function setup(options: SetupOptions = {}) {
   const reconnectListeners = new Set<() => void>();
   const bus: EventBus = {
     ...inProcess,
-    onReconnect: (listener) => (reconnectListeners.add(listener), () => void reconnectListeners.delete(listener)),
+    onReconnect: (listener) => {
+      reconnectListeners.add(listener);
+      return () => void reconnectListeners.delete(listener);
+    },
   };
-  const reconnected = () => reconnectListeners.forEach((listener) => listener());
+  const reconnected = () => {
+    for (const listener of reconnectListeners) listener();
+  };
   const hub = createSubscriptionHub({
     store,
     bus,
@@ -206,7 +211,13 @@ describe('subscription hub: live delivery', () => {
   it('leaves a gap the bus closes within the grace period to the bus: no store read', async () => {
     let reads = 0;
     const { bus, storeOnly, subscribe } = await setup({
-      wrapStore: (store) => ({ ...store, readAfter: (...args) => (reads++, store.readAfter(...args)) }),
+      wrapStore: (store) => ({
+        ...store,
+        readAfter: (...args) => {
+          reads++;
+          return store.readAfter(...args);
+        },
+      }),
     });
     const seen = collect(subscribe(null));
     await new Promise((resolve) => setTimeout(resolve, 5));
@@ -489,7 +500,10 @@ describe('subscription hub: delivery by the consumer itself (deliver)', () => {
     assert.deepEqual([(await stream.next()).value?.position, (await stream.next()).value?.position], [4, 5]);
     assert.deepEqual(offered, []);
     let answered = false;
-    const waiting = stream.next().then((result) => ((answered = true), result));
+    const waiting = stream.next().then((result) => {
+      answered = true;
+      return result;
+    });
     await publish();
     await publish();
     await until(() => offered.length === 2, 'two offers');

@@ -56,10 +56,16 @@ export function createAppend(options: AppendOptions) {
     const claimants: number[] = [];
     events.forEach((event, i) => {
       const key = event.metadata.idempotencyKey;
-      if (key === undefined) return void items.push({ input: i, doc: docs[i]!, finishesClaim: false });
+      if (key === undefined) {
+        items.push({ input: i, doc: docs[i]!, finishesClaim: false });
+        return;
+      }
       const id = claimId(event.tenantId, key, 0);
       const leader = firstWithKey.get(id);
-      if (leader !== undefined) return void followers.push([i, leader]);
+      if (leader !== undefined) {
+        followers.push([i, leader]);
+        return;
+      }
       firstWithKey.set(id, i);
       claimants.push(i);
     });

@@ -69,7 +69,7 @@ export function createArchiveWriter(options: ArchiveWriterOptions) {
         taken,
       );
       await afterPosition();
-      let errors;
+      let errors: Map<number, WriteError>;
       try {
         errors = await insert(placed.map((p) => p.doc));
       } catch (error) {
@@ -102,7 +102,8 @@ export function createArchiveWriter(options: ArchiveWriterOptions) {
         if (!existing) {
           // Our position was taken (a tombstone, or a writer proposed the same one): try a fresh one.
           taken.set(p.doc.tenantId, Math.max(taken.get(p.doc.tenantId) ?? 0, p.doc.position));
-          return void next.push(pending[n]!);
+          next.push(pending[n]!);
+          return;
         }
         results[pending[n]!] = { stored: existing, byThisCall: false };
         abandoned.push({ tenantId: p.doc.tenantId, position: p.doc.position, block: p.block });

@@ -60,7 +60,10 @@ export function createPositionAllocator({ counters }: Pick<StoreCollections, 'co
     return new Promise((resolve, reject) => {
       let queue = queues.get(tenantId);
       const idle = !queue;
-      if (!queue) queues.set(tenantId, (queue = []));
+      if (!queue) {
+        queue = [];
+        queues.set(tenantId, queue);
+      }
       queue.push({ count, atLeast, resolve, reject });
       if (idle) void drain(tenantId, queue);
     });

@@ -123,7 +123,10 @@ export function createPositions(options: PositionsOptions) {
   /** Records when each missing position was first seen; returns those missing for a whole grace period. */
   function overdue(tenantId: string, missing: readonly number[]): number[] {
     let since = missingSince.get(tenantId);
-    if (!since) missingSince.set(tenantId, (since = new Map()));
+    if (!since) {
+      since = new Map();
+      missingSince.set(tenantId, since);
+    }
     const now = Date.now();
     const stillMissing = new Set(missing);
     for (const p of since.keys()) if (!stillMissing.has(p)) since.delete(p);
