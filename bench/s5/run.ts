@@ -5,7 +5,6 @@ import { requireUrls } from '../cluster-support/servers.ts';
 import { quantile } from '../support/stats.ts';
 import { spawnPublisher, spawnSubscriber } from './ends.ts';
 import { createMeasure } from './measure.ts';
-import type { Load } from './protocol.ts';
 import { latencyReport, throughputReport, type LatencySample, type ThroughputSample } from './report.ts';
 import { DEFAULT_SIDES, openPath, SIDES, type Path, type PathContext, type Side } from './sides.ts';
 

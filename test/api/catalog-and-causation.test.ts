@@ -98,7 +98,7 @@ describe('the causation limit', () => {
     const metadata = causationId ? { causationId } : {};
     const [result] = (
       await gql(hub.url, PUBLISH_MANY, { input: [publishInput({ type: 'storm.step.made', metadata })] }, key)
-    ).data?.publishEvents;
+    ).data!['publishEvents'];
     return result as {
       status: string;
       event: { id: string } | null;

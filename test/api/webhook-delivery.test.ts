@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { errorCodes, gql } from '../support/graphql-client.ts';
 import { startHubOn, STORE_KINDS, type TestHub } from '../support/store-hubs.ts';
-import { verifiesWith, webhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
+import { verifiesWith, webhookReceiver } from '../support/webhook-receiver.ts';
 
 const KEYS = {
   acme: 'acme-webhook-admin-key-00001',
