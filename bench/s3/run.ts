@@ -258,14 +258,12 @@ async function round(round: number, generators: Child[]): Promise<Sample[]> {
         await until(`${kind} subscriptions`, subscriptions(kind), count);
         const after = await settled(server);
         const before = base.get(kind)!;
-        batches
-          .get(kind)!
-          .push({
-            count,
-            batch,
-            rss: (after.rss - before.rss) / count / 1000,
-            heap: (after.heapUsed - before.heapUsed) / count / 1000,
-          });
+        batches.get(kind)!.push({
+          count,
+          batch,
+          rss: (after.rss - before.rss) / count / 1000,
+          heap: (after.heapUsed - before.heapUsed) / count / 1000,
+        });
       }
       connected = count;
     }
