@@ -25,10 +25,14 @@ const batches = new WeakMap<HubContext, Map<string, Waiting[]>>();
 export function eventProcessing(event: HubEvent, ctx: HubContext): Promise<EventProcessing[]> {
   const { tenantId } = requireScope(ctx.principal, Scope.QUERY);
   let byTenant = batches.get(ctx);
-  if (!byTenant) batches.set(ctx, (byTenant = new Map()));
+  if (!byTenant) {
+    byTenant = new Map();
+    batches.set(ctx, byTenant);
+  }
   let batch = byTenant.get(tenantId);
   if (!batch) {
-    const started: Waiting[] = (batch = []);
+    const started: Waiting[] = [];
+    batch = started;
     const tenants = byTenant;
     byTenant.set(tenantId, batch);
     // As DataLoader does: after the promise jobs of this tick, so the sibling resolvers of a list have all asked.
@@ -50,7 +54,9 @@ async function dispatch(tenantId: string, batch: Waiting[], ctx: HubContext): Pr
         tenantId,
         chunk.map((w) => w.event),
       );
-      chunk.forEach((waiting, i) => waiting.resolve(answers[i] ?? []));
+      chunk.forEach((waiting, i) => {
+        waiting.resolve(answers[i] ?? []);
+      });
     } catch (error) {
       for (const waiting of chunk) waiting.reject(error);
     }

@@ -15,6 +15,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { constants, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stripVTControlCharacters } from 'node:util';
 import { serverEnv, startServers, stopServers } from './test-servers/index.mjs';
 import { CHROMIUM_TOOL, exportChromiumPath } from './test-servers/chromium.mjs';
 import { ensureNode24 } from './test-servers/node24.mjs';
@@ -75,7 +76,7 @@ function passOutputThrough(stream, counts) {
   const held = [];
   let partial = '';
   const emit = (line) => {
-    const plain = line.replace(/\x1b\[[0-9;]*m/g, '');
+    const plain = stripVTControlCharacters(line);
     const count = COUNT.exec(plain);
     if (count) counts[count[1] === 'pass' ? 'passed' : 'failed'] += Number(count[2]);
     if (SUMMARY.test(plain)) held.push(line);

@@ -125,8 +125,10 @@ async function open(args: OpenArgs): Promise<{ opened: number; seconds: number }
   const started = performance.now();
   const url = new URL(args.url);
   let group = groups.get(args.group);
-  if (!group)
-    groups.set(args.group, (group = { connections: [], total: 0, target: -1, doneAt: undefined, timer: null }));
+  if (!group) {
+    group = { connections: [], total: 0, target: -1, doneAt: undefined, timer: null };
+    groups.set(args.group, group);
+  }
   const base = group.connections.length;
   const connections = args.specs.map((spec, i) => new Connection(group, base + i, Buffer.from(spec.prefix)));
   group.connections.push(...connections);
@@ -134,7 +136,10 @@ async function open(args: OpenArgs): Promise<{ opened: number; seconds: number }
   const openOne = async (connection: Connection, spec: ConnectionSpec) => {
     let acked: (() => void) | null = null;
     let failed: ((error: Error) => void) | null = null;
-    const ready = new Promise<void>((resolve, reject) => ((acked = resolve), (failed = reject)));
+    const ready = new Promise<void>((resolve, reject) => {
+      acked = resolve;
+      failed = reject;
+    });
     ready.catch(() => {}); // raw connections never wait for it; a late close is recorded in `closedWith`
     let live = args.mode === 'raw';
     const wire = await WireSocket.open(url, args.mode === 'graphql-ws' ? 'graphql-transport-ws' : null, {

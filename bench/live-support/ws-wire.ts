@@ -93,7 +93,10 @@ export class WireSocket {
         return;
       }
       const head = buf.toString('latin1', 0, end);
-      if (!head.startsWith('HTTP/1.1 101')) return this.gone(`upgrade refused: ${head.split('\r\n')[0]}`);
+      if (!head.startsWith('HTTP/1.1 101')) {
+        this.gone(`upgrade refused: ${head.split('\r\n')[0]}`);
+        return;
+      }
       this.open = true;
       this.onOpen(null);
       buf = buf.subarray(end + HANDSHAKE_END.length);
@@ -117,13 +120,17 @@ export class WireSocket {
       const start = offset + header;
       const end = start + payloadLength;
       if (end > length) break;
-      if ((b0 & 0x80) === 0 || (b1 & 0x80) !== 0) return this.gone('fragmented or masked frame from the server');
+      if ((b0 & 0x80) === 0 || (b1 & 0x80) !== 0) {
+        this.gone('fragmented or masked frame from the server');
+        return;
+      }
       const opcode = b0 & 0x0f;
       if (opcode === 0x1 || opcode === 0x2) this.handlers.onMessage(buf, start, end);
       else if (opcode === 0x9) this.sendFrame(0xa, buf.subarray(start, end));
       else if (opcode === 0x8) {
         const code = payloadLength >= 2 ? buf.readUInt16BE(start) : 1005;
-        return this.gone(`close ${code} ${buf.toString('utf8', Math.min(start + 2, end), end)}`);
+        this.gone(`close ${code} ${buf.toString('utf8', Math.min(start + 2, end), end)}`);
+        return;
       }
       offset = end;
     }

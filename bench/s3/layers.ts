@@ -61,17 +61,16 @@ async function measure(mode: Mode): Promise<{ cpu: number; heapMB: number }> {
   async function* sharedResults(source: AsyncIterable<unknown>): AsyncGenerator<ExecutionResult> {
     for await (const event of source) {
       let result = shared.get(event as object);
-      if (!result)
-        shared.set(
-          event as object,
-          (result = execute({
-            schema,
-            document,
-            rootValue: event,
-            variableValues: STREAM_VARIABLES,
-            contextValue,
-          }) as ExecutionResult),
-        );
+      if (!result) {
+        result = execute({
+          schema,
+          document,
+          rootValue: event,
+          variableValues: STREAM_VARIABLES,
+          contextValue,
+        }) as ExecutionResult;
+        shared.set(event as object, result);
+      }
       yield result;
     }
   }

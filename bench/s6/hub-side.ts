@@ -67,8 +67,14 @@ export async function readThroughHub(options: HubReadOptions): Promise<ReadResul
     new Promise<'done' | 'budget'>((resolve, reject) => {
       wanted = count;
       const timer = setTimeout(() => resolve('budget'), ms);
-      const fail = (error: Error) => (clearTimeout(timer), reject(error));
-      reached = () => (clearTimeout(timer), resolve('done'));
+      const fail = (error: Error) => {
+        clearTimeout(timer);
+        reject(error);
+      };
+      reached = () => {
+        clearTimeout(timer);
+        resolve('done');
+      };
       if (positions.length >= count) reached();
       subscription.ended.then(() => fail(new Error('the hub completed the subscription')), fail);
     });

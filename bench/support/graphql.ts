@@ -52,13 +52,16 @@ export function subscribe<T>(
   });
   let closing = false;
   const connected = new Promise<void>((resolve, reject) => {
-    const offConnected = client.on('connected', () => (offConnected(), offClosed(), resolve()));
-    const offClosed = client.on(
-      'closed',
-      (event) => (
-        offConnected(), offClosed(), reject(new Error(`socket closed before connecting: ${JSON.stringify(event)}`))
-      ),
-    );
+    const offConnected = client.on('connected', () => {
+      offConnected();
+      offClosed();
+      resolve();
+    });
+    const offClosed = client.on('closed', (event) => {
+      offConnected();
+      offClosed();
+      reject(new Error(`socket closed before connecting: ${JSON.stringify(event)}`));
+    });
   });
   const ended = new Promise<void>((resolve, reject) => {
     client.subscribe<T>(

@@ -41,20 +41,17 @@ export function workEvent() {
   };
 }
 
-export async function graphql(
+export async function graphql<T = Record<string, unknown>>(
   hub: WorkHub,
   query: string,
   variables: Record<string, unknown>,
-): Promise<Record<string, Record<string, string>>> {
+): Promise<T> {
   const response = await fetch(`${hub.url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${WORK_KEY}` },
     body: JSON.stringify({ query, variables }),
   });
-  const body = (await response.json()) as {
-    data?: Record<string, Record<string, string>>;
-    errors?: unknown[];
-  };
+  const body = (await response.json()) as { data?: T; errors?: unknown[] };
   if (!body.data || body.errors) throw new Error(`the hub answered ${response.status}: ${JSON.stringify(body.errors)}`);
   return body.data;
 }
@@ -158,7 +155,7 @@ export async function runScenarios(
     );
     results.push(
       await measured(monitor, 'replay (HANDLERS)', stored, async () => {
-        const { startReplay } = await graphql(
+        const { startReplay } = await graphql<{ startReplay: { id: string } }>(
           hub,
           'mutation($input: StartReplayInput!) { startReplay(input: $input) { id } }',
           {
@@ -168,8 +165,15 @@ export async function runScenarios(
         await until(
           'the replay',
           async () =>
-            (await graphql(hub, 'query($id: ID!) { replayJob(id: $id) { status } }', { id: startReplay?.id })).replayJob
-              ?.status === 'COMPLETED',
+            (
+              await graphql<{ replayJob: { status: string } }>(
+                hub,
+                'query($id: ID!) { replayJob(id: $id) { status } }',
+                {
+                  id: startReplay.id,
+                },
+              )
+            ).replayJob.status === 'COMPLETED',
         );
       }),
     );

@@ -69,10 +69,14 @@ export function startServer(name, command, args, options = {}) {
   child.stderr.on('data', keep);
   let exitInfo;
   const exited = new Promise((resolve) => {
-    child.once('exit', (code, signal) => resolve((exitInfo = signal ?? `exit ${code}`)));
+    child.once('exit', (code, signal) => {
+      exitInfo = signal ?? `exit ${code}`;
+      resolve(exitInfo);
+    });
     child.once('error', (error) => {
       keep(String(error));
-      resolve((exitInfo = 'spawn error'));
+      exitInfo = 'spawn error';
+      resolve(exitInfo);
     });
   });
   const server = {

@@ -32,7 +32,9 @@ export interface HubAuthenticator {
  */
 export async function createHubAuthenticator(config: AuthConfig, log: Logger): Promise<HubAuthenticator> {
   const files: WatchedFile<unknown>[] = [];
-  const closeFiles = () => files.forEach((file) => file.close());
+  const closeFiles = () => {
+    for (const file of files) file.close();
+  };
   // set once both files are read; a change that lands before is in their `current`
   let auth: KeyedAuthenticator | undefined;
   let verifier: JwtVerifier | undefined;

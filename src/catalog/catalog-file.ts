@@ -96,7 +96,10 @@ type AjvClass = typeof Ajv | typeof Ajv2020;
 const metaCheckers = new Map<AjvClass, Ajv | Ajv2020>();
 const metaChecker = (dialect: AjvClass) => {
   let checker = metaCheckers.get(dialect);
-  if (!checker) metaCheckers.set(dialect, (checker = new dialect(AJV_OPTIONS)));
+  if (!checker) {
+    checker = new dialect(AJV_OPTIONS);
+    metaCheckers.set(dialect, checker);
+  }
   return checker;
 };
 

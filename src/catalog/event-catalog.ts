@@ -121,7 +121,10 @@ function indexOf(versions: readonly CatalogVersion[]): Index {
   const sorted = [...versions].sort((a, b) => a.type.localeCompare(b.type) || byVersion(a.version, b.version));
   for (const entry of sorted) {
     let byType = index.get(entry.type);
-    if (!byType) index.set(entry.type, (byType = new Map()));
+    if (!byType) {
+      byType = new Map();
+      index.set(entry.type, byType);
+    }
     byType.set(entry.version, entry);
   }
   return index;

@@ -10,7 +10,7 @@ export interface FollowOptions<T> {
   /** Asked at each (re)subscribe, so a resumed subscription continues `after` what arrived. */
   variables: () => Record<string, unknown>;
   /** Each result's data; answer true to stop following. */
-  onData: (data: T) => boolean | void;
+  onData: (data: T) => boolean;
   /** Whether a completed subscription is the end (replayJob) or a reason to subscribe again. */
   endsOnComplete: boolean;
   /** Told before each reconnect, with why the connection ended. */
@@ -91,17 +91,20 @@ function subscribeOnce<T>(
         const first = error[0] as GraphQLFailure;
         const code = first.extensions?.code;
         if (typeof code === 'string' && RETRYABLE.has(code))
-          return finish(() => resolve({ done: false, reason: first.message }));
-        return finish(() => reject(hubFailure(first)));
+          finish(() => resolve({ done: false, reason: first.message }));
+        else finish(() => reject(hubFailure(first)));
+        return;
       }
       const close = error as { code?: unknown; reason?: unknown; message?: unknown };
       const refused = typeof close.code === 'number' ? REFUSED.get(close.code) : undefined;
-      if (refused)
-        return finish(() =>
+      if (refused) {
+        finish(() =>
           reject(
             new CliError(`${refused}: ${String(close.reason || 'the hub refused the connection')}`, { code: refused }),
           ),
         );
+        return;
+      }
       const reason =
         typeof close.code === 'number'
           ? `connection closed (${close.code}${close.reason ? ` ${String(close.reason)}` : ''})`

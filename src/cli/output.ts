@@ -29,15 +29,19 @@ export function createOutput(json: boolean): Output {
   };
 }
 
+/** An event as the CLI selects it (EVENT_FIELDS): printed whole with `--json`, by `eventLine` otherwise. */
+export interface EventRecord {
+  position: string;
+  timestamp: string;
+  type: string;
+  subject: string | null;
+  payload: unknown;
+  [field: string]: unknown;
+}
+
 /** An event in one line: position, time, type, subject and payload. */
-export function eventLine(event: Record<string, any>): string {
-  return [
-    event['position'],
-    event['timestamp'],
-    event['type'],
-    event['subject'] ?? '-',
-    JSON.stringify(event['payload']),
-  ].join('  ');
+export function eventLine(event: EventRecord): string {
+  return [event.position, event.timestamp, event.type, event.subject ?? '-', JSON.stringify(event.payload)].join('  ');
 }
 
 /** The global flags every command sees: the hub, the token and `--json`. */

@@ -88,7 +88,10 @@ export function createDeliveryRuntime(options: DeliveryRuntimeOptions): Delivery
 
   function scan(): void {
     if (closed) return;
-    if (scanning) return void (again = true);
+    if (scanning) {
+      again = true;
+      return;
+    }
     scanning = scanEndpoints().finally(() => {
       scanning = null;
       if (again) {
@@ -190,7 +193,10 @@ export function createDeliveryRuntime(options: DeliveryRuntimeOptions): Delivery
     entry.renewing ??= (async () => {
       try {
         const renewed = await leases.renew(entry.lease, options.leaseMs);
-        if (renewed) return void (entry.lease = renewed);
+        if (renewed) {
+          entry.lease = renewed;
+          return;
+        }
         entry.holds = false;
         log.warn({ endpointId: entry.endpoint.id }, 'webhook lease lost to another process; stopping here');
         entry.controller.abort(new Error('lease lost'));

@@ -134,7 +134,10 @@ export function startEndpointWorker(options: EndpointWorkerOptions): EndpointWor
       checkpoint = events.at(-1)!.position;
       await endpoints.saveCheckpoint(endpoint.id, checkpoint);
       open += events.length;
-      if (open >= DELIVERY_WINDOW) return void (windowFull = true); // leaving the loop closes the cursor; a finished delivery reads on
+      if (open >= DELIVERY_WINDOW) {
+        windowFull = true;
+        return; // leaving the loop closes the cursor; a finished delivery reads on
+      }
     }
     if (range.head > checkpoint && running()) {
       checkpoint = range.head;
@@ -185,7 +188,10 @@ export function startEndpointWorker(options: EndpointWorkerOptions): EndpointWor
 
   async function send(delivery: WebhookDelivery): Promise<void> {
     if (bucket && !(await bucket.take(1, stop))) return;
-    if (!(await options.mayStart())) return void (halted = true);
+    if (!(await options.mayStart())) {
+      halted = true;
+      return;
+    }
     const event = cache.get(delivery.eventId) ?? (await store.get(endpoint.tenantId, delivery.eventId));
     if (!event)
       return await save({

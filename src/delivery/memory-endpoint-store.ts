@@ -20,7 +20,10 @@ export function createMemoryEndpointStore(): EndpointStore {
   };
   const queueOf = (endpointId: string) => {
     let queue = deliveries.get(endpointId);
-    if (!queue) deliveries.set(endpointId, (queue = new Map()));
+    if (!queue) {
+      queue = new Map();
+      deliveries.set(endpointId, queue);
+    }
     return queue;
   };
   const byPosition = (a: WebhookDelivery, b: WebhookDelivery) => a.position - b.position;

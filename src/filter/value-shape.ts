@@ -31,7 +31,9 @@ export function checkValueShape(value: unknown, at: readonly string[]): void {
     if (Array.isArray(node)) {
       if (nodes + node.length > MAX_NODES)
         throw badInput(`a where value is limited to ${MAX_NODES} items and keys`, at);
-      node.forEach((item, i) => stack.push({ node: item, inner: [...inner, String(i)] }));
+      node.forEach((item, i) => {
+        stack.push({ node: item, inner: [...inner, String(i)] });
+      });
       continue;
     }
     // for…in rather than Object.entries: a huge object is refused before it is copied.

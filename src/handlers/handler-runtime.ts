@@ -335,7 +335,10 @@ export function createHandlerRuntime(options: HandlerRuntimeOptions): HandlerRun
   function onBusEvent(event: HubEvent): void {
     const { tenantId, position } = event;
     let shown = busShown.get(tenantId);
-    if (!shown) busShown.set(tenantId, (shown = createShownPositions()));
+    if (!shown) {
+      shown = createShownPositions();
+      busShown.set(tenantId, shown);
+    }
     shown.add(position);
     let matched = false;
     for (const entry of compiled) {

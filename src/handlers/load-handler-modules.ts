@@ -68,9 +68,9 @@ export async function loadHandlerModules(
       throw new HandlerModuleError(`${path}: has no default export (a handler or an array of handlers)`);
     const exported = Array.isArray(module.default) ? module.default : [module.default];
     if (exported.length === 0) throw new HandlerModuleError(`${path}: exports an empty array of handlers`);
-    exported.forEach((value, i) =>
-      loaded.push(checkHandler(value, Array.isArray(module.default) ? `${path} [${i}]` : path)),
-    );
+    exported.forEach((value, i) => {
+      loaded.push(checkHandler(value, Array.isArray(module.default) ? `${path} [${i}]` : path));
+    });
   }
   const all = [...builtIn, ...loaded];
   const seen = new Set<string>();

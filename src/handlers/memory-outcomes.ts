@@ -29,9 +29,15 @@ export function createMemoryOutcomes(maxPerTenant = DEFAULT_MAX_OUTCOMES_PER_TEN
   return {
     record(outcome) {
       let trail = tenants.get(outcome.tenantId);
-      if (!trail) tenants.set(outcome.tenantId, (trail = { events: new Map(), size: 0 }));
+      if (!trail) {
+        trail = { events: new Map(), size: 0 };
+        tenants.set(outcome.tenantId, trail);
+      }
       let byHandler = trail.events.get(outcome.eventId);
-      if (!byHandler) trail.events.set(outcome.eventId, (byHandler = new Map()));
+      if (!byHandler) {
+        byHandler = new Map();
+        trail.events.set(outcome.eventId, byHandler);
+      }
       const earlier = byHandler.get(outcome.handler);
       if (!earlier) trail.size += 1;
       const copy = structuredClone(outcome);

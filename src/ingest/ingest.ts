@@ -193,7 +193,9 @@ export function createIngest(options: IngestOptions): Ingest {
       }
       if (fitting.length === 0) return results;
       const stored = await storeAndPublish(fitting.map((item) => item.event));
-      stored.forEach((result, i) => (results[fitting[i]!.index] = result));
+      stored.forEach((result, i) => {
+        results[fitting[i]!.index] = result;
+      });
       return results;
     },
 

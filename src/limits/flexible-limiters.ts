@@ -12,7 +12,10 @@ export function limiterPerLimit<L>(create: (limit: number) => L): (limit: number
   const limiters = new Map<number, L>();
   return (limit) => {
     let limiter = limiters.get(limit);
-    if (!limiter) limiters.set(limit, (limiter = create(limit)));
+    if (!limiter) {
+      limiter = create(limit);
+      limiters.set(limit, limiter);
+    }
     return limiter;
   };
 }

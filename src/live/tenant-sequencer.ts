@@ -102,7 +102,13 @@ export function createTenantSequencer(options: TenantSequencerOptions): TenantSe
 
   const sleep = (ms: number) =>
     new Promise<void>((wake) => {
-      const entry = { timer: setTimeout(() => (timers.delete(entry), wake()), ms), wake };
+      const entry = {
+        timer: setTimeout(() => {
+          timers.delete(entry);
+          wake();
+        }, ms),
+        wake,
+      };
       timers.add(entry);
     });
 

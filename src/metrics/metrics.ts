@@ -156,7 +156,10 @@ function createDomainLabels() {
       if (!TYPE_NAME.test(type)) return 'invalid';
       const domain = type.slice(0, type.indexOf('.'));
       let known = seen.get(tenant);
-      if (!known) seen.set(tenant, (known = new Set()));
+      if (!known) {
+        known = new Set();
+        seen.set(tenant, known);
+      }
       if (known.has(domain)) return domain;
       if (known.size >= MAX_DOMAINS_PER_TENANT) return 'other';
       known.add(domain);

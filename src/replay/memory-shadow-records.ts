@@ -15,7 +15,10 @@ export function createMemoryShadowRecords(): MemoryShadowRecords {
   const scratch = new Map<string, Map<string, Record<string, unknown>>>();
   const of = <T>(map: Map<string, Map<string, T>>, jobId: string) => {
     let entries = map.get(jobId);
-    if (!entries) map.set(jobId, (entries = new Map()));
+    if (!entries) {
+      entries = new Map();
+      map.set(jobId, entries);
+    }
     return entries;
   };
   const scratchKey = (projection: string, key: string) => JSON.stringify([projection, key]);

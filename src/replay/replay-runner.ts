@@ -7,7 +7,6 @@ import { compileFilter, createMatcher } from '../filter/index.ts';
 import type { HubHandler } from '../handlers/handler.ts';
 import type { EventStore } from '../store/event-store.ts';
 import { isFinal, ReplayStatus } from './replay-job.ts';
-import type { ReplayStore } from './replay-store.ts';
 import type { ReplayHandler, TargetServices } from './replay-targets.ts';
 import { endReplay, LeaseLost, ReplayFailure, runReplay, type RunReplayOptions } from './run-replay.ts';
 import { createTokenBucket } from './token-bucket.ts';
@@ -98,7 +97,10 @@ export function createReplayRunner(options: ReplayRunnerOptions): ReplayRunner {
 
   function scan(): void {
     if (!started || closed) return;
-    if (scanning) return void (again = true);
+    if (scanning) {
+      again = true;
+      return;
+    }
     scanning = takeRunnable().finally(() => {
       scanning = null;
       if (again) {

@@ -49,7 +49,7 @@ export class LeaseLost extends Error {
  * replay key makes the event a DUPLICATE; HANDLERS: the run claims).
  */
 export async function runReplay(saved: ReplayJob, options: RunReplayOptions): Promise<void> {
-  const { store, replayStore, log } = options;
+  const { store, replayStore } = options;
   let job = saved;
   const save = async (next: ReplayJob) => {
     if (!options.holds()) throw new LeaseLost();

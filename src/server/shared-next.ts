@@ -90,7 +90,10 @@ export function createNextFrames(): NextFrames {
       const selection = sharedSelection(args.schema, args.document, args.operationName);
       if (!selection) return null;
       let documentId = documents.get(args.document);
-      if (documentId === undefined) documents.set(args.document, (documentId = ++documentCount));
+      if (documentId === undefined) {
+        documentId = ++documentCount;
+        documents.set(args.document, documentId);
+      }
       const variables = args.variableValues ?? {};
       const used = selection.variables.map((name) => (Object.hasOwn(variables, name) ? [variables[name]] : []));
       const key = JSON.stringify([tenantId, documentId, args.operationName, used]);
@@ -108,11 +111,10 @@ export function createNextFrames(): NextFrames {
       // One copy of a large result per event, not one per subscription id (a socket may hold hundreds).
       if (large) return [Buffer.from(`{"id":${JSON.stringify(operation.id)},"type":"next","payload":`), large, TAIL];
       let frame = frames.get(operation.id);
-      if (!frame)
-        frames.set(
-          operation.id,
-          (frame = Buffer.from(`{"id":${JSON.stringify(operation.id)},"type":"next","payload":${json}}`)),
-        );
+      if (!frame) {
+        frame = Buffer.from(`{"id":${JSON.stringify(operation.id)},"type":"next","payload":${json}}`);
+        frames.set(operation.id, frame);
+      }
       return frame;
     },
   };

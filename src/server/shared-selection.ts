@@ -50,7 +50,10 @@ export function sharedSelection(
   operationName: string | null,
 ): SharedSelection | null {
   let byName = cache.get(document);
-  if (!byName) cache.set(document, (byName = new Map()));
+  if (!byName) {
+    byName = new Map();
+    cache.set(document, byName);
+  }
   const key = operationName ?? '';
   if (!byName.has(key)) byName.set(key, analyse(schema, document, operationName));
   return byName.get(key) ?? null;

@@ -34,7 +34,10 @@ export function socketLimits({ maxSubscriptions, bufferBytes, log }: SocketLimit
 
   function of(socket: WebSocket): SocketLimits {
     let limits = bySocket.get(socket);
-    if (!limits) bySocket.set(socket, (limits = create(socket)));
+    if (!limits) {
+      limits = create(socket);
+      bySocket.set(socket, limits);
+    }
     return limits;
   }
 

@@ -206,7 +206,10 @@ class SocketDelivery implements DirectDelivery {
     if (!fragmented && socket.bufferedAmount > DIRECT_HIGH_WATER_BYTES) return false;
     if (!this.budget.fits(frameBytes(frame))) return false; // the live subscription then charges it and ends on overflow
     if (!fragmented) socket.send(frame, { binary: false });
-    else frame.forEach((part, index) => socket.send(part, { binary: false, fin: index === frame.length - 1 }));
+    else
+      frame.forEach((part, index) => {
+        socket.send(part, { binary: false, fin: index === frame.length - 1 });
+      });
     return true;
   }
 }

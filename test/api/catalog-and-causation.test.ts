@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { publishInput } from '../support/fixtures.ts';
-import { gql } from '../support/graphql-client.ts';
+import { type Edge, gql, type PublishResult } from '../support/graphql-client.ts';
 import { startTestHub, TEST_KEYS } from '../support/hub.ts';
 
 const PUBLISH_MANY = `mutation($input: [PublishEventInput!]!) {
@@ -55,7 +55,7 @@ describe('the event catalog', () => {
       TEST_KEYS.acme,
     );
     assert.deepEqual(
-      stored.data?.events.edges.map((e: any) => e.node.id).sort(),
+      stored.data?.events.edges.map((e: Edge<{ id: string }>) => e.node.id).sort(),
       [results[0]!.event!.id, results[4]!.event!.id].sort(),
     );
   });
@@ -83,7 +83,7 @@ describe('the event catalog', () => {
       )
     ).data?.publishEvents;
     assert.deepEqual(
-      results.map((r: any) => r.status),
+      results.map((r: PublishResult) => r.status),
       ['REJECTED', 'ACCEPTED'],
     );
     assert.deepEqual(results[0].error.path, ['type']);
@@ -98,7 +98,7 @@ describe('the causation limit', () => {
     const metadata = causationId ? { causationId } : {};
     const [result] = (
       await gql(hub.url, PUBLISH_MANY, { input: [publishInput({ type: 'storm.step.made', metadata })] }, key)
-    ).data?.publishEvents;
+    ).data!['publishEvents'];
     return result as {
       status: string;
       event: { id: string } | null;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { publishInput } from '../support/fixtures.ts';
-import { errorCodes, gql, PUBLISH } from '../support/graphql-client.ts';
+import { type Edge, errorCodes, gql, PUBLISH } from '../support/graphql-client.ts';
 import { startTestHub, TEST_KEYS } from '../support/hub.ts';
 
 /** More runs of one document than the hub needs before it compiles it (src/server/compiled-execution.ts). */
@@ -68,12 +68,9 @@ describe('coded errors and repeated operations over GraphQL', () => {
     for (let run = 0; run < RUNS; run++) {
       const result = await acme(query, { min: 14 });
       assert.deepEqual(result.errors, undefined);
-      assert.deepEqual(result.data?.literal.edges.map((e: any) => e.node.payload.run).sort(), [13, 14], `run ${run}`);
-      assert.deepEqual(
-        result.data?.variable.edges.map((e: any) => e.node.payload.run),
-        [14],
-        `run ${run}`,
-      );
+      const runs = (edges: Edge<{ payload: { run: number } }>[]) => edges.map((e) => e.node.payload.run);
+      assert.deepEqual(runs(result.data?.literal.edges).sort(), [13, 14], `run ${run}`);
+      assert.deepEqual(runs(result.data?.variable.edges), [14], `run ${run}`);
     }
   });
 });

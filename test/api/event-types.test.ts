@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createLogger } from '../../src/logger.ts';
 import { publishInput } from '../support/fixtures.ts';
-import { gql } from '../support/graphql-client.ts';
+import { gql, type PublishResult } from '../support/graphql-client.ts';
 import { spawnHub, TEST_KEYS } from '../support/hub.ts';
 import { eventually } from '../support/socket-probe.ts';
 import { STORE_KINDS, startHubOn, type TestHub } from '../support/store-hubs.ts';
@@ -50,7 +50,7 @@ for (const kind of STORE_KINDS) {
       (await gql(hub.url, EVENT_TYPES, {}, TEST_KEYS.acme)).data?.['eventTypes'] as {
         name: string;
         description: string | null;
-        versions: any[];
+        versions: { version: string; schema: { type: string; required?: string[] }; example: unknown }[];
       }[];
     const listed = async (name: string) => (await eventTypes()).some((type) => type.name === name);
     const publish = async (type: string, payload: Record<string, unknown>) =>
@@ -80,7 +80,7 @@ for (const kind of STORE_KINDS) {
       const placed = types.find((type) => type.name === 'sales.order.placed')!;
       assert.equal(placed.description, 'A customer placed an order.');
       assert.equal(placed.versions.length, 1);
-      const [v1] = placed.versions;
+      const v1 = placed.versions[0]!;
       assert.equal(v1.version, '1.0');
       assert.equal(v1.schema.type, 'object');
       assert.deepEqual(v1.schema.required, ['orderId', 'customerId', 'currency', 'lines']);
@@ -142,9 +142,9 @@ for (const kind of STORE_KINDS) {
         versions: [{ version: '1.0', schema: CONTACT, example: CONTACT.examples[0] }],
       });
       assert.ok(
-        ((await (await readCatalog(hub.url, TEST_KEYS.acme)).json()) as any).eventTypes.some(
-          (t: any) => t.name === 'crm.contact.created',
-        ),
+        (
+          (await (await readCatalog(hub.url, TEST_KEYS.acme)).json()) as { eventTypes: { name: string }[] }
+        ).eventTypes.some((t) => t.name === 'crm.contact.created'),
         'and at GET /catalog',
       );
 
@@ -266,7 +266,7 @@ describe('catalog files and the hub’s start', () => {
       )
     ).data?.['publishEvents'];
     assert.deepEqual(
-      results.map((r: any) => r.status),
+      results.map((r: PublishResult) => r.status),
       ['ACCEPTED', 'REJECTED'],
     );
     assert.deepEqual(results[1].error.path, ['type']);

@@ -5,6 +5,7 @@ import { gql } from '../support/graphql-client.ts';
 import { TEST_API_KEYS, TEST_KEYS } from '../support/hub.ts';
 import { openExport, readExport } from '../support/export-client.ts';
 import { STORE_KINDS, startHubOn, type TestHub } from '../support/store-hubs.ts';
+import type { Untyped } from '../support/untyped.ts';
 
 const PUBLISH_ONLY_KEY = 'acme-test-key-publish-only-01';
 const API_KEYS = JSON.stringify([
@@ -171,10 +172,7 @@ for (const kind of STORE_KINDS) {
 }
 
 /** The complete lines read before the client hangs up, once it has at least `count` of them. */
-async function readUntilCut(
-  response: import('node:http').IncomingMessage,
-  count: number,
-): Promise<Record<string, any>[]> {
+async function readUntilCut(response: import('node:http').IncomingMessage, count: number): Promise<Untyped[]> {
   let text = '';
   for await (const chunk of response) {
     text += String(chunk);
@@ -184,5 +182,5 @@ async function readUntilCut(
   return text
     .slice(0, text.lastIndexOf('\n'))
     .split('\n')
-    .map((line) => JSON.parse(line) as Record<string, any>);
+    .map((line) => JSON.parse(line) as Untyped);
 }

@@ -227,7 +227,10 @@ for (const kind of STORE_KINDS) {
       const store = hub.services.handlerStore;
       const lookup = store.outcomes.bind(store);
       let calls = 0;
-      store.outcomes = (tenantId, eventIds) => ((calls += 1), lookup(tenantId, eventIds));
+      store.outcomes = (tenantId, eventIds) => {
+        calls += 1;
+        return lookup(tenantId, eventIds);
+      };
       try {
         const edges = await edgesOf();
         assert.ok(ids.every((id) => edges.some((e) => e.node.id === id)));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { publishInput } from '../support/fixtures.ts';
-import { errorCodes, gql, PUBLISH } from '../support/graphql-client.ts';
+import { type Connection, errorCodes, gql, PUBLISH, type PublishResult } from '../support/graphql-client.ts';
 import { startTestHub, TEST_KEYS } from '../support/hub.ts';
 
 describe('publishing and searching over GraphQL', () => {
@@ -56,7 +56,7 @@ describe('publishing and searching over GraphQL', () => {
     });
     const items = result.data?.publishEvents;
     assert.deepEqual(
-      items.map((r: any) => r.status),
+      items.map((r: PublishResult) => r.status),
       ['ACCEPTED', 'REJECTED', 'REJECTED', 'ACCEPTED', 'DUPLICATE'],
     );
     assert.equal(items[1].error.code, 'BAD_USER_INPUT');
@@ -81,15 +81,17 @@ describe('publishing and searching over GraphQL', () => {
       const seen: number[] = [];
       let cursor: string | null = null;
       for (let page = 0; page < 10; page++) {
-        const result: any = await acme(EVENTS, {
-          filter: { types: ['page.item.made'] },
-          first: 3,
-          order,
-          ...(cursor && { after: cursor }),
-        });
-        seen.push(...result.data.events.edges.map((e: any) => e.node.payload.n));
-        if (!result.data.events.pageInfo.hasNextPage) break;
-        cursor = result.data.events.pageInfo.endCursor;
+        const events: Connection<{ payload: { n: number } }> = (
+          await acme(EVENTS, {
+            filter: { types: ['page.item.made'] },
+            first: 3,
+            order,
+            ...(cursor && { after: cursor }),
+          })
+        ).data!['events'];
+        seen.push(...events.edges.map((e) => e.node.payload.n));
+        if (!events.pageInfo.hasNextPage) break;
+        cursor = events.pageInfo.endCursor;
       }
       assert.deepEqual(seen, order === 'ASC' ? [0, 1, 2, 3, 4, 5, 6] : [6, 5, 4, 3, 2, 1, 0]);
     }
@@ -152,7 +154,7 @@ describe('publishing and searching over GraphQL', () => {
     assert.equal((await acme('query($id: ID!) { event(id: $id) { id } }', { id })).data?.event, null);
     assert.equal((await acme(EVENTS, { filter: { types: ['secret.>'] } })).data?.events.edges.length, 0);
     const stats = await acme('query { eventStats(groupBy: TYPE) { key } }');
-    assert.ok(!stats.data?.eventStats.some((s: any) => s.key === 'secret.plan.made'));
+    assert.ok(!stats.data?.eventStats.some((s: { key: string }) => s.key === 'secret.plan.made'));
     assert.equal((await globex(EVENTS, { filter: { types: ['secret.>'] } })).data?.events.edges.length, 1);
   });
 

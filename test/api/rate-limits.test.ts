@@ -60,7 +60,10 @@ const accepted = (response: GraphQLResponse): void => {
 function rateLimited(response: GraphQLResponse, limit: number): number {
   assert.deepEqual(errorCodes(response), ['RATE_LIMITED'], JSON.stringify(response.errors));
   const { retryAfterMs, limit: actual } = response.errors![0]!.extensions!;
-  assert.ok(Number.isInteger(retryAfterMs) && retryAfterMs > 0, `retryAfterMs ${retryAfterMs}`);
+  assert.ok(
+    typeof retryAfterMs === 'number' && Number.isInteger(retryAfterMs) && retryAfterMs > 0,
+    `retryAfterMs ${retryAfterMs}`,
+  );
   assert.equal(actual, limit);
   return retryAfterMs;
 }

@@ -33,7 +33,7 @@ for (const kind of STORE_KINDS) {
       hub = await startHubOn(kind, { HUB_REPLAY_POLL_MS: '100', HUB_REPLAY_RATE: '20' }, { handlers: [noop] });
       const inputs = Array.from({ length: 40 }, (_, n) => publishInput({ type: 'prog.item.made', payload: { n } }));
       ids = (await gql(hub.url, PUBLISH_MANY, { input: inputs }, TEST_KEYS.acme)).data!['publishEvents'].map(
-        (r: any) => r.event.id,
+        (r: { event: { id: string } }) => r.event.id,
       );
     });
     after(() => hub.stop());

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient as createSseClient } from 'graphql-sse';
 import type { HubHandler } from '../../src/handlers/handler.ts';
 import { publishInput } from '../support/fixtures.ts';
-import { errorCodes, gql } from '../support/graphql-client.ts';
+import { type Edge, errorCodes, gql } from '../support/graphql-client.ts';
 import { startTestHub, TEST_KEYS } from '../support/hub.ts';
 import { allEvents } from '../support/mongo-hubs.ts';
 import { subscribe, wsClient } from '../support/ws-client.ts';
@@ -38,7 +38,24 @@ const PUBLISH_MANY =
 const EVENT =
   'id type timestamp source { type id } subject payload position metadata { correlationId causationId idempotencyKey actor { id type } context { type id } attributes replay { jobId originalEventId } }';
 
-type Job = Record<string, any>;
+/** A replay job as JOB selects it (`sample` only where the query asks for it). */
+interface Job {
+  id: string;
+  status: string;
+  filter: unknown;
+  target: string;
+  handlers: string[];
+  dryRun: boolean;
+  total: number | null;
+  processed: number;
+  failed: number;
+  cancelRequested: boolean;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  error: string | null;
+  sample: { id: string }[];
+}
 
 async function until<T>(
   read: () => Promise<T>,
@@ -78,9 +95,10 @@ describe('replay jobs on the embedded hub', () => {
     });
     const result = await gql(hub.url, PUBLISH_MANY, { input }, key);
     assert.equal(result.errors, undefined, JSON.stringify(result.errors));
-    const ids = (result.data!['publishEvents'] as { status: string; event: { id: string } }[]).map(
-      (r) => (assert.equal(r.status, 'ACCEPTED'), r.event.id),
-    );
+    const ids = (result.data!['publishEvents'] as { status: string; event: { id: string } }[]).map((r) => {
+      assert.equal(r.status, 'ACCEPTED');
+      return r.event.id;
+    });
     // Every live call of every handler has happened, so later calls are the replay's.
     const expected = ids.flatMap((id, n) => [
       ...(types[n]!.startsWith('rp.') ? [`mirror:${id}`] : []),
@@ -103,7 +121,7 @@ describe('replay jobs on the embedded hub', () => {
   const final = (id: string, key: string = TEST_KEYS.acme) =>
     until(
       () => job(id, key),
-      (j) => ['COMPLETED', 'FAILED', 'CANCELLED'].includes(j?.['status']),
+      (j) => ['COMPLETED', 'FAILED', 'CANCELLED'].includes(j?.['status'] ?? ''),
       `job ${id} to end`,
     ) as Promise<Job>;
   const ofRun = (run: string) => ({ where: [{ path: 'payload.run', op: 'EQ', value: run }] });
@@ -405,7 +423,7 @@ describe('replay jobs on the embedded hub', () => {
       (await gql(hub.url, START, { input }, key)).errors?.[0];
     const badFilter = await bad({ target: 'REPUBLISH', filter: { types: ['Not A Type!'] } });
     assert.equal(badFilter?.extensions?.['code'], 'BAD_USER_INPUT');
-    assert.deepEqual(badFilter?.extensions?.['inputPath'].slice(0, 2), ['input', 'filter']);
+    assert.deepEqual((badFilter?.extensions?.['inputPath'] as string[] | undefined)?.slice(0, 2), ['input', 'filter']);
     const unknown = await bad({ target: 'HANDLERS', handlers: ['mirror', 'nobody'], filter: {} });
     assert.deepEqual(
       [unknown?.extensions?.['code'], unknown?.extensions?.['inputPath']],
@@ -469,7 +487,7 @@ describe('replay jobs on the embedded hub', () => {
     assert.ok(
       !(await gql(hub.url, '{ replayJobs(first: 100) { edges { node { id } } } }', {}, TEST_KEYS.globex)).data?.[
         'replayJobs'
-      ].edges.some((e: any) => e.node.id === acmeJob['id']),
+      ].edges.some((e: Edge<{ id: string }>) => e.node.id === acmeJob['id']),
     );
     const cancel = await gql(hub.url, CANCEL, { id: acmeJob['id'] }, TEST_KEYS.globex);
     assert.deepEqual(errorCodes(cancel), ['NOT_FOUND']);

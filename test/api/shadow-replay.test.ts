@@ -8,7 +8,7 @@ import { defineHandler } from '../../handlers/define.ts';
 import type { HubEvent } from '../../src/events/event.ts';
 import type { HandlerContext } from '../../src/handlers/handler.ts';
 import { publishInput } from '../support/fixtures.ts';
-import { errorCodes, gql } from '../support/graphql-client.ts';
+import { type Connection, type Edge, errorCodes, gql, type PublishResult } from '../support/graphql-client.ts';
 import { TEST_KEYS } from '../support/hub.ts';
 import { STORE_KINDS, startHubOn, type TestHub } from '../support/store-hubs.ts';
 import { until } from '../support/until.ts';
@@ -25,6 +25,26 @@ const EVERYTHING =
   '{ events(first: 1000) { edges { node { id type } } } deadLetters(first: 1000) { edges { node { id } } } }';
 const TRAIL =
   'query($types: [String!]) { events(first: 1000, filter: { types: $types }) { edges { node { id processing { handler status attempts followUps } } } } }';
+
+/** An event's handler trail as TRAIL selects it. */
+interface TrailNode {
+  id: string;
+  processing: { handler: string; status: string; attempts: number; followUps: string[] }[];
+}
+/** One replayDiff node as DIFF selects it. */
+interface DiffNode {
+  event: { id: string; payload: Record<string, unknown> };
+  handler: string;
+  changes: string[];
+  live: { handler: string; status: string; attempts: number; followUps: string[]; error: { code: string } | null };
+  shadow: {
+    status: string;
+    attempts: number;
+    durationMs: number;
+    followUps: { type: string; subject: string | null; payload: unknown; payloadHash: string }[];
+    error: { code: string; message: string } | null;
+  };
+}
 
 /** Orders: ship publishes x.shipped for each; ship-next skips those under 10 and refuses o-bad. */
 const ORDERS = [
@@ -101,8 +121,8 @@ for (const kind of STORE_KINDS) {
     let orderIds: Map<string, string>;
     const acme = (query: string, variables: Record<string, unknown> = {}) =>
       gql(hub.url, query, variables, TEST_KEYS.acme);
-    const trail = async () =>
-      (await acme(TRAIL, { types: ['sh.order.placed'] })).data!['events'].edges.map((e: any) => e.node);
+    const trail = async (): Promise<TrailNode[]> =>
+      (await acme(TRAIL, { types: ['sh.order.placed'] })).data!['events'].edges.map((e: Edge<TrailNode>) => e.node);
 
     before(async () => {
       hub = await startHubOn(
@@ -113,11 +133,12 @@ for (const kind of STORE_KINDS) {
       const published = await acme(PUBLISH_MANY, {
         input: ORDERS.map((payload) => publishInput({ type: 'sh.order.placed', payload })),
       });
-      orderIds = new Map(published.data!['publishEvents'].map((r: any, i: number) => [ORDERS[i]!.orderId, r.event.id]));
+      orderIds = new Map(
+        published.data!['publishEvents'].map((r: PublishResult, i: number) => [ORDERS[i]!.orderId, r.event!.id]),
+      );
       await until(
         trail,
-        (nodes) =>
-          nodes.every((n: any) => n.processing.some((p: any) => p.handler === 'ship' && p.status === 'HANDLED')),
+        (nodes) => nodes.every((n) => n.processing.some((p) => p.handler === 'ship' && p.status === 'HANDLED')),
         'live handling',
         20_000,
       );
@@ -130,12 +151,12 @@ for (const kind of STORE_KINDS) {
       assert.equal(shipNext.shadows, 'ship', 'defineHandler keeps shadows');
       const nodes = await trail();
       assert.ok(
-        nodes.every((n: any) => n.processing.every((p: any) => p.handler === 'ship')),
+        nodes.every((n) => n.processing.every((p) => p.handler === 'ship')),
         JSON.stringify(nodes),
       );
       const listed = await acme('{ handlers { name } }');
       assert.deepEqual(
-        listed.data!['handlers'].map((h: any) => h.name),
+        listed.data!['handlers'].map((h: { name: string }) => h.name),
         ['ship'],
       );
     });
@@ -174,16 +195,16 @@ for (const kind of STORE_KINDS) {
 
       const diff = await acme(DIFF, { jobId, first: 100 });
       assert.equal(diff.errors, undefined, JSON.stringify(diff.errors));
-      const nodes = diff.data!['replayDiff'].edges.map((e: any) => e.node);
+      const nodes: DiffNode[] = diff.data!['replayDiff'].edges.map((e: Edge<DiffNode>) => e.node);
       assert.deepEqual(
-        nodes.map((n: any) => [n.event.payload.orderId, n.handler, n.changes, n.live.status, n.shadow.status]),
+        nodes.map((n) => [n.event.payload['orderId'], n.handler, n.changes, n.live.status, n.shadow.status]),
         [
           ['o2', 'ship-next', ['followUps.count', 'followUps.types'], 'HANDLED', 'HANDLED'],
           ['o4', 'ship-next', ['followUps.count', 'followUps.types'], 'HANDLED', 'HANDLED'],
           ['o-bad', 'ship-next', ['status', 'followUps.count', 'followUps.types'], 'HANDLED', 'FAILED'],
         ],
       );
-      const bad = nodes[2];
+      const bad = nodes[2]!;
       assert.equal(bad.event.id, orderIds.get('o-bad'));
       assert.deepEqual([bad.live.handler, bad.live.attempts, bad.live.followUps.length], ['ship', 1, 1]);
       assert.deepEqual(bad.shadow.error, { code: 'HANDLER_ERROR', message: 'o-bad refused' });
@@ -193,9 +214,10 @@ for (const kind of STORE_KINDS) {
       // Nothing stored: no event (follow-up or system.replay.started / completed), no dead letter, the trail and the
       // live projections as they were. Starting the job is audited, as every replay request is.
       const afterRun = await acme(EVERYTHING);
-      const audited = afterRun.data!['events'].edges.filter((e: any) => e.node.type === 'system.replay.requested');
+      const edges: Edge<{ type: string }>[] = afterRun.data!['events'].edges;
+      const audited = edges.filter((e) => e.node.type === 'system.replay.requested');
       assert.equal(audited.length, 1);
-      afterRun.data!['events'].edges = afterRun.data!['events'].edges.filter((e: any) => e !== audited[0]);
+      afterRun.data!['events'].edges = edges.filter((e) => e !== audited[0]);
       assert.deepEqual(afterRun, before);
       assert.deepEqual(await trail(), trailBefore);
       for (const { orderId } of ORDERS)
@@ -214,10 +236,12 @@ for (const kind of STORE_KINDS) {
         20_000,
       );
       const all = (await acme(DIFF, { jobId, first: 100 })).data!['replayDiff'].edges;
-      const paged: any[] = [];
+      const paged: Edge<DiffNode>[] = [];
       let afterCursor: string | null = null;
       for (let pages = 0; ; pages++) {
-        const page: any = (await acme(DIFF, { jobId, first: 1, after: afterCursor })).data!['replayDiff'];
+        const page: Connection<DiffNode> = (await acme(DIFF, { jobId, first: 1, after: afterCursor })).data![
+          'replayDiff'
+        ];
         paged.push(...page.edges);
         if (!page.pageInfo.hasNextPage) break;
         afterCursor = page.pageInfo.endCursor;
@@ -225,7 +249,7 @@ for (const kind of STORE_KINDS) {
       }
       assert.deepEqual(
         paged.map((e) => e.node.event.id),
-        all.map((e: any) => e.node.event.id),
+        all.map((e: Edge<DiffNode>) => e.node.event.id),
       );
       assert.equal(paged.length, 3);
       assert.deepEqual(errorCodes(await acme(DIFF, { jobId, first: 1, after: 'not-a-cursor' })), ['BAD_USER_INPUT']);
@@ -244,12 +268,14 @@ for (const kind of STORE_KINDS) {
         20_000,
       );
       assert.deepEqual([job.processed, job.differences], [5, 5]);
-      const nodes = (await acme(DIFF, { jobId })).data!['replayDiff'].edges.map((e: any) => e.node);
+      const nodes: DiffNode[] = (await acme(DIFF, { jobId })).data!['replayDiff'].edges.map(
+        (e: Edge<DiffNode>) => e.node,
+      );
       assert.ok(
-        nodes.every((n: any) => JSON.stringify(n.changes) === '["followUps.payloads"]'),
+        nodes.every((n) => JSON.stringify(n.changes) === '["followUps.payloads"]'),
         JSON.stringify(nodes),
       );
-      const [first] = nodes[0].shadow.followUps;
+      const first = nodes[0]!.shadow.followUps[0]!;
       assert.deepEqual(
         { ...first, payloadHash: undefined },
         {

@@ -22,7 +22,7 @@ const FOLLOW =
 /** One GraphQL execution result of the slow subscription. */
 interface Result {
   data?: { events: { position: string; payload: { n: number } } };
-  errors?: { message: string; extensions?: Record<string, any> }[];
+  errors?: { message: string; extensions?: Record<string, unknown> }[];
 }
 
 /** A subscription whose reading the test switches off and on; `results` fills while it reads. */

@@ -22,7 +22,9 @@ function countResolves(field: string): { count: number; restore(): void } {
   const original = (definition.resolve ?? defaultFieldResolver) as GraphQLFieldResolver<unknown, unknown>;
   const counter = {
     count: 0,
-    restore: () => void (definition.resolve = original),
+    restore: () => {
+      definition.resolve = original;
+    },
   };
   definition.resolve = (source, args, context, info) => {
     if (info.operation.operation === 'subscription') counter.count += 1;

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { formatOffsetDateTime, OffsetDate } from '../../src/events/event-time.ts';
 import type { HubHandler } from '../../src/handlers/handler.ts';
 import { publishInput } from '../support/fixtures.ts';
-import { gql } from '../support/graphql-client.ts';
+import { type Edge, gql } from '../support/graphql-client.ts';
 import { TEST_KEYS } from '../support/hub.ts';
 import { STORE_KINDS, startHubOn, type TestHub } from '../support/store-hubs.ts';
 import { until } from '../support/until.ts';
@@ -26,6 +26,13 @@ const clock: HubHandler = {
 
 const PUBLISH_MANY =
   'mutation($input: [PublishEventInput!]!) { publishEvents(input: $input) { status event { id timestamp receivedAt } error { message } } }';
+/** An event as EVENTS selects it. */
+interface TimedEvent {
+  id: string;
+  type: string;
+  timestamp: string;
+  metadata: { replay: { originalEventId: string } | null };
+}
 const EVENTS =
   'query($filter: EventFilter) { events(filter: $filter, first: 20, order: ASC) { edges { node { id type timestamp metadata { replay { originalEventId } } } } } }';
 
@@ -48,8 +55,8 @@ for (const kind of STORE_KINDS) {
       (await gql(hub.url, q, variables, TEST_KEYS.acme)).data!;
     const events = async (filter: Record<string, unknown>) =>
       (await query(EVENTS, { filter: { types: ['tz.clock.*'], ...filter } }))['events'].edges.map(
-        (e: any) => e.node,
-      ) as { id: string; type: string; timestamp: string; metadata: any }[];
+        (e: Edge<TimedEvent>) => e.node,
+      ) as TimedEvent[];
 
     before(async () => {
       hub = await startHubOn(kind, { HUB_HANDLER_POLL_MS: '100', HUB_REPLAY_POLL_MS: '100' }, { handlers: [clock] });
@@ -63,7 +70,9 @@ for (const kind of STORE_KINDS) {
       );
       const input = TYPES.map((type) => publishInput({ type, timestamp: SENT[type][0] }));
       published = (await query(PUBLISH_MANY, { input }))['publishEvents'];
-      published.forEach((result, i) => (ids[TYPES[i]!] = result.event.id));
+      published.forEach((result, i) => {
+        ids[TYPES[i]!] = result.event.id;
+      });
     });
     after(async () => {
       await live?.close();
@@ -152,7 +161,7 @@ for (const kind of STORE_KINDS) {
       );
       const copies = (await events({})).filter((e) => e.metadata.replay);
       assert.deepEqual(
-        copies.map((e) => [e.metadata.replay.originalEventId, e.timestamp]),
+        copies.map((e) => [e.metadata.replay!.originalEventId, e.timestamp]),
         [
           [ids['tz.clock.plus'], SENT['tz.clock.plus'][1]],
           [ids['tz.clock.minus'], SENT['tz.clock.minus'][1]],

@@ -9,6 +9,7 @@ import { publishInput } from '../support/fixtures.ts';
 import { PUBLISH } from '../support/graphql-client.ts';
 import { startTestHub, TEST_KEYS } from '../support/hub.ts';
 import { allEvents } from '../support/mongo-hubs.ts';
+import type { Untyped } from '../support/untyped.ts';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const TRACEPARENT = `00-${TRACE_ID}-00f067aa0ba902b7-01`;
@@ -36,7 +37,7 @@ async function post(url: string, body: unknown, headers: Record<string, string>)
     headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_KEYS.acme}`, ...headers },
     body: JSON.stringify(body),
   });
-  return (await response.json()) as { data?: Record<string, any>; errors?: unknown[] };
+  return (await response.json()) as { data?: Untyped; errors?: unknown[] };
 }
 
 const TRACE_FIELDS = 'type metadata { causationId trace { traceparent traceId tracestate } }';

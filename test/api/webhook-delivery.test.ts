@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { errorCodes, gql } from '../support/graphql-client.ts';
+import { type Connection, type Edge, errorCodes, gql } from '../support/graphql-client.ts';
 import { startHubOn, STORE_KINDS, type TestHub } from '../support/store-hubs.ts';
-import { verifiesWith, webhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
+import { verifiesWith, webhookReceiver } from '../support/webhook-receiver.ts';
 
 const KEYS = {
   acme: 'acme-webhook-admin-key-00001',
@@ -34,6 +34,17 @@ const CREATE = /* GraphQL */ `
     createWebhookEndpoint(input: $input) { secret endpoint { id url status filter ordered description createdAt } }
   }
 `;
+/** A webhook delivery as DELIVERIES selects it. */
+interface Delivery {
+  id: string;
+  event: { id: string };
+  status: string;
+  attempts: number;
+  lastStatusCode: number | null;
+  lastLatencyMs: number | null;
+  lastResponse: string | null;
+  nextAttemptAt: string | null;
+}
 const DELIVERIES = /* GraphQL */ `
   query Deliveries($id: ID!, $status: DeliveryStatus, $first: Int, $after: String) {
     webhookDeliveries(endpointId: $id, status: $status, first: $first, after: $after) {
@@ -94,9 +105,7 @@ for (const kind of STORE_KINDS) {
     async function deliveries(id: string, variables: Record<string, unknown> = {}, key = KEYS.acme) {
       const response = await gql(hub.url, DELIVERIES, { id, ...variables }, key);
       assert.equal(response.errors, undefined, JSON.stringify(response.errors));
-      return (response.data!['webhookDeliveries'] as { edges: { node: Record<string, any> }[] }).edges.map(
-        (e) => e.node,
-      );
+      return (response.data!['webhookDeliveries'] as Connection<Delivery>).edges.map((e) => e.node);
     }
 
     it('POSTs a matching event as a CloudEvent signed by the secret returned at creation', async (t) => {
@@ -232,7 +241,7 @@ for (const kind of STORE_KINDS) {
               {},
               KEYS.acme,
             )
-          ).data!['events'].edges as { node: any }[],
+          ).data!['events'].edges as Edge<{ payload: Record<string, unknown>; source: unknown }>[],
         (edges) => edges.some((e) => e.node.payload.endpointId === endpoint.id),
         'system.webhook.disabled',
       );

@@ -223,7 +223,10 @@ describe('the console in Chromium', () => {
     const caused = page.getByTestId('caused');
     await caused.getByRole('link', { name: 'bt.shipment.requested' }).waitFor(APPEAR);
     assert.equal(await page.getByTestId('caused-by').innerText(), 'nothing recorded');
-    await page.getByRole('tree').getByRole('link', { name: 'bt.shipment.requested' }).waitFor(APPEAR);
+    await page
+      .getByRole('list', { name: 'Events of this correlation id' })
+      .getByRole('link', { name: 'bt.shipment.requested' })
+      .waitFor(APPEAR);
     await page.getByRole('cell', { name: 'bt-shipper' }).waitFor(APPEAR);
     assert.match(await page.getByRole('row', { name: /bt-shipper/ }).innerText(), /HANDLED/);
     await shoot(page, 'event');

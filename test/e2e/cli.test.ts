@@ -170,7 +170,7 @@ describe('the event-hub command line against a running hub', () => {
     const lines = readFileSync(out, 'utf8')
       .trimEnd()
       .split('\n')
-      .map((line) => JSON.parse(line) as Record<string, any>);
+      .map((line) => JSON.parse(line) as { position: string; payload: { n: number } });
     assert.deepEqual(
       lines.map((event) => event['payload']['n']),
       Array.from({ length: 3000 }, (_, n) => n),
@@ -206,9 +206,12 @@ describe('the event-hub command line against a running hub', () => {
       { i: publishInput({ type: 'cli.refused.item' }) },
       TEST_KEYS.acme,
     );
-    let letters: Record<string, any>[] = [];
+    type Letter = { id: string; handler: string; event: { type: string } };
+    let letters: Letter[] = [];
     await until(async () => {
-      letters = (await runCli(['dead-letters', 'list', '--json', '--type', 'cli.refused.>'], { env: env() })).json();
+      letters = (
+        await runCli(['dead-letters', 'list', '--json', '--type', 'cli.refused.>'], { env: env() })
+      ).json<Letter>();
       return letters.length > 0;
     }, 'a dead letter');
     assert.equal(letters[0]!['handler'], 'cli-refuses');
@@ -303,9 +306,11 @@ describe('the event-hub command line and webhook endpoints', () => {
       listed.json().map((e) => e['id']),
       [endpoint.id],
     );
-    let deliveries: Record<string, any>[] = [];
+    let deliveries: { status: string }[] = [];
     await until(async () => {
-      deliveries = (await runCli(['endpoints', 'deliveries', '--json', endpoint.id], { env })).json();
+      deliveries = (await runCli(['endpoints', 'deliveries', '--json', endpoint.id], { env })).json<{
+        status: string;
+      }>();
       return deliveries.some((d) => d['status'] === 'DELIVERED');
     }, 'the delivery recorded as DELIVERED');
     assert.equal(deliveries.length, 1);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { errorCodes, gql, PUBLISH } from '../support/graphql-client.ts';
+import { type Edge, errorCodes, gql, PUBLISH } from '../support/graphql-client.ts';
 import { spawnHub, TEST_API_KEYS, TEST_KEYS, type HubProcess } from '../support/hub.ts';
 import { publishInput } from '../support/fixtures.ts';
 import { connected, subscribe, wsClient } from '../support/ws-client.ts';
@@ -45,7 +45,9 @@ describe('the hub on its embedded default', () => {
       {},
       TEST_KEYS.acme,
     );
-    const withKey = stored.data?.events.edges.filter((e: any) => e.node.metadata.idempotencyKey === 'order-7');
+    const withKey = stored.data?.events.edges.filter(
+      (e: Edge<{ metadata: { idempotencyKey: string | null } }>) => e.node.metadata.idempotencyKey === 'order-7',
+    );
     assert.equal(withKey.length, 1, 'the duplicate was not stored');
   });
 
@@ -56,7 +58,7 @@ describe('the hub on its embedded default', () => {
     const query = `query($filter: EventFilter) { events(filter: $filter, order: ASC) { edges { node { type payload } } } }`;
     const wildcard = await gql(hub.url, query, { filter: { types: ['sales.deal.*'] } }, TEST_KEYS.acme);
     assert.deepEqual(
-      wildcard.data?.events.edges.map((e: any) => e.node.type),
+      wildcard.data?.events.edges.map((e: Edge<{ type: string }>) => e.node.type),
       ['sales.deal.won', 'sales.deal.lost'],
     );
     const rich = await gql(
@@ -66,7 +68,7 @@ describe('the hub on its embedded default', () => {
       TEST_KEYS.acme,
     );
     assert.deepEqual(
-      rich.data?.events.edges.map((e: any) => e.node.type),
+      rich.data?.events.edges.map((e: Edge<{ type: string }>) => e.node.type),
       ['sales.deal.lost', 'sales.quote.sent'],
     );
   });

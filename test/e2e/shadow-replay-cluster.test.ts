@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { publishInput } from '../support/fixtures.ts';
-import { gql } from '../support/graphql-client.ts';
+import { type Connection, gql, type PublishResult } from '../support/graphql-client.ts';
 import { TEST_KEYS, type HubProcess } from '../support/hub.ts';
 import { allEvents, killHard, mongoHubs } from '../support/mongo-hubs.ts';
 import { ownRedis } from '../support/own-redis.ts';
@@ -49,11 +49,20 @@ const firstTaker = (hubs: readonly HubProcess[], jobId: string) =>
       .some((line) => line.includes('"replay job taken"') && line.includes(jobId)),
   );
 
+/** One replayDiff node as DIFF selects it. */
+interface DiffNode {
+  event: { id: string };
+  handler: string;
+  changes: string[];
+  live: { status: string };
+  shadow: { status: string; followUps: { type: string }[] };
+}
+
 async function differences(hub: HubProcess, jobId: string) {
-  const nodes: unknown[] = [];
+  const nodes: DiffNode[] = [];
   for (let after: string | null = null; ; ) {
-    const page: any = (await gql(hub.url, DIFF, { jobId, after }, TEST_KEYS.acme)).data!['replayDiff'];
-    nodes.push(...page.edges.map((e: any) => e.node));
+    const page: Connection<DiffNode> = (await gql(hub.url, DIFF, { jobId, after }, TEST_KEYS.acme)).data!['replayDiff'];
+    nodes.push(...page.edges.map((e) => e.node));
     if (!page.pageInfo.hasNextPage) return nodes;
     after = page.pageInfo.endCursor;
   }
@@ -89,11 +98,13 @@ describe('SHADOW replays across hub processes (MongoDB-wire + Redis)', () => {
       publishInput({ type: 'shd.order.placed', payload: { orderId: `o${n}`, total: total(n), slowMs: 250 } }),
     );
     const published = await gql(hubs[1]!.url, PUBLISH_MANY, { input }, TEST_KEYS.acme);
-    const ids: string[] = published.data!['publishEvents'].map((r: any) => r.event.id);
+    const ids: string[] = published.data!['publishEvents'].map((r: PublishResult) => r.event!.id);
     const trail = () => allEvents(hubs[0]!.url, TEST_KEYS.acme, 'processing { handler status }', { types: ['shd.>'] });
     await until(
       trail,
-      (nodes) => nodes.length === COUNT && nodes.every((n) => n.processing.some((p: any) => p.status === 'HANDLED')),
+      (nodes) =>
+        nodes.length === COUNT &&
+        nodes.every((n) => n['processing'].some((p: { status: string }) => p.status === 'HANDLED')),
       'live handling and its trail',
     );
     const stored = async (hub: HubProcess) =>
@@ -129,13 +140,12 @@ describe('SHADOW replays across hub processes (MongoDB-wire + Redis)', () => {
     });
     const interrupted = await differences(survivor, jobId);
     assert.deepEqual(
-      interrupted.map((d: any) => d.event.id),
+      interrupted.map((d) => d.event.id),
       expected,
     );
     assert.ok(
       interrupted.every(
-        (d: any) =>
-          JSON.stringify(d.changes) === '["followUps.count","followUps.types"]' && d.live.status === 'HANDLED',
+        (d) => JSON.stringify(d.changes) === '["followUps.count","followUps.types"]' && d.live.status === 'HANDLED',
       ),
     );
     assert.deepEqual(await stored(survivor), before, 'nothing the shadow published is stored, nor any other event');

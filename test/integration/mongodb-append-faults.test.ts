@@ -4,7 +4,6 @@
 // the restarted (or another) hub process.
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
-import type { PendingEvent } from '../../src/events/event.ts';
 import { compileFilter } from '../../src/filter/index.ts';
 import type { EventStore } from '../../src/store/event-store.ts';
 import { createMongoEventStore, type AppendFaults } from '../../src/store/mongodb/index.ts';

@@ -46,7 +46,14 @@ const STORES: Record<string, MakeStore> = {
       idempotencyWindowMs: DAY,
       liveCollectionBytes: 0,
     });
-    return { store, db: mongo.db, close: async () => (await store.close(), await mongo.close()) };
+    return {
+      store,
+      db: mongo.db,
+      close: async () => {
+        await store.close();
+        await mongo.close();
+      },
+    };
   },
 };
 

@@ -10,7 +10,6 @@ import type { PendingEvent } from '../../src/events/event.ts';
 import type { Ingest } from '../../src/ingest/ingest.ts';
 import { createLogger } from '../../src/logger.ts';
 import { gql } from '../support/graphql-client.ts';
-import { TEST_KEYS } from '../support/hub.ts';
 import { startHubOn, STORE_KINDS, type TestHub } from '../support/store-hubs.ts';
 import { storedEvents } from '../support/stored-events.ts';
 
@@ -105,7 +104,10 @@ describe('audit sampler memory', () => {
   it('records one audit event per window for 100,000 client addresses beyond its keys', async () => {
     const recorded: PendingEvent[] = [];
     const ingest = {
-      publishInternal: async (events: readonly PendingEvent[]) => (recorded.push(...events), []),
+      publishInternal: async (events: readonly PendingEvent[]) => {
+        recorded.push(...events);
+        return [];
+      },
     } as unknown as Ingest;
     const audit = createAuditTrail({
       ingest,

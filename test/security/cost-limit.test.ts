@@ -75,11 +75,9 @@ for (const kind of STORE_KINDS) {
     it('admits events(first: HUB_MAX_PAGE_SIZE) selecting every Event field, nested ones included', async () => {
       const answer = await gql(hub.url, `{ ${page('events', 1000)} }`, {}, TEST_KEYS.acme);
       assert.equal(answer.errors, undefined, JSON.stringify(answer.errors));
-      assert.equal(answer.data?.['events'].edges[0].node.metadata.actor.id, 'u');
-      assert.ok(
-        'replay' in answer.data?.['events'].edges[0].node.metadata &&
-          'trace' in answer.data?.['events'].edges[0].node.metadata,
-      );
+      const { metadata } = answer.data!['events'].edges[0].node;
+      assert.equal(metadata.actor.id, 'u');
+      assert.ok('replay' in metadata && 'trace' in metadata);
     });
 
     it('admits a full page of every paged field (events, deadLetters, replayJobs, replayDiff, webhookDeliveries, correlation) selecting everything', async () => {

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { createJwtVerifier } from '../../src/auth/jwt-verifier.ts';
 import { createAuthenticator } from '../../src/server/auth.ts';
 import { publishInput } from '../support/fixtures.ts';
-import { errorCodes, gql, PUBLISH, type GraphQLResponse } from '../support/graphql-client.ts';
+import { type Edge, errorCodes, gql, PUBLISH, type GraphQLResponse } from '../support/graphql-client.ts';
 import { startTestHub, TEST_KEYS } from '../support/hub.ts';
 import { allEvents } from '../support/mongo-hubs.ts';
 import { eventually, liveSubscriptions, openSocket } from '../support/socket-probe.ts';
@@ -23,7 +23,9 @@ const EVERY_SCOPE = 'publish subscribe query';
 const EVENTS = 'query($filter: EventFilter) { events(filter: $filter) { edges { node { type tenantId } } } }';
 
 const typesSeen = (response: GraphQLResponse) =>
-  response.data?.['events'].edges.map((edge: any) => `${edge.node.tenantId}:${edge.node.type}`);
+  response.data?.['events'].edges.map(
+    (edge: Edge<{ tenantId: string; type: string }>) => `${edge.node.tenantId}:${edge.node.type}`,
+  );
 /** The one error of a refused operation: its code and message. */
 const refusal = (response: GraphQLResponse) => ({
   codes: errorCodes(response),

@@ -31,7 +31,7 @@ const SUBSCRIPTIONS = 500;
 
 interface Result {
   data?: { events: { position: string; payload: { n: number } } } | null;
-  errors?: { message: string; extensions?: Record<string, any> }[];
+  errors?: { message: string; extensions?: Record<string, unknown> }[];
 }
 
 /** The results one subscription received, and its SLOW_CONSUMER error: it received every event up to `after`, and nothing past it. */

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import type { Untyped } from './untyped.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -8,8 +9,8 @@ export interface CliRun {
   code: number | null;
   stdout: string;
   stderr: string;
-  /** stdout's lines parsed as JSON (for --json runs). */
-  json(): Record<string, any>[];
+  /** stdout's lines parsed as JSON (for --json runs), as T when the test names a shape. */
+  json<T = Untyped>(): T[];
 }
 
 export interface CliProcess {
@@ -44,11 +45,11 @@ export function startCli(
     code: code as number | null,
     stdout,
     stderr,
-    json: () =>
+    json: <T = Untyped>() =>
       stdout
         .split('\n')
         .filter(Boolean)
-        .map((line) => JSON.parse(line) as Record<string, any>),
+        .map((line) => JSON.parse(line) as T),
   }));
   return { child, stdout: () => stdout, stderr: () => stderr, done };
 }

@@ -1,8 +1,11 @@
+import type { Untyped } from './untyped.ts';
+
 /** A door's answer as tests look at it: status, headers and the parsed JSON body (problem or result). */
 export interface DoorAnswer {
   status: number;
   headers: Headers;
-  body: any;
+  /** The parsed JSON; null when the door answered with no body. */
+  body: Untyped;
 }
 
 /** POSTs `body` to `${url}${path}` with `headers`; an API key, when given, as a bearer token. */

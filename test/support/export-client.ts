@@ -1,6 +1,7 @@
 import { request, type IncomingMessage } from 'node:http';
 import { once } from 'node:events';
 import { gunzipSync } from 'node:zlib';
+import type { Untyped } from './untyped.ts';
 
 export interface ExportParams {
   filter?: unknown;
@@ -38,11 +39,11 @@ export interface ExportResult {
   status: number;
   headers: IncomingMessage['headers'];
   /** The event lines, parsed (for a 200). */
-  events: Record<string, any>[];
+  events: Untyped[];
   /** The last line when it is the trailer. */
   trailer: { next: string } | null;
   /** The body parsed as JSON, for a problem document. */
-  problem: Record<string, any> | null;
+  problem: Untyped | null;
 }
 
 /** A whole export, read into memory: for small ones. */
@@ -63,7 +64,7 @@ export async function readExport(
   const lines = body
     .split('\n')
     .filter(Boolean)
-    .map((line) => JSON.parse(line) as Record<string, any>);
+    .map((line) => JSON.parse(line) as Untyped);
   const last = lines.at(-1);
   const trailer = last && 'next' in last && !('id' in last) ? (lines.pop() as { next: string }) : null;
   return { status, headers: response.headers, events: lines, trailer, problem: null };

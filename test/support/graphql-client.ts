@@ -1,12 +1,40 @@
-/** A GraphQL-over-HTTP response as tests look at it. */
-export interface GraphQLResponse<T = Record<string, any>> {
+import type { Untyped } from './untyped.ts';
+
+/** A GraphQL-over-HTTP response as tests look at it: `data` untyped unless the test names its shape. */
+export interface GraphQLResponse<T = Untyped> {
   status: number;
   data?: T | null;
-  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, any> }[];
+  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+}
+
+/** Shapes of common selections, for a test that types its response (`gql<{ events: Connection<EventNode> }>`). */
+export interface Edge<N> {
+  node: N;
+  cursor?: string;
+}
+export interface Connection<N> {
+  edges: Edge<N>[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+export interface EventNode {
+  id: string;
+  type: string;
+  tenantId: string;
+  position: string;
+  subject?: string | null;
+  payload: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  processing?: { handler: string; status: string }[];
+}
+export interface PublishResult {
+  status: string;
+  originalEventId?: string | null;
+  event: EventNode | null;
+  error?: { code: string; path: string[]; message: string } | null;
 }
 
 /** POSTs one operation to `${url}/graphql`, optionally with an API key. */
-export async function gql<T = Record<string, any>>(
+export async function gql<T = Untyped>(
   url: string,
   query: string,
   variables: Record<string, unknown> = {},

@@ -10,6 +10,7 @@ import { once } from 'node:events';
 import { gql } from './graphql-client.ts';
 import { spawnHub, TEST_API_KEYS, type HubProcess } from './hub.ts';
 import { testMongo, type CleanupScope, type TestMongo } from './servers.ts';
+import type { Untyped } from './untyped.ts';
 
 export interface MongoHubs {
   mongo: TestMongo;
@@ -56,7 +57,7 @@ export async function killHard(hub: HubProcess): Promise<void> {
  * read page by page through `events` (so a test sees what an auditor sees).
  * `fields` is the selection of each node.
  */
-export async function allEvents<T = Record<string, any>>(
+export async function allEvents<T = Untyped>(
   url: string,
   apiKey: string,
   fields: string,

@@ -88,7 +88,10 @@ export async function freePort(): Promise<number> {
 function answersPing(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ port, host: '127.0.0.1' }, () => socket.write('PING\r\n'));
-    const done = (ok: boolean) => (socket.destroy(), resolve(ok));
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
     socket.setTimeout(500, () => done(false));
     socket.once('error', () => done(false));
     socket.once('data', (chunk) => done(chunk.toString().startsWith('+PONG')));

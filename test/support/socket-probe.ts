@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import type { HubApp } from '../../src/app.ts';
+import type { Untyped } from './untyped.ts';
 
 /** A graphql-ws socket spoken by hand, to see how the hub ends it: close code and reason. */
 export interface SocketProbe {
@@ -8,23 +9,23 @@ export interface SocketProbe {
   acked: Promise<boolean>;
   closed: Promise<{ code: number; reason: string }>;
   /** Every message received, parsed. */
-  messages: Record<string, any>[];
+  messages: Untyped[];
   subscribe(id: string, query: string): void;
   /** Resolves with the first message about subscription `id` (`next` or `error`). */
-  answer(id: string, timeoutMs?: number): Promise<Record<string, any>>;
+  answer(id: string, timeoutMs?: number): Promise<Untyped>;
   close(): void;
 }
 
 /** Opens a socket and sends `connection_init` with `authorization` in its payload (no payload when undefined). */
 export function openSocket(url: string, authorization?: string): SocketProbe {
   const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
-  const messages: Record<string, any>[] = [];
+  const messages: Untyped[] = [];
   const closed = new Promise<{ code: number; reason: string }>((resolve) =>
     socket.once('close', (code, reason) => resolve({ code, reason: String(reason) })),
   );
   const acked = new Promise<boolean>((resolve) => {
     socket.on('message', (data) => {
-      const message = JSON.parse(String(data)) as Record<string, any>;
+      const message = JSON.parse(String(data)) as Untyped;
       messages.push(message);
       if (message['type'] === 'connection_ack') resolve(true);
     });

@@ -39,7 +39,8 @@ export async function startTcpProxy(target: string): Promise<TcpProxy> {
     let budget = cutAfter;
     cutAfter = null;
     upstream.on('data', (chunk: Buffer) => {
-      if (budget !== null && (budget -= chunk.length) <= 0) client.resetAndDestroy();
+      if (budget !== null) budget -= chunk.length;
+      if (budget !== null && budget <= 0) client.resetAndDestroy();
       else client.write(chunk);
     });
     client.pipe(upstream);
@@ -48,12 +49,14 @@ export async function startTcpProxy(target: string): Promise<TcpProxy> {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     connections: () => open.size / 2,
-    cut: () => open.forEach((socket) => socket.resetAndDestroy()),
+    cut: () => {
+      for (const socket of open) socket.resetAndDestroy();
+    },
     down: () => (refusing = true),
     up: () => (refusing = false),
     cutAfter: (bytes) => (cutAfter = bytes),
     close: () => {
-      open.forEach((socket) => socket.destroy());
+      for (const socket of open) socket.destroy();
       return new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

@@ -9,6 +9,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CleanupScope } from './servers.ts';
+import type { Untyped } from './untyped.ts';
 
 export interface ReceivedRequest {
   /** 1 for the first request this receiver got. */
@@ -16,7 +17,7 @@ export interface ReceivedRequest {
   headers: IncomingHttpHeaders;
   body: string;
   /** The CloudEvent the body holds. */
-  json: Record<string, any>;
+  json: Untyped;
   at: number;
 }
 

@@ -1,9 +1,10 @@
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import type { Untyped } from './untyped.ts';
 
 export interface Received {
-  data?: Record<string, any> | null;
-  errors?: readonly { message: string; extensions?: Record<string, any> }[];
+  data?: Untyped | null;
+  errors?: readonly { message: string; extensions?: Record<string, unknown> }[];
 }
 
 /** One graphql-ws subscription that records what arrives, for assertions. */
@@ -62,7 +63,13 @@ export function subscribe(client: Client, query: string, variables: Record<strin
           () => reject(new Error(`expected ${count} results, got ${received.length}: ${JSON.stringify(received)}`)),
           timeoutMs,
         );
-        waiters.push({ count, resolve: (r) => (clearTimeout(timer), resolve(r)) });
+        waiters.push({
+          count,
+          resolve: (r) => {
+            clearTimeout(timer);
+            resolve(r);
+          },
+        });
       });
     },
     async close() {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { catalog as codeCatalog } from '../../handlers/catalog.ts';
 import { compileCatalogFile, parseCatalogFileName } from '../../src/catalog/catalog-file.ts';
 import { createEventCatalog, type CatalogVersion } from '../../src/catalog/event-catalog.ts';
+import { isHubError } from '../../src/errors.ts';
 
 const CONTACT = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
@@ -34,7 +35,8 @@ function rejection(check: () => void): { path: readonly string[] | undefined; me
   try {
     check();
     return null;
-  } catch (error: any) {
+  } catch (error) {
+    assert.ok(isHubError(error), String(error));
     assert.equal(error.code, 'BAD_USER_INPUT');
     return { path: error.inputPath, message: error.message };
   }
@@ -192,7 +194,10 @@ describe('the event catalog', () => {
     const [v1] = placed.versions;
     assert.equal(v1!.version, '1.0');
     assert.deepEqual(v1!.schema['required'], ['orderId', 'customerId', 'currency', 'lines']);
-    assert.deepEqual((v1!.schema['properties'] as any).currency, { type: 'string', pattern: '^[A-Z]{3}$' });
+    assert.deepEqual((v1!.schema['properties'] as { currency: unknown }).currency, {
+      type: 'string',
+      pattern: '^[A-Z]{3}$',
+    });
     assert.ok(v1!.example);
   });
 

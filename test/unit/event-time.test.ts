@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { formatOffsetDateTime, OffsetDate, offsetOf, parseOffsetDateTime } from '../../src/events/event-time.ts';
+import { isHubError } from '../../src/errors.ts';
 import { toPendingEvent } from '../../src/ingest/to-pending-event.ts';
 import { publishInput } from '../support/fixtures.ts';
 
@@ -76,7 +77,8 @@ describe('an event’s timestamp as published', () => {
   it('refuses text that is not a date-time with a zone, with the path to it', () => {
     assert.throws(
       () => toPendingEvent(publishInput({ timestamp: '2026-01-05T10:00:00' }), context),
-      (error: any) => {
+      (error: unknown) => {
+        assert.ok(isHubError(error), String(error));
         assert.deepEqual(error.inputPath, ['timestamp']);
         return true;
       },

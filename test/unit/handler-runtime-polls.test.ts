@@ -95,7 +95,7 @@ describe('handler runtime polls', () => {
         handled.push(event.id);
       },
     };
-    const { storage, runtime, reads } = await setup(t, handler);
+    const { storage, reads } = await setup(t, handler);
     const [first] = await storage.store.append([pendingEvent({ type: 'crm.item.made', payload: { fail: true } })]);
     assert.equal(first?.status, 'ACCEPTED');
     // Two attempts, then a dead letter; the line moves past it and goes to sleep.

@@ -30,9 +30,10 @@ function testSchema(): { schema: GraphQLSchema; calls: { name: number } } {
   const event = schema.getType('Event') as import('graphql').GraphQLObjectType;
   event.extensions = { [SHARED_RESULT]: 'fromParentAndArguments' };
   const fields = event.getFields();
-  fields['name']!.resolve = (e: { name: string }, args: { upper?: boolean }) => (
-    calls.name++, args.upper ? e.name.toUpperCase() : e.name
-  );
+  fields['name']!.resolve = (e: { name: string }, args: { upper?: boolean }) => {
+    calls.name++;
+    return args.upper ? e.name.toUpperCase() : e.name;
+  };
   fields['maskedEmail']!.extensions = { [SHARED_RESULT]: 'perSubscriber' };
   fields['viewer']!.resolve = () => ({ name: 'someone' });
   fields['broken']!.resolve = () => {

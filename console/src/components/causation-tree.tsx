@@ -52,10 +52,11 @@ function CorrelationTree({ events, current }: { events: readonly Correlated[]; c
   const branch = (parent: string | null, depth: number): preact.JSX.Element | null => {
     const list = children.get(parent);
     if (!list || depth > 32) return null;
+    // Nested lists rather than role="tree": a tree promises arrow-key navigation; links in lists need none.
     return (
-      <ul role={depth === 0 ? 'tree' : 'group'} aria-label={depth === 0 ? 'Events of this correlation id' : undefined}>
+      <ul aria-label={depth === 0 ? 'Events of this correlation id' : undefined}>
         {list.map((event) => (
-          <li role="treeitem" key={event.id} aria-expanded={children.has(event.id) ? true : undefined}>
+          <li key={event.id}>
             <Link event={event} current={event.id === current} /> <small>{event.position}</small>
             {branch(event.id, depth + 1)}
           </li>

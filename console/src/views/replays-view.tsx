@@ -48,8 +48,21 @@ export function ReplaysView() {
   return (
     <section aria-labelledby="replays-title">
       <h1 id="replays-title">Replays</h1>
-      <form class="panel" onSubmit={(e) => (e.preventDefault(), previewIt())}>
-        <FilterFields value={form} onChange={(value) => (setForm(value), setPreview(null))} idPrefix="replay" />
+      <form
+        class="panel"
+        onSubmit={(e) => {
+          e.preventDefault();
+          previewIt();
+        }}
+      >
+        <FilterFields
+          value={form}
+          onChange={(value) => {
+            setForm(value);
+            setPreview(null);
+          }}
+          idPrefix="replay"
+        />
         <div class="field">
           <label for="replay-target">Target</label>
           <select

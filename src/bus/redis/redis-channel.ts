@@ -38,7 +38,9 @@ export function openRedisChannel({ connection, channel, serializer, log }: Redis
     if (from === channel) dispatch(message);
   });
   // A new connection starts with no subscriptions.
-  connection.on('close', () => void (subscribed = undefined));
+  connection.on('close', () => {
+    subscribed = undefined;
+  });
 
   function dispatch(message: string): void {
     let event: HubEvent;

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { filterOf, withFilterOptions, type FilterFlags } from '../filter-options.ts';
 import { graphql } from '../hub-client.ts';
-import { EVENT_FIELDS, globalsOf } from '../output.ts';
+import { EVENT_FIELDS, type EventRecord, globalsOf } from '../output.ts';
 import { positiveInt } from './publish.ts';
 
 const LIST = `query($filter: EventFilter, $first: Int, $after: String) {
@@ -17,14 +17,14 @@ interface DeadLetter {
   handler: string;
   deadAt: string;
   error: { code: string; message: string; attempts: number };
-  event: Record<string, any>;
+  event: EventRecord;
 }
 type DeadLetterPage = {
   deadLetters: { edges: { node: DeadLetter }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
 };
 
 const letterLine = (letter: DeadLetter) =>
-  `${letter.id}  ${letter.deadAt}  ${letter.handler}  ${letter.event['type']}  ${letter.error.code} after ${letter.error.attempts} attempt(s): ${letter.error.message}`;
+  `${letter.id}  ${letter.deadAt}  ${letter.handler}  ${letter.event.type}  ${letter.error.code} after ${letter.error.attempts} attempt(s): ${letter.error.message}`;
 
 export function registerDeadLetters(program: Command): void {
   const deadLetters = program

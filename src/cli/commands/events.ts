@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { filterOf, withFilterOptions, type FilterFlags } from '../filter-options.ts';
 import { graphql } from '../hub-client.ts';
-import { EVENT_FIELDS, eventLine, globalsOf } from '../output.ts';
+import { EVENT_FIELDS, type EventRecord, eventLine, globalsOf } from '../output.ts';
 import { positiveInt } from './publish.ts';
 
 const EVENTS = `query($filter: EventFilter, $first: Int, $after: String, $order: SortOrder) {
@@ -17,7 +17,7 @@ interface EventsOptions extends FilterFlags {
 }
 
 type EventsPage = {
-  events: { edges: { node: Record<string, any> }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+  events: { edges: { node: EventRecord }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
 };
 
 export function registerEvents(program: Command): void {

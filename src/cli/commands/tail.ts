@@ -3,7 +3,7 @@ import { CliError } from '../cli-error.ts';
 import { filterOf, withFilterOptions, type FilterFlags } from '../filter-options.ts';
 import { graphql, type HubTarget } from '../hub-client.ts';
 import { follow } from '../live.ts';
-import { EVENT_FIELDS, eventLine, globalsOf } from '../output.ts';
+import { EVENT_FIELDS, type EventRecord, eventLine, globalsOf } from '../output.ts';
 import { positiveInt } from './publish.ts';
 
 const FOLLOW = `subscription($filter: EventFilter, $after: String) { events(filter: $filter, after: $after) { ${EVENT_FIELDS} } }`;
@@ -32,7 +32,7 @@ export function registerTail(program: Command): void {
     let shown = 0;
     const stopped = new AbortController();
     process.once('SIGINT', () => stopped.abort());
-    await follow<{ events: Record<string, any> }>({
+    await follow<{ events: EventRecord }>({
       target,
       query: FOLLOW,
       variables: () => ({ filter, after }),
@@ -41,7 +41,7 @@ export function registerTail(program: Command): void {
       onReconnect: (reason) => out.say(`${reason}; resuming after ${after ?? 'the live edge (no event yet)'}`),
       onData: ({ events: event }) => {
         out.data(event, eventLine);
-        after = event['position'] as string;
+        after = event.position;
         shown += 1;
         return options.count !== undefined && shown >= options.count;
       },

@@ -122,13 +122,15 @@ async function publishBatch(
     trace,
     traces: read.map(({ event }) => event.trace),
   });
-  results.forEach((result, i) => (answers[read[i]!.index] = answerOf(result, cloudEventPath)));
+  results.forEach((result, i) => {
+    answers[read[i]!.index] = answerOf(result, cloudEventPath);
+  });
   return answers;
 }
 
 /** By Content-Type, as the binding says; an event format other than JSON is 415. */
 function modeOf(contentType: string | undefined): Mode {
-  const mediaType = contentType?.split(';')[0]!.trim().toLowerCase() ?? '';
+  const mediaType = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   if (mediaType.startsWith('application/cloudevents-batch')) {
     if (mediaType === 'application/cloudevents-batch+json') return 'batch';
     throw notJson(`batch format ${mediaType.slice(0, 100)}`);

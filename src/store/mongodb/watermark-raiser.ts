@@ -126,7 +126,8 @@ export function createWatermarkRaiser({ collections, retryForMs, log }: Watermar
         { tenantId, safe, proven: backlog.proven },
         'the safe watermark keeps going back; leaving it to readers',
       );
-      return void (backlog.checks = CHECK_AFTER_MS.length);
+      backlog.checks = CHECK_AFTER_MS.length;
+      return;
     }
     log.debug({ tenantId, safe, proven: backlog.proven }, 'the safe watermark went back; raising it again');
     await raiseTo(tenantId, backlog.proven);
