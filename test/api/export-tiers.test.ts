@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { createFsColdStore } from '../../src/cold/fs-cold-store.ts';
 import type { HubEvent } from '../../src/events/event.ts';
-import { readExport } from '../support/export-client.ts';
+import { readExport, type ExportResult } from '../support/export-client.ts';
 import { pendingEvent } from '../support/fixtures.ts';
 import { TEST_API_KEYS } from '../support/hub.ts';
 import { STORE_KINDS, startHubOn, type TestHub } from '../support/store-hubs.ts';
@@ -46,8 +46,8 @@ async function movedThrough(hub: TestHub, tenantId: string, position: number): P
   }
 }
 
-const positions = (lines: Record<string, any>[]) => lines.map((line) => Number(line['position']));
-const business = (lines: Record<string, any>[]) => lines.filter((line) => !String(line['type']).startsWith('system.'));
+const positions = (lines: ExportResult['events']) => lines.map((line) => Number(line['position']));
+const business = (lines: ExportResult['events']) => lines.filter((line) => !String(line['type']).startsWith('system.'));
 
 for (const kind of STORE_KINDS) {
   describe(`GET /export across the archive and cold segments on the ${kind} store`, () => {

@@ -42,7 +42,7 @@ export interface ExportResult {
   /** The last line when it is the trailer. */
   trailer: { next: string } | null;
   /** The last line when it is an error line (`{"error":{…}}`), which ends an export in place of the trailer. */
-  errorLine: Record<string, any> | null;
+  errorLine: Record<string, unknown> | null;
   /** The body parsed as JSON, for a problem document. */
   problem: Record<string, any> | null;
 }
@@ -68,6 +68,7 @@ export async function readExport(
     .map((line) => JSON.parse(line) as Record<string, any>);
   const last = lines.at(-1);
   const trailer = last && 'next' in last && !('id' in last) ? (lines.pop() as { next: string }) : null;
-  const errorLine = last && 'error' in last && !('id' in last) ? (lines.pop()!['error'] as Record<string, any>) : null;
+  const errorLine =
+    last && 'error' in last && !('id' in last) ? (lines.pop()!['error'] as Record<string, unknown>) : null;
   return { status, headers: response.headers, events: lines, trailer, errorLine, problem: null };
 }

@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GraphQLSchema } from 'graphql';
-import type { AuditTrail } from '../../audit/audit-trail.ts';
 import { Scope } from '../../config.ts';
 import { ErrorCode, isHubError } from '../../errors.ts';
 import type { HubEvent } from '../../events/event.ts';
