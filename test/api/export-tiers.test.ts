@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { createFsColdStore } from '../../src/cold/fs-cold-store.ts';
 import type { HubEvent } from '../../src/events/event.ts';
+import { runCli } from '../support/cli.ts';
 import { readExport, type ExportResult } from '../support/export-client.ts';
 import { pendingEvent } from '../support/fixtures.ts';
 import { TEST_API_KEYS } from '../support/hub.ts';
@@ -93,6 +94,19 @@ for (const kind of STORE_KINDS) {
       const gzipped = await readExport(hub.url, KEYS.acme, {}, { gzip: true });
       assert.deepEqual(gzipped.events, all.events);
 
+      const cli = await runCli(['export', '--json', '--no-progress'], {
+        env: { HUB_URL: hub.url, HUB_TOKEN: KEYS.acme },
+      });
+      assert.equal(cli.code, 0, cli.stderr);
+      assert.deepEqual(
+        cli.stdout
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => JSON.parse(line)['id']),
+        all.events.map((line) => line['id']),
+        'event-hub export writes the same lines',
+      );
+
       const again = await readExport(hub.url, KEYS.acme, { after: all.trailer!.next });
       assert.deepEqual(
         [again.events, again.trailer],
@@ -144,6 +158,11 @@ for (const kind of STORE_KINDS) {
       assert.equal(cut.errorLine?.['code'], 'COLD_SEGMENT_DAMAGED');
       assert.equal(cut.errorLine?.['next'], String(events[1]!.position), 'where the lines written stop');
       assert.equal(cut.errorLine?.['resumeAfter'], String(second!.lastPosition));
+
+      const cli = await runCli(['export', '--no-progress'], { env: { HUB_URL: hub.url, HUB_TOKEN: KEYS.initech } });
+      assert.equal(cli.code, 1, 'event-hub export fails rather than report a finished export');
+      assert.equal(cli.stdout.split('\n').filter(Boolean).length, 2, 'the sound lines are written');
+      assert.match(cli.stderr, /COLD_SEGMENT_DAMAGED: .*complete through \d+; --after (\d+) skips/);
 
       const refused = await readExport(hub.url, KEYS.initech, { after: String(first!.lastPosition) });
       assert.equal(refused.status, 500);

@@ -85,15 +85,10 @@ async function assertMovedOnce(hub: HubProcess, dir: string, ids: string[]): Pro
     exported.events.map((line) => line['id']),
     ids,
   );
-  const archived = await gql(
-    hub.url,
-    'query { events(first: 500, filter: { types: ["system.retention.archived"] }) { edges { node { payload } } } }',
-    {},
-    TEST_KEYS.acme,
-  );
-  const firsts = (archived.data?.['events'].edges as { node: { payload: { firstPosition: string } } }[]).map(
-    (edge) => edge.node.payload.firstPosition,
-  );
+  // The records age into cold like any event: read them across tiers too.
+  const archived = await readExport(hub.url, TEST_KEYS.acme, { filter: { types: ['system.retention.archived'] } });
+  const firsts = archived.events.map((line) => (line['payload'] as { firstPosition: string }).firstPosition);
+  assert.ok(firsts.length > 0);
   assert.equal(new Set(firsts).size, firsts.length, 'each move is recorded once');
 }
 
