@@ -19,6 +19,7 @@ const KEYS = {
   acme: 'acme-tiers-key-0000000000001',
   globex: 'globex-tiers-key-00000000001',
   initech: 'initech-tiers-key-0000000001',
+  umbrella: 'umbrella-tiers-key-000000001',
 };
 const API_KEYS = JSON.stringify([
   ...(JSON.parse(TEST_API_KEYS) as unknown[]),
@@ -60,7 +61,13 @@ for (const kind of STORE_KINDS) {
       dir = await mkdtemp(join(tmpdir(), 'hub-export-cold-'));
       // HUB_COLD_DIR needs MongoDB; on the memory store the same filesystem tier is handed in.
       const cold = createFsColdStore({ root: dir });
-      const env = { HUB_API_KEYS: API_KEYS, HUB_RETENTION_WARM: '1h', HUB_RETENTION_INTERVAL: '1s' };
+      const env = {
+        HUB_API_KEYS: API_KEYS,
+        HUB_RETENTION_WARM: '1h',
+        HUB_RETENTION_INTERVAL: '1s',
+        // umbrella's old days go cold, then, a week old, are purged on a later run.
+        HUB_RETENTION_POLICIES: JSON.stringify([{ tenant: 'umbrella', cold: '1d' }]),
+      };
       hub = await startHubOn(kind, kind === 'mongodb' ? { ...env, HUB_COLD_DIR: dir } : env, { cold });
       for (const tenant of Object.keys(KEYS)) seeded[tenant] = await seed(hub, tenant);
       for (const tenant of Object.keys(KEYS)) await movedThrough(hub, tenant, seeded[tenant]![3]!.position);
@@ -137,6 +144,27 @@ for (const kind of STORE_KINDS) {
         seeded['globex']!.map((event) => event.id),
       );
       assert.ok(globex.events.every((line) => line['tenantId'] === 'globex'));
+    });
+
+    it('purges segments past their cold retention: the export then starts at the oldest event left, and the purge is recorded', async () => {
+      const events = seeded['umbrella']!;
+      const deadline = Date.now() + 30_000;
+      while ((await hub.services.cold!.list('umbrella')).length > 0) {
+        assert.ok(Date.now() < deadline, 'purged within 30 s');
+        await sleep(200);
+      }
+      const left = await readExport(hub.url, KEYS.umbrella);
+      assert.equal(left.status, 200);
+      assert.deepEqual(
+        business(left.events).map((line) => line['id']),
+        events.slice(4).map((event) => event.id),
+      );
+      const purged = left.events.filter((line) => line['type'] === 'system.retention.purged');
+      assert.deepEqual(
+        purged.map((line) => (line['payload'] as { count: number }).count),
+        [2, 2],
+        'each purged segment is recorded with its count',
+      );
     });
 
     it('refuses with COLD_SEGMENT_DAMAGED before the first line when the first segment it needs is damaged, and ends with an error line when a later one is', async () => {
