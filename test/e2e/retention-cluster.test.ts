@@ -46,14 +46,18 @@ async function cluster(t: TestContext, env: Record<string, string> = {}): Promis
 async function everyTier(hubs: MongoHubs, dir: string): Promise<HubEvent[]> {
   const { client, dbName } = hubs.mongo;
   const store = await createMongoEventStore({ client, dbName, idempotencyWindowMs: 60_000, liveCollectionBytes: 0 });
-  const range = await readTieredRange(store, createFsColdStore({ root: dir }), 'acme', {
-    after: 0,
-    filter: compileFilter({ types: ['order.placed'] }),
-    batch: 100,
-  });
-  const events: HubEvent[] = [];
-  for await (const page of range.pages) events.push(...page);
-  return events;
+  try {
+    const range = await readTieredRange(store, createFsColdStore({ root: dir }), 'acme', {
+      after: 0,
+      filter: compileFilter({ types: ['order.placed'] }),
+      batch: 100,
+    });
+    const events: HubEvent[] = [];
+    for await (const page of range.pages) events.push(...page);
+    return events;
+  } finally {
+    await store.close(); // its sweeper; the client is the test's
+  }
 }
 
 /** Waits (40 s at most) until none of acme's orders is left in the archive: every one went to cold. */
