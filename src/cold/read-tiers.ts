@@ -79,7 +79,10 @@ async function* coldPages(
   through: number,
   batch: number,
 ): AsyncGenerator<HubEvent[]> {
-  const segments = await cold.list(tenantId);
+  // A manifest that does not parse makes the listing fail: that part of the tier cannot be read.
+  const segments = await cold.list(tenantId).catch((error: unknown) => {
+    throw coldSegmentDamaged(tenantId, { day: null, firstPosition: after + 1, lastPosition: through }, error);
+  });
   const newest = segments.at(-1);
   // Retention raises the floor to a segment's last position only once that segment is complete.
   if (newest && newest.lastPosition < through) throw coldSegmentDamaged(tenantId, gapAfter(newest, through));

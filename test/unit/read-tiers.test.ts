@@ -1,7 +1,7 @@
 // readTieredRange: cold segments through the archive's floor, then the archive, each event once,
 // even when retention moves more of the range while it is read.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
@@ -84,5 +84,16 @@ describe('reading a range across cold segments and the archive', () => {
         error.extensions['firstPosition'] === String(events[2]!.position) &&
         error.extensions['resumeAfter'] === String(events[3]!.position),
     );
+  });
+
+  it('ends with COLD_SEGMENT_DAMAGED when a manifest does not parse, rather than a bare failure', async () => {
+    await move(0, 1);
+    const [segment] = await cold.list('acme');
+    await writeFile(
+      join(dir, 'acme', segment!.day, `${String(segment!.firstPosition).padStart(16, '0')}.manifest.json`),
+      '{',
+    );
+    const range = await readTieredRange(store, cold, 'acme', { after: 0, filter: ALL, batch: 10 });
+    await assert.rejects(range.pages.next(), (error) => isHubError(error) && error.code === 'COLD_SEGMENT_DAMAGED');
   });
 });
