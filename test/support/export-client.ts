@@ -38,13 +38,13 @@ export interface ExportResult {
   status: number;
   headers: IncomingMessage['headers'];
   /** The event lines, parsed (for a 200). */
-  events: Record<string, any>[];
+  events: Record<string, unknown>[];
   /** The last line when it is the trailer. */
   trailer: { next: string } | null;
   /** The last line when it is an error line (`{"error":{…}}`), which ends an export in place of the trailer. */
   errorLine: Record<string, unknown> | null;
   /** The body parsed as JSON, for a problem document. */
-  problem: Record<string, any> | null;
+  problem: Record<string, unknown> | null;
 }
 
 /** A whole export, read into memory: for small ones. */
@@ -65,7 +65,7 @@ export async function readExport(
   const lines = body
     .split('\n')
     .filter(Boolean)
-    .map((line) => JSON.parse(line) as Record<string, any>);
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
   const last = lines.at(-1);
   const trailer = last && 'next' in last && !('id' in last) ? (lines.pop() as { next: string }) : null;
   const errorLine =
