@@ -220,6 +220,13 @@ const configSchema = z.object({
    */
   HUB_RETENTION_POLICIES: retentionPolicies,
   /**
+   * Tests only, never in production: the process kills itself with SIGKILL when the retention job
+   * reaches this step of a move (`afterWrite`: the segment is complete in cold, not yet read back;
+   * `afterVerify`: read back and checked, nothing deleted; `duringDelete`: half its events deleted
+   * from the archive), so a test can prove a `kill -9` there loses and duplicates nothing. Unset.
+   */
+  HUB_RETENTION_CRASH_AT: z.enum(['afterWrite', 'afterVerify', 'duringDelete']).optional(),
+  /**
    * Browser origins (comma-separated, e.g. https://app.example) allowed to call the hub cross-origin:
    * CORS answers only these, and only these may open a websocket from another origin. Empty: no
    * cross-origin access at all (same-origin pages such as GraphiQL and non-browser clients still work).

@@ -14,6 +14,7 @@ export const ErrorCode = {
   NOT_FOUND: 'NOT_FOUND',
   SLOW_CONSUMER: 'SLOW_CONSUMER',
   TOO_MANY_SUBSCRIPTIONS: 'TOO_MANY_SUBSCRIPTIONS',
+  COLD_SEGMENT_DAMAGED: 'COLD_SEGMENT_DAMAGED',
   INTERNAL: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -90,6 +91,30 @@ export const tooManySubscriptions = (scope: 'socket' | 'tenant' | 'process', lim
       ? `this hub instance already serves ${limit} subscriptions; retry later (another instance may take it)`
       : `${scope === 'socket' ? 'this connection' : 'your tenant'} already has ${limit} subscriptions open; complete one before starting another`,
     { extensions: { scope, limit } },
+  );
+/**
+ * A cold segment a read reached is missing or does not match its manifest: its events cannot be
+ * served until an operator restores it (docs/OPERATIONS.md). Never a silent gap: the read stops
+ * there, and `resumeAfter` is the cursor that skips the segment for whoever accepts the loss.
+ */
+export const coldSegmentDamaged = (
+  tenantId: string,
+  segment: { day: string | null; firstPosition: number; lastPosition: number },
+  cause?: unknown,
+) =>
+  new HubError(
+    ErrorCode.COLD_SEGMENT_DAMAGED,
+    `the cold segment holding positions ${segment.firstPosition} to ${segment.lastPosition}${segment.day ? ` (day ${segment.day})` : ''} is missing or damaged; it must be restored before they can be read`,
+    {
+      cause,
+      extensions: {
+        tenantId,
+        day: segment.day,
+        firstPosition: String(segment.firstPosition),
+        lastPosition: String(segment.lastPosition),
+        resumeAfter: String(segment.lastPosition),
+      },
+    },
   );
 export const unavailable = (what: string, cause?: unknown) =>
   new HubError(ErrorCode.UNAVAILABLE, `${what} is unavailable; retry later`, { cause });

@@ -10,6 +10,8 @@ export interface ExportPart {
   last: string;
   /** The trailer's position: set only when the hub finished the export. */
   next: string | null;
+  /** The hub's error line, when it ended the export with one instead of the trailer (a damaged cold segment). */
+  error: CliError | null;
 }
 
 /** The position at the end of an export line (the Event shape puts `position` last). */
@@ -27,7 +29,7 @@ export async function exportPart(
   out: Writable,
   onLine: (events: number) => void,
 ): Promise<ExportPart> {
-  const part: ExportPart = { events: 0, last: params.get('after') ?? '0', next: null };
+  const part: ExportPart = { events: 0, last: params.get('after') ?? '0', next: null, error: null };
   let response: Response;
   try {
     // fetch asks for gzip and inflates it
@@ -55,11 +57,25 @@ export async function exportPart(
       part.next = (JSON.parse(line) as { next: string }).next;
       return;
     }
+    if (line.startsWith('{"error":')) {
+      part.error = errorLine(line);
+      return;
+    }
     part.last = POSITION_AT_END.exec(line)?.[1] ?? String((JSON.parse(line) as { position: string }).position);
     part.events += 1;
     if (!out.write(`${line}\n`)) await once(out, 'drain');
     onLine(part.events);
   }
+}
+
+/** The hub's error line (`{"error":{"code","message","next",…}}`) as a CliError with its code and members. */
+function errorLine(line: string): CliError {
+  const {
+    code = 'ERROR',
+    message = 'the hub ended the export',
+    ...details
+  } = (JSON.parse(line) as { error: { code?: string; message?: string } & Record<string, unknown> }).error;
+  return new CliError(`${code}: ${message}`, { code, details });
 }
 
 async function refusal(response: Response): Promise<CliError> {

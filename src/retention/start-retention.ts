@@ -4,13 +4,19 @@ import type { LeaseStore } from '../coordination/lease-store.ts';
 import type { Ingest } from '../ingest/ingest.ts';
 import type { Logger } from '../logger.ts';
 import type { EventStore } from '../store/event-store.ts';
+import type { RetentionFaults } from './archive-tenant.ts';
 import { createRetentionJob } from './retention-job.ts';
 import { createPolicies } from './retention-policy.ts';
 
 export interface RetentionOptions {
   config: Pick<
     Config,
-    'HUB_RETENTION_WARM' | 'HUB_RETENTION_COLD' | 'HUB_RETENTION_INTERVAL' | 'HUB_RETENTION_POLICIES' | 'HUB_LEASE_MS'
+    | 'HUB_RETENTION_WARM'
+    | 'HUB_RETENTION_COLD'
+    | 'HUB_RETENTION_INTERVAL'
+    | 'HUB_RETENTION_POLICIES'
+    | 'HUB_RETENTION_CRASH_AT'
+    | 'HUB_LEASE_MS'
   >;
   store: EventStore;
   /** Null without HUB_COLD_DIR: then nothing leaves the archive. */
@@ -43,7 +49,23 @@ export function startRetention({ config, store, cold, leases, ingest, log }: Ret
     intervalMs: config.HUB_RETENTION_INTERVAL,
     leaseMs: config.HUB_LEASE_MS,
     log,
+    faults: crashAt(config.HUB_RETENTION_CRASH_AT, log),
   });
   job.start();
   return job;
+}
+
+/**
+ * HUB_RETENTION_CRASH_AT (tests only): a real `kill -9` of this process at that step, so an e2e
+ * test proves what survives a crash there: nothing in the process gets to clean up.
+ */
+function crashAt(step: keyof RetentionFaults | undefined, log: Logger): RetentionFaults {
+  if (step === undefined) return {};
+  return {
+    [step]: () => {
+      log.warn({ step }, 'HUB_RETENTION_CRASH_AT: killing this process');
+      process.kill(process.pid, 'SIGKILL');
+      return new Promise<void>(() => {}); // nothing after the step runs, whenever the signal lands
+    },
+  };
 }

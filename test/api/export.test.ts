@@ -87,7 +87,7 @@ for (const kind of STORE_KINDS) {
         filter: { types: ['tenancy.*.event'], where: [{ path: 'payload.n', op: 'GTE', value: 3 }] },
       });
       assert.deepEqual(
-        narrowed.events.map((event) => event['payload']['n']),
+        narrowed.events.map((event) => (event['payload'] as { n: number }).n),
         [3, 4],
       );
     });
@@ -118,8 +118,8 @@ for (const kind of STORE_KINDS) {
       const filter = { types: ['resume.>'] };
       const first = await readUntilCut(await openExport(hub.url, TEST_KEYS.acme, { filter }), 300);
       assert.ok(first.length >= 300 && first.length < total, `cut after ${first.length} lines`);
-      const rest = await readExport(hub.url, TEST_KEYS.acme, { filter, after: first.at(-1)!['position'] });
-      const all = [...first, ...rest.events].map((event) => event['payload']['n']);
+      const rest = await readExport(hub.url, TEST_KEYS.acme, { filter, after: String(first.at(-1)!['position']) });
+      const all = [...first, ...rest.events].map((event) => (event['payload'] as { n: number }).n);
       assert.deepEqual(
         all,
         Array.from({ length: total }, (_, i) => i),
@@ -149,7 +149,11 @@ for (const kind of STORE_KINDS) {
         assert.equal(status, 400, JSON.stringify(params));
         assert.match(String(headers['content-type']), /^application\/problem\+json/);
         assert.equal(problem?.['code'], 'BAD_USER_INPUT');
-        assert.deepEqual(problem?.['path']?.slice(0, path.length), path, JSON.stringify(problem));
+        assert.deepEqual(
+          (problem?.['path'] as string[] | undefined)?.slice(0, path.length),
+          path,
+          JSON.stringify(problem),
+        );
       }
     });
 

@@ -42,6 +42,8 @@ export interface ExportResult {
   events: Untyped[];
   /** The last line when it is the trailer. */
   trailer: { next: string } | null;
+  /** The last line when it is an error line (`{"error":{…}}`), which ends an export in place of the trailer. */
+  errorLine: Record<string, unknown> | null;
   /** The body parsed as JSON, for a problem document. */
   problem: Untyped | null;
 }
@@ -60,12 +62,14 @@ export async function readExport(
   const body = (response.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8');
   const status = response.statusCode ?? 0;
   if (status !== 200)
-    return { status, headers: response.headers, events: [], trailer: null, problem: JSON.parse(body) };
+    return { status, headers: response.headers, events: [], trailer: null, errorLine: null, problem: JSON.parse(body) };
   const lines = body
     .split('\n')
     .filter(Boolean)
     .map((line) => JSON.parse(line) as Untyped);
   const last = lines.at(-1);
   const trailer = last && 'next' in last && !('id' in last) ? (lines.pop() as { next: string }) : null;
-  return { status, headers: response.headers, events: lines, trailer, problem: null };
+  const errorLine =
+    last && 'error' in last && !('id' in last) ? (lines.pop()!['error'] as Record<string, unknown>) : null;
+  return { status, headers: response.headers, events: lines, trailer, errorLine, problem: null };
 }

@@ -14,8 +14,8 @@ import type { Untyped } from './untyped.ts';
 
 export interface MongoHubs {
   mongo: TestMongo;
-  /** Starts one more hub process on the database. */
-  start(): Promise<HubProcess>;
+  /** Starts one more hub process on the database; `env` adds to (or overrides) the variables all of them get. */
+  start(env?: Record<string, string>): Promise<HubProcess>;
 }
 
 /** A fresh database and a way to start hubs on it; one cleanup stops every hub before the database is dropped. */
@@ -31,12 +31,13 @@ export async function mongoHubs(scope: CleanupScope, env: Record<string, string>
   });
   return {
     mongo,
-    async start() {
+    async start(more = {}) {
       const hub = await spawnHub({
         MONGODB_URL: mongo.url,
         MONGODB_DB: mongo.dbName,
         HUB_API_KEYS: TEST_API_KEYS,
         ...env,
+        ...more,
       });
       hubs.push(hub);
       return hub;

@@ -14,6 +14,7 @@
  * On `mongodb` the hub gets a fresh database on MONGODB_URL, dropped by `stop()`.
  */
 import { createInProcessEventBus } from '../../src/bus/in-process-event-bus.ts';
+import type { ColdStore } from '../../src/cold/cold-store.ts';
 import { startHub, type HubApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
@@ -32,7 +33,16 @@ export type TestHub = HubApp & { stop(): Promise<void> };
 export async function startHubOn(
   kind: StoreKind,
   env: Record<string, string> = {},
-  { handlers = exampleHandlers, log }: { handlers?: readonly HubHandler[]; log?: Logger } = {},
+  {
+    handlers = exampleHandlers,
+    log,
+    cold,
+  }: {
+    handlers?: readonly HubHandler[];
+    log?: Logger;
+    /** A cold tier for the memory store, which HUB_COLD_DIR refuses (its positions restart with the process). */
+    cold?: ColdStore;
+  } = {},
 ): Promise<TestHub> {
   let mongo: TestMongo | undefined;
   const storeEnv: Record<string, string> = {};
@@ -44,7 +54,7 @@ export async function startHubOn(
   const logger = log ?? createLogger(config.LOG_LEVEL);
   const { close: closeStorage, ...storage } = await createStorage(config, logger);
   const bus = createInProcessEventBus();
-  const app = await startHub({ config, ...storage, bus, handlers, log: logger });
+  const app = await startHub({ config, ...storage, ...(cold && { cold }), bus, handlers, log: logger });
   return {
     ...app,
     async stop() {

@@ -56,6 +56,12 @@ describe('retention configuration', () => {
     refused({ HUB_COLD_DIR: '/tmp/cold' }, /HUB_COLD_DIR: needs MONGODB_URL/);
   });
 
+  it('crashes the retention job at a step only when a test names one of the three steps', () => {
+    assert.equal(loadConfig({}).HUB_RETENTION_CRASH_AT, undefined);
+    assert.equal(loadConfig({ HUB_RETENTION_CRASH_AT: 'duringDelete' }).HUB_RETENTION_CRASH_AT, 'duringDelete');
+    refused({ HUB_RETENTION_CRASH_AT: 'afterLunch' }, /HUB_RETENTION_CRASH_AT/);
+  });
+
   it('moves whole UTC days once warm is a day or more, and what has aged each run below that', () => {
     const now = Date.parse('2024-03-10T15:30:00Z');
     assert.equal(new Date(warmCutoff(DAY, now)).toISOString(), '2024-03-09T00:00:00.000Z');

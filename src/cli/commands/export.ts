@@ -57,6 +57,8 @@ export function registerExport(program: Command): void {
           after = part.last;
           next = part.next;
           if (next !== null) break;
+          // A coded end (a damaged cold segment) is not a cut: resuming would meet it again.
+          if (part.error && part.error.code !== 'UNAVAILABLE') throw withResume(part.error, after);
           cuts = part.events > 0 ? 1 : cuts + 1;
         } else cuts += 1;
         if (cuts > options.retries)
@@ -80,6 +82,13 @@ export function registerExport(program: Command): void {
         `exported ${events} events${options.out ? ` to ${options.out}` : ''}; the next export continues with --after ${next}`,
       );
   });
+}
+
+/** The hub's error, saying where the lines written stop and, when the hub names one, the cursor that skips the damage. */
+function withResume(error: CliError, after: string): CliError {
+  const skip = typeof error.details['resumeAfter'] === 'string' ? error.details['resumeAfter'] : null;
+  const hint = `; the output is complete through ${after}${skip ? `; --after ${skip} skips what cannot be read` : ''}`;
+  return new CliError(`${error.message}${hint}`, { code: error.code, details: error.details });
 }
 
 /** Null (try again) for what a later request may not meet: the hub unreachable or shutting down. */

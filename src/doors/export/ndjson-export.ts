@@ -3,6 +3,7 @@ import { Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { toEventJson } from '../../events/event-json.ts';
+import { isHubError } from '../../errors.ts';
 import { encodePosition } from '../../events/position.ts';
 import type { EventRange } from '../../store/event-store.ts';
 
@@ -24,7 +25,9 @@ export interface NdjsonExportOptions {
  * only as fast as the client takes the lines (pipeline waits for 'drain' at every step), so memory
  * does not grow with the range. A client that disconnects, or the hub's shutdown, destroys the
  * pipeline: the line generator is returned and releases the store's cursor; the response is cut
- * without a trailer, which tells the client to resume `after` its last complete line.
+ * without a trailer, which tells the client to resume `after` its last complete line. A coded
+ * failure once lines flow (a damaged cold segment further on) ends the export with an error line
+ * `{"error":{"code":…,"message":…,"next":"<last position written>",…}}` in place of the trailer.
  */
 export async function streamNdjson(
   res: ServerResponse,
@@ -47,12 +50,19 @@ export async function streamNdjson(
 
 async function* lines({ pages }: EventRange, after: number): AsyncGenerator<string> {
   let last = after;
-  // Leaving this loop early (the stream destroyed) calls pages.return(), closing the cursor.
-  for await (const page of pages) {
-    let chunk = '';
-    for (const event of page) chunk += `${JSON.stringify(toEventJson(event))}\n`;
-    last = page.at(-1)?.position ?? last;
-    yield chunk;
+  try {
+    // Leaving this loop early (the stream destroyed) calls pages.return(), closing the cursor.
+    for await (const page of pages) {
+      let chunk = '';
+      for (const event of page) chunk += `${JSON.stringify(toEventJson(event))}\n`;
+      last = page.at(-1)?.position ?? last;
+      yield chunk;
+    }
+  } catch (error) {
+    if (!isHubError(error)) throw error;
+    const { code, message, extensions } = error;
+    yield `${JSON.stringify({ error: { ...extensions, code, message, next: encodePosition(last) } })}\n`;
+    return;
   }
   yield `${JSON.stringify({ next: encodePosition(last) })}\n`;
 }
