@@ -68,7 +68,7 @@ try {
       }
     }
   }
-  process.stdout.write(`${report(results)}\n`);
+  process.stdout.write(`${report(results, args.mechanisms)}\n`);
   if (args.json) writeFileSync(args.json, JSON.stringify({ events, rounds, results }, null, 2));
 } finally {
   await admin.close();
