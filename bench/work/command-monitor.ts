@@ -11,6 +11,8 @@ import { MongoClient, type CommandStartedEvent } from 'mongodb';
 export interface WorkCounts {
   /** Commands by name (`insert`, `find`, `getMore`, `update`, …). */
   commands: Record<string, number>;
+  /** Commands by name and collection (`find events`, `update event_watermarks`, …): which path asked. */
+  byCollection: Record<string, number>;
   /** Documents the commands asked to write: inserted, updated (upserts too) or deleted, and findAndModify's one. */
   documentsWritten: number;
 }
@@ -43,6 +45,7 @@ let installed: CommandMonitor | undefined;
 export function install(): CommandMonitor {
   if (installed) return installed;
   const commands: Record<string, number> = {};
+  const byCollection: Record<string, number> = {};
   let documentsWritten = 0;
   /** Every command's start and end (Infinity while in flight), in start order. */
   const spans: { start: number; end: number }[] = [];
@@ -59,6 +62,8 @@ export function install(): CommandMonitor {
     if (name === 'commandStarted') {
       const event = args[0] as CommandStartedEvent;
       commands[event.commandName] = (commands[event.commandName] ?? 0) + 1;
+      const target = `${event.commandName} ${collectionOf(event)}`;
+      byCollection[target] = (byCollection[target] ?? 0) + 1;
       const documents = written(event);
       documentsWritten += documents;
       if (documents > 0) writes.push({ at: performance.now(), documents });
@@ -78,7 +83,7 @@ export function install(): CommandMonitor {
     );
   } as typeof emit;
   installed = {
-    snapshot: () => ({ commands: { ...commands }, documentsWritten }),
+    snapshot: () => ({ commands: { ...commands }, byCollection: { ...byCollection }, documentsWritten }),
     busyPeriods(from, to) {
       let periods = 0;
       let busyUntil = Number.NEGATIVE_INFINITY;
@@ -94,6 +99,13 @@ export function install(): CommandMonitor {
       writes.filter((w) => w.at >= from && w.at <= to).reduce((sum, w) => sum + w.documents, 0),
   };
   return installed;
+}
+
+/** The collection a command names (its first field's value), or the cursor's for `getMore`. */
+function collectionOf(event: CommandStartedEvent): string {
+  const command = event.command as Record<string, unknown>;
+  const target = event.commandName === 'getMore' ? command.collection : command[event.commandName];
+  return typeof target === 'string' ? target : '(db)';
 }
 
 function written(event: CommandStartedEvent): number {
@@ -116,10 +128,17 @@ function written(event: CommandStartedEvent): number {
 /** `after` minus `before`, per 1,000 of `per`. */
 export function perThousand(before: WorkCounts, after: WorkCounts, per: number): WorkCounts {
   const scale = 1000 / per;
-  const commands: Record<string, number> = {};
-  for (const [name, count] of Object.entries(after.commands)) {
-    const delta = count - (before.commands[name] ?? 0);
-    if (delta > 0) commands[name] = delta * scale;
-  }
-  return { commands, documentsWritten: (after.documentsWritten - before.documentsWritten) * scale };
+  const scaled = (from: Record<string, number>, to: Record<string, number>) => {
+    const out: Record<string, number> = {};
+    for (const [name, count] of Object.entries(to)) {
+      const delta = count - (from[name] ?? 0);
+      if (delta > 0) out[name] = delta * scale;
+    }
+    return out;
+  };
+  return {
+    commands: scaled(before.commands, after.commands),
+    byCollection: scaled(before.byCollection, after.byCollection),
+    documentsWritten: (after.documentsWritten - before.documentsWritten) * scale,
+  };
 }

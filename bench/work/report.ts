@@ -17,9 +17,10 @@ const median = (values: number[]) => {
 /**
  * One table per scenario: per side (this checkout, the baseline), the commands per 1,000 events by
  * name, documents written per 1,000 events, and for publishes the sequential round trips per request
- * and documents written before the acknowledgement per event; medians over the rounds.
+ * and documents written before the acknowledgement per event; medians over the rounds. With `detail`,
+ * the commands by name and collection.
  */
-export function report(sides: readonly SideResult[]): string {
+export function report(sides: readonly SideResult[], detail = false): string {
   const scenarios = [...new Set(sides.flatMap((s) => s.results.map((r) => r.scenario)))];
   const names = [...new Set(sides.map((s) => s.side))];
   const lines: string[] = [];
@@ -34,9 +35,10 @@ export function report(sides: readonly SideResult[]): string {
         .filter((s) => s.side === side)
         .flatMap((s) => s.results.filter((r) => r.scenario === scenario));
       if (taken.length === 0) continue;
-      const commandNames = [...new Set(taken.flatMap((r) => Object.keys(r.counts.commands)))].sort();
+      const countsOf = (r: ScenarioResult) => (detail ? (r.counts.byCollection ?? {}) : r.counts.commands);
+      const commandNames = [...new Set(taken.flatMap((r) => Object.keys(countsOf(r))))].sort();
       const byName = commandNames
-        .map((name) => `${name} ${fixed(median(taken.map((r) => r.counts.commands[name] ?? 0)))}`)
+        .map((name) => `${name} ${fixed(median(taken.map((r) => countsOf(r)[name] ?? 0)))}`)
         .join(', ');
       const optional = (pick: (r: ScenarioResult) => number | undefined, digits: number) => {
         const values = taken.map(pick).filter((v): v is number => v !== undefined);

@@ -16,8 +16,8 @@ export interface ScenarioResult {
 
 export const EVENT_TYPE = 'work.item.made';
 const QUIET = { HUB_HANDLER_POLL_MS: '600000', HUB_REPLAY_POLL_MS: '600000' };
-const PUBLISH_MANY = 'mutation($input: [PublishEventInput!]!) { publishEvents(input: $input) { status } }';
-const PUBLISH_ONE = 'mutation($input: PublishEventInput!) { publishEvent(input: $input) { status } }';
+export const PUBLISH_MANY = 'mutation($input: [PublishEventInput!]!) { publishEvents(input: $input) { status } }';
+export const PUBLISH_ONE = 'mutation($input: PublishEventInput!) { publishEvent(input: $input) { status } }';
 
 let sequence = 0;
 /** One event as an integration sends it, with an idempotency key of its own (the hub claims it). */
@@ -92,7 +92,7 @@ async function publishing(
 }
 
 /** Runs `fn` against a hub of `root`, stopped afterwards. */
-async function withHub<T>(root: string, options: WorkHubOptions, fn: (hub: WorkHub) => Promise<T>): Promise<T> {
+export async function withHub<T>(root: string, options: WorkHubOptions, fn: (hub: WorkHub) => Promise<T>): Promise<T> {
   const hub = await startWorkHub(root, options);
   try {
     return await fn(hub);
@@ -102,7 +102,7 @@ async function withHub<T>(root: string, options: WorkHubOptions, fn: (hub: WorkH
 }
 
 /** Times `work` and counts what it asked, per 1,000 of `events`. */
-async function measured(
+export async function measured(
   monitor: CommandMonitor,
   scenario: string,
   events: number,
@@ -115,7 +115,7 @@ async function measured(
   return { scenario, counts: perThousand(before, monitor.snapshot(), events), eventsPerSecond: events / seconds };
 }
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 300_000): Promise<void> {
+export async function until(what: string, check: () => Promise<boolean>, timeoutMs = 300_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
