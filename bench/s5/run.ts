@@ -151,11 +151,12 @@ try {
             const arrivedAt = recv.arrivedAtUs[seq];
             return ackAt === undefined || arrivedAt === undefined ? [] : [(arrivedAt - ackAt) / 1000];
           }),
+          inOrderHopMs: inOrderHops(pub.ackAtUs, recv.arrivedAtUs),
           late: pub.late,
         });
         const hop = latency.at(-1)!.hopMs;
         line.push(
-          `${side} p50 ${quantile(latencyMs, 0.5).toFixed(2)} p99 ${quantile(latencyMs, 0.99).toFixed(2)} ack→delivery p99 ${quantile(hop, 0.99).toFixed(2)}`,
+          `${side} p50 ${quantile(latencyMs, 0.5).toFixed(2)} p99 ${quantile(latencyMs, 0.99).toFixed(2)} ack→delivery p99 ${quantile(hop, 0.99).toFixed(2)} (in order ${quantile(latency.at(-1)!.inOrderHopMs, 0.99).toFixed(2)})`,
         );
       }
       say(
@@ -184,4 +185,20 @@ try {
 } finally {
   await Promise.all([graphqlPublisher.stop(), graphqlSubscriber.stop(), redisPublisher.stop(), redisSubscriber.stop()]);
   await mongo.close();
+}
+
+/**
+ * Per event, delivery − the latest acknowledgement among it and every event delivered before it
+ * (ms): the subscriber gets events in position order, so that is when it could first have it.
+ */
+function inOrderHops(ackAtUs: readonly number[], arrivedAtUs: readonly number[]): number[] {
+  const delivered = arrivedAtUs
+    .map((arrivedAt, seq) => ({ arrivedAt, ackAt: ackAtUs[seq] }))
+    .filter((e): e is { arrivedAt: number; ackAt: number } => e.arrivedAt !== undefined && e.ackAt !== undefined)
+    .sort((a, b) => a.arrivedAt - b.arrivedAt);
+  let readyAt = Number.NEGATIVE_INFINITY;
+  return delivered.map(({ arrivedAt, ackAt }) => {
+    readyAt = Math.max(readyAt, ackAt);
+    return (arrivedAt - readyAt) / 1000;
+  });
 }
