@@ -16,6 +16,6 @@ EXPOSE 4000
 ENV HOST=0.0.0.0 PORT=4000
 HEALTHCHECK --interval=10s --timeout=3s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:4000/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
-# Young generation capped at Node 20's default (16 MB semi-spaces): Node 24's larger one costs an idle hub
-# about 25 MB and each graphql-ws subscriber about 11 KB more RSS (bench:idle, bench:s4) for no throughput it needs.
+# As `npm start`: the young generation capped at Node 20's default (16 MB semi-spaces), since Node 24's
+# larger one costs RSS per graphql-ws subscriber and at idle (bench:idle and bench:s4 measure it).
 CMD ["node", "--max-semi-space-size=16", "--import", "tsx", "src/main.ts"]

@@ -44,7 +44,10 @@ it("the hub's environment in docker-compose.yml uses only variables the hub read
 
 it('the Dockerfile starts the hub the way npm start does and copies every source folder', () => {
   const dockerfile = readFileSync(`${ROOT}/Dockerfile`, 'utf8');
-  assert.match(dockerfile, /CMD \["node", "--import", "tsx", "src\/main.ts"\]/);
+  const { scripts } = JSON.parse(readFileSync(`${ROOT}/package.json`, 'utf8')) as { scripts: { start: string } };
+  const cmd = /^CMD (\[.*\])$/m.exec(dockerfile);
+  assert.ok(cmd, 'the Dockerfile has an exec-form CMD');
+  assert.equal((JSON.parse(cmd[1]!) as string[]).join(' '), scripts.start);
   for (const folder of ['src', 'schema', 'resolvers', 'handlers', 'console/dist'])
     assert.match(dockerfile, new RegExp(`COPY ${folder} `));
 });
