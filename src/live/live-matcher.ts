@@ -17,8 +17,8 @@ export const indexDecides: EventMatcher = () => true;
  * nothing but exact types and prefixes (the common "follow this key"
  * subscription) needs none: the index hands it exactly its events, so it
  * shares `indexDecides` instead of compiling a query of its own (a mingo
- * query is about 3.4 KB, and thousands of subscribers each on its own key
- * would hold one each). Anything else gets the full matcher, shared by equal
+ * query takes kilobytes, and thousands of subscribers each on its own key
+ * would hold one each; bench:s4 measures it). Anything else gets the full matcher, shared by equal
  * filters (createMatcher).
  */
 export function matcherFor(filter: CompiledFilter): EventMatcher {

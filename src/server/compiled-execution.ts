@@ -19,7 +19,7 @@ const COMPILE_AFTER_RUNS = 10;
 
 type Jit = typeof import('graphql-jit');
 /**
- * graphql-jit (with fast-json-stringify and its helpers, about 4 MB of heap)
+ * graphql-jit (with fast-json-stringify and its helpers, megabytes of heap)
  * is loaded when a document first reaches COMPILE_AFTER_RUNS, not at start:
  * an idle hub, or one that only serves subscriptions, never holds it. Until
  * it has loaded, documents keep running on graphql-js.

@@ -119,9 +119,9 @@ export function createHubYoga({ schema, services, auth, config, log, onOperation
 }
 
 /**
- * render-graphiql is a 9 MB script: imported when a browser first asks for the
- * page, not at start, it costs a hub nobody opens GraphiQL on nothing (about
- * 80 MB of RSS once parsed).
+ * render-graphiql is a script of several megabytes: imported when a browser
+ * first asks for the page, not at start, it costs a hub nobody opens GraphiQL
+ * on nothing (bench:idle measures what it held).
  */
 async function renderGraphiQLOnDemand(options: GraphiQLOptions): Promise<string> {
   const { renderGraphiQL } = await import('@graphql-yoga/render-graphiql');
