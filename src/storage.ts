@@ -45,14 +45,7 @@ export function createMemoryStorage(config: Pick<Config, 'HUB_IDEMPOTENCY_WINDOW
     replayStore,
     endpointStore,
     cold: null,
-    close: async () =>
-      void (await Promise.all([
-        store.close(),
-        handlerStore.close(),
-        leases.close(),
-        replayStore.close(),
-        endpointStore.close(),
-      ])),
+    close: () => closeAll([store, handlerStore, leases, replayStore, endpointStore]),
   };
 }
 
@@ -118,13 +111,10 @@ export async function openMongoStorage(
     replayStore,
     endpointStore,
     cold: config.HUB_COLD_DIR === undefined ? null : createFsColdStore({ root: config.HUB_COLD_DIR }),
-    close: async () =>
-      void (await Promise.all([
-        store.close(),
-        handlerStore.close(),
-        leases.close(),
-        replayStore.close(),
-        endpointStore.close(),
-      ])),
+    close: () => closeAll([store, handlerStore, leases, replayStore, endpointStore]),
   };
+}
+
+async function closeAll(stores: readonly { close(): Promise<void> }[]): Promise<void> {
+  await Promise.all(stores.map((store) => store.close()));
 }
