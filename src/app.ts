@@ -1,43 +1,30 @@
 import type { AddressInfo } from 'node:net';
-import { createAuditTrail } from './audit/audit-trail.ts';
 import { catalog as codeCatalog } from '../handlers/catalog.ts';
 import { schema } from '../schema/index.ts';
 import { createHubCatalog } from './catalog/hub-catalog.ts';
-import { createCatalogDoor } from './doors/catalog-door.ts';
 import type { EventBus } from './bus/event-bus.ts';
 import type { Config } from './config.ts';
-import { createIngest } from './ingest/ingest.ts';
-import { createSubscriptionHub } from './live/subscription-hub.ts';
 import type { Logger } from './logger.ts';
 import { createHubAuthenticator } from './auth/hub-authenticator.ts';
-import type { HttpRoute } from './doors/http-route.ts';
-import { createEventsDoor } from './doors/cloudevents/events-door.ts';
-import { createWebhooksDoor } from './doors/webhooks/webhooks-door.ts';
+import { createHubDoors } from './doors/hub-doors.ts';
+import { startHubCore } from './hub-core.ts';
 import { loadWebhookSources } from './doors/webhooks/webhook-sources.ts';
-import { createExportDoor } from './doors/export/export-door.ts';
-import { createConsoleDoor } from './doors/console-door.ts';
 import type { HubServices } from './server/context.ts';
 import { closeConnectionsWhenIdle, createHttpServer } from './server/http-server.ts';
 import { createHostCheck } from './server/host-check.ts';
+import { readiness } from './server/readiness.ts';
 import { createMetricsAccess } from './server/metrics-access.ts';
 import { attachWebSocket } from './server/websocket.ts';
 import { createHubYoga } from './server/yoga.ts';
 import type { EventStore } from './store/event-store.ts';
 import type { LeaseStore } from './coordination/lease-store.ts';
 import type { HubHandler } from './handlers/handler.ts';
-import { createHandlerRuntime, type HandlerRuntime } from './handlers/handler-runtime.ts';
-import { createMetrics } from './metrics/metrics.ts';
+import type { HandlerRuntime } from './handlers/handler-runtime.ts';
 import type { HandlerStore } from './handlers/handler-store.ts';
-import { createReplayService } from './replay/replay-service.ts';
-import { createPublishRateLimiter } from './limits/publish-rate-limiter.ts';
-import { createMemoryRateLimitStore } from './limits/memory-rate-limit-store.ts';
 import type { RateLimitStore } from './limits/rate-limit-store.ts';
 import type { ReplayStore } from './replay/replay-store.ts';
 import type { EndpointStore } from './delivery/endpoint-store.ts';
-import { createDeliveryRuntime } from './delivery/delivery-runtime.ts';
-import { createWebhookService } from './delivery/webhook-service.ts';
 import type { ColdStore } from './cold/cold-store.ts';
-import { startRetention } from './retention/start-retention.ts';
 
 /** WebSocket close code for a server going away (RFC 6455). */
 const GOING_AWAY = 1001;
@@ -105,136 +92,25 @@ export async function startHub({
     );
   }
 
-  const metrics = createMetrics();
-  const rateLimiter = createPublishRateLimiter({
-    store: rateLimits ?? createMemoryRateLimitStore(),
-    defaultLimit: config.HUB_RATE_LIMIT,
-    log: log.child({ component: 'rate-limits' }),
-    // The audit event (system.rate_limit.exceeded) is recorded by the GraphQL layer, which knows the whole request.
-    onRateLimited: ({ tenantId }) => metrics.rateLimited(tenantId),
-  });
-  const ingest = createIngest({
+  const { services, metrics, ingest, live, runtime, delivery, replays, retention } = await startHubCore({
+    config,
     store,
     bus,
-    log: log.child({ component: 'ingest' }),
-    maxEventBytes: config.HUB_MAX_EVENT_BYTES,
-    maxBatch: config.HUB_MAX_BATCH,
-    catalog,
-    maxCausationDepth: config.HUB_MAX_CAUSATION_DEPTH,
-    rateLimiter,
-    onPublished: metrics.published,
-  });
-  const live = createSubscriptionHub({
-    store,
-    bus,
-    log: log.child({ component: 'live' }),
-    bufferSize: config.HUB_SUBSCRIPTION_BUFFER,
-    maxPerTenant: config.HUB_MAX_SUBSCRIPTIONS_PER_TENANT,
-    maxSubscriptions: config.HUB_MAX_SUBSCRIPTIONS,
-    onSlowConsumer: metrics.slowConsumer,
-  });
-  await live.start();
-  const runtime = createHandlerRuntime({
-    handlers,
-    store,
     handlerStore,
     leases,
-    bus,
-    ingest,
-    policy: {
-      backoffMs: config.HUB_HANDLER_BACKOFF_MS,
-      maxAttempts: config.HUB_HANDLER_MAX_ATTEMPTS,
-      timeoutMs: config.HUB_HANDLER_TIMEOUT_MS,
-    },
-    leaseMs: config.HUB_LEASE_MS,
-    pollMs: config.HUB_HANDLER_POLL_MS,
-    observer: metrics,
-    log: log.child({ component: 'handlers' }),
-  });
-  await runtime.start();
-  const delivery = createDeliveryRuntime({
-    store,
-    endpoints: endpointStore,
-    leases,
-    bus,
-    ingest,
-    backoffMs: config.HUB_WEBHOOK_BACKOFF_MS,
-    concurrency: config.HUB_WEBHOOK_CONCURRENCY,
-    timeoutMs: config.HUB_WEBHOOK_TIMEOUT_MS,
-    allowPrivate: config.HUB_WEBHOOK_ALLOW_PRIVATE,
-    leaseMs: config.HUB_LEASE_MS,
-    pollMs: config.HUB_WEBHOOK_POLL_MS,
-    maxEndpoints: config.HUB_WEBHOOK_MAX_ENDPOINTS,
-    log: log.child({ component: 'webhooks' }),
-  });
-  await delivery.start();
-  const webhooks = createWebhookService({
-    endpoints: endpointStore,
-    runtime: delivery,
-    allowPrivate: config.HUB_WEBHOOK_ALLOW_PRIVATE,
-  });
-  const replays = createReplayService({
-    webhooks,
-    store,
     replayStore,
-    leases,
-    ingest,
-    handlerStore,
-    handlers,
-    handlerTimeoutMs: config.HUB_HANDLER_TIMEOUT_MS,
-    ratePerSecond: config.HUB_REPLAY_RATE,
-    leaseMs: config.HUB_LEASE_MS,
-    pollMs: config.HUB_REPLAY_POLL_MS,
-    maxActivePerTenant: config.HUB_MAX_ACTIVE_REPLAYS_PER_TENANT,
-    retentionMs: config.HUB_REPLAY_RETENTION_DAYS * 86_400_000,
-    maxDifferences: config.HUB_SHADOW_MAX_DIFFERENCES,
-    rateLimiter,
-    log: log.child({ component: 'replay' }),
-  });
-  replays.start();
-  const audit = createAuditTrail({
-    ingest,
-    log: log.child({ component: 'audit' }),
-    sampleMs: config.HUB_AUDIT_SAMPLE_MS,
-    auditTenant: config.HUB_AUDIT_TENANT,
-    maxEventBytes: config.HUB_MAX_EVENT_BYTES,
-    maxSampledKeys: config.HUB_AUDIT_SAMPLER_KEYS,
-  });
-  const limits = {
-    maxPageSize: config.HUB_MAX_PAGE_SIZE,
-    previewLimit: config.HUB_PREVIEW_LIMIT,
-    maxFilterBytes: config.HUB_MAX_FILTER_BYTES,
-    maxRegexPerRequest: config.HUB_MAX_REGEX_PER_REQUEST,
-    maxRegexInstructions: config.HUB_MAX_REGEX_INSTRUCTIONS,
-  };
-  const retention = startRetention({ config, store, cold, leases, ingest, log: log.child({ component: 'retention' }) });
-  const services: HubServices = {
-    ingest,
-    store,
+    endpointStore,
     cold,
-    live,
-    handlers: runtime,
-    handlerStore,
-    replays,
-    webhooks,
-    audit,
+    ...(rateLimits && { rateLimits }),
+    handlers,
+    log,
     catalog,
-    limits,
-  };
+  });
+  const { audit } = services;
 
   /** Aborted as the shutdown begins: doors that stream (exports) stop and close their cursors. */
   const stopping = new AbortController();
-  /** The ways in and out beside GraphQL, each on the same auth, budgets and audit (src/doors/). */
-  const doors: HttpRoute[] = [];
-  doors.push(
-    createEventsDoor({ auth, services, maxBodyBytes: config.HUB_MAX_BODY_BYTES, maxBatch: config.HUB_MAX_BATCH }),
-  );
-  doors.push(createWebhooksDoor({ sources: webhookSources, services, maxBodyBytes: config.HUB_MAX_BODY_BYTES }));
-  doors.push(createCatalogDoor({ catalog, auth, audit }));
-  doors.push(
-    createExportDoor({ services, auth, schema, stopping: stopping.signal, log: log.child({ component: 'export' }) }),
-  );
-  if (config.HUB_CONSOLE) doors.push(createConsoleDoor());
+  const doors = createHubDoors({ config, services, auth, schema, webhookSources, stopping: stopping.signal, log });
 
   let closing: Promise<void> | null = null;
   const checkHost = createHostCheck(auth.open);
@@ -318,18 +194,3 @@ const countBy = <T>(items: readonly T[], key: (item: T) => string): Map<string, 
   for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
   return counts;
 };
-
-/** Names the dependencies that do not answer within a second. */
-async function readiness(store: EventStore, bus: EventBus): Promise<string[]> {
-  const check = async (name: string, ping: () => Promise<void>) => {
-    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 1000).unref());
-    try {
-      await Promise.race([ping(), timeout]);
-      return null;
-    } catch {
-      return name;
-    }
-  };
-  const down = await Promise.all([check('store', () => store.ping()), check('bus', () => bus.ping())]);
-  return down.filter((name): name is string => name !== null);
-}
