@@ -65,19 +65,8 @@ export interface HubApp {
 }
 
 /** Builds the core around the given adapters and serves it. `main` picks the adapters. */
-export async function startHub({
-  config,
-  store,
-  bus,
-  handlerStore,
-  leases,
-  replayStore,
-  endpointStore,
-  cold = null,
-  rateLimits,
-  handlers,
-  log,
-}: HubAppOptions): Promise<HubApp> {
+export async function startHub(options: HubAppOptions): Promise<HubApp> {
+  const { config, store, bus, replayStore, log } = options;
   const { catalog, close: closeCatalog } = await createHubCatalog({
     code: codeCatalog,
     dir: config.HUB_CATALOG_DIR,
@@ -93,17 +82,7 @@ export async function startHub({
   }
 
   const { services, metrics, ingest, live, runtime, delivery, replays, retention } = await startHubCore({
-    config,
-    store,
-    bus,
-    handlerStore,
-    leases,
-    replayStore,
-    endpointStore,
-    cold,
-    ...(rateLimits && { rateLimits }),
-    handlers,
-    log,
+    ...options,
     catalog,
   });
   const { audit } = services;
