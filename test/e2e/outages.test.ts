@@ -76,8 +76,16 @@ async function readyz(hub: HubProcess, status: number, timeoutMs: number): Promi
 }
 
 /** Waits until the subscriber holds exactly `ids`, in position order, once each. */
-async function receives(subscriber: Setup['subscriber'], ids: readonly string[]): Promise<void> {
-  await subscriber.sub.waitFor(ids.length, 30_000);
+async function receives(subscriber: Setup['subscriber'], ids: readonly string[], hub: HubProcess): Promise<void> {
+  try {
+    await subscriber.sub.waitFor(ids.length, 30_000);
+  } catch (error) {
+    // Say what the store holds, so a delivery that stalls explains itself (a hole, a position out of place).
+    const stored = await allEvents<{ id: string; position: string }>(hub.url, TEST_KEYS.acme, 'id position').catch(
+      (cause: unknown) => String(cause),
+    );
+    throw new Error(`${String(error)}; the store holds ${JSON.stringify(stored)}`);
+  }
   await sleep(300); // a repeat would arrive by now
   const received = subscriber.sub.received.map((r) => r.data?.['events'] as { id: string; position: string });
   assert.deepEqual(
@@ -120,6 +128,7 @@ describe('outages (two hub processes on FerretDB + Redis)', () => {
     await receives(
       subscriber,
       [probe, ...during, after].map((r) => r.id!),
+      hubs[1],
     );
   });
 
@@ -153,7 +162,7 @@ describe('outages (two hub processes on FerretDB + Redis)', () => {
     assert.equal(retried[1]!.id, retried[2]!.id);
     const acknowledged = [probe.id!, retried[0]!.id!, retried[1]!.id!];
 
-    await receives(subscriber, acknowledged);
+    await receives(subscriber, acknowledged, b);
     const stored = await allEvents<{ id: string }>(b.url, TEST_KEYS.acme, 'id', { types: ['out.>'] });
     assert.deepEqual(
       stored.map((e) => e.id),
