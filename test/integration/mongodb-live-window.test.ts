@@ -3,12 +3,14 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { type CommandStartedEvent, MongoClient } from 'mongodb';
+import { isHubError } from '../../src/errors.ts';
 import type { HubEvent } from '../../src/events/event.ts';
 import { compileFilter } from '../../src/filter/index.ts';
 import type { EventStore } from '../../src/store/event-store.ts';
 import { type AppendFaults, createMongoEventStore } from '../../src/store/mongodb/index.ts';
 import { pendingEvent } from '../support/fixtures.ts';
 import { testMongo } from '../support/servers.ts';
+import { startTcpProxy } from '../support/tcp-proxy.ts';
 
 const ALL = compileFilter(null);
 
@@ -61,7 +63,36 @@ async function setup(t: TestContext) {
     const value = await read();
     return { value, collections: new Set(finds) };
   };
-  return { store, archiveOnly, crash, append, hits };
+  return { mongo, store, archiveOnly, crash, append, hits };
+}
+
+/** A store on a client that reaches the server through a TCP relay, which `lose` cuts and closes; `commands` counts what the client sent. */
+async function behindProxy(t: TestContext, mongo: { url: string; dbName: string }) {
+  const proxy = await startTcpProxy(mongo.url);
+  const client = new MongoClient(`mongodb://${new URL(proxy.url).host}/?directConnection=true`, {
+    serverSelectionTimeoutMS: 1000,
+    monitorCommands: true,
+  });
+  const sent: string[] = [];
+  client.on('commandStarted', (event: CommandStartedEvent) =>
+    sent.push(`${event.commandName} ${event.command[event.commandName]}`),
+  );
+  const store = await createMongoEventStore({
+    client,
+    dbName: mongo.dbName,
+    idempotencyWindowMs: 86_400_000,
+    liveCollectionBytes: 1 << 20,
+  });
+  t.after(async () => {
+    await store.close();
+    await client.close();
+    await proxy.close();
+  });
+  const lose = () => {
+    proxy.down();
+    proxy.cut();
+  };
+  return { store, sent, lose };
 }
 
 const collect = async (store: EventStore, after: number) => {
@@ -125,5 +156,35 @@ describe('MongoDB live window: recent reads', () => {
     // Past the hole the window serves again.
     const past = await hits(() => collect(store, after[1]!.position));
     assert.deepEqual([...past.collections], ['events_live']);
+  });
+
+  it('reads a window range before its first page: a store lost after the last page cannot fail it, one lost before answers UNAVAILABLE', {
+    timeout: 30_000,
+  }, async (t) => {
+    const { mongo, append } = await setup(t);
+    const events = await append(6);
+    const positions = (result: IteratorResult<HubEvent[]>) => (result.value ?? []).map((e: HubEvent) => e.position);
+
+    // Served whole from the window, then the store is lost: the consumer holding the last page has the range.
+    const served = await behindProxy(t, mongo);
+    const range = await served.store.readRange('acme', { after: events[1]!.position, filter: ALL, batch: 2 });
+    served.sent.length = 0;
+    const pages = [await range.pages.next(), await range.pages.next()];
+    assert.deepEqual(
+      pages.map(positions),
+      [events.slice(2, 4), events.slice(4)].map((page) => page.map((e) => e.position)),
+    );
+    assert.ok(served.sent.includes('find events_live'), `read from the window: ${served.sent}`);
+    assert.ok(!served.sent.includes('find events'), `not from the archive: ${served.sent}`);
+    served.lose();
+    served.sent.length = 0;
+    assert.deepEqual(await range.pages.next(), { done: true, value: undefined });
+    assert.deepEqual(served.sent, [], 'nothing is read after the last page');
+
+    // Opened, then the store is lost before the window is read: the hub's coded error, not the driver's.
+    const unread = await behindProxy(t, mongo);
+    const opened = await unread.store.readRange('acme', { after: events[1]!.position, filter: ALL, batch: 2 });
+    unread.lose();
+    await assert.rejects(opened.pages.next(), (error: unknown) => isHubError(error) && error.code === 'UNAVAILABLE');
   });
 });

@@ -32,6 +32,21 @@ const TRANSIENT_CODES = new Set([
   13436, // NotPrimaryOrSecondary
 ]);
 
+/**
+ * Socket failures, which the driver can let through unwrapped: 7.x rethrows
+ * the socket's error as is when it fails while a command waits to be written.
+ */
+const SOCKET_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTCONN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
+
 export const isDuplicateKey = (error: unknown): boolean =>
   error instanceof MongoServerError && error.code === DUPLICATE_KEY;
 
@@ -46,6 +61,7 @@ export function isTransient(error: unknown): boolean {
   ) {
     return true;
   }
+  if (error instanceof Error && SOCKET_CODES.has(String((error as NodeJS.ErrnoException).code))) return true;
   // insertMany / bulkWrite wrap a failure of the whole call (a refused connection) in a
   // MongoBulkWriteError that keeps the original as `errorResponse`.
   if (error instanceof MongoBulkWriteError && error.errorResponse instanceof Error && error.errorResponse !== error) {

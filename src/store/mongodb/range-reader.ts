@@ -6,7 +6,7 @@ import type { CompiledFilter } from '../../filter/index.ts';
 import type { EventRange, RangeRequest } from '../event-store.ts';
 import type { StoreCollections } from './collections.ts';
 import { toHubEvent, type StoredEvent } from './documents.ts';
-import { toStoreError } from './errors.ts';
+import { guard, toStoreError } from './errors.ts';
 import type { Positions } from './positions.ts';
 import type { PurgedRanges } from './purged-ranges.ts';
 import { scoped } from './queries.ts';
@@ -37,7 +37,13 @@ const CURSOR_LOST = new Set([43 /* CursorNotFound */, 175 /* QueryPlanKilled */,
 export function createRangeReader({ collections, positions, cursorMaxTimeMS, purged, window }: RangeReaderOptions) {
   const { archive } = collections;
 
-  /** A short range (a recent resume) that the live window holds whole: no archive cursor at all. */
+  /**
+   * A short range (a recent resume) that the live window holds whole: no archive cursor at all.
+   * As with the archive's pages, the floor is checked before each page is handed out (a range
+   * retention deletes from while it is read expires, though the window still holds it) and
+   * nothing is read after the last one: a consumer holding the last page has the whole range,
+   * and a store lost then (an outage right after a catch-up) cannot fail a range already served.
+   */
   async function* windowPages(
     tenantId: string,
     filter: CompiledFilter,
@@ -47,18 +53,17 @@ export function createRangeReader({ collections, positions, cursorMaxTimeMS, pur
   ): AsyncGenerator<HubEvent[]> {
     const found =
       head - after <= WINDOW_READ_LIMIT
-        ? await window.walk({ tenantId, filter, start: after + 1, end: head, direction: 1, want: Infinity })
+        ? await guard(() =>
+            window.walk({ tenantId, filter, start: after + 1, end: head, direction: 1, want: Infinity }),
+          )
         : null;
     if (!found) return yield* pages(tenantId, filter, after, head, batch);
-    // As with the archive: a page retention has deleted meanwhile (the window still holds it) ends the range.
-    let from = after;
+    if (found.length === 0) await guard(() => purged.assertServed(tenantId, after));
     for (let i = 0; i < found.length; i += batch) {
-      const page = found.slice(i, i + batch);
-      await purged.assertServed(tenantId, from);
-      from = page.at(-1)!.position;
-      yield page.map(toHubEvent);
+      const from = i === 0 ? after : found[i - 1]!.position;
+      await guard(() => purged.assertServed(tenantId, from));
+      yield found.slice(i, i + batch).map(toHubEvent);
     }
-    await purged.assertServed(tenantId, from);
   }
 
   async function* pages(
