@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { inspect } from 'node:util';
 import { encodePosition } from '../../src/events/position.ts';
 import { publishInput } from '../support/fixtures.ts';
 import { gql, PUBLISH } from '../support/graphql-client.ts';
@@ -84,7 +85,9 @@ async function receives(subscriber: Setup['subscriber'], ids: readonly string[],
     const stored = await allEvents<{ id: string; position: string }>(hub.url, TEST_KEYS.acme, 'id position').catch(
       (cause: unknown) => String(cause),
     );
-    throw new Error(`${String(error)}; the store holds ${JSON.stringify(stored)}`);
+    // …and whether the subscription ended, and how (an already ended one wins the race).
+    const ended = await Promise.race([subscriber.sub.ended, Promise.resolve('still open')]);
+    throw new Error(`${String(error)}; the store holds ${JSON.stringify(stored)}; the subscription: ${inspect(ended)}`);
   }
   await sleep(300); // a repeat would arrive by now
   const received = subscriber.sub.received.map((r) => r.data?.['events'] as { id: string; position: string });
