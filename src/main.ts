@@ -1,21 +1,19 @@
 import type { EventBus } from './bus/event-bus.ts';
 import { createInProcessEventBus } from './bus/in-process-event-bus.ts';
-import { createMongoEventBus } from './bus/mongodb/index.ts';
-import { createRedisEventBus } from './bus/redis/index.ts';
 import { handlers as builtInHandlers } from '../handlers/index.ts';
 import { startHub } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { HandlerModuleError, loadHandlerModules } from './handlers/load-handler-modules.ts';
 import { createMemoryRateLimitStore } from './limits/memory-rate-limit-store.ts';
 import type { RateLimitStore } from './limits/rate-limit-store.ts';
-import { createRedisRateLimitStore } from './limits/redis-rate-limit-store.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createStorage } from './storage.ts';
 
 /**
  * The only wiring point: reads the configuration, picks the adapters
  * (MongoDB or memory, Redis, the MongoDB live collection or in-process, rate budgets in Redis or memory)
- * and starts the hub.
+ * and starts the hub. The MongoDB and Redis adapters, and so their drivers, load only when
+ * configured: the embedded hub holds neither in memory.
  */
 async function main(): Promise<void> {
   let config: Config;
@@ -64,6 +62,7 @@ async function main(): Promise<void> {
  */
 async function createBus(config: Config, log: Logger): Promise<EventBus> {
   if (!config.REDIS_URL && config.MONGODB_URL && config.MONGODB_LIVE_BYTES > 0) {
+    const { createMongoEventBus } = await import('./bus/mongodb/index.ts');
     const bus = await createMongoEventBus({
       url: config.MONGODB_URL,
       dbName: config.MONGODB_DB,
@@ -80,6 +79,7 @@ async function createBus(config: Config, log: Logger): Promise<EventBus> {
     log.info({ bus: 'in-process' }, 'embedded bus: subscribers see events of this process only');
     return createInProcessEventBus({ log: log.child({ component: 'in-process-bus' }) });
   }
+  const { createRedisEventBus } = await import('./bus/redis/index.ts');
   const bus = await createRedisEventBus({ url: config.REDIS_URL, log });
   log.info({ bus: 'redis' }, 'Redis bus ready');
   return bus;
@@ -100,6 +100,7 @@ async function createRateLimits(config: Config, log: Logger): Promise<RateLimitS
     log.info({ rateLimits: 'memory', defaultLimit: config.HUB_RATE_LIMIT }, 'publish rate limits count per process');
     return createMemoryRateLimitStore();
   }
+  const { createRedisRateLimitStore } = await import('./limits/redis-rate-limit-store.ts');
   const limits = await createRedisRateLimitStore({ url: config.REDIS_URL, log });
   log.info({ rateLimits: 'redis', defaultLimit: config.HUB_RATE_LIMIT }, 'publish rate limits shared through Redis');
   return limits;

@@ -1,4 +1,3 @@
-import { MongoClient } from 'mongodb';
 import type { Config } from './config.ts';
 import type { LeaseStore } from './coordination/lease-store.ts';
 import type { EndpointStore } from './delivery/endpoint-store.ts';
@@ -9,15 +8,9 @@ import { createMemoryHandlerStore } from './handlers/memory-handler-store.ts';
 import type { Logger } from './logger.ts';
 import type { EventStore } from './store/event-store.ts';
 import { createMemoryEventStore } from './store/memory-event-store.ts';
-import { createMongoEndpointStore } from './store/mongodb/endpoint-store.ts';
-import { createMongoHandlerStore } from './store/mongodb/handler-store.ts';
-import { createMongoEventStore } from './store/mongodb/index.ts';
-import { createMongoLeaseStore } from './store/mongodb/lease-store.ts';
-import { createMongoReplayStore } from './store/mongodb/replay-store.ts';
 import { createMemoryReplayStore } from './replay/memory-replay-store.ts';
 import type { ReplayStore } from './replay/replay-store.ts';
 import type { ColdStore } from './cold/cold-store.ts';
-import { createFsColdStore } from './cold/fs-cold-store.ts';
 
 /** The stores of one backend, and whatever was opened for them (the MongoDB client), closed together. */
 export interface Storage {
@@ -55,66 +48,12 @@ export async function createStorage(config: Config, log: Logger): Promise<Storag
     log.info({ store: 'memory' }, 'embedded store: events live in this process and are lost when it exits');
     return createMemoryStorage(config);
   }
-  const client = new MongoClient(config.MONGODB_URL, { serverSelectionTimeoutMS: config.MONGODB_TIMEOUT_MS });
-  try {
-    const storage = await openMongoStorage(client, config, log);
-    const close = async () => {
-      await storage.close();
-      await client.close();
-    };
-    return { ...storage, close };
-  } catch (error) {
-    await client.close();
-    throw error;
-  }
+  // The driver loads only for a hub that uses it: the embedded hub never pays for it (bench:idle).
+  const { connectMongoStorage } = await import('./storage-mongodb.ts');
+  return connectMongoStorage(config.MONGODB_URL, config, log);
 }
 
-/**
- * The MongoDB stores on a client the caller opened and closes (a bench's client with command
- * monitoring, say); `close` closes the stores, not the client.
- */
-export async function openMongoStorage(
-  client: MongoClient,
-  config: Pick<
-    Config,
-    | 'MONGODB_DB'
-    | 'MONGODB_WRITE_CONCERN'
-    | 'MONGODB_JOURNAL'
-    | 'MONGODB_TIMEOUT_MS'
-    | 'MONGODB_LIVE_BYTES'
-    | 'HUB_IDEMPOTENCY_WINDOW_MS'
-    | 'HUB_COLD_DIR'
-  >,
-  log: Logger,
-): Promise<Storage> {
-  const common = {
-    client,
-    dbName: config.MONGODB_DB,
-    writeConcern: { w: config.MONGODB_WRITE_CONCERN, j: config.MONGODB_JOURNAL },
-    maxTimeMS: config.MONGODB_TIMEOUT_MS,
-  };
-  const store = await createMongoEventStore({
-    ...common,
-    idempotencyWindowMs: config.HUB_IDEMPOTENCY_WINDOW_MS,
-    liveCollectionBytes: config.MONGODB_LIVE_BYTES,
-    log,
-  });
-  const handlerStore = await createMongoHandlerStore({ ...common, log });
-  const leases = await createMongoLeaseStore(common);
-  const replayStore = await createMongoReplayStore(common);
-  const endpointStore = await createMongoEndpointStore(common);
-  log.info({ store: 'mongodb', db: config.MONGODB_DB }, 'MongoDB store ready');
-  return {
-    store,
-    handlerStore,
-    leases,
-    replayStore,
-    endpointStore,
-    cold: config.HUB_COLD_DIR === undefined ? null : createFsColdStore({ root: config.HUB_COLD_DIR }),
-    close: () => closeAll([store, handlerStore, leases, replayStore, endpointStore]),
-  };
-}
-
-async function closeAll(stores: readonly { close(): Promise<void> }[]): Promise<void> {
+/** Closes a backend's stores together. */
+export async function closeAll(stores: readonly { close(): Promise<void> }[]): Promise<void> {
   await Promise.all(stores.map((store) => store.close()));
 }

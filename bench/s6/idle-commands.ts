@@ -5,7 +5,7 @@ import { startHub } from '../../src/app.ts';
 import { createInProcessEventBus } from '../../src/bus/in-process-event-bus.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
-import { openMongoStorage } from '../../src/storage.ts';
+import { openMongoStorage } from '../../src/storage-mongodb.ts';
 import { requireUrls, runDatabase } from '../cluster-support/servers.ts';
 import { BENCH_API_KEYS } from '../cluster-support/workload.ts';
 import { seed } from './seed.ts';

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { type Edge, errorCodes, gql, PUBLISH } from '../support/graphql-client.ts';
 import { spawnHub, TEST_API_KEYS, TEST_KEYS, type HubProcess } from '../support/hub.ts';
@@ -152,5 +153,22 @@ describe('the hub on its embedded default', () => {
   it('exits cleanly on SIGTERM', async () => {
     const other = await spawnHub({});
     assert.equal(await other.stop(), 0);
+  });
+
+  it('loads neither the MongoDB driver nor ioredis, serving a publish: only a hub configured for them pays their memory', async () => {
+    const probe = fileURLToPath(new URL('../support/loaded-packages.mjs', import.meta.url));
+    const own = await spawnHub({ HUB_API_KEYS: TEST_API_KEYS, NODE_OPTIONS: `--import=${probe}` });
+    const served = await gql(own.url, PUBLISH, { input: publishInput() }, TEST_KEYS.acme);
+    assert.equal(served.data?.publishEvent.status, 'ACCEPTED');
+    assert.equal(await own.stop(), 0);
+    const line = own
+      .output()
+      .split('\n')
+      .find((l) => l.startsWith('{"loadedPackages"'));
+    assert.ok(line, 'the probe reported what the process loaded');
+    const { loadedPackages } = JSON.parse(line) as { loadedPackages: string[] };
+    assert.ok(loadedPackages.includes('pino'), `the probe sees CommonJS packages: ${loadedPackages}`);
+    assert.ok(!loadedPackages.includes('mongodb'), `no MongoDB driver: ${loadedPackages}`);
+    assert.ok(!loadedPackages.includes('ioredis'), `no ioredis: ${loadedPackages}`);
   });
 });
