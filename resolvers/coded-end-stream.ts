@@ -19,7 +19,11 @@ const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
 export class CodedEndStream<T> implements AsyncIterableIterator<CodedEndItem<T>> {
   private ended = false;
 
-  constructor(private readonly source: AsyncIterator<T>) {}
+  private readonly source: AsyncIterator<T>;
+
+  constructor(source: AsyncIterator<T>) {
+    this.source = source;
+  }
 
   async next(): Promise<IteratorResult<CodedEndItem<T>>> {
     if (this.ended) return DONE;

@@ -16,7 +16,11 @@ export class Delivery {
   private wakers = new Set<() => void>();
   private lastChange = performance.now();
 
-  constructor(private readonly groups: readonly { generator: Child; group: string; target: number }[]) {}
+  private readonly groups: readonly { generator: Child; group: string; target: number }[];
+
+  constructor(groups: readonly { generator: Child; group: string; target: number }[]) {
+    this.groups = groups;
+  }
 
   get received(): number {
     let sum = 0;

@@ -69,11 +69,14 @@ class Connection {
   closedWith: string | null = null;
   readonly prefixEndsWithMark: boolean;
 
-  constructor(
-    readonly group: Group,
-    readonly index: number,
-    readonly prefix: Buffer,
-  ) {
+  readonly group: Group;
+  readonly index: number;
+  readonly prefix: Buffer;
+
+  constructor(group: Group, index: number, prefix: Buffer) {
+    this.group = group;
+    this.index = index;
+    this.prefix = prefix;
     this.prefixEndsWithMark =
       prefix.length >= POSITION_MARK.length &&
       prefix.subarray(prefix.length - POSITION_MARK.length).equals(POSITION_MARK);

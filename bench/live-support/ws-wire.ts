@@ -23,11 +23,15 @@ export class WireSocket {
   private open = false;
   private closed = false;
 
-  private constructor(
-    private readonly socket: Socket,
-    private readonly handlers: WireHandlers,
-    private readonly onOpen: (error: Error | null) => void,
-  ) {}
+  private readonly socket: Socket;
+  private readonly handlers: WireHandlers;
+  private readonly onOpen: (error: Error | null) => void;
+
+  private constructor(socket: Socket, handlers: WireHandlers, onOpen: (error: Error | null) => void) {
+    this.socket = socket;
+    this.handlers = handlers;
+    this.onOpen = onOpen;
+  }
 
   /** Connects and upgrades; resolves once the server answered 101. */
   static open(url: URL, protocol: string | null, handlers: WireHandlers): Promise<WireSocket> {

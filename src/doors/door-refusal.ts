@@ -7,8 +7,11 @@ import type { Problem } from './problem.ts';
  */
 export class DoorRefusal extends Error {
   override readonly name = 'DoorRefusal';
-  constructor(readonly problem: Problem) {
+  readonly problem: Problem;
+
+  constructor(problem: Problem) {
     super(problem.detail ?? problem.title);
+    this.problem = problem;
   }
 }
 

@@ -46,10 +46,13 @@ class Budget implements ConnectionBudget {
   private held = 0;
   private readonly members = new Set<BudgetMember>();
 
-  constructor(
-    readonly limit: number,
-    private readonly unsent: () => number,
-  ) {}
+  readonly limit: number;
+  private readonly unsent: () => number;
+
+  constructor(limit: number, unsent: () => number) {
+    this.limit = limit;
+    this.unsent = unsent;
+  }
 
   fits(bytes: number): boolean {
     return this.unsent() + this.held + bytes <= this.limit;

@@ -110,11 +110,14 @@ export class LiveStream implements LiveSubscription, AsyncIterableIterator<HubEv
   /** Bytes of the event last handed to the consumer, held until it asks for the next one. */
   private handedBytes = 0;
 
-  constructor(
-    private readonly request: SubscribeRequest,
-    private readonly host: LiveStreamHost,
-    readonly matches: EventMatcher,
-  ) {
+  private readonly request: SubscribeRequest;
+  private readonly host: LiveStreamHost;
+  readonly matches: EventMatcher;
+
+  constructor(request: SubscribeRequest, host: LiveStreamHost, matches: EventMatcher) {
+    this.request = request;
+    this.host = host;
+    this.matches = matches;
     this.catchingUp = request.after !== undefined;
     this.lastQueued = request.after ?? 0;
     this.horizon = request.after ?? 0;

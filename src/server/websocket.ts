@@ -188,12 +188,22 @@ export function attachWebSocket({
  * subscription, as memory per connection is what many subscribers cost.
  */
 class SocketDelivery implements DirectDelivery {
+  private readonly frames: NextFrames;
+  private readonly ctx: Context<Record<string, unknown> | undefined, Extra>;
+  private readonly operation: SharedOperation;
+  private readonly budget: ConnectionBudget;
+
   constructor(
-    private readonly frames: NextFrames,
-    private readonly ctx: Context<Record<string, unknown> | undefined, Extra>,
-    private readonly operation: SharedOperation,
-    private readonly budget: ConnectionBudget,
-  ) {}
+    frames: NextFrames,
+    ctx: Context<Record<string, unknown> | undefined, Extra>,
+    operation: SharedOperation,
+    budget: ConnectionBudget,
+  ) {
+    this.frames = frames;
+    this.ctx = ctx;
+    this.operation = operation;
+    this.budget = budget;
+  }
 
   offer(event: HubEvent): boolean {
     const socket = this.ctx.extra.socket;
