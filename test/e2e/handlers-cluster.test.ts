@@ -1,5 +1,5 @@
 // Typed handlers black-box (issue 6): hub processes on the MongoDB-wire server and a Redis of this
-// file's own, running the recording handlers of test/fixtures/recording-handlers.ts through
+// file's own (or, once, no Redis: the live-collection bus), running the recording handlers of test/fixtures/recording-handlers.ts through
 // HUB_HANDLER_MODULES, driven over GraphQL.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -20,11 +20,16 @@ interface Cluster {
   calls(handler?: string): RecordedCall[];
 }
 
-async function cluster(t: TestContext, size: number, env: Record<string, string> = {}): Promise<Cluster> {
+/** `size` hub processes on one database, with a Redis of their own unless `redis` is false (then the live-collection bus). */
+async function cluster(
+  t: TestContext,
+  size: number,
+  env: Record<string, string> = {},
+  { redis = true }: { redis?: boolean } = {},
+): Promise<Cluster> {
   const { env: recording, recordFile, calls } = recorder(t);
-  const redis = await ownRedis(t);
   const hubs = await mongoHubs(t, {
-    REDIS_URL: redis.url,
+    ...(redis && { REDIS_URL: (await ownRedis(t)).url }),
     ...recording,
     HUB_HANDLER_POLL_MS: '250',
     HUB_LEASE_MS: '1500',
@@ -107,32 +112,41 @@ function assertInOrderPerTenant(calls: readonly RecordedCall[]): void {
   }
 }
 
+/** Three processes publish 20 jobs per tenant each; the recorder handles every one once, in order, and the status says so. */
+async function handlesEveryEventOnce(hubs: HubProcess[], calls: Cluster['calls']): Promise<void> {
+  const accepted = (await Promise.all(hubs.map((hub, i) => publishJobs(hub, `p${i}`, 20)))).flat();
+  await until(
+    () => new Set(calls('recorder').map((c) => c.eventId)).size === accepted.length,
+    () => `${accepted.length} events handled (${calls('recorder').length} calls)`,
+  );
+  await sleep(1000); // anything handled twice would show up by now
+  const recorded = calls('recorder');
+  assert.deepEqual(recorded.map((c) => c.eventId).sort(), accepted.map((e) => e.id).sort(), 'each event exactly once');
+  assertInOrderPerTenant(recorded);
+  const status = await gql(hubs[0]!.url, '{ handlers { name processed failed lag } }', {}, TEST_KEYS.acme);
+  const recorder = status.data?.handlers.find((h: { name: string }) => h.name === 'recorder');
+  assert.deepEqual(recorder, {
+    name: 'recorder',
+    processed: accepted.filter((e) => e.tenant === 'acme').length,
+    failed: 0,
+    lag: 0,
+  });
+}
+
 describe('typed handlers across hub processes (MongoDB-wire + Redis)', () => {
   it('handles every event once, per tenant in position order, with three processes publishing', {
     timeout: 120_000,
   }, async (t) => {
     const { hubs, calls } = await cluster(t, 3);
-    const accepted = (await Promise.all(hubs.map((hub, i) => publishJobs(hub, `p${i}`, 20)))).flat();
-    await until(
-      () => new Set(calls('recorder').map((c) => c.eventId)).size === accepted.length,
-      () => `${accepted.length} events handled (${calls('recorder').length} calls)`,
-    );
-    await sleep(1000); // anything handled twice would show up by now
-    const recorded = calls('recorder');
-    assert.deepEqual(
-      recorded.map((c) => c.eventId).sort(),
-      accepted.map((e) => e.id).sort(),
-      'each event exactly once',
-    );
-    assertInOrderPerTenant(recorded);
-    const status = await gql(hubs[0]!.url, '{ handlers { name processed failed lag } }', {}, TEST_KEYS.acme);
-    const recorder = status.data?.handlers.find((h: { name: string }) => h.name === 'recorder');
-    assert.deepEqual(recorder, {
-      name: 'recorder',
-      processed: accepted.filter((e) => e.tenant === 'acme').length,
-      failed: 0,
-      lag: 0,
-    });
+    await handlesEveryEventOnce(hubs, calls);
+  });
+
+  it('does the same with no Redis: the processes share the live collection as their bus', {
+    timeout: 120_000,
+  }, async (t) => {
+    const { hubs, calls } = await cluster(t, 3, {}, { redis: false });
+    for (const hub of hubs) assert.match(hub.output(), /"bus":"mongodb"/);
+    await handlesEveryEventOnce(hubs, calls);
   });
 
   it('retries at the configured backoff, dead-letters with the error shape, and handles the event again on redrive', {
