@@ -1,6 +1,6 @@
 // Typed handlers black-box (issue 6): hub processes on the MongoDB-wire server and a Redis of this
-// file's own (or, once, no Redis: the live-collection bus), running the recording handlers of test/fixtures/recording-handlers.ts through
-// HUB_HANDLER_MODULES, driven over GraphQL.
+// file's own (or, once, no Redis: the live-collection bus), running the recording handlers of
+// test/fixtures/recording-handlers.ts through HUB_HANDLER_MODULES, driven over GraphQL.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { describe, it, type TestContext } from 'node:test';
