@@ -21,6 +21,11 @@ export interface HubProcessOptions {
   inheritEnv?: boolean;
   /** The checkout whose `src/main.ts` runs (a baseline's `git worktree`, for benches); default this one. */
   root?: string;
+  /**
+   * A built hub (`npm run build`'s `dist/hub/main.js`, under `root`) to run as `npm run start:built`
+   * does, with no TypeScript loader, instead of `src/main.ts` through tsx.
+   */
+  built?: boolean;
   /** Names the process in errors and in echoed warnings; default `hub`. */
   name?: string;
   /** Runs the hub under `node --cpu-prof`, the profile written into this directory (created) when it exits. */
@@ -57,7 +62,8 @@ export interface HubProcess {
 
 /**
  * The hub exactly as `npm start` runs it (`node --import tsx src/main.ts`,
- * main picking the adapters from the environment), on a free port. Resolves
+ * main picking the adapters from the environment), or with `built` as
+ * `npm run start:built` does, on a free port. Resolves
  * once it logs where it listens; a hub that exits or stays silent first is
  * killed and the promise rejects with what it wrote.
  */
@@ -66,7 +72,8 @@ export async function spawnHubProcess(options: HubProcessOptions = {}): Promise<
   if (cpuProfileDir) mkdirSync(cpuProfileDir, { recursive: true });
   const profile = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [];
   const inherited = options.inheritEnv ? process.env : { PATH: process.env['PATH'] ?? '' };
-  const child = spawn(process.execPath, ['--import', 'tsx', ...profile, 'src/main.ts'], {
+  const entry = options.built ? ['dist/hub/main.js'] : ['--import', 'tsx', 'src/main.ts'];
+  const child = spawn(process.execPath, [...profile, ...entry], {
     cwd: options.root ?? ROOT,
     // info: the one line that says where it listens; the hub logs nothing per request at info.
     env: { ...inherited, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...options.env },
