@@ -42,12 +42,18 @@ it("the hub's environment in docker-compose.yml uses only variables the hub read
   assert.match(compose.services.mongo.command.join(' '), /--replSet/);
 });
 
-it('the Dockerfile starts the hub the way npm start does and copies every source folder', () => {
+it('the Dockerfile builds the hub, starts it the way npm run start:built does and copies every source folder', () => {
   const dockerfile = readFileSync(`${ROOT}/Dockerfile`, 'utf8');
-  const { scripts } = JSON.parse(readFileSync(`${ROOT}/package.json`, 'utf8')) as { scripts: { start: string } };
+  const { scripts } = JSON.parse(readFileSync(`${ROOT}/package.json`, 'utf8')) as {
+    scripts: Record<'build' | 'start:built', string>;
+  };
+  assert.match(dockerfile, /^RUN npm run build$/m);
+  assert.match(dockerfile, /^COPY --from=build \/app\/dist \.\/dist$/m);
   const cmd = /^CMD (\[.*\])$/m.exec(dockerfile);
   assert.ok(cmd, 'the Dockerfile has an exec-form CMD');
-  assert.equal((JSON.parse(cmd[1]!) as string[]).join(' '), scripts.start);
+  assert.equal((JSON.parse(cmd[1]!) as string[]).join(' '), scripts['start:built']);
   for (const folder of ['src', 'schema', 'resolvers', 'handlers', 'console/dist'])
     assert.match(dockerfile, new RegExp(`COPY ${folder} `));
+  // The build stage copies what the build script reads.
+  assert.match(dockerfile, /^COPY scripts\/build\.mjs /m);
 });
