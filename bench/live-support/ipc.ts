@@ -29,6 +29,8 @@ export interface Child<Ready = unknown> {
 export interface SpawnOptions {
   /** Node flags besides `--import tsx` (e.g. `--expose-gc`, `--cpu-prof`). */
   execArgv?: string[];
+  /** Whether the child runs with `--import tsx`; default true. A JavaScript child without it loads no TypeScript loader. */
+  tsx?: boolean;
   env?: Record<string, string>;
   /** Working directory; `--import tsx` resolves from it (a baseline checkout runs with its own). */
   cwd?: string;
@@ -41,7 +43,7 @@ export async function spawnChild<Ready>(
   options: SpawnOptions = {},
 ): Promise<Child<Ready>> {
   const child: ChildProcess = fork(entry, argv, {
-    execArgv: ['--import', 'tsx', ...(options.execArgv ?? [])],
+    execArgv: [...(options.tsx === false ? [] : ['--import', 'tsx']), ...(options.execArgv ?? [])],
     env: { ...process.env, ...options.env },
     ...(options.cwd && { cwd: options.cwd }),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
