@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { encodePosition } from '../../src/events/position.ts';
 import { gql, PUBLISH } from '../support/graphql-client.ts';
 import { TEST_API_KEYS, TEST_KEYS } from '../support/hub.ts';
 import { spawnHubProcess } from '../support/hub-process.ts';
@@ -47,9 +48,13 @@ export default { name: 'mark', eventTypes: ['crm.>'], async handle(event) { appe
       assert.match(hub.output(), /"store":"memory"/);
       const client = wsClient(hub.url, TEST_KEYS.acme);
       const ready = connected(client);
-      const sub = subscribe(client, 'subscription { events(filter: { types: ["crm.>"] }) { id type } }');
+      // From the start of the fresh store: the publish is delivered whether it comes before the subscription is live or after.
+      const sub = subscribe(
+        client,
+        'subscription($after: String) { events(filter: { types: ["crm.>"] }, after: $after) { id type } }',
+        { after: encodePosition(0) },
+      );
       await ready;
-      await new Promise((resolve) => setTimeout(resolve, 200)); // the subscription is live
       const published = await gql(hub.url, PUBLISH, { input: publishInput() }, TEST_KEYS.acme);
       assert.equal(published.data?.publishEvent.status, 'ACCEPTED', JSON.stringify(published));
       const [received] = await sub.waitFor(1, 10_000);
