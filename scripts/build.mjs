@@ -1,7 +1,8 @@
 // The hub for production: `npm run build` bundles src/main.ts and everything it imports, its
 // dependencies included, into dist/hub/ as plain ES modules (types stripped, names kept, so stack
 // traces read as the source does; each lazy import becomes a chunk that loads when first used).
-// `npm run start:built` and the Docker image run it with no TypeScript loader and no node_modules.
+// `npm run start:built` and the Docker image run it with no TypeScript loader; the bundle itself
+// needs no node_modules (the image keeps them for handler modules only).
 //
 // Why a bundle: a hub started from its sources loads hundreds of modules (the bundle has 1,800
 // inputs), and an idle hub's memory goes to them — the loader, and V8's and Node's records of each

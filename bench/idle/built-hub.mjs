@@ -4,20 +4,14 @@
 // memory it reports is the built hub's alone.
 process.on('message', ({ call, cmd }) => {
   if (cmd === 'stop') process.exit(0);
-  if (cmd === 'gc') globalThis.gc?.();
-  if (cmd === 'stats') {
+  else if (cmd === 'gc') {
+    globalThis.gc?.();
+    process.send({ call, value: null });
+  } else if (cmd === 'stats') {
     const { rss, heapUsed, external } = process.memoryUsage();
-    const stats = {
-      rss,
-      heapUsed,
-      external,
-      cpu: process.cpuUsage(),
-      sched: { runNs: 0, waitNs: 0 },
-      subscriptions: 0,
-    };
-    process.send({ call, value: stats });
-  } else if (cmd === 'gc') process.send({ call, value: null });
-  else process.send({ call, error: `unknown command ${cmd}` });
+    const sched = { runNs: 0, waitNs: 0 };
+    process.send({ call, value: { rss, heapUsed, external, cpu: process.cpuUsage(), sched, subscriptions: 0 } });
+  } else process.send({ call, error: `unknown command ${cmd}` });
 });
 await import('../../dist/hub/main.js');
 process.send({ ready: null });
