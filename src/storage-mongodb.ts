@@ -2,7 +2,7 @@ import { MongoClient } from 'mongodb';
 import { createFsColdStore } from './cold/fs-cold-store.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
-import { closeAll, type Storage } from './storage.ts';
+import { storageOf, type Storage } from './storage.ts';
 import { createMongoEndpointStore } from './store/mongodb/endpoint-store.ts';
 import { createMongoHandlerStore } from './store/mongodb/handler-store.ts';
 import { createMongoEventStore } from './store/mongodb/index.ts';
@@ -58,13 +58,6 @@ export async function openMongoStorage(client: MongoClient, config: MongoStorage
   const replayStore = await createMongoReplayStore(common);
   const endpointStore = await createMongoEndpointStore(common);
   log.info({ store: 'mongodb', db: config.MONGODB_DB }, 'MongoDB store ready');
-  return {
-    store,
-    handlerStore,
-    leases,
-    replayStore,
-    endpointStore,
-    cold: config.HUB_COLD_DIR === undefined ? null : createFsColdStore({ root: config.HUB_COLD_DIR }),
-    close: () => closeAll([store, handlerStore, leases, replayStore, endpointStore]),
-  };
+  const cold = config.HUB_COLD_DIR === undefined ? null : createFsColdStore({ root: config.HUB_COLD_DIR });
+  return storageOf({ store, handlerStore, leases, replayStore, endpointStore }, cold);
 }

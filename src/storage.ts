@@ -31,15 +31,7 @@ export function createMemoryStorage(config: Pick<Config, 'HUB_IDEMPOTENCY_WINDOW
   const leases = createMemoryLeaseStore();
   const replayStore = createMemoryReplayStore();
   const endpointStore = createMemoryEndpointStore();
-  return {
-    store,
-    handlerStore,
-    leases,
-    replayStore,
-    endpointStore,
-    cold: null,
-    close: () => closeAll([store, handlerStore, leases, replayStore, endpointStore]),
-  };
+  return storageOf({ store, handlerStore, leases, replayStore, endpointStore }, null);
 }
 
 /** MongoDB when `MONGODB_URL` is set, else memory; used by `main`, the one wiring point. */
@@ -53,7 +45,10 @@ export async function createStorage(config: Config, log: Logger): Promise<Storag
   return connectMongoStorage(config.MONGODB_URL, config, log);
 }
 
-/** Closes a backend's stores together. */
-export async function closeAll(stores: readonly { close(): Promise<void> }[]): Promise<void> {
-  await Promise.all(stores.map((store) => store.close()));
+/** A backend's stores as one Storage, whose `close` closes them all together. */
+export function storageOf(stores: Omit<Storage, 'cold' | 'close'>, cold: ColdStore | null): Storage {
+  const close = async () => {
+    await Promise.all(Object.values(stores).map((store) => store.close()));
+  };
+  return { ...stores, cold, close };
 }
