@@ -11,13 +11,22 @@ import { createSubscriptionHub } from '../../src/live/index.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createMongoEventStore, type AppendFaults } from '../../src/store/mongodb/index.ts';
 import { pendingEvent } from '../support/fixtures.ts';
-import { testMongo } from '../support/servers.ts';
+import { type TestMongo, testMongo } from '../support/servers.ts';
 import { startTcpProxy } from '../support/tcp-proxy.ts';
 import { until } from '../support/until.ts';
 
 const log = createLogger('silent');
 
 class Crash extends Error {}
+
+/** A store with a live collection, on the test database's client. */
+const liveStore = (mongo: TestMongo) =>
+  createMongoEventStore({
+    client: mongo.client,
+    dbName: mongo.dbName,
+    idempotencyWindowMs: 86_400_000,
+    liveCollectionBytes: 1 << 20,
+  });
 
 async function setup(t: TestContext) {
   const mongo = await testMongo(t);
@@ -106,12 +115,7 @@ describe('MongoDB bus: live delivery through the live collection', () => {
     timeout: 30_000,
   }, async (t) => {
     const mongo = await testMongo(t);
-    const store = await createMongoEventStore({
-      client: mongo.client,
-      dbName: mongo.dbName,
-      idempotencyWindowMs: 86_400_000,
-      liveCollectionBytes: 1 << 20,
-    });
+    const store = await liveStore(mongo);
     const proxy = await startTcpProxy(mongo.url);
     const bus = await createMongoEventBus({
       url: `mongodb://${new URL(proxy.url).host}/?directConnection=true`,
@@ -156,12 +160,7 @@ describe('MongoDB bus: live delivery through the live collection', () => {
     timeout: 30_000,
   }, async (t) => {
     const mongo = await testMongo(t);
-    const store = await createMongoEventStore({
-      client: mongo.client,
-      dbName: mongo.dbName,
-      idempotencyWindowMs: 86_400_000,
-      liveCollectionBytes: 1 << 20,
-    });
+    const store = await liveStore(mongo);
     t.after(() => store.close());
     for (let i = 0; i < 3; i++) await store.append([pendingEvent()]);
     const live = mongo.db.collection('events_live');
