@@ -3,7 +3,6 @@ import { parseArgs } from 'node:util';
 import { schema } from '../../schema/index.ts';
 import { Scope } from '../../src/config.ts';
 import { compileFilter } from '../../src/filter/index.ts';
-import { createLogger } from '../../src/logger.ts';
 import type { HubContext } from '../../src/server/context.ts';
 import { startEmbeddedHub } from '../live-support/embedded-hub.ts';
 import { EVENT_INPUT, LIVE_TENANT, SUBSCRIPTION_QUERY } from '../live-support/workload.ts';
@@ -37,12 +36,10 @@ type Mode = 'live' | 'live-json' | 'graphql' | 'shared';
 async function measure(mode: Mode): Promise<{ cpu: number; heapMB: number }> {
   const hub = await startEmbeddedHub();
   const { services } = hub.app;
-  const log = createLogger('silent');
   const contextValue: HubContext = {
     services,
     principal: { tenantId: LIVE_TENANT, scopes: new Set([Scope.SUBSCRIBE]), keyName: 'layers', keyId: 'layers' },
     requestId: 'layers',
-    log,
   };
   const document = parse(SUBSCRIPTION_QUERY);
   const shared = new WeakMap<object, ExecutionResult>();

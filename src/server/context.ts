@@ -7,7 +7,6 @@ import type { Ingest } from '../ingest/ingest.ts';
 import type { ConnectionBudget } from '../live/connection-budget.ts';
 import type { DirectDelivery } from '../live/live-subscription.ts';
 import type { SubscriptionHub } from '../live/subscription-hub.ts';
-import type { Logger } from '../logger.ts';
 import type { ReplayService } from '../replay/replay-service.ts';
 import type { WebhookService } from '../delivery/webhook-service.ts';
 import type { EventStore } from '../store/event-store.ts';
@@ -52,13 +51,12 @@ export interface HubContext {
    * resolver runs (refuse-bad-tokens.ts).
    */
   authRefusal?: string | undefined;
-  /** `x-request-id` when the caller sent one, otherwise a new UUID; on every log line of the request. */
+  /** `x-request-id` when the caller sent one, otherwise a new UUID; on every log line of the request (`requestLog`). */
   requestId: string;
   /** The caller's W3C trace context (`traceparent` header, or `connectionParams.traceparent` on a websocket). */
   trace?: TraceContext | undefined;
   /** The peer address of the request's socket (a proxy's, behind one); tells apart callers without a valid key in the audit trail. */
   clientAddress?: string | undefined;
-  log: Logger;
   /**
    * Set by the websocket server on a subscription whose results every
    * subscriber of its operation shares: writes an event's `next` frame to the

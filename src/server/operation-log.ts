@@ -1,6 +1,7 @@
 import { getOperationAST, type GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { isHubError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
 import type { HubContext } from './context.ts';
 
 /** What an `onExecute` / `onSubscribe` hook may return: hooks for the operation's later phases. */
@@ -20,19 +21,29 @@ export function errorCodeOf(error: GraphQLError): string {
 }
 
 /**
- * One log line per GraphQL operation, on the request's logger (requestId,
- * tenantId and, when the caller sent a `traceparent`, traceId): at `info`
- * when the result carries errors, with their codes, otherwise at `debug`,
- * so a busy hub at the default level logs only what went wrong. Variables
- * and results are never logged (they hold payloads and keys).
+ * The request's fields on a log line: requestId, tenantId and, when the caller sent a
+ * `traceparent`, traceId. A child logger is built only for a line that is written: pino
+ * serializes a child's fields when it is made, which every request would pay for.
  */
-export function logOperations(): Plugin<HubContext> {
+export const requestLog = (log: Logger, ctx: HubContext): Logger =>
+  log.child({
+    requestId: ctx.requestId,
+    tenantId: ctx.principal?.tenantId,
+    ...(ctx.trace && { traceId: ctx.trace.traceId }),
+  });
+
+/**
+ * One log line per GraphQL operation, with the request's fields (`requestLog`):
+ * at `info` when the result carries errors, with their codes, otherwise at
+ * `debug`, so a busy hub at the default level logs only what went wrong.
+ * Variables and results are never logged (they hold payloads and keys).
+ */
+export function logOperations(log: Logger): Plugin<HubContext> {
   // One hook object for every operation (the payload carries the arguments); the start time waits beside the context.
   const startedAt = new WeakMap<object, number>();
   const executeDone: ExecuteHooks = {
     onExecuteDone: ({ args, result }) => {
       if (Symbol.asyncIterator in result) return; // a subscription's stream: it is logged when set up, not per event
-      const { log } = args.contextValue;
       const failed = (result.errors?.length ?? 0) > 0;
       if (!failed && !log.isLevelEnabled('debug')) return; // the common case at the default level: nothing to build
       const ast = getOperationAST(args.document, args.operationName);
@@ -41,9 +52,10 @@ export function logOperations(): Plugin<HubContext> {
         operationName: ast?.name?.value,
         ms: Math.round(performance.now() - (startedAt.get(args.contextValue) ?? performance.now())),
       };
+      const line = requestLog(log, args.contextValue);
       if (failed)
-        log.info({ ...fields, errors: result.errors!.map(errorCodeOf) }, 'graphql operation answered with errors');
-      else log.debug(fields, 'graphql operation');
+        line.info({ ...fields, errors: result.errors!.map(errorCodeOf) }, 'graphql operation answered with errors');
+      else line.debug(fields, 'graphql operation');
     },
   };
   return {
@@ -52,10 +64,12 @@ export function logOperations(): Plugin<HubContext> {
       return executeDone;
     },
     onSubscribe: ({ args }) => {
-      const { log } = args.contextValue as HubContext;
       if (!log.isLevelEnabled('debug')) return;
       const ast = getOperationAST(args.document, args.operationName);
-      log.debug({ operation: 'subscription', operationName: ast?.name?.value }, 'graphql subscription');
+      requestLog(log, args.contextValue as HubContext).debug(
+        { operation: 'subscription', operationName: ast?.name?.value },
+        'graphql subscription',
+      );
     },
   };
 }

@@ -85,7 +85,7 @@ export function createHubYoga({ schema, services, auth, config, log, onOperation
       ...(config.HUB_INTROSPECTION ? [] : [disableIntrospection()]),
       refuseOverNesting(),
       useCompiledExecution(),
-      logOperations(),
+      logOperations(log),
       auditRefusals(services.audit),
       ...(onOperation ? [timeOperations(onOperation)] : []),
       refuseBadTokens(),
@@ -100,7 +100,6 @@ export function createHubYoga({ schema, services, auth, config, log, onOperation
         request?.headers.get('tracestate'),
       );
       const { principal, refusal } = await auth.identify(authorization);
-      const fields = { requestId, tenantId: principal?.tenantId, ...(trace && { traceId: trace.traceId }) };
       // An SSE stream's frames wait in the response until its client reads them (the websocket server sets its own).
       const connectionBudget = res && createConnectionBudget(config.HUB_SOCKET_BUFFER_BYTES, () => res.writableLength);
       const clientAddress = req?.socket.remoteAddress;
@@ -111,7 +110,6 @@ export function createHubYoga({ schema, services, auth, config, log, onOperation
         requestId,
         trace,
         clientAddress,
-        log: log.child(fields),
         connectionBudget,
       };
     },
