@@ -24,6 +24,7 @@ import { CSRF_HEADER, csrfPrevention } from './csrf-prevention.ts';
 import { auditRefusals } from './audit-refusals.ts';
 import { type ExecuteHooks, logOperations, type SubscribeHooks } from './operation-log.ts';
 import { refuseBadTokens } from './refuse-bad-tokens.ts';
+import { cacheValidation } from './validation-cache.ts';
 
 export interface YogaOptions {
   schema: GraphQLSchema;
@@ -69,6 +70,8 @@ export function createHubYoga({ schema, services, auth, config, log, onOperation
     maskedErrors: { maskError },
     // http-server.ts bounds every body (413) before Yoga; Yoga's own limit re-streams each body through a TransformStream
     maxRequestBodySize: false,
+    // validation results are remembered by cacheValidation, last among the plugins
+    parserAndValidationCache: { validationCache: false },
     plugins: [
       ...(config.HUB_GRAPHIQL ? [] : [graphiqlOff()]),
       varyOnOrigin(config.HUB_ALLOWED_ORIGINS),
@@ -89,6 +92,7 @@ export function createHubYoga({ schema, services, auth, config, log, onOperation
       auditRefusals(services.audit),
       ...(onOperation ? [timeOperations(onOperation)] : []),
       refuseBadTokens(),
+      cacheValidation(),
     ],
     context: async ({ request, req, connectionParams, res }) => {
       const fromSocket = connectionParams?.['authorization'];
