@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import type { EventBus } from '../../src/bus/event-bus.ts';
 import { createRedisEventBus, type RedisEventBus, type RedisEventBusOptions } from '../../src/bus/redis/index.ts';
+import { closeConnection, openConnection } from '../../src/bus/redis/redis-connection.ts';
 import { isHubError } from '../../src/errors.ts';
 import type { HubEvent } from '../../src/events/event.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -99,6 +100,36 @@ describe('Redis event bus on a real Redis', () => {
     const event = storedEvent();
     await peer.publish(event);
     await until(() => events.length === 1, 'the first event after subscribe resolved');
+  });
+
+  it('sends the PUBLISHes of one tick in one pipeline, in order (a batch of events is one write)', async (t) => {
+    const redis = await testRedis(t);
+    const channel = `${redis.keyPrefix}pipelined`;
+    const received: string[] = [];
+    const listener = new Redis(redis.url);
+    t.after(() => listener.disconnect());
+    listener.on('message', (_channel: string, message: string) => void received.push(message));
+    await listener.subscribe(channel);
+    const connection = openConnection({
+      url: redis.url,
+      role: 'publish',
+      commandTimeoutMs: 5000,
+      maxReconnectDelayMs: 100,
+      log: createLogger('silent'),
+      isClosing: () => false,
+    });
+    t.after(() => closeConnection(connection));
+    await connection.connect();
+
+    const messages = Array.from({ length: 50 }, (_, i) => `m${i}`);
+    const published = messages.map((message) => connection.publish(channel, message));
+    assert.equal(connection.autoPipelineQueueSize, 50, 'the 50 commands wait for one pipeline');
+    assert.deepEqual(
+      await Promise.all(published),
+      messages.map(() => 1),
+    );
+    await until(() => received.length === 50, 'the 50 messages');
+    assert.deepEqual(received, messages);
   });
 
   it('drops a message it cannot decode, logs it, and keeps delivering', async (t) => {
