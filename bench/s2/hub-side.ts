@@ -18,9 +18,14 @@ interface PublishAnswer {
  * One round of the hub side: a hub process (`src/main.ts`) on a database of
  * its own, warmed up, then `batches` publishEvents requests; every event must
  * come back ACCEPTED, and the archive must then hold exactly the events that
- * were acknowledged, each at its own position.
+ * were acknowledged, each at its own position. With `embedded`, the same hub
+ * and requests on the embedded store (no MONGODB_URL): what the hub costs
+ * before any work for MongoDB.
  */
-export async function runHubSide(client: MongoClient, options: SideOptions): Promise<SideResult> {
+export async function runHubSide(
+  client: MongoClient,
+  options: SideOptions & { embedded?: boolean },
+): Promise<SideResult> {
   const { dbName, batches, batchSize, concurrency, warmupBatches, writeConcern, journal, keyed, runId } = options;
   const hub = await spawnHubProcess({
     ...BENCH_HUB,
@@ -34,6 +39,7 @@ export async function runHubSide(client: MongoClient, options: SideOptions): Pro
       HUB_MAX_BATCH: String(Math.max(1000, batchSize)),
       ...(options.liveBytes !== undefined && { MONGODB_LIVE_BYTES: String(options.liveBytes) }),
       ...(options.bus === 'in-process' && { REDIS_URL: undefined }),
+      ...(options.embedded && { MONGODB_URL: undefined }),
       ...options.hubEnv,
     },
     cpuProfileDir: options.profile ? join(PROFILE_DIR, 's2') : undefined,
@@ -64,13 +70,15 @@ export async function runHubSide(client: MongoClient, options: SideOptions): Pro
     const total = (warmupBatches + batches) * batchSize;
     if (acknowledged.size !== total)
       throw new Error(`hub: ${acknowledged.size} distinct ids acknowledged for ${total} events`);
+    const result = { eventsPerSecond: (batches * batchSize) / seconds, seconds, cpuMs };
+    if (options.embedded) return { ...result, stored: { acknowledged: acknowledged.size } };
     const stored = await storedCounts(client, dbName);
     if (stored.events !== total || stored.positions !== total) {
       throw new Error(
         `hub: ${total} events acknowledged, the archive holds ${stored.events} on ${stored.positions} distinct positions`,
       );
     }
-    return { eventsPerSecond: (batches * batchSize) / seconds, seconds, cpuMs, stored };
+    return { ...result, stored };
   } finally {
     await hub.stop();
   }

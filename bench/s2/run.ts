@@ -45,6 +45,8 @@ const { values: args } = parseArgs({
     json: { type: 'string' },
     /** Another checkout (a `git worktree` of main, with node_modules) whose hub runs as a third side, `base`. */
     baseline: { type: 'string' },
+    /** Adds the side `embedded`: the same hub and requests on the embedded store, no MongoDB work at all. */
+    embedded: { type: 'boolean', default: false },
   },
 });
 const rounds = Number(args.rounds);
@@ -74,8 +76,14 @@ const runners: Record<Side, typeof runHubSide> = {
   hub: runHubSide,
   raw: runRawSide,
   base: (c, options) => runHubSide(c, { ...options, root: args.baseline }),
+  embedded: (c, options) => runHubSide(c, { ...options, embedded: true }),
 };
-const sides: Side[] = args.baseline ? ['hub', 'raw', 'base'] : ['hub', 'raw'];
+const sides: Side[] = [
+  'hub',
+  'raw',
+  ...(args.baseline ? (['base'] as const) : []),
+  ...(args.embedded ? (['embedded'] as const) : []),
+];
 
 const client = new MongoClient(mongoUrl, { serverSelectionTimeoutMS: 10_000 });
 try {
