@@ -57,6 +57,8 @@ export interface HubContext {
   trace?: TraceContext | undefined;
   /** The peer address of the request's socket (a proxy's, behind one); tells apart callers without a valid key in the audit trail. */
   clientAddress?: string | undefined;
+  /** `performance.now()` when the operation began executing (or a subscription began setting up); set by `observeOperations`. */
+  operationStartedAt?: number;
   /**
    * Set by the websocket server on a subscription whose results every
    * subscriber of its operation shares: writes an event's `next` frame to the

@@ -32,25 +32,34 @@ export const requestLog = (log: Logger, ctx: HubContext): Logger =>
     ...(ctx.trace && { traceId: ctx.trace.traceId }),
   });
 
+/** Told how long each operation took (metrics): for a query or mutation its execution, for a subscription setting its stream up. */
+export type OperationTimer = (operation: string, seconds: number) => void;
+
 /**
- * One log line per GraphQL operation, with the request's fields (`requestLog`):
- * at `info` when the result carries errors, with their codes, otherwise at
- * `debug`, so a busy hub at the default level logs only what went wrong.
- * Variables and results are never logged (they hold payloads and keys).
+ * Watches every GraphQL operation: its time goes to `onOperation`, and it gets
+ * one log line with the request's fields (`requestLog`): at `info` when the
+ * result carries errors, with their codes, otherwise at `debug`, so a busy hub
+ * at the default level logs only what went wrong. Variables and results are
+ * never logged (they hold payloads and keys). The start time waits on the
+ * context (`operationStartedAt`), and the hook objects are shared by every
+ * operation (the payload carries the arguments): nothing is allocated per
+ * operation that does not log.
  */
-export function logOperations(log: Logger): Plugin<HubContext> {
-  // One hook object for every operation (the payload carries the arguments); the start time waits beside the context.
-  const startedAt = new WeakMap<object, number>();
+export function observeOperations(log: Logger, onOperation?: OperationTimer): Plugin<HubContext> {
+  const since = (ctx: HubContext) => performance.now() - (ctx.operationStartedAt ?? performance.now());
   const executeDone: ExecuteHooks = {
     onExecuteDone: ({ args, result }) => {
+      const ms = since(args.contextValue);
+      let ast: ReturnType<typeof getOperationAST> | undefined;
+      const operation = () => (ast ??= getOperationAST(args.document, args.operationName));
+      onOperation?.(operation()?.operation ?? 'unknown', ms / 1000);
       if (Symbol.asyncIterator in result) return; // a subscription's stream: it is logged when set up, not per event
       const failed = (result.errors?.length ?? 0) > 0;
       if (!failed && !log.isLevelEnabled('debug')) return; // the common case at the default level: nothing to build
-      const ast = getOperationAST(args.document, args.operationName);
       const fields = {
-        operation: ast?.operation ?? 'unknown',
-        operationName: ast?.name?.value,
-        ms: Math.round(performance.now() - (startedAt.get(args.contextValue) ?? performance.now())),
+        operation: operation()?.operation ?? 'unknown',
+        operationName: operation()?.name?.value,
+        ms: Math.round(ms),
       };
       const line = requestLog(log, args.contextValue);
       if (failed)
@@ -58,18 +67,25 @@ export function logOperations(log: Logger): Plugin<HubContext> {
       else line.debug(fields, 'graphql operation');
     },
   };
+  const subscribeResult: SubscribeHooks = {
+    onSubscribeResult: ({ args }) => onOperation?.('subscription', since(args.contextValue as HubContext) / 1000),
+  };
   return {
     onExecute: ({ args }) => {
-      startedAt.set(args.contextValue, performance.now());
+      args.contextValue.operationStartedAt = performance.now();
       return executeDone;
     },
     onSubscribe: ({ args }) => {
-      if (!log.isLevelEnabled('debug')) return;
-      const ast = getOperationAST(args.document, args.operationName);
-      requestLog(log, args.contextValue as HubContext).debug(
-        { operation: 'subscription', operationName: ast?.name?.value },
-        'graphql subscription',
-      );
+      const ctx = args.contextValue as HubContext;
+      ctx.operationStartedAt = performance.now();
+      if (log.isLevelEnabled('debug')) {
+        const ast = getOperationAST(args.document, args.operationName);
+        requestLog(log, ctx).debug(
+          { operation: 'subscription', operationName: ast?.name?.value },
+          'graphql subscription',
+        );
+      }
+      return subscribeResult;
     },
   };
 }

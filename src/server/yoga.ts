@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { getOperationAST, GraphQLError, NoSchemaIntrospectionCustomRule, type GraphQLSchema } from 'graphql';
+import { GraphQLError, NoSchemaIntrospectionCustomRule, type GraphQLSchema } from 'graphql';
 import {
   createYoga,
   type GraphiQLOptions,
@@ -22,7 +22,7 @@ import { corsFor, varyOnOrigin } from './cors.ts';
 import { costLimit, costLimitOfVariables } from './cost-limit.ts';
 import { CSRF_HEADER, csrfPrevention } from './csrf-prevention.ts';
 import { auditRefusals } from './audit-refusals.ts';
-import { type ExecuteHooks, logOperations, type SubscribeHooks } from './operation-log.ts';
+import { observeOperations, type OperationTimer } from './operation-log.ts';
 import { refuseBadTokens } from './refuse-bad-tokens.ts';
 import { cacheValidation } from './validation-cache.ts';
 
@@ -43,7 +43,7 @@ export interface YogaOptions {
   >;
   log: Logger;
   /** Told how long each operation executed (metrics). */
-  onOperation?: (operation: string, seconds: number) => void;
+  onOperation?: OperationTimer;
 }
 
 /** Context the servers pass in: Node's request (HTTP and websocket upgrade alike) and, for HTTP, its response; graphql-ws's `connectionParams`. */
@@ -88,9 +88,8 @@ export function createHubYoga({ schema, services, auth, config, log, onOperation
       ...(config.HUB_INTROSPECTION ? [] : [disableIntrospection()]),
       refuseOverNesting(),
       useCompiledExecution(),
-      logOperations(log),
+      observeOperations(log, onOperation),
       auditRefusals(services.audit),
-      ...(onOperation ? [timeOperations(onOperation)] : []),
       refuseBadTokens(),
       cacheValidation(),
     ],
@@ -115,6 +114,7 @@ export function createHubYoga({ schema, services, auth, config, log, onOperation
         trace,
         clientAddress,
         connectionBudget,
+        operationStartedAt: 0,
       };
     },
   });
@@ -128,33 +128,6 @@ export function createHubYoga({ schema, services, auth, config, log, onOperation
 async function renderGraphiQLOnDemand(options: GraphiQLOptions): Promise<string> {
   const { renderGraphiQL } = await import('@graphql-yoga/render-graphiql');
   return renderGraphiQL(options);
-}
-
-/** Execution time by operation type; for subscriptions, the time to set the stream up. */
-function timeOperations(onOperation: (operation: string, seconds: number) => void): Plugin<HubContext> {
-  // One hook object each (the payload carries the arguments); the start time waits beside the context.
-  const startedAt = new WeakMap<object, number>();
-  const since = (context: object) => (performance.now() - (startedAt.get(context) ?? performance.now())) / 1000;
-  const executeDone: ExecuteHooks = {
-    onExecuteDone: ({ args }) =>
-      onOperation(getOperationAST(args.document, args.operationName)?.operation ?? 'unknown', since(args.contextValue)),
-  };
-  const subscribeResult: SubscribeHooks = {
-    onSubscribeResult: ({ args }) => onOperation('subscription', since(args.contextValue)),
-  };
-  const start = ({ args }: { args: { contextValue: object } }) => {
-    startedAt.set(args.contextValue, performance.now());
-  };
-  return {
-    onExecute: (payload) => {
-      start(payload);
-      return executeDone;
-    },
-    onSubscribe: (payload) => {
-      start(payload);
-      return subscribeResult;
-    },
-  };
 }
 
 /**

@@ -56,6 +56,7 @@ it('serves /metrics in the Prometheus text format with what the hub did', async 
   assert.equal(sample(text, 'subscriptions_open'), 1);
   assert.equal(sample(text, 'websocket_connections'), 1);
   assert.ok((sample(text, 'graphql_request_duration_seconds_count{operation="mutation"}') ?? 0) >= 2);
+  assert.equal(sample(text, 'graphql_request_duration_seconds_count{operation="subscription"}'), 1);
   assert.equal(sample(text, 'slow_consumer_closes_total'), 0);
   assert.ok(/^consumer_lag\{handler="request-shipment"\} \d+$/m.test(text), 'lag per handler');
   assert.ok(
