@@ -70,6 +70,8 @@ export function createHubYoga({ schema, services, auth, config, log, onOperation
     maskedErrors: { maskError },
     // http-server.ts bounds every body (413) before Yoga; Yoga's own limit re-streams each body through a TransformStream
     maxRequestBodySize: false,
+    // csrfPrevention refuses form bodies before any parser looks, so the multipart one would only cost each request a check
+    multipart: false,
     // validation results are remembered by cacheValidation, last among the plugins
     parserAndValidationCache: { validationCache: false },
     plugins: [
