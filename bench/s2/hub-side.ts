@@ -8,10 +8,36 @@ import { BENCH_HUB } from '../support/hub.ts';
 import { PROFILE_DIR } from '../support/profiles.ts';
 import { drive } from './drive.ts';
 import type { SideOptions, SideResult } from './side.ts';
-import { BENCH_API_KEYS, BENCH_KEY, BENCH_TENANT, batchInputs, publishBody } from './workload.ts';
+import { BENCH_API_KEYS, BENCH_KEY, BENCH_TENANT, batchInputs, cloudEventsBody, publishBody } from './workload.ts';
 
 interface PublishAnswer {
   publishEvents?: { status: string; event: { id: string; position: string } | null; error: { code: string } | null }[];
+}
+
+/** One event's answer, from either door: its status, its id when stored, why not otherwise. */
+interface Answer {
+  status: string;
+  id: string | null;
+  why: unknown;
+}
+
+/** A publishEvents request, answered per event. */
+async function publishGraphql(url: string, body: string): Promise<Answer[] | undefined> {
+  const answer = await postGraphql<PublishAnswer>(url, BENCH_KEY, body);
+  return answer.publishEvents?.map((r) => ({ status: r.status, id: r.event?.id ?? null, why: r.error }));
+}
+
+/** A CloudEvents batch at `POST /events`, answered 202 per event (docs/INGEST.md). */
+async function publishCloudEvents(url: string, body: string): Promise<Answer[] | undefined> {
+  const response = await fetch(`${url}/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/cloudevents-batch+json', authorization: `Bearer ${BENCH_KEY}` },
+    body,
+  });
+  const text = await response.text();
+  if (response.status !== 202) throw new Error(`hub: /events answered ${response.status}: ${text.slice(0, 500)}`);
+  const results = JSON.parse(text) as { status: string; id: string | null; problem?: unknown }[];
+  return results.map((r) => ({ status: r.status, id: r.id, why: r.problem }));
 }
 
 /**
@@ -46,22 +72,24 @@ export async function runHubSide(
   });
   try {
     const acknowledged = new Set<string>();
+    const cloudEvents = options.door === 'cloudevents';
     const publish = async (body: string, expected: number) => {
-      const answer = await postGraphql<PublishAnswer>(hub.url, BENCH_KEY, body);
-      const results = answer.publishEvents;
+      const results = await (cloudEvents ? publishCloudEvents : publishGraphql)(hub.url, body);
       if (results?.length !== expected)
-        throw new Error(`hub: unexpected answer ${JSON.stringify(answer).slice(0, 500)}`);
+        throw new Error(`hub: ${results?.length} answers for ${expected} events: ${JSON.stringify(results?.[0])}`);
       for (const result of results) {
-        if (result.status !== 'ACCEPTED' || !result.event)
-          throw new Error(`hub: an event was ${result.status} ${JSON.stringify(result.error)}`);
-        acknowledged.add(result.event.id);
+        if (result.status !== 'ACCEPTED' || !result.id)
+          throw new Error(`hub: an event was ${result.status} ${JSON.stringify(result.why)}`);
+        acknowledged.add(result.id);
       }
     };
-    const warm = Array.from({ length: warmupBatches }, (_, b) =>
-      publishBody(batchInputs(b, batchSize, { runId: `${runId}-warm`, keyed })),
-    );
+    const bodyOf = (b: number, run: string) => {
+      const inputs = batchInputs(b, batchSize, { runId: run, keyed });
+      return cloudEvents ? cloudEventsBody(inputs, run) : publishBody(inputs);
+    };
+    const warm = Array.from({ length: warmupBatches }, (_, b) => bodyOf(b, `${runId}-warm`));
     for (const body of warm) await publish(body, batchSize);
-    const bodies = Array.from({ length: batches }, (_, b) => publishBody(batchInputs(b, batchSize, { runId, keyed })));
+    const bodies = Array.from({ length: batches }, (_, b) => bodyOf(b, runId));
 
     const { result: seconds, cpuMs } = await cpuDuring({ ...options.pids, hub: hub.child.pid }, () =>
       drive(batches, concurrency, (b) => publish(bodies[b]!, batchSize)),

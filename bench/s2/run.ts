@@ -45,6 +45,8 @@ const { values: args } = parseArgs({
     json: { type: 'string' },
     /** Another checkout (a `git worktree` of main, with node_modules) whose hub runs as a third side, `base`. */
     baseline: { type: 'string' },
+    /** How the hub sides get their batches: `graphql` (publishEvents) or `cloudevents` (a CloudEvents batch at POST /events). */
+    door: { type: 'string', default: 'graphql' },
     /** Adds the side `embedded`: the same hub and requests on the embedded store, no MongoDB work at all. */
     embedded: { type: 'boolean', default: false },
   },
@@ -56,6 +58,7 @@ const bool = (value: string, name: string) => {
 };
 if (args['raw-indexes'] !== 'hub' && args['raw-indexes'] !== 'none') throw new Error('--raw-indexes takes hub or none');
 if (args.bus !== 'env' && args.bus !== 'in-process') throw new Error('--bus takes env or in-process');
+if (args.door !== 'graphql' && args.door !== 'cloudevents') throw new Error('--door takes graphql or cloudevents');
 const redisUrl = process.env['REDIS_URL'];
 const base: Omit<SideOptions, 'dbName' | 'runId'> = {
   pids: { server: listenerPid(mongoUrl), redis: redisUrl ? listenerPid(redisUrl) : undefined, runner: process.pid },
@@ -70,6 +73,7 @@ const base: Omit<SideOptions, 'dbName' | 'runId'> = {
   rawIndexes: args['raw-indexes'],
   liveBytes: args['live-bytes'] === undefined ? undefined : Number(args['live-bytes']),
   bus: args.bus,
+  door: args.door,
   hubEnv: parseEnvItems(args['hub-env']),
 };
 const runners: Record<Side, typeof runHubSide> = {
@@ -92,7 +96,7 @@ try {
   process.stdout.write(
     `S2 durable batch ingest, hub ${hubVersion()}, on ${mongoUrl} (server reports ${String(version)}), hub bus ${redisUrl && base.bus === 'env' ? 'Redis' : 'in-process'}: ` +
       `${rounds} rounds × ${base.batches} batches of ${base.batchSize}, ${base.concurrency} in flight, warm-up ${base.warmupBatches} batches, ` +
-      `w=${String(base.writeConcern)} j=${base.journal}, ${base.keyed ? 'every event keyed' : 'no idempotency keys'}, raw indexes: ${base.rawIndexes}, hub live copy: ${base.liveBytes === 0 ? 'off' : 'on'}` +
+      `w=${String(base.writeConcern)} j=${base.journal}, ${base.keyed ? 'every event keyed' : 'no idempotency keys'}, hub door: ${base.door}, raw indexes: ${base.rawIndexes}, hub live copy: ${base.liveBytes === 0 ? 'off' : 'on'}` +
       `${Object.keys(base.hubEnv).length ? `, hub env ${JSON.stringify(base.hubEnv)}` : ''}\n`,
   );
   const samples: Sample[] = [];

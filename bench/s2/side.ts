@@ -22,6 +22,8 @@ export interface SideOptions {
   pids: Record<string, number | undefined>;
   /** Hub side: the checkout whose hub runs (`--baseline`); default this one. */
   root?: string | undefined;
+  /** Hub sides: how the batches reach the hub, publishEvents on /graphql or a CloudEvents batch on /events. */
+  door: 'graphql' | 'cloudevents';
   /** Raw side: create the hub's archive indexes first (`hub`) or insert into a bare collection (`none`). */
   rawIndexes: 'hub' | 'none';
 }

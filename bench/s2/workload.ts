@@ -64,6 +64,25 @@ export const publishBody = (inputs: readonly EventInput[]): string =>
   JSON.stringify({ query: PUBLISH_EVENTS, variables: { input: inputs } });
 
 /**
+ * The same batch as a CloudEvents batch for `POST /events` (docs/INGEST.md): the payload as data,
+ * an INTEGRATION source, and an id unique in the run, which the door makes the idempotency key
+ * (so a CloudEvent is always keyed, whatever `keyed` says).
+ */
+export const cloudEventsBody = (inputs: readonly EventInput[], runId: string): string =>
+  JSON.stringify(
+    inputs.map((input) => ({
+      specversion: '1.0',
+      id: `${runId}-ce-${input.payload.trackingNumber}`,
+      source: input.source.id,
+      sourcetype: input.source.type,
+      type: input.type,
+      subject: input.subject,
+      correlationid: input.metadata.correlationId,
+      data: input.payload,
+    })),
+  );
+
+/**
  * The archive documents the hub would store for these inputs: its own
  * validation (`toPendingEvent`: id, receivedAt, defaults) and its own mapping
  * (`toUnpositioned` + `withPosition`), so the raw side writes the same shape.
