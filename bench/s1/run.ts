@@ -33,8 +33,11 @@ const { values: args } = parseArgs({
      * against what it changed in one run (`hub/base`).
      */
     baseline: { type: 'string' },
+    /** V8 flags for every server process, e.g. `--node-flags=--max-semi-space-size=16` (what `npm start` gives the hub). */
+    'node-flags': { type: 'string', default: '' },
   },
 });
+const nodeFlags = args['node-flags'].split(' ').filter(Boolean);
 const rounds = Number(args.rounds);
 const requests = Number(args.requests);
 const connections = Number(args.connections);
@@ -71,7 +74,8 @@ async function spawnServer(kind: RunKind): Promise<RunningServer> {
     kind === 'base'
       ? [join(resolve(args.baseline!), 'bench/s1/server-process.ts'), resolve(args.baseline!), 'hub']
       : [ENTRY, undefined, kind];
-  const server = await forkServerChild({ entry, kind: serverKind, label: `${kind} server`, cwd, execArgv: profile });
+  const execArgv = [...nodeFlags, ...profile];
+  const server = await forkServerChild({ entry, kind: serverKind, label: `${kind} server`, cwd, execArgv });
   return Object.assign(server, { kind });
 }
 
@@ -108,7 +112,7 @@ try {
   for (const kind of kinds) servers.push(await spawnServer(kind));
   for (const server of servers) await checkAnswer(server);
   process.stdout.write(
-    `S1 publishEvent: ${rounds} rounds × ${requests} requests, ${connections} connections, warm-up ${warmup}\n`,
+    `S1 publishEvent: ${rounds} rounds × ${requests} requests, ${connections} connections, warm-up ${warmup}${nodeFlags.length ? `, node ${nodeFlags.join(' ')}` : ''}\n`,
   );
   for (const server of servers) await load(server, warmup);
 
