@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { RE2JS } from 're2js';
 import { FilterLimits } from './filter-input.ts';
 import { estimateRegexCost } from './regex-cost.ts';
@@ -28,14 +29,8 @@ export interface RegexCache {
 type Entry = { regex: RE2JS } | { refused: string };
 
 export function createRegexCache({ maxEntries }: RegexCacheOptions): RegexCache {
-  // A Map iterates in insertion order: re-inserting on use keeps the least recent first.
-  const entries = new Map<string, Entry>();
+  const entries = new LRUCache<string, Entry>({ max: maxEntries });
   let compilations = 0;
-  const remember = (key: string, entry: Entry) => {
-    entries.delete(key);
-    entries.set(key, entry);
-    if (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
-  };
   return {
     compile(source, flags = 0) {
       const key = `${flags}/${source}`;
@@ -44,8 +39,8 @@ export function createRegexCache({ maxEntries }: RegexCacheOptions): RegexCache 
         checkCost(source);
         compilations += 1;
         entry = compileBounded(source, flags);
+        entries.set(key, entry);
       }
-      remember(key, entry);
       if ('refused' in entry) throw new RegexRefused(entry.refused);
       return entry.regex;
     },
