@@ -34,8 +34,15 @@ interface TenantLog {
   start: number;
   firstPosition: number;
   byId: Map<string, HubEvent>;
-  /** idempotency key → original event; Map order is acceptance order, so expiry sweeps from the front. */
+  /** idempotency key → original event. */
   claims: Map<string, Claim>;
+  /**
+   * The claims in acceptance order, so expiry takes them from the front: claimOrder[claimStart] is the
+   * oldest not yet swept. (Sweeping the Map itself from its front walked every slot V8 keeps for
+   * the keys deleted before: at 100,000 live claims, 26 µs per keyed publish.)
+   */
+  claimOrder: { key: string; claim: Claim }[];
+  claimStart: number;
 }
 
 interface Claim {
@@ -57,7 +64,15 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions): EventS
   const log = (tenantId: string): TenantLog => {
     let tenant = tenants.get(tenantId);
     if (!tenant) {
-      tenant = { events: [], start: 0, firstPosition: 1, byId: new Map(), claims: new Map() };
+      tenant = {
+        events: [],
+        start: 0,
+        firstPosition: 1,
+        byId: new Map(),
+        claims: new Map(),
+        claimOrder: [],
+        claimStart: 0,
+      };
       tenants.set(tenantId, tenant);
     }
     return tenant;
@@ -107,13 +122,15 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions): EventS
     const key = pending.metadata.idempotencyKey;
     if (key !== undefined) {
       sweepClaims(tenant, now() - options.idempotencyWindowMs);
-      const claim = tenant.claims.get(key);
-      if (claim) {
-        claim.duplicates += 1;
-        claim.lastDuplicateAt = now();
-        return { status: 'DUPLICATE', originalEventId: claim.eventId };
+      const original = tenant.claims.get(key);
+      if (original) {
+        original.duplicates += 1;
+        original.lastDuplicateAt = now();
+        return { status: 'DUPLICATE', originalEventId: original.eventId };
       }
-      tenant.claims.set(key, { eventId: pending.id, at: now(), duplicates: 0, lastDuplicateAt: null });
+      const claim: Claim = { eventId: pending.id, at: now(), duplicates: 0, lastDuplicateAt: null };
+      tenant.claims.set(key, claim);
+      tenant.claimOrder.push({ key, claim });
     }
     const event: HubEvent = { ...pending, position: head(tenant) + 1 };
     tenant.events.push(event);
@@ -263,8 +280,13 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions): EventS
 }
 
 function sweepClaims(tenant: TenantLog, cutoff: number): void {
-  for (const [key, claim] of tenant.claims) {
-    if (claim.at > cutoff) return;
-    tenant.claims.delete(key);
+  const order = tenant.claimOrder;
+  while (tenant.claimStart < order.length && order[tenant.claimStart]!.claim.at <= cutoff) {
+    const { key, claim } = order[tenant.claimStart++]!;
+    if (tenant.claims.get(key) === claim) tenant.claims.delete(key);
+  }
+  if (tenant.claimStart * 2 >= order.length && tenant.claimStart > 0) {
+    tenant.claimOrder = order.slice(tenant.claimStart);
+    tenant.claimStart = 0;
   }
 }

@@ -50,3 +50,19 @@ it('keeps the newest events of each tenant, drops the oldest, and says which pos
     [1],
   );
 });
+
+it('forgets each idempotency key once its window has passed, in the order the keys were claimed', async () => {
+  let clock = 0;
+  const store = createMemoryEventStore({ idempotencyWindowMs: 500, now: () => clock });
+  const publish = async (key: string) =>
+    (await store.append([pendingEvent({ metadata: { idempotencyKey: key } })]))[0]?.status;
+  for (let i = 0; i < 1_000; i++, clock++) assert.equal(await publish(`k${i}`), 'ACCEPTED');
+  // clock 1,000: k0…k500 were claimed 500 ms ago or more, k501…k999 less
+  for (let i = 0; i < 1_000; i++) assert.equal(await publish(`k${i}`), i <= 500 ? 'ACCEPTED' : 'DUPLICATE', `k${i}`);
+  // a key claimed again is remembered from its new claim, not forgotten with the old one
+  clock = 1_499;
+  assert.equal(await publish('k0'), 'DUPLICATE');
+  assert.equal(await publish('k501'), 'ACCEPTED');
+  clock = 1_500;
+  assert.equal(await publish('k0'), 'ACCEPTED');
+});
