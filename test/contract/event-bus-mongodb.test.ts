@@ -40,5 +40,7 @@ runEventBusContract('MongoDB live collection (FerretDB unless MONGODB_URL says o
       await Promise.all([bus.close(), peer.close()]);
       await mongo.close();
     },
+    // every event is a write to FerretDB and a getMore on each cursor: seconds when the machine is busy
+    deliveryTimeoutMs: 15_000,
   };
 });

@@ -17,6 +17,8 @@ export interface BusUnderTest {
   peer: EventBus;
   /** Closes both instances and anything they opened. */
   close(): Promise<void>;
+  /** How long a delivery may take before the suite calls it lost; default 3000 ms. */
+  deliveryTimeoutMs?: number;
 }
 
 /** Makes fresh instances, on a channel no other test uses, each time it is called. */
@@ -73,7 +75,7 @@ async function listen(bus: EventBus): Promise<Inbox> {
 }
 
 /** Delivery may be asynchronous (it is, through Redis): wait for it, within reason. */
-async function until(condition: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
+async function delivered(condition: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
@@ -93,6 +95,7 @@ export function runEventBusContract(name: string, makeBus: MakeBus): void {
       ({ bus, peer } = subject);
     });
     afterEach(() => subject.close());
+    const until = (condition: () => boolean, what: string) => delivered(condition, what, subject.deliveryTimeoutMs);
 
     it('answers ping and takes a publish that nobody listens to', async () => {
       await bus.ping();
