@@ -80,8 +80,11 @@ function createDepthMemory(capacity: number) {
     get: (tenantId: string, eventId: string): number | undefined =>
       newer.get(tenantId)?.get(eventId) ?? older.get(tenantId)?.get(eventId),
     set(tenantId: string, eventId: string, depth: number): void {
-      const tenant = newer.get(tenantId) ?? new Map<string, number>();
-      if (tenant.size === 0) newer.set(tenantId, tenant);
+      let tenant = newer.get(tenantId);
+      if (tenant === undefined) {
+        tenant = new Map();
+        newer.set(tenantId, tenant);
+      }
       tenant.set(eventId, depth);
       if (++written < capacity / 2) return;
       older = newer;

@@ -41,26 +41,20 @@ export type OperationTimer = (operation: string, seconds: number) => void;
  * result carries errors, with their codes, otherwise at `debug`, so a busy hub
  * at the default level logs only what went wrong. Variables and results are
  * never logged (they hold payloads and keys). The start time waits on the
- * context (`operationStartedAt`), and the hook objects are shared by every
- * operation (the payload carries the arguments): nothing is allocated per
- * operation that does not log.
+ * context (`operationStartedAt`), and every operation shares the same hook
+ * objects (the payload carries the arguments).
  */
 export function observeOperations(log: Logger, onOperation?: OperationTimer): Plugin<HubContext> {
   const since = (ctx: HubContext) => performance.now() - (ctx.operationStartedAt ?? performance.now());
   const executeDone: ExecuteHooks = {
     onExecuteDone: ({ args, result }) => {
       const ms = since(args.contextValue);
-      let ast: ReturnType<typeof getOperationAST> | undefined;
-      const operation = () => (ast ??= getOperationAST(args.document, args.operationName));
-      onOperation?.(operation()?.operation ?? 'unknown', ms / 1000);
+      const ast = getOperationAST(args.document, args.operationName);
+      onOperation?.(ast?.operation ?? 'unknown', ms / 1000);
       if (Symbol.asyncIterator in result) return; // a subscription's stream: it is logged when set up, not per event
       const failed = (result.errors?.length ?? 0) > 0;
       if (!failed && !log.isLevelEnabled('debug')) return; // the common case at the default level: nothing to build
-      const fields = {
-        operation: operation()?.operation ?? 'unknown',
-        operationName: operation()?.name?.value,
-        ms: Math.round(ms),
-      };
+      const fields = { operation: ast?.operation ?? 'unknown', operationName: ast?.name?.value, ms: Math.round(ms) };
       const line = requestLog(log, args.contextValue);
       if (failed)
         line.info({ ...fields, errors: result.errors!.map(errorCodeOf) }, 'graphql operation answered with errors');
