@@ -16,7 +16,7 @@ export interface TokenCache {
 
 /**
  * On lru-cache: evicting the oldest entry of one Map per insert (as this did) walks the deleted
- * slots at the front of V8's table, tens of microseconds per new token once 10,000 are held.
+ * slots at the front of V8's table, a cost that grows with the number of tokens held.
  */
 export function createTokenCache(max: number): TokenCache {
   const entries = new LRUCache<string, Principal>({ max });

@@ -69,8 +69,8 @@ export function createCausationGuard({ store, maxDepth }: { store: EventStore; m
  * Depths by tenant and event id (a tenant naming another tenant's event as its cause learns nothing
  * from it), in two generations of `capacity / 2`: writes go to the newer; when it is full it becomes
  * the older and the older is dropped. Every operation is constant time. (Evicting the oldest entry of
- * one Map on every write, as this did before, walked the deleted slots at the front of V8's table:
- * at capacity, a quarter of a publish's CPU.)
+ * one Map on every write, as this did before, walked the deleted slots at the front of V8's table
+ * on every publish.)
  */
 function createDepthMemory(capacity: number) {
   let newer = new Map<string, Map<string, number>>();
