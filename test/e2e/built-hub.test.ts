@@ -9,13 +9,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { encodePosition } from '../../src/events/position.ts';
 import { gql, PUBLISH } from '../support/graphql-client.ts';
 import { TEST_API_KEYS, TEST_KEYS } from '../support/hub.ts';
 import { spawnHubProcess } from '../support/hub-process.ts';
 import { publishInput } from '../support/fixtures.ts';
 import { testMongo, testRedis } from '../support/servers.ts';
-import { connected, subscribe, wsClient } from '../support/ws-client.ts';
+import { connected, subscribeFromStart, wsClient } from '../support/ws-client.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -49,11 +48,7 @@ export default { name: 'mark', eventTypes: ['crm.>'], async handle(event) { appe
       const client = wsClient(hub.url, TEST_KEYS.acme);
       const ready = connected(client);
       // From the start of the fresh store: the publish is delivered whether it comes before the subscription is live or after.
-      const sub = subscribe(
-        client,
-        'subscription($after: String) { events(filter: { types: ["crm.>"] }, after: $after) { id type } }',
-        { after: encodePosition(0) },
-      );
+      const sub = subscribeFromStart(client, 'crm.>', 'id type');
       await ready;
       const published = await gql(hub.url, PUBLISH, { input: publishInput() }, TEST_KEYS.acme);
       assert.equal(published.data?.publishEvent.status, 'ACCEPTED', JSON.stringify(published));

@@ -3,14 +3,13 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { encodePosition } from '../../src/events/position.ts';
 import { publishInput } from '../support/fixtures.ts';
 import { gql } from '../support/graphql-client.ts';
 import { TEST_KEYS } from '../support/hub.ts';
 import { mongoHubs } from '../support/mongo-hubs.ts';
 import { ownRedis } from '../support/own-redis.ts';
 import { recorder } from '../support/recorder.ts';
-import { subscribe, wsClient } from '../support/ws-client.ts';
+import { subscribeFromStart, wsClient } from '../support/ws-client.ts';
 
 interface Sample {
   name: string;
@@ -76,11 +75,7 @@ it('serves Prometheus text with the hub’s metrics and plausible values on each
   const client = wsClient(b.url, TEST_KEYS.acme);
   t.after(() => client.dispose());
   // From the start of the fresh store: the jobs published next are caught up if they come before the subscription is live.
-  const sub = subscribe(
-    client,
-    'subscription($after: String) { events(filter: { types: ["job.>"] }, after: $after) { id } }',
-    { after: encodePosition(0) },
-  );
+  const sub = subscribeFromStart(client, 'job.>', 'id');
 
   // 10 jobs through each process, one refused input, one that fails until it is a dead letter.
   const PUBLISH_MANY = 'mutation($input: [PublishEventInput!]!) { publishEvents(input: $input) { status } }';

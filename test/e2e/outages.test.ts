@@ -4,14 +4,13 @@ import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { inspect } from 'node:util';
-import { encodePosition } from '../../src/events/position.ts';
 import { publishInput } from '../support/fixtures.ts';
 import { gql, PUBLISH } from '../support/graphql-client.ts';
 import { spawnHub, TEST_API_KEYS, TEST_KEYS, type HubProcess } from '../support/hub.ts';
 import { allEvents } from '../support/mongo-hubs.ts';
 import { ownMongoWire, type OwnMongoWire } from '../support/own-mongo-wire.ts';
 import { ownRedis, type OwnRedis } from '../support/own-redis.ts';
-import { connected, subscribe, wsClient, type TestSubscription } from '../support/ws-client.ts';
+import { connected, subscribeFromStart, wsClient, type TestSubscription } from '../support/ws-client.ts';
 
 interface Setup {
   hubs: [HubProcess, HubProcess];
@@ -38,11 +37,7 @@ async function setup(t: TestContext): Promise<Setup> {
   client.on('closed', () => closes++);
   const ready = connected(client);
   // From the start of the fresh store: the first publish is caught up if it comes before the subscription is live.
-  const sub = subscribe(
-    client,
-    'subscription($after: String) { events(filter: { types: ["out.>"] }, after: $after) { id position } }',
-    { after: encodePosition(0) },
-  );
+  const sub = subscribeFromStart(client, 'out.>', 'id position');
   await ready;
   t.after(() => client.dispose());
   return { hubs, mongo, redis, subscriber: { sub, closes: () => closes } };

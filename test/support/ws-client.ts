@@ -1,4 +1,5 @@
 import { createClient, type Client } from 'graphql-ws';
+import { encodePosition } from '../../src/events/position.ts';
 import WebSocket from 'ws';
 import type { Untyped } from './untyped.ts';
 
@@ -76,6 +77,18 @@ export function subscribe(client: Client, query: string, variables: Record<strin
       dispose();
     },
   };
+}
+
+/**
+ * A subscription to the event types `pattern` from position 0: every stored event, then the live
+ * ones, so an event published before the subscription is live is caught up rather than missed.
+ */
+export function subscribeFromStart(client: Client, pattern: string, selection: string): TestSubscription {
+  return subscribe(
+    client,
+    `subscription($after: String) { events(filter: { types: ["${pattern}"] }, after: $after) { ${selection} } }`,
+    { after: encodePosition(0) },
+  );
 }
 
 /** Waits until the socket is connected and acknowledged. */
